@@ -1,1 +1,5 @@
-export {};
+// Operator tasks. Each file registers its tasks with Hardhat when imported by hardhat.config.ts.
+import "./deploy";
+import "./validator";
+import "./gov";
+import "./chain";

@@ -1,0 +1,194 @@
+import { readFileSync } from "node:fs";
+
+/** Thrown for a configuration that cannot be used; the message names the key and what to do. */
+export class ConfigError extends Error {
+  readonly code = "LUNIVERSE_CONFIG";
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parameters of the validator set (see contracts/consensus/ValidatorSet.sol). Token amounts in wei. */
+export interface ValidatorSetParams {
+  maxValidators: number;
+  minStake: bigint;
+  epochLength: number;
+  unbondingPeriod: number;
+  jailPeriod: number;
+}
+
+/** Parameters of slashing (see contracts/consensus/Slashing.sol). Fractions in basis points. */
+export interface SlashingParams {
+  reportSlashBps: number;
+  doubleSignSlashBps: number;
+  downtimeSlashBps: number;
+  spamSlashBps: number;
+  maxReportAge: number;
+  maxReportsPerEpoch: number;
+  misdemeanorThreshold: number;
+  felonyThreshold: number;
+  downtimeWindow: number;
+}
+
+/** Everything `deploy:system` needs. Addresses left undefined default to the network's dev accounts. */
+export interface SystemConfig {
+  /** Existing ERC-20 to stake; when absent a StakingToken is deployed with `stakingTokenSupply` to the deployer. */
+  stakingToken?: string;
+  stakingTokenSupply: bigint;
+  /** Genesis validators; default: accounts 1..4 of the network. */
+  genesisValidators?: string[];
+  /** Stake the deployer bonds for each genesis validator (default: the minimum stake). */
+  genesisStake?: bigint;
+  /** Five emergency-council members; default: accounts 5..9. */
+  councilMembers?: string[];
+  /** Consortium partners granted CP_ROLE at deployment; default: the deployer. */
+  consortiumPartners?: string[];
+  /** Treasury for slashed stake; default: the timelock (so only governance can spend it). */
+  treasury?: string;
+  validatorSet: ValidatorSetParams;
+  slashing: SlashingParams;
+  governance: {
+    /** Blocks between proposal and the opening of the vote. */
+    votingDelay: number;
+    /** Blocks a vote stays open. */
+    votingPeriod: number;
+    /** Seconds a passed proposal waits in the timelock. */
+    timelockDelay: number;
+  };
+}
+
+const ETHER = 10n ** 18n;
+
+export const DEFAULT_CONFIG: SystemConfig = {
+  stakingTokenSupply: 1_000_000_000n * ETHER,
+  validatorSet: {
+    maxValidators: 25,
+    minStake: 10_000n * ETHER,
+    epochLength: 200,
+    unbondingPeriod: 2_000,
+    jailPeriod: 1_000,
+  },
+  slashing: {
+    reportSlashBps: 1_000,
+    doubleSignSlashBps: 5_000,
+    downtimeSlashBps: 1_000,
+    spamSlashBps: 100,
+    maxReportAge: 600,
+    maxReportsPerEpoch: 10,
+    misdemeanorThreshold: 50,
+    felonyThreshold: 150,
+    downtimeWindow: 28_800,
+  },
+  governance: {
+    votingDelay: 0,
+    votingPeriod: 600,
+    timelockDelay: 60,
+  },
+};
+
+type Shape = { [key: string]: "address" | "addresses" | "bigint" | "number" | Shape };
+
+const SHAPE: Shape = {
+  stakingToken: "address",
+  stakingTokenSupply: "bigint",
+  genesisValidators: "addresses",
+  genesisStake: "bigint",
+  councilMembers: "addresses",
+  consortiumPartners: "addresses",
+  treasury: "address",
+  validatorSet: {
+    maxValidators: "number",
+    minStake: "bigint",
+    epochLength: "number",
+    unbondingPeriod: "number",
+    jailPeriod: "number",
+  },
+  slashing: {
+    reportSlashBps: "number",
+    doubleSignSlashBps: "number",
+    downtimeSlashBps: "number",
+    spamSlashBps: "number",
+    maxReportAge: "number",
+    maxReportsPerEpoch: "number",
+    misdemeanorThreshold: "number",
+    felonyThreshold: "number",
+    downtimeWindow: "number",
+  },
+  governance: { votingDelay: "number", votingPeriod: "number", timelockDelay: "number" },
+};
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function coerce(path: string, kind: Shape[string], value: unknown): unknown {
+  if (typeof kind === "object") {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new ConfigError(`config key "${path}" must be an object`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const sub = kind[k];
+      if (sub === undefined) {
+        throw new ConfigError(
+          `unknown config key "${path ? `${path}.` : ""}${k}"; known keys here: ${Object.keys(kind).join(", ")}`,
+        );
+      }
+      out[k] = coerce(path ? `${path}.${k}` : k, sub, v);
+    }
+    return out;
+  }
+  switch (kind) {
+    case "address":
+      if (typeof value !== "string" || !ADDRESS.test(value)) {
+        throw new ConfigError(`config key "${path}" must be a 0x-prefixed 20-byte address, got ${JSON.stringify(value)}`);
+      }
+      return value;
+    case "addresses":
+      if (!Array.isArray(value)) throw new ConfigError(`config key "${path}" must be an array of addresses`);
+      return value.map((v, i) => coerce(`${path}[${i}]`, "address", v));
+    case "bigint":
+      if (typeof value === "bigint") return value;
+      if ((typeof value === "string" && /^[0-9]+$/.test(value)) || (typeof value === "number" && Number.isSafeInteger(value) && value >= 0)) {
+        return BigInt(value);
+      }
+      throw new ConfigError(`config key "${path}" must be a non-negative integer (a decimal string for large values), got ${JSON.stringify(value)}`);
+    case "number":
+      if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+        throw new ConfigError(`config key "${path}" must be a non-negative integer, got ${JSON.stringify(value)}`);
+      }
+      return value;
+  }
+}
+
+/**
+ * Validates a partial configuration and merges it over the defaults. Unknown keys and wrong types are
+ * errors naming the key. Contract-level rules (e.g. unbonding >= epoch) are left to the contracts,
+ * whose custom errors the deployment decodes.
+ */
+export function resolveConfig(partial: unknown = {}): SystemConfig {
+  const checked = coerce("", SHAPE, partial) as Partial<SystemConfig>;
+  return {
+    ...DEFAULT_CONFIG,
+    ...checked,
+    validatorSet: { ...DEFAULT_CONFIG.validatorSet, ...checked.validatorSet },
+    slashing: { ...DEFAULT_CONFIG.slashing, ...checked.slashing },
+    governance: { ...DEFAULT_CONFIG.governance, ...checked.governance },
+  };
+}
+
+/** Reads a JSON configuration file and resolves it (see {@link resolveConfig}). */
+export function loadConfigFile(file: string): SystemConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return resolveConfig(json);
+}

@@ -1,0 +1,261 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { resolveConfig, type SystemConfig, ConfigError } from "./config";
+import { manifestPath, readManifest, writeManifest, type Manifest, type ManifestEntry, type ProxyKind } from "./manifest";
+import type {
+  EmergencyCouncil,
+  LuniverseGovernor,
+  LuniverseTimelock,
+  ProductChainRegistry,
+  Slashing,
+  StakingToken,
+  ValidatorSet,
+} from "../typechain-types";
+
+export interface DeploySystemOptions {
+  /** Resolved configuration (default: {@link resolveConfig}() — the defaults). */
+  config?: SystemConfig;
+  /** Folder of the manifests; `null` to neither read nor write one (tests). Default `deployments`. */
+  manifestDir?: string | null;
+  /** Ignore an existing manifest and deploy everything anew. */
+  reset?: boolean;
+  /** Name the manifest after this network instead of the connected one (the devnet serves `hardhat` as `localhost`). */
+  manifestNetwork?: string;
+  /** Progress lines (default: silent). */
+  log?: (line: string) => void;
+}
+
+/** The deployed system: typed contract handles plus the manifest. */
+export interface DeploySystemResult {
+  manifest: Manifest;
+  deployer: Signer;
+  stakingToken: StakingToken;
+  validatorSet: ValidatorSet;
+  slashing: Slashing;
+  timelock: LuniverseTimelock;
+  governor: LuniverseGovernor;
+  council: EmergencyCouncil;
+  chainRegistry: ProductChainRegistry;
+  genesisValidators: string[];
+  councilMembers: string[];
+}
+
+/** Contract names of the system, in deployment order (later issues append theirs). */
+export const SYSTEM_CONTRACTS = [
+  "StakingToken",
+  "LuniverseTimelock",
+  "ValidatorSet",
+  "Slashing",
+  "LuniverseGovernor",
+  "EmergencyCouncil",
+  "ProductChainRegistry",
+] as const;
+
+/**
+ * Deploys (or completes) the whole system on the connected network. Idempotent: every contract recorded
+ * in the manifest that still has code is reused, and every wiring step checks before it acts, so a run
+ * interrupted half-way is finished by running it again.
+ */
+export async function deploySystem(
+  hre: HardhatRuntimeEnvironment,
+  options: DeploySystemOptions = {},
+): Promise<DeploySystemResult> {
+  const { ethers, upgrades, network } = hre;
+  const config = options.config ?? resolveConfig();
+  const log = options.log ?? (() => undefined);
+  const signers = await ethers.getSigners();
+  const deployer = signers[0];
+  if (deployer === undefined) throw new ConfigError(`network "${network.name}" has no accounts: configure one to deploy with`);
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+
+  const defaultAccounts = (from: number, count: number, what: string): string[] => {
+    const picked = signers.slice(from, from + count).map((s) => s.address);
+    if (picked.length < count) {
+      throw new ConfigError(
+        `network "${network.name}" has ${signers.length} accounts, too few for default ${what}; set "${what}" in the config`,
+      );
+    }
+    return picked;
+  };
+  const genesisValidators = config.genesisValidators ?? defaultAccounts(1, 4, "genesisValidators");
+  const councilMembers = config.councilMembers ?? defaultAccounts(5, 5, "councilMembers");
+  const consortiumPartners = config.consortiumPartners ?? [deployer.address];
+
+  const file = options.manifestDir === null ? undefined : manifestPath(options.manifestDir ?? "deployments", options.manifestNetwork ?? network.name);
+  let manifest: Manifest | undefined = file && !options.reset ? readManifest(file) : undefined;
+  if (manifest && manifest.chainId !== chainId) {
+    throw new ConfigError(
+      `${file} records chain id ${manifest.chainId} but network "${network.name}" is chain ${chainId}; ` +
+        `deploy with --reset or move the file away`,
+    );
+  }
+  const m: Manifest = manifest ?? {
+    network: options.manifestNetwork ?? network.name,
+    chainId,
+    deployer: deployer.address,
+    updatedAt: new Date().toISOString(),
+    contracts: {},
+  };
+  manifest = m;
+  const save = (): void => {
+    m.updatedAt = new Date().toISOString();
+    if (file) writeManifest(file, m);
+  };
+
+  async function existing(name: string): Promise<ManifestEntry | undefined> {
+    const entry = m.contracts[name];
+    if (!entry) return undefined;
+    const code = await ethers.provider.getCode(entry.address);
+    return code === "0x" ? undefined : entry;
+  }
+
+  async function ensure(name: string, kind: ProxyKind, args: unknown[]): Promise<string> {
+    const found = await existing(name);
+    if (found) {
+      log(`${name}: reusing ${found.address}`);
+      return found.address;
+    }
+    const factory = await ethers.getContractFactory(name, deployer);
+    let address: string;
+    let implementation: string | undefined;
+    if (kind === "uups") {
+      const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
+      await proxy.waitForDeployment();
+      address = await proxy.getAddress();
+      implementation = await upgrades.erc1967.getImplementationAddress(address);
+    } else {
+      const c = await factory.deploy(...args);
+      await c.waitForDeployment();
+      address = await c.getAddress();
+    }
+    m.contracts[name] = { name, address, proxyKind: kind, ...(implementation ? { implementation } : {}) };
+    save();
+    log(`${name}: deployed at ${address}`);
+    return address;
+  }
+
+  // ---- contracts
+  let tokenAddress: string;
+  if (config.stakingToken) {
+    tokenAddress = config.stakingToken;
+    m.contracts.StakingToken = { name: "StakingToken", address: tokenAddress, proxyKind: "none" };
+  } else {
+    tokenAddress = await ensure("StakingToken", "none", [
+      "Luniverse Stake",
+      "LUNS",
+      config.stakingTokenSupply,
+      deployer.address,
+    ]);
+  }
+  const timelockAddress = await ensure("LuniverseTimelock", "uups", [
+    config.governance.timelockDelay,
+    [],
+    [],
+    deployer.address,
+  ]);
+  const vsAddress = await ensure("ValidatorSet", "uups", [
+    deployer.address,
+    tokenAddress,
+    config.validatorSet,
+    genesisValidators,
+    config.treasury ?? timelockAddress,
+  ]);
+  const slashingAddress = await ensure("Slashing", "uups", [deployer.address, vsAddress, config.slashing]);
+  const governorAddress = await ensure("LuniverseGovernor", "uups", [
+    vsAddress,
+    timelockAddress,
+    config.governance.votingDelay,
+    config.governance.votingPeriod,
+  ]);
+  const councilAddress = await ensure("EmergencyCouncil", "uups", [timelockAddress, councilMembers]);
+  const registryAddress = await ensure("ProductChainRegistry", "uups", [deployer.address]);
+
+  const stakingToken = (await ethers.getContractAt("StakingToken", tokenAddress, deployer)) as unknown as StakingToken;
+  const validatorSet = await ethers.getContractAt("ValidatorSet", vsAddress, deployer);
+  const slashing = await ethers.getContractAt("Slashing", slashingAddress, deployer);
+  const timelock = await ethers.getContractAt("LuniverseTimelock", timelockAddress, deployer);
+  const governor = await ethers.getContractAt("LuniverseGovernor", governorAddress, deployer);
+  const council = await ethers.getContractAt("EmergencyCouncil", councilAddress, deployer);
+  const chainRegistry = await ethers.getContractAt("ProductChainRegistry", registryAddress, deployer);
+
+  // ---- wiring (each step checks first, so a re-run only does what is missing)
+  type RoleHolder = {
+    hasRole(role: string, account: string): Promise<boolean>;
+    grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+    renounceRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+  };
+  const grant = async (c: RoleHolder, contract: string, roleName: string, role: string, account: string) => {
+    if (await c.hasRole(role, account)) return;
+    await (await c.grantRole(role, account)).wait();
+    log(`${contract}: granted ${roleName} to ${account}`);
+  };
+  const renounce = async (c: RoleHolder, contract: string, roleName: string, role: string) => {
+    if (!(await c.hasRole(role, deployer.address))) return;
+    await (await c.renounceRole(role, deployer.address)).wait();
+    log(`${contract}: deployer renounced ${roleName}`);
+  };
+
+  // Genesis stake: top every genesis validator up to the genesis stake while the deployer still can.
+  const genesisStake = config.genesisStake ?? config.validatorSet.minStake;
+  const deployerIsAdmin = await validatorSet.hasRole(await validatorSet.GOVERNANCE_ROLE(), deployer.address);
+  if (deployerIsAdmin) {
+    for (const v of genesisValidators) {
+      const have = (await validatorSet.getValidator(v)).stake;
+      if (have >= genesisStake) continue;
+      const need = genesisStake - have;
+      if ((await stakingToken.allowance(deployer.address, vsAddress)) < need) {
+        await (await stakingToken.approve(vsAddress, need)).wait();
+      }
+      await (await validatorSet.stakeFor(v, need)).wait();
+      log(`ValidatorSet: bonded ${ethers.formatEther(need)} for genesis validator ${v}`);
+    }
+  }
+
+  const tl = timelock as unknown as RoleHolder;
+  await grant(tl, "LuniverseTimelock", "PROPOSER_ROLE", await timelock.PROPOSER_ROLE(), governorAddress);
+  await grant(tl, "LuniverseTimelock", "EXECUTOR_ROLE", await timelock.EXECUTOR_ROLE(), governorAddress);
+  await grant(tl, "LuniverseTimelock", "CANCELLER_ROLE", await timelock.CANCELLER_ROLE(), governorAddress);
+  await grant(tl, "LuniverseTimelock", "CANCELLER_ROLE", await timelock.CANCELLER_ROLE(), councilAddress);
+
+  const systemContracts: [string, RoleHolder, typeof validatorSet | typeof slashing | typeof chainRegistry][] = [
+    ["ValidatorSet", validatorSet as unknown as RoleHolder, validatorSet],
+    ["Slashing", slashing as unknown as RoleHolder, slashing],
+    ["ProductChainRegistry", chainRegistry as unknown as RoleHolder, chainRegistry],
+  ];
+  await grant(systemContracts[0][1], "ValidatorSet", "SLASHER_ROLE", await validatorSet.SLASHER_ROLE(), slashingAddress);
+  const CP_ROLE = await chainRegistry.CP_ROLE();
+  for (const cp of consortiumPartners) {
+    if (!(await chainRegistry.hasRole(CP_ROLE, cp))) {
+      if (!(await chainRegistry.hasRole(await chainRegistry.GOVERNANCE_ROLE(), deployer.address))) {
+        throw new ConfigError(`consortium partner ${cp} must be granted CP_ROLE by governance now (gov:propose)`);
+      }
+      await grant(systemContracts[2][1], "ProductChainRegistry", "CP_ROLE", CP_ROLE, cp);
+    }
+  }
+  for (const [name, c, typed] of systemContracts) {
+    await grant(c, name, "PAUSER_ROLE", await typed.PAUSER_ROLE(), councilAddress);
+    await grant(c, name, "DEFAULT_ADMIN_ROLE", await typed.DEFAULT_ADMIN_ROLE(), timelockAddress);
+    await grant(c, name, "GOVERNANCE_ROLE", await typed.GOVERNANCE_ROLE(), timelockAddress);
+  }
+  // Hand over: from here on only governance (the timelock) administers the system.
+  for (const [name, c, typed] of systemContracts) {
+    await renounce(c, name, "GOVERNANCE_ROLE", await typed.GOVERNANCE_ROLE());
+    await renounce(c, name, "DEFAULT_ADMIN_ROLE", await typed.DEFAULT_ADMIN_ROLE());
+  }
+  await renounce(tl, "LuniverseTimelock", "DEFAULT_ADMIN_ROLE", await timelock.DEFAULT_ADMIN_ROLE());
+  save();
+
+  return {
+    manifest: m,
+    deployer,
+    stakingToken,
+    validatorSet,
+    slashing,
+    timelock,
+    governor,
+    council,
+    chainRegistry,
+    genesisValidators,
+    councilMembers,
+  };
+}

@@ -1,0 +1,87 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { manifestPath, readManifest, type Manifest } from "../../deploy/manifest";
+import { TaskError } from "./errors";
+import type {
+  EmergencyCouncil,
+  LuniverseGovernor,
+  LuniverseTimelock,
+  ProductChainRegistry,
+  Slashing,
+  StakingToken,
+  ValidatorSet,
+} from "../../typechain-types";
+
+/** Folder of deployment manifests (`LUNIVERSE_DEPLOYMENTS_DIR` overrides `deployments`). */
+export function deploymentsDir(): string {
+  return process.env.LUNIVERSE_DEPLOYMENTS_DIR ?? "deployments";
+}
+
+export interface SystemHandles {
+  manifest: Manifest;
+  signer: Signer;
+  stakingToken: StakingToken;
+  validatorSet: ValidatorSet;
+  slashing: Slashing;
+  timelock: LuniverseTimelock;
+  governor: LuniverseGovernor;
+  council: EmergencyCouncil;
+  chainRegistry: ProductChainRegistry;
+}
+
+/**
+ * Picks the account a task sends from: an index into the network's accounts ("0", "1", …) or one of
+ * their addresses.
+ */
+export async function resolveSigner(hre: HardhatRuntimeEnvironment, from: string): Promise<Signer> {
+  const signers = await hre.ethers.getSigners();
+  if (/^\d+$/.test(from)) {
+    const s = signers[Number(from)];
+    if (!s) throw new TaskError(`--from ${from}: network "${hre.network.name}" has only ${signers.length} accounts (0..${signers.length - 1})`);
+    return s;
+  }
+  const match = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
+  if (!match) {
+    throw new TaskError(`--from ${from} is not one of the accounts configured for network "${hre.network.name}"; give an index or one of their addresses`);
+  }
+  return match;
+}
+
+/** Loads the system deployed on the current network from its manifest, connected to `from`. */
+export async function loadSystem(hre: HardhatRuntimeEnvironment, from = "0"): Promise<SystemHandles> {
+  const file = manifestPath(deploymentsDir(), hre.network.name);
+  const manifest = readManifest(file);
+  if (!manifest) {
+    throw new TaskError(
+      `no deployment found for network "${hre.network.name}" (${file}). Deploy first: ` +
+        `npx hardhat deploy:system --network ${hre.network.name} (or start a local chain with npm start and use --network localhost)`,
+    );
+  }
+  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+  if (chainId !== manifest.chainId) {
+    throw new TaskError(`${file} is for chain ${manifest.chainId} but network "${hre.network.name}" is chain ${chainId}`);
+  }
+  const signer = await resolveSigner(hre, from);
+  const at = async <T>(name: string): Promise<T> => {
+    const entry = manifest.contracts[name];
+    if (!entry) throw new TaskError(`${file} has no ${name}; run npx hardhat deploy:system --network ${hre.network.name}`);
+    if ((await hre.ethers.provider.getCode(entry.address)) === "0x") {
+      throw new TaskError(
+        `${name} at ${entry.address} (from ${file}) has no code on network "${hre.network.name}": the chain was reset. ` +
+          `Deploy again with npx hardhat deploy:system --network ${hre.network.name} --reset`,
+      );
+    }
+    return (await hre.ethers.getContractAt(name, entry.address, signer)) as unknown as T;
+  };
+  return {
+    manifest,
+    signer,
+    stakingToken: await at<StakingToken>("StakingToken"),
+    validatorSet: await at<ValidatorSet>("ValidatorSet"),
+    slashing: await at<Slashing>("Slashing"),
+    timelock: await at<LuniverseTimelock>("LuniverseTimelock"),
+    governor: await at<LuniverseGovernor>("LuniverseGovernor"),
+    council: await at<EmergencyCouncil>("EmergencyCouncil"),
+    chainRegistry: await at<ProductChainRegistry>("ProductChainRegistry"),
+  };
+}
