@@ -31,12 +31,12 @@ contract ProductChainRegistry is SystemContract {
     struct ProductChain {
         string name;
         address consortiumPartner;
-        address productDeveloper;
-        address[4] nodeOwners;
+        uint64 registeredAt; // block
         uint32 shardGroup;
+        address productDeveloper;
         Status status;
         uint64 ownersNonce; // bumped on every swap, so votes for older owner lists do not count
-        uint64 registeredAt; // block
+        address[4] nodeOwners;
     }
 
     /// @custom:storage-location erc7201:luniverse.storage.ProductChainRegistry
@@ -203,6 +203,8 @@ contract ProductChainRegistry is SystemContract {
     // ---------------------------------------------------------------- internals
 
     function _storage() private pure returns (ProductChainRegistryStorage storage $) {
+        // ERC-7201 namespaced storage: the only way to point a storage struct at a fixed slot.
+        // solhint-disable-next-line no-inline-assembly
         assembly {
             $.slot := STORAGE_LOCATION
         }

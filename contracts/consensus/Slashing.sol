@@ -40,10 +40,10 @@ contract Slashing is SystemContract {
 
     struct Offence {
         address offender;
+        bool punished;
         uint256 blockNumber;
         bytes32 reason;
         uint256 reports;
-        bool punished;
     }
 
     struct Downtime {
@@ -309,6 +309,8 @@ contract Slashing is SystemContract {
     // ---------------------------------------------------------------- internals
 
     function _storage() private pure returns (SlashingStorage storage $) {
+        // ERC-7201 namespaced storage: the only way to point a storage struct at a fixed slot.
+        // solhint-disable-next-line no-inline-assembly
         assembly {
             $.slot := STORAGE_LOCATION
         }

@@ -519,6 +519,8 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
     // ---------------------------------------------------------------- internals
 
     function _storage() private pure returns (ValidatorSetStorage storage $) {
+        // ERC-7201 namespaced storage: the only way to point a storage struct at a fixed slot.
+        // solhint-disable-next-line no-inline-assembly
         assembly {
             $.slot := STORAGE_LOCATION
         }

@@ -1,0 +1,256 @@
+import { expect } from "chai";
+import hre, { ethers, upgrades } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { deploySystem, SYSTEM_CONTRACTS } from "../../deploy/system";
+import { ConfigError, resolveConfig } from "../../deploy/config";
+import { manifestPath, type Manifest } from "../../deploy/manifest";
+import { deploySystemFixture, testConfig } from "../fixtures/system";
+
+describe("deploySystem", function () {
+  describe("a fresh deployment", function () {
+    it("deploys every system contract (each address has code)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      for (const name of SYSTEM_CONTRACTS) {
+        const entry = f.manifest.contracts[name];
+        expect(entry, name).to.not.equal(undefined);
+        expect(await ethers.provider.getCode(entry!.address), name).to.not.equal("0x");
+      }
+      expect(await f.validatorSet.getAddress()).to.equal(f.manifest.contracts.ValidatorSet!.address);
+      expect(await f.slashing.getAddress()).to.equal(f.manifest.contracts.Slashing!.address);
+      expect(await f.timelock.getAddress()).to.equal(f.manifest.contracts.LuniverseTimelock!.address);
+      expect(await f.governor.getAddress()).to.equal(f.manifest.contracts.LuniverseGovernor!.address);
+      expect(await f.council.getAddress()).to.equal(f.manifest.contracts.EmergencyCouncil!.address);
+      expect(await f.chainRegistry.getAddress()).to.equal(f.manifest.contracts.ProductChainRegistry!.address);
+      expect(await f.stakingToken.getAddress()).to.equal(f.manifest.contracts.StakingToken!.address);
+    });
+
+    it("records chain id 31337, the deployer and each contract's name, address and proxy kind in the manifest", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      expect(f.manifest.chainId).to.equal(31337);
+      expect(f.manifest.network).to.equal("hardhat");
+      expect(f.manifest.deployer).to.equal(f.deployer.address);
+      expect(Object.keys(f.manifest.contracts).sort()).to.deep.equal([...SYSTEM_CONTRACTS].sort());
+      for (const name of SYSTEM_CONTRACTS) {
+        const entry = f.manifest.contracts[name]!;
+        expect(entry.name).to.equal(name);
+        expect(entry.address).to.match(/^0x[0-9a-fA-F]{40}$/);
+        if (name === "StakingToken") {
+          expect(entry.proxyKind, name).to.equal("none");
+          expect(entry.implementation, name).to.equal(undefined);
+        } else {
+          expect(entry.proxyKind, name).to.equal("uups");
+          expect(entry.implementation, name).to.equal(await upgrades.erc1967.getImplementationAddress(entry.address));
+        }
+      }
+    });
+
+    it("wires the contracts to each other as configured", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const timelock = await f.timelock.getAddress();
+      expect(await f.governor.timelock()).to.equal(timelock);
+      expect(await f.governor.validatorSet()).to.equal(await f.validatorSet.getAddress());
+      expect(await f.council.timelock()).to.equal(timelock);
+      expect(await f.slashing.validatorSet()).to.equal(await f.validatorSet.getAddress());
+      expect(await f.validatorSet.stakingToken()).to.equal(await f.stakingToken.getAddress());
+      const [, treasury] = await f.validatorSet.slashDestination();
+      expect(treasury).to.equal(timelock);
+      expect(await f.governor.votingDelay()).to.equal(f.config.governance.votingDelay);
+      expect(await f.governor.votingPeriod()).to.equal(f.config.governance.votingPeriod);
+      expect(await f.timelock.getMinDelay()).to.equal(f.config.governance.timelockDelay);
+      expect(await f.council.members()).to.deep.equal(f.councilSigners.map((s) => s.address));
+      const p = await f.validatorSet.params();
+      expect(p.minStake).to.equal(f.config.validatorSet.minStake);
+      expect(p.epochLength).to.equal(f.config.validatorSet.epochLength);
+      expect(p.unbondingPeriod).to.equal(f.config.validatorSet.unbondingPeriod);
+      expect(p.jailPeriod).to.equal(f.config.validatorSet.jailPeriod);
+      expect(p.maxValidators).to.equal(f.config.validatorSet.maxValidators);
+      const sp = await f.slashing.params();
+      expect(sp.felonyThreshold).to.equal(f.config.slashing.felonyThreshold);
+    });
+  });
+
+  describe("roles", function () {
+    it("gives the timelock GOVERNANCE_ROLE and DEFAULT_ADMIN_ROLE on every system contract", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const timelock = await f.timelock.getAddress();
+      for (const c of [f.validatorSet, f.slashing, f.chainRegistry]) {
+        expect(await c.hasRole(await c.GOVERNANCE_ROLE(), timelock)).to.equal(true);
+        expect(await c.hasRole(await c.DEFAULT_ADMIN_ROLE(), timelock)).to.equal(true);
+      }
+    });
+
+    it("leaves the deployer no admin or governance role anywhere", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const d = f.deployer.address;
+      for (const c of [f.validatorSet, f.slashing, f.chainRegistry]) {
+        expect(await c.hasRole(await c.GOVERNANCE_ROLE(), d)).to.equal(false);
+        expect(await c.hasRole(await c.DEFAULT_ADMIN_ROLE(), d)).to.equal(false);
+        expect(await c.hasRole(await c.PAUSER_ROLE(), d)).to.equal(false);
+      }
+      expect(await f.validatorSet.hasRole(await f.validatorSet.SLASHER_ROLE(), d)).to.equal(false);
+      for (const role of [
+        await f.timelock.DEFAULT_ADMIN_ROLE(),
+        await f.timelock.PROPOSER_ROLE(),
+        await f.timelock.EXECUTOR_ROLE(),
+        await f.timelock.CANCELLER_ROLE(),
+      ]) {
+        expect(await f.timelock.hasRole(role, d)).to.equal(false);
+      }
+    });
+
+    it("gives the council PAUSER_ROLE on every system contract and nothing more", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const council = await f.council.getAddress();
+      for (const c of [f.validatorSet, f.slashing, f.chainRegistry]) {
+        expect(await c.hasRole(await c.PAUSER_ROLE(), council)).to.equal(true);
+        expect(await c.hasRole(await c.GOVERNANCE_ROLE(), council)).to.equal(false);
+        expect(await c.hasRole(await c.DEFAULT_ADMIN_ROLE(), council)).to.equal(false);
+      }
+    });
+
+    it("gives the slashing contract SLASHER_ROLE on the validator set", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      expect(await f.validatorSet.hasRole(await f.validatorSet.SLASHER_ROLE(), await f.slashing.getAddress())).to.equal(true);
+    });
+
+    it("makes the governor the timelock's proposer, executor and canceller and the council a canceller only", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const governor = await f.governor.getAddress();
+      const council = await f.council.getAddress();
+      expect(await f.timelock.hasRole(await f.timelock.PROPOSER_ROLE(), governor)).to.equal(true);
+      expect(await f.timelock.hasRole(await f.timelock.EXECUTOR_ROLE(), governor)).to.equal(true);
+      expect(await f.timelock.hasRole(await f.timelock.CANCELLER_ROLE(), governor)).to.equal(true);
+      expect(await f.timelock.hasRole(await f.timelock.CANCELLER_ROLE(), council)).to.equal(true);
+      expect(await f.timelock.hasRole(await f.timelock.PROPOSER_ROLE(), council)).to.equal(false);
+      expect(await f.timelock.hasRole(await f.timelock.EXECUTOR_ROLE(), council)).to.equal(false);
+      // executing is not open to anyone
+      expect(await f.timelock.hasRole(await f.timelock.EXECUTOR_ROLE(), ethers.ZeroAddress)).to.equal(false);
+    });
+
+    it("grants CP_ROLE on the registry to the deployer (the default consortium partner)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      expect(await f.chainRegistry.hasRole(await f.chainRegistry.CP_ROLE(), f.deployer.address)).to.equal(true);
+    });
+  });
+
+  describe("genesis validators", function () {
+    it("are accounts 1..4, each staked the minimum stake and in force", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      expect(f.genesisValidators).to.deep.equal(f.validators.map((v) => v.address));
+      const sorted = [...f.genesisValidators].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      expect(await f.validatorSet.getValidators()).to.deep.equal(sorted);
+      for (const v of f.validators) {
+        const info = await f.validatorSet.getValidator(v.address);
+        expect(info.stake).to.equal(f.config.validatorSet.minStake);
+        expect(info.approved).to.equal(true);
+        expect(info.listed).to.equal(true);
+        expect(await f.validatorSet.isActiveValidator(v.address)).to.equal(true);
+      }
+      expect(await f.stakingToken.balanceOf(await f.validatorSet.getAddress())).to.equal(
+        f.config.validatorSet.minStake * 4n,
+      );
+      expect(await f.stakingToken.balanceOf(f.deployer.address)).to.equal(
+        f.config.stakingTokenSupply - f.config.validatorSet.minStake * 4n,
+      );
+    });
+  });
+
+  describe("idempotence and the manifest file", function () {
+    let dir: string;
+    beforeEach(function () {
+      dir = mkdtempSync(path.join(os.tmpdir(), "luniverse-deploy-test-"));
+    });
+    afterEach(function () {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("writes the manifest, and a second run reuses every address and sends no transaction", async function () {
+      await loadFixture(deploySystemFixture);
+      const config = testConfig();
+      const first = await deploySystem(hre, { manifestDir: dir, config });
+      const file = manifestPath(dir, "hardhat");
+      const written = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+      expect(written.chainId).to.equal(31337);
+      expect(written.contracts).to.deep.equal(first.manifest.contracts);
+
+      const [deployer] = await ethers.getSigners();
+      const nonceBefore = await ethers.provider.getTransactionCount(deployer!.address);
+      const blockBefore = await ethers.provider.getBlockNumber();
+      const lines: string[] = [];
+      const second = await deploySystem(hre, { manifestDir: dir, config, log: (l) => lines.push(l) });
+      expect(await ethers.provider.getTransactionCount(deployer!.address)).to.equal(nonceBefore);
+      expect(await ethers.provider.getBlockNumber()).to.equal(blockBefore);
+      expect(second.manifest.contracts).to.deep.equal(first.manifest.contracts);
+      for (const name of SYSTEM_CONTRACTS) {
+        expect(lines, name).to.include(`${name}: reusing ${first.manifest.contracts[name]!.address}`);
+      }
+      expect(lines.filter((l) => l.includes("deployed at"))).to.deep.equal([]);
+      const rewritten = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+      expect(rewritten.contracts).to.deep.equal(first.manifest.contracts);
+    });
+
+    it("rejects a manifest recorded for another chain id with a ConfigError", async function () {
+      await loadFixture(deploySystemFixture);
+      const file = manifestPath(dir, "hardhat");
+      const bogus: Manifest = { network: "hardhat", chainId: 1, deployer: ethers.ZeroAddress, updatedAt: "", contracts: {} };
+      writeFileSync(file, JSON.stringify(bogus));
+      let caught: unknown;
+      try {
+        await deploySystem(hre, { manifestDir: dir, config: testConfig() });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).to.be.instanceOf(ConfigError);
+      expect((caught as ConfigError).code).to.equal("LUNIVERSE_CONFIG");
+      expect((caught as ConfigError).message).to.contain("chain id 1");
+      expect((caught as ConfigError).message).to.contain("31337");
+    });
+  });
+
+  describe("resolveConfig", function () {
+    it("merges a partial configuration over the defaults", function () {
+      const c = resolveConfig({ validatorSet: { epochLength: 7 }, governance: { votingPeriod: 3 } });
+      expect(c.validatorSet.epochLength).to.equal(7);
+      expect(c.validatorSet.unbondingPeriod).to.equal(2_000);
+      expect(c.governance.votingPeriod).to.equal(3);
+      expect(c.governance.timelockDelay).to.equal(60);
+    });
+
+    it("accepts a decimal string for a bigint value", function () {
+      expect(resolveConfig({ validatorSet: { minStake: "123" } }).validatorSet.minStake).to.equal(123n);
+    });
+
+    it("rejects an unknown key, naming it", function () {
+      expect(() => resolveConfig({ validatorSet: { foo: 1 } }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.contains('"validatorSet.foo"');
+      expect(() => resolveConfig({ bar: 1 }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.contains('"bar"');
+    });
+
+    it("rejects a value of the wrong type, naming the key", function () {
+      expect(() => resolveConfig({ governance: { votingPeriod: "ten" } }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.contains('"governance.votingPeriod"');
+      expect(() => resolveConfig({ treasury: "0x1234" }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.contains('"treasury"');
+      expect(() => resolveConfig({ validatorSet: 5 }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.contains('"validatorSet"');
+      expect(() => resolveConfig({ genesisValidators: [ethers.ZeroAddress, "nope"] }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.contains('"genesisValidators[1]"');
+    });
+  });
+});
