@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { Interface, id as keccakText, isAddress } from "ethers";
+import { FunctionFragment, Interface, id as keccakText, isAddress } from "ethers";
 import { explainRevert, TaskError } from "./lib/errors";
 import { parseAddress, parseAddressList, parseInteger } from "./lib/args";
 import { loadSystem, type SystemHandles } from "./lib/system";
@@ -143,12 +143,13 @@ async function buildCall(hre: HardhatRuntimeEnvironment, sys: SystemHandles, a: 
     case "call": {
       const t = resolveTarget(sys, a.target, "target");
       if (!a.signature) throw new TaskError(`--signature is required for --action call, e.g. "setParams((uint256,uint256,uint256,uint256,uint256))"`);
-      let iface: Interface;
+      let fragment: FunctionFragment;
       try {
-        iface = new Interface([`function ${a.signature}`]);
+        fragment = FunctionFragment.from(`function ${a.signature}`);
       } catch (e) {
         throw new TaskError(`--signature "${a.signature}" is not a valid function signature: ${(e as Error).message}`);
       }
+      const iface = new Interface([fragment]);
       let callArgs: unknown[] = [];
       if (a.args) {
         try {
@@ -158,10 +159,9 @@ async function buildCall(hre: HardhatRuntimeEnvironment, sys: SystemHandles, a: 
           throw new TaskError(`--args must be a JSON array: ${(e as Error).message}`);
         }
       }
-      const fn = iface.fragments[0] as unknown as { name: string };
       let data: string;
       try {
-        data = iface.encodeFunctionData(fn.name, callArgs);
+        data = iface.encodeFunctionData(fragment, callArgs);
       } catch (e) {
         throw new TaskError(`--args do not match ${a.signature}: ${(e as Error).message}`);
       }

@@ -4,9 +4,15 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 /** An operator error: the message says what is wrong and what to do. Hardhat prints it without a stack. */
 export class TaskError extends HardhatPluginError {
+  readonly code = "LUNIVERSE_TASK";
   constructor(message: string) {
     super("luniverse", message);
   }
+}
+
+/** Whether `e` is a {@link TaskError} (HardhatPluginError resets prototypes, so `instanceof` is unreliable). */
+export function isTaskError(e: unknown): e is TaskError {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "LUNIVERSE_TASK";
 }
 
 /** Finds the revert data inside an ethers / Hardhat / JSON-RPC error, however deeply it is wrapped. */
@@ -79,7 +85,7 @@ export async function explainRevert<T>(
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof TaskError) throw e;
+    if (isTaskError(e)) throw e;
     const desc = await decodeCustomError(hre, e);
     if (desc) {
       const hint = hints[desc.name] ?? DEFAULT_HINTS[desc.name];
