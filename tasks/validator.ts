@@ -85,6 +85,6 @@ task("validator:report", "Reports a validator for an offence at a block (> 2/3 o
       return;
     }
     console.log(
-      `offence ${id}: ${o.reports} report(s) of ${await slashing.requiredReports()} needed${o.punished ? " — offender slashed and jailed" : ""} (tx ${receipt?.hash})`,
+      `offence ${id}: ${o.reports} report(s) of ${await slashing.requiredReports(offender)} needed${o.punished ? " — offender slashed and jailed" : ""} (tx ${receipt?.hash})`,
     );
   });

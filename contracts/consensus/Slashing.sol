@@ -9,7 +9,8 @@ import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
  * @title Slashing
  * @notice Punishes validators by three roads:
  * 1. **Reports:** validators report one another for an offence (block number + reason); once more than
- *    2/3 of the validators in force have reported the same offence, the offender is slashed and jailed.
+ *    2/3 of the validators in force (not counting the offender) have reported the same offence, the offender
+ *    is slashed and jailed.
  *    Reports on future or too-old blocks and repeats are rejected (as POSDAO's `reportMalicious`); a
  *    validator that files more reports per epoch than allowed is itself slashed for spam.
  * 2. **Double-sign evidence:** anyone submits two different block hashes at one height signed by the same
@@ -122,8 +123,8 @@ contract Slashing is SystemContract {
 
     /**
      * @notice Reports `offender` for an offence at `blockNumber` described by `reason`.
-     * When more than 2/3 of the validators in force have reported the same (offender, block, reason), the
-     * offender is slashed `reportSlashBps` and jailed. A reporter past `maxReportsPerEpoch` reports in the
+     * When more than 2/3 of the validators in force other than the offender have reported the same
+     * (offender, block, reason), the offender is slashed `reportSlashBps` and jailed. A reporter past `maxReportsPerEpoch` reports in the
      * current epoch is slashed `spamSlashBps` instead and its report is not counted.
      *
      * Requirements: not paused; caller is a validator in force; `offender` was a validator at `blockNumber`
@@ -168,7 +169,7 @@ contract Slashing is SystemContract {
             o.reason = reason;
         }
         uint256 reports = ++o.reports;
-        uint256 required = requiredReports();
+        uint256 required = requiredReports(offender);
         emit OffenceReported(id, msg.sender, offender, blockNumber, reason, reports, required);
         if (reports >= required) {
             o.punished = true;
@@ -179,9 +180,15 @@ contract Slashing is SystemContract {
         return true;
     }
 
-    /// @notice Reports needed now to punish an offence: the smallest count above 2/3 of the validators in force.
-    function requiredReports() public view returns (uint256) {
-        return (_storage().validatorSet.validatorCountAt(block.number) * 2) / 3 + 1;
+    /**
+     * @notice Reports needed now to punish `offender`: the smallest count above 2/3 of the validators in force
+     * other than the offender (who cannot report itself), so that small sets can punish too.
+     */
+    function requiredReports(address offender) public view returns (uint256) {
+        IValidatorSet vs = _storage().validatorSet;
+        uint256 judges = vs.validatorCountAt(block.number);
+        if (judges > 0 && vs.isActiveValidator(offender)) --judges;
+        return (judges * 2) / 3 + 1;
     }
 
     /// @notice Identifier of an offence: `keccak256(abi.encode(offender, blockNumber, reason))`.
@@ -210,7 +217,7 @@ contract Slashing is SystemContract {
      * @notice Proves that one validator signed two different block hashes at `blockNumber`; the signer is
      * slashed `doubleSignSlashBps` and jailed at once. Anyone may submit.
      *
-     * Requirements: not paused; `hashA != hashB`; both signatures are valid (65-byte, low-s) signatures by the
+     * Requirements: not paused; `blockNumber` is in the past; `hashA != hashB`; both signatures are valid (65-byte, low-s) signatures by the
      * same address over {commitDigest}; that address was a validator at `blockNumber`; no evidence for that
      * validator and height was used before.
      *
@@ -223,6 +230,7 @@ contract Slashing is SystemContract {
         bytes32 hashB,
         bytes calldata signatureB
     ) external whenNotPaused returns (address validator, uint256 slashed) {
+        if (blockNumber >= block.number) revert SlashingFutureBlock(blockNumber, block.number);
         if (hashA == hashB) revert SlashingEvidenceSameHash(hashA);
         address signerA = _recover(commitDigest(blockNumber, hashA), signatureA);
         address signerB = _recover(commitDigest(blockNumber, hashB), signatureB);

@@ -113,6 +113,8 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
     error ValidatorSetInvalidParameter(string name, uint256 value);
     error ValidatorSetEmpty(uint256 blockNumber);
     error ValidatorSetUnknownEpoch(uint256 epoch);
+    error ValidatorSetUnknownBlock(uint256 blockNumber);
+    error ValidatorSetLastValidator(address validator);
     error ValidatorSetDuplicateGenesisValidator(address validator);
 
     /// @custom:oz-upgrades-unsafe-allow constructor
@@ -202,7 +204,8 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
      * @notice Starts unbonding `amount` of the caller's stake; it can be withdrawn after the unbonding
      * period and stays slashable until then. If the bonded stake falls below the minimum, the caller
      * leaves the set at the next epoch.
-     * Requirements: not paused; `amount > 0` and at most the bonded stake; caller not jailed.
+     * Requirements: not paused; `amount > 0` and at most the bonded stake; caller not jailed; when it would
+     * leave the set, it is not the last validator.
      * Emits {UnstakeRequested} (and {ValidatorRemoved} when it leaves the set).
      */
     function requestUnstake(uint256 amount) external whenNotPaused {
@@ -216,7 +219,10 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
         uint256 release = block.number + $.params.unbondingPeriod;
         val.unbondingReleaseBlock = SafeCast.toUint64(release);
         emit UnstakeRequested(msg.sender, amount, release);
-        if (val.listed && val.stake < $.params.minStake) _unlist(msg.sender);
+        if (val.listed && val.stake < $.params.minStake) {
+            _requireNotLast(msg.sender);
+            _unlist(msg.sender);
+        }
     }
 
     /**
@@ -271,10 +277,11 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
 
     /**
      * @notice Leaves the set at the next epoch, keeping the stake bonded (unstake separately).
-     * Requirements: caller in the set. Emits {ValidatorRemoved}.
+     * Requirements: caller in the set and not its last validator. Emits {ValidatorRemoved}.
      */
     function leave() external {
         if (!_storage().validators[msg.sender].listed) revert ValidatorSetNotValidator(msg.sender);
+        _requireNotLast(msg.sender);
         _unlist(msg.sender);
     }
 
@@ -308,14 +315,18 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
     /**
      * @notice Revokes `validator`'s approval and removes it from the set at the next epoch. Its stake
      * stays its own (it can unstake).
-     * Requirements: `GOVERNANCE_ROLE`; `validator` approved. Emits {CandidateApprovalRevoked} (and {ValidatorRemoved}).
+     * Requirements: `GOVERNANCE_ROLE`; `validator` approved; not the last validator of the set.
+     * Emits {CandidateApprovalRevoked} (and {ValidatorRemoved}).
      */
     function removeValidator(address validator) public onlyRole(GOVERNANCE_ROLE) {
         Validator storage val = _storage().validators[validator];
         if (!val.approved) revert ValidatorSetNotApproved(validator);
         val.approved = false;
         emit CandidateApprovalRevoked(validator);
-        if (val.listed) _unlist(validator);
+        if (val.listed) {
+            _requireNotLast(validator);
+            _unlist(validator);
+        }
     }
 
     /**
@@ -377,7 +388,8 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
 
     /// @inheritdoc IValidatorSet
     /// @dev Requirements: `SLASHER_ROLE`; `fractionBps <= BPS`. Takes from bonded stake first, then
-    /// from unbonding. Emits {Slashed} and, when shared, {RewardsCredited} per receiving validator.
+    /// from unbonding. Emits {Slashed} and, when shared, {RewardsCredited} per receiving validator (validators
+    /// in force, neither the offender nor jailed).
     function slash(
         address validator,
         uint256 fractionBps,
@@ -472,7 +484,7 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
         if (blockNumber >= $.anchorBlock) {
             return $.anchorEpoch + (blockNumber - $.anchorBlock) / $.params.epochLength;
         }
-        if (blockNumber < $.prevAnchorBlock) revert ValidatorSetUnknownEpoch(0);
+        if (blockNumber < $.prevAnchorBlock) revert ValidatorSetUnknownBlock(blockNumber);
         return $.prevAnchorEpoch + (blockNumber - $.prevAnchorBlock) / $.prevEpochLength;
     }
 
@@ -582,6 +594,13 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
         emit ValidatorRemoved(v, effective);
     }
 
+    /// @dev A voluntary or governance removal may not leave the chain without a proposer. (Jail and slashing
+    /// may: punishment is not held back to keep an offender in the set.)
+    function _requireNotLast(address v) private view {
+        ValidatorSetStorage storage $ = _storage();
+        if ($.lists[$.latestVersion].length == 1) revert ValidatorSetLastValidator(v);
+    }
+
     /// @dev The list version taking effect at the next boundary: reused if already pending, else a copy.
     function _writableList() private returns (address[] storage) {
         ValidatorSetStorage storage $ = _storage();
@@ -606,25 +625,27 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
     }
 
     /// @dev Sends `amount` of slashed/forfeited tokens to the treasury, or credits it to the validators in
-    /// force other than `offender` (the rounding remainder goes to the treasury).
+    /// force other than `offender` and other than any jailed one (the rounding remainder goes to the treasury).
     function _distribute(address offender, uint256 amount) private {
         ValidatorSetStorage storage $ = _storage();
         uint256 remainder = amount;
         if ($.slashDestination == SlashDestination.Validators) {
             address[] memory list = validatorsAt(block.number);
-            uint256 honest = list.length;
-            for (uint256 i = 0; i < list.length; ++i) if (list[i] == offender) --honest;
-            if (honest > 0) {
-                uint256 share = amount / honest;
-                for (uint256 i = 0; i < list.length && share > 0; ++i) {
-                    if (list[i] == offender) continue;
-                    $.validators[list[i]].rewards += share;
-                    remainder -= share;
-                    emit RewardsCredited(list[i], share);
-                }
+            uint256 honest = 0;
+            for (uint256 i = 0; i < list.length; ++i) if (_earnsShare(list[i], offender)) ++honest;
+            uint256 share = honest == 0 ? 0 : amount / honest;
+            for (uint256 i = 0; i < list.length && share > 0; ++i) {
+                if (!_earnsShare(list[i], offender)) continue;
+                $.validators[list[i]].rewards += share;
+                remainder -= share;
+                emit RewardsCredited(list[i], share);
             }
         }
         if (remainder > 0) $.stakingToken.safeTransfer($.treasury, remainder);
+    }
+
+    function _earnsShare(address v, address offender) private view returns (bool) {
+        return v != offender && !_storage().validators[v].jailed;
     }
 
     function _sorted(address[] calldata input) private pure returns (address[] memory out) {
