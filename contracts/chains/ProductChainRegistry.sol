@@ -192,6 +192,7 @@ contract ProductChainRegistry is SystemContract {
 
     /// @notice Whether `account` is a node owner of `chainId`.
     function isNodeOwner(uint256 chainId, address account) external view returns (bool) {
+        if (account == address(0)) return false; // unregistered chains hold zero addresses
         return _ownerIndex(_storage().chains[chainId], account) < NODE_OWNERS;
     }
 

@@ -158,6 +158,8 @@ contract LuniverseGovernor is
         string memory reason,
         bytes memory params
     ) internal override returns (uint256) {
+        // State first (unknown or closed proposals get OpenZeppelin's errors), then the voter.
+        _validateStateBitmap(proposalId, _encodeStateBitmap(ProposalState.Active));
         uint256 snapshot = proposalSnapshot(proposalId);
         if (_getVotes(account, snapshot, params) == 0) revert LuniverseGovernorNotValidator(account, snapshot);
         return super._castVote(proposalId, account, support, reason, params);

@@ -135,7 +135,8 @@ describe("tasks", function () {
       const [, , , v3] = await ethers.getSigners();
       const block = (await ethers.provider.getBlockNumber()) - 1;
       const { out } = await run("validator:report", { from: "1", offender: v3.address, block: String(block), reason: "invalid block" });
-      expect(out).to.match(/1 report\(s\) of 3 needed/);
+      // validator 4 unstaked below the minimum above and left the set: 3 in force, 2 judges of v3, 2 needed
+      expect(out, out).to.match(/1 report\(s\) of 2 needed/);
     });
 
     it("validator:report rejects a bad block number, a long reason and a future block", async function () {

@@ -300,6 +300,18 @@ describe("LuniverseGovernor", function () {
   });
 
   describe("membership at the snapshot", function () {
+    it("lets a validator that joined before the proposal propose and vote (joinValidator)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const newcomer = f.outsiders[0]!;
+      await joinValidator(f, newcomer);
+      expect(await f.validatorSet.isActiveValidator(newcomer.address)).to.equal(true);
+      const p = await propose(f, "by the newcomer", newcomer);
+      expect(await f.governor.quorum(await f.governor.proposalSnapshot(p.id))).to.equal(4n);
+      await expect(f.governor.connect(newcomer).castVote(p.id, FOR))
+        .to.emit(f.governor, "VoteCast")
+        .withArgs(newcomer.address, p.id, FOR, 1n, "");
+    });
+
     it("does not let a validator that entered the set after the proposal vote", async function () {
       const f = await loadFixture(deploySystemFixture);
       const newcomer = f.outsiders[0]!;
