@@ -108,6 +108,19 @@ describe("LuniverseGovernor", function () {
       expect(await f.governor.getVotes(f.deployer.address, block)).to.equal(0n);
     });
 
+    it("rejects a zero validator set or timelock at initialisation (LuniverseGovernorZeroAddress)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const factory = await ethers.getContractFactory("LuniverseGovernor");
+      const vs = await f.validatorSet.getAddress();
+      const tl = await f.timelock.getAddress();
+      await expect(upgrades.deployProxy(factory, [ethers.ZeroAddress, tl, 0, 10], { kind: "uups" }))
+        .to.be.revertedWithCustomError(factory, "LuniverseGovernorZeroAddress")
+        .withArgs("validatorSet");
+      await expect(upgrades.deployProxy(factory, [vs, ethers.ZeroAddress, 0, 10], { kind: "uups" }))
+        .to.be.revertedWithCustomError(factory, "LuniverseGovernorZeroAddress")
+        .withArgs("timelock");
+    });
+
     it("cannot be initialised again", async function () {
       const f = await loadFixture(deploySystemFixture);
       await expect(
