@@ -44,6 +44,10 @@ export interface SystemConfig {
   councilMembers?: string[];
   /** Consortium partners granted CP_ROLE at deployment; default: the deployer. */
   consortiumPartners?: string[];
+  /** Bridge signers (both sides); default: accounts 10..15. */
+  bridgeSigners?: string[];
+  /** Confirmations needed to settle a bridge operation (above half the signers). */
+  bridgeThreshold: number;
   /** Treasury for slashed stake; default: the timelock (so only governance can spend it). */
   treasury?: string;
   validatorSet: ValidatorSetParams;
@@ -62,6 +66,7 @@ const ETHER = 10n ** 18n;
 
 export const DEFAULT_CONFIG: SystemConfig = {
   stakingTokenSupply: 1_000_000_000n * ETHER,
+  bridgeThreshold: 4,
   validatorSet: {
     maxValidators: 25,
     minStake: 10_000n * ETHER,
@@ -97,6 +102,8 @@ const SHAPE: Shape = {
   councilMembers: "addresses",
   consortiumPartners: "addresses",
   treasury: "address",
+  bridgeSigners: "addresses",
+  bridgeThreshold: "number",
   validatorSet: {
     maxValidators: "number",
     minStake: "bigint",

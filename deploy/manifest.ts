@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-/** How a contract of the manifest is deployed. */
-export type ProxyKind = "uups" | "none";
+/**
+ * How a contract of the manifest is deployed: `uups` proxy, `none` (a plain contract), or `implementation`
+ * (logic behind beacon proxies or clones that a factory creates, never called directly).
+ */
+export type ProxyKind = "uups" | "none" | "implementation";
 
 export interface ManifestEntry {
   name: string;

@@ -6,7 +6,11 @@ import type {
   EmergencyCouncil,
   LuniverseGovernor,
   LuniverseTimelock,
+  MainBridge,
+  MainTokenFactory,
+  ProductBridge,
   ProductChainRegistry,
+  ProductTokenFactory,
   Slashing,
   StakingToken,
   ValidatorSet,
@@ -36,8 +40,13 @@ export interface DeploySystemResult {
   governor: LuniverseGovernor;
   council: EmergencyCouncil;
   chainRegistry: ProductChainRegistry;
+  mainTokenFactory: MainTokenFactory;
+  mainBridge: MainBridge;
+  productBridge: ProductBridge;
+  productTokenFactory: ProductTokenFactory;
   genesisValidators: string[];
   councilMembers: string[];
+  bridgeSigners: string[];
 }
 
 /** Contract names of the system, in deployment order (later issues append theirs). */
@@ -49,6 +58,12 @@ export const SYSTEM_CONTRACTS = [
   "LuniverseGovernor",
   "EmergencyCouncil",
   "ProductChainRegistry",
+  "MainToken",
+  "MainTokenFactory",
+  "MainBridge",
+  "ProductBridge",
+  "ProductToken",
+  "ProductTokenFactory",
 ] as const;
 
 /**
@@ -80,6 +95,7 @@ export async function deploySystem(
   const genesisValidators = config.genesisValidators ?? defaultAccounts(1, 4, "genesisValidators");
   const councilMembers = config.councilMembers ?? defaultAccounts(5, 5, "councilMembers");
   const consortiumPartners = config.consortiumPartners ?? [deployer.address];
+  const bridgeSigners = config.bridgeSigners ?? defaultAccounts(10, 6, "bridgeSigners");
 
   const file = options.manifestDir === null ? undefined : manifestPath(options.manifestDir ?? "deployments", options.manifestNetwork ?? network.name);
   let manifest: Manifest | undefined = file && !options.reset ? readManifest(file) : undefined;
@@ -170,6 +186,18 @@ export async function deploySystem(
   const councilAddress = await ensure("EmergencyCouncil", "uups", [timelockAddress, councilMembers]);
   const registryAddress = await ensure("ProductChainRegistry", "uups", [deployer.address]);
 
+  // tokens and bridge (a single-chain deployment hosts the product side too; see deploy:product-chain)
+  const mainTokenImpl = await ensure("MainToken", "implementation", []);
+  const mainTokenFactoryAddress = await ensure("MainTokenFactory", "uups", [deployer.address, mainTokenImpl, registryAddress]);
+  const mainBridgeAddress = await ensure("MainBridge", "uups", [deployer.address, bridgeSigners, config.bridgeThreshold]);
+  const productBridgeAddress = await ensure("ProductBridge", "uups", [deployer.address, bridgeSigners, config.bridgeThreshold]);
+  const productTokenImpl = await ensure("ProductToken", "implementation", []);
+  const productTokenFactoryAddress = await ensure("ProductTokenFactory", "uups", [
+    deployer.address,
+    productTokenImpl,
+    productBridgeAddress,
+  ]);
+
   const stakingToken = (await ethers.getContractAt("StakingToken", tokenAddress, deployer)) as unknown as StakingToken;
   const validatorSet = await ethers.getContractAt("ValidatorSet", vsAddress, deployer);
   const slashing = await ethers.getContractAt("Slashing", slashingAddress, deployer);
@@ -177,6 +205,10 @@ export async function deploySystem(
   const governor = await ethers.getContractAt("LuniverseGovernor", governorAddress, deployer);
   const council = await ethers.getContractAt("EmergencyCouncil", councilAddress, deployer);
   const chainRegistry = await ethers.getContractAt("ProductChainRegistry", registryAddress, deployer);
+  const mainTokenFactory = await ethers.getContractAt("MainTokenFactory", mainTokenFactoryAddress, deployer);
+  const mainBridge = await ethers.getContractAt("MainBridge", mainBridgeAddress, deployer);
+  const productBridge = await ethers.getContractAt("ProductBridge", productBridgeAddress, deployer);
+  const productTokenFactory = await ethers.getContractAt("ProductTokenFactory", productTokenFactoryAddress, deployer);
 
   // ---- wiring (each step checks first, so a re-run only does what is missing)
   type RoleHolder = {
@@ -217,11 +249,18 @@ export async function deploySystem(
   await grant(tl, "LuniverseTimelock", "CANCELLER_ROLE", await timelock.CANCELLER_ROLE(), governorAddress);
   await grant(tl, "LuniverseTimelock", "CANCELLER_ROLE", await timelock.CANCELLER_ROLE(), councilAddress);
 
-  const systemContracts: [string, RoleHolder, typeof validatorSet | typeof slashing | typeof chainRegistry][] = [
-    ["ValidatorSet", validatorSet as unknown as RoleHolder, validatorSet],
-    ["Slashing", slashing as unknown as RoleHolder, slashing],
-    ["ProductChainRegistry", chainRegistry as unknown as RoleHolder, chainRegistry],
-  ];
+  type SystemLike = { PAUSER_ROLE(): Promise<string>; DEFAULT_ADMIN_ROLE(): Promise<string>; GOVERNANCE_ROLE(): Promise<string> };
+  const systemContracts: [string, RoleHolder, SystemLike][] = (
+    [
+      ["ValidatorSet", validatorSet],
+      ["Slashing", slashing],
+      ["ProductChainRegistry", chainRegistry],
+      ["MainTokenFactory", mainTokenFactory],
+      ["MainBridge", mainBridge],
+      ["ProductBridge", productBridge],
+      ["ProductTokenFactory", productTokenFactory],
+    ] as [string, unknown][]
+  ).map(([name, c]) => [name, c as RoleHolder, c as SystemLike]);
   await grant(systemContracts[0][1], "ValidatorSet", "SLASHER_ROLE", await validatorSet.SLASHER_ROLE(), slashingAddress);
   const CP_ROLE = await chainRegistry.CP_ROLE();
   for (const cp of consortiumPartners) {
@@ -255,7 +294,12 @@ export async function deploySystem(
     governor,
     council,
     chainRegistry,
+    mainTokenFactory,
+    mainBridge,
+    productBridge,
+    productTokenFactory,
     genesisValidators,
     councilMembers,
+    bridgeSigners,
   };
 }

@@ -6,7 +6,11 @@ import type {
   EmergencyCouncil,
   LuniverseGovernor,
   LuniverseTimelock,
+  MainBridge,
+  MainTokenFactory,
+  ProductBridge,
   ProductChainRegistry,
+  ProductTokenFactory,
   Slashing,
   StakingToken,
   ValidatorSet,
@@ -27,6 +31,10 @@ export interface SystemHandles {
   governor: LuniverseGovernor;
   council: EmergencyCouncil;
   chainRegistry: ProductChainRegistry;
+  mainTokenFactory: MainTokenFactory;
+  mainBridge: MainBridge;
+  productBridge: ProductBridge;
+  productTokenFactory: ProductTokenFactory;
 }
 
 /**
@@ -83,5 +91,9 @@ export async function loadSystem(hre: HardhatRuntimeEnvironment, from = "0"): Pr
     governor: await at<LuniverseGovernor>("LuniverseGovernor"),
     council: await at<EmergencyCouncil>("EmergencyCouncil"),
     chainRegistry: await at<ProductChainRegistry>("ProductChainRegistry"),
+    mainTokenFactory: await at<MainTokenFactory>("MainTokenFactory"),
+    mainBridge: await at<MainBridge>("MainBridge"),
+    productBridge: await at<ProductBridge>("ProductBridge"),
+    productTokenFactory: await at<ProductTokenFactory>("ProductTokenFactory"),
   };
 }

@@ -40,6 +40,9 @@ describe("deploySystem", function () {
         if (name === "StakingToken") {
           expect(entry.proxyKind, name).to.equal("none");
           expect(entry.implementation, name).to.equal(undefined);
+        } else if (name === "MainToken" || name === "ProductToken") {
+          expect(entry.proxyKind, name).to.equal("implementation");
+          expect(entry.implementation, name).to.equal(undefined);
         } else {
           expect(entry.proxyKind, name).to.equal("uups");
           expect(entry.implementation, name).to.equal(await upgrades.erc1967.getImplementationAddress(entry.address));
