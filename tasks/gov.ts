@@ -18,6 +18,7 @@ export const GOV_ACTIONS = [
   "set-validator-params",
   "set-slashing-params",
   "council-members",
+  "set-main-token-issuer",
   "unpause",
   "upgrade",
   "call",
@@ -125,6 +126,15 @@ async function buildCall(hre: HardhatRuntimeEnvironment, sys: SystemHandles, a: 
     case "council-members": {
       const members = parseAddressList("address", a.address ?? "", 5);
       return { target: await sys.council.getAddress(), data: sys.council.interface.encodeFunctionData("setMembers", [members]), summary: `set council members ${members.join(",")}` };
+    }
+    case "set-main-token-issuer": {
+      const token = parseAddress("address", a.address);
+      const issuer = parseAddress("new-address", a.newAddress);
+      return {
+        target: await sys.productTokenFactory.getAddress(),
+        data: sys.productTokenFactory.interface.encodeFunctionData("setMainTokenIssuer", [token, issuer]),
+        summary: `record ${issuer} as the CP of main token ${token} on the product token factory`,
+      };
     }
     case "unpause": {
       const t = resolveTarget(sys, a.contract, "contract");

@@ -3,3 +3,5 @@ import "./deploy";
 import "./validator";
 import "./gov";
 import "./chain";
+import "./token";
+import "./bridge";
