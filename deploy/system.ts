@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
+import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { manifestPath, readManifest, writeManifest, type Manifest, type ManifestEntry, type ProxyKind } from "./manifest";
 import type {
   EmergencyCouncil,
@@ -11,8 +12,10 @@ import type {
   ProductBridge,
   ProductChainRegistry,
   ProductTokenFactory,
+  RewardEngineFactory,
   Slashing,
   StakingToken,
+  TemplateFactory,
   ValidatorSet,
 } from "../typechain-types";
 
@@ -44,6 +47,8 @@ export interface DeploySystemResult {
   mainBridge: MainBridge;
   productBridge: ProductBridge;
   productTokenFactory: ProductTokenFactory;
+  templateFactory: TemplateFactory;
+  rewardEngineFactory: RewardEngineFactory;
   genesisValidators: string[];
   councilMembers: string[];
   bridgeSigners: string[];
@@ -64,6 +69,7 @@ export const SYSTEM_CONTRACTS = [
   "ProductBridge",
   "ProductToken",
   "ProductTokenFactory",
+  ...ECONOMY_CONTRACTS,
 ] as const;
 
 /**
@@ -282,6 +288,9 @@ export async function deploySystem(
     await renounce(c, name, "DEFAULT_ADMIN_ROLE", await typed.DEFAULT_ADMIN_ROLE());
   }
   await renounce(tl, "LuniverseTimelock", "DEFAULT_ADMIN_ROLE", await timelock.DEFAULT_ADMIN_ROLE());
+
+  // token economy (deploy/economy.ts): template and reward-engine factories, handed to governance there
+  const economy = await deployEconomy(hre, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
   save();
 
   return {
@@ -298,6 +307,8 @@ export async function deploySystem(
     mainBridge,
     productBridge,
     productTokenFactory,
+    templateFactory: economy.templateFactory,
+    rewardEngineFactory: economy.rewardEngineFactory,
     genesisValidators,
     councilMembers,
     bridgeSigners,

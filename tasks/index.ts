@@ -5,3 +5,4 @@ import "./gov";
 import "./chain";
 import "./token";
 import "./bridge";
+import "./economy";

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { deploySystem, SYSTEM_CONTRACTS } from "../../deploy/system";
+import { ECONOMY_IMPLEMENTATIONS } from "../../deploy/economy";
 import { ConfigError, resolveConfig } from "../../deploy/config";
 import { manifestPath, type Manifest } from "../../deploy/manifest";
 import { deploySystemFixture, testConfig } from "../fixtures/system";
@@ -40,7 +41,7 @@ describe("deploySystem", function () {
         if (name === "StakingToken") {
           expect(entry.proxyKind, name).to.equal("none");
           expect(entry.implementation, name).to.equal(undefined);
-        } else if (name === "MainToken" || name === "ProductToken") {
+        } else if (name === "MainToken" || name === "ProductToken" || (ECONOMY_IMPLEMENTATIONS as readonly string[]).includes(name)) {
           expect(entry.proxyKind, name).to.equal("implementation");
           expect(entry.implementation, name).to.equal(undefined);
         } else {

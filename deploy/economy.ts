@@ -1,0 +1,174 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { ConfigError } from "./config";
+import type { Manifest, ManifestEntry, ProxyKind } from "./manifest";
+import type { RewardEngineFactory, TemplateFactory } from "../typechain-types";
+
+/** The template implementations, in `TemplateKind` order (Transfer, Vesting, Stake, Burn). */
+export const TEMPLATE_IMPLEMENTATIONS = ["TransferTemplate", "VestingTemplate", "StakeTemplate", "BurnTemplate"] as const;
+export type TemplateImplementationName = (typeof TEMPLATE_IMPLEMENTATIONS)[number];
+
+/** The clone implementations (manifest proxy kind `implementation`): the templates and the reward engine. */
+export const ECONOMY_IMPLEMENTATIONS = [...TEMPLATE_IMPLEMENTATIONS, "RewardEngine"] as const;
+
+/** Manifest names of the economy contracts, in deployment order (the two factories are UUPS proxies). */
+export const ECONOMY_CONTRACTS = [...ECONOMY_IMPLEMENTATIONS, "TemplateFactory", "RewardEngineFactory"] as const;
+
+/** What {@link deployEconomy} needs from the system deployment it joins. */
+export interface DeployEconomyContext {
+  /** The manifest being written (entries are added to `manifest.contracts`; existing ones with code are reused). */
+  manifest: Manifest;
+  /** Persists the manifest (called after each new contract and at the end). */
+  save: () => void;
+  /** Sends the transactions; must hold the factories' admin roles until the hand-over (default: account 0). */
+  deployer?: Signer;
+  /** The governance timelock: receives `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE` on both factories. */
+  timelock: string;
+  /** The emergency council: receives `PAUSER_ROLE` on both factories. */
+  council: string;
+  /** Progress lines (default: silent). */
+  log?: (line: string) => void;
+}
+
+export interface DeployEconomyResult {
+  templateFactory: TemplateFactory;
+  rewardEngineFactory: RewardEngineFactory;
+  /** Addresses of the clone implementations by contract name. */
+  implementations: Record<(typeof ECONOMY_IMPLEMENTATIONS)[number], string>;
+}
+
+interface RoleHolder {
+  hasRole(role: string, account: string): Promise<boolean>;
+  grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+  renounceRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+  GOVERNANCE_ROLE(): Promise<string>;
+  DEFAULT_ADMIN_ROLE(): Promise<string>;
+  PAUSER_ROLE(): Promise<string>;
+}
+
+/**
+ * Deploys (or completes) the token-economy contracts: the four template implementations and the reward-engine
+ * implementation (plain contracts that clones delegate to), then `TemplateFactory` and `RewardEngineFactory`
+ * (UUPS proxies). Hands both factories to governance: the timelock gets `DEFAULT_ADMIN_ROLE` and
+ * `GOVERNANCE_ROLE`, the council `PAUSER_ROLE`, and the deployer renounces its roles.
+ *
+ * Idempotent like `deploySystem`: every manifest entry that still has code is reused and every wiring step
+ * checks before it acts. When a factory already belongs to governance and points at another implementation
+ * than the manifest's, it throws a {@link ConfigError} naming the governance call that fixes it.
+ */
+export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployEconomyContext): Promise<DeployEconomyResult> {
+  const { ethers, upgrades } = hre;
+  const m = ctx.manifest;
+  const log = ctx.log ?? (() => undefined);
+  const deployer = ctx.deployer ?? (await ethers.getSigners())[0];
+  if (deployer === undefined) throw new ConfigError(`network "${hre.network.name}" has no accounts: configure one to deploy with`);
+  const deployerAddress = await deployer.getAddress();
+  for (const [what, address] of [
+    ["timelock", ctx.timelock],
+    ["council", ctx.council],
+  ] as const) {
+    if (!ethers.isAddress(address) || address === ethers.ZeroAddress) throw new ConfigError(`deployEconomy: ${what} must be an address, got "${address}"`);
+  }
+
+  async function existing(name: string): Promise<ManifestEntry | undefined> {
+    const entry = m.contracts[name];
+    if (!entry) return undefined;
+    return (await ethers.provider.getCode(entry.address)) === "0x" ? undefined : entry;
+  }
+
+  async function ensure(name: string, kind: ProxyKind, args: unknown[]): Promise<string> {
+    const found = await existing(name);
+    if (found) {
+      log(`${name}: reusing ${found.address}`);
+      return found.address;
+    }
+    const factory = await ethers.getContractFactory(name, deployer);
+    let address: string;
+    let implementation: string | undefined;
+    if (kind === "uups") {
+      const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
+      await proxy.waitForDeployment();
+      address = await proxy.getAddress();
+      implementation = await upgrades.erc1967.getImplementationAddress(address);
+    } else {
+      const c = await factory.deploy(...args);
+      await c.waitForDeployment();
+      address = await c.getAddress();
+    }
+    m.contracts[name] = { name, address, proxyKind: kind, ...(implementation ? { implementation } : {}) };
+    ctx.save();
+    log(`${name}: deployed at ${address}`);
+    return address;
+  }
+
+  // ---- contracts
+  const impls = {} as Record<(typeof ECONOMY_IMPLEMENTATIONS)[number], string>;
+  for (const name of ECONOMY_IMPLEMENTATIONS) impls[name] = await ensure(name, "implementation", []);
+  const templateImpls = TEMPLATE_IMPLEMENTATIONS.map((n) => impls[n]);
+  const templateFactoryAddress = await ensure("TemplateFactory", "uups", [deployerAddress, templateImpls]);
+  const rewardFactoryAddress = await ensure("RewardEngineFactory", "uups", [deployerAddress, impls.RewardEngine]);
+  const templateFactory = (await ethers.getContractAt("TemplateFactory", templateFactoryAddress, deployer)) as unknown as TemplateFactory;
+  const rewardEngineFactory = (await ethers.getContractAt(
+    "RewardEngineFactory",
+    rewardFactoryAddress,
+    deployer,
+  )) as unknown as RewardEngineFactory;
+
+  // ---- wiring: the factories clone the implementations of the manifest (a reused factory may predate them)
+  const deployerGoverns = async (c: RoleHolder) => c.hasRole(await c.GOVERNANCE_ROLE(), deployerAddress);
+  for (let kind = 0; kind < TEMPLATE_IMPLEMENTATIONS.length; kind++) {
+    const want = templateImpls[kind]!;
+    if ((await templateFactory.implementation(kind)).toLowerCase() === want.toLowerCase()) continue;
+    if (!(await deployerGoverns(templateFactory as unknown as RoleHolder))) {
+      throw new ConfigError(
+        `TemplateFactory clones another ${TEMPLATE_IMPLEMENTATIONS[kind]} than ${want}; governance must switch it: ` +
+          `npx hardhat gov:propose --network ${hre.network.name} --action call --target TemplateFactory ` +
+          `--signature "setImplementation(uint8,address)" --args '[${kind},"${want}"]'`,
+      );
+    }
+    await (await templateFactory.setImplementation(kind, want)).wait();
+    log(`TemplateFactory: ${TEMPLATE_IMPLEMENTATIONS[kind]} implementation set to ${want}`);
+  }
+  if ((await rewardEngineFactory.implementation()).toLowerCase() !== impls.RewardEngine.toLowerCase()) {
+    if (!(await deployerGoverns(rewardEngineFactory as unknown as RoleHolder))) {
+      throw new ConfigError(
+        `RewardEngineFactory clones another RewardEngine than ${impls.RewardEngine}; governance must switch it: ` +
+          `npx hardhat gov:propose --network ${hre.network.name} --action call --target RewardEngineFactory ` +
+          `--signature "setImplementation(address)" --args '["${impls.RewardEngine}"]'`,
+      );
+    }
+    await (await rewardEngineFactory.setImplementation(impls.RewardEngine)).wait();
+    log(`RewardEngineFactory: implementation set to ${impls.RewardEngine}`);
+  }
+
+  // ---- hand-over to governance (each step checks first)
+  const factories: [string, RoleHolder][] = [
+    ["TemplateFactory", templateFactory as unknown as RoleHolder],
+    ["RewardEngineFactory", rewardEngineFactory as unknown as RoleHolder],
+  ];
+  const grant = async (c: RoleHolder, name: string, roleName: string, role: string, account: string) => {
+    if (await c.hasRole(role, account)) return;
+    await (await c.grantRole(role, account)).wait();
+    log(`${name}: granted ${roleName} to ${account}`);
+  };
+  const renounce = async (c: RoleHolder, name: string, roleName: string, role: string) => {
+    if (!(await c.hasRole(role, deployerAddress))) return;
+    await (await c.renounceRole(role, deployerAddress)).wait();
+    log(`${name}: deployer renounced ${roleName}`);
+  };
+  for (const [name, c] of factories) {
+    const admin = await c.hasRole(await c.DEFAULT_ADMIN_ROLE(), deployerAddress);
+    if (admin) {
+      await grant(c, name, "PAUSER_ROLE", await c.PAUSER_ROLE(), ctx.council);
+      await grant(c, name, "DEFAULT_ADMIN_ROLE", await c.DEFAULT_ADMIN_ROLE(), ctx.timelock);
+      await grant(c, name, "GOVERNANCE_ROLE", await c.GOVERNANCE_ROLE(), ctx.timelock);
+    }
+  }
+  for (const [name, c] of factories) {
+    await renounce(c, name, "GOVERNANCE_ROLE", await c.GOVERNANCE_ROLE());
+    await renounce(c, name, "DEFAULT_ADMIN_ROLE", await c.DEFAULT_ADMIN_ROLE());
+  }
+  ctx.save();
+
+  return { templateFactory, rewardEngineFactory, implementations: impls };
+}
