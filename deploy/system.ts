@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
 import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
+import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
 import { manifestPath, readManifest, writeManifest, type Manifest, type ManifestEntry, type ProxyKind } from "./manifest";
 import type {
   EmergencyCouncil,
@@ -49,6 +50,7 @@ export interface DeploySystemResult {
   productTokenFactory: ProductTokenFactory;
   templateFactory: TemplateFactory;
   rewardEngineFactory: RewardEngineFactory;
+  dex: DeployDexResult;
   genesisValidators: string[];
   councilMembers: string[];
   bridgeSigners: string[];
@@ -70,6 +72,7 @@ export const SYSTEM_CONTRACTS = [
   "ProductToken",
   "ProductTokenFactory",
   ...ECONOMY_CONTRACTS,
+  ...DEX_CONTRACTS,
 ] as const;
 
 /**
@@ -291,6 +294,8 @@ export async function deploySystem(
 
   // token economy (deploy/economy.ts): template and reward-engine factories, handed to governance there
   const economy = await deployEconomy(hre, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
+  // DEX (deploy/dex.ts): wrapped native coin, listing registry, factory, router
+  const dex = await deployDex(hre, { deployer, manifest: m, timelock: timelockAddress, council: councilAddress }, { save, log });
   save();
 
   return {
@@ -309,6 +314,7 @@ export async function deploySystem(
     productTokenFactory,
     templateFactory: economy.templateFactory,
     rewardEngineFactory: economy.rewardEngineFactory,
+    dex,
     genesisValidators,
     councilMembers,
     bridgeSigners,

@@ -6,3 +6,4 @@ import "./chain";
 import "./token";
 import "./bridge";
 import "./economy";
+import "./dex";

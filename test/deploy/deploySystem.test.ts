@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { deploySystem, SYSTEM_CONTRACTS } from "../../deploy/system";
 import { ECONOMY_IMPLEMENTATIONS } from "../../deploy/economy";
+import { DEX_PLAIN_CONTRACTS } from "../../deploy/dex";
 import { ConfigError, resolveConfig } from "../../deploy/config";
 import { manifestPath, type Manifest } from "../../deploy/manifest";
 import { deploySystemFixture, testConfig } from "../fixtures/system";
@@ -38,7 +39,7 @@ describe("deploySystem", function () {
         const entry = f.manifest.contracts[name]!;
         expect(entry.name).to.equal(name);
         expect(entry.address).to.match(/^0x[0-9a-fA-F]{40}$/);
-        if (name === "StakingToken") {
+        if (name === "StakingToken" || (DEX_PLAIN_CONTRACTS as readonly string[]).includes(name)) {
           expect(entry.proxyKind, name).to.equal("none");
           expect(entry.implementation, name).to.equal(undefined);
         } else if (name === "MainToken" || name === "ProductToken" || (ECONOMY_IMPLEMENTATIONS as readonly string[]).includes(name)) {

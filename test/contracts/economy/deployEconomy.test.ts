@@ -54,9 +54,11 @@ describe("deploy/economy.ts", function () {
 
   it("completes a half-finished run (a missing factory is deployed, existing implementations reused)", async function () {
     const sys = await loadFixture(deploySystemFixture);
-    const ctx = { manifest: sys.manifest, save: () => undefined, timelock: await sys.timelock.getAddress(), council: await sys.council.getAddress() };
+    // a copy: the fixture's manifest is shared with other tests
+    const manifest = structuredClone(sys.manifest);
+    const ctx = { manifest, save: () => undefined, timelock: await sys.timelock.getAddress(), council: await sys.council.getAddress() };
     const first = await deployEconomy(hre, ctx);
-    delete sys.manifest.contracts.RewardEngineFactory;
+    delete manifest.contracts.RewardEngineFactory;
     const second = await deployEconomy(hre, ctx);
     expect(second.implementations).to.deep.equal(first.implementations);
     expect(await second.templateFactory.getAddress()).to.equal(await first.templateFactory.getAddress());
@@ -67,11 +69,12 @@ describe("deploy/economy.ts", function () {
   it("names the governance call when a governed factory clones another implementation than the manifest's", async function () {
     const f = await loadFixture(deployEconomyFixture);
     const other = await (await ethers.getContractFactory("BurnTemplate")).deploy();
-    f.sys.manifest.contracts.BurnTemplate = { name: "BurnTemplate", address: await other.getAddress(), proxyKind: "implementation" };
+    const manifest = structuredClone(f.sys.manifest); // the fixture's manifest is shared with other tests
+    manifest.contracts.BurnTemplate = { name: "BurnTemplate", address: await other.getAddress(), proxyKind: "implementation" };
     let message = "";
     try {
       await deployEconomy(hre, {
-        manifest: f.sys.manifest,
+        manifest,
         save: () => undefined,
         timelock: await f.sys.timelock.getAddress(),
         council: await f.sys.council.getAddress(),

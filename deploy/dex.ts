@@ -1,0 +1,199 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Addressable, Signer } from "ethers";
+import { ConfigError } from "./config";
+import type { Manifest, ProxyKind } from "./manifest";
+import type { DexFactory, DexListingRegistry, DexRouter, WrappedNative } from "../typechain-types";
+
+/** Contract names of the DEX in the manifest, in deployment order. */
+export const DEX_CONTRACTS = ["WrappedNative", "DexListingRegistry", "DexFactory", "DexRouter"] as const;
+
+/** The DEX contracts recorded with proxy kind "none" (plain deployments); the others are UUPS proxies. */
+export const DEX_PLAIN_CONTRACTS = ["WrappedNative", "DexRouter"] as const;
+
+/** Swap fee of new deployments, in basis points (Uniswap V2's 0.3 %). */
+export const DEFAULT_SWAP_FEE_BPS = 30;
+
+/** Report hash recorded when governance lists the wrapped native coin at deployment. */
+export const WRAPPED_NATIVE_LISTING_HASH = "0x" + Buffer.from("luniverse:wrapped-native-coin").toString("hex").padEnd(64, "0");
+
+/**
+ * What the DEX needs from the system deployment: the deployer (who still administers the DEX until
+ * handover), the manifest to record into, and the governance timelock and emergency council. A
+ * `DeploySystemResult` fits as it is.
+ */
+export interface DexDeployContext {
+  deployer: Signer;
+  manifest: Manifest;
+  timelock: string | Addressable;
+  council: string | Addressable;
+}
+
+export interface DeployDexOptions {
+  /** Persists the manifest after each change (deploySystem's `save`); default: none. */
+  save?: () => void;
+  /** Progress lines (default: silent). */
+  log?: (line: string) => void;
+  /** Swap fee of a new factory in basis points, 0..100 (default 30). Later changes are governance's. */
+  swapFeeBps?: number;
+  /** Protocol-fee recipient set at deployment (default: none, protocol fee off). */
+  feeTo?: string;
+  /** Listing reviewers appointed at deployment (default: the deployer, as the first consortium partner). */
+  reviewers?: string[];
+  /** Use this existing WETH-like contract instead of deploying WrappedNative. */
+  wrappedNative?: string;
+  /** Name and symbol of a new WrappedNative (default "Wrapped Native Coin", "WNATIVE"). */
+  wrappedNativeName?: string;
+  wrappedNativeSymbol?: string;
+}
+
+/** The deployed DEX: typed handles. */
+export interface DeployDexResult {
+  wrappedNative: WrappedNative;
+  listingRegistry: DexListingRegistry;
+  factory: DexFactory;
+  router: DexRouter;
+}
+
+type RoleHolder = {
+  hasRole(role: string, account: string): Promise<boolean>;
+  grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+  renounceRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
+};
+
+async function addressOf(a: string | Addressable): Promise<string> {
+  return typeof a === "string" ? a : a.getAddress();
+}
+
+/**
+ * Deploys (or completes) the DEX: WrappedNative, DexListingRegistry (UUPS), DexFactory (UUPS) and DexRouter,
+ * recorded in `ctx.manifest` under those names. Idempotent like deploySystem: a recorded contract that still
+ * has code is reused and every wiring step checks before it acts. Lists the wrapped native coin, appoints
+ * the reviewers, gives the council `PAUSER_ROLE` and governance (the timelock) `DEFAULT_ADMIN_ROLE` and
+ * `GOVERNANCE_ROLE`, then the deployer renounces its roles.
+ */
+export async function deployDex(
+  hre: HardhatRuntimeEnvironment,
+  ctx: DexDeployContext,
+  options: DeployDexOptions = {},
+): Promise<DeployDexResult> {
+  const { ethers, upgrades } = hre;
+  const log = options.log ?? (() => undefined);
+  const save = options.save ?? (() => undefined);
+  const m = ctx.manifest;
+  const deployer = ctx.deployer;
+  const deployerAddress = await deployer.getAddress();
+  const timelockAddress = await addressOf(ctx.timelock);
+  const councilAddress = await addressOf(ctx.council);
+  const swapFeeBps = options.swapFeeBps ?? DEFAULT_SWAP_FEE_BPS;
+  if (!Number.isInteger(swapFeeBps) || swapFeeBps < 0 || swapFeeBps > 100) {
+    throw new ConfigError(`DEX swapFeeBps must be an integer from 0 to 100 (basis points), got ${swapFeeBps}`);
+  }
+  const reviewers = options.reviewers ?? [deployerAddress];
+
+  async function ensure(name: string, kind: ProxyKind, args: unknown[]): Promise<string> {
+    const entry = m.contracts[name];
+    if (entry && (await ethers.provider.getCode(entry.address)) !== "0x") {
+      log(`${name}: reusing ${entry.address}`);
+      return entry.address;
+    }
+    const factory = await ethers.getContractFactory(name, deployer);
+    let address: string;
+    let implementation: string | undefined;
+    if (kind === "uups") {
+      const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
+      await proxy.waitForDeployment();
+      address = await proxy.getAddress();
+      implementation = await upgrades.erc1967.getImplementationAddress(address);
+    } else {
+      const c = await factory.deploy(...args);
+      await c.waitForDeployment();
+      address = await c.getAddress();
+    }
+    m.contracts[name] = { name, address, proxyKind: kind, ...(implementation ? { implementation } : {}) };
+    m.updatedAt = new Date().toISOString();
+    save();
+    log(`${name}: deployed at ${address}`);
+    return address;
+  }
+
+  // ---- contracts
+  let wethAddress: string;
+  if (options.wrappedNative) {
+    wethAddress = options.wrappedNative;
+    m.contracts.WrappedNative = { name: "WrappedNative", address: wethAddress, proxyKind: "none" };
+  } else {
+    wethAddress = await ensure("WrappedNative", "none", [
+      options.wrappedNativeName ?? "Wrapped Native Coin",
+      options.wrappedNativeSymbol ?? "WNATIVE",
+    ]);
+  }
+  const registryAddress = await ensure("DexListingRegistry", "uups", [deployerAddress]);
+  const factoryAddress = await ensure("DexFactory", "uups", [deployerAddress, registryAddress, swapFeeBps]);
+  const routerAddress = await ensure("DexRouter", "none", [factoryAddress, wethAddress]);
+
+  const wrappedNative = (await ethers.getContractAt("WrappedNative", wethAddress, deployer)) as unknown as WrappedNative;
+  const listingRegistry = (await ethers.getContractAt("DexListingRegistry", registryAddress, deployer)) as unknown as DexListingRegistry;
+  const factory = (await ethers.getContractAt("DexFactory", factoryAddress, deployer)) as unknown as DexFactory;
+  const router = (await ethers.getContractAt("DexRouter", routerAddress, deployer)) as unknown as DexRouter;
+
+  // ---- wiring (each step checks first, so a re-run only does what is missing)
+  const grant = async (c: RoleHolder, contract: string, roleName: string, role: string, account: string) => {
+    if (await c.hasRole(role, account)) return;
+    await (await c.grantRole(role, account)).wait();
+    log(`${contract}: granted ${roleName} to ${account}`);
+  };
+  const renounce = async (c: RoleHolder, contract: string, roleName: string, role: string) => {
+    if (!(await c.hasRole(role, deployerAddress))) return;
+    await (await c.renounceRole(role, deployerAddress)).wait();
+    log(`${contract}: deployer renounced ${roleName}`);
+  };
+  const GOVERNANCE_ROLE = await listingRegistry.GOVERNANCE_ROLE();
+  const deployerGoverns = async (c: RoleHolder) => c.hasRole(GOVERNANCE_ROLE, deployerAddress);
+  const reg = listingRegistry as unknown as RoleHolder;
+  const fac = factory as unknown as RoleHolder;
+
+  if (!(await listingRegistry.isListed(wethAddress))) {
+    if (!(await deployerGoverns(reg))) {
+      throw new ConfigError(`the wrapped native coin ${wethAddress} must be listed by governance now (DexListingRegistry.governanceList)`);
+    }
+    await (await listingRegistry.governanceList(wethAddress, WRAPPED_NATIVE_LISTING_HASH)).wait();
+    log(`DexListingRegistry: listed the wrapped native coin ${wethAddress}`);
+  }
+  const REVIEWER_ROLE = await listingRegistry.REVIEWER_ROLE();
+  for (const reviewer of reviewers) {
+    if (await listingRegistry.hasRole(REVIEWER_ROLE, reviewer)) continue;
+    if (!(await deployerGoverns(reg))) {
+      throw new ConfigError(`reviewer ${reviewer} must be granted REVIEWER_ROLE by governance now (gov:propose)`);
+    }
+    await grant(reg, "DexListingRegistry", "REVIEWER_ROLE", REVIEWER_ROLE, reviewer);
+  }
+  if (options.feeTo !== undefined && (await factory.feeTo()).toLowerCase() !== options.feeTo.toLowerCase()) {
+    if (!(await deployerGoverns(fac))) {
+      throw new ConfigError(`the protocol-fee recipient must be set by governance now (DexFactory.setFeeTo)`);
+    }
+    await (await factory.setFeeTo(options.feeTo)).wait();
+    log(`DexFactory: protocol fee to ${options.feeTo}`);
+  }
+
+  const governed: [string, RoleHolder][] = [
+    ["DexListingRegistry", reg],
+    ["DexFactory", fac],
+  ];
+  const PAUSER_ROLE = await listingRegistry.PAUSER_ROLE();
+  const DEFAULT_ADMIN_ROLE = await listingRegistry.DEFAULT_ADMIN_ROLE();
+  for (const [name, c] of governed) {
+    if (!(await deployerGoverns(c))) continue; // handed over by an earlier run
+    await grant(c, name, "PAUSER_ROLE", PAUSER_ROLE, councilAddress);
+    await grant(c, name, "DEFAULT_ADMIN_ROLE", DEFAULT_ADMIN_ROLE, timelockAddress);
+    await grant(c, name, "GOVERNANCE_ROLE", GOVERNANCE_ROLE, timelockAddress);
+  }
+  // Hand over: from here on only governance (the timelock) administers the DEX.
+  for (const [name, c] of governed) {
+    await renounce(c, name, "GOVERNANCE_ROLE", GOVERNANCE_ROLE);
+    await renounce(c, name, "DEFAULT_ADMIN_ROLE", DEFAULT_ADMIN_ROLE);
+  }
+  m.updatedAt = new Date().toISOString();
+  save();
+
+  return { wrappedNative, listingRegistry, factory, router };
+}
