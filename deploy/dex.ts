@@ -1,7 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Addressable, Signer } from "ethers";
 import { ConfigError } from "./config";
-import type { Manifest, ProxyKind } from "./manifest";
+import type { Manifest } from "./manifest";
+import { deploySteps, type GovernedContract, type RoleHolder } from "./steps";
 import type { DexFactory, DexListingRegistry, DexRouter, WrappedNative } from "../typechain-types";
 
 /** Contract names of the DEX in the manifest, in deployment order. */
@@ -54,11 +55,6 @@ export interface DeployDexResult {
   router: DexRouter;
 }
 
-type RoleHolder = {
-  hasRole(role: string, account: string): Promise<boolean>;
-  grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
-  renounceRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
-};
 
 async function addressOf(a: string | Addressable): Promise<string> {
   return typeof a === "string" ? a : a.getAddress();
@@ -76,7 +72,7 @@ export async function deployDex(
   ctx: DexDeployContext,
   options: DeployDexOptions = {},
 ): Promise<DeployDexResult> {
-  const { ethers, upgrades } = hre;
+  const { ethers } = hre;
   const log = options.log ?? (() => undefined);
   const save = options.save ?? (() => undefined);
   const m = ctx.manifest;
@@ -90,31 +86,7 @@ export async function deployDex(
   }
   const reviewers = options.reviewers ?? [deployerAddress];
 
-  async function ensure(name: string, kind: ProxyKind, args: unknown[]): Promise<string> {
-    const entry = m.contracts[name];
-    if (entry && (await ethers.provider.getCode(entry.address)) !== "0x") {
-      log(`${name}: reusing ${entry.address}`);
-      return entry.address;
-    }
-    const factory = await ethers.getContractFactory(name, deployer);
-    let address: string;
-    let implementation: string | undefined;
-    if (kind === "uups") {
-      const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
-      await proxy.waitForDeployment();
-      address = await proxy.getAddress();
-      implementation = await upgrades.erc1967.getImplementationAddress(address);
-    } else {
-      const c = await factory.deploy(...args);
-      await c.waitForDeployment();
-      address = await c.getAddress();
-    }
-    m.contracts[name] = { name, address, proxyKind: kind, ...(implementation ? { implementation } : {}) };
-    m.updatedAt = new Date().toISOString();
-    save();
-    log(`${name}: deployed at ${address}`);
-    return address;
-  }
+  const { ensure, grant, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
 
   // ---- contracts
   let wethAddress: string;
@@ -137,16 +109,6 @@ export async function deployDex(
   const router = (await ethers.getContractAt("DexRouter", routerAddress, deployer)) as unknown as DexRouter;
 
   // ---- wiring (each step checks first, so a re-run only does what is missing)
-  const grant = async (c: RoleHolder, contract: string, roleName: string, role: string, account: string) => {
-    if (await c.hasRole(role, account)) return;
-    await (await c.grantRole(role, account)).wait();
-    log(`${contract}: granted ${roleName} to ${account}`);
-  };
-  const renounce = async (c: RoleHolder, contract: string, roleName: string, role: string) => {
-    if (!(await c.hasRole(role, deployerAddress))) return;
-    await (await c.renounceRole(role, deployerAddress)).wait();
-    log(`${contract}: deployer renounced ${roleName}`);
-  };
   const GOVERNANCE_ROLE = await listingRegistry.GOVERNANCE_ROLE();
   const deployerGoverns = async (c: RoleHolder) => c.hasRole(GOVERNANCE_ROLE, deployerAddress);
   const reg = listingRegistry as unknown as RoleHolder;
@@ -175,23 +137,15 @@ export async function deployDex(
     log(`DexFactory: protocol fee to ${options.feeTo}`);
   }
 
-  const governed: [string, RoleHolder][] = [
-    ["DexListingRegistry", reg],
-    ["DexFactory", fac],
-  ];
-  const PAUSER_ROLE = await listingRegistry.PAUSER_ROLE();
-  const DEFAULT_ADMIN_ROLE = await listingRegistry.DEFAULT_ADMIN_ROLE();
-  for (const [name, c] of governed) {
-    if (!(await deployerGoverns(c))) continue; // handed over by an earlier run
-    await grant(c, name, "PAUSER_ROLE", PAUSER_ROLE, councilAddress);
-    await grant(c, name, "DEFAULT_ADMIN_ROLE", DEFAULT_ADMIN_ROLE, timelockAddress);
-    await grant(c, name, "GOVERNANCE_ROLE", GOVERNANCE_ROLE, timelockAddress);
-  }
   // Hand over: from here on only governance (the timelock) administers the DEX.
-  for (const [name, c] of governed) {
-    await renounce(c, name, "GOVERNANCE_ROLE", GOVERNANCE_ROLE);
-    await renounce(c, name, "DEFAULT_ADMIN_ROLE", DEFAULT_ADMIN_ROLE);
-  }
+  await handOver(
+    [
+      ["DexListingRegistry", listingRegistry as unknown as GovernedContract],
+      ["DexFactory", factory as unknown as GovernedContract],
+    ],
+    timelockAddress,
+    councilAddress,
+  );
   m.updatedAt = new Date().toISOString();
   save();
 

@@ -1,7 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { ConfigError } from "./config";
-import type { Manifest, ManifestEntry, ProxyKind } from "./manifest";
+import type { Manifest } from "./manifest";
+import { deploySteps, type GovernedContract } from "./steps";
 import type { RewardEngineFactory, TemplateFactory } from "../typechain-types";
 
 /** The template implementations, in `TemplateKind` order (Transfer, Vesting, Stake, Burn). */
@@ -37,14 +38,6 @@ export interface DeployEconomyResult {
   implementations: Record<(typeof ECONOMY_IMPLEMENTATIONS)[number], string>;
 }
 
-interface RoleHolder {
-  hasRole(role: string, account: string): Promise<boolean>;
-  grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
-  renounceRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
-  GOVERNANCE_ROLE(): Promise<string>;
-  DEFAULT_ADMIN_ROLE(): Promise<string>;
-  PAUSER_ROLE(): Promise<string>;
-}
 
 /**
  * Deploys (or completes) the token-economy contracts: the four template implementations and the reward-engine
@@ -57,7 +50,7 @@ interface RoleHolder {
  * than the manifest's, it throws a {@link ConfigError} naming the governance call that fixes it.
  */
 export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployEconomyContext): Promise<DeployEconomyResult> {
-  const { ethers, upgrades } = hre;
+  const { ethers } = hre;
   const m = ctx.manifest;
   const log = ctx.log ?? (() => undefined);
   const deployer = ctx.deployer ?? (await ethers.getSigners())[0];
@@ -70,36 +63,7 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
     if (!ethers.isAddress(address) || address === ethers.ZeroAddress) throw new ConfigError(`deployEconomy: ${what} must be an address, got "${address}"`);
   }
 
-  async function existing(name: string): Promise<ManifestEntry | undefined> {
-    const entry = m.contracts[name];
-    if (!entry) return undefined;
-    return (await ethers.provider.getCode(entry.address)) === "0x" ? undefined : entry;
-  }
-
-  async function ensure(name: string, kind: ProxyKind, args: unknown[]): Promise<string> {
-    const found = await existing(name);
-    if (found) {
-      log(`${name}: reusing ${found.address}`);
-      return found.address;
-    }
-    const factory = await ethers.getContractFactory(name, deployer);
-    let address: string;
-    let implementation: string | undefined;
-    if (kind === "uups") {
-      const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
-      await proxy.waitForDeployment();
-      address = await proxy.getAddress();
-      implementation = await upgrades.erc1967.getImplementationAddress(address);
-    } else {
-      const c = await factory.deploy(...args);
-      await c.waitForDeployment();
-      address = await c.getAddress();
-    }
-    m.contracts[name] = { name, address, proxyKind: kind, ...(implementation ? { implementation } : {}) };
-    ctx.save();
-    log(`${name}: deployed at ${address}`);
-    return address;
-  }
+  const { ensure, handOver } = deploySteps(hre, { manifest: m, save: ctx.save, deployer, log });
 
   // ---- contracts
   const impls = {} as Record<(typeof ECONOMY_IMPLEMENTATIONS)[number], string>;
@@ -115,11 +79,11 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
   )) as unknown as RewardEngineFactory;
 
   // ---- wiring: the factories clone the implementations of the manifest (a reused factory may predate them)
-  const deployerGoverns = async (c: RoleHolder) => c.hasRole(await c.GOVERNANCE_ROLE(), deployerAddress);
+  const deployerGoverns = async (c: GovernedContract) => c.hasRole(await c.GOVERNANCE_ROLE(), deployerAddress);
   for (let kind = 0; kind < TEMPLATE_IMPLEMENTATIONS.length; kind++) {
     const want = templateImpls[kind]!;
     if ((await templateFactory.implementation(kind)).toLowerCase() === want.toLowerCase()) continue;
-    if (!(await deployerGoverns(templateFactory as unknown as RoleHolder))) {
+    if (!(await deployerGoverns(templateFactory as unknown as GovernedContract))) {
       throw new ConfigError(
         `TemplateFactory clones another ${TEMPLATE_IMPLEMENTATIONS[kind]} than ${want}; governance must switch it: ` +
           `npx hardhat gov:propose --network ${hre.network.name} --action call --target TemplateFactory ` +
@@ -130,7 +94,7 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
     log(`TemplateFactory: ${TEMPLATE_IMPLEMENTATIONS[kind]} implementation set to ${want}`);
   }
   if ((await rewardEngineFactory.implementation()).toLowerCase() !== impls.RewardEngine.toLowerCase()) {
-    if (!(await deployerGoverns(rewardEngineFactory as unknown as RoleHolder))) {
+    if (!(await deployerGoverns(rewardEngineFactory as unknown as GovernedContract))) {
       throw new ConfigError(
         `RewardEngineFactory clones another RewardEngine than ${impls.RewardEngine}; governance must switch it: ` +
           `npx hardhat gov:propose --network ${hre.network.name} --action call --target RewardEngineFactory ` +
@@ -142,32 +106,14 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
   }
 
   // ---- hand-over to governance (each step checks first)
-  const factories: [string, RoleHolder][] = [
-    ["TemplateFactory", templateFactory as unknown as RoleHolder],
-    ["RewardEngineFactory", rewardEngineFactory as unknown as RoleHolder],
-  ];
-  const grant = async (c: RoleHolder, name: string, roleName: string, role: string, account: string) => {
-    if (await c.hasRole(role, account)) return;
-    await (await c.grantRole(role, account)).wait();
-    log(`${name}: granted ${roleName} to ${account}`);
-  };
-  const renounce = async (c: RoleHolder, name: string, roleName: string, role: string) => {
-    if (!(await c.hasRole(role, deployerAddress))) return;
-    await (await c.renounceRole(role, deployerAddress)).wait();
-    log(`${name}: deployer renounced ${roleName}`);
-  };
-  for (const [name, c] of factories) {
-    const admin = await c.hasRole(await c.DEFAULT_ADMIN_ROLE(), deployerAddress);
-    if (admin) {
-      await grant(c, name, "PAUSER_ROLE", await c.PAUSER_ROLE(), ctx.council);
-      await grant(c, name, "DEFAULT_ADMIN_ROLE", await c.DEFAULT_ADMIN_ROLE(), ctx.timelock);
-      await grant(c, name, "GOVERNANCE_ROLE", await c.GOVERNANCE_ROLE(), ctx.timelock);
-    }
-  }
-  for (const [name, c] of factories) {
-    await renounce(c, name, "GOVERNANCE_ROLE", await c.GOVERNANCE_ROLE());
-    await renounce(c, name, "DEFAULT_ADMIN_ROLE", await c.DEFAULT_ADMIN_ROLE());
-  }
+  await handOver(
+    [
+      ["TemplateFactory", templateFactory as unknown as GovernedContract],
+      ["RewardEngineFactory", rewardEngineFactory as unknown as GovernedContract],
+    ],
+    ctx.timelock,
+    ctx.council,
+  );
   ctx.save();
 
   return { templateFactory, rewardEngineFactory, implementations: impls };

@@ -3,7 +3,8 @@ import type { Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
 import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
-import { manifestPath, readManifest, writeManifest, type Manifest, type ManifestEntry, type ProxyKind } from "./manifest";
+import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest";
+import { deploySteps, type GovernedContract, type RoleHolder } from "./steps";
 import type {
   EmergencyCouncil,
   LuniverseGovernor,
@@ -84,7 +85,7 @@ export async function deploySystem(
   hre: HardhatRuntimeEnvironment,
   options: DeploySystemOptions = {},
 ): Promise<DeploySystemResult> {
-  const { ethers, upgrades, network } = hre;
+  const { ethers, network } = hre;
   const config = options.config ?? resolveConfig();
   const log = options.log ?? (() => undefined);
   const signers = await ethers.getSigners();
@@ -127,37 +128,7 @@ export async function deploySystem(
     if (file) writeManifest(file, m);
   };
 
-  async function existing(name: string): Promise<ManifestEntry | undefined> {
-    const entry = m.contracts[name];
-    if (!entry) return undefined;
-    const code = await ethers.provider.getCode(entry.address);
-    return code === "0x" ? undefined : entry;
-  }
-
-  async function ensure(name: string, kind: ProxyKind, args: unknown[]): Promise<string> {
-    const found = await existing(name);
-    if (found) {
-      log(`${name}: reusing ${found.address}`);
-      return found.address;
-    }
-    const factory = await ethers.getContractFactory(name, deployer);
-    let address: string;
-    let implementation: string | undefined;
-    if (kind === "uups") {
-      const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
-      await proxy.waitForDeployment();
-      address = await proxy.getAddress();
-      implementation = await upgrades.erc1967.getImplementationAddress(address);
-    } else {
-      const c = await factory.deploy(...args);
-      await c.waitForDeployment();
-      address = await c.getAddress();
-    }
-    m.contracts[name] = { name, address, proxyKind: kind, ...(implementation ? { implementation } : {}) };
-    save();
-    log(`${name}: deployed at ${address}`);
-    return address;
-  }
+  const { ensure, grant, renounce, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
 
   // ---- contracts
   let tokenAddress: string;
@@ -220,22 +191,6 @@ export async function deploySystem(
   const productTokenFactory = await ethers.getContractAt("ProductTokenFactory", productTokenFactoryAddress, deployer);
 
   // ---- wiring (each step checks first, so a re-run only does what is missing)
-  type RoleHolder = {
-    hasRole(role: string, account: string): Promise<boolean>;
-    grantRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
-    renounceRole(role: string, account: string): Promise<{ wait(): Promise<unknown> }>;
-  };
-  const grant = async (c: RoleHolder, contract: string, roleName: string, role: string, account: string) => {
-    if (await c.hasRole(role, account)) return;
-    await (await c.grantRole(role, account)).wait();
-    log(`${contract}: granted ${roleName} to ${account}`);
-  };
-  const renounce = async (c: RoleHolder, contract: string, roleName: string, role: string) => {
-    if (!(await c.hasRole(role, deployer.address))) return;
-    await (await c.renounceRole(role, deployer.address)).wait();
-    log(`${contract}: deployer renounced ${roleName}`);
-  };
-
   // Genesis stake: top every genesis validator up to the genesis stake while the deployer still can.
   const genesisStake = config.genesisStake ?? config.validatorSet.minStake;
   const deployerIsAdmin = await validatorSet.hasRole(await validatorSet.GOVERNANCE_ROLE(), deployer.address);
@@ -258,8 +213,18 @@ export async function deploySystem(
   await grant(tl, "LuniverseTimelock", "CANCELLER_ROLE", await timelock.CANCELLER_ROLE(), governorAddress);
   await grant(tl, "LuniverseTimelock", "CANCELLER_ROLE", await timelock.CANCELLER_ROLE(), councilAddress);
 
-  type SystemLike = { PAUSER_ROLE(): Promise<string>; DEFAULT_ADMIN_ROLE(): Promise<string>; GOVERNANCE_ROLE(): Promise<string> };
-  const systemContracts: [string, RoleHolder, SystemLike][] = (
+  await grant(validatorSet as unknown as RoleHolder, "ValidatorSet", "SLASHER_ROLE", await validatorSet.SLASHER_ROLE(), slashingAddress);
+  const CP_ROLE = await chainRegistry.CP_ROLE();
+  for (const cp of consortiumPartners) {
+    if (!(await chainRegistry.hasRole(CP_ROLE, cp))) {
+      if (!(await chainRegistry.hasRole(await chainRegistry.GOVERNANCE_ROLE(), deployer.address))) {
+        throw new ConfigError(`consortium partner ${cp} must be granted CP_ROLE by governance now (gov:propose)`);
+      }
+      await grant(chainRegistry as unknown as RoleHolder, "ProductChainRegistry", "CP_ROLE", CP_ROLE, cp);
+    }
+  }
+  // Hand over: from here on only governance (the timelock) administers the system.
+  const governed = (
     [
       ["ValidatorSet", validatorSet],
       ["Slashing", slashing],
@@ -269,27 +234,8 @@ export async function deploySystem(
       ["ProductBridge", productBridge],
       ["ProductTokenFactory", productTokenFactory],
     ] as [string, unknown][]
-  ).map(([name, c]) => [name, c as RoleHolder, c as SystemLike]);
-  await grant(systemContracts[0][1], "ValidatorSet", "SLASHER_ROLE", await validatorSet.SLASHER_ROLE(), slashingAddress);
-  const CP_ROLE = await chainRegistry.CP_ROLE();
-  for (const cp of consortiumPartners) {
-    if (!(await chainRegistry.hasRole(CP_ROLE, cp))) {
-      if (!(await chainRegistry.hasRole(await chainRegistry.GOVERNANCE_ROLE(), deployer.address))) {
-        throw new ConfigError(`consortium partner ${cp} must be granted CP_ROLE by governance now (gov:propose)`);
-      }
-      await grant(systemContracts[2][1], "ProductChainRegistry", "CP_ROLE", CP_ROLE, cp);
-    }
-  }
-  for (const [name, c, typed] of systemContracts) {
-    await grant(c, name, "PAUSER_ROLE", await typed.PAUSER_ROLE(), councilAddress);
-    await grant(c, name, "DEFAULT_ADMIN_ROLE", await typed.DEFAULT_ADMIN_ROLE(), timelockAddress);
-    await grant(c, name, "GOVERNANCE_ROLE", await typed.GOVERNANCE_ROLE(), timelockAddress);
-  }
-  // Hand over: from here on only governance (the timelock) administers the system.
-  for (const [name, c, typed] of systemContracts) {
-    await renounce(c, name, "GOVERNANCE_ROLE", await typed.GOVERNANCE_ROLE());
-    await renounce(c, name, "DEFAULT_ADMIN_ROLE", await typed.DEFAULT_ADMIN_ROLE());
-  }
+  ).map(([name, c]) => [name, c as GovernedContract] as [string, GovernedContract]);
+  await handOver(governed, timelockAddress, councilAddress);
   await renounce(tl, "LuniverseTimelock", "DEFAULT_ADMIN_ROLE", await timelock.DEFAULT_ADMIN_ROLE());
 
   // token economy (deploy/economy.ts): template and reward-engine factories, handed to governance there

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Contract, formatUnits, keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
-import { manifestPath, readManifest, type Manifest } from "../deploy/manifest";
+import type { Manifest } from "../deploy/manifest";
 import { explainRevert, TaskError } from "./lib/errors";
 import { parseAddress, parseAmount, parseInteger } from "./lib/args";
-import { deploymentsDir, resolveSigner } from "./lib/system";
+import { loadDeployment } from "./lib/system";
 import type { DexFactory, DexListingRegistry, DexRouter, WrappedNative } from "../typechain-types";
 
 // DEX operator tasks: listing requests and reviews, liquidity, swaps and quotes.
@@ -28,30 +28,7 @@ export interface DexHandles {
 
 /** Loads the DEX deployed on the current network from its manifest, connected to `from`. */
 export async function loadDex(hre: HardhatRuntimeEnvironment, from = "0"): Promise<DexHandles> {
-  const file = manifestPath(deploymentsDir(), hre.network.name);
-  const manifest = readManifest(file);
-  if (!manifest) {
-    throw new TaskError(
-      `no deployment found for network "${hre.network.name}" (${file}). Deploy first: ` +
-        `npx hardhat deploy:system --network ${hre.network.name} (or start a local chain with npm start and use --network localhost)`,
-    );
-  }
-  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
-  if (chainId !== manifest.chainId) {
-    throw new TaskError(`${file} is for chain ${manifest.chainId} but network "${hre.network.name}" is chain ${chainId}`);
-  }
-  const signer = await resolveSigner(hre, from);
-  const at = async <T>(name: string): Promise<T> => {
-    const entry = manifest.contracts[name];
-    if (!entry) throw new TaskError(`${file} has no ${name}: the DEX is not deployed on "${hre.network.name}"; run npx hardhat deploy:system --network ${hre.network.name}`);
-    if ((await hre.ethers.provider.getCode(entry.address)) === "0x") {
-      throw new TaskError(
-        `${name} at ${entry.address} (from ${file}) has no code on network "${hre.network.name}": the chain was reset. ` +
-          `Deploy again with npx hardhat deploy:system --network ${hre.network.name} --reset`,
-      );
-    }
-    return (await hre.ethers.getContractAt(name, entry.address, signer)) as unknown as T;
-  };
+  const { manifest, signer, at } = await loadDeployment(hre, from);
   return {
     manifest,
     signer,

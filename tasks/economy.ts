@@ -1,10 +1,10 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { decodeBytes32String, formatUnits, isAddress, type Interface, type Signer, type TransactionReceipt } from "ethers";
-import { manifestPath, readManifest, type Manifest } from "../deploy/manifest";
+import type { Manifest } from "../deploy/manifest";
 import { explainRevert, TaskError } from "./lib/errors";
 import { parseAddress, parseAmount, parseBytes32, parseInteger } from "./lib/args";
-import { deploymentsDir, resolveSigner } from "./lib/system";
+import { loadDeployment } from "./lib/system";
 import type { RewardEngine, RewardEngineFactory, TemplateFactory } from "../typechain-types";
 
 /** Template kinds accepted by `template:deploy --kind`, in `TemplateKind` order. */
@@ -43,24 +43,7 @@ export interface EconomyHandles {
 
 /** Loads the economy factories of the current network's manifest, connected to `from`. */
 export async function loadEconomy(hre: HardhatRuntimeEnvironment, from = "0"): Promise<EconomyHandles> {
-  const file = manifestPath(deploymentsDir(), hre.network.name);
-  const manifest = readManifest(file);
-  if (!manifest) {
-    throw new TaskError(
-      `no deployment found for network "${hre.network.name}" (${file}). Deploy first: npx hardhat deploy:system --network ${hre.network.name}`,
-    );
-  }
-  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
-  if (chainId !== manifest.chainId) throw new TaskError(`${file} is for chain ${manifest.chainId} but network "${hre.network.name}" is chain ${chainId}`);
-  const signer = await resolveSigner(hre, from);
-  const at = async <T>(name: string): Promise<T> => {
-    const entry = manifest.contracts[name];
-    if (!entry) throw new TaskError(`${file} has no ${name}; run npx hardhat deploy:system --network ${hre.network.name} (it deploys the economy contracts)`);
-    if ((await hre.ethers.provider.getCode(entry.address)) === "0x") {
-      throw new TaskError(`${name} at ${entry.address} (from ${file}) has no code: the chain was reset. Deploy again with deploy:system --reset`);
-    }
-    return (await hre.ethers.getContractAt(name, entry.address, signer)) as unknown as T;
-  };
+  const { manifest, signer, at } = await loadDeployment(hre, from);
   return {
     manifest,
     signer,

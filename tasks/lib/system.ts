@@ -55,8 +55,17 @@ export async function resolveSigner(hre: HardhatRuntimeEnvironment, from: string
   return match;
 }
 
-/** Loads the system deployed on the current network from its manifest, connected to `from`. */
-export async function loadSystem(hre: HardhatRuntimeEnvironment, from = "0"): Promise<SystemHandles> {
+/** The current network's deployment manifest, a signer, and a typed accessor for its contracts. */
+export interface Deployment {
+  manifest: Manifest;
+  file: string;
+  signer: Signer;
+  /** The contract recorded as `name`, connected to the signer; a clear error when missing or without code. */
+  at<T>(name: string): Promise<T>;
+}
+
+/** Loads the current network's manifest (from {@link deploymentsDir}) and the `--from` signer. */
+export async function loadDeployment(hre: HardhatRuntimeEnvironment, from = "0"): Promise<Deployment> {
   const file = manifestPath(deploymentsDir(), hre.network.name);
   const manifest = readManifest(file);
   if (!manifest) {
@@ -81,6 +90,12 @@ export async function loadSystem(hre: HardhatRuntimeEnvironment, from = "0"): Pr
     }
     return (await hre.ethers.getContractAt(name, entry.address, signer)) as unknown as T;
   };
+  return { manifest, file, signer, at };
+}
+
+/** Loads the system deployed on the current network from its manifest, connected to `from`. */
+export async function loadSystem(hre: HardhatRuntimeEnvironment, from = "0"): Promise<SystemHandles> {
+  const { manifest, signer, at } = await loadDeployment(hre, from);
   return {
     manifest,
     signer,
