@@ -7,3 +7,4 @@ import "./token";
 import "./bridge";
 import "./economy";
 import "./dex";
+import "./audit";

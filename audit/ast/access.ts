@@ -1,0 +1,207 @@
+/**
+ * Access control as the code expresses it: modifiers and guard conditions that compare the caller
+ * (msg.sender, _msgSender(), tx.origin) with a stored owner, a role or a membership mapping.
+ */
+import type { AstNode } from "./node";
+import { child, list, str, typeString } from "./node";
+import type { Program } from "./program";
+import {
+  builtinCallName,
+  externalCall,
+  guardConditions,
+  lowLevelCall,
+  internalCallee,
+  isSenderLike,
+  modifierName,
+  modifierOf,
+  parameters,
+  stripConversions,
+} from "./semantics";
+
+const AUTH_MODIFIER = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|onlyowner|admin|whenAuthori[sz]ed|checkAccess|hasRole)/i;
+const GUARD_MODIFIER = /nonReentrant|noReentran|reentrancyGuard|nonreentrant|mutex|^lock$|^locked$|^noReentry/i;
+const INITIALIZER_MODIFIER = /^(initializer|reinitializer|onlyInitializing)$/;
+
+type SenderTest = (node: AstNode | undefined) => boolean;
+
+function senderTest(program: Program, params: Set<AstNode>): SenderTest {
+  return (node) => {
+    if (isSenderLike(program, node)) return true;
+    const n = stripConversions(node);
+    if (n?.nodeType === "Identifier") {
+      const d = program.declOf(n);
+      return d !== undefined && params.has(d);
+    }
+    return false;
+  };
+}
+
+/** Whether a condition restricts the caller: `msg.sender == owner`, `hasRole(r, msg.sender)`, `owners[msg.sender]`. */
+export function isAuthCondition(program: Program, cond: AstNode | undefined, isSender: SenderTest, depth = 0): boolean {
+  let c = cond;
+  while (c && (c.nodeType === "TupleExpression" || (c.nodeType === "UnaryOperation" && str(c, "operator") === "!"))) {
+    c = c.nodeType === "TupleExpression" ? list(c, "components")[0] : child(c, "subExpression");
+  }
+  if (!c) return false;
+  if (c.nodeType === "BinaryOperation") {
+    const op = str(c, "operator");
+    const l = child(c, "leftExpression");
+    const r = child(c, "rightExpression");
+    if (op === "&&" || op === "||") return isAuthCondition(program, l, isSender, depth) || isAuthCondition(program, r, isSender, depth);
+    if (op === "==" || op === "!=") {
+      const ls = isSender(l);
+      const rs = isSender(r);
+      const lit = (n: AstNode | undefined): boolean => stripConversions(n)?.nodeType === "Literal";
+      if (ls !== rs && !lit(ls ? r : l)) return true;
+      return isAuthCondition(program, l, isSender, depth) || isAuthCondition(program, r, isSender, depth);
+    }
+    if (op === ">" || op === ">=" || op === "<" || op === "<=") {
+      // membership: ownerIndex[msg.sender] > 0 (a role-like mapping compared with a constant)
+      const lit = (n: AstNode | undefined): boolean => stripConversions(n)?.nodeType === "Literal";
+      return (isIndexedBySender(l, isSender, true) && lit(r)) || (isIndexedBySender(r, isSender, true) && lit(l));
+    }
+    return false;
+  }
+  if (isIndexedBySender(c, isSender, false) && (typeString(c) === "bool" || isIndexedBySender(c, isSender, true))) return true;
+  if (c.nodeType === "FunctionCall") {
+    if (builtinCallName(program, c) !== undefined) return false;
+    const t = typeString(c);
+    if (t !== undefined && t !== "bool") return false;
+    const ext = externalCall(program, c);
+    if (ext && !ext.readOnly) return false;
+    if (lowLevelCall(program, c)) return false;
+    const args = list(c, "arguments");
+    if (args.some((a) => isSender(a) || isIndexedBySender(a, isSender, true))) return true;
+    // isOwner() { return msg.sender == owner; }
+    if (depth < 3) {
+      const callee = internalCallee(program, c, program.contractOf(c));
+      if (callee) {
+        for (const ret of findReturns(callee)) {
+          if (isAuthCondition(program, child(ret, "expression"), senderTest(program, new Set()), depth + 1)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+function findReturns(fn: AstNode): AstNode[] {
+  const out: AstNode[] = [];
+  const stack = [child(fn, "body")].filter((x): x is AstNode => x !== undefined);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.nodeType === "Return") out.push(n);
+    for (const s of list(n, "statements")) stack.push(s);
+    for (const k of ["trueBody", "falseBody", "body"]) {
+      const c = child(n, k);
+      if (c) stack.push(c);
+    }
+  }
+  return out;
+}
+
+const ROLE_NAME = /owner|admin|auth|member|role|operator|signer|whitelist|allow|manager|minter|guardian|validator|controller|council|trusted/i;
+
+/** `m[msg.sender]` (optionally only when the mapping is named like a role/membership table). */
+function isIndexedBySender(node: AstNode | undefined, isSender: SenderTest, roleNamed: boolean): boolean {
+  let n = node;
+  while (n?.nodeType === "MemberAccess") n = child(n, "expression");
+  if (n?.nodeType !== "IndexAccess") return false;
+  if (isSender(child(n, "indexExpression"))) {
+    if (!roleNamed) return true;
+    let base = child(n, "baseExpression");
+    while (base && (base.nodeType === "IndexAccess" || base.nodeType === "MemberAccess")) base = child(base, base.nodeType === "IndexAccess" ? "baseExpression" : "expression");
+    return base?.nodeType === "Identifier" && ROLE_NAME.test(str(base, "name") ?? "");
+  }
+  return isIndexedBySender(child(n, "baseExpression"), isSender, roleNamed);
+}
+
+/**
+ * Whether a function or modifier (with the callee's parameters that receive the caller in `senderParams`)
+ * checks who the caller is before going on, directly or through internal calls such as `_checkOwner()`.
+ */
+export function checksCaller(
+  program: Program,
+  callable: AstNode,
+  context: AstNode | undefined,
+  senderParams: Set<AstNode> = new Set(),
+  depth = 0,
+): boolean {
+  const body = child(callable, "body");
+  if (!body) return false;
+  const isSender = senderTest(program, senderParams);
+  for (const g of guardConditions(program, body)) if (isAuthCondition(program, g.cond, isSender)) return true;
+  if (depth >= 4) return false;
+  for (const inv of list(callable, "modifiers")) {
+    if (AUTH_MODIFIER.test(modifierName(inv))) return true;
+    const mod = modifierOf(program, inv, context);
+    if (mod && mod !== callable && checksCaller(program, mod, context, new Set(), depth + 1)) return true;
+  }
+  // Standalone internal calls: _checkOwner(); _checkRole(role, _msgSender());
+  const stack: AstNode[] = [...list(body, "statements")];
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (s.nodeType === "Block" || s.nodeType === "UncheckedBlock") {
+      stack.push(...list(s, "statements"));
+      continue;
+    }
+    if (s.nodeType !== "ExpressionStatement") continue;
+    const e = child(s, "expression");
+    if (e?.nodeType !== "FunctionCall") continue;
+    const callee = internalCallee(program, e, context);
+    if (!callee || callee === callable) continue;
+    const params = parameters(callee);
+    const passed = new Set<AstNode>();
+    list(e, "arguments").forEach((a, i) => {
+      if (isSender(a) && params[i]) passed.add(params[i]!);
+    });
+    if (checksCaller(program, callee, context, passed, depth + 1)) return true;
+  }
+  return false;
+}
+
+/** Whether only privileged callers reach the function (an auth modifier or a caller check in its body). */
+export function isAccessControlled(program: Program, fn: AstNode, context: AstNode | undefined): boolean {
+  return checksCaller(program, fn, context);
+}
+
+/** A nonReentrant-style modifier: by name, or a mutex flag checked and set before `_`. */
+export function hasReentrancyGuard(program: Program, fn: AstNode, context: AstNode | undefined): boolean {
+  for (const inv of list(fn, "modifiers")) {
+    const name = modifierName(inv);
+    if (GUARD_MODIFIER.test(name)) return true;
+    const mod = modifierOf(program, inv, context);
+    if (mod && isMutexModifier(program, mod)) return true;
+  }
+  return false;
+}
+
+function isMutexModifier(program: Program, mod: AstNode): boolean {
+  const body = child(mod, "body");
+  if (!body) return false;
+  const statements = list(body, "statements");
+  const placeholder = statements.findIndex((s) => s.nodeType === "PlaceholderStatement");
+  if (placeholder < 0) return false;
+  const before = statements.slice(0, placeholder);
+  const after = statements.slice(placeholder + 1);
+  const written = (ss: AstNode[]): Set<string> => {
+    const out = new Set<string>();
+    for (const s of ss) {
+      const e = child(s, "expression");
+      if (e?.nodeType === "Assignment") out.add(program.text(child(e, "leftHandSide")!).replace(/\s+/g, ""));
+    }
+    return out;
+  };
+  const w1 = written(before);
+  const w2 = written(after);
+  for (const k of w1) if (w2.has(k)) return true;
+  return false;
+}
+
+export function hasInitializerModifier(fn: AstNode): boolean {
+  return list(fn, "modifiers").some((inv) => INITIALIZER_MODIFIER.test(modifierName(inv)));
+}
+
+export function modifierNames(fn: AstNode): string[] {
+  return list(fn, "modifiers").map(modifierName);
+}

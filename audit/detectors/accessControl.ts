@@ -1,0 +1,422 @@
+import type { AstNode } from "../ast/node";
+import { child, findAll, list, str, typeString, walk } from "../ast/node";
+import type { Program } from "../ast/program";
+import { hasInitializerModifier, isAccessControlled, isAuthCondition } from "../ast/access";
+import { walkFlow } from "../ast/flow";
+import {
+  baseDeclaration,
+  builtinCallName,
+  contractKind,
+  dependsOnInput,
+  enclosingConditions,
+  externalCall,
+  functionKind,
+  guardConditions,
+  internalCallee,
+  isEntryPoint,
+  isGlobal,
+  isParameterOf,
+  isReadOnly,
+  isSenderLike,
+  isStateVariable,
+  isStorageVariable,
+  lowLevelCall,
+  memberOf,
+  minorVersion,
+  modifierOf,
+  parameters,
+  stripConversions,
+  visibility,
+  writtenStateVariable,
+} from "../ast/semantics";
+import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
+
+const OWNER_NAME = /^_?(owner|admin|creator|governance|governor|controller|authority|operator|manager|minter|owners|admins|m_owners|m_ownerIndex)$/i;
+
+/** State variables that decide who may do what: read in a caller check, or named like an owner. */
+export function privilegedVariables(program: Program, contract: AstNode): Set<AstNode> {
+  const out = new Set<AstNode>();
+  const chain = program.linearized(contract);
+  const isSender = (n: AstNode | undefined): boolean => isSenderLike(program, n);
+  // The stored side of a caller check: `owner` in msg.sender == owner, `owners` in owners[msg.sender];
+  // not per-record fields such as channels[id].party (those protect one record, not the contract).
+  const collectReads = (root: AstNode, depth: number): void => {
+    walk(root, (n) => {
+      if (n.nodeType === "IndexAccess") {
+        if (isSender(child(n, "indexExpression"))) {
+          const base = child(n, "baseExpression");
+          const d = base?.nodeType === "Identifier" ? program.declOf(base) : undefined;
+          if (d && isStateVariable(d)) out.add(d);
+        }
+        return false;
+      }
+      if (n.nodeType === "MemberAccess") {
+        if (child(n, "expression")?.nodeType !== "Identifier") return false;
+        const d = baseDeclaration(program, n);
+        if (d && isStorageVariable(program, d) && !isStateVariable(d)) out.add(d);
+        return false;
+      }
+      if (n.nodeType === "Identifier") {
+        const d = program.declOf(n);
+        const p = program.parent(n);
+        if (d && isStateVariable(d) && p?.nodeType !== "MemberAccess") out.add(d);
+      } else if (n.nodeType === "FunctionCall" && depth < 2) {
+        const callee = internalCallee(program, n, contract);
+        if (callee && isReadOnly(callee) && child(callee, "body")) collectReads(child(callee, "body")!, depth + 1);
+      }
+      return undefined;
+    });
+  };
+  for (const c of chain) {
+    for (const n of list(c, "nodes")) {
+      if (n.nodeType === "VariableDeclaration" && OWNER_NAME.test(str(n, "name") ?? "")) {
+        const t = typeString(n) ?? program.text(child(n, "typeName") ?? n);
+        if (/address|mapping/.test(t)) out.add(n);
+      }
+      if ((n.nodeType === "FunctionDefinition" || n.nodeType === "ModifierDefinition") && child(n, "body")) {
+        for (const g of guardConditions(program, child(n, "body")!)) {
+          if (isAuthCondition(program, g.cond, isSender)) collectReads(g.cond, 0);
+        }
+      }
+    }
+  }
+  for (const d of [...out]) if (str(d, "mutability") === "constant" || d.constant === true || str(d, "mutability") === "immutable") out.delete(d);
+  return out;
+}
+
+const REMEDIATION_RESTRICT =
+  "Restrict the function to the account(s) that may use it, with a modifier every such function shares:\n" +
+  "```solidity\nimport {Ownable} from \"@openzeppelin/contracts/access/Ownable.sol\";\n" +
+  "function setOwner(address newOwner) external onlyOwner { ... }\n```\n" +
+  "Initialisation belongs in the `constructor` (or an OpenZeppelin `initializer` function called in the same transaction as the deployment).";
+
+function senderKeyed(program: Program, lhs: AstNode): boolean {
+  let cur: AstNode | undefined = lhs;
+  while (cur && (cur.nodeType === "IndexAccess" || cur.nodeType === "MemberAccess")) {
+    if (cur.nodeType === "IndexAccess" && isSenderLike(program, child(cur, "indexExpression"))) return true;
+    cur = child(cur, cur.nodeType === "IndexAccess" ? "baseExpression" : "expression");
+  }
+  return false;
+}
+
+export const accessControl: Detector = {
+  id: "access-control",
+  category: "access_control",
+  title: "Missing or broken access control (tx.origin, unprotected selfdestruct / withdrawal / owner setters / initializers, delegatecall)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    const pre06 = minorVersion(file.version) < 6;
+    for (const contract of contractsIn(ctx)) {
+      const cname = str(contract, "name");
+      const privileged = privilegedVariables(program, contract);
+      const isLibrary = contractKind(contract) === "library";
+
+      for (const fn of functionsOf(contract)) {
+        const body = child(fn, "body")!;
+        const fname = displayName(fn);
+        const report = (detector: string, severity: "high" | "medium" | "low", lines: number[], message: string, remediation: string): void =>
+          ctx.report({ detector, category: "access_control", severity, confidence: "medium", lines, contract: cname, function: fname, message, remediation });
+
+        // tx.origin used for authorisation
+        for (const g of guardConditions(program, body)) {
+          const usesOrigin = findAll(g.cond, "MemberAccess").some((m) => memberOf(program, m, "tx", "origin"));
+          if (!usesOrigin) continue;
+          const originOnly = (n: AstNode | undefined): boolean => memberOf(program, stripConversions(n), "tx", "origin");
+          const eoaCheck = findAll(g.cond, "BinaryOperation").some((b) => {
+            const l = child(b, "leftExpression");
+            const r = child(b, "rightExpression");
+            return (originOnly(l) && memberOf(program, stripConversions(r), "msg", "sender")) || (originOnly(r) && memberOf(program, stripConversions(l), "msg", "sender"));
+          });
+          if (eoaCheck || !isAuthCondition(program, g.cond, originOnly)) continue;
+          report(
+            "tx-origin-auth",
+            "high",
+            [program.line(g.node)],
+            `${fname}() authorises the caller with tx.origin. A contract the owner is tricked into calling can then act as the owner (phishing).`,
+            "Use `msg.sender` for authorisation, never `tx.origin`:\n```solidity\nrequire(msg.sender == owner);\n```",
+          );
+        }
+
+        if (!isEntryPoint(fn) || isLibrary) continue;
+        const controlled = isAccessControlled(program, fn, contract);
+        const initGuarded = hasInitializerModifier(fn);
+
+        // Direct sensitive operations.
+        for (const call of findAll(body, "FunctionCall")) {
+          const b = builtinCallName(program, call);
+          if ((b === "selfdestruct" || b === "suicide") && !controlled) {
+            report(
+              "unprotected-selfdestruct",
+              "high",
+              linesIn(program, file, [fn, call]),
+              `Anyone can call ${fname}(), which destroys the contract and sends its ether to ${program.text(list(call, "arguments")[0] ?? call)}.`,
+              `Only the owner may destroy the contract (or remove selfdestruct altogether):\n\`\`\`solidity\nfunction ${fname}() external onlyOwner { selfdestruct(payable(owner)); }\n\`\`\``,
+            );
+          }
+          const ll = lowLevelCall(program, call);
+          if (ll && (ll.kind === "delegatecall" || ll.kind === "callcode")) {
+            if (controlled) continue;
+            const targetInput = dependsOnInput(program, ll.target, fn);
+            const dataInput = ll.args.some((a) => dependsOnInput(program, a, fn));
+            const severity = targetInput ? "high" : dataInput ? "medium" : "low";
+            report(
+              targetInput ? "delegatecall-user-target" : dataInput ? "delegatecall-user-data" : "delegatecall-storage",
+              severity,
+              linesIn(program, file, [call]),
+              targetInput
+                ? `${fname}() delegatecalls an address the caller chooses: that code runs with this contract's storage and balance and can take it over.`
+                : dataInput
+                  ? `${fname}() forwards caller-chosen data with delegatecall: every public function of the callee (initialisers, kill switches) becomes callable as if it were this contract's.`
+                  : `${fname}() runs another contract's code on this contract's storage (delegatecall); a storage layout mismatch or a replaced library overwrites this contract's state.`,
+              "Delegatecall only into fixed, trusted code, and only from functions restricted to the owner. Never let the caller choose the target, " +
+                "and whitelist the function selectors you forward:\n```solidity\nfunction upgradeTo(address impl) external onlyOwner { ... }\n" +
+                "// in a forwarder: require(allowedSelectors[msg.sig]);\n```\nFor proxies, use OpenZeppelin's ERC1967/UUPS proxies.",
+            );
+          }
+        }
+
+        if (controlled) continue;
+
+        // Ether withdrawals.
+        const guards = guardConditions(program, body);
+        const modifierGuards = list(fn, "modifiers").some((inv) => {
+          const m = modifierOf(program, inv, contract);
+          return m !== undefined && child(m, "body") !== undefined && guardConditions(program, child(m, "body")!).length > 0;
+        });
+
+        // e.g. _spendAllowance(from, msg.sender, amount): a check on what the caller may do, in a helper
+        const helperGuards = findAll(body, "FunctionCall").some((c) => {
+          if (!list(c, "arguments").some((a) => isSenderLike(program, a))) return false;
+          const callee = internalCallee(program, c, contract);
+          if (!callee || !child(callee, "body")) return false;
+          if (guardConditions(program, child(callee, "body")!).length > 0) return true;
+          return findAll(child(callee, "body")!, "FunctionCall").some((x) => {
+            const inner = internalCallee(program, x, contract);
+            return inner !== undefined && child(inner, "body") !== undefined && guardConditions(program, child(inner, "body")!).length > 0;
+          });
+        });
+
+        // Minting to anyone / burning anyone's tokens, with no condition at all.
+        if (guards.length === 0 && !modifierGuards && !helperGuards) {
+          for (const call of findAll(body, "FunctionCall")) {
+            const callee = internalCallee(program, call, contract);
+            const name = callee ? str(callee, "name") : undefined;
+            if (name !== "_mint" && name !== "_safeMint" && name !== "_burn") continue;
+            const account = list(call, "arguments")[0];
+            if (name === "_burn" && isSenderLike(program, account)) continue;
+            const burn = name === "_burn";
+            report(
+              burn ? "unprotected-burn" : "unprotected-mint",
+              "high",
+              linesIn(program, file, [fn, call]),
+              burn
+                ? `Anyone can call ${fname}() and destroy tokens of any account (${program.text(account ?? call)}).`
+                : `Anyone can call ${fname}() and create new tokens for any account: the supply is unlimited.`,
+              `Restrict it to the minter, e.g. with OpenZeppelin AccessControl:\n\`\`\`solidity\nfunction ${fname}(address to, uint256 amount) external onlyRole(MINTER_ROLE) { ${name}(to, amount); }\n\`\`\`` +
+                (burn ? "\nor let holders burn only their own tokens: `_burn(msg.sender, amount)` (or spend an allowance first)." : ""),
+            );
+          }
+        }
+
+        // transferFrom(from, …) with a caller-chosen `from`: pulls the tokens of anyone who approved this contract.
+        const usesPermit = findAll(body, "FunctionCall").some((c) => /(^|\.)permit$/.test(program.text(child(c, "expression") ?? c).replace(/\s+/g, "")));
+        if (!usesPermit) {
+          for (const call of findAll(body, "FunctionCall")) {
+            const ext = externalCall(program, call);
+            const callee = ext ? undefined : internalCallee(program, call, contract);
+            let from: AstNode | undefined;
+            if (ext && ext.functionName === "transferFrom" && list(call, "arguments").length === 3) from = list(call, "arguments")[0];
+            else if (callee && str(callee, "name") === "safeTransferFrom" && parameters(callee).length === 4) {
+              // SafeERC20.safeTransferFrom(token, from, to, value) or token.safeTransferFrom(from, to, value)
+              const args = list(call, "arguments");
+              from = args.length === 4 ? args[1] : args[0];
+            }
+            if (!from || isSenderLike(program, from)) continue;
+            const f0 = stripConversions(from);
+            if (f0 && (isGlobal(program, f0, "this") || program.text(f0) === "this")) continue;
+            if (!findAll(from, "Identifier").some((i) => isParameterOf(program, program.declOf(i), fn)) && !(from.nodeType === "Identifier" && isParameterOf(program, program.declOf(from), fn))) continue;
+            report(
+              "arbitrary-transfer-from",
+              "high",
+              linesIn(program, file, [call]),
+              `${fname}() moves tokens from an address the caller chooses (${program.text(from)}): anyone can drain every account that approved this contract.`,
+              "Only pull tokens from the caller (or from an owner who signed a permit checked in the same call):\n```solidity\ntoken.safeTransferFrom(msg.sender, address(this), amount);\n```",
+            );
+          }
+        }
+        for (const call of findAll(body, "FunctionCall")) {
+          const ll = lowLevelCall(program, call);
+          if (!ll || !ll.value || !["transfer", "send", "call"].includes(ll.kind)) continue;
+          const to = stripConversions(ll.target);
+          const toCaller = isSenderLike(program, to) || (to?.nodeType === "Identifier" && isParameterOf(program, program.declOf(to), fn));
+          if (!toCaller) continue;
+          const amount = stripConversions(ll.value)!;
+          const amountText = program.text(amount).replace(/\s+/g, "");
+          // Sends balances[msg.sender] but never debits it.
+          const balanceRead = findAll(amount, "IndexAccess").find((ia) => isSenderLike(program, child(ia, "indexExpression")));
+          if (balanceRead) {
+            const decl = baseDeclaration(program, balanceRead);
+            if (decl && isStateVariable(decl)) {
+              let debited = false;
+              walkFlow(program, fn, contract, {
+                initial: () => 0,
+                clone: (s) => s,
+                merge: (a) => a,
+                onWrite: (_s, d) => {
+                  if (d === decl) debited = true;
+                },
+              });
+              if (!debited) {
+                report(
+                  "withdrawal-without-debit",
+                  "high",
+                  linesIn(program, file, [call]),
+                  `${fname}() pays out ${program.text(balanceRead)} but never reduces it, so the caller can withdraw the same balance again and again.`,
+                  `Set the balance to zero (or subtract the amount) before paying:\n\`\`\`solidity\nuint256 amount = ${program.text(balanceRead)};\n${program.text(balanceRead)} = 0;\npayable(msg.sender).transfer(amount);\n\`\`\``,
+                );
+              }
+              continue;
+            }
+          }
+          // Inverted balance check: require(amount >= balances[msg.sender]).
+          const inverted = guards.find((g) => {
+            const c = g.cond;
+            if (c.nodeType !== "BinaryOperation") return false;
+            const op = str(c, "operator");
+            const l = child(c, "leftExpression")!;
+            const r = child(c, "rightExpression")!;
+            const key = (n: AstNode): string => program.text(n).replace(/\s+/g, "");
+            const isBal = (n: AstNode): boolean => n.nodeType === "IndexAccess" && isSenderLike(program, child(n, "indexExpression"));
+            return (op === ">=" || op === ">") ? key(l) === amountText && isBal(r) : (op === "<=" || op === "<") ? key(r) === amountText && isBal(l) : false;
+          });
+          if (inverted) {
+            report(
+              "inverted-balance-check",
+              "high",
+              linesIn(program, file, [inverted.node, call]),
+              `${fname}() checks \`${program.text(inverted.cond)}\`: the comparison is the wrong way round, so callers can withdraw more than their balance.`,
+              "Require that the balance covers the amount:\n```solidity\nrequire(balances[msg.sender] >= amount);\n```",
+            );
+            continue;
+          }
+          const arbitraryAmount =
+            /(this|address\(this\))\.balance/.test(amountText) || dependsOnInput(program, amount, fn) && !amountText.includes("msg.value");
+          const conditions = [...guards.map((g) => g.cond), ...enclosingConditions(program, call, body)].filter(
+            (c) => !program.contains(c, call) && c !== call,
+          );
+          if (arbitraryAmount && conditions.length === 0) {
+            report(
+              "unprotected-ether-withdrawal",
+              "high",
+              linesIn(program, file, [fn, call]),
+              `Anyone can call ${fname}() and have it send ${program.text(amount)} wei to an address they choose.`,
+              REMEDIATION_RESTRICT,
+            );
+          }
+        }
+
+        if (isReadOnly(fn)) continue;
+
+        // Writes to owner/role variables from a function anyone can call.
+        if (!initGuarded && privileged.size > 0) {
+          const writes: { decl: AstNode; node: AstNode; sites: AstNode[] }[] = [];
+          walkFlow(program, fn, contract, {
+            initial: () => 0,
+            clone: (s) => s,
+            merge: (a) => a,
+            onWrite: (_s, decl, node, sites) => {
+              if (!privileged.has(decl)) return;
+              const w = writtenStateVariable(program, node);
+              if (w && senderKeyed(program, w.lhs)) return; // self-service: members[msg.sender] = …
+              writes.push({ decl, node, sites });
+            },
+          });
+          if (writes.length > 0) {
+            const vars = [...new Set(writes.map((w) => str(w.decl, "name") ?? "?"))];
+            const once = guards.some((g) => findAll(g.cond, "Identifier").some((i) => writes.some((w) => program.declOf(i) === w.decl)));
+            const looksInit = /^_?(init|initiali[sz]e|setup|set_?up)/i.test(str(fn, "name") ?? "") || once;
+            report(
+              looksInit ? "unprotected-initializer" : "unprotected-owner-setter",
+              "high",
+              linesIn(program, file, [fn, ...writes.flatMap((w) => [w.node, ...w.sites])]),
+              looksInit
+                ? `${fname}() sets ${vars.join(", ")} and anyone can call it${once ? " first (or again, if it was never called)" : ""}: an attacker becomes the owner.`
+                : `${fname}() changes ${vars.join(", ")}, which decide who controls the contract, but anyone can call it.` +
+                    (str(fn, "name") && str(fn, "name")!.toLowerCase() === (cname ?? "").toLowerCase() && str(fn, "name") !== cname
+                      ? " It looks like a misspelt constructor."
+                      : ""),
+              REMEDIATION_RESTRICT,
+            );
+          }
+        }
+
+        // public functions named like internal helpers
+        const name = str(fn, "name") ?? "";
+        if (/^_[^_]/.test(name) && visibility(fn) === "public" && functionKind(fn) === "function") {
+          const writesState = findAll(body, "Assignment", "UnaryOperation").some((n) => writtenStateVariable(program, n) !== undefined);
+          if (writesState) {
+            report(
+              "public-internal-helper",
+              "medium",
+              linesIn(program, file, [fn]),
+              `${fname}() is named like an internal helper but is public and changes state: anyone can call it directly.`,
+              `Make it \`internal\` (or \`private\`):\n\`\`\`solidity\nfunction ${name}(...) internal { ... }\n\`\`\``,
+            );
+          }
+        }
+
+        // Pre-0.6 dynamic array length writes: arbitrary storage writes.
+        if (pre06) {
+          const lengthWrites = [...findAll(body, "Assignment"), ...findAll(body, "UnaryOperation")].filter((n) => {
+            const lhs = n.nodeType === "Assignment" ? child(n, "leftHandSide") : child(n, "subExpression");
+            if (n.nodeType === "UnaryOperation" && !["++", "--"].includes(str(n, "operator") ?? "")) return false;
+            return lhs?.nodeType === "MemberAccess" && str(lhs, "memberName") === "length" && isStateVariable(baseDeclaration(program, lhs));
+          });
+          if (lengthWrites.length > 0) {
+            const arrays = new Set(lengthWrites.map((n) => baseDeclaration(program, n.nodeType === "Assignment" ? child(n, "leftHandSide") : child(n, "subExpression"))));
+            const related: AstNode[] = [];
+            for (const g of guards) if (findAll(g.cond, "Identifier").some((i) => arrays.has(program.declOf(i)))) related.push(g.node);
+            for (const a of findAll(body, "Assignment")) {
+              const lhs = child(a, "leftHandSide");
+              if (lhs?.nodeType === "IndexAccess" && arrays.has(baseDeclaration(program, lhs))) related.push(a);
+            }
+            const shrinks = lengthWrites.some((n) => str(n, "operator") === "--" || str(n, "operator") === "-=");
+            const userLength = lengthWrites.some((n) => n.nodeType === "Assignment" && dependsOnInput(program, child(n, "rightHandSide")!, fn));
+            if (shrinks || userLength) {
+              report(
+                "array-length-manipulation",
+                "high",
+                linesIn(program, file, [...lengthWrites, ...related]),
+                `${fname}() sets the length of a storage array directly${shrinks ? " and can make it underflow" : " to a caller-chosen value"}: the array then covers the whole storage and any slot (including the owner) can be overwritten through it.`,
+                "Never write `.length`; use `push()`/`pop()` and check the index against the length before writing:\n```solidity\nrequire(index < items.length);\nitems[index] = value;\n```",
+              );
+            }
+          }
+        }
+      }
+
+      // Initializers of upgradeable contracts whose implementation can be initialised by anyone.
+      if (contractKind(contract) === "contract" && contract.abstract !== true) {
+        const ctor = functionsOf(contract).find((f) => functionKind(f) === "constructor");
+        const disables = ctor ? findAll(child(ctor, "body")!, "FunctionCall").some((c) => /_disableInitializers/.test(program.text(c))) : false;
+        if (!disables) {
+          for (const fn of functionsOf(contract)) {
+            if (!isEntryPoint(fn) || !list(fn, "modifiers").some((m) => /^initializer$/.test(str(child(m, "modifierName")!, "name") ?? ""))) continue;
+            ctx.report({
+              detector: "implementation-initializable",
+              category: "access_control",
+              severity: "medium",
+              confidence: "medium",
+              lines: linesIn(program, file, [fn]),
+              contract: cname,
+              function: displayName(fn),
+              message: `${displayName(fn)}() is an initializer, and the contract's constructor does not call _disableInitializers(): anyone can initialise the implementation contract behind a proxy and become its owner.`,
+              remediation:
+                "Lock the implementation in its constructor and initialise the proxy in the deployment transaction:\n```solidity\n/// @custom:oz-upgrades-unsafe-allow constructor\nconstructor() { _disableInitializers(); }\n```",
+            });
+          }
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,288 @@
+import type { AstNode } from "../ast/node";
+import { child, findAll, str, typeString, walk } from "../ast/node";
+import type { Program } from "../ast/program";
+import {
+  baseDeclaration,
+  blockValue,
+  dependsOnInput,
+  enclosingConditions,
+  exprKey,
+  guardConditions,
+  hasCheckedArithmetic,
+  initialValueOf,
+  isConstantVariable,
+  isEntryPoint,
+  isReadOnly,
+  isStateVariable,
+  lowLevelCall,
+  stripConversions,
+} from "../ast/semantics";
+import type { Severity } from "../types";
+import { severityRank } from "../types";
+import { contractsIn, displayName, functionsOf, type Detector, type DetectorContext } from "./detector";
+
+const OVERFLOW_OPS = new Set(["+", "-", "*", "**", "+=", "-=", "*="]);
+
+function isConstantExpr(program: Program, n: AstNode | undefined): boolean {
+  const e = stripConversions(n);
+  if (!e) return true;
+  if (e.nodeType === "Literal") return true;
+  if (e.isPure === true) return true;
+  if (e.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    return d?.nodeType === "VariableDeclaration" && isConstantVariable(d);
+  }
+  if (e.nodeType === "MemberAccess" && str(e, "memberName") === "length") return false;
+  if (e.nodeType === "BinaryOperation") return isConstantExpr(program, child(e, "leftExpression")) && isConstantExpr(program, child(e, "rightExpression"));
+  return false;
+}
+
+function isIntegerType(n: AstNode): boolean {
+  const t = typeString(n);
+  return t === undefined || /^u?int\d*$/.test(t);
+}
+
+interface Op {
+  node: AstNode;
+  left: AstNode;
+  right: AstNode;
+  op: string;
+  /** The variable the result is stored in (for compound assignments and `x = a + b`). */
+  target?: AstNode;
+}
+
+function operationsIn(program: Program, root: AstNode): Op[] {
+  const out: Op[] = [];
+  walk(root, (n) => {
+    if (n.nodeType === "BinaryOperation" && OVERFLOW_OPS.has(str(n, "operator") ?? "")) {
+      const l = child(n, "leftExpression")!;
+      const r = child(n, "rightExpression")!;
+      if (!isIntegerType(n)) return undefined;
+      const p = program.parent(n);
+      let target: AstNode | undefined;
+      if (p?.nodeType === "Assignment" && child(p, "rightHandSide") === n) target = child(p, "leftHandSide");
+      out.push({ node: n, left: l, right: r, op: str(n, "operator")!, target });
+    } else if (n.nodeType === "Assignment" && OVERFLOW_OPS.has(str(n, "operator") ?? "")) {
+      const l = child(n, "leftHandSide")!;
+      const r = child(n, "rightHandSide")!;
+      if (!isIntegerType(l)) return undefined;
+      out.push({ node: n, left: l, right: r, op: str(n, "operator")!.replace("=", ""), target: l });
+    }
+    return undefined;
+  });
+  return out;
+}
+
+/**
+ * Whether a comparison in a guard of the function relates the operands (require(a >= b) before a - b),
+ * the result and an operand (require(c >= a) after c = a + b), or bounds the only variable operand.
+ */
+function isGuarded(program: Program, op: Op, guards: AstNode[], resultKey: string | undefined): boolean {
+  const vars = [op.left, op.right].filter((x) => !isConstantExpr(program, x)).map((x) => exprKey(program, x));
+  if (vars.length === 0) return true;
+  const mul = op.op === "*" || op.op === "**";
+  for (const g of guards) {
+    if (g === op.node || program.contains(g, op.node)) continue;
+    for (const cmp of [g, ...findAll(g, "BinaryOperation")]) {
+      if (cmp.nodeType !== "BinaryOperation" || !["<", ">", "<=", ">=", "==", "!="].includes(str(cmp, "operator") ?? "")) continue;
+      const a = exprKey(program, child(cmp, "leftExpression")!);
+      const b = exprKey(program, child(cmp, "rightExpression")!);
+      const has = (side: string, k: string): boolean => side.includes(k);
+      if (vars.length === 2) {
+        const [x, y] = vars as [string, string];
+        if ((has(a, x) && has(b, y)) || (has(a, y) && has(b, x))) return true;
+      }
+      if (resultKey && ((has(a, resultKey) && vars.some((v) => has(b, v))) || (has(b, resultKey) && vars.some((v) => has(a, v))))) return true;
+      if (vars.length === 1) {
+        const [x] = vars as [string];
+        const other = has(a, x) ? child(cmp, "rightExpression")! : has(b, x) ? child(cmp, "leftExpression")! : undefined;
+        if (other && !exprKey(program, other).includes(x) && (!mul || isConstantExpr(program, other))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+
+function isTimeArithmetic(program: Program, op: Op): boolean {
+  const sides = [op.left, op.right];
+  return sides.some((s) => {
+    let found = false;
+    walk(s, (n) => {
+      const b = blockValue(program, n);
+      if (b === "timestamp" || b === "number") found = true;
+    });
+    return found;
+  }) && sides.some((s) => isConstantExpr(program, s));
+}
+
+const REMEDIATION_PRE08 =
+  "Solidity before 0.8 wraps around silently on overflow and underflow. Check before you compute, or use OpenZeppelin SafeMath " +
+  "(or move to Solidity ≥ 0.8, which reverts on overflow):\n```solidity\nrequire(balances[msg.sender] >= amount);   // before subtracting\n" +
+  "balances[msg.sender] -= amount;\n// or: balances[msg.sender] = balances[msg.sender].sub(amount);  // SafeMath\n```";
+const REMEDIATION_UNCHECKED =
+  "Code inside `unchecked { … }` wraps around silently. Keep only operations that provably cannot overflow there, check the bound first, " +
+  "and say why in a comment:\n```solidity\nif (balance < amount) revert InsufficientBalance();\nunchecked { balance -= amount; } // cannot underflow: checked above\n```";
+
+export const integerOverflow: Detector = {
+  id: "integer-overflow",
+  category: "arithmetic",
+  title: "Integer overflow/underflow: unchecked arithmetic before 0.8, arithmetic in unchecked blocks",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    const checked = hasCheckedArithmetic(file.version);
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        const body = child(fn, "body")!;
+        const roots = checked ? findAll(body, "UncheckedBlock") : [body];
+        if (roots.length === 0) continue;
+        const guards = guardConditions(program, body).map((g) => g.cond);
+        const entry = isEntryPoint(fn) && !isReadOnly(fn);
+        const found: { node: AstNode; severity: Severity }[] = [];
+        for (const root of roots) {
+          const justified = checked && hasJustification(file.lines.lineText(program.line(root)), file.lines.lineText(program.line(root) - 1), program.text(root));
+          for (const op of operationsIn(program, root)) {
+            if (isConstantExpr(program, op.left) && isConstantExpr(program, op.right)) continue;
+            if (isTimeArithmetic(program, op)) continue;
+            // loop counters and local ++/-- are not reported
+            if (op.node.nodeType === "UnaryOperation") continue;
+            let resultKey: string | undefined;
+            const p = program.parent(op.node);
+            if (p?.nodeType === "VariableDeclarationStatement") {
+              const d = ((p.declarations as (AstNode | null)[]) ?? [])[0];
+              if (d) resultKey = str(d, "name");
+            } else if (op.target) resultKey = exprKey(program, op.target);
+            if (isGuarded(program, op, [...guards, ...enclosingConditions(program, op.node, body)], resultKey)) continue;
+            if (op.op === "+" && isConstantExpr(program, op.right) && /^1$/.test(program.text(op.right).trim()) && !op.target) continue;
+            // Adding msg.value cannot overflow in practice (bounded by the ether supply).
+            if (op.op === "+" && [op.left, op.right].some((x) => program.text(x).replace(/\s+/g, "") === "msg.value")) continue;
+            const stored = op.target !== undefined && isStateVariable(baseDeclaration(program, op.target));
+            const input = dependsOnInput(program, op.node, fn) || (op.target !== undefined && dependsOnInput(program, op.target, fn));
+            const feedsPayment = isPaymentOrCheck(program, op.node);
+            let severity: Severity;
+            if (checked) severity = justified ? "info" : entry && stored && input ? "high" : "low";
+            else severity = entry && stored && input ? "high" : stored || (input && feedsPayment) ? "medium" : "low";
+            found.push({ node: op.node, severity });
+          }
+        }
+        if (found.length === 0) continue;
+        const severity = found.reduce<Severity>((m, f) => (severityRank(f.severity) > severityRank(m) ? f.severity : m), "info");
+        const lines = [...new Set(found.map((f) => program.line(f.node)))].sort((a, b) => a - b);
+        ctx.report({
+          detector: checked ? "unchecked-arithmetic" : "integer-overflow",
+          category: "arithmetic",
+          severity,
+          confidence: severity === "high" ? "high" : "medium",
+          lines,
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message: checked
+            ? `${displayName(fn)}() does arithmetic inside \`unchecked\` without a bound check on line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}: a result outside the type's range wraps around instead of reverting.`
+            : `${displayName(fn)}() adds, subtracts or multiplies without an overflow check (Solidity ${file.version} wraps around silently) on line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}.`,
+          remediation: checked ? REMEDIATION_UNCHECKED : REMEDIATION_PRE08,
+        });
+      }
+    }
+  },
+};
+
+/** A comment in or just above the unchecked block that says why it cannot overflow. */
+function hasJustification(line: string, prev: string, text: string): boolean {
+  const comments = [line, prev, text].join("\n").match(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g) ?? [];
+  return comments.some((c) => /\b(cannot|can't|never|overflows?|underflows?|safe|bounded|wraps?|wrapping|because|since|guaranteed|at most|fits)\b|<=|≤/i.test(c));
+}
+
+function isPaymentOrCheck(program: Program, node: AstNode): boolean {
+  let cur: AstNode | undefined = program.parent(node);
+  for (let i = 0; i < 6 && cur; i++) {
+    if (cur.nodeType === "FunctionCall") {
+      if (lowLevelCall(program, cur)) return true;
+      const callee = child(cur, "expression");
+      if (callee?.nodeType === "Identifier" && (str(callee, "name") === "require" || str(callee, "name") === "assert")) return true;
+    }
+    if (cur.nodeType === "IfStatement") return true;
+    cur = program.parent(cur);
+  }
+  return false;
+}
+
+/** (a / b) * c loses precision: the division rounds down first. */
+export const divideBeforeMultiply: Detector = {
+  id: "divide-before-multiply",
+  category: "arithmetic",
+  title: "Division before multiplication (precision loss)",
+  run(ctx: DetectorContext) {
+    const { program } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        const body = child(fn, "body")!;
+        const hits: AstNode[] = [];
+        const isDivision = (n: AstNode | undefined, depth = 0): AstNode | undefined => {
+          const e = stripConversions(n);
+          if (!e) return undefined;
+          if (e.nodeType === "BinaryOperation" && str(e, "operator") === "/") return e;
+          if (e.nodeType === "Identifier" && depth === 0) {
+            const d = program.declOf(e);
+            if (d && d.stateVariable !== true) {
+              const init = initialValueOf(program, d);
+              if (init) return isDivision(init, 1);
+            }
+          }
+          return undefined;
+        };
+        walk(body, (n) => {
+          if (n.nodeType === "BinaryOperation" && str(n, "operator") === "*") {
+            for (const [side, other] of [
+              [child(n, "leftExpression"), child(n, "rightExpression")],
+              [child(n, "rightExpression"), child(n, "leftExpression")],
+            ] as const) {
+              const div = isDivision(side);
+              if (!div || !other) continue;
+              // x / unit * unit rounds down to a multiple of unit on purpose.
+              const divisor = child(div, "rightExpression");
+              if (divisor && exprKey(program, divisor) === exprKey(program, other)) continue;
+              if (isConstantExpr(program, child(div, "leftExpression")) && isConstantExpr(program, divisor)) continue;
+              // fixed-point: the dividend was scaled up first ((x << 112) / y, x * 1e18 / y), so little is lost
+              if (isScaled(program, child(div, "leftExpression"))) continue;
+              hits.push(n);
+              break;
+            }
+          }
+          return undefined;
+        });
+        if (hits.length === 0) continue;
+        const lines = [...new Set(hits.map((h) => program.line(h)))].sort((a, b) => a - b);
+        ctx.report({
+          detector: "divide-before-multiply",
+          category: "arithmetic",
+          severity: "medium",
+          confidence: "medium",
+          lines,
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message: `${displayName(fn)}() divides before it multiplies (\`${program.text(hits[0]!).slice(0, 80)}\`): the division rounds down first and the error is multiplied.`,
+          remediation: "Multiply first, then divide (or use `Math.mulDiv(a, b, c)` from OpenZeppelin to avoid overflow):\n```solidity\nuint256 fee = amount * feeBps / 10_000;   // not amount / 10_000 * feeBps\n```",
+        });
+      }
+    }
+  },
+};
+
+
+function isScaled(program: Program, n: AstNode | undefined): boolean {
+  if (!n) return false;
+  let found = false;
+  walk(n, (x) => {
+    if (x.nodeType !== "BinaryOperation") return undefined;
+    const op = str(x, "operator");
+    if (op === "<<") found = true;
+    if (op === "*" || op === "**") {
+      for (const side of [child(x, "leftExpression"), child(x, "rightExpression")]) {
+        const t = side ? program.text(side).replace(/[\s_]/g, "") : "";
+        if (/^(1e\d+|10\*\*\d+|2\*\*\d+|\d{7,})$/.test(t) || (side && isConstantExpr(program, side) && /[A-Z_]{3,}/.test(t))) found = true;
+      }
+    }
+    return undefined;
+  });
+  return found;
+}

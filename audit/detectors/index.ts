@@ -1,0 +1,30 @@
+import type { Detector } from "./detector";
+import { reentrancy } from "./reentrancy";
+import { uncheckedCalls } from "./uncheckedCalls";
+import { accessControl } from "./accessControl";
+import { integerOverflow, divideBeforeMultiply } from "./arithmetic";
+import { weakRandomness } from "./randomness";
+import { timestampDependence } from "./timestamp";
+import { frontRunning } from "./frontRunning";
+import { denialOfService } from "./denialOfService";
+import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop } from "./misc";
+
+/** Every built-in detector, in report order. */
+export const DETECTORS: readonly Detector[] = [
+  reentrancy,
+  uncheckedCalls,
+  accessControl,
+  integerOverflow,
+  divideBeforeMultiply,
+  weakRandomness,
+  timestampDependence,
+  frontRunning,
+  denialOfService,
+  shortAddress,
+  uninitializedStoragePointer,
+  signatureReplay,
+  unsafeErc20,
+  msgValueInLoop,
+];
+
+export type { Detector, DetectorContext, RawFinding } from "./detector";

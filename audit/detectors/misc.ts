@@ -1,0 +1,323 @@
+/** Short addresses, uninitialised storage pointers, signature replay, unsafe ERC-20 calls. */
+import type { AstNode } from "../ast/node";
+import { child, findAll, list, str, typeString, walk } from "../ast/node";
+import type { Program } from "../ast/program";
+import { walkFlow } from "../ast/flow";
+import {
+  builtinCallName,
+  externalCall,
+  isEntryPoint,
+  isGlobal,
+  isReadOnly,
+  minorVersion,
+  parameters,
+  initialValueOf,
+  internalCallee,
+} from "../ast/semantics";
+import { resultIsChecked } from "./uncheckedCalls";
+import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
+
+function paramType(program: Program, p: AstNode): string {
+  return typeString(p) ?? program.text(child(p, "typeName") ?? p).split(/\s+/)[0] ?? "";
+}
+
+/** Before 0.5 the ABI decoder accepted calldata shorter than the parameters: a missing byte shifts the amount. */
+export const shortAddress: Detector = {
+  id: "short-address",
+  category: "short_addresses",
+  title: "Token transfer functions that accept short (mis-padded) addresses (compilers before 0.5)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    if (minorVersion(file.version) >= 5) return;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        if (!isEntryPoint(fn)) continue;
+        const ps = parameters(fn);
+        const addrIdx = ps.findIndex((p) => paramType(program, p).startsWith("address"));
+        if (addrIdx < 0 || !ps.slice(addrIdx + 1).some((p) => /^u?int/.test(paramType(program, p)))) continue;
+        const addr = ps[addrIdx]!;
+        const body = child(fn, "body")!;
+        // credits a balance keyed by the address parameter
+        const credits = findAll(body, "Assignment").some((a) => {
+          const lhs = child(a, "leftHandSide");
+          return lhs?.nodeType === "IndexAccess" && program.declOf(child(lhs, "indexExpression")) === addr;
+        });
+        // …and debits the caller: a token transfer
+        const debits = findAll(body, "Assignment").some((a) => {
+          const lhs = child(a, "leftHandSide");
+          return lhs?.nodeType === "IndexAccess" && /^(-=|=)$/.test(str(a, "operator") ?? "") && program.declOf(child(lhs, "indexExpression")) !== addr;
+        });
+        if (!debits) continue;
+        const checksLength = findAll(body, "MemberAccess").some((m) => str(m, "memberName") === "length" && program.text(m).replace(/\s+/g, "") === "msg.data.length");
+        const hasModifierCheck = list(fn, "modifiers").some((m) => /payload|size|short/i.test(program.text(m)));
+        if (!credits || checksLength || hasModifierCheck) continue;
+        ctx.report({
+          detector: "short-address",
+          category: "short_addresses",
+          severity: "low",
+          confidence: "low",
+          lines: linesIn(program, file, [fn]),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message: `${displayName(fn)}() takes an address followed by an amount and was compiled with Solidity ${file.version}: a client that sends a short address shifts the amount left by a byte (×256).`,
+          remediation:
+            "Compile with Solidity ≥ 0.5 (its ABI decoder rejects short calldata), or check the calldata size:\n```solidity\nmodifier onlyPayloadSize(uint256 size) { require(msg.data.length >= size + 4); _; }\nfunction transfer(address to, uint256 value) public onlyPayloadSize(2 * 32) { ... }\n```",
+        });
+      }
+    }
+  },
+};
+
+function isReferenceLocal(program: Program, decl: AstNode): boolean {
+  const id = (decl.typeDescriptions as { typeIdentifier?: string } | undefined)?.typeIdentifier;
+  if (id !== undefined) return /^t_(struct|array|mapping)/.test(id) && /_storage(_ptr)?$/.test(id);
+  const t = typeString(decl);
+  if (t !== undefined) return /storage/.test(t) && /^struct |\[\]|^mapping/.test(t);
+  const tn = child(decl, "typeName");
+  if (!tn) return false;
+  if (tn.nodeType === "ArrayTypeName" || tn.nodeType === "Mapping") return true;
+  if (tn.nodeType === "UserDefinedTypeName") {
+    const name = str(tn, "name") ?? "";
+    return program.files.some((f) => findAll(f.ast, "StructDefinition").some((s) => str(s, "name") === name));
+  }
+  return false;
+}
+
+/** A local struct/array declared without a location before 0.5 points at storage slot 0. */
+export const uninitializedStoragePointer: Detector = {
+  id: "uninitialized-storage-pointer",
+  category: "other",
+  title: "Uninitialised local storage pointers (overwrite slot 0 and following)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    if (minorVersion(file.version) >= 5) return;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        for (const stmt of findAll(child(fn, "body")!, "VariableDeclarationStatement")) {
+          if (child(stmt, "initialValue")) continue;
+          for (const decl of (stmt.declarations as (AstNode | null)[]) ?? []) {
+            if (!decl) continue;
+            const loc = str(decl, "storageLocation") ?? "default";
+            if (loc === "memory" || loc === "calldata") continue;
+            if (!isReferenceLocal(program, decl)) continue;
+            const writes = findAll(child(fn, "body")!, "Assignment").filter((a) => {
+              const lhs = child(a, "leftHandSide");
+              let cur = lhs;
+              while (cur && (cur.nodeType === "MemberAccess" || cur.nodeType === "IndexAccess")) cur = child(cur, cur.nodeType === "MemberAccess" ? "expression" : "baseExpression");
+              return cur?.nodeType === "Identifier" && program.declOf(cur) === decl;
+            });
+            ctx.report({
+              detector: "uninitialized-storage-pointer",
+              category: "other",
+              severity: "high",
+              confidence: "high",
+              lines: linesIn(program, file, [stmt, ...writes]),
+              contract: str(contract, "name"),
+              function: displayName(fn),
+              message: `The local variable ${str(decl, "name")} is a storage pointer that was never initialised: it points at storage slot 0, so writing to it overwrites the contract's first state variables (often the owner).`,
+              remediation: `Declare it in memory, or point it at real storage:\n\`\`\`solidity\n${program.text(child(decl, "typeName") ?? decl)} memory ${str(decl, "name")};\n// or: ${program.text(child(decl, "typeName") ?? decl)} storage ${str(decl, "name")} = items[id];\n\`\`\``,
+            });
+          }
+        }
+      }
+    }
+  },
+};
+
+const RECOVER = /^(recover|tryRecover|isValidSignatureNow|isValidSignature|isValidERC1271SignatureNow)$/;
+const CHAIN_MARK = /chainid|chainId|CHAIN_ID|DOMAIN_SEPARATOR|domainSeparator|_hashTypedDataV4|_domainSeparatorV4|EIP712|address\(this\)/;
+const REPLAY_NAME = /nonce|used|executed|processed|claimed|spent|consumed|done|redeemed|withdrawn|seen|filled|replay|invalidated|cancelled/i;
+
+/** Text of an expression with the local variables and internal calls it uses expanded (bounded). */
+function expandedText(program: Program, expr: AstNode, context: AstNode | undefined, depth = 0): string {
+  let out = program.text(expr);
+  if (depth > 3) return out;
+  walk(expr, (n) => {
+    if (n.nodeType === "Identifier") {
+      const d = program.declOf(n);
+      if (d?.nodeType === "VariableDeclaration") {
+        if (d.stateVariable === true) {
+          const v = child(d, "value");
+          out += ` ${str(d, "name")}`;
+          if (v) out += ` ${expandedText(program, v, context, depth + 1)}`;
+        } else {
+          const init = initialValueOf(program, d);
+          if (init) out += ` ${expandedText(program, init, context, depth + 1)}`;
+          // assigned later: x = keccak256(...)
+          const fn = program.callableOf(d);
+          if (fn) {
+            for (const a of findAll(child(fn, "body") ?? fn, "Assignment")) {
+              if (program.declOf(child(a, "leftHandSide")) === d) out += ` ${expandedText(program, child(a, "rightHandSide")!, context, depth + 1)}`;
+            }
+          }
+        }
+      }
+    } else if (n.nodeType === "FunctionCall") {
+      const callee = internalCallee(program, n, context);
+      if (callee && child(callee, "body")) out += ` ${str(callee, "name")} ${program.text(child(callee, "body")!)}`;
+    }
+    return undefined;
+  });
+  return out;
+}
+
+/** Whether a node sits in the condition of an if statement or in a require/assert argument. */
+function isInGuard(program: Program, node: AstNode): boolean {
+  let cur: AstNode | undefined = node;
+  for (let i = 0; i < 12 && cur; i++) {
+    const p = program.parent(cur);
+    if (!p) return false;
+    if (p.nodeType === "IfStatement" && child(p, "condition") === cur) return true;
+    if (p.nodeType === "FunctionCall" && (builtinCallName(program, p) === "require" || builtinCallName(program, p) === "assert") && p !== cur) return true;
+    if (p.nodeType.endsWith("Statement") || p.nodeType === "Block") return false;
+    cur = p;
+  }
+  return false;
+}
+
+/** Signatures checked without a nonce (replayable) or without the chain id/contract (replayable elsewhere). */
+export const signatureReplay: Detector = {
+  id: "signature-replay",
+  category: "access_control",
+  title: "Signatures without nonce / chain id / contract address (replay)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        if (!isEntryPoint(fn) || isReadOnly(fn)) continue;
+        const body = child(fn, "body")!;
+        // recover calls here and in the internal helpers this function calls (bounded depth)
+        const isRecover = (c: AstNode): boolean => {
+          if (builtinCallName(program, c) === "ecrecover") return true;
+          const callee = child(c, "expression");
+          return callee?.nodeType === "MemberAccess" && RECOVER.test(str(callee, "memberName") ?? "");
+        };
+        const recovers: AstNode[] = [];
+        const sites: AstNode[] = [];
+        const visit = (root: AstNode, site: AstNode | undefined, depth: number): void => {
+          for (const c of findAll(root, "FunctionCall")) {
+            if (isRecover(c)) {
+              recovers.push(c);
+              sites.push(site ?? c);
+              continue;
+            }
+            if (depth >= 3) continue;
+            const callee = internalCallee(program, c, contract);
+            const cb = callee ? child(callee, "body") : undefined;
+            if (cb && callee !== fn) visit(cb, site ?? c, depth + 1);
+          }
+        };
+        visit(body, undefined, 0);
+        if (recovers.length === 0) continue;
+        const digestTexts = recovers.map((c) => {
+          const arg = list(c, "arguments")[str(child(c, "expression") ?? c, "memberName") === "isValidSignatureNow" ? 1 : 0];
+          return arg ? expandedText(program, arg, contract) : "";
+        });
+        for (const site of sites) if (!recovers.includes(site)) digestTexts.push(expandedText(program, site, contract));
+        const allText = digestTexts.join(" ") + " " + program.text(body);
+        const hasChain = CHAIN_MARK.test(allText) || findAll(body, "MemberAccess").some((m) => isGlobal(program, child(m, "expression"), "block") && str(m, "memberName") === "chainid");
+        let marks = /nonce/i.test(digestTexts.join(" "));
+        // A replay marker: written here, and named like one or checked in a guard first (check-then-mark).
+        const guardReads = new Set<AstNode>();
+        walkFlow(program, fn, contract, {
+          initial: () => 0,
+          clone: (s) => s,
+          merge: (a) => a,
+          onRead: (_s, decl, node) => {
+            if (program.ancestor(node, "IfStatement", "FunctionCall") && isInGuard(program, node)) guardReads.add(decl);
+          },
+          onWrite: (_s, decl) => {
+            if (REPLAY_NAME.test(str(decl, "name") ?? "") || guardReads.has(decl)) marks = true;
+          },
+        });
+        if (findAll(body, "FunctionCall").some((c) => /_?useNonce|_useCheckedNonce|_markUsed/i.test(program.text(child(c, "expression") ?? c)))) marks = true;
+        if (marks && hasChain) continue;
+
+        ctx.report({
+          detector: "signature-replay",
+          category: "access_control",
+          severity: marks ? "medium" : "high",
+          confidence: "medium",
+          lines: linesIn(program, file, [...recovers, ...sites]),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message: marks
+            ? `${displayName(fn)}() accepts a signature whose message does not include the chain id and this contract's address: the same signature works on another chain or a copy of the contract.`
+            : `${displayName(fn)}() accepts a signature but never marks it used (no nonce)${hasChain ? "" : " and the message has no chain id"}: anyone who saw it can submit it again.`,
+          remediation:
+            "Sign an EIP-712 message that includes a per-signer nonce, the chain id and this contract (OpenZeppelin EIP712 + Nonces), and consume the nonce:\n" +
+            "```solidity\nbytes32 digest = _hashTypedDataV4(keccak256(abi.encode(TYPEHASH, to, amount, _useNonce(signer), deadline)));\naddress signer = ECDSA.recover(digest, signature);\n```",
+        });
+      }
+    }
+  },
+};
+
+/** token.transfer(...) without SafeERC20: ignored return values, and tokens that return nothing. */
+export const unsafeErc20: Detector = {
+  id: "unsafe-erc20-call",
+  category: "unchecked_low_level_calls",
+  title: "ERC-20 transfer/transferFrom/approve without SafeERC20",
+  run(ctx: DetectorContext) {
+    const { program } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+          const ext = externalCall(program, call);
+          if (!ext || !["transfer", "transferFrom", "approve"].includes(ext.functionName)) continue;
+          const argc = list(call, "arguments").length;
+          if ((ext.functionName === "transferFrom" ? 3 : 2) !== argc) continue;
+          const t = typeString(child(call, "expression"));
+          if (t !== undefined && !/returns \(bool\)/.test(t)) continue;
+          const checked = resultIsChecked(program, call, fn);
+          ctx.report({
+            detector: checked ? "erc20-call-without-safeerc20" : "unchecked-erc20-transfer",
+            category: checked ? "other" : "unchecked_low_level_calls",
+            severity: checked ? "low" : "medium",
+            confidence: "medium",
+            lines: [program.line(call)],
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message: checked
+              ? `${displayName(fn)}() calls ${ext.functionName} on a token directly. Tokens that return nothing (USDT) make this call revert.`
+              : `${displayName(fn)}() ignores the boolean ${ext.functionName} returns: a token that returns false instead of reverting leaves the contract believing it was paid.`,
+            remediation:
+              "Use OpenZeppelin SafeERC20, which reverts on failure and handles tokens that return nothing:\n```solidity\nusing SafeERC20 for IERC20;\ntoken.safeTransfer(to, amount);\ntoken.safeTransferFrom(from, address(this), amount);\n```",
+          });
+        }
+      }
+    }
+  },
+};
+
+/** msg.value read inside a loop: the same ether is counted once per iteration. */
+export const msgValueInLoop: Detector = {
+  id: "msg-value-in-loop",
+  category: "other",
+  title: "msg.value used inside a loop (the same payment counted many times)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        for (const loop of findAll(child(fn, "body")!, "ForStatement", "WhileStatement", "DoWhileStatement")) {
+          const body = child(loop, "body");
+          if (!body) continue;
+          const reads = findAll(body, "MemberAccess").filter((m) => str(m, "memberName") === "value" && isGlobal(program, child(m, "expression"), "msg"));
+          if (reads.length === 0) continue;
+          ctx.report({
+            detector: "msg-value-in-loop",
+            category: "other",
+            severity: "high",
+            confidence: "medium",
+            lines: linesIn(program, file, reads),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message: `${displayName(fn)}() reads msg.value inside a loop: one payment is credited once per iteration.`,
+            remediation:
+              "Read msg.value once and split it, checking that the parts add up:\n```solidity\nuint256 total;\nfor (uint256 i; i < amounts.length; i++) { total += amounts[i]; credit[to[i]] += amounts[i]; }\nrequire(total == msg.value);\n```",
+          });
+        }
+      }
+    }
+  },
+};

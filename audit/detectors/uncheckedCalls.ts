@@ -1,0 +1,95 @@
+import type { AstNode } from "../ast/node";
+import { child, findAll, str, walk } from "../ast/node";
+import type { Program } from "../ast/program";
+import { isUnexecutedCallValue, lowLevelCall } from "../ast/semantics";
+import { contractsIn, displayName, functionsOf, type Detector, type DetectorContext } from "./detector";
+
+/** Whether the boolean a call returns is looked at: used in an expression, or stored and read later. */
+export function resultIsChecked(program: Program, call: AstNode, fn: AstNode): boolean {
+  let node = call;
+  let parent = program.parent(node);
+  while (parent?.nodeType === "TupleExpression") {
+    node = parent;
+    parent = program.parent(node);
+  }
+  if (!parent || parent.nodeType === "ExpressionStatement") return false;
+  let decl: AstNode | undefined;
+  if (parent.nodeType === "VariableDeclarationStatement") {
+    const decls = (parent.declarations as (AstNode | null)[] | undefined) ?? [];
+    decl = decls[0] ?? undefined;
+  } else if (parent.nodeType === "Assignment" && child(parent, "rightHandSide") === node) {
+    const lhs = child(parent, "leftHandSide");
+    const target = lhs?.nodeType === "TupleExpression" ? ((lhs.components as (AstNode | null)[])[0] ?? undefined) : lhs;
+    decl = target ? program.declOf(target) : undefined;
+    if (decl?.stateVariable === true) return true; // stored for later
+    if (!decl) return true;
+  } else {
+    return true; // require(x.send(…)), if (!x.call(…)), return x.call(…)
+  }
+  if (!decl) return false;
+  let used = false;
+  walk(child(fn, "body") ?? fn, (n) => {
+    if (used) return false;
+    if (n.nodeType === "Identifier" && program.declOf(n) === decl) {
+      const p = program.parent(n);
+      const isLhs = p?.nodeType === "Assignment" && child(p, "leftHandSide") === n;
+      const inLhsTuple = p?.nodeType === "TupleExpression" && program.parent(p)?.nodeType === "Assignment" && child(program.parent(p)!, "leftHandSide") === p;
+      if (!isLhs && !inLhsTuple) used = true;
+    }
+    return undefined;
+  });
+  return used;
+}
+
+const REMEDIATION_CALL =
+  "Check the boolean every low-level call returns and stop when it is false, or use OpenZeppelin's `Address` " +
+  "library which does it for you:\n```solidity\n(bool ok, ) = target.call{value: amount}(data);\nrequire(ok, \"call failed\");\n" +
+  "// or: Address.functionCallWithValue(target, data, amount);\n```";
+const REMEDIATION_SEND =
+  "`send` returns false instead of reverting when the payment fails, so the contract carries on as if it had paid. " +
+  "Check the result, or better let the recipient pull the payment (withdraw pattern):\n```solidity\n" +
+  "require(recipient.send(amount), \"payment failed\");\n// better: pending[recipient] += amount; and a withdraw() the recipient calls\n```";
+
+export const uncheckedCalls: Detector = {
+  id: "unchecked-low-level-call",
+  category: "unchecked_low_level_calls",
+  title: "Return value of call/delegatecall/send not checked",
+  run(ctx: DetectorContext) {
+    const { program } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+          if (isUnexecutedCallValue(program, call) && program.parent(call)?.nodeType === "ExpressionStatement") {
+            ctx.report({
+              detector: "call-not-executed",
+              category: "unchecked_low_level_calls",
+              severity: "medium",
+              confidence: "high",
+              lines: [program.line(call)],
+              contract: str(contract, "name"),
+              function: displayName(fn),
+              message: `\`${program.text(call)}\` only prepares the call: without the final \`()\` no ether is sent and nothing is checked.`,
+              remediation: "Complete the call and check its result:\n```solidity\n(bool ok, ) = addr.call{value: amount}(\"\");\nrequire(ok);\n```",
+            });
+            continue;
+          }
+          const ll = lowLevelCall(program, call);
+          if (!ll || ll.kind === "transfer" || ll.kind === "staticcall") continue;
+          if (resultIsChecked(program, call, fn)) continue;
+          const isSend = ll.kind === "send";
+          ctx.report({
+            detector: isSend ? "unchecked-send" : "unchecked-low-level-call",
+            category: "unchecked_low_level_calls",
+            severity: "medium",
+            confidence: "high",
+            lines: [program.line(call)],
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message: `The result of \`${program.text(call).split("\n")[0]!.slice(0, 80)}\` is ignored: if the ${isSend ? "payment" : `${ll.kind}`} fails, ${displayName(fn)}() carries on as if it succeeded.`,
+            remediation: isSend ? REMEDIATION_SEND : REMEDIATION_CALL,
+          });
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,52 @@
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+export interface DiscoverResult {
+  /** The folder file paths in reports are relative to. */
+  root: string;
+  /** Absolute paths of the .sol files to scan, sorted. */
+  files: string[];
+  /** How many .sol files the exclude patterns left out. */
+  excluded: number;
+}
+
+/** A glob relative to the scanned folder: `*` within a path segment, `**` across segments; `dir` means `dir/**`. */
+export function globToRegExp(glob: string): RegExp {
+  let g = glob.trim().replace(/^\.\//, "").replace(/\/$/, "");
+  if (!/[*?]/.test(g) && !g.endsWith(".sol")) g = `${g}/**`;
+  let re = "";
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
+    if (c === "*" && g[i + 1] === "*") {
+      re += g[i + 2] === "/" ? "(?:.*/)?" : ".*";
+      i += g[i + 2] === "/" ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const SKIP = new Set(["node_modules", ".git", "artifacts", "cache", "typechain-types", "coverage"]);
+
+/** The Solidity files under a folder (or the one file given), skipping node_modules and build output. */
+export function discoverSolidity(target: string, exclude: string[] = []): DiscoverResult {
+  const abs = path.resolve(target);
+  const st = statSync(abs);
+  if (st.isFile()) return { root: path.dirname(abs), files: [abs], excluded: 0 };
+  const patterns = exclude.filter((e) => e.trim() !== "").map(globToRegExp);
+  const files: string[] = [];
+  const stack = [abs];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith(".") || SKIP.has(entry.name)) continue;
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) stack.push(p);
+      else if (entry.isFile() && entry.name.endsWith(".sol")) files.push(p);
+    }
+  }
+  files.sort();
+  const kept = files.filter((f) => !patterns.some((p) => p.test(path.relative(abs, f).split(path.sep).join("/"))));
+  return { root: abs, files: kept, excluded: files.length - kept.length };
+}

@@ -1,0 +1,121 @@
+/**
+ * Reading Solidity sources: the version pragma, the import directives, and where an import lives
+ * (relative to the importing file, in node_modules, or under the project root).
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+
+/** Replaces comments with spaces (line breaks kept), so offsets and line numbers stay the same. */
+export function blankComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (m) =>
+    m.startsWith("/") ? m.replace(/[^\n]/g, " ") : m,
+  );
+}
+
+export interface Pragma {
+  /** The version expression, e.g. "^0.4.24". */
+  range: string;
+  /** Byte-agnostic character offsets of the whole directive (for relaxing it). */
+  start: number;
+  end: number;
+}
+
+export function versionPragmas(text: string): Pragma[] {
+  const out: Pragma[] = [];
+  const re = /pragma\s+solidity\s+([^;]+);/g;
+  const clean = blankComments(text);
+  for (let m = re.exec(clean); m; m = re.exec(clean)) out.push({ range: m[1]!.trim(), start: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** The combined version range a file asks for ("" when it has no version pragma). */
+export function versionRange(text: string): string {
+  return versionPragmas(text)
+    .map((p) => p.range)
+    .join(" ");
+}
+
+/** Blanks out the version pragmas (same length, so every offset and line stays put). */
+export function relaxPragmas(text: string): string {
+  let out = text;
+  for (const p of versionPragmas(text)) out = out.slice(0, p.start) + " ".repeat(p.end - p.start) + out.slice(p.end);
+  return out;
+}
+
+export function importPaths(text: string): string[] {
+  const out: string[] = [];
+  const re = /\bimport\s+[^;]*?["']([^"']+)["'][^;]*;/g;
+  const clean = blankComments(text);
+  for (let m = re.exec(clean); m; m = re.exec(clean)) out.push(m[1]!);
+  return out;
+}
+
+/** The compiler's name for an import seen from `importer` (relative imports are joined, others kept). */
+export function importUnitName(importer: string, importPath: string): string {
+  if (importPath.startsWith("./") || importPath.startsWith("../")) {
+    return path.posix.normalize(path.posix.join(path.posix.dirname(importer), importPath));
+  }
+  return importPath;
+}
+
+/** Finds the file for a unit name: absolute paths as they are, others in node_modules or under a root. */
+export function locateUnit(unitName: string, roots: string[]): string | undefined {
+  if (path.posix.isAbsolute(unitName)) return isFile(unitName) ? unitName : undefined;
+  for (const root of roots) {
+    let dir = path.resolve(root);
+    for (;;) {
+      const candidate = path.join(dir, "node_modules", unitName);
+      if (isFile(candidate)) return candidate;
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    const direct = path.join(root, unitName);
+    if (isFile(direct)) return direct;
+  }
+  return undefined;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return existsSync(p) && statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function toUnitName(absPath: string): string {
+  return path.resolve(absPath).split(path.sep).join("/");
+}
+
+export interface Closure {
+  /** unit name → text */
+  units: Map<string, { absPath: string; text: string }>;
+  /** Imports that could not be found: "X.sol (imported by Y.sol)". */
+  missing: string[];
+}
+
+/** The target and everything it imports, transitively. */
+export function importClosure(target: string, roots: string[], read: (p: string) => string = (p) => readFileSync(p, "utf8")): Closure {
+  const units = new Map<string, { absPath: string; text: string }>();
+  const missing: string[] = [];
+  const start = toUnitName(target);
+  const queue: { unit: string; absPath: string }[] = [{ unit: start, absPath: target }];
+  while (queue.length > 0) {
+    const { unit, absPath } = queue.shift()!;
+    if (units.has(unit)) continue;
+    const text = read(absPath);
+    units.set(unit, { absPath, text });
+    for (const imp of importPaths(text)) {
+      const name = importUnitName(unit, imp);
+      if (units.has(name)) continue;
+      const file = locateUnit(name, [path.dirname(absPath), ...roots]);
+      if (!file) {
+        missing.push(`${imp} (imported by ${path.basename(absPath)})`);
+        continue;
+      }
+      queue.push({ unit: name, absPath: file });
+    }
+  }
+  return { units, missing };
+}

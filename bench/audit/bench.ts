@@ -1,0 +1,236 @@
+/**
+ * Scanner benchmark (not part of `npm test`): recall/precision on SmartBugs-curated, false positives on
+ * OpenZeppelin v5, time per contract with and without the compile cache.
+ *
+ *   npm run bench:audit                       # everything
+ *   npm run bench:audit -- --window 0         # exact-line matching
+ *   npm run bench:audit -- --skip-timing      # recall/precision and OpenZeppelin only
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CompilerSet } from "../../audit/compilers";
+import { runAudit, type AuditResult } from "../../audit/scan";
+import type { Category, Finding } from "../../audit/types";
+import { CATEGORIES, severityRank } from "../../audit/types";
+
+const PROJECT = path.resolve(__dirname, "../..");
+const DATASET = process.env.SMARTBUGS_DIR ?? path.resolve(PROJECT, "../shared/bench/smartbugs-curated");
+
+interface Annotated {
+  name: string;
+  path: string;
+  vulnerabilities: { lines: number[]; category: Category }[];
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? "  n/a" : `${((100 * n) / d).toFixed(1).padStart(5)} %`;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[i]!;
+}
+
+function subset69(): Set<string> {
+  const text = readFileSync(path.join(DATASET, "ICSE2020_curated_69.txt"), "utf8");
+  const out = new Set<string>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("./dataset")) continue;
+    const moved = /MOVED TO: \.\/(.*?)\]/.exec(line);
+    out.add(moved ? `dataset/${moved[1]}` : line.slice(2).trim());
+  }
+  return out;
+}
+
+interface Score {
+  total: number;
+  hit: number;
+  byCategory: Map<Category, { total: number; hit: number }>;
+}
+
+function score(entries: Annotated[], findings: Map<string, Finding[]>, window: number, filter: (f: Finding) => boolean): Score {
+  const s: Score = { total: 0, hit: 0, byCategory: new Map() };
+  for (const e of entries) {
+    const fs = (findings.get(e.path) ?? []).filter(filter);
+    for (const v of e.vulnerabilities) {
+      const c = s.byCategory.get(v.category) ?? { total: 0, hit: 0 };
+      c.total++;
+      s.total++;
+      const hit = fs.some((f) => f.category === v.category && f.lines.some((l) => v.lines.some((a) => Math.abs(a - l) <= window)));
+      if (hit) {
+        c.hit++;
+        s.hit++;
+      }
+      s.byCategory.set(v.category, c);
+    }
+  }
+  return s;
+}
+
+function precision(entries: Annotated[], findings: Map<string, Finding[]>, window: number, filter: (f: Finding) => boolean): { tp: number; all: number } {
+  let tp = 0;
+  let all = 0;
+  for (const e of entries) {
+    for (const f of (findings.get(e.path) ?? []).filter(filter)) {
+      all++;
+      if (e.vulnerabilities.some((v) => v.category === f.category && f.lines.some((l) => v.lines.some((a) => Math.abs(a - l) <= window)))) tp++;
+    }
+  }
+  return { tp, all };
+}
+
+async function main(): Promise<void> {
+  const window = Number(arg("window") ?? "2");
+  const skipTiming = process.argv.includes("--skip-timing");
+  const entries = JSON.parse(readFileSync(path.join(DATASET, "vulnerabilities.json"), "utf8")) as Annotated[];
+  const sub = subset69();
+  const compilers = new CompilerSet({ roots: [PROJECT] });
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), "audit-bench-cache-"));
+
+  console.log("# Luniverse audit benchmark\n");
+  console.log(`machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`);
+  console.log(`compilers: solc ${compilers.versions().join(", ")}`);
+  console.log(`dataset: ${DATASET} (${entries.length} contracts, ${entries.reduce((n, e) => n + e.vulnerabilities.length, 0)} annotated vulnerabilities)`);
+  console.log(`a hit: a finding of the annotated category within ±${window} lines of an annotated line\n`);
+
+  // One scan of the whole dataset (batched compilation).
+  const t0 = Date.now();
+  const result = await runAudit({ path: path.join(DATASET, "dataset"), projectRoot: PROJECT, cacheDir, compilers });
+  const batchMs = Date.now() - t0;
+  const byFile = new Map<string, Finding[]>();
+  for (const f of result.findings) {
+    const key = `dataset/${f.file}`;
+    byFile.set(key, [...(byFile.get(key) ?? []), f]);
+  }
+  const statusCount = (s: string): number => result.files.filter((f) => f.status === s).length;
+  console.log(
+    `files: ${result.files.length} — compiled ${statusCount("compiled")}, compiled with relaxed pragma ${statusCount("compiled-relaxed-pragma")}, ` +
+      `parse-tree only ${statusCount("parse-only")}, failed ${statusCount("failed")}; slither: ${result.tools.slither}\n`,
+  );
+
+  const all = (): boolean => true;
+  const ownOnly = (f: Finding): boolean => f.source === "own" || (f.alsoReportedBy ?? []).some((o) => o.source === "own");
+  const sub69 = entries.filter((e) => sub.has(e.path));
+
+  const table = (title: string, es: Annotated[]): void => {
+    const sAll = score(es, byFile, window, all);
+    const sOwn = score(es, byFile, window, ownOnly);
+    console.log(`## ${title}: recall ${sAll.hit}/${sAll.total} (${pct(sAll.hit, sAll.total).trim()}); own detectors only ${sOwn.hit}/${sOwn.total} (${pct(sOwn.hit, sOwn.total).trim()})\n`);
+    console.log("| category | vulnerabilities | found | recall | own only |");
+    console.log("|---|---:|---:|---:|---:|");
+    for (const c of CATEGORIES) {
+      const x = sAll.byCategory.get(c);
+      if (!x) continue;
+      const o = sOwn.byCategory.get(c)!;
+      console.log(`| ${c} | ${x.total} | ${x.hit} | ${pct(x.hit, x.total)} | ${pct(o.hit, o.total)} |`);
+    }
+    console.log("");
+  };
+  if (process.argv.includes("--misses")) {
+    console.log("## Missed annotations\n");
+    for (const e of entries) {
+      const fs = byFile.get(e.path) ?? [];
+      for (const v of e.vulnerabilities) {
+        const hit = fs.some((f) => f.category === v.category && f.lines.some((l) => v.lines.some((a) => Math.abs(a - l) <= window)));
+        if (!hit) console.log(`- ${sub.has(e.path) ? "[69] " : ""}${e.path}:${v.lines.join(",")} ${v.category}`);
+      }
+    }
+    console.log("");
+  }
+  table("All 143 contracts", entries);
+  table("ICSE 2020 subset (69 contracts)", sub69);
+  console.log("Published on the same 69 contracts (Durieux et al., ICSE 2020, 115 vulnerabilities): Slither 20 (17 %), Mythril 31 (27 %), all nine tools 48 (42 %).\n");
+
+  if (process.argv.includes("--by-detector")) {
+    const det = new Map<string, { all: number; tp: number }>();
+    for (const e of entries) {
+      for (const f of byFile.get(e.path) ?? []) {
+        const key = `${f.source}:${f.detector}:${f.severity}`;
+        const d = det.get(key) ?? { all: 0, tp: 0 };
+        d.all++;
+        if (e.vulnerabilities.some((v) => v.category === f.category && f.lines.some((l) => v.lines.some((a) => Math.abs(a - l) <= window)))) d.tp++;
+        det.set(key, d);
+      }
+    }
+    console.log("| source:detector:severity | findings | matching an annotation |");
+    console.log("|---|---:|---:|");
+    for (const [k, d] of [...det].sort((a, b) => b[1].all - a[1].all)) console.log(`| ${k} | ${d.all} | ${d.tp} |`);
+    console.log("");
+  }
+  const pAll = precision(entries, byFile, window, all);
+  const pMed = precision(entries, byFile, window, (f) => severityRank(f.severity) >= severityRank("medium"));
+  const pOwn = precision(entries, byFile, window, (f) => f.source === "own");
+  console.log("## Precision against the annotations (a lower bound: the dataset annotates one issue class per file)\n");
+  console.log(`- all findings: ${pAll.tp}/${pAll.all} match an annotation (${pct(pAll.tp, pAll.all).trim()})`);
+  console.log(`- medium and high: ${pMed.tp}/${pMed.all} (${pct(pMed.tp, pMed.all).trim()})`);
+  console.log(`- own detectors only: ${pOwn.tp}/${pOwn.all} (${pct(pOwn.tp, pOwn.all).trim()})\n`);
+
+  // OpenZeppelin false positives.
+  const oz = [
+    "token/ERC20/ERC20.sol",
+    "access/Ownable.sol",
+    "access/AccessControl.sol",
+    "utils/ReentrancyGuard.sol",
+    "finance/VestingWallet.sol",
+    "governance/TimelockController.sol",
+  ];
+  console.log("## OpenZeppelin Contracts v5 (node_modules) — high/medium findings are false positives\n");
+  console.log("| contract | high | medium | low | info |");
+  console.log("|---|---:|---:|---:|---:|");
+  let ozHM = 0;
+  const ozDetails: string[] = [];
+  for (const f of oz) {
+    const r: AuditResult = await runAudit({ path: path.join(PROJECT, "node_modules/@openzeppelin/contracts", f), projectRoot: PROJECT, cacheDir, compilers });
+    const s = r.summary.bySeverity;
+    ozHM += s.high + s.medium;
+    for (const x of r.findings) if (!x.suppressed && severityRank(x.severity) >= severityRank("medium")) ozDetails.push(`  - ${f}:${x.lines.join(",")} ${x.severity} ${x.detector}: ${x.message.slice(0, 120)}`);
+    console.log(`| ${f} | ${s.high} | ${s.medium} | ${s.low} | ${s.info} |`);
+  }
+  console.log(`\nOpenZeppelin high/medium findings: ${ozHM}`);
+  for (const d of ozDetails) console.log(d);
+  console.log("");
+
+  if (!skipTiming) {
+    // Time per contract: each file scanned on its own, first with an empty cache, then warm.
+    const files = entries.map((e) => path.join(DATASET, e.path));
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const timingCache = mkdtempSync(path.join(os.tmpdir(), "audit-bench-timing-"));
+    // Load every compiler once so the first file of each version does not carry the load time.
+    for (const v of compilers.versions()) compilers.compile(v, { language: "Solidity", sources: { "a.sol": { content: "" } }, settings: { outputSelection: {} } });
+    for (const f of files) {
+      const t = Date.now();
+      await runAudit({ path: f, projectRoot: PROJECT, cacheDir: timingCache, compilers });
+      cold.push(Date.now() - t);
+    }
+    for (const f of files) {
+      const t = Date.now();
+      await runAudit({ path: f, projectRoot: PROJECT, cacheDir: timingCache, compilers });
+      warm.push(Date.now() - t);
+    }
+    rmSync(timingCache, { recursive: true, force: true });
+    console.log("## Time per contract (each of the 143 files scanned on its own: compile, own detectors, solhint, slither check)\n");
+    console.log("| | median | p95 | max |");
+    console.log("|---|---:|---:|---:|");
+    console.log(`| without cache | ${quantile(cold, 0.5)} ms | ${quantile(cold, 0.95)} ms | ${Math.max(...cold)} ms |`);
+    console.log(`| with cache | ${quantile(warm, 0.5)} ms | ${quantile(warm, 0.95)} ms | ${Math.max(...warm)} ms |`);
+    const t1 = Date.now();
+    await runAudit({ path: path.join(DATASET, "dataset"), projectRoot: PROJECT, cacheDir, compilers });
+    const warmBatch = Date.now() - t1;
+    console.log(`\nWhole dataset in one run: ${batchMs} ms without cache (${(batchMs / files.length).toFixed(0)} ms per contract), ${warmBatch} ms with cache (${(warmBatch / files.length).toFixed(0)} ms per contract). Slither took about 3 s per contract in the paper.`);
+  }
+  rmSync(cacheDir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

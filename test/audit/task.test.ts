@@ -1,0 +1,122 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { isTaskError } from "../../tasks/lib/errors";
+import type { AuditResult } from "../../audit/scan";
+import "../../tasks/audit";
+
+const FIX = path.join(__dirname, "fixtures");
+
+/** Runs the audit task with console output captured. */
+async function audit(args: Record<string, unknown>): Promise<{ result: AuditResult; out: string }> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
+  try {
+    const result = (await hre.run("audit", { noSlither: true, ...args })) as AuditResult;
+    return { result, out: lines.join("\n") };
+  } finally {
+    console.log = original;
+  }
+}
+
+async function expectTaskError(p: Promise<unknown>, pattern: RegExp): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isTaskError(e), String(e)).to.equal(true);
+    expect((e as Error).message).to.match(pattern);
+    return e as Error;
+  }
+  return expect.fail(`expected a TaskError matching ${pattern}`);
+}
+
+describe("audit task", function () {
+  this.timeout(300_000);
+  let out: string;
+
+  beforeEach(() => {
+    out = mkdtempSync(path.join(os.tmpdir(), "audit-task-"));
+  });
+  afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+  it("fails with a clear message on a missing path", async function () {
+    await expectTaskError(audit({ path: "no/such/dir", out }), /path not found: .*no\/such\/dir \(give a \.sol file or a folder with --path\)/);
+  });
+
+  it("fails with a clear message on an unknown format", async function () {
+    await expectTaskError(audit({ format: "json,xml", out }), /unknown report format "xml" in --format: use json, sarif, md/);
+  });
+
+  it("fails with a clear message on an unknown severity", async function () {
+    await expectTaskError(audit({ failOn: "critical", out }), /unknown severity "critical" for --fail-on: use none, low, medium or high/);
+  });
+
+  it("fails when the path holds no Solidity file", async function () {
+    await expectTaskError(audit({ path: out, out: path.join(out, "reports"), failOn: "none" }), /no Solidity files under/);
+  });
+
+  it("reports per-file compile errors without stopping, and writes every report", async function () {
+    const savedPath = process.env.PATH;
+    process.env.PATH = path.dirname(process.execPath); // no slither here
+    let run: { result: AuditResult; out: string };
+    try {
+      run = await audit({ path: path.join(FIX, "compile"), out, failOn: "none", noSlither: false });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const { result, out: printed } = run;
+    expect(result.files.map((f) => [f.file, f.status])).to.deep.include.members([
+      ["New.sol", "compiled"],
+      ["TypeError.sol", "parse-only"],
+      ["SyntaxError.sol", "failed"],
+    ]);
+    expect(printed).to.match(/TypeError\.sol: parse-only — DeclarationError: Undeclared identifier\. \(TypeError\.sol:9:\d+\)/);
+    expect(result.files.find((f) => f.file === "TypeError.sol")!.message).to.include("undeclaredVariable");
+    expect(printed).to.match(/SyntaxError\.sol: failed/);
+    expect(printed).to.include("slither: not installed");
+    for (const f of ["audit.json", "audit.sarif", "audit.md"]) expect(existsSync(path.join(out, f)), f).to.equal(true);
+    const json = JSON.parse(readFileSync(path.join(out, "audit.json"), "utf8")) as { findings: unknown[]; files: unknown[]; summary: object };
+    expect(json.files).to.have.lengthOf(result.files.length);
+    expect(json.findings).to.have.lengthOf(result.findings.length);
+  });
+
+  it("writes only the formats asked for", async function () {
+    await audit({ path: path.join(FIX, "compile", "New.sol"), out, format: "md", failOn: "none" });
+    expect(existsSync(path.join(out, "audit.md"))).to.equal(true);
+    expect(existsSync(path.join(out, "audit.json"))).to.equal(false);
+    expect(existsSync(path.join(out, "audit.sarif"))).to.equal(false);
+  });
+
+  it("fails the run on a finding at or above --fail-on, naming it", async function () {
+    const file = path.join(FIX, "detectors", "tx-origin-auth", "Vulnerable.sol");
+    const e = await expectTaskError(audit({ path: file, out, failOn: "high" }), /1 finding\(s\) at or above "high"/);
+    expect(e.message).to.match(/\[high\] tx-origin-auth Vulnerable\.sol:8 \(transferTo\)/);
+    expect(e.message).to.match(/audit-ignore: <detector> <reason>/);
+    // the reports are written before the gate fails
+    expect(existsSync(path.join(out, "audit.sarif"))).to.equal(true);
+  });
+
+  it("passes with --fail-on none, and when findings stay below the threshold", async function () {
+    const file = path.join(FIX, "detectors", "tx-origin-auth", "Vulnerable.sol");
+    const { result } = await audit({ path: file, out, failOn: "none" });
+    expect(result.summary.bySeverity.high).to.equal(1);
+    const low = path.join(FIX, "detectors", "erc20-approve-race", "Vulnerable.sol");
+    const r2 = await audit({ path: low, out, failOn: "medium" });
+    expect(r2.result.summary.bySeverity.high + r2.result.summary.bySeverity.medium).to.equal(0);
+    await expectTaskError(audit({ path: low, out, failOn: "low" }), /at or above "low"/);
+  });
+
+  it("scans the project's contracts/ by default, and they pass --fail-on high", async function () {
+    const { result, out: printed } = await audit({ out, failOn: "high" });
+    expect(result.scannedPath).to.equal("contracts");
+    // test doubles in contracts/mocks are never deployed: left out unless --exclude says otherwise
+    expect(result.excluded.patterns).to.deep.equal(["mocks/**"]);
+    expect(result.files.some((f) => f.file.startsWith("mocks/"))).to.equal(false);
+    expect(result.files.length).to.be.greaterThan(5);
+    expect(result.files.filter((f) => f.status !== "compiled"), JSON.stringify(result.files.filter((f) => f.status !== "compiled"))).to.deep.equal([]);
+    expect(printed).to.match(/audit: findings high 0/);
+  });
+});
