@@ -45,6 +45,7 @@ export function printSystem(result: DeploySystemResult, file: string, quiet = fa
   console.table(rows);
   console.log(`genesis validators: ${result.genesisValidators.join(", ")}`);
   console.log(`emergency council (3 of 5): ${result.councilMembers.join(", ")}`);
+  console.log(`bridge signers (${result.bridgeSigners.length}): ${result.bridgeSigners.join(", ")}`);
 }
 
 let devnetActive = false;
@@ -66,7 +67,7 @@ subtask(TASK_NODE_SERVER_READY).setAction(async (args: Record<string, unknown>, 
   printSystem(result, `${deploymentsDir()}/localhost.json`);
   console.log(
     `\nJSON-RPC at http://${String(args.address)}:${String(args.port)} (chain id ${result.manifest.chainId}). ` +
-      `Run tasks against it with --network localhost, e.g.\n  npx hardhat validator:stake --network localhost --from 1 --amount 100\n` +
+      `Run tasks against it with --network localhost, e.g.\n  npx hardhat validator:stake --network localhost --from 0 --validator ${result.genesisValidators[0]} --amount 100\n` +
       `Ctrl-C stops the chain.`,
   );
 });
