@@ -7,7 +7,9 @@ export async function runTask(name: string, args: Record<string, unknown> = {}):
   const lines: string[] = [];
   const original = { log: console.log, table: console.table };
   console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  console.table = () => undefined;
+  // tables are captured as JSON lines (bigints as decimal strings) so tests can assert on them
+  console.table = (rows: unknown) =>
+    void lines.push(JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
   try {
     const result = await hre.run(name, args);
     return { result, out: lines.join("\n") };

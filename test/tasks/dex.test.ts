@@ -3,41 +3,14 @@ import hre, { ethers } from "hardhat";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { isTaskError } from "../../tasks/lib/errors";
+import { expectTaskError, runTask as run } from "../helpers/tasks";
 import { deploymentsDir } from "../../tasks/lib/system";
 import { manifestPath, readManifest, writeManifest } from "../../deploy/manifest";
 import { deployDex } from "../../deploy/dex";
-// tasks/index.ts registers the DEX tasks once the lead adds `import "./dex"`; until then this import does.
 import { loadDex } from "../../tasks/dex";
 import type { DexFeeOnTransferToken, DexTestToken } from "../../typechain-types";
 
 const ETHER = 10n ** 18n;
-
-/** Runs a task with console output silenced; returns what it printed. */
-async function run(name: string, args: Record<string, unknown> = {}): Promise<{ result: unknown; out: string }> {
-  const lines: string[] = [];
-  const original = { log: console.log, table: console.table };
-  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  console.table = () => undefined;
-  try {
-    const result = await hre.run(name, args);
-    return { result, out: lines.join("\n") };
-  } finally {
-    console.log = original.log;
-    console.table = original.table;
-  }
-}
-
-async function expectTaskError(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isTaskError(e), String(e)).to.equal(true);
-    expect((e as Error).message).to.match(pattern);
-    return;
-  }
-  expect.fail(`expected a TaskError matching ${pattern}`);
-}
 
 describe("tasks: dex", function () {
   let dir: string;

@@ -8,37 +8,10 @@ import { deploySystem } from "../../deploy/system";
 import { deployEconomy } from "../../deploy/economy";
 import { manifestPath, readManifest, writeManifest } from "../../deploy/manifest";
 import { resolveConfig } from "../../deploy/config";
-import { isTaskError } from "../../tasks/lib/errors";
+import { expectTaskError, runTask as run } from "../helpers/tasks";
 import { parseDuration } from "../../tasks/economy";
-import "../../tasks/economy";
 
 const ETHER = 10n ** 18n;
-
-/** Runs a task with console output silenced; returns its result and what it printed. */
-async function run(name: string, args: Record<string, unknown> = {}): Promise<{ result: unknown; out: string }> {
-  const lines: string[] = [];
-  const original = { log: console.log, table: console.table };
-  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  console.table = (rows: unknown) => void lines.push(JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
-  try {
-    const result = await hre.run(name, args);
-    return { result, out: lines.join("\n") };
-  } finally {
-    console.log = original.log;
-    console.table = original.table;
-  }
-}
-
-async function expectTaskError(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isTaskError(e), String(e)).to.equal(true);
-    expect((e as Error).message).to.match(pattern);
-    return;
-  }
-  expect.fail(`expected a TaskError matching ${pattern}`);
-}
 
 describe("tasks: economy", function () {
   let dir: string;
