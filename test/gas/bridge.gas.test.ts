@@ -1,22 +1,14 @@
 import { expect } from "chai";
+import { GasTable } from "../helpers/gas";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse } from "ethers";
 import { E, deployBridgeFixture, issueProductToken } from "../contracts/bridge/bridge.fixture";
 
 /** Gas of the token and bridge operations (part of `npm run gas`), from receipts. */
 describe("gas: tokens and bridge", function () {
-  const rows: { operation: string; gasUsed: number }[] = [];
-  async function measure(operation: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
-    const receipt = await (await tx).wait();
-    expect(receipt?.status, operation).to.equal(1);
-    rows.push({ operation, gasUsed: Number(receipt!.gasUsed) });
-  }
-
-  after(function () {
-    console.log("\n  Gas per token/bridge operation (receipts, solc 0.8.28, optimizer 200 runs):");
-    console.table(rows);
-  });
+  const gas = new GasTable();
+  const measure = gas.measure.bind(gas);
+  after(() => gas.print("Gas per token/bridge operation"));
 
   it("measures issue main, issue product, deposit, each confirmation, the minting confirmation and redeem", async function () {
     const f = await loadFixture(deployBridgeFixture);
@@ -25,13 +17,13 @@ describe("gas: tokens and bridge", function () {
     await issueProductToken(f, f.deployer, f.pd, await f.mainToken.getAddress(), 3n, "PX");
     const block = await ethers.provider.getBlock(before + 1, true);
     const receipt = await ethers.provider.getTransactionReceipt(block!.transactions[0]!);
-    rows.push({ operation: "issue product token (clone, EIP-712 permission)", gasUsed: Number(receipt!.gasUsed) });
+    gas.record("issue product token (clone, EIP-712 permission)", receipt!.gasUsed);
 
     const p = f.pairs[1]!; // 1:2
     await measure("deposit (first for the pair today)", f.mainBridge.connect(f.user).deposit(p.pairId, f.user.address, 10n * E));
     const dr = (await (await f.mainBridge.connect(f.user).deposit(p.pairId, f.user.address, 10n * E)).wait())!;
     const ev = dr.logs.map((l) => f.mainBridge.interface.parseLog(l)).find((x) => x?.name === "Deposited")!;
-    rows.push({ operation: "deposit", gasUsed: Number(dr.gasUsed) });
+    gas.record("deposit", dr.gasUsed);
     const id = ev.args.depositId as string;
     for (let i = 0; i < 3; ++i) {
       await measure(`confirmDeposit #${i + 1}`, f.productBridge.connect(f.signerAccounts[i]!).confirmDeposit(id, p.pairId, f.user.address, 10n * E));
@@ -44,5 +36,6 @@ describe("gas: tokens and bridge", function () {
       await measure(`confirmWithdrawal #${i + 1}`, f.mainBridge.connect(f.signerAccounts[i]!).confirmWithdrawal(rid, p.pairId, f.user.address, 2n * E));
     }
     await measure("confirmWithdrawal #4 (releases)", f.mainBridge.connect(f.signerAccounts[3]!).confirmWithdrawal(rid, p.pairId, f.user.address, 2n * E));
+    expect(await p.productToken.balanceOf(f.user.address)).to.equal(20n * E - 8n * E); // minted 2×10, redeemed 2×4
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
+import { GasTable } from "../helpers/gas";
 import hre, { ethers } from "hardhat";
 import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse } from "ethers";
 import { deploySystem } from "../../deploy/system";
 import { resolveConfig } from "../../deploy/config";
 
@@ -11,17 +11,9 @@ import { resolveConfig } from "../../deploy/config";
  * With REPORT_GAS=1, hardhat-gas-reporter prints its per-method table as well.
  */
 describe("gas: system-contract operations", function () {
-  const rows: { operation: string; gasUsed: number }[] = [];
-  async function measure(operation: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
-    const receipt = await (await tx).wait();
-    expect(receipt?.status, operation).to.equal(1);
-    rows.push({ operation, gasUsed: Number(receipt!.gasUsed) });
-  }
-
-  after(function () {
-    console.log("\n  Gas per operation (receipts, solc 0.8.28, optimizer 200 runs):");
-    console.table(rows);
-  });
+  const gas = new GasTable();
+  const measure = gas.measure.bind(gas);
+  after(() => gas.print("Gas per operation"));
 
   it("measures join, stake, report, evidence, propose, vote and execute", async function () {
     const config = resolveConfig({
@@ -78,6 +70,6 @@ describe("gas: system-contract operations", function () {
     // unbonding (validator 0 drops below the minimum and leaves the set at the next epoch)
     await measure("requestUnstake", sys.validatorSet.connect(validators[0]).requestUnstake(minStake / 10n));
 
-    expect(rows.map((r) => r.operation)).to.include.members(["join", "stake (below minimum)", "report", "double-sign evidence", "propose", "vote", "execute (approve candidate)"]);
+    expect(gas.rows.map((r) => r.operation)).to.include.members(["join", "stake (below minimum)", "report", "double-sign evidence", "propose", "vote", "execute (approve candidate)"]);
   });
 });
