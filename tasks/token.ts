@@ -4,17 +4,7 @@ import { formatUnits } from "ethers";
 import { explainRevert, TaskError } from "./lib/errors";
 import { parseAddress, parseAmount, parseInteger } from "./lib/args";
 import { loadSystem } from "./lib/system";
-
-/** EIP-712 type of a CP's product-token permission (as `ProductTokenFactory.PERMISSION_TYPEHASH`). */
-export const PERMISSION_TYPES = {
-  ProductTokenPermission: [
-    { name: "productChainId", type: "uint256" },
-    { name: "mainToken", type: "address" },
-    { name: "ratio", type: "uint256" },
-    { name: "productDeveloper", type: "address" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
+import { signProductPermission } from "./lib/permission";
 
 /** What token:permit-product writes and token:issue-product reads. */
 export interface PermissionFile {
@@ -77,8 +67,7 @@ task("token:permit-product", "Signs, as the CP, an EIP-712 permission for a PD t
       const chainId = args.productChainId ? parseInteger("product-chain-id", args.productChainId) : (await hre.ethers.provider.getNetwork()).chainId;
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
       const permission = { productChainId: chainId, mainToken, ratio, productDeveloper: pd, expiry: now + expiresIn };
-      const domain = { name: "LuniverseProductTokenFactory", version: "1", chainId, verifyingContract: factory };
-      const signature = await sys.signer.signTypedData(domain, PERMISSION_TYPES, permission);
+      const signature = await signProductPermission(sys.signer, factory, permission);
       const file: PermissionFile = {
         factory,
         permission: {

@@ -2,40 +2,28 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { manifestPath, readManifest, type Manifest } from "../../deploy/manifest";
 import { TaskError } from "./errors";
-import type {
-  EmergencyCouncil,
-  LuniverseGovernor,
-  LuniverseTimelock,
-  MainBridge,
-  MainTokenFactory,
-  ProductBridge,
-  ProductChainRegistry,
-  ProductTokenFactory,
-  Slashing,
-  StakingToken,
-  ValidatorSet,
-} from "../../typechain-types";
+import type { DeploySystemResult } from "../../deploy/system";
 
 /** Folder of deployment manifests (`LUNIVERSE_DEPLOYMENTS_DIR` overrides `deployments`). */
 export function deploymentsDir(): string {
   return process.env.LUNIVERSE_DEPLOYMENTS_DIR ?? "deployments";
 }
 
-export interface SystemHandles {
-  manifest: Manifest;
-  signer: Signer;
-  stakingToken: StakingToken;
-  validatorSet: ValidatorSet;
-  slashing: Slashing;
-  timelock: LuniverseTimelock;
-  governor: LuniverseGovernor;
-  council: EmergencyCouncil;
-  chainRegistry: ProductChainRegistry;
-  mainTokenFactory: MainTokenFactory;
-  mainBridge: MainBridge;
-  productBridge: ProductBridge;
-  productTokenFactory: ProductTokenFactory;
-}
+/** The system contracts of the current network's manifest, connected to the task's signer. */
+export type SystemHandles = { manifest: Manifest; signer: Signer } & Pick<
+  DeploySystemResult,
+  | "stakingToken"
+  | "validatorSet"
+  | "slashing"
+  | "timelock"
+  | "governor"
+  | "council"
+  | "chainRegistry"
+  | "mainTokenFactory"
+  | "mainBridge"
+  | "productBridge"
+  | "productTokenFactory"
+>;
 
 /**
  * Picks the account a task sends from: an index into the network's accounts ("0", "1", …) or one of
@@ -99,16 +87,16 @@ export async function loadSystem(hre: HardhatRuntimeEnvironment, from = "0"): Pr
   return {
     manifest,
     signer,
-    stakingToken: await at<StakingToken>("StakingToken"),
-    validatorSet: await at<ValidatorSet>("ValidatorSet"),
-    slashing: await at<Slashing>("Slashing"),
-    timelock: await at<LuniverseTimelock>("LuniverseTimelock"),
-    governor: await at<LuniverseGovernor>("LuniverseGovernor"),
-    council: await at<EmergencyCouncil>("EmergencyCouncil"),
-    chainRegistry: await at<ProductChainRegistry>("ProductChainRegistry"),
-    mainTokenFactory: await at<MainTokenFactory>("MainTokenFactory"),
-    mainBridge: await at<MainBridge>("MainBridge"),
-    productBridge: await at<ProductBridge>("ProductBridge"),
-    productTokenFactory: await at<ProductTokenFactory>("ProductTokenFactory"),
+    stakingToken: await at("StakingToken"),
+    validatorSet: await at("ValidatorSet"),
+    slashing: await at("Slashing"),
+    timelock: await at("LuniverseTimelock"),
+    governor: await at("LuniverseGovernor"),
+    council: await at("EmergencyCouncil"),
+    chainRegistry: await at("ProductChainRegistry"),
+    mainTokenFactory: await at("MainTokenFactory"),
+    mainBridge: await at("MainBridge"),
+    productBridge: await at("ProductBridge"),
+    productTokenFactory: await at("ProductTokenFactory"),
   };
 }

@@ -3,6 +3,7 @@ import { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { CHAIN_ID, E, deployBridgeFixture, limits, type BridgeFixture } from "./bridge.fixture";
 import { impersonate } from "../../fixtures/system";
+import { signProductPermission } from "../../../tasks/lib/permission";
 
 const abi = ethers.AbiCoder.defaultAbiCoder();
 const dataHash = (pairId: string, recipient: string, amount: bigint) =>
@@ -122,12 +123,8 @@ describe("bridge", function () {
         { kind: "uups" },
       );
       await (factory.connect(f.deployer) as typeof f.productTokenFactory).setMainTokenIssuer(await f.mainToken.getAddress(), f.deployer.address);
-      const domain = { name: "LuniverseProductTokenFactory", version: "1", chainId: CHAIN_ID, verifyingContract: await factory.getAddress() };
-      const types = { ProductTokenPermission: [
-        { name: "productChainId", type: "uint256" }, { name: "mainToken", type: "address" }, { name: "ratio", type: "uint256" },
-        { name: "productDeveloper", type: "address" }, { name: "expiry", type: "uint256" } ] };
       const perm = { productChainId: CHAIN_ID, mainToken: await f.mainToken.getAddress(), ratio: 1n, productDeveloper: f.pd.address, expiry: 2n ** 40n };
-      const sig = await f.deployer.signTypedData(domain, types, perm);
+      const sig = await signProductPermission(f.deployer, await factory.getAddress(), perm);
       const tx = await (factory.connect(f.pd) as typeof f.productTokenFactory).issueProductToken(perm, sig, { name: "X", symbol: "X", decimals: 18 });
       const ev = (await tx.wait())!.logs.map((l) => factory.interface.parseLog(l)).find((p) => p?.name === "ProductTokenIssued");
       await expect(f.productBridge.connect(f.gov).registerPair(CHAIN_ID, await f.mainToken.getAddress(), ev!.args.token as string, 1, limits()))

@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { signProductPermission } from "../../../tasks/lib/permission";
 import { deploySystemFixture, impersonate, type SystemFixture } from "../../fixtures/system";
 import type { MainToken, ProductToken } from "../../../typechain-types";
 
@@ -37,18 +38,8 @@ export async function issueProductToken(
   symbol: string,
 ): Promise<ProductToken> {
   const factory = f.productTokenFactory;
-  const domain = { name: "LuniverseProductTokenFactory", version: "1", chainId: CHAIN_ID, verifyingContract: await factory.getAddress() };
-  const types = {
-    ProductTokenPermission: [
-      { name: "productChainId", type: "uint256" },
-      { name: "mainToken", type: "address" },
-      { name: "ratio", type: "uint256" },
-      { name: "productDeveloper", type: "address" },
-      { name: "expiry", type: "uint256" },
-    ],
-  };
   const permission = { productChainId: CHAIN_ID, mainToken, ratio, productDeveloper: pd.address, expiry: 2n ** 40n };
-  const signature = await cp.signTypedData(domain, types, permission);
+  const signature = await signProductPermission(cp, await factory.getAddress(), permission);
   const tx = await factory.connect(pd).issueProductToken(permission, signature, { name: `Product ${symbol}`, symbol, decimals: 18 });
   const receipt = await tx.wait();
   const log = receipt!.logs.map((l) => factory.interface.parseLog(l)).find((p) => p?.name === "ProductTokenIssued");

@@ -1,3 +1,4 @@
+import { PERMISSION_TYPES, permissionDomain as domainOf } from "../../../tasks/lib/permission";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -22,15 +23,7 @@ export const MAIN = {
 /** The product token the product fixtures issue. */
 export const PRODUCT_INFO = { name: "Acme Product", symbol: "pACME", decimals: 6 } as const;
 
-export const PERMISSION_TYPES: Record<string, TypedDataField[]> = {
-  ProductTokenPermission: [
-    { name: "productChainId", type: "uint256" },
-    { name: "mainToken", type: "address" },
-    { name: "ratio", type: "uint256" },
-    { name: "productDeveloper", type: "address" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
+export { PERMISSION_TYPES };
 
 export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
   Permit: [
@@ -101,13 +94,7 @@ export async function permissionDomain(
   factory: ProductTokenFactory,
   overrides: Partial<TypedDataDomain> = {},
 ): Promise<TypedDataDomain> {
-  return {
-    name: "LuniverseProductTokenFactory",
-    version: "1",
-    chainId: CHAIN_ID,
-    verifyingContract: await factory.getAddress(),
-    ...overrides,
-  };
+  return { ...domainOf(CHAIN_ID, await factory.getAddress()), ...overrides };
 }
 
 /** Signs `permission` with `signer` over `domain` (EIP-712, eth_signTypedData_v4). */
