@@ -64,7 +64,7 @@ function mergeParams(flag: string, current: Record<string, unknown>, keys: strin
   for (const k of keys) out[k] = current[k];
   for (const [k, v] of Object.entries(changes)) {
     if (!keys.includes(k)) throw new TaskError(`--${flag}: unknown parameter "${k}"; known: ${keys.join(", ")}`);
-    if (!(typeof v === "number" || (typeof v === "string" && /^\d+$/.test(v)))) {
+    if (!((typeof v === "number" && Number.isSafeInteger(v) && v >= 0) || (typeof v === "string" && /^\d+$/.test(v)))) {
       throw new TaskError(`--${flag}: "${k}" must be a non-negative integer (a decimal string for large values)`);
     }
     out[k] = BigInt(v);

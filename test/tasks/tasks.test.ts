@@ -122,6 +122,65 @@ describe("tasks", function () {
   });
 
   describe("governance tasks", function () {
+    it("gov:propose builds the right call for every action", async function () {
+      const sys = await loadSystem(hre);
+      const s = await ethers.getSigners();
+      const [a, b] = [s[16]!.address, s[17]!.address];
+      const vs = await sys.validatorSet.getAddress();
+      const registry = await sys.chainRegistry.getAddress();
+      const council = s.slice(5, 10).map((x) => x.address);
+      const CP_ROLE = await sys.chainRegistry.CP_ROLE();
+      const vsParams = await sys.validatorSet.params();
+      const slParams = await sys.slashing.params();
+      const impl = await (await ethers.getContractFactory("ValidatorSet")).deploy();
+      const cases: [Record<string, unknown>, string, string][] = [
+        [{ action: "remove-validator", address: a }, vs, sys.validatorSet.interface.encodeFunctionData("removeValidator", [a])],
+        [{ action: "swap-validator", address: a, newAddress: b }, vs, sys.validatorSet.interface.encodeFunctionData("swapValidator", [a, b])],
+        [{ action: "release-validator", address: a }, vs, sys.validatorSet.interface.encodeFunctionData("releaseValidator", [a])],
+        [{ action: "grant-cp", address: a }, registry, sys.chainRegistry.interface.encodeFunctionData("grantRole", [CP_ROLE, a])],
+        [{ action: "revoke-cp", address: a }, registry, sys.chainRegistry.interface.encodeFunctionData("revokeRole", [CP_ROLE, a])],
+        [
+          { action: "set-validator-params", params: '{"jailPeriod":7}' },
+          vs,
+          sys.validatorSet.interface.encodeFunctionData("setParams", [
+            { maxValidators: vsParams.maxValidators, minStake: vsParams.minStake, epochLength: vsParams.epochLength, unbondingPeriod: vsParams.unbondingPeriod, jailPeriod: 7n },
+          ]),
+        ],
+        [
+          { action: "set-slashing-params", params: '{"spamSlashBps":"200"}' },
+          await sys.slashing.getAddress(),
+          sys.slashing.interface.encodeFunctionData("setParams", [
+            {
+              reportSlashBps: slParams.reportSlashBps, doubleSignSlashBps: slParams.doubleSignSlashBps, downtimeSlashBps: slParams.downtimeSlashBps,
+              spamSlashBps: 200n, maxReportAge: slParams.maxReportAge, maxReportsPerEpoch: slParams.maxReportsPerEpoch,
+              misdemeanorThreshold: slParams.misdemeanorThreshold, felonyThreshold: slParams.felonyThreshold, downtimeWindow: slParams.downtimeWindow,
+            },
+          ]),
+        ],
+        [{ action: "council-members", address: council.join(",") }, await sys.council.getAddress(), sys.council.interface.encodeFunctionData("setMembers", [council])],
+        [{ action: "unpause", contract: "Slashing" }, await sys.slashing.getAddress(), sys.slashing.interface.encodeFunctionData("unpause")],
+        [
+          { action: "upgrade", contract: "ValidatorSet", implementation: await impl.getAddress() },
+          vs,
+          sys.validatorSet.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        ],
+        [
+          { action: "call", target: "ValidatorSet", signature: "releaseValidator(address)", args: JSON.stringify([b]) },
+          vs,
+          sys.validatorSet.interface.encodeFunctionData("releaseValidator", [b]),
+        ],
+      ];
+      for (const [args, target, data] of cases) {
+        const { result } = await run("gov:propose", { ...args, from: "1" });
+        const ev = (await sys.governor.queryFilter(sys.governor.filters.ProposalCreated(), 0)).find((e) => e.args.proposalId === result);
+        expect(ev, String(args.action)).to.not.equal(undefined);
+        expect([...ev!.args.targets], String(args.action)).to.deep.equal([target]);
+        expect([...ev!.args.calldatas], String(args.action)).to.deep.equal([data]);
+      }
+      await expectTaskError(run("gov:propose", { action: "council-members", address: council.slice(0, 4).join(","), from: "1" }), /exactly 5 comma-separated addresses/);
+      await expectTaskError(run("gov:propose", { action: "set-slashing-params", params: '{"spamSlashBps":-1}', from: "1" }), /"spamSlashBps" must be a non-negative integer/);
+    });
+
     it("propose → vote ×3 → execute (queue) → execute approves a candidate", async function () {
       const { validatorSet } = await loadSystem(hre);
       const candidate = (await ethers.getSigners())[16];
@@ -181,6 +240,8 @@ describe("tasks", function () {
 
     it("chain:register needs four owners and decodes a missing CP role", async function () {
       const s = await ethers.getSigners();
+      const four = [s[12], s[13], s[14], s[15]].map((x) => x!.address).join(",");
+      await expectTaskError(run("chain:register", { chainId: "7", name: "x", pd: s[11]!.address, owners: four, shard: "4294967296", from: "0" }), /--shard must fit in 32 bits/);
       await expectTaskError(run("chain:register", { chainId: "7", name: "x", pd: s[11].address, owners: s[12].address, shard: "0", from: "0" }), /exactly 4 comma-separated addresses/);
       const owners = [s[12], s[13], s[14], s[15]].map((x) => x.address).join(",");
       await expectTaskError(run("chain:register", { chainId: "7", name: "x", pd: s[11].address, owners, shard: "0", from: "5" }), /AccessControlUnauthorizedAccount.*not a consortium partner/);
