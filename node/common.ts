@@ -1,0 +1,50 @@
+/**
+ * The ethereumjs `Common` of a Luniverse chain, with the native secp256k1 and keccak plugged in through
+ * `customCrypto` (signature recovery is ~20x faster than the pure-JS default, and every transaction needs one).
+ */
+import { createCustomCommon, Hardfork, Mainnet, type Common, type CustomCrypto } from "@ethereumjs/common";
+import secp256k1 from "secp256k1";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const createKeccakHash: (alg: "keccak256") => { update(b: Uint8Array): { digest(): Buffer } } = require("keccak");
+
+function toBytes32(b: Uint8Array): Uint8Array {
+  if (b.length === 32) return b;
+  if (b.length > 32) throw new Error("signature component longer than 32 bytes");
+  const out = new Uint8Array(32);
+  out.set(b, 32 - b.length);
+  return out;
+}
+
+/** keccak-256 with the native addon. */
+export function keccak256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createKeccakHash("keccak256").update(data).digest());
+}
+
+/** Recovers the 64-byte public key (no 0x04 prefix) like ethereumjs' `ecrecover`. */
+export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
+  let recovery: bigint;
+  if (v === 0n || v === 1n) recovery = v;
+  else if (chainId === undefined) recovery = v - 27n;
+  else recovery = v - (chainId * 2n + 35n);
+  if (recovery !== 0n && recovery !== 1n) throw new Error("Invalid signature v value");
+  const sig = new Uint8Array(64);
+  sig.set(toBytes32(r), 0);
+  sig.set(toBytes32(s), 32);
+  const pub = secp256k1.ecdsaRecover(sig, Number(recovery), msgHash, false);
+  return pub.slice(1);
+}
+
+export const nativeCrypto: CustomCrypto = {
+  keccak256,
+  ecrecover,
+  ecdsaRecover: (sig: Uint8Array, recId: number, hash: Uint8Array) => secp256k1.ecdsaRecover(sig, recId, hash, false),
+};
+
+/** A Cancun chain with the given id, native crypto, no PoW/PoS consensus rules of its own (PoA is ours). */
+export function makeCommon(chainId: bigint): Common {
+  return createCustomCommon(
+    { chainId: Number(chainId), name: `luniverse-${chainId}` },
+    Mainnet,
+    { hardfork: Hardfork.Cancun, customCrypto: nativeCrypto },
+  );
+}
