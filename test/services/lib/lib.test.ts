@@ -11,6 +11,19 @@ import { Registry, MetricsError, serveMetrics } from "../../../services/lib/metr
 import { loadKeystore, KeystoreError } from "../../../services/lib/keystore";
 import { connect, ChainError } from "../../../services/lib/chain";
 
+/** Asserts that `p` rejects with an error of `type` (optional) whose message matches `pattern`. */
+async function rejects(p: Promise<unknown>, ...args: [string | RegExp] | [new (...a: never[]) => Error, string | RegExp]): Promise<Error> {
+  const [type, pattern] = args.length === 2 ? args : [undefined, args[0]];
+  try {
+    await p;
+  } catch (e) {
+    if (type) expect(e).to.be.instanceOf(type);
+    expect((e as Error).message).to.match(typeof pattern === "string" ? new RegExp(pattern) : pattern);
+    return e as Error;
+  }
+  return expect.fail(`expected a rejection matching ${String(pattern)}`);
+}
+
 function get(port: number, p: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
@@ -82,7 +95,7 @@ describe("services/lib", () => {
           if (attempt < 3) throw new Error(`fail ${attempt}`);
           return "ok";
         },
-        { initialDelayMs: 1, onError: (f) => failures.push(f.attempt) },
+        { initialDelayMs: 1, onError: (f) => failures.push(f.attempt) }
       );
       expect(result).to.equal("ok");
       expect(failures).to.deep.equal([1, 2]);
@@ -90,31 +103,36 @@ describe("services/lib", () => {
 
     it("gives up after `attempts` with the last error", async () => {
       let last: { delayMs?: number } | undefined;
-      await expect(
+      await rejects(
         retry(async (a) => Promise.reject(new Error(`boom ${a}`)), { attempts: 2, initialDelayMs: 1, onError: (f) => (last = f) }),
-      ).to.be.rejectedWith("boom 2");
+        "boom 2"
+      );
       expect(last?.delayMs).to.equal(undefined);
     });
 
     it("throws a fatal error at once", async () => {
       let calls = 0;
-      await expect(
+      await rejects(
         retry(
           async () => {
             calls++;
             throw new Error("fatal");
           },
-          { isFatal: () => true, initialDelayMs: 1 },
+          { isFatal: () => true, initialDelayMs: 1 }
         ),
-      ).to.be.rejectedWith("fatal");
+        "fatal"
+      );
       expect(calls).to.equal(1);
     });
 
     it("stops waiting when aborted", async () => {
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error("stopped")), 20);
-      await expect(retry(async () => Promise.reject(new Error("down")), { initialDelayMs: 10_000, signal: ac.signal })).to.be.rejectedWith("stopped");
-      await expect(sleep(10, ac.signal)).to.be.rejectedWith("stopped");
+      await rejects(
+        retry(async () => Promise.reject(new Error("down")), { initialDelayMs: 10_000, signal: ac.signal }),
+        "stopped"
+      );
+      await rejects(sleep(10, ac.signal), "stopped");
     });
   });
 
@@ -181,7 +199,7 @@ describe("services/lib", () => {
         expect(res.body).to.include("hits_total 1");
         expect((await get(server.port, "/nope")).status).to.equal(404);
         expect((await get(server.port, "/healthz")).body).to.equal("ok\n");
-        await expect(serveMetrics(r, server.port)).to.be.rejectedWith(MetricsError, /in use/);
+        await rejects(serveMetrics(r, server.port), MetricsError, /in use/);
       } finally {
         await server.close();
       }
@@ -189,7 +207,7 @@ describe("services/lib", () => {
   });
 
   describe("keystore", () => {
-    const wallet = Wallet.createRandom();
+    const wallet = new Wallet(Wallet.createRandom().privateKey);
     let file: string;
     before(async () => {
       file = path.join(dir, "key.json");
@@ -216,12 +234,16 @@ describe("services/lib", () => {
         }
         return "no error";
       };
-      expect(await code(loadKeystore(path.join(dir, "none.json"), { password: "x" }))).to.match(/KEYSTORE_MISSING: keystore .*none\.json does not exist/);
+      expect(await code(loadKeystore(path.join(dir, "none.json"), { password: "x" }))).to.match(
+        /KEYSTORE_MISSING: keystore .*none\.json does not exist/
+      );
       const notKs = path.join(dir, "plain.json");
       writeFileSync(notKs, JSON.stringify({ privateKey: "0x01" }));
       expect(await code(loadKeystore(notKs, { password: "x" }))).to.match(/KEYSTORE_INVALID: .* is not an encrypted JSON keystore/);
       expect(await code(loadKeystore(file, { password: "wrong" }))).to.match(/KEYSTORE_WRONG_PASSWORD: wrong password for keystore/);
-      expect(await code(loadKeystore(file, { passwordEnv: "TEST_KS_UNSET_VAR", prompt: false }))).to.match(/KEYSTORE_NO_PASSWORD: .*set TEST_KS_UNSET_VAR/);
+      expect(await code(loadKeystore(file, { passwordEnv: "TEST_KS_UNSET_VAR", prompt: false }))).to.match(
+        /KEYSTORE_NO_PASSWORD: .*set TEST_KS_UNSET_VAR/
+      );
       expect(existsSync(file)).to.equal(true);
       expect(readFileSync(file, "utf8")).not.to.include(wallet.privateKey.slice(2));
     });
@@ -234,9 +256,10 @@ describe("services/lib", () => {
       await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
       const port = (srv.address() as { port: number }).port;
       await new Promise<void>((r) => srv.close(() => r()));
-      await expect(connect(`http://127.0.0.1:${port}`, { name: "main chain", timeoutMs: 2000 })).to.be.rejectedWith(
+      await rejects(
+        connect(`http://127.0.0.1:${port}`, { name: "main chain", timeoutMs: 2000 }),
         ChainError,
-        new RegExp(`cannot reach the main chain RPC at http://127.0.0.1:${port}`),
+        new RegExp(`cannot reach the main chain RPC at http://127.0.0.1:${port}`)
       );
     });
 
@@ -256,9 +279,10 @@ describe("services/lib", () => {
         const ok = await connect(`http://127.0.0.1:${port}`);
         expect(ok.chainId).to.equal(5n);
         ok.provider.destroy();
-        await expect(connect(`http://127.0.0.1:${port}`, { name: "product chain", expectChainId: 7n })).to.be.rejectedWith(
+        await rejects(
+          connect(`http://127.0.0.1:${port}`, { name: "product chain", expectChainId: 7n }),
           ChainError,
-          /product chain RPC .* is chain 5, expected 7/,
+          /product chain RPC .* is chain 5, expected 7/
         );
       } finally {
         await new Promise<void>((r) => srv.close(() => r()));
