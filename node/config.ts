@@ -1,0 +1,488 @@
+/**
+ * The node's configuration: one typed object with defaults, validated at start-up. An unknown key or a value of the
+ * wrong type is a NodeConfigError naming the key's path (`rpc.port`), what was expected and what was given; an
+ * unknown key comes with a did-you-mean suggestion.
+ *
+ * Secrets never live in the file: a validator key is read from an encrypted keystore (password from an environment
+ * variable) or, on a development network only, from an environment variable named in the file.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface RpcConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+  /** Largest HTTP body or WebSocket message accepted, in bytes. */
+  maxRequestBytes: number;
+  /** Most calls in one JSON-RPC batch. */
+  maxBatch: number;
+}
+
+export interface P2pConfig {
+  host: string;
+  port: number;
+  /** Peers to dial at start (`ws://host:port`). */
+  peers: string[];
+  maxPeers: number;
+  maxMessageBytes: number;
+}
+
+export interface ValidatorConfig {
+  /** An ethers encrypted JSON keystore (absolute after resolution). */
+  keystore: string | null;
+  /** Environment variable holding the keystore's password. */
+  passwordEnv: string;
+  /** Environment variable holding a raw private key (development networks only; used when `keystore` is null). */
+  privateKeyEnv: string | null;
+}
+
+export interface ConsensusConfig {
+  blockPeriodMs: number;
+  /** After this long without a proposal, the round's proposer is skipped. */
+  proposalTimeoutMs: number;
+  maxTxsPerBlock: number;
+  blockGasLimit: number;
+}
+
+export interface GasFreeConfig {
+  enabled: boolean;
+  maxTxPerSenderPerMinute: number;
+  /** Gas price a gas-free chain still requires (normally 0). */
+  minGasPrice: bigint;
+}
+
+export interface PoolConfig {
+  maxSize: number;
+  maxPerSender: number;
+  /** A replacement (same sender and nonce) must pay at least this many percent more (fee cap and tip). */
+  priceBumpPercent: number;
+  /** Lowest gas price admitted, in wei (ignored when gas-free mode is on). */
+  minGasPrice: bigint;
+  /** Largest encoded transaction admitted, in bytes. */
+  maxTxBytes: number;
+}
+
+/** The fully resolved configuration: every field present, paths absolute. */
+export interface NodeConfig {
+  chainId: bigint;
+  /** Genesis JSON file (absolute), or null when the chain already exists in `dataDir`. */
+  genesis: string | null;
+  dataDir: string;
+  rpc: RpcConfig;
+  p2p: P2pConfig;
+  /** null: a full node (follows the chain, signs nothing). */
+  validator: ValidatorConfig | null;
+  consensus: ConsensusConfig;
+  gasFree: GasFreeConfig;
+  pool: PoolConfig;
+  log: { level: LogLevel };
+}
+
+type Quantity = number | string | bigint;
+
+/**
+ * The configuration as written in a file: every field optional. Quantities that may exceed 2^53 (`chainId`,
+ * gas prices) may be written as a number, a decimal string or a 0x-hex string.
+ */
+export interface NodeConfigInput {
+  chainId?: Quantity;
+  genesis?: string | null;
+  dataDir?: string;
+  rpc?: Partial<RpcConfig>;
+  p2p?: Partial<P2pConfig>;
+  validator?: Partial<ValidatorConfig> | null;
+  consensus?: Partial<ConsensusConfig>;
+  gasFree?: Partial<Omit<GasFreeConfig, "minGasPrice">> & { minGasPrice?: Quantity };
+  pool?: Partial<Omit<PoolConfig, "minGasPrice">> & { minGasPrice?: Quantity };
+  log?: { level?: LogLevel };
+}
+
+export type NodeConfigErrorCode = "CONFIG_INVALID" | "CONFIG_UNKNOWN_KEY" | "CONFIG_SECRET" | "CONFIG_FILE";
+
+/** A configuration that cannot be used; `path` names the key (`rpc.port`), the message says what to write instead. */
+export class NodeConfigError extends Error {
+  constructor(
+    readonly code: NodeConfigErrorCode,
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "NodeConfigError";
+  }
+}
+
+const GWEI = 1_000_000_000n;
+
+/** The defaults (`chainId` 0 = not set; `validator` null = full node). */
+export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
+  chainId: 0n,
+  genesis: null,
+  dataDir: ".luniverse/node",
+  rpc: { enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000 },
+  p2p: { host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 },
+  validator: null,
+  consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: 60_000_000 },
+  gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n },
+  pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024 },
+  log: { level: "info" },
+});
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (typeof v === "object" && v !== null) deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
+const DEFAULT_VALIDATOR: ValidatorConfig = {
+  keystore: null,
+  passwordEnv: "LUNIVERSE_VALIDATOR_PASSWORD",
+  privateKeyEnv: null,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Describing values
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  switch (typeof value) {
+    case "string":
+      return `string ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value)}`;
+    case "number":
+      return `number ${value}`;
+    case "bigint":
+      return `bigint ${value}`;
+    case "boolean":
+      return `boolean ${value}`;
+    case "object":
+      return "object";
+    default:
+      return typeof value;
+  }
+}
+
+function invalid(at: string, expected: string, value: unknown): NodeConfigError {
+  return new NodeConfigError("CONFIG_INVALID", at, `${at}: expected ${expected}, got ${describe(value)}`);
+}
+
+/** Levenshtein distance (keys are short). */
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The known key closest to `key`, when close enough to be a likely typo. */
+export function suggestKey(key: string, known: readonly string[]): string | null {
+  const lower = key.toLowerCase();
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const k of known) {
+    const kl = k.toLowerCase();
+    const d = kl === lower ? 0 : kl.startsWith(lower) || lower.startsWith(kl) ? 1 : distance(lower, kl);
+    if (d < bestScore) {
+      bestScore = d;
+      best = k;
+    }
+  }
+  return best !== null && bestScore <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+function join(parent: string, key: string): string {
+  return parent === "" ? key : `${parent}.${key}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(obj: Record<string, unknown>, known: readonly string[], at: string): void {
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key)) continue;
+    const full = join(at, key);
+    if (/^(private_?key|privkey|secret|mnemonic|seed)$/i.test(key)) {
+      throw new NodeConfigError(
+        "CONFIG_SECRET",
+        full,
+        `${full}: a private key must never be written in the configuration file (files get copied, committed and ` +
+          `backed up). Use "validator.keystore" (an encrypted JSON keystore; its password comes from the environment ` +
+          `variable named by "validator.passwordEnv") or, on a development network, "validator.privateKeyEnv" (the ` +
+          `name of an environment variable that holds the key).`,
+      );
+    }
+    const hint = suggestKey(key, known);
+    throw new NodeConfigError(
+      "CONFIG_UNKNOWN_KEY",
+      full,
+      `${full}: unknown key` + (hint ? ` (did you mean "${join(at, hint)}"?)` : ` (known keys: ${known.join(", ")})`),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field readers: each returns the default when the value is undefined.
+
+function int(obj: Record<string, unknown>, key: string, at: string, def: number, min: number, max: number): number {
+  const v = obj[key];
+  if (v === undefined) return def;
+  const range = max === Number.MAX_SAFE_INTEGER ? `integer >= ${min}` : `integer ${min}–${max}`;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw invalid(join(at, key), range, v);
+  return v;
+}
+
+function bool(obj: Record<string, unknown>, key: string, at: string, def: boolean): boolean {
+  const v = obj[key];
+  if (v === undefined) return def;
+  if (typeof v !== "boolean") throw invalid(join(at, key), "boolean", v);
+  return v;
+}
+
+function str(obj: Record<string, unknown>, key: string, at: string, def: string): string {
+  const v = obj[key];
+  if (v === undefined) return def;
+  if (typeof v !== "string" || v.trim() === "") throw invalid(join(at, key), "non-empty string", v);
+  return v;
+}
+
+function optStr(obj: Record<string, unknown>, key: string, at: string, def: string | null): string | null {
+  const v = obj[key];
+  if (v === undefined) return def;
+  if (v === null) return null;
+  return str(obj, key, at, "");
+}
+
+function quantity(obj: Record<string, unknown>, key: string, at: string, def: bigint, min: bigint): bigint {
+  const v = obj[key];
+  if (v === undefined) return def;
+  const expected = `integer >= ${min} (number, decimal string or 0x-hex string)`;
+  let q: bigint;
+  if (typeof v === "bigint") q = v;
+  else if (typeof v === "number" && Number.isSafeInteger(v)) q = BigInt(v);
+  else if (typeof v === "string" && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v.trim())) q = BigInt(v.trim());
+  else throw invalid(join(at, key), expected, v);
+  if (q < min) throw invalid(join(at, key), expected, v);
+  return q;
+}
+
+function section(input: Record<string, unknown>, key: string, at: string, known: readonly string[]): Record<string, unknown> {
+  const v = input[key];
+  if (v === undefined) return {};
+  const full = join(at, key);
+  if (!isPlainObject(v)) throw invalid(full, "object", v);
+  checkKeys(v, known, full);
+  return v;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envName(obj: Record<string, unknown>, key: string, at: string, def: string | null): string | null {
+  const v = obj[key];
+  if (v === undefined || v === null) return v === null ? null : def;
+  if (typeof v !== "string" || !ENV_NAME.test(v)) throw invalid(join(at, key), "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)", v);
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(v)) {
+    throw new NodeConfigError("CONFIG_SECRET", join(at, key), `${join(at, key)}: this looks like a private key; write the NAME of the environment variable that holds the key, never the key itself`);
+  }
+  return v;
+}
+
+function host(obj: Record<string, unknown>, key: string, at: string, def: string): string {
+  const v = str(obj, key, at, def);
+  if (/[\s/]/.test(v)) throw invalid(join(at, key), "a host name or IP address", v);
+  return v;
+}
+
+function peerUrl(v: unknown, at: string): string {
+  if (typeof v !== "string") throw invalid(at, "ws:// or wss:// URL", v);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw invalid(at, "ws:// or wss:// URL", v);
+  }
+  if ((url.protocol !== "ws:" && url.protocol !== "wss:") || url.hostname === "") throw invalid(at, "ws:// or wss:// URL", v);
+  return v;
+}
+
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+const KEYS = {
+  root: ["chainId", "genesis", "dataDir", "rpc", "p2p", "validator", "consensus", "gasFree", "pool", "log"],
+  rpc: ["enabled", "host", "port", "maxRequestBytes", "maxBatch"],
+  p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
+  validator: ["keystore", "passwordEnv", "privateKeyEnv"],
+  consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit"],
+  gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice"],
+  pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes"],
+  log: ["level"],
+} as const;
+
+/** The chain id a genesis file states (`config.chainId` as geth writes it, or a top-level `chainId`). */
+function genesisChainId(file: string): bigint | null {
+  if (!existsSync(file)) throw new NodeConfigError("CONFIG_FILE", "genesis", `genesis: file not found: ${file}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new NodeConfigError("CONFIG_FILE", "genesis", `genesis: ${file} is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isPlainObject(json)) throw new NodeConfigError("CONFIG_FILE", "genesis", `genesis: ${file} must hold a JSON object`);
+  const fromConfig = isPlainObject(json.config) ? json.config.chainId : undefined;
+  const raw = fromConfig ?? json.chainId;
+  if (raw === undefined) return null;
+  try {
+    return quantity({ chainId: raw }, "chainId", `genesis(${file})`, 0n, 1n);
+  } catch (e) {
+    throw new NodeConfigError("CONFIG_FILE", "genesis", (e as Error).message);
+  }
+}
+
+/**
+ * Validates `input` (the parsed configuration file, or an object built in code) and fills in the defaults.
+ * Relative paths (`genesis`, `dataDir`, `validator.keystore`) are resolved against `baseDir` (default: the current
+ * directory). `chainId` is required unless the genesis file states it; when both give one, they must agree.
+ */
+export function resolveNodeConfig(input: unknown, baseDir: string = process.cwd()): NodeConfig {
+  if (input === undefined || input === null) input = {};
+  if (!isPlainObject(input)) throw invalid("(root)", "a JSON object", input);
+  checkKeys(input, KEYS.root, "");
+  const d = DEFAULT_NODE_CONFIG;
+  const abs = (p: string): string => path.resolve(baseDir, p);
+
+  const genesisPath = optStr(input, "genesis", "", null);
+  const genesis = genesisPath === null ? null : abs(genesisPath);
+  const explicitChainId = input.chainId === undefined ? null : quantity(input, "chainId", "", 0n, 1n);
+  const fromGenesis = genesis === null ? null : genesisChainId(genesis);
+  if (explicitChainId !== null && fromGenesis !== null && explicitChainId !== fromGenesis) {
+    throw new NodeConfigError("CONFIG_INVALID", "chainId", `chainId: ${explicitChainId} differs from the genesis file's chain id ${fromGenesis} (${genesis}); remove one or make them agree`);
+  }
+  const chainId = explicitChainId ?? fromGenesis;
+  if (chainId === null) {
+    throw new NodeConfigError(
+      "CONFIG_INVALID",
+      "chainId",
+      genesis === null
+        ? `chainId: required (an integer >= 1), or give "genesis": a genesis file that states it`
+        : `chainId: required: the genesis file ${genesis} does not state one (config.chainId)`,
+    );
+  }
+
+  const rpcIn = section(input, "rpc", "", KEYS.rpc);
+  const rpc: RpcConfig = {
+    enabled: bool(rpcIn, "enabled", "rpc", d.rpc.enabled),
+    host: host(rpcIn, "host", "rpc", d.rpc.host),
+    port: int(rpcIn, "port", "rpc", d.rpc.port, 0, 65535),
+    maxRequestBytes: int(rpcIn, "maxRequestBytes", "rpc", d.rpc.maxRequestBytes, 1024, Number.MAX_SAFE_INTEGER),
+    maxBatch: int(rpcIn, "maxBatch", "rpc", d.rpc.maxBatch, 1, Number.MAX_SAFE_INTEGER),
+  };
+
+  const p2pIn = section(input, "p2p", "", KEYS.p2p);
+  const peersIn = p2pIn.peers;
+  if (peersIn !== undefined && !Array.isArray(peersIn)) throw invalid("p2p.peers", "array of ws:// URLs", peersIn);
+  const p2p: P2pConfig = {
+    host: host(p2pIn, "host", "p2p", d.p2p.host),
+    port: int(p2pIn, "port", "p2p", d.p2p.port, 0, 65535),
+    peers: (peersIn ?? []).map((p, i) => peerUrl(p, `p2p.peers[${i}]`)),
+    maxPeers: int(p2pIn, "maxPeers", "p2p", d.p2p.maxPeers, 0, 10_000),
+    maxMessageBytes: int(p2pIn, "maxMessageBytes", "p2p", d.p2p.maxMessageBytes, 1024, Number.MAX_SAFE_INTEGER),
+  };
+
+  let validator: ValidatorConfig | null = null;
+  if (input.validator !== undefined && input.validator !== null) {
+    const vIn = section(input, "validator", "", KEYS.validator);
+    const keystore = optStr(vIn, "keystore", "validator", DEFAULT_VALIDATOR.keystore);
+    validator = {
+      keystore: keystore === null ? null : abs(keystore),
+      passwordEnv: envName(vIn, "passwordEnv", "validator", DEFAULT_VALIDATOR.passwordEnv) ?? DEFAULT_VALIDATOR.passwordEnv,
+      privateKeyEnv: envName(vIn, "privateKeyEnv", "validator", DEFAULT_VALIDATOR.privateKeyEnv),
+    };
+    if (validator.keystore === null && validator.privateKeyEnv === null) {
+      throw new NodeConfigError(
+        "CONFIG_INVALID",
+        "validator",
+        `validator: give "keystore" (path to an encrypted JSON keystore) or "privateKeyEnv" (name of an environment variable holding the key, development only); or set "validator": null for a full node`,
+      );
+    }
+    if (validator.keystore !== null && validator.privateKeyEnv !== null) {
+      throw new NodeConfigError("CONFIG_INVALID", "validator", `validator: give either "keystore" or "privateKeyEnv", not both`);
+    }
+  }
+
+  const cIn = section(input, "consensus", "", KEYS.consensus);
+  const consensus: ConsensusConfig = {
+    blockPeriodMs: int(cIn, "blockPeriodMs", "consensus", d.consensus.blockPeriodMs, 1, 3_600_000),
+    proposalTimeoutMs: int(cIn, "proposalTimeoutMs", "consensus", d.consensus.proposalTimeoutMs, 1, 3_600_000),
+    maxTxsPerBlock: int(cIn, "maxTxsPerBlock", "consensus", d.consensus.maxTxsPerBlock, 1, 1_000_000),
+    blockGasLimit: int(cIn, "blockGasLimit", "consensus", d.consensus.blockGasLimit, 5000, Number.MAX_SAFE_INTEGER),
+  };
+
+  const gIn = section(input, "gasFree", "", KEYS.gasFree);
+  const gasFree: GasFreeConfig = {
+    enabled: bool(gIn, "enabled", "gasFree", d.gasFree.enabled),
+    maxTxPerSenderPerMinute: int(gIn, "maxTxPerSenderPerMinute", "gasFree", d.gasFree.maxTxPerSenderPerMinute, 1, 1_000_000),
+    minGasPrice: quantity(gIn, "minGasPrice", "gasFree", d.gasFree.minGasPrice, 0n),
+  };
+
+  const pIn = section(input, "pool", "", KEYS.pool);
+  const pool: PoolConfig = {
+    maxSize: int(pIn, "maxSize", "pool", d.pool.maxSize, 1, 10_000_000),
+    maxPerSender: int(pIn, "maxPerSender", "pool", d.pool.maxPerSender, 1, 10_000_000),
+    priceBumpPercent: int(pIn, "priceBumpPercent", "pool", d.pool.priceBumpPercent, 0, 1000),
+    minGasPrice: quantity(pIn, "minGasPrice", "pool", d.pool.minGasPrice, 0n),
+    maxTxBytes: int(pIn, "maxTxBytes", "pool", d.pool.maxTxBytes, 1024, 16_000_000),
+  };
+  if (pool.maxPerSender > pool.maxSize) throw invalid("pool.maxPerSender", `integer <= pool.maxSize (${pool.maxSize})`, pool.maxPerSender);
+  if (pool.maxTxBytes > p2p.maxMessageBytes) throw invalid("pool.maxTxBytes", `integer <= p2p.maxMessageBytes (${p2p.maxMessageBytes})`, pool.maxTxBytes);
+
+  const lIn = section(input, "log", "", KEYS.log);
+  const level = lIn.level === undefined ? d.log.level : lIn.level;
+  if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) throw invalid("log.level", `one of ${LEVELS.join(", ")}`, level);
+
+  return {
+    chainId,
+    genesis,
+    dataDir: abs(str(input, "dataDir", "", d.dataDir)),
+    rpc,
+    p2p,
+    validator,
+    consensus,
+    gasFree,
+    pool,
+    log: { level: level as LogLevel },
+  };
+}
+
+/** Reads a JSON configuration file and resolves it (relative paths against the file's folder). */
+export function loadNodeConfigFile(file: string): NodeConfig {
+  const full = path.resolve(file);
+  if (!existsSync(full)) {
+    throw new NodeConfigError("CONFIG_FILE", "", `configuration file not found: ${full} (create it, or pass another path)`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(full, "utf8");
+  } catch (e) {
+    throw new NodeConfigError("CONFIG_FILE", "", `cannot read configuration file ${full}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new NodeConfigError("CONFIG_FILE", "", `configuration file ${full} is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return resolveNodeConfig(json, path.dirname(full));
+  } catch (e) {
+    if (e instanceof NodeConfigError) throw new NodeConfigError(e.code, e.path, `${full}: ${e.message}`);
+    throw e;
+  }
+}
