@@ -1,0 +1,134 @@
+/**
+ * JSON-RPC 2.0 framing, independent of the transport: parse one message (a request or a batch), check each
+ * request's envelope, run the method, and serialise the answers in request order. Notifications (no `id`) get no
+ * answer; errors in one request never affect another.
+ */
+import { RpcError } from "../types";
+import type { FilterStore } from "./filters";
+import { isMethod, methods, type MethodContext, type MethodLimits } from "./methods";
+import type { RpcMetrics } from "./metrics";
+import type { SubscriptionSink } from "./subscriptions";
+import type { RpcBackend } from "../types";
+
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+export const INTERNAL_ERROR = -32603;
+
+/** The logger the server writes to: structurally the project's JSON-lines logger. */
+export interface RpcLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export type Transport = "http" | "ws";
+type Id = string | number | null;
+
+interface ErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export interface DispatcherOptions {
+  backend: RpcBackend;
+  filters: FilterStore;
+  limits: MethodLimits;
+  maxBatch: number;
+  metrics: RpcMetrics;
+  log: RpcLogger;
+}
+
+/** Writes bigints as hex quantities, in case a backend hands one back unconverted. */
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? `0x${value.toString(16)}` : value;
+}
+
+export function errorResponse(id: Id, error: ErrorObject): string {
+  return JSON.stringify({ jsonrpc: "2.0", id, error }, replacer);
+}
+
+function isRpcError(e: unknown): e is RpcError {
+  return e instanceof RpcError || (e instanceof Error && e.name === "RpcError" && typeof (e as { code?: unknown }).code === "number");
+}
+
+export class Dispatcher {
+  private readonly syncStart: { height?: bigint } = {};
+
+  constructor(private readonly opts: DispatcherOptions) {}
+
+  /** An error answer that also counts in the metrics. */
+  error(id: Id, error: ErrorObject): string {
+    this.opts.metrics.error(error.code);
+    return errorResponse(id, error);
+  }
+
+  /**
+   * Answers one message body. Returns the text to send back, or null when nothing is to be sent (only
+   * notifications).
+   */
+  async handle(text: string, transport: Transport, subscriptions?: SubscriptionSink): Promise<string | null> {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch (e) {
+      return this.error(null, { code: PARSE_ERROR, message: `parse error: ${(e as Error).message}` });
+    }
+    if (!Array.isArray(message)) return this.one(message, transport, subscriptions);
+    if (message.length === 0) return this.error(null, { code: INVALID_REQUEST, message: "invalid request: empty batch" });
+    if (message.length > this.opts.maxBatch) {
+      return this.error(null, { code: INVALID_REQUEST, message: `batch too large (${message.length} requests > limit ${this.opts.maxBatch}); split it` });
+    }
+    const answers = await Promise.all(message.map((m) => this.one(m, transport, subscriptions)));
+    const sent = answers.filter((a): a is string => a !== null);
+    return sent.length === 0 ? null : `[${sent.join(",")}]`;
+  }
+
+  private async one(request: unknown, transport: Transport, subscriptions?: SubscriptionSink): Promise<string | null> {
+    if (typeof request !== "object" || request === null || Array.isArray(request)) {
+      return this.error(null, { code: INVALID_REQUEST, message: "invalid request: expected a JSON-RPC request object" });
+    }
+    const r = request as Record<string, unknown>;
+    const hasId = "id" in r;
+    const id = r.id;
+    if (hasId && id !== null && typeof id !== "string" && !(typeof id === "number" && Number.isFinite(id))) {
+      return this.error(null, { code: INVALID_REQUEST, message: "invalid request: id must be a string, a number or null" });
+    }
+    const replyId = (hasId ? id : null) as Id;
+    if (r.jsonrpc !== "2.0") return this.error(replyId, { code: INVALID_REQUEST, message: 'invalid request: "jsonrpc" must be "2.0"' });
+    if (typeof r.method !== "string") return this.error(replyId, { code: INVALID_REQUEST, message: 'invalid request: "method" must be a string' });
+    const method = r.method;
+    const result = await this.call(method, r.params, transport, subscriptions);
+    if (!hasId) return null;
+    if ("error" in result) return this.error(replyId, result.error);
+    try {
+      return JSON.stringify({ jsonrpc: "2.0", id: replyId, result: result.result ?? null }, replacer);
+    } catch (e) {
+      this.opts.log.error("rpc result not serialisable", { method, err: e });
+      return this.error(replyId, { code: INTERNAL_ERROR, message: "internal error" });
+    }
+  }
+
+  private async call(method: string, params: unknown, transport: Transport, subscriptions?: SubscriptionSink): Promise<{ result: unknown } | { error: ErrorObject }> {
+    const started = process.hrtime.bigint();
+    const label = isMethod(method) ? method : "unknown";
+    try {
+      if (!isMethod(method)) throw new RpcError(-32601, `the method ${method.length > 100 ? `${method.slice(0, 100)}…` : method} does not exist/is not available`);
+      if (params !== undefined && params !== null && !Array.isArray(params)) throw new RpcError(-32602, "invalid params: params must be an array of positional arguments");
+      const ctx: MethodContext = { backend: this.opts.backend, filters: this.opts.filters, limits: this.opts.limits, syncStart: this.syncStart };
+      if (subscriptions !== undefined) ctx.subscriptions = subscriptions;
+      return { result: await methods[method](params, ctx) };
+    } catch (e) {
+      if (isRpcError(e)) {
+        const error: ErrorObject = { code: e.code, message: e.message };
+        if (e.data !== undefined) error.data = e.data;
+        return { error };
+      }
+      this.opts.log.error("rpc internal error", { method, transport, err: e, stack: e instanceof Error ? e.stack : undefined });
+      return { error: { code: INTERNAL_ERROR, message: "internal error" } };
+    } finally {
+      this.opts.metrics.request(label, transport, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}
