@@ -1,0 +1,95 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { ConfigError } from "./config";
+import type { Manifest } from "./manifest";
+import { deploySteps, type GovernedContract } from "./steps";
+import type { AnchorRegistry } from "../typechain-types";
+
+/** Manifest names of the anchoring contracts (one UUPS proxy). */
+export const ANCHOR_CONTRACTS = ["AnchorRegistry"] as const;
+
+/** A child chain registered at deployment, while the deployer still governs the registry. */
+export interface AnchorChildConfig {
+  /** The child's chain id. */
+  chainId: bigint | number;
+  /** The first block its anchoring covers (default 0). */
+  startBlock?: bigint | number;
+  /** Its authorised anchorers (default none: governance adds them with anchor:authorize). */
+  anchorers?: string[];
+}
+
+/** What {@link deployAnchor} needs from the system deployment it joins (a `deploySystem` context fits). */
+export interface DeployAnchorContext {
+  /** The manifest being written (an existing `AnchorRegistry` entry with code is reused). */
+  manifest: Manifest;
+  /** Persists the manifest. */
+  save: () => void;
+  /** Sends the transactions (default: account 0). */
+  deployer?: Signer;
+  /** The governance timelock: receives `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE`. */
+  timelock: string;
+  /** The emergency council: receives `PAUSER_ROLE`. */
+  council: string;
+  /** Child chains to register (and their anchorers) before the hand-over. */
+  children?: AnchorChildConfig[];
+  /** Progress lines (default: silent). */
+  log?: (line: string) => void;
+}
+
+export interface DeployAnchorResult {
+  anchorRegistry: AnchorRegistry;
+}
+
+/**
+ * Deploys (or completes) the anchor registry (UUPS proxy, manifest name `AnchorRegistry`), registers the
+ * configured child chains and their anchorers while the deployer still governs it, then hands it to governance:
+ * the timelock gets `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE`, the council `PAUSER_ROLE`, and the deployer
+ * renounces its roles. Idempotent like `deploySystem`; once governance holds the registry, children still
+ * missing are reported as a {@link ConfigError} naming the task that proposes them.
+ */
+export async function deployAnchor(hre: HardhatRuntimeEnvironment, ctx: DeployAnchorContext): Promise<DeployAnchorResult> {
+  const { ethers } = hre;
+  const log = ctx.log ?? (() => undefined);
+  const deployer = ctx.deployer ?? (await ethers.getSigners())[0];
+  if (deployer === undefined) throw new ConfigError(`network "${hre.network.name}" has no accounts: configure one to deploy with`);
+  const deployerAddress = await deployer.getAddress();
+  for (const [what, address] of [
+    ["timelock", ctx.timelock],
+    ["council", ctx.council],
+  ] as const) {
+    if (!ethers.isAddress(address) || address === ethers.ZeroAddress) throw new ConfigError(`deployAnchor: ${what} must be an address, got "${address}"`);
+  }
+
+  const { ensure, handOver } = deploySteps(hre, { manifest: ctx.manifest, save: ctx.save, deployer, log });
+  const address = await ensure("AnchorRegistry", "uups", [deployerAddress]);
+  const registry = (await ethers.getContractAt("AnchorRegistry", address, deployer)) as unknown as AnchorRegistry;
+
+  const governs = await registry.hasRole(await registry.GOVERNANCE_ROLE(), deployerAddress);
+  for (const child of ctx.children ?? []) {
+    const chainId = BigInt(child.chainId);
+    const startBlock = BigInt(child.startBlock ?? 0);
+    const anchorers = child.anchorers ?? [];
+    const [registered] = await registry.getChild(chainId);
+    const missing: string[] = [];
+    for (const a of anchorers) if (!(await registry.isAnchorer(chainId, a))) missing.push(a);
+    if (registered && missing.length === 0) continue;
+    if (!governs) {
+      throw new ConfigError(
+        `AnchorRegistry belongs to governance: propose child ${chainId} and its anchorers with ` +
+          `npx hardhat anchor:authorize --network ${hre.network.name} --child-chain-id ${chainId} --start-block ${startBlock} --anchorer <address>`,
+      );
+    }
+    if (!registered) {
+      await (await registry.registerChild(chainId, startBlock)).wait();
+      log(`AnchorRegistry: registered child chain ${chainId} from block ${startBlock}`);
+    }
+    for (const a of missing) {
+      await (await registry.setAnchorer(chainId, a, true)).wait();
+      log(`AnchorRegistry: ${a} anchors chain ${chainId}`);
+    }
+  }
+
+  await handOver([["AnchorRegistry", registry as unknown as GovernedContract]], ctx.timelock, ctx.council);
+  ctx.save();
+  return { anchorRegistry: registry };
+}
