@@ -18,6 +18,9 @@ import { SubscriptionHub, type NotificationTarget } from "./subscriptions";
 
 export type { RpcLogger } from "./dispatch";
 
+/** The node's logger shape: one function taking the level (node/node.ts's NodeLogger). */
+export type RpcLogFunction = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+
 export interface RpcServerOptions {
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
@@ -29,8 +32,8 @@ export interface RpcServerOptions {
   maxBatch?: number;
   /** CORS: true allows any origin, a string allows that origin, false sends no CORS headers (default true). */
   cors?: boolean | string;
-  /** Structured logger (default: silent). */
-  log?: RpcLogger;
+  /** Structured logger: an object with debug/info/warn/error, or one function taking the level (default: silent). */
+  log?: RpcLogger | RpcLogFunction;
   /** Largest block span of eth_getLogs (default 10,000). */
   maxLogsRange?: number;
   /** Most logs one eth_getLogs may return (default 10,000). */
@@ -66,6 +69,12 @@ const silent: RpcLogger = { debug: () => undefined, info: () => undefined, warn:
 
 type Resolved = Required<Omit<RpcServerOptions, "log">> & { log: RpcLogger };
 
+function toLogger(log: RpcLogger | RpcLogFunction | undefined): RpcLogger {
+  if (log === undefined) return silent;
+  if (typeof log !== "function") return log;
+  return { debug: (m, f) => log("debug", m, f), info: (m, f) => log("info", m, f), warn: (m, f) => log("warn", m, f), error: (m, f) => log("error", m, f) };
+}
+
 const INTEGER_OPTIONS = ["port", "maxRequestBytes", "maxBatch", "maxLogsRange", "maxLogsResults", "filterTtlMs", "wsPingIntervalMs", "wsMaxBufferedBytes"] as const;
 
 function resolveOptions(opts: RpcServerOptions): Resolved {
@@ -82,6 +91,9 @@ function resolveOptions(opts: RpcServerOptions): Resolved {
   }
   if (opts.port !== undefined && opts.port > 65535) throw new RpcServerConfigError(`RPC server option "port" must be at most 65535, got ${opts.port}`);
   if (opts.host !== undefined && (typeof opts.host !== "string" || opts.host === "")) throw new RpcServerConfigError(`RPC server option "host" must be a non-empty string`);
+  if (opts.log !== undefined && typeof opts.log !== "function" && (typeof opts.log !== "object" || opts.log === null || typeof opts.log.error !== "function")) {
+    throw new RpcServerConfigError(`RPC server option "log" must be a logger object (debug/info/warn/error) or a function (level, msg, fields)`);
+  }
   if (opts.cors !== undefined && typeof opts.cors !== "boolean" && typeof opts.cors !== "string") throw new RpcServerConfigError(`RPC server option "cors" must be a boolean or an origin string`);
   return {
     host: opts.host ?? "127.0.0.1",
@@ -89,7 +101,7 @@ function resolveOptions(opts: RpcServerOptions): Resolved {
     maxRequestBytes: opts.maxRequestBytes ?? 5 * 1024 * 1024,
     maxBatch: opts.maxBatch ?? 1000,
     cors: opts.cors ?? true,
-    log: opts.log ?? silent,
+    log: toLogger(opts.log),
     maxLogsRange: opts.maxLogsRange ?? 10_000,
     maxLogsResults: opts.maxLogsResults ?? 10_000,
     filterTtlMs: opts.filterTtlMs ?? 5 * 60_000,

@@ -223,7 +223,7 @@ describe("node/rpc through ethers v6", function () {
       const seen = new Promise<Log>((resolve) => ws.once({ address: TOKEN, topics: [TRANSFER_TOPIC] }, (log: Log) => resolve(log)));
       await new Promise((r) => setTimeout(r, 100));
       const next = await s.backend.getTransactionCount(SENDER.address.toLowerCase() as `0x${string}`, "pending");
-      const raw = await SENDER.signTransaction({ type: 2, chainId: CHAIN_ID, nonce: next, to: TOKEN, gasLimit: 50_000n, maxFeePerGas: 2n * GAS_PRICE, maxPriorityFeePerGas: 1n });
+      const raw = await SENDER.signTransaction({ type: 2, chainId: CHAIN_ID, nonce: Number(next), to: TOKEN, gasLimit: 50_000n, maxFeePerGas: 2n * GAS_PRICE, maxPriorityFeePerGas: 1n });
       const sent = await ws.broadcastTransaction(raw);
       const mined = s.backend.mine();
       const log = await seen;
