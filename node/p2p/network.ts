@@ -121,6 +121,8 @@ interface PendingRequest {
 
 /** Time a closing connection gets for the WebSocket closing handshake before its socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
+/** The close reason of the connection that loses duplicate resolution. */
+const DUPLICATE = "duplicate connection";
 /** Longest handler error message sent back to a requester. */
 const MAX_ERROR_MESSAGE = 1000;
 
@@ -311,6 +313,11 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     return [...this.peersById.values()].map((p) => this.peerEntry(p));
   }
 
+  /** The connected peers as `luniverse_peers` returns them (no bigints: ready for JSON). */
+  peerInfos(): PeerInfo[] {
+    return this.peers().map(({ id, address, url, direction, height }) => ({ id, address, url, direction, height }));
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Connections
 
@@ -496,8 +503,9 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       return this.onHello(conn, frame.p);
     }
     const peerId = conn.hello.nodeId;
-    if (conn.closeReason !== null) {
-      // Closing (a duplicate, a refusal): only answers to our requests still count.
+    if (conn.closeReason !== null && conn.closeReason !== DUPLICATE) {
+      // Closing for cause: only answers to our requests still count. (A duplicate being closed still carries what
+      // the peer sent before it switched to the kept connection; gossip copies are dropped by the seen-cache.)
       if (frame.re !== undefined) this.onResponse(peerId, frame);
       return;
     }
@@ -579,10 +587,10 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
         conn.peer = existing;
         if (conn.dialer) conn.dialer.attempt = 0;
         this.log("debug", "duplicate connection: replacing", { nodeId: h.nodeId, keep: conn.direction });
-        this.closeConn(old, CloseCode.duplicate, "duplicate connection");
+        this.closeConn(old, CloseCode.duplicate, DUPLICATE);
       } else {
         this.log("debug", "duplicate connection: dropping", { nodeId: h.nodeId, drop: conn.direction });
-        this.closeConn(conn, CloseCode.duplicate, "duplicate connection");
+        this.closeConn(conn, CloseCode.duplicate, DUPLICATE);
       }
       return;
     }

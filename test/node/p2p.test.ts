@@ -313,6 +313,21 @@ describe("node/p2p PeerNetwork", function () {
       expect(await a.request("node-b", "ping", null)).to.equal("pong");
     });
 
+    it("refuses inbound peers beyond maxPeers", async function () {
+      const a = await started({ nodeId: "node-a", maxPeers: 1 });
+      const b = await started({ nodeId: "node-b", peers: [urlOf(a)], listen: null });
+      await waitFor(() => hasPeer(a, "node-b"), "B to connect");
+      const c = node({ nodeId: "node-c", peers: [urlOf(a)], listen: null });
+      const refused: string[] = [];
+      c.on("peer:disconnect", () => refused.push("disconnect"));
+      await c.start();
+      await waitFor(() => logOf(c).some((l) => /too many peers \(max 1\)/.test(String(l.fields?.reason))), "C to be turned away");
+      expect(a.peers().map((p) => p.id)).to.deep.equal(["node-b"]);
+      expect(c.peers()).to.deep.equal([]);
+      expect(refused).to.deep.equal([]);
+      expect(b.peerInfos()).to.deep.equal([{ id: "node-a", address: null, url: urlOf(a), direction: "outbound", height: "0x0" }]);
+    });
+
     it("drops a connection whose first frame is not a valid hello", async function () {
       const a = await started();
       const r1 = await rawPeer(urlOf(a), { hello: null });
