@@ -3,7 +3,12 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ZeroHash, id as keccakText, formatUnits } from "ethers";
 import { explainRevert, TaskError } from "./lib/errors";
 import { parseAddress, parseAmount, parseInteger } from "./lib/args";
-import { loadSystem, type SystemHandles } from "./lib/system";
+import { deploymentsDir, loadSystem, type SystemHandles } from "./lib/system";
+import type { JsonRpcProvider } from "ethers";
+import { connect, ChainError } from "../services/lib/chain";
+import { findBridgeAddress, RelayerConfigError } from "../services/relayer/config";
+import { resolveEndpoint } from "./relayer";
+import { ProductBridge__factory } from "../typechain-types/factories/contracts/bridge/ProductBridge__factory";
 
 const STATUS = ["None", "Queued", "Executed"] as const;
 
@@ -122,7 +127,10 @@ task("bridge:redeem", "Burns product tokens in the product bridge to release mai
   });
 
 /** Describes the state of a deposit or redeem id: the announcing event, its status and every signer's confirmation. */
-export async function bridgeStatus(sys: SystemHandles, id: string): Promise<{ kind: string; status: string; confirmedBy: string[]; lines: string[] }> {
+export async function bridgeStatus(
+  sys: Pick<SystemHandles, "mainBridge" | "productBridge">,
+  id: string,
+): Promise<{ kind: string; status: string; confirmedBy: string[]; signers: { signer: string; dataHash: string; matches: boolean }[]; lines: string[] }> {
   const lines: string[] = [];
   const deposits = await sys.mainBridge.queryFilter(sys.mainBridge.filters.Deposited(id), 0);
   const redeems = await sys.productBridge.queryFilter(sys.productBridge.filters.Redeemed(id), 0);
@@ -147,22 +155,45 @@ export async function bridgeStatus(sys: SystemHandles, id: string): Promise<{ ki
   const status = STATUS[Number(await settling.status(id))]!;
   const threshold = await settling.threshold();
   const confirmedBy: string[] = [];
+  const signers: { signer: string; dataHash: string; matches: boolean }[] = [];
+  lines.push(`  expected data hash ${expected} (signer set version ${await settling.signerSetVersion()})`);
   for (const s of await settling.signers()) {
     const h = await settling.confirmedData(id, s);
-    const what = h === ZeroHash ? "—" : h === expected ? "confirmed" : `CONFLICTING data ${h}`;
+    const what = h === ZeroHash ? "— not confirmed" : h === expected ? `confirmed ${h}` : `CONFLICTING data ${h}`;
     if (h === expected) confirmedBy.push(s);
+    signers.push({ signer: s, dataHash: h, matches: h === expected });
     lines.push(`  ${s}: ${what}`);
   }
   lines.push(`  ${confirmedBy.length} of ${threshold} matching confirmations; status ${status}`);
-  return { kind, status, confirmedBy, lines };
+  return { kind, status, confirmedBy, signers, lines };
 }
 
-task("bridge:status", "Shows who confirmed a deposit or redeem id and whether it settled")
+task("bridge:status", "Shows who confirmed a deposit or redeem id (per signer of the current set, with the data hash) and whether it settled")
   .addParam("id", "Deposit or redeem id")
-  .setAction(async (args: { id: string }, hre) => {
+  .addOptionalParam("product", "Product chain when it is not this network: JSON-RPC URL or Hardhat network name")
+  .addOptionalParam("productBridge", "ProductBridge address on --product (default: from its manifest)")
+  .setAction(async (args: { id: string; product?: string; productBridge?: string }, hre) => {
     const id = parseBytes32Id("id", args.id);
     const sys = await loadSystem(hre);
-    const result = await bridgeStatus(sys, id);
-    for (const l of result.lines) console.log(l);
-    return result;
+    let handles: Pick<SystemHandles, "mainBridge" | "productBridge"> = sys;
+    let provider: JsonRpcProvider | undefined;
+    if (args.product) {
+      const endpoint = resolveEndpoint(hre, "product", args.product);
+      try {
+        const c = await connect(endpoint.url, { name: "product chain" });
+        provider = c.provider;
+        const address = findBridgeAddress("ProductBridge", c.chainId, args.productBridge ? parseAddress("product-bridge", args.productBridge) : undefined, endpoint.manifest, deploymentsDir());
+        handles = { mainBridge: sys.mainBridge, productBridge: ProductBridge__factory.connect(address, provider) as unknown as SystemHandles["productBridge"] };
+      } catch (e) {
+        if (e instanceof ChainError || e instanceof RelayerConfigError) throw new TaskError(e.message);
+        throw e;
+      }
+    }
+    try {
+      const result = await bridgeStatus(handles, id);
+      for (const l of result.lines) console.log(l);
+      return result;
+    } finally {
+      provider?.destroy();
+    }
   });

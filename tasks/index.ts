@@ -5,6 +5,7 @@ import "./gov";
 import "./chain";
 import "./token";
 import "./bridge";
+import "./relayer";
 import "./economy";
 import "./dex";
 import "./audit";

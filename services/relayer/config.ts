@@ -1,0 +1,194 @@
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { getAddress, isAddress } from "ethers";
+import { readManifest } from "../../deploy/manifest";
+
+/** A relayer option or deployment lookup that cannot be used; the message names the flag and what to do. */
+export class RelayerConfigError extends Error {
+  readonly code = "LUNIVERSE_RELAYER_CONFIG";
+  constructor(message: string) {
+    super(message);
+    this.name = "RelayerConfigError";
+  }
+}
+
+/** Everything one relayer process needs. Build it with {@link resolveRelayerOptions}. */
+export interface RelayerOptions {
+  /** Which signer this process is (1-based): its keystore is `<keystoreDir>/signer-<n>.json`. */
+  signer: number;
+  /** Folder of the keystores (default `keystores`). */
+  keystoreDir: string;
+  /** Explicit keystore file (overrides `keystoreDir`). */
+  keystore?: string;
+  /** Environment variable holding the keystore password (default `RELAYER_PASSWORD`); else a prompt on a TTY. */
+  passwordEnv: string;
+  /** JSON-RPC URL of the main chain. */
+  mainRpc: string;
+  /** JSON-RPC URL of the product chain. */
+  productRpc: string;
+  /** MainBridge address; default: from the main chain's manifest. */
+  mainBridge?: string;
+  /** ProductBridge address; default: from the product chain's manifest. */
+  productBridge?: string;
+  /** Manifest files; default: the manifest in `deploymentsDir` whose chain id matches (or named by the network). */
+  mainManifest?: string;
+  productManifest?: string;
+  /** Folder of the deployment manifests (default `LUNIVERSE_DEPLOYMENTS_DIR` or `deployments`). */
+  deploymentsDir: string;
+  /** Blocks an event must be buried under before it is confirmed (1 = the block itself is enough). Default 3. */
+  confirmations: number;
+  /** Milliseconds between polls of an idle chain (default 1000). */
+  pollIntervalMs: number;
+  /** Folder of the cursor files (default `.luniverse/relayer`). */
+  stateDir: string;
+  /** Port of the Prometheus endpoint (`GET /metrics`); undefined: none. */
+  metricsPort?: number;
+  /** First block to scan when there is no cursor yet (default 0 on both chains). */
+  mainStartBlock: number;
+  productStartBlock: number;
+  /** Most blocks per eth_getLogs call (default 2000). */
+  blockChunk: number;
+  /** Cap of the retry backoff in ms (default 30 s). */
+  maxBackoffMs: number;
+}
+
+export const RELAYER_DEFAULTS = {
+  keystoreDir: "keystores",
+  passwordEnv: "RELAYER_PASSWORD",
+  deploymentsDir: process.env.LUNIVERSE_DEPLOYMENTS_DIR ?? "deployments",
+  confirmations: 3,
+  pollIntervalMs: 1_000,
+  stateDir: path.join(".luniverse", "relayer"),
+  mainStartBlock: 0,
+  productStartBlock: 0,
+  blockChunk: 2_000,
+  maxBackoffMs: 30_000,
+} as const;
+
+/** Raw options as flags give them (strings or numbers); unknown keys are an error naming the key. */
+export type RawRelayerOptions = Record<string, string | number | boolean | undefined>;
+
+const KNOWN = new Set([
+  "signer",
+  "keystoreDir",
+  "keystore",
+  "passwordEnv",
+  "mainRpc",
+  "productRpc",
+  "mainBridge",
+  "productBridge",
+  "mainManifest",
+  "productManifest",
+  "deploymentsDir",
+  "confirmations",
+  "pollIntervalMs",
+  "stateDir",
+  "metricsPort",
+  "mainStartBlock",
+  "productStartBlock",
+  "blockChunk",
+  "maxBackoffMs",
+]);
+
+function int(flag: string, value: string | number | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = typeof value === "number" ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new RelayerConfigError(`--${kebab(flag)} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}, got "${String(value)}"`);
+  }
+  return n;
+}
+
+function url(flag: string, value: string | number | boolean | undefined): string {
+  if (value === undefined || value === "") throw new RelayerConfigError(`--${kebab(flag)} is required: the JSON-RPC URL (http://…) of that chain`);
+  const s = String(value);
+  if (!/^https?:\/\/.+/.test(s)) throw new RelayerConfigError(`--${kebab(flag)} must be an http(s) JSON-RPC URL, got "${s}"`);
+  return s;
+}
+
+function address(flag: string, value: string | number | boolean | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!isAddress(String(value))) throw new RelayerConfigError(`--${kebab(flag)} is not a valid address: "${String(value)}"`);
+  return getAddress(String(value));
+}
+
+/** `mainRpc` → `main-rpc`. */
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function str(v: string | number | boolean | undefined): string | undefined {
+  return v === undefined || v === "" ? undefined : String(v);
+}
+
+/** Validates raw options and fills defaults. */
+export function resolveRelayerOptions(raw: RawRelayerOptions): RelayerOptions {
+  for (const k of Object.keys(raw)) {
+    if (!KNOWN.has(k)) throw new RelayerConfigError(`unknown relayer option --${kebab(k)}; known: ${[...KNOWN].map((x) => `--${kebab(x)}`).join(", ")}`);
+  }
+  const signer = int("signer", raw.signer, 1, 32);
+  if (signer === undefined) throw new RelayerConfigError("--signer is required: which signer this process is (1..6 for the default set)");
+  return {
+    signer,
+    keystoreDir: str(raw.keystoreDir) ?? RELAYER_DEFAULTS.keystoreDir,
+    keystore: str(raw.keystore),
+    passwordEnv: str(raw.passwordEnv) ?? RELAYER_DEFAULTS.passwordEnv,
+    mainRpc: url("mainRpc", raw.mainRpc),
+    productRpc: url("productRpc", raw.productRpc),
+    mainBridge: address("mainBridge", raw.mainBridge),
+    productBridge: address("productBridge", raw.productBridge),
+    mainManifest: str(raw.mainManifest),
+    productManifest: str(raw.productManifest),
+    deploymentsDir: str(raw.deploymentsDir) ?? RELAYER_DEFAULTS.deploymentsDir,
+    confirmations: int("confirmations", raw.confirmations, 1, 10_000) ?? RELAYER_DEFAULTS.confirmations,
+    pollIntervalMs: int("pollIntervalMs", raw.pollIntervalMs, 10, 3_600_000) ?? RELAYER_DEFAULTS.pollIntervalMs,
+    stateDir: str(raw.stateDir) ?? RELAYER_DEFAULTS.stateDir,
+    metricsPort: int("metricsPort", raw.metricsPort, 0, 65_535),
+    mainStartBlock: int("mainStartBlock", raw.mainStartBlock, 0) ?? RELAYER_DEFAULTS.mainStartBlock,
+    productStartBlock: int("productStartBlock", raw.productStartBlock, 0) ?? RELAYER_DEFAULTS.productStartBlock,
+    blockChunk: int("blockChunk", raw.blockChunk, 1, 100_000) ?? RELAYER_DEFAULTS.blockChunk,
+    maxBackoffMs: int("maxBackoffMs", raw.maxBackoffMs, 10) ?? RELAYER_DEFAULTS.maxBackoffMs,
+  };
+}
+
+/** The keystore file of a relayer. */
+export function keystoreFile(o: Pick<RelayerOptions, "keystore" | "keystoreDir" | "signer">): string {
+  return o.keystore ?? path.join(o.keystoreDir, `signer-${o.signer}.json`);
+}
+
+/**
+ * Finds the address of `contract` on chain `chainId`: the explicit flag, else the given manifest, else the one
+ * manifest in `dir` recorded for that chain id that holds the contract.
+ */
+export function findBridgeAddress(contract: "MainBridge" | "ProductBridge", chainId: bigint, explicit: string | undefined, manifestFile: string | undefined, dir: string): string {
+  if (explicit) return explicit;
+  const flag = contract === "MainBridge" ? "main" : "product";
+  if (manifestFile) {
+    const m = readManifest(manifestFile);
+    if (!m) throw new RelayerConfigError(`--${flag}-manifest ${manifestFile} does not exist`);
+    if (BigInt(m.chainId) !== chainId) throw new RelayerConfigError(`${manifestFile} is for chain ${m.chainId}, but the ${flag} chain RPC is chain ${chainId}`);
+    const entry = m.contracts[contract];
+    if (!entry) throw new RelayerConfigError(`${manifestFile} has no ${contract}; deploy it or pass --${flag}-bridge`);
+    return getAddress(entry.address);
+  }
+  const found: { file: string; address: string }[] = [];
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".json"))) {
+      const file = path.join(dir, f);
+      try {
+        const m = readManifest(file);
+        if (m && BigInt(m.chainId) === chainId && m.contracts[contract]) found.push({ file, address: getAddress(m.contracts[contract].address) });
+      } catch {
+        // not a manifest
+      }
+    }
+  }
+  const distinct = [...new Set(found.map((x) => x.address))];
+  if (distinct.length === 1) return distinct[0]!;
+  if (distinct.length === 0) {
+    throw new RelayerConfigError(
+      `no manifest in ${dir}/ records a ${contract} on chain ${chainId}; deploy it (npx hardhat ${flag === "main" ? "deploy:system" : "deploy:product-chain"}) or pass --${flag}-bridge <address>`,
+    );
+  }
+  throw new RelayerConfigError(`several manifests record a ${contract} on chain ${chainId} (${found.map((x) => x.file).join(", ")}); choose with --${flag}-manifest or --${flag}-bridge`);
+}
