@@ -80,9 +80,15 @@ export class FilterStore {
 
   /** The filter (refreshing its expiry), or a "filter not found" error. */
   get(id: string): Filter {
-    const f = this.filters.get(id.toLowerCase());
+    const key = id.toLowerCase();
+    const f = this.filters.get(key);
     if (f === undefined) throw filterNotFound();
-    f.lastPoll = this.now();
+    const now = this.now();
+    if (f.lastPoll < now - this.ttlMs) {
+      this.filters.delete(key);
+      throw filterNotFound();
+    }
+    f.lastPoll = now;
     return f;
   }
 
