@@ -423,7 +423,7 @@ describe("node/p2p PeerNetwork", function () {
       const reasons: string[] = [];
       a.on("peer:disconnect", (_id, reason) => reasons.push(reason));
       await waitFor(() => reasons.length > 0, "A to drop the silent peer", 2000);
-      expect(Date.now() - t0).to.be.below(3 * 150 + 250);
+      expect(Date.now() - t0).to.be.below(3 * 150 + 350); // ~3 intervals, plus scheduling slack
       expect(reasons[0]).to.match(/^no answer to ping for \d+ ms$/);
     });
 
