@@ -435,11 +435,13 @@ export function resolveNodeConfig(input: unknown, baseDir: string = process.cwd(
   const pIn = section(input, "pool", "", KEYS.pool);
   const pool: PoolConfig = {
     maxSize: int(pIn, "maxSize", "pool", d.pool.maxSize, 1, 10_000_000),
-    maxPerSender: int(pIn, "maxPerSender", "pool", d.pool.maxPerSender, 1, 10_000_000),
+    maxPerSender: 0,
     priceBumpPercent: int(pIn, "priceBumpPercent", "pool", d.pool.priceBumpPercent, 0, 1000),
     minGasPrice: quantity(pIn, "minGasPrice", "pool", d.pool.minGasPrice, 0n),
     maxTxBytes: int(pIn, "maxTxBytes", "pool", d.pool.maxTxBytes, 1024, 16_000_000),
   };
+  // A smaller pool lowers the default per-sender limit with it; a limit written in the file must fit.
+  pool.maxPerSender = int(pIn, "maxPerSender", "pool", Math.min(d.pool.maxPerSender, pool.maxSize), 1, 10_000_000);
   if (pool.maxPerSender > pool.maxSize) throw invalid("pool.maxPerSender", `integer <= pool.maxSize (${pool.maxSize})`, pool.maxPerSender);
   if (pool.maxTxBytes > p2p.maxMessageBytes) throw invalid("pool.maxTxBytes", `integer <= p2p.maxMessageBytes (${p2p.maxMessageBytes})`, pool.maxTxBytes);
 

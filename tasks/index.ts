@@ -9,3 +9,4 @@ import "./relayer";
 import "./economy";
 import "./dex";
 import "./audit";
+import "./anchor";

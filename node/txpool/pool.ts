@@ -263,6 +263,7 @@ export class TxPool extends EventEmitter {
     if (tx.type !== 0 && tx.type !== 1 && tx.type !== 2) {
       throw new PoolError("TX_TYPE_NOT_SUPPORTED", "transaction type not supported");
     }
+    if (!tx.isSigned()) throw new PoolError("INVALID_SIGNATURE", "invalid sender signature");
     const hash = bytesToHex(tx.hash()) as Hex;
     if (this.byHash.has(hash)) throw new PoolError("ALREADY_KNOWN", "already known");
     const size = tx.serialize().length;
@@ -273,7 +274,7 @@ export class TxPool extends EventEmitter {
     }
     let sender: Hex;
     try {
-      if (!tx.isSigned() || !tx.verifySignature()) throw new Error("unsigned");
+      if (!tx.verifySignature()) throw new Error("no sender");
       sender = tx.getSenderAddress().toString() as Hex;
     } catch {
       throw new PoolError("INVALID_SIGNATURE", "invalid sender signature");

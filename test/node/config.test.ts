@@ -55,6 +55,11 @@ describe("node/config", function () {
       expect(c.gasFree).to.deep.equal({ enabled: true, maxTxPerSenderPerMinute: 600, minGasPrice: 5n });
     });
 
+    it("lowers the default per-sender limit to a smaller pool's size", function () {
+      expect(resolve(withChain({ pool: { maxSize: 300 } })).pool.maxPerSender).to.equal(300);
+      expect(resolve(withChain({ pool: { maxSize: 300, maxPerSender: 20 } })).pool.maxPerSender).to.equal(20);
+    });
+
     it("accepts chainId as a number, decimal string, hex string or bigint", function () {
       expect(resolve({ chainId: "31337" }).chainId).to.equal(31337n);
       expect(resolve({ chainId: "0x7a69" }).chainId).to.equal(31337n);
