@@ -312,6 +312,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
         .handle(buf.toString("utf8"), "ws", sink)
         .then((answer) => {
           if (answer !== null) target.send(answer);
+          hub.release(target);
         })
         .catch((e: unknown) => log.error("rpc ws dispatch failed", { err: e }));
     });

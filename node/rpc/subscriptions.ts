@@ -24,7 +24,15 @@ interface Subscription {
   target: NotificationTarget;
   kind: SubscriptionKind;
   criteria?: LogCriteria;
+  /**
+   * Notifications held until the eth_subscribe answer is on the wire (`release`), so a client never sees a
+   * notification for an id it has not been given yet.
+   */
+  held?: string[];
 }
+
+/** Most notifications held for a subscription whose answer is not sent yet. */
+const MAX_HELD = 10_000;
 
 /** The header of a block as geth's newHeads sends it: no transactions, uncles or size. */
 export function headerOf(block: RpcBlock): Omit<RpcBlock, "transactions" | "uncles" | "size"> {
@@ -49,7 +57,7 @@ export class SubscriptionHub {
         for (const s of this.subs.values()) if (s.target === target) mine++;
         if (mine >= this.maxPerConnection) throw new RpcError(-32000, `too many subscriptions on this connection (${this.maxPerConnection}); unsubscribe unused ones`);
         const id: Hex = `0x${randomBytes(16).toString("hex")}`;
-        this.subs.set(id, { target, kind, ...(criteria ? { criteria } : {}) });
+        this.subs.set(id, { target, kind, held: [], ...(criteria ? { criteria } : {}) });
         return id;
       },
       unsubscribe: (id) => {
@@ -60,13 +68,25 @@ export class SubscriptionHub {
     };
   }
 
+  /** Sends what was held for a connection's new subscriptions; called after each answer to it is sent. */
+  release(target: NotificationTarget): void {
+    for (const s of this.subs.values()) {
+      if (s.target !== target || s.held === undefined) continue;
+      const held = s.held;
+      delete s.held;
+      for (const message of held) target.send(message);
+    }
+  }
+
   /** Removes every subscription of a closed connection. */
   drop(target: NotificationTarget): void {
     for (const [id, s] of this.subs) if (s.target === target) this.subs.delete(id);
   }
 
   private notify(s: Subscription, id: string, result: unknown): void {
-    s.target.send(JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription: id, result } }));
+    const message = JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription: id, result } });
+    if (s.held === undefined) s.target.send(message);
+    else if (s.held.length < MAX_HELD) s.held.push(message);
   }
 
   onNewHead(block: RpcBlock): void {

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import WebSocket from "ws";
-import { CHAIN_ID, GAS_PRICE, RECIPIENT, SENDER, TOKEN, TRANSFER_TOPIC } from "./backend";
+import { CHAIN_ID, GAS_PRICE, RECIPIENT, SENDER, SLOW, TOKEN, TRANSFER_TOPIC } from "./backend";
 import { result, startMock, WsClient, type Started } from "./helpers";
 
 async function metricValue(url: string, name: string): Promise<number> {
@@ -96,6 +96,22 @@ describe("node/rpc JSON-RPC over WebSocket", function () {
     s.backend.mine();
     expect(await c.nothingWithin(150)).to.equal(true);
     expect((await c.request("eth_unsubscribe", [sub])).result).to.equal(false);
+  });
+
+  it("holds notifications of a new subscription until its eth_subscribe answer is sent", async function () {
+    s.backend.slowMs = 200;
+    c.send([
+      { jsonrpc: "2.0", id: 21, method: "eth_subscribe", params: ["newHeads"] },
+      { jsonrpc: "2.0", id: 22, method: "eth_call", params: [{ to: SLOW }] },
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    const block = s.backend.mine(); // while the batch is still waiting for the slow call
+    const answer = await c.next();
+    expect(answer.map((r: { id: number }) => r.id)).to.deep.equal([21, 22]);
+    const note = await c.next();
+    expect(note.params.subscription).to.equal(answer[0].result);
+    expect(note.params.result.hash).to.equal(block.hash);
+    expect((await c.request("eth_unsubscribe", [answer[0].result])).result).to.equal(true);
   });
 
   it("notifies each matching log once, filtered by address and topics", async function () {
