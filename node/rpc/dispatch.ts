@@ -23,6 +23,13 @@ export interface RpcLogger {
 }
 
 export type Transport = "http" | "ws";
+
+/** An error as log fields any logger can serialise (an Error object itself turns into `{}` in JSON). */
+export function errFields(e: unknown, withStack = false): Record<string, unknown> {
+  if (!(e instanceof Error)) return { err: String(e) };
+  const code = (e as { code?: unknown }).code;
+  return { err: e.message, ...(code !== undefined ? { code: String(code) } : {}), ...(withStack && e.stack ? { stack: e.stack } : {}) };
+}
 type Id = string | number | null;
 
 interface ErrorObject {
@@ -105,7 +112,7 @@ export class Dispatcher {
     try {
       return JSON.stringify({ jsonrpc: "2.0", id: replyId, result: result.result ?? null }, replacer);
     } catch (e) {
-      this.opts.log.error("rpc result not serialisable", { method, err: e });
+      this.opts.log.error("rpc result not serialisable", { method, ...errFields(e) });
       return this.error(replyId, { code: INTERNAL_ERROR, message: "internal error" });
     }
   }
@@ -125,7 +132,7 @@ export class Dispatcher {
         if (e.data !== undefined) error.data = e.data;
         return { error };
       }
-      this.opts.log.error("rpc internal error", { method, transport, err: e, stack: e instanceof Error ? e.stack : undefined });
+      this.opts.log.error("rpc internal error", { method, transport, ...errFields(e, true) });
       return { error: { code: INTERNAL_ERROR, message: "internal error" } };
     } finally {
       this.opts.metrics.request(label, transport, Number(process.hrtime.bigint() - started) / 1e9);

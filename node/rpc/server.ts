@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import type { RpcBackend, RpcBlock, RpcLog } from "../types";
-import { Dispatcher, INVALID_REQUEST, errorResponse, type RpcLogger } from "./dispatch";
+import { Dispatcher, INVALID_REQUEST, errFields, errorResponse, type RpcLogger } from "./dispatch";
 import { FilterStore } from "./filters";
 import { RpcMetrics } from "./metrics";
 import { SubscriptionHub, type NotificationTarget } from "./subscriptions";
@@ -142,7 +142,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       filters.onNewHead(block);
       hub.onNewHead(block);
     } catch (e) {
-      log.error("rpc newHead fan-out failed", { err: e });
+      log.error("rpc newHead fan-out failed", errFields(e));
     }
   };
   const onLogs = (logs: RpcLog[]): void => {
@@ -150,7 +150,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       filters.onLogs(logs);
       hub.onLogs(logs);
     } catch (e) {
-      log.error("rpc logs fan-out failed", { err: e });
+      log.error("rpc logs fan-out failed", errFields(e));
     }
   };
   backend.on("newHead", onNewHead);
@@ -182,7 +182,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
     try {
       node = backend.metrics();
     } catch (e) {
-      log.error("backend metrics failed", { err: e });
+      log.error("backend metrics failed", errFields(e));
     }
     if (node !== "" && !node.endsWith("\n")) node += "\n";
     return node + metrics.render();
@@ -210,7 +210,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       }
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on("error", (e) => log.debug("rpc request stream error", { err: e }));
+    req.on("error", (e) => log.debug("rpc request stream error", errFields(e)));
     req.on("end", () => {
       if (tooLarge) {
         metrics.tooLarge();
@@ -227,7 +227,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
           else send(req, res, 200, "application/json", answer);
         })
         .catch((e: unknown) => {
-          log.error("rpc dispatch failed", { err: e });
+          log.error("rpc dispatch failed", errFields(e));
           send(req, res, 500, "application/json", errorResponse(null, { code: -32603, message: "internal error" }));
         });
     });
@@ -247,7 +247,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
             const body = { status: "ok", chainId: s.chainId, height: s.height, finalizedHeight: s.finalizedHeight, syncing: s.syncing, peers: s.peers };
             return send(req, res, 200, "application/json", JSON.stringify(body));
           } catch (e) {
-            log.error("health check failed", { err: e });
+            log.error("health check failed", errFields(e));
             return send(req, res, 503, "application/json", JSON.stringify({ status: "error" }));
           }
         }
@@ -259,12 +259,12 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       }
       onRpcPost(req, res);
     } catch (e) {
-      log.error("rpc http handler failed", { err: e });
+      log.error("rpc http handler failed", errFields(e));
       send(req, res, 500, "application/json", errorResponse(null, { code: -32603, message: "internal error" }));
     }
   });
   server.on("clientError", (err, socket) => {
-    log.debug("rpc http client error", { err });
+    log.debug("rpc http client error", errFields(err));
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
   });
@@ -280,7 +280,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
       return;
     }
-    socket.on("error", (e) => log.debug("rpc ws socket error", { err: e }));
+    socket.on("error", (e) => log.debug("rpc ws socket error", errFields(e)));
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
 
@@ -314,9 +314,9 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
           if (answer !== null) target.send(answer);
           hub.release(target);
         })
-        .catch((e: unknown) => log.error("rpc ws dispatch failed", { err: e }));
+        .catch((e: unknown) => log.error("rpc ws dispatch failed", errFields(e)));
     });
-    ws.on("error", (e) => log.debug("rpc ws error", { err: e }));
+    ws.on("error", (e) => log.debug("rpc ws error", errFields(e)));
     ws.on("close", () => {
       metrics.wsConnections--;
       hub.drop(target);
@@ -346,7 +346,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       resolve();
     });
   });
-  server.on("error", (e) => log.error("rpc server error", { err: e }));
+  server.on("error", (e) => log.error("rpc server error", errFields(e)));
 
   const port = (server.address() as AddressInfo).port;
   const hostPort = `${hostForUrl(o.host)}:${port}`;

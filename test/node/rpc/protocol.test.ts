@@ -185,6 +185,8 @@ describe("node/rpc JSON-RPC over HTTP", function () {
       const line = logged.find((l) => l.level === "error");
       expect(line?.msg).to.equal("rpc internal error");
       expect(line?.fields?.method).to.equal("eth_call");
+      expect(line?.fields?.err).to.equal("storage exploded at /secret/path");
+      expect(line?.fields?.stack).to.be.a("string");
       expect(await result(s.server.url, "eth_blockNumber")).to.equal("0x2");
     });
 
