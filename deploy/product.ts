@@ -78,7 +78,7 @@ export async function deployProductChain(
     m.updatedAt = new Date().toISOString();
     if (file) writeManifest(file, m);
   };
-  const { ensure, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
+  const { ensure, grant, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
 
   const bridgeAddress = await ensure("ProductBridge", "uups", [deployer.address, bridgeSigners, config.bridgeThreshold]);
   const implementation = await ensure("ProductToken", "implementation", []);
@@ -86,7 +86,16 @@ export async function deployProductChain(
   const productBridge = (await ethers.getContractAt("ProductBridge", bridgeAddress, deployer)) as unknown as ProductBridge;
   const productTokenFactory = (await ethers.getContractAt("ProductTokenFactory", factoryAddress, deployer)) as unknown as ProductTokenFactory;
 
-  if (admin.toLowerCase() !== deployer.address.toLowerCase()) {
+  if (admin.toLowerCase() === deployer.address.toLowerCase()) {
+    if (pauser.toLowerCase() !== admin.toLowerCase()) {
+      for (const [n, c] of [
+        ["ProductBridge", productBridge],
+        ["ProductTokenFactory", productTokenFactory],
+      ] as const) {
+        await grant(c as unknown as GovernedContract, n, "PAUSER_ROLE", await c.PAUSER_ROLE(), pauser);
+      }
+    }
+  } else {
     await handOver(
       [
         ["ProductBridge", productBridge as unknown as GovernedContract],

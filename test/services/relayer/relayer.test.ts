@@ -101,6 +101,9 @@ describe("bridge relayers (two anvil chains, six relayer processes)", function (
     expect(out.code, out.out).to.equal(0);
     expect(out.out).to.match(/status Executed/);
     expect(out.out.match(/confirmed 0x[0-9a-f]{64}/g)?.length ?? 0).to.be.at.least(4);
+    const dead = await hardhat(["bridge:status", "--network", "main", "--id", id, "--product", `http://127.0.0.1:${await freePort()}`], b.env);
+    expect(dead.code).to.not.equal(0);
+    expect(dead.out).to.match(/cannot reach the product chain RPC/);
   });
 
   it("with 2 relayers stopped a deposit still settles", async () => {
