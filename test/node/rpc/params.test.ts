@@ -13,7 +13,7 @@ describe("node/rpc parameters, block tags and filters", function () {
   let s: Started;
 
   before(async function () {
-    s = await startMock({ maxLogsRange: 3, filterTtlMs: 400 });
+    s = await startMock({ maxLogsRange: 3, filterTtlMs: 1_000 });
   });
 
   after(async function () {
@@ -220,7 +220,7 @@ describe("node/rpc parameters, block tags and filters", function () {
 
     it("forgets a filter that is not polled within the TTL", async function () {
       const id = (await result(s.server.url, "eth_newBlockFilter")) as string;
-      await sleep(500);
+      await sleep(1_200);
       expect(await rpcError(s.server.url, "eth_getFilterChanges", [id], -32000)).to.equal("filter not found");
     });
 
