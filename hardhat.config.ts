@@ -5,6 +5,7 @@ import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
 
 import "./tasks";
+import { DEV_MNEMONIC } from "./deploy/dev-accounts";
 
 /** The one compiler version of the project; every contract uses `pragma solidity 0.8.28;`. */
 export const SOLC_VERSION = "0.8.28";
@@ -56,6 +57,18 @@ const config: HardhatUserConfig = {
     localhost: {
       url: process.env.LOCALHOST_RPC ?? "http://127.0.0.1:8545",
       chainId: 31337,
+    },
+    // The project's own node (`node:start`): the main chain, and a product chain. Accounts are the development
+    // mnemonic's (funded in the dev genesis); the URLs come from the environment when not the defaults.
+    luniverse: {
+      url: process.env.LUNIVERSE_RPC_URL ?? "http://127.0.0.1:8545",
+      accounts: { mnemonic: DEV_MNEMONIC, count: 20 },
+      timeout: 120_000,
+    },
+    luniverseProduct: {
+      url: process.env.LUNIVERSE_PRODUCT_RPC_URL ?? "http://127.0.0.1:8546",
+      accounts: { mnemonic: DEV_MNEMONIC, count: 20 },
+      timeout: 120_000,
     },
   },
   gasReporter,

@@ -17,7 +17,9 @@ function toBytes32(b: Uint8Array): Uint8Array {
 
 /** keccak-256 with the native addon. */
 export function keccak256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createKeccakHash("keccak256").update(data).digest());
+  const input = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const out = createKeccakHash("keccak256").update(input).digest();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Recovers the 64-byte public key (no 0x04 prefix) like ethereumjs' `ecrecover`. */
@@ -34,9 +36,19 @@ export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint
   return pub.slice(1);
 }
 
+/** Signs a 32-byte digest; returns noble's "recovered" format (recovery byte, then r ‖ s), deterministic (RFC 6979). */
+export function ecsignRecovered(msgHash: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  const { signature, recid } = secp256k1.ecdsaSign(msgHash, privateKey);
+  const out = new Uint8Array(65);
+  out[0] = recid;
+  out.set(signature, 1);
+  return out;
+}
+
 export const nativeCrypto: CustomCrypto = {
   keccak256,
   ecrecover,
+  ecsign: ((msgHash: Uint8Array, privateKey: Uint8Array) => ecsignRecovered(msgHash, privateKey)) as unknown as CustomCrypto["ecsign"],
   ecdsaRecover: (sig: Uint8Array, recId: number, hash: Uint8Array) => secp256k1.ecdsaRecover(sig, recId, hash, false),
 };
 

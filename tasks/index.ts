@@ -9,4 +9,5 @@ import "./relayer";
 import "./economy";
 import "./dex";
 import "./audit";
+import "./node";
 import "./anchor";

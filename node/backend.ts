@@ -1,0 +1,353 @@
+/**
+ * The node's answers to JSON-RPC (the RpcBackend of node/types.ts): reads from the chain and its state, calls and
+ * gas estimates on the VM, transactions into the pool.
+ */
+import { EventEmitter } from "node:events";
+import type { Block } from "@ethereumjs/block";
+import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import { Address, bytesToHex, createAddressFromString, createZeroAddress, hexToBytes, setLengthLeft } from "@ethereumjs/util";
+import { createBlock } from "@ethereumjs/block";
+import type { VM } from "@ethereumjs/vm";
+import type { Chain, CommittedBlock } from "./chain/chain";
+import { formatBlock, formatLogs, formatReceipt, formatTransaction, q } from "./chain/format";
+import { RpcError, type BlockFinality, type BlockRef, type CallRequest, type FeeHistory, type Hex, type LogFilter, type NodeStatus, type PeerInfo, type RpcBackend, type RpcBlock, type RpcLog, type RpcReceipt, type RpcTransaction } from "./types";
+import { threshold } from "./consensus/engine";
+
+/** What the backend needs from the node around it. */
+export interface BackendHost {
+  chain: Chain;
+  chainId: bigint;
+  baseFeePerGas: bigint;
+  priorityFee: bigint;
+  gasFree: boolean;
+  validatorsAt(number: bigint): Promise<Hex[]>;
+  admit(tx: TypedTransaction): Promise<Hex>;
+  poolGet(hash: Hex): TypedTransaction | undefined;
+  pendingNonce(address: Hex): Promise<bigint>;
+  status(): NodeStatus;
+  peers(): PeerInfo[];
+  metrics(): string;
+}
+
+const MAX_ESTIMATE_ITERATIONS = 24;
+
+export class NodeBackend extends EventEmitter implements RpcBackend {
+  readonly clientVersion = "luniverse-ts/0.1.0/node-" + process.version;
+  private queryVm: { root: string; vm: Promise<VM> } | null = null;
+
+  constructor(private readonly host: BackendHost) {
+    super();
+    host.chain.on("block", (c: CommittedBlock) => {
+      this.queryVm = null;
+      this.emit("newHead", formatBlock(c.block, c.receipts.map((r) => r.from), false));
+      const logs = formatLogs(c.block, c.receipts).flat();
+      if (logs.length > 0) this.emit("logs", logs);
+    });
+  }
+
+  get chainId(): bigint {
+    return this.host.chainId;
+  }
+  private get chain(): Chain {
+    return this.host.chain;
+  }
+
+  blockNumber(): bigint {
+    return this.chain.height;
+  }
+  finalizedNumber(): bigint {
+    return this.chain.height;
+  }
+
+  private async blockAt(ref: BlockRef): Promise<Block> {
+    if (ref === "pending") return this.chain.head;
+    const b = await this.chain.getBlockByNumber(ref);
+    if (b === null) throw new RpcError(-32000, "header not found");
+    return b;
+  }
+
+  /** A VM at the state after `ref` (cached for the head). */
+  private async vmAt(ref: BlockRef): Promise<VM> {
+    const block = await this.blockAt(ref);
+    const root = bytesToHex(block.header.stateRoot);
+    if (ref === "pending" || block.header.number === this.chain.height) {
+      if (this.queryVm === null || this.queryVm.root !== root) this.queryVm = { root, vm: this.chain.executor.vmAt(block.header.stateRoot) };
+      return this.queryVm.vm;
+    }
+    return this.chain.executor.vmAt(block.header.stateRoot);
+  }
+
+  async getBalance(address: Hex, block: BlockRef): Promise<bigint> {
+    const vm = await this.vmAt(block);
+    return (await vm.stateManager.getAccount(createAddressFromString(address)))?.balance ?? 0n;
+  }
+  async getCode(address: Hex, block: BlockRef): Promise<Hex> {
+    const vm = await this.vmAt(block);
+    return bytesToHex(await vm.stateManager.getCode(createAddressFromString(address))) as Hex;
+  }
+  async getStorageAt(address: Hex, slot: Hex, block: BlockRef): Promise<Hex> {
+    const vm = await this.vmAt(block);
+    const key = setLengthLeft(hexToBytes(slot), 32);
+    const value = await vm.stateManager.getStorage(createAddressFromString(address), key);
+    return bytesToHex(setLengthLeft(value, 32)) as Hex;
+  }
+  async getTransactionCount(address: Hex, block: BlockRef): Promise<bigint> {
+    if (block === "pending") return this.host.pendingNonce(address);
+    const vm = await this.vmAt(block);
+    return (await vm.stateManager.getAccount(createAddressFromString(address)))?.nonce ?? 0n;
+  }
+
+  /** The block a call runs in: for the head/pending, the next block (as the transaction would be mined). */
+  private callContext(parent: Block, next: boolean): Block {
+    const h = parent.header;
+    return createBlock(
+      {
+        header: {
+          number: next ? h.number + 1n : h.number,
+          timestamp: next ? BigInt(Math.max(Number(h.timestamp) + 1, Math.floor(Date.now() / 1000))) : h.timestamp,
+          gasLimit: h.gasLimit,
+          baseFeePerGas: h.baseFeePerGas,
+          coinbase: h.coinbase,
+          difficulty: 0n,
+          excessBlobGas: 0n,
+          parentHash: next ? parent.hash() : h.parentHash,
+        },
+      },
+      { common: this.chain.common, skipConsensusFormatValidation: true },
+    );
+  }
+
+  private async execute(request: CallRequest, ref: BlockRef, gasLimit: bigint): Promise<{ ok: boolean; returnValue: Hex; gasUsed: bigint; error?: string }> {
+    const parent = await this.blockAt(ref);
+    const next = ref === "pending" || parent.header.number === this.chain.height;
+    const vm = await this.vmAt(ref);
+    return callOnVm(vm, request, gasLimit, this.callContext(parent, next));
+  }
+
+  async call(request: CallRequest, block: BlockRef): Promise<Hex> {
+    const cap = request.gas ?? this.chain.head.header.gasLimit;
+    const r = await this.execute(request, block, cap);
+    if (!r.ok) throw revertError(r.returnValue, r.error);
+    return r.returnValue;
+  }
+
+  async estimateGas(request: CallRequest, block: BlockRef): Promise<bigint> {
+    return estimateWithSearch(request, request.gas ?? this.chain.head.header.gasLimit, (gas) => this.execute(request, block, gas));
+  }
+
+  async gasPrice(): Promise<bigint> {
+    return this.host.baseFeePerGas + this.host.priorityFee;
+  }
+  async maxPriorityFeePerGas(): Promise<bigint> {
+    return this.host.priorityFee;
+  }
+
+  async feeHistory(blockCount: number, newest: bigint, rewardPercentiles: number[] | undefined): Promise<FeeHistory> {
+    const last = newest > this.chain.height ? this.chain.height : newest;
+    const count = BigInt(Math.max(0, Math.min(blockCount, 1024)));
+    const oldest = last + 1n - count < 0n ? 0n : last + 1n - count;
+    const baseFeePerGas: Hex[] = [];
+    const gasUsedRatio: number[] = [];
+    const reward: Hex[][] = [];
+    for (let n = oldest; n <= last; n++) {
+      const b = await this.chain.getBlockByNumber(n);
+      if (!b) break;
+      baseFeePerGas.push(q(b.header.baseFeePerGas ?? 0n));
+      gasUsedRatio.push(b.header.gasLimit === 0n ? 0 : Number(b.header.gasUsed) / Number(b.header.gasLimit));
+      if (rewardPercentiles) reward.push(rewardPercentiles.map(() => q(this.host.priorityFee)));
+    }
+    baseFeePerGas.push(q(this.host.baseFeePerGas));
+    const out: FeeHistory = { oldestBlock: q(oldest), baseFeePerGas, gasUsedRatio };
+    if (rewardPercentiles) out.reward = reward;
+    return out;
+  }
+
+  async sendRawTransaction(raw: Uint8Array): Promise<Hex> {
+    let tx: TypedTransaction;
+    try {
+      tx = createTxFromRLP(raw, { common: this.chain.common });
+    } catch (err) {
+      throw new RpcError(-32000, `invalid transaction: ${(err as Error).message.split("\n")[0]}`);
+    }
+    return this.host.admit(tx);
+  }
+
+  async getTransactionByHash(hash: Hex): Promise<RpcTransaction | null> {
+    const loc = await this.chain.getTxLocation(hash);
+    if (loc) return formatTransaction(loc.block.transactions[loc.index]!, loc.receipts[loc.index]!.from, loc.block, loc.index);
+    const pending = this.host.poolGet(hash);
+    return pending ? formatTransaction(pending, pending.getSenderAddress().toString(), null, null) : null;
+  }
+
+  async getTransactionReceipt(hash: Hex): Promise<RpcReceipt | null> {
+    const loc = await this.chain.getTxLocation(hash);
+    if (!loc) return null;
+    return formatReceipt(loc.block, loc.receipts, loc.index, formatLogs(loc.block, loc.receipts));
+  }
+
+  private async formatFull(block: Block, full: boolean): Promise<RpcBlock> {
+    const senders = full ? (await this.chain.getReceipts(bytesToHex(block.hash()) as Hex)).map((r) => r.from) : null;
+    return formatBlock(block, senders, full);
+  }
+
+  async getBlockByNumber(number: bigint, full: boolean): Promise<RpcBlock | null> {
+    const b = await this.chain.getBlockByNumber(number);
+    return b ? this.formatFull(b, full) : null;
+  }
+  async getBlockByHash(hash: Hex, full: boolean): Promise<RpcBlock | null> {
+    const b = await this.chain.getBlockByHash(hash);
+    return b ? this.formatFull(b, full) : null;
+  }
+
+  async getLogs(filter: LogFilter): Promise<RpcLog[]> {
+    const out: RpcLog[] = [];
+    const addresses = filter.address?.map((a) => a.toLowerCase());
+    const to = filter.toBlock > this.chain.height ? this.chain.height : filter.toBlock;
+    for (let n = filter.fromBlock; n <= to; n++) {
+      const block = filter.blockHash ? await this.chain.getBlockByHash(filter.blockHash) : await this.chain.getBlockByNumber(n);
+      if (!block) break;
+      if (block.header.gasUsed === 0n) {
+        if (filter.blockHash) break;
+        continue;
+      }
+      const receipts = await this.chain.getReceipts(bytesToHex(block.hash()) as Hex);
+      for (const log of formatLogs(block, receipts).flat()) {
+        if (addresses && !addresses.includes(log.address.toLowerCase())) continue;
+        if (!matchTopics(log.topics, filter.topics)) continue;
+        out.push(log);
+      }
+      if (filter.blockHash) break;
+    }
+    return out;
+  }
+
+  async validators(block?: bigint): Promise<Hex[]> {
+    return this.host.validatorsAt(block ?? this.chain.height);
+  }
+
+  async finality(ref: bigint | Hex): Promise<BlockFinality | null> {
+    const block = typeof ref === "bigint" ? await this.chain.getBlockByNumber(ref) : await this.chain.getBlockByHash(ref);
+    if (!block) return null;
+    const hash = bytesToHex(block.hash()) as Hex;
+    const validators = block.header.number === 0n ? [] : await this.host.validatorsAt(block.header.number);
+    const signatures = await this.chain.getSignatures(hash);
+    return {
+      number: q(block.header.number),
+      hash,
+      final: true,
+      validators,
+      threshold: validators.length === 0 ? 0 : threshold(validators.length),
+      signatures,
+    };
+  }
+
+  status(): NodeStatus {
+    return this.host.status();
+  }
+  peers(): PeerInfo[] {
+    return this.host.peers();
+  }
+  metrics(): string {
+    return this.host.metrics();
+  }
+}
+
+/**
+ * Runs a call as a transaction would run (fresh warm set per EIP-2929 with caller, target, coinbase and the
+ * precompiles warm; fresh original-storage values per EIP-2200) and reverts every change.
+ */
+export async function callOnVm(vm: VM, request: CallRequest, gasLimit: bigint, block: Block): Promise<ExecResult> {
+  const caller = request.from ? createAddressFromString(request.from) : createZeroAddress();
+  const journal = vm.evm.journal;
+  await vm.stateManager.checkpoint();
+  await journal.cleanup();
+  const sm = vm.stateManager as { originalStorageCache?: { clear(): void } };
+  sm.originalStorageCache?.clear();
+  for (let i = 1; i <= 10; i++) journal.addAlwaysWarmAddress(i.toString(16).padStart(40, "0"));
+  journal.addAlwaysWarmAddress(caller.toString().slice(2));
+  if (request.to) journal.addAlwaysWarmAddress(request.to.slice(2).toLowerCase());
+  journal.addAlwaysWarmAddress(block.header.coinbase.toString().slice(2));
+  try {
+    const res = await vm.evm.runCall({
+      caller,
+      origin: caller,
+      to: request.to ? createAddressFromString(request.to) : undefined,
+      data: request.data ? hexToBytes(request.data) : new Uint8Array(0),
+      value: request.value ?? 0n,
+      gasLimit,
+      gasPrice: request.gasPrice ?? request.maxFeePerGas ?? 0n,
+      skipBalance: true,
+      block,
+    });
+    const err = res.execResult.exceptionError;
+    return { ok: err === undefined, returnValue: bytesToHex(res.execResult.returnValue) as Hex, gasUsed: res.execResult.executionGasUsed, error: err?.error };
+  } finally {
+    await vm.stateManager.revert();
+    await journal.cleanup();
+    sm.originalStorageCache?.clear();
+  }
+}
+
+export interface ExecResult {
+  ok: boolean;
+  returnValue: Hex;
+  gasUsed: bigint;
+  error?: string;
+}
+
+type Exec = (gasLimit: bigint) => Promise<{ ok: boolean; returnValue: Hex; gasUsed: bigint; error?: string }>;
+
+function intrinsicGas(request: CallRequest): bigint {
+  const data = request.data ? hexToBytes(request.data) : new Uint8Array(0);
+  let gas = 21_000n;
+  for (const b of data) gas += b === 0 ? 4n : 16n;
+  if (!request.to) gas += 32_000n + 2n * BigInt(Math.ceil(data.length / 32));
+  return gas;
+}
+
+/** A revert as geth reports it: code 3, "execution reverted[: reason]", the revert data. */
+export function revertError(returnValue: Hex, error: string | undefined): RpcError {
+  if (error === "revert") {
+    let reason = "";
+    if (returnValue.startsWith("0x08c379a0") && returnValue.length >= 138) {
+      const len = Number(BigInt("0x" + returnValue.slice(74, 138)));
+      reason = ": " + Buffer.from(returnValue.slice(138, 138 + len * 2), "hex").toString("utf8");
+    }
+    return new RpcError(3, `execution reverted${reason}`, returnValue);
+  }
+  return new RpcError(-32000, error ?? "execution failed");
+}
+
+/**
+ * The smallest gas limit with which the call succeeds: a run with everything available gives a lower bound
+ * (the 63/64 rule and refunds make the used gas too little), then a binary search.
+ */
+export async function estimateWithSearch(request: CallRequest, cap: bigint, exec: Exec): Promise<bigint> {
+  const intrinsic = intrinsicGas(request);
+  if (cap < intrinsic) throw new RpcError(-32000, `gas required exceeds allowance (${cap})`);
+  const full = await exec(cap - intrinsic);
+  if (!full.ok) throw revertError(full.returnValue, full.error);
+  let lo = full.gasUsed;
+  let hi = cap - intrinsic;
+  if ((await exec(lo)).ok) return lo + intrinsic;
+  for (let i = 0; i < MAX_ESTIMATE_ITERATIONS && hi - lo > 1n; i++) {
+    const mid = (lo + hi) / 2n;
+    if ((await exec(mid)).ok) hi = mid;
+    else lo = mid;
+  }
+  return hi + intrinsic;
+}
+
+function matchTopics(topics: Hex[], filter: LogFilter["topics"]): boolean {
+  if (!filter) return true;
+  for (let i = 0; i < filter.length; i++) {
+    const want = filter[i];
+    if (want === null || want === undefined) continue;
+    const have = topics[i]?.toLowerCase();
+    if (have === undefined) return false;
+    if (Array.isArray(want) ? !want.some((w) => w.toLowerCase() === have) : want.toLowerCase() !== have) return false;
+  }
+  return true;
+}
+
+export { Address };

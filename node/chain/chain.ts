@@ -1,0 +1,224 @@
+/**
+ * The chain on disk: committed (final) blocks, receipts, indexes, finality signatures and the state they lead to.
+ *
+ * Only final blocks are committed, in one LevelDB batch each (see db.ts), so the head on disk is always a final
+ * block and a restart resumes exactly there.
+ */
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { Block, createBlockFromRLP } from "@ethereumjs/block";
+import type { Common } from "@ethereumjs/common";
+import type { TypedTransaction } from "@ethereumjs/tx";
+import { KECCAK256_RLP, bytesToHex, hexToBytes } from "@ethereumjs/util";
+import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
+import type { ClassicLevel } from "classic-level";
+import type { FinalitySignature, Hex } from "../types";
+import { heightKey, openLevel, OverlayDB } from "./db";
+import { Executor, type ExecutedBlock, type StoredReceipt } from "./executor";
+import { applyAlloc, genesisBlock, type GenesisFile } from "../genesis";
+
+interface HeadRecord {
+  number: string;
+  hash: string;
+}
+
+class Lru<K, V> {
+  private m = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(k: K): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V): void {
+    this.m.delete(k);
+    this.m.set(k, v);
+    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
+  }
+}
+
+export interface CommittedBlock {
+  block: Block;
+  receipts: StoredReceipt[];
+  signatures: FinalitySignature[];
+}
+
+export class Chain extends EventEmitter {
+  readonly executor: Executor;
+  private headBlock!: Block;
+  private genesis!: Block;
+  private blocks = new Lru<string, Block>(512);
+  private receiptsCache = new Lru<string, StoredReceipt[]>(512);
+  private commitQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly common: Common,
+    readonly level: ClassicLevel<string, Uint8Array>,
+    readonly overlay: OverlayDB,
+  ) {
+    super();
+    const chain = this;
+    const blockchain: EVMMockBlockchainInterface = {
+      async getBlock(n: number) {
+        const b = await chain.getBlockByNumber(BigInt(n));
+        return { hash: () => b?.hash() ?? new Uint8Array(32) };
+      },
+      async putBlock() {},
+      shallowCopy() {
+        return blockchain;
+      },
+    };
+    this.executor = new Executor(common, overlay, blockchain);
+  }
+
+  /**
+   * Opens the chain in `dataDir`, initialising it from `genesis` on first use. A data dir made from another
+   * genesis is refused (the hash is recorded).
+   */
+  static async open(dataDir: string, genesis: GenesisFile, common: Common): Promise<Chain> {
+    mkdirSync(dataDir, { recursive: true });
+    const level = await openLevel(dataDir);
+    const chain = new Chain(common, level, new OverlayDB(level));
+    await chain.init(genesis);
+    return chain;
+  }
+
+  private async init(g: GenesisFile): Promise<void> {
+    const state = this.executor.stateAt(KECCAK256_RLP, false);
+    const root = await applyAlloc(state, g.alloc);
+    const genesis = genesisBlock(g, root, this.common);
+    const hash = bytesToHex(genesis.hash());
+    const stored = await this.level.get("meta:genesis");
+    if (stored !== undefined) {
+      const storedHash = Buffer.from(stored).toString("utf8");
+      if (storedHash !== hash) {
+        await this.level.close();
+        throw new Error(`the data dir holds another chain (genesis ${storedHash}, this genesis file gives ${hash}); use another data dir or --reset`);
+      }
+    }
+    this.genesis = genesis;
+    if (stored === undefined) {
+      await this.writeBatch(genesis, [], [], true);
+    }
+    const head = JSON.parse(Buffer.from((await this.level.get("meta:head"))!).toString("utf8")) as HeadRecord;
+    const headBlock = await this.getBlockByHash(head.hash as Hex);
+    if (headBlock === null) throw new Error(`the node database is damaged: head block ${head.hash} is missing`);
+    this.headBlock = headBlock;
+    this.overlay.drain();
+    this.overlay.flushed();
+  }
+
+  get genesisHash(): Hex {
+    return bytesToHex(this.genesis.hash()) as Hex;
+  }
+  get head(): Block {
+    return this.headBlock;
+  }
+  get height(): bigint {
+    return this.headBlock.header.number;
+  }
+
+  private async writeBatch(block: Block, receipts: StoredReceipt[], signatures: FinalitySignature[], isGenesis = false): Promise<void> {
+    const hash = bytesToHex(block.hash());
+    const ops: { type: "put"; key: string; value: Uint8Array }[] = this.overlay.drain();
+    const json = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8");
+    ops.push({ type: "put", key: `b:${hash}`, value: block.serialize() });
+    ops.push({ type: "put", key: `r:${hash}`, value: json(receipts) });
+    ops.push({ type: "put", key: `s:${hash}`, value: json(signatures) });
+    ops.push({ type: "put", key: heightKey(block.header.number), value: Buffer.from(hash, "utf8") });
+    block.transactions.forEach((tx, i) => ops.push({ type: "put", key: `x:${bytesToHex(tx.hash())}`, value: json([hash, i]) }));
+    if (isGenesis) ops.push({ type: "put", key: "meta:genesis", value: Buffer.from(hash, "utf8") });
+    ops.push({ type: "put", key: "meta:head", value: json({ number: block.header.number.toString(), hash }) });
+    await this.level.batch(ops);
+    this.overlay.flushed();
+    this.blocks.set(hash, block);
+    this.receiptsCache.set(hash, receipts);
+  }
+
+  /** Commits a final block (its parent must be the head). Serialised: commits never interleave. */
+  commit(executed: ExecutedBlock, signatures: FinalitySignature[]): Promise<void> {
+    const run = this.commitQueue.then(async () => {
+      const { block, receipts } = executed;
+      if (block.header.number !== this.height + 1n || bytesToHex(block.header.parentHash) !== bytesToHex(this.headBlock.hash())) {
+        throw new Error(`commit of block ${block.header.number} does not extend the head ${this.height}`);
+      }
+      await this.writeBatch(block, receipts, signatures);
+      this.headBlock = block;
+      this.emit("block", { block, receipts, signatures } satisfies CommittedBlock);
+    });
+    this.commitQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Adds signatures that arrived after a block was committed (stored with it; served over RPC). */
+  async addSignatures(hash: Hex, more: FinalitySignature[]): Promise<void> {
+    const current = await this.getSignatures(hash);
+    const have = new Set(current.map((s) => s.validator.toLowerCase()));
+    const merged = [...current, ...more.filter((s) => !have.has(s.validator.toLowerCase()))];
+    if (merged.length === current.length) return;
+    await this.level.put(`s:${hash}`, Buffer.from(JSON.stringify(merged), "utf8"));
+  }
+
+  async getBlockByHash(hash: Hex): Promise<Block | null> {
+    const key = hash.toLowerCase();
+    const cached = this.blocks.get(key);
+    if (cached) return cached;
+    const raw = await this.level.get(`b:${key}`);
+    if (raw === undefined) return null;
+    const block = createBlockFromRLP(raw, { common: this.common, skipConsensusFormatValidation: true });
+    this.blocks.set(key, block);
+    return block;
+  }
+
+  async getHashByNumber(n: bigint): Promise<Hex | null> {
+    if (n > this.height || n < 0n) return null;
+    const raw = await this.level.get(heightKey(n));
+    return raw === undefined ? null : (Buffer.from(raw).toString("utf8") as Hex);
+  }
+
+  async getBlockByNumber(n: bigint): Promise<Block | null> {
+    if (n === this.height) return this.headBlock;
+    const hash = await this.getHashByNumber(n);
+    return hash === null ? null : this.getBlockByHash(hash);
+  }
+
+  async getReceipts(hash: Hex): Promise<StoredReceipt[]> {
+    const key = hash.toLowerCase();
+    const cached = this.receiptsCache.get(key);
+    if (cached) return cached;
+    const raw = await this.level.get(`r:${key}`);
+    const receipts = raw === undefined ? [] : (JSON.parse(Buffer.from(raw).toString("utf8")) as StoredReceipt[]);
+    this.receiptsCache.set(key, receipts);
+    return receipts;
+  }
+
+  async getSignatures(hash: Hex): Promise<FinalitySignature[]> {
+    const raw = await this.level.get(`s:${hash.toLowerCase()}`);
+    return raw === undefined ? [] : (JSON.parse(Buffer.from(raw).toString("utf8")) as FinalitySignature[]);
+  }
+
+  async getTxLocation(txHash: Hex): Promise<{ block: Block; index: number; receipts: StoredReceipt[] } | null> {
+    const raw = await this.level.get(`x:${txHash.toLowerCase()}`);
+    if (raw === undefined) return null;
+    const [hash, index] = JSON.parse(Buffer.from(raw).toString("utf8")) as [Hex, number];
+    const block = await this.getBlockByHash(hash);
+    if (block === null) return null;
+    return { block, index, receipts: await this.getReceipts(hash) };
+  }
+
+  /** Decoded transaction objects cost a Common copy each; callers that only need hashes use the block's. */
+  findTransaction(block: Block, hash: Hex): { tx: TypedTransaction; index: number } | null {
+    const i = block.transactions.findIndex((t) => bytesToHex(t.hash()) === hash.toLowerCase());
+    return i < 0 ? null : { tx: block.transactions[i]!, index: i };
+  }
+
+  async close(): Promise<void> {
+    await this.commitQueue;
+    await this.level.close();
+  }
+}
+
+export { hexToBytes };

@@ -1,0 +1,51 @@
+/** Commit digests and signatures: exactly what Slashing.commitDigest / submitDoubleSignEvidence verify. */
+import secp256k1 from "secp256k1";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { keccak256 } from "../common";
+import type { Hex } from "../types";
+
+function word(v: bigint): Uint8Array {
+  return hexToBytes(("0x" + v.toString(16).padStart(64, "0")) as Hex);
+}
+
+/** keccak256(abi.encode(chainId, blockNumber, blockHash)) */
+export function commitDigest(chainId: bigint, number: bigint, hash: Hex): Uint8Array {
+  const buf = new Uint8Array(96);
+  buf.set(word(chainId), 0);
+  buf.set(word(number), 32);
+  buf.set(hexToBytes(hash), 64);
+  return keccak256(buf);
+}
+
+export function addressOfPublicKey(pub: Uint8Array): Hex {
+  const uncompressed = pub.length === 65 ? pub.slice(1) : pub;
+  return bytesToHex(keccak256(uncompressed).slice(12)) as Hex;
+}
+
+export function addressOfPrivateKey(key: Uint8Array): Hex {
+  return addressOfPublicKey(secp256k1.publicKeyCreate(key, false));
+}
+
+/** 65-byte r ‖ s ‖ v (v = 27/28), low-s: the form OpenZeppelin's ECDSA.recover accepts. */
+export function signDigest(digest: Uint8Array, key: Uint8Array): Hex {
+  const { signature, recid } = secp256k1.ecdsaSign(digest, key);
+  const out = new Uint8Array(65);
+  out.set(signature, 0);
+  out[64] = 27 + recid;
+  return bytesToHex(out) as Hex;
+}
+
+/** The signer of a 65-byte signature over `digest`, or null when it is malformed. */
+export function recoverSigner(digest: Uint8Array, signature: Hex): Hex | null {
+  try {
+    const sig = hexToBytes(signature);
+    if (sig.length !== 65) return null;
+    const v = sig[64]!;
+    const recid = v >= 27 ? v - 27 : v;
+    if (recid !== 0 && recid !== 1) return null;
+    const pub = secp256k1.ecdsaRecover(sig.slice(0, 64), recid, digest, false);
+    return addressOfPublicKey(pub);
+  } catch {
+    return null;
+  }
+}
