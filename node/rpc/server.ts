@@ -196,7 +196,9 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
     let size = 0;
     let tooLarge = Number.isFinite(declared) && declared > o.maxRequestBytes;
     const chunks: Buffer[] = [];
+    let cut = false;
     req.on("data", (chunk: Buffer) => {
+      if (cut) return;
       size += chunk.length;
       if (size > o.maxRequestBytes) {
         tooLarge = true;
@@ -205,6 +207,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       if (size > hardCap) {
         log.warn("rpc request body far over the limit; connection closed", { bytes: size, limit: o.maxRequestBytes });
         metrics.tooLarge();
+        cut = true;
         req.destroy();
         return;
       }
