@@ -15,6 +15,7 @@
 import { EventEmitter } from "node:events";
 import { Capability, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
+import { keccak256 } from "../common";
 import type { NodeConfig } from "../config";
 import type { Hex } from "../types";
 import { Heap } from "./heap";
@@ -119,6 +120,16 @@ interface Account {
   nonces: bigint[];
   /** How many transactions run without a gap from stateNonce. */
   pendingCount: number;
+  /** Bumped at every change; eviction-heap nodes of an older version are stale. */
+  version: number;
+}
+
+/** An account's last transaction as an eviction candidate, valid while the account's version is unchanged. */
+interface EvictionNode {
+  acc: Account;
+  version: number;
+  key: EvictionKey;
+  entry: Entry;
 }
 
 interface Cursor {
@@ -160,6 +171,16 @@ function lowerIndex(sorted: bigint[], value: bigint): number {
   return lo;
 }
 
+/**
+ * An upper bound of the serialized size, so that the common small transaction is not encoded only to be measured:
+ * the fixed fields take < 300 bytes, an access-list entry < 40 bytes plus 34 per storage key.
+ */
+function sizeBound(tx: TypedTransaction): number {
+  let n = tx.data.length + 400;
+  if ("accessList" in tx) for (const item of tx.accessList) n += 40 + 34 * item[1].length;
+  return n;
+}
+
 /** The chain id a transaction is bound to, or null for a pre-EIP-155 legacy transaction. */
 function txChainId(tx: TypedTransaction): bigint | null {
   if ("chainId" in tx && typeof tx.chainId === "bigint") return tx.chainId;
@@ -175,6 +196,8 @@ export class TxPool extends EventEmitter {
   private readonly byHash = new Map<Hex, Entry>();
   private readonly accounts = new Map<Hex, Account>();
   private readonly admissions = new Map<Hex, number[]>();
+  /** Each account's last transaction, worst to keep first (lazy: stale nodes are skipped and compacted away). */
+  private evictions = new Heap<EvictionNode>((a, b) => worseToKeep(a.key, b.key));
   private pendingTotal = 0;
   private seq = 0;
   private baseFee: bigint;
@@ -246,7 +269,9 @@ export class TxPool extends EventEmitter {
 
   /** The base fee the pool prices against (the head's). */
   setBaseFee(baseFee: bigint): void {
+    if (baseFee === this.baseFee) return;
     this.baseFee = baseFee;
+    this.rebuildEvictions();
   }
 
   /** The price the validator receives per gas: min(feeCap - baseFee, tipCap); negative = not includable now. */
@@ -266,7 +291,7 @@ export class TxPool extends EventEmitter {
     if (!tx.isSigned()) throw new PoolError("INVALID_SIGNATURE", "invalid sender signature");
     const hash = bytesToHex(tx.hash()) as Hex;
     if (this.byHash.has(hash)) throw new PoolError("ALREADY_KNOWN", "already known");
-    const size = tx.serialize().length;
+    const size = sizeBound(tx) <= this.maxTxBytes ? 0 : tx.serialize().length;
     if (size > this.maxTxBytes) throw new PoolError("OVERSIZED_DATA", `oversized data: transaction size ${size}, limit ${this.maxTxBytes}`);
     const chainId = txChainId(tx);
     if (chainId !== null && chainId !== o.chainId) {
@@ -274,8 +299,8 @@ export class TxPool extends EventEmitter {
     }
     let sender: Hex;
     try {
-      if (!tx.verifySignature()) throw new Error("no sender");
-      sender = tx.getSenderAddress().toString() as Hex;
+      // = tx.getSenderAddress(), with the native keccak (ethereumjs hashes the public key in JavaScript)
+      sender = bytesToHex(keccak256(tx.getSenderPublicKey()).subarray(12)) as Hex;
     } catch {
       throw new PoolError("INVALID_SIGNATURE", "invalid sender signature");
     }
@@ -319,7 +344,7 @@ export class TxPool extends EventEmitter {
     if (this.byHash.has(hash)) throw new PoolError("ALREADY_KNOWN", "already known");
     let acc = this.accounts.get(sender);
     if (acc === undefined) {
-      acc = { address: sender, stateNonce: account.nonce, balance: account.balance, byNonce: new Map(), nonces: [], pendingCount: 0 };
+      acc = { address: sender, stateNonce: account.nonce, balance: account.balance, byNonce: new Map(), nonces: [], pendingCount: 0, version: 0 };
       this.accounts.set(sender, acc);
     } else {
       this.refresh(acc, account);
@@ -345,6 +370,7 @@ export class TxPool extends EventEmitter {
     if (old !== undefined) {
       this.byHash.delete(old.hash);
       acc.byNonce.set(entry.nonce, entry);
+      this.touch(acc);
     } else {
       acc.byNonce.set(entry.nonce, entry);
       acc.nonces.splice(lowerIndex(acc.nonces, entry.nonce), 0, entry.nonce);
@@ -421,6 +447,7 @@ export class TxPool extends EventEmitter {
     }
     this.pendingTotal += n - acc.pendingCount;
     acc.pendingCount = n;
+    this.touch(acc);
   }
 
   /** Extends the gap-free run after an insertion (the run before it is intact). */
@@ -433,6 +460,7 @@ export class TxPool extends EventEmitter {
     }
     this.pendingTotal += n - acc.pendingCount;
     acc.pendingCount = n;
+    this.touch(acc);
   }
 
   private removeEntry(acc: Account, e: Entry): void {
@@ -448,31 +476,29 @@ export class TxPool extends EventEmitter {
    * refuses `entry` when it would itself be that transaction.
    */
   private makeRoom(target: Account, entry: Entry): void {
-    const newQueued = entry.nonce > target.stateNonce + BigInt(target.pendingCount);
-    const candidate: { queued: boolean; price: bigint; distance: bigint; seq: number } = {
-      queued: newQueued,
+    const newcomer: EvictionKey = {
+      queued: entry.nonce > target.stateNonce + BigInt(target.pendingCount),
       price: this.priceOf(entry),
       distance: entry.nonce - target.stateNonce,
       seq: Number.MAX_SAFE_INTEGER,
     };
-    let victim: { acc: Account; entry: Entry } | null = null;
-    let worst = candidate;
-    for (const acc of this.accounts.values()) {
-      if (acc.nonces.length === 0) continue;
-      const last = acc.byNonce.get(acc.nonces[acc.nonces.length - 1]) as Entry;
-      if (acc === target && last.nonce < entry.nonce) continue; // would open a gap below the newcomer
-      const key = {
-        queued: acc.nonces.length > acc.pendingCount,
-        price: this.priceOf(last),
-        distance: last.nonce - acc.stateNonce,
-        seq: last.seq,
-      };
-      if (worseToKeep(key, worst)) {
-        worst = key;
-        victim = { acc, entry: last };
+    let skipped: EvictionNode | null = null;
+    let victim: EvictionNode | null = null;
+    while (this.evictions.size > 0) {
+      const top = this.evictions.peek() as EvictionNode;
+      if (!this.isCurrent(top)) {
+        this.evictions.pop();
+        continue;
       }
+      if (top.acc === target && top.entry.nonce < entry.nonce) {
+        skipped = this.evictions.pop() as EvictionNode; // would open a gap below the newcomer
+        continue;
+      }
+      victim = top;
+      break;
     }
-    if (victim === null) throw new PoolError("POOL_FULL", "txpool is full");
+    if (skipped !== null) this.evictions.push(skipped);
+    if (victim === null || !worseToKeep(victim.key, newcomer)) throw new PoolError("POOL_FULL", "txpool is full");
     const acc = victim.acc;
     this.removeEntry(acc, victim.entry);
     if (acc.pendingCount > acc.byNonce.size) {
@@ -480,7 +506,36 @@ export class TxPool extends EventEmitter {
       this.pendingTotal--;
       acc.pendingCount--;
     }
+    this.touch(acc);
     if (acc.byNonce.size === 0 && acc !== target) this.accounts.delete(acc.address);
+  }
+
+  private keyOf(acc: Account, last: Entry): EvictionKey {
+    return { queued: acc.nonces.length > acc.pendingCount, price: this.priceOf(last), distance: last.nonce - acc.stateNonce, seq: last.seq };
+  }
+
+  /** Records a change of `acc`: its older eviction nodes become stale, a fresh one is pushed. */
+  private touch(acc: Account): void {
+    acc.version++;
+    if (acc.nonces.length > 0) {
+      const last = acc.byNonce.get(acc.nonces[acc.nonces.length - 1]) as Entry;
+      this.evictions.push({ acc, version: acc.version, key: this.keyOf(acc, last), entry: last });
+    }
+    if (this.evictions.size > 4 * this.accounts.size + 1024) this.rebuildEvictions();
+  }
+
+  private isCurrent(node: EvictionNode): boolean {
+    return node.version === node.acc.version && node.acc.nonces.length > 0 && this.accounts.get(node.acc.address) === node.acc;
+  }
+
+  private rebuildEvictions(): void {
+    this.evictions = new Heap<EvictionNode>((a, b) => worseToKeep(a.key, b.key));
+    for (const acc of this.accounts.values()) {
+      acc.version++;
+      if (acc.nonces.length === 0) continue;
+      const last = acc.byNonce.get(acc.nonces[acc.nonces.length - 1]) as Entry;
+      this.evictions.push({ acc, version: acc.version, key: this.keyOf(acc, last), entry: last });
+    }
   }
 
   /**
@@ -564,7 +619,7 @@ export class TxPool extends EventEmitter {
    * closed. Also forgets rate-limit records older than the window.
    */
   async onNewBlock(includedTxHashes: Iterable<string>, getAccount: GetAccount, options: OnNewBlockOptions = {}): Promise<OnNewBlockResult> {
-    if (options.baseFee !== undefined) this.baseFee = options.baseFee;
+    if (options.baseFee !== undefined) this.setBaseFee(options.baseFee);
     const senders = new Set<Hex>();
     let included = 0;
     for (const h of includedTxHashes) {
