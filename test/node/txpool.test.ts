@@ -602,6 +602,30 @@ describe("node/txpool", function () {
       expect(labels(pool.pending())).to.deep.equal(["1:0", "2:0"]);
     });
 
+    it("ranks a replaced transaction by its new price", async function () {
+      const { pool } = setup({ maxSize: 2 });
+      await pool.add(tx(0, { price: GWEI }));
+      const b = tx(1, { price: 5n * GWEI });
+      await pool.add(b);
+      const a = tx(0, { price: 10n * GWEI });
+      await pool.add(a);
+      await pool.add(tx(2, { price: 6n * GWEI }));
+      expect(pool.has(hashOf(b))).to.equal(false);
+      expect(pool.has(hashOf(a))).to.equal(true);
+    });
+
+    it("re-ranks by the price the validator receives when the base fee changes", async function () {
+      const { pool } = setup({ maxSize: 2, minGasPrice: 0n });
+      const a = tx(0, { price: 10n * GWEI, tip: GWEI });
+      const b = tx(1, { price: 3n * GWEI, tip: 3n * GWEI });
+      await pool.add(a);
+      await pool.add(b);
+      pool.setBaseFee((5n * GWEI) / 2n); // a receives 1 gwei, b only 0.5 gwei
+      await pool.add(tx(2, { price: 10n * GWEI, tip: 2n * GWEI }));
+      expect(pool.has(hashOf(b))).to.equal(false);
+      expect(pool.has(hashOf(a))).to.equal(true);
+    });
+
     it("refuses a queued newcomer when only pending transactions could make room", async function () {
       const { pool } = setup({ maxSize: 2 });
       await pool.add(tx(0, { price: GWEI }));
