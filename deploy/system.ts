@@ -3,6 +3,7 @@ import type { Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
 import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
+import { deployAnchor, ANCHOR_CONTRACTS } from "./anchor";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest";
 import { deploySteps, type GovernedContract, type RoleHolder } from "./steps";
 import type {
@@ -74,6 +75,7 @@ export const SYSTEM_CONTRACTS = [
   "ProductTokenFactory",
   ...ECONOMY_CONTRACTS,
   ...DEX_CONTRACTS,
+  ...ANCHOR_CONTRACTS,
 ] as const;
 
 /**
@@ -242,6 +244,8 @@ export async function deploySystem(
   const economy = await deployEconomy(hre, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
   // DEX (deploy/dex.ts): wrapped native coin, listing registry, factory, router
   const dex = await deployDex(hre, { deployer, manifest: m, timelock: timelockAddress, council: councilAddress }, { save, log });
+  // anchoring (deploy/anchor.ts): the registry child chains anchor their blocks into
+  await deployAnchor(hre, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
   save();
 
   return {

@@ -93,9 +93,12 @@ export class LuniverseNode {
     const baseFeePerGas = BigInt(genesis.baseFeePerGas);
     const sys = genesis.luniverse.systemContracts;
 
+    // the pool reads accounts from the head state: one cached state manager per head
+    let head: { root: Uint8Array; state: ReturnType<typeof chain.executor.stateAt> } | null = null;
     const headState = async (address: string) => {
-      const vm = await chain.executor.vmAt(chain.head.header.stateRoot, false);
-      const a = await vm.stateManager.getAccount(createAddressFromString(address));
+      const root = chain.head.header.stateRoot;
+      if (head === null || head.root !== root) head = { root, state: chain.executor.stateAt(root) };
+      const a = await head.state.getAccount(createAddressFromString(address));
       return { nonce: a?.nonce ?? 0n, balance: a?.balance ?? 0n };
     };
     const pool = new TxPool(
@@ -132,6 +135,7 @@ export class LuniverseNode {
         await pool.onNewBlock(included.map((t) => bytesToHex(t.hash())), headState, { senders, baseFee: baseFeePerGas });
         node?.noteCommitted(included.length);
       },
+      drop: (hashes) => void pool.remove(hashes),
       submitLocal: async (tx) => {
         await node.admit(tx);
       },

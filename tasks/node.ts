@@ -19,6 +19,26 @@ async function devAccounts(count: number): Promise<{ address: string; privateKey
   });
 }
 
+/**
+ * The upgrades plugin's record of the deployment (`.openzeppelin/unknown-<chainId>.json`) is right about addresses
+ * and layouts, but its transaction hashes belong to the scratch state: in the real chain the contracts are in
+ * genesis, with no transaction. Without the hashes the plugin checks the code at the address instead.
+ */
+function genesisifyUpgradesManifest(chainId: number): void {
+  const file = path.join(".openzeppelin", `unknown-${chainId}.json`);
+  if (!existsSync(file)) return;
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (k !== "txHash") out[k] = strip(x);
+      return out;
+    }
+    return v;
+  };
+  writeFileSync(file, JSON.stringify(strip(JSON.parse(readFileSync(file, "utf8"))), null, 2) + "\n");
+}
+
 /** Runs `deploy:system` in a child Hardhat process against `rpcUrl` and returns its manifest. */
 async function deployInto(rpcUrl: string, chainId: number, systemConfig: string | undefined, quiet: boolean): Promise<{ deployment: Record<string, unknown>; systemContracts: Record<string, string> }> {
   const { execa } = await import("execa");
@@ -36,6 +56,7 @@ async function deployInto(rpcUrl: string, chainId: number, systemConfig: string 
     if (!quiet) child.all?.on("data", (d: Buffer) => process.stderr.write(d));
     const res = await child;
     if (res.exitCode !== 0) throw new TaskError(`deploy:system into the genesis state failed:\n${String(res.all ?? "").trim()}`);
+    genesisifyUpgradesManifest(chainId);
     const manifest = JSON.parse(readFileSync(path.join(dir, "luniverse.json"), "utf8")) as { contracts: Record<string, { address: string }> };
     const systemContracts: Record<string, string> = {};
     for (const [name, c] of Object.entries(manifest.contracts)) systemContracts[name] = c.address;

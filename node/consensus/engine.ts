@@ -48,6 +48,8 @@ export interface EngineNetwork extends EventEmitter {
 export interface EnginePool {
   pending(maxCount: number): TypedTransaction[];
   onNewBlock(included: TypedTransaction[], senders: string[]): Promise<void>;
+  /** Drops transactions that turned out invalid when a block was built. */
+  drop(hashes: string[]): void;
   submitLocal(tx: TypedTransaction): Promise<void>;
   nextNonce(address: Hex): Promise<bigint>;
 }
@@ -302,6 +304,7 @@ export class PoaEngine extends EventEmitter {
       { maxTxs: this.opts.maxTxsPerBlock, deadline: started + Math.max(200, Math.floor(this.opts.blockPeriodMs * 0.5)) },
     );
     for (const r of executed.rejected) this.opts.log("debug", "transaction left out of the block", { hash: bytesToHex(r.tx.hash()), reason: r.reason });
+    if (executed.rejected.length > 0) this.pool.drop(executed.rejected.map((r) => bytesToHex(r.tx.hash())));
     const hash = bytesToHex(executed.block.hash()) as Hex;
     this.candidates.set(hash, { executed, round });
     this.stats.proposed++;
