@@ -1,0 +1,476 @@
+/**
+ * Node benchmark (issue #6): TPS, block interval, time to finality and peak memory of our PoA node — one validator
+ * and four — and of anvil (automine and `--block-time 1`) on the same pre-signed workload, plus a CPU profile of
+ * the node. Prints figures and decides nothing.
+ *
+ *   npm run bench:node                       # every scenario, 60 s each
+ *   npm run bench:node -- --quick            # 10 s each (smoke run)
+ *   npm run bench:node -- --scenarios node1-value,anvil-value --duration 120
+ *
+ * See bench/README.md for the options and what each figure means.
+ */
+import { mkdtempSync, copyFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import { getCreateAddress } from "ethers";
+import { machine } from "../machine";
+import { genesisFile, logProblems, peakMemMiB, REPO, startAnvil, startLuniverse, type System } from "./chains";
+import { BlockTracker, drive, percentile, sendAndWait, sleep, type DriveResult } from "./measure";
+import { installCleanup, registerTempDir, removeTempDirs, stopProc } from "./procs";
+import { summarizeProfile, type ProfileSummary } from "./profile";
+import { RpcClient } from "./rpc";
+import { benchAccounts, devAccounts, erc20, GAS, MAX_FEE, planBatches, Signer, type Account, type Hex, type Workload } from "./workload";
+
+const SCENARIOS = ["node1-value", "node1-erc20", "node4-value", "node4-erc20", "anvil-value", "anvil-erc20", "anvil1s-value", "anvil1s-erc20"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Options {
+  durationS: number;
+  scenarios: Scenario[];
+  senders: number;
+  clients: number;
+  batch: number;
+  maxTps: number | null;
+  backlog: number | null;
+  gasLimit: number;
+  maxTxsPerBlock: number;
+  blockPeriodMs: number;
+  profile: Scenario | null;
+  profileDurationS: number | null;
+  profileOut: string | null;
+  genesisDir: string | null;
+  json: string | null;
+  keep: boolean;
+}
+
+const USAGE = `usage: npm run bench:node -- [options]
+  --duration S            measured window per scenario, seconds (default 60, at most 1800)
+  --quick                 10 s per scenario (smoke run)
+  --scenarios A,B         any of ${SCENARIOS.join(", ")} (default: all)
+  --validators 1,4        only the node scenarios with these validator counts (anvil scenarios still run)
+  --senders N             sending accounts (default 2000)
+  --clients N             concurrent HTTP clients (default 4; spread over the validators)
+  --batch N               transactions per JSON-RPC batch (default 200)
+  --max-tps N             pre-sign duration x N transactions (default 5000 value, 3000 erc20); a run that uses them
+                          all is marked "exhausted" and its TPS is a lower bound
+  --backlog N             fixed cap on sent-but-unincluded transactions (default: adaptive, 1.5 s of the recent rate)
+  --gas-limit N           block gas limit of the genesis and anvil (default 300000000)
+  --max-txs-per-block N   node consensus.maxTxsPerBlock (default 20000)
+  --block-period MS       node consensus.blockPeriodMs (default 1000)
+  --profile SCENARIO|none run SCENARIO once more under node --cpu-prof (default node1-value) and print the top functions
+  --profile-duration S    window of the profiled run (default: min(duration, 30))
+  --profile-out FILE      keep the .cpuprofile there (open in Chrome DevTools / speedscope)
+  --genesis-dir DIR       reuse/keep genesis files in DIR (default: built in the run's temp folder)
+  --json FILE             also write the results as JSON
+  --keep                  keep the temp folder (node logs, data) and print its path`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    durationS: 60,
+    scenarios: [...SCENARIOS],
+    senders: 2000,
+    clients: 4,
+    batch: 200,
+    maxTps: null,
+    backlog: null,
+    gasLimit: 300_000_000,
+    maxTxsPerBlock: 20_000,
+    blockPeriodMs: 1000,
+    profile: "node1-value",
+    profileDurationS: null,
+    profileOut: null,
+    genesisDir: null,
+    json: null,
+    keep: false,
+  };
+  let validators: number[] | null = null;
+  const int = (a: string, v: string, min: number, max: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${a}: expected an integer ${min}..${max}, got "${v}"`);
+    return n;
+  };
+  const scenario = (a: string, v: string): Scenario => {
+    if (!(SCENARIOS as readonly string[]).includes(v)) throw new Error(`${a}: unknown scenario "${v}" (known: ${SCENARIOS.join(", ")})`);
+    return v as Scenario;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--duration") o.durationS = int(a, value(), 1, 1800);
+    else if (a === "--quick") o.durationS = 10;
+    else if (a === "--scenarios") o.scenarios = value().split(",").map((s) => scenario(a, s.trim()));
+    else if (a === "--validators") validators = value().split(",").map((s) => int(a, s.trim(), 1, 4));
+    else if (a === "--senders") o.senders = int(a, value(), 2, 100_000);
+    else if (a === "--clients") o.clients = int(a, value(), 1, 256);
+    else if (a === "--batch") o.batch = int(a, value(), 1, 5000);
+    else if (a === "--max-tps") o.maxTps = int(a, value(), 1, 1_000_000);
+    else if (a === "--backlog") o.backlog = int(a, value(), 1, 10_000_000);
+    else if (a === "--gas-limit") o.gasLimit = int(a, value(), 1_000_000, Number.MAX_SAFE_INTEGER);
+    else if (a === "--max-txs-per-block") o.maxTxsPerBlock = int(a, value(), 1, 1_000_000);
+    else if (a === "--block-period") o.blockPeriodMs = int(a, value(), 1, 60_000);
+    else if (a === "--profile") {
+      const v = value();
+      o.profile = v === "none" ? null : scenario(a, v);
+    } else if (a === "--profile-duration") o.profileDurationS = int(a, value(), 1, 1800);
+    else if (a === "--profile-out") o.profileOut = path.resolve(value());
+    else if (a === "--genesis-dir") o.genesisDir = path.resolve(value());
+    else if (a === "--json") o.json = path.resolve(value());
+    else if (a === "--keep") o.keep = true;
+    else if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  if (validators) {
+    const keep = new Set(validators);
+    for (const v of keep) if (v !== 1 && v !== 4) throw new Error(`--validators: 1 and/or 4, got ${v}`);
+    o.scenarios = o.scenarios.filter((s) => !s.startsWith("node") || keep.has(Number(s[4])));
+  }
+  if (o.profile && o.profile.startsWith("anvil")) throw new Error(`--profile: profile a node scenario (node1-…/node4-…), not ${o.profile}`);
+  return o;
+}
+
+const log = (msg: string) => process.stderr.write(`[bench:node] ${msg}\n`);
+
+interface Result {
+  scenario: string;
+  system: string;
+  workload: Workload;
+  tps: number;
+  drive: DriveResult;
+  memMiB: number[];
+  receiptsChecked: number;
+  receiptsFailed: number;
+  problems: Map<string, number>;
+  exitCodes: (number | null)[];
+  error?: string;
+}
+
+function describe(s: Scenario): { kind: "luniverse" | "anvil"; validators: 1 | 4; blockTimeS: number | null; workload: Workload; label: string } {
+  const workload = s.endsWith("erc20") ? "erc20" : "value";
+  if (s.startsWith("node")) {
+    const v = s[4] === "4" ? 4 : 1;
+    return { kind: "luniverse", validators: v, blockTimeS: null, workload, label: `luniverse, ${v} validator${v > 1 ? "s" : ""}` };
+  }
+  const bt = s.startsWith("anvil1s") ? 1 : null;
+  return { kind: "anvil", validators: 1, blockTimeS: bt, workload, label: bt === null ? "anvil automine" : "anvil --block-time 1" };
+}
+
+/** Funds the bench senders (our node: transfers from dev accounts; anvil: anvil_setBalance). */
+async function fundSenders(sys: System, rpc: RpcClient, tracker: BlockTracker, senders: Account[], amount: bigint): Promise<void> {
+  if (sys.kind === "anvil") {
+    for (let i = 0; i < senders.length; i += 500) {
+      const answers = await rpc.batch(senders.slice(i, i + 500).map((s) => ({ method: "anvil_setBalance", params: [s.address, `0x${amount.toString(16)}`] })));
+      const bad = answers.find((a) => a.error);
+      if (bad) throw new Error(`anvil_setBalance: ${bad.error!.message}`);
+    }
+    return;
+  }
+  const dev = devAccounts(20);
+  const signer = new Signer(sys.chainId);
+  const nonces = await Promise.all(sys.funders.map(async (f) => BigInt(await rpc.call<string>("eth_getTransactionCount", [dev[f]!.address, "pending"]))));
+  const txs = senders.map((s, i) => {
+    const k = i % sys.funders.length;
+    const tx = signer.sign(dev[sys.funders[k]!]!.key, { nonce: nonces[k]!, to: s.address, value: amount, gasLimit: GAS.value });
+    nonces[k]!++;
+    return tx;
+  });
+  await sendAndWait(rpc, tracker, txs, "funding the senders");
+}
+
+/** Deploys the test ERC-20 (contracts/mocks/dex/DexTestToken: OpenZeppelin ERC20) and lets every sender mint itself tokens. */
+async function setUpToken(sys: System, rpc: RpcClient, tracker: BlockTracker, senders: Account[]): Promise<Hex> {
+  const artifact = JSON.parse(readFileSync(path.join(REPO, "artifacts/contracts/mocks/dex/DexTestToken.sol/DexTestToken.json"), "utf8")) as { bytecode: string };
+  const { AbiCoder } = await import("ethers");
+  const args = AbiCoder.defaultAbiCoder().encode(["string", "string", "uint256"], ["Bench Token", "BENCH", 0n]).slice(2);
+  const deployer = devAccounts(1)[0]!;
+  const signer = new Signer(sys.chainId);
+  const nonce = BigInt(await rpc.call<string>("eth_getTransactionCount", [deployer.address, "pending"]));
+  const deploy = signer.sign(deployer.key, { nonce, to: null, data: `${artifact.bytecode}${args}` as Hex, gasLimit: GAS.deploy });
+  await sendAndWait(rpc, tracker, [deploy], "deploying the ERC-20");
+  const token = getCreateAddress({ from: deployer.address, nonce }).toLowerCase() as Hex;
+  const receipt = await rpc.call<{ status: string } | null>("eth_getTransactionReceipt", [deploy.hash]);
+  if (receipt?.status !== "0x1") throw new Error(`ERC-20 deployment failed (receipt status ${receipt?.status})`);
+  const mints = senders.map((s) => signer.sign(s.key, { nonce: 0n, to: token, data: erc20.encodeFunctionData("mint", [s.address, 10n ** 24n]) as Hex, gasLimit: GAS.mint }));
+  await sendAndWait(rpc, tracker, mints, "minting tokens to the senders");
+  return token;
+}
+
+async function waitForBlocks(tracker: BlockTracker, n: number, timeoutMs: number): Promise<void> {
+  const start = tracker.height;
+  const deadline = performance.now() + timeoutMs;
+  while (tracker.height < start + n) {
+    if (performance.now() > deadline) throw new Error(`no new block within ${timeoutMs / 1000} s (height ${tracker.height}${tracker.error ? `, ${tracker.error.message}` : ""})`);
+    await sleep(50);
+  }
+}
+
+async function runScenario(s: Scenario, o: Options, tmp: string, durationS: number, profileDir?: string): Promise<{ result: Result; profile?: string }> {
+  const d = describe(s);
+  const dir = mkdtempSync(path.join(tmp, `${s}-`));
+  let sys: System;
+  if (d.kind === "luniverse") {
+    const g = await genesisFile({ dir: o.genesisDir ?? path.join(tmp, "genesis"), validators: d.validators, gasLimit: o.gasLimit, log });
+    sys = await startLuniverse({ dir, genesis: g.file, chainId: g.chainId, validators: d.validators, maxTxsPerBlock: o.maxTxsPerBlock, blockPeriodMs: o.blockPeriodMs, cpuProfDir: profileDir });
+  } else {
+    sys = await startAnvil({ dir, chainId: 31337n, blockTimeS: d.blockTimeS, gasLimit: o.gasLimit });
+  }
+  const tracker = new BlockTracker(sys.urls[0]!);
+  const rpc = new RpcClient(sys.urls[0]!);
+  try {
+    await tracker.start();
+    if (d.kind === "luniverse" || d.blockTimeS !== null) await waitForBlocks(tracker, 1, 60_000);
+    const maxTps = o.maxTps ?? (d.workload === "value" ? 5000 : 3000);
+    const perSender = Math.ceil((durationS * maxTps) / o.senders) + 1;
+    const senders = benchAccounts(o.senders);
+    const gas = d.workload === "value" ? GAS.value : GAS.erc20;
+    const amount = BigInt(perSender + 2) * (gas * MAX_FEE + 1n) + GAS.mint * MAX_FEE + 10n ** 18n;
+    log(`${s}: funding ${o.senders} senders${d.workload === "erc20" ? ", deploying the ERC-20 and minting" : ""} ...`);
+    await fundSenders(sys, rpc, tracker, senders, amount);
+    const token = d.workload === "erc20" ? await setUpToken(sys, rpc, tracker, senders) : null;
+    const signer = new Signer(sys.chainId);
+    const probe = { nonce: 7n, to: senders[1]!.address, value: 1n, gasLimit: GAS.value };
+    if (signer.sign(senders[0]!.key, probe).raw !== signer.signChecked(senders[0]!.key, probe).raw) throw new Error("the fast signer disagrees with @ethereumjs/tx");
+    log(`${s}: pre-signing ${(perSender * o.senders).toLocaleString("en-US")} transactions (${durationS} s x ${maxTps} tx/s) ...`);
+    const t = performance.now();
+    const plans = planBatches({
+      signer,
+      workload: d.workload,
+      senders,
+      firstNonce: d.workload === "erc20" ? 1n : 0n,
+      perSender,
+      clients: o.clients,
+      batchSize: o.batch,
+      token,
+      onProgress: (n, total) => (n % 100_000 === 0 ? log(`  signed ${n.toLocaleString("en-US")} / ${total.toLocaleString("en-US")}`) : undefined),
+    });
+    log(`${s}: signed in ${((performance.now() - t) / 1000).toFixed(1)} s; measuring for ${durationS} s ...`);
+    await waitForBlocks(tracker, d.kind === "anvil" && d.blockTimeS === null ? 0 : 1, 30_000);
+    const res = await drive({
+      urls: sys.urls,
+      plans,
+      tracker,
+      durationMs: durationS * 1000,
+      backlog: o.backlog,
+      minBacklog: 2000,
+      drainMs: 15_000,
+      onStatus: (st) => log(`  ${s} ${st.elapsedS.toFixed(0)} s: ${st.included.toLocaleString("en-US")} included, ${(st.sent - st.included).toLocaleString("en-US")} waiting, ${st.tps10s.toFixed(0)} tx/s (last 10 s), height ${st.height}`),
+    });
+    // transactions in a block may still have failed: check a sample of receipts
+    const sample = plans.flatMap((p) => p.filter((b) => b.sentAt > 0)).flatMap((b) => b.hashes);
+    const pick = Array.from({ length: Math.min(50, sample.length) }, (_, i) => sample[Math.floor((i * sample.length) / Math.min(50, sample.length))]!);
+    const receipts = await rpc.batch(pick.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })));
+    const failed = receipts.filter((a) => (a.result as { status?: string } | null)?.status !== "0x1").length;
+    const memMiB = peakMemMiB(sys);
+    await tracker.stop();
+    const exitCodes = await Promise.all(sys.procs.map((p) => stopProc(p)));
+    const problems = new Map<string, number>();
+    for (const p of sys.procs) for (const [k, v] of logProblems(p.logFile)) problems.set(`${p.name} ${k}`, (problems.get(`${p.name} ${k}`) ?? 0) + v);
+    let profile: string | undefined;
+    if (profileDir) {
+      const f = readdirSync(profileDir).filter((x) => x.endsWith(".cpuprofile"));
+      if (f.length > 0) profile = path.join(profileDir, f.sort().at(-1)!);
+    }
+    return {
+      result: {
+        scenario: profileDir ? `${s} (cpu-prof)` : s,
+        system: d.label,
+        workload: d.workload,
+        tps: res.includedInWindow / durationS,
+        drive: res,
+        memMiB,
+        receiptsChecked: pick.length,
+        receiptsFailed: failed,
+        problems,
+        exitCodes,
+      },
+      profile,
+    };
+  } finally {
+    rpc.close();
+    await tracker.stop().catch(() => undefined);
+    await Promise.all(sys.procs.map((p) => stopProc(p, 5000)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Printing
+
+const f0 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+const sec = (ms: number | null) => (ms === null ? "–" : (ms / 1000).toFixed(2));
+
+function table(rows: string[][]): string {
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => `| ${r.map((x, c) => (c === 0 || c === 1 ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join(" | ")} |`;
+  return [line(rows[0]!), `|${w.map((x, c) => (c <= 1 ? ` ${"-".repeat(x)} ` : ` ${"-".repeat(x - 1)}: `)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
+}
+
+function printResults(results: Result[], o: Options): void {
+  const rows = [["scenario", "system", "TPS", "block p50/p99 s", "finality p50/p99 s", "peak RSS MiB", "accepted", "in blocks", "rejected", "max tx/block"]];
+  for (const r of results) {
+    if (r.error) {
+      rows.push([r.scenario, r.system, "error", "", "", "", "", "", "", ""]);
+      continue;
+    }
+    const d = r.drive;
+    const auto = r.system === "anvil automine";
+    const mem = r.memMiB.length > 1 ? `${f0(Math.max(...r.memMiB))} (Σ ${f0(r.memMiB.reduce((a, b) => a + b, 0))})` : f0(r.memMiB[0] ?? 0);
+    rows.push([
+      r.scenario,
+      r.system,
+      `${d.exhausted ? "≥" : ""}${f0(r.tps)}`,
+      auto ? "(1 block/tx)" : `${sec(percentile(d.blockIntervalsMs, 50))} / ${sec(percentile(d.blockIntervalsMs, 99))}`,
+      `${sec(percentile(d.finalityMs, 50))} / ${sec(percentile(d.finalityMs, 99))}`,
+      mem,
+      f0(d.accepted),
+      f0(d.includedTotal),
+      f0(d.rejected),
+      f0(d.maxBlockTxs),
+    ]);
+  }
+  console.log(table(rows));
+  console.log(
+    `\nTPS = transactions of the workload in blocks first seen during the ${o.durationS} s window / window. Finality = batch sent → head reaches the block` +
+      ` (every committed block of our node is final; anvil has no finality, so it is inclusion). Peak RSS = VmHWM per process (Σ over the 4 validators).` +
+      ` Workload: ${o.senders} senders, ${o.clients} clients, ${o.batch} tx per batch, EIP-1559 txs; ERC-20 = transfer() of an OpenZeppelin ERC20 (DexTestToken) between funded holders.` +
+      ` Node: block period ${o.blockPeriodMs} ms, maxTxsPerBlock ${o.maxTxsPerBlock}, gas limit ${f0(o.gasLimit)} (anvil: same gas limit).`,
+  );
+
+  const byName = new Map(results.filter((r) => !r.error).map((r) => [r.scenario, r]));
+  const ratios: string[] = [];
+  for (const w of ["value", "erc20"] as const) {
+    for (const n of ["node1", "node4"]) {
+      const ours = byName.get(`${n}-${w}`);
+      if (!ours) continue;
+      for (const a of ["anvil", "anvil1s"]) {
+        const other = byName.get(`${a}-${w}`);
+        if (other && other.tps > 0) ratios.push(`  ${n}-${w} / ${a}-${w}: ${(ours.tps / other.tps).toFixed(2)}x (${f0(ours.tps)} vs ${f0(other.tps)} TPS)`);
+      }
+    }
+  }
+  if (ratios.length > 0) console.log(`\nRatio to anvil (same workload, same run):\n${ratios.join("\n")}`);
+
+  const targets: string[] = [];
+  const t = (name: string, ok: boolean | null, what: string) => targets.push(`  [${ok === null ? "n/a" : ok ? "reached" : "not reached"}] ${name}: ${what}`);
+  const n1 = byName.get("node1-value");
+  const av = byName.get("anvil-value");
+  const av1 = byName.get("anvil1s-value");
+  if (n1) t("1 validator, value transfers ≥ 3,000 TPS", n1.tps >= 3000, `${f0(n1.tps)} TPS`);
+  if (n1 && (av || av1)) {
+    const best = Math.max(av?.tps ?? 0, av1?.tps ?? 0);
+    t("1 validator ≥ anvil's TPS (value)", n1.tps >= best, `${f0(n1.tps)} vs anvil ${f0(best)} (best of the anvil modes run)`);
+  }
+  const n4 = byName.get("node4-value");
+  if (n4) {
+    const p99 = percentile(n4.drive.blockIntervalsMs, 99);
+    t("4 validators ≥ 1,500 TPS", n4.tps >= 1500, `${f0(n4.tps)} TPS`);
+    t("4 validators p99 block interval ≤ 1.2 s", p99 === null ? null : p99 <= 1200, `${sec(p99)} s`);
+  }
+  const n4e = byName.get("node4-erc20");
+  if (n4e) t("4 validators, ERC-20 ≥ 1,000 TPS", n4e.tps >= 1000, `${f0(n4e.tps)} TPS`);
+  if (targets.length > 0) console.log(`\nTargets (reported, not asserted):\n${targets.join("\n")}`);
+
+  const notes: string[] = [];
+  for (const r of results) {
+    if (r.error) {
+      notes.push(`  ${r.scenario}: ERROR ${r.error}`);
+      continue;
+    }
+    const d = r.drive;
+    if (d.exhausted) notes.push(`  ${r.scenario}: used every pre-signed transaction before the window ended; TPS is a lower bound (raise --max-tps)`);
+    for (const [m, n] of d.errors) notes.push(`  ${r.scenario}: ${f0(n)} rejected: ${m}`);
+    for (const e of d.transportErrors.slice(0, 5)) notes.push(`  ${r.scenario}: transport error at ${e}`);
+    if (d.notIncluded > 0) notes.push(`  ${r.scenario}: ${f0(d.notIncluded)} accepted transactions were not in a block 15 s after the window`);
+    if (r.receiptsFailed > 0) notes.push(`  ${r.scenario}: ${r.receiptsFailed} of ${r.receiptsChecked} sampled receipts missing or failed (status != 0x1)`);
+    if (d.trackerError) notes.push(`  ${r.scenario}: block tracker error: ${d.trackerError}`);
+    r.exitCodes.forEach((c, i) => {
+      if (c !== 0 && c !== null) notes.push(`  ${r.scenario}: process ${i + 1} exited with code ${c} on stop`);
+    });
+    for (const [m, n] of [...r.problems].sort((a, b) => b[1] - a[1]).slice(0, 8)) notes.push(`  ${r.scenario}: log ${n}x ${m}`);
+  }
+  if (notes.length > 0) console.log(`\nNotes:\n${notes.join("\n")}`);
+}
+
+function printProfile(p: ProfileSummary, scenario: string): void {
+  const busy = p.totalMs - p.idleMs;
+  console.log(`\nCPU profile of validator 1 in ${scenario} (node --cpu-prof): ${(p.totalMs / 1000).toFixed(1)} s sampled, ${((100 * busy) / p.totalMs).toFixed(0)}% busy`);
+  console.log("\nTop self time by function:");
+  console.log(table([["function", "where", "self ms", "%"], ...p.functions.map((e) => [e.name, e.where, f0(e.ms), e.pct.toFixed(1)])]));
+  console.log("\nTop self time by file / package:");
+  console.log(table([["file or package", "", "self ms", "%"], ...p.files.map((e) => [e.name, "", f0(e.ms), e.pct.toFixed(1)])]));
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  installCleanup();
+  const tmp = mkdtempSync(path.join(tmpdir(), "luniverse-bench-node-"));
+  if (!o.keep) registerTempDir(tmp);
+  console.log(`bench:node — ${machine()}`);
+  console.log(`scenarios: ${o.scenarios.join(", ")}; ${o.durationS} s each${o.profile ? `; profile: ${o.profile}` : ""}`);
+  const results: Result[] = [];
+  for (const s of o.scenarios) {
+    try {
+      results.push((await runScenario(s, o, tmp, o.durationS)).result);
+    } catch (e) {
+      log(`${s}: ${(e as Error).message}`);
+      results.push({ scenario: s, system: describe(s).label, workload: describe(s).workload, tps: 0, drive: undefined as unknown as DriveResult, memMiB: [], receiptsChecked: 0, receiptsFailed: 0, problems: new Map(), exitCodes: [], error: (e as Error).message.split("\n")[0] });
+    }
+  }
+  let profile: ProfileSummary | null = null;
+  if (o.profile) {
+    const dur = o.profileDurationS ?? Math.min(o.durationS, 30);
+    const profDir = mkdtempSync(path.join(tmp, "cpuprof-"));
+    try {
+      const r = await runScenario(o.profile, o, tmp, dur, profDir);
+      results.push(r.result);
+      if (r.profile) {
+        profile = summarizeProfile(r.profile, REPO);
+        if (o.profileOut) copyFileSync(r.profile, o.profileOut);
+      } else log(`no .cpuprofile was written in ${profDir}`);
+    } catch (e) {
+      log(`profile run: ${(e as Error).message}`);
+    }
+  }
+  console.log("");
+  printResults(results, o);
+  if (profile && o.profile) printProfile(profile, o.profile);
+  if (o.json) {
+    const out = {
+      machine: machine(),
+      options: o,
+      results: results.map((r) => ({
+        scenario: r.scenario,
+        system: r.system,
+        workload: r.workload,
+        error: r.error ?? null,
+        tps: r.tps,
+        exhausted: r.drive?.exhausted,
+        blockIntervalS: r.drive && { p50: (percentile(r.drive.blockIntervalsMs, 50) ?? NaN) / 1000, p99: (percentile(r.drive.blockIntervalsMs, 99) ?? NaN) / 1000 },
+        finalityS: r.drive && { p50: (percentile(r.drive.finalityMs, 50) ?? NaN) / 1000, p99: (percentile(r.drive.finalityMs, 99) ?? NaN) / 1000 },
+        peakRssMiB: r.memMiB,
+        accepted: r.drive?.accepted,
+        included: r.drive?.includedTotal,
+        rejected: r.drive?.rejected,
+        errors: r.drive ? Object.fromEntries(r.drive.errors) : {},
+        logProblems: Object.fromEntries(r.problems),
+      })),
+      profile,
+    };
+    writeFileSync(o.json, JSON.stringify(out, null, 2) + "\n");
+  }
+  if (o.keep) console.log(`\ntemp folder kept: ${tmp}`);
+  else removeTempDirs();
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(`bench:node: ${e.message}`);
+    process.exit(1);
+  },
+);
