@@ -11,3 +11,4 @@ import "./dex";
 import "./audit";
 import "./node";
 import "./anchor";
+import "./devnet";

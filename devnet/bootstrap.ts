@@ -1,0 +1,211 @@
+/**
+ * The bootstrap steps of the devnet. Each step checks whether it is done (files present, contracts with code,
+ * pairs and anchorers registered) before doing anything, so a second start resumes where the first stopped.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { JsonRpcProvider, NonceManager, encryptKeystoreJson, parseEther, type Signer } from "ethers";
+import { readManifest } from "../deploy/manifest";
+import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
+import { AnchorRegistry__factory } from "../typechain-types/factories/contracts/anchor/AnchorRegistry__factory";
+import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, type DevnetOptions, type DevnetPaths } from "./config";
+import { passProposal } from "./governance";
+import { readState, writeState, type DevnetState } from "./state";
+import { issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
+
+export type Log = (line: string) => void;
+
+/** Runs `node <hardhat> args…` in the repository with `env`; rejects with the tail of its output on failure. */
+export function runHardhat(root: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    const cli = path.join(root, "node_modules", "hardhat", "internal", "cli", "cli.js");
+    const p = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    p.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    p.on("error", reject);
+    p.on("exit", (code) => {
+      writeFileSync(logFile, `$ hardhat ${args.join(" ")}\n${out}`, { flag: "a" });
+      if (code === 0) resolve(out);
+      else reject(new DevnetError("DEVNET_STEP", `hardhat ${args[0]} failed (exit ${code}); see ${logFile}\n${out.trim().split("\n").slice(-15).join("\n")}`));
+    });
+  });
+}
+
+export function provider(url: string, chainId: number): JsonRpcProvider {
+  return new JsonRpcProvider(url, chainId, { staticNetwork: true, pollingInterval: 250 });
+}
+
+/** Step 1: the genesis files of the main chain (with `validators` validators) and of the gas-free product chain. */
+export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log): Promise<DevnetState> {
+  const existing = readState(p.state);
+  if (existing && existing.validators !== o.validators) {
+    throw new DevnetError(
+      "DEVNET_VALIDATORS",
+      `${o.dataDir} holds a devnet with ${existing.validators} validator(s); start it with --validators ${existing.validators}, or pass --reset to start a new one with ${o.validators}`,
+    );
+  }
+  const mainManifest = path.join(p.deployments, "luniverse.json");
+  if (existing && existsSync(p.mainGenesis) && existsSync(p.productGenesis) && existsSync(mainManifest)) return existing;
+
+  mkdirSync(p.genesisDir, { recursive: true });
+  const validators = ROLES.validators.slice(0, o.validators).map((i) => devWallet(i).address);
+  // Short governance so pair registration and anchorer authorisation pass in seconds (development only).
+  writeFileSync(p.systemConfig, JSON.stringify({ genesisValidators: validators, governance: { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } }, null, 2) + "\n");
+  const productConfig = path.join(p.genesisDir, "product-system.json");
+  writeFileSync(productConfig, JSON.stringify({ genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } }, null, 2) + "\n");
+  const env = { LUNIVERSE_DEPLOYMENTS_DIR: p.deployments };
+  const logFile = path.join(p.logs, "bootstrap.log");
+  log(`building the genesis files (main chain ${MAIN_CHAIN_ID} with ${o.validators} validator(s), gas-free product chain ${PRODUCT_CHAIN_ID}) — about a minute the first time`);
+  await Promise.all([
+    runHardhat(o.root, ["node:genesis", "--out", p.mainGenesis, "--chain-id", String(MAIN_CHAIN_ID), "--system-config", p.systemConfig, "--manifest", "luniverse", "--quiet"], env, logFile),
+    // the product chain's own system contracts are not recorded: its bridge side comes from deploy:product-chain
+    runHardhat(o.root, ["node:genesis", "--out", p.productGenesis, "--chain-id", String(PRODUCT_CHAIN_ID), "--gas-free", "--system-config", productConfig, "--manifest", "", "--quiet"], env, logFile),
+  ]);
+  const m = readManifest(mainManifest);
+  if (!m) throw new DevnetError("DEVNET_STEP", `node:genesis wrote no manifest ${mainManifest}`);
+  const state: DevnetState = {
+    version: 1,
+    validators: o.validators,
+    chainIds: { main: MAIN_CHAIN_ID, product: PRODUCT_CHAIN_ID, ethereum: ETHEREUM_CHAIN_ID },
+    main: Object.fromEntries(Object.values(m.contracts).map((c) => [c.name, c.address])),
+  };
+  writeState(p.state, state);
+  return state;
+}
+
+async function hasCode(prov: JsonRpcProvider, address: string | undefined): Promise<boolean> {
+  return address !== undefined && (await prov.getCode(address)) !== "0x";
+}
+
+export interface BootstrapUrls {
+  main: string;
+  product: string;
+  ethereum: string;
+}
+
+/** Signers on a chain, with local nonce counting (several transactions follow each other quickly). */
+function signer(prov: JsonRpcProvider, account: number): Signer {
+  return new NonceManager(devWallet(account).connect(prov));
+}
+
+/**
+ * Step 2 (chains running): product-chain contracts, the sample main and product tokens, the pair on both bridges and
+ * the phase-1 anchorer (one governance proposal), the phase-2 registry on anvil, the relayers' keystores.
+ */
+export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls: BootstrapUrls, state: DevnetState, log: Log): Promise<DevnetState> {
+  const main = provider(urls.main, MAIN_CHAIN_ID);
+  const product = provider(urls.product, PRODUCT_CHAIN_ID);
+  const eth = provider(urls.ethereum, ETHEREUM_CHAIN_ID);
+  const save = (): void => writeState(p.state, state);
+  try {
+    // product-chain bridge side
+    if (!(await hasCode(product, state.product?.ProductBridge)) || !(await hasCode(product, state.product?.ProductTokenFactory))) {
+      log("deploying the product chain's bridge side (deploy:product-chain)");
+      await runHardhat(
+        o.root,
+        ["deploy:product-chain", "--network", "luniverseProduct", "--manifest-name", "product", "--quiet"],
+        { LUNIVERSE_PRODUCT_RPC_URL: urls.product, LUNIVERSE_DEPLOYMENTS_DIR: p.deployments },
+        path.join(p.logs, "bootstrap.log"),
+      );
+      const pm = readManifest(path.join(p.deployments, "product.json"));
+      if (!pm) throw new DevnetError("DEVNET_STEP", "deploy:product-chain wrote no manifest");
+      state.product = Object.fromEntries(Object.values(pm.contracts).map((c) => [c.name, c.address]));
+      save();
+    }
+    const m = state.main!;
+    const cpMain = signer(main, ROLES.deployer);
+    const adminProduct = signer(product, ROLES.deployer);
+    const cpProduct = devWallet(ROLES.deployer); // signs the permission only
+    const pd = signer(product, ROLES.productDeveloper);
+
+    // sample tokens and pair
+    const ratio = 10n;
+    if (!state.sample || !(await hasCode(main, state.sample.mainToken)) || !(await hasCode(product, state.sample.productToken))) {
+      log("issuing the sample main token LSMP and product token PSMP (1:10)");
+      const supply = parseEther("1000000");
+      const mainToken = await issueMainToken(cpMain, m.MainTokenFactory!, "Luniverse Sample", "LSMP", supply, supply * 10n);
+      const productToken = await issueProductToken({
+        productAdmin: adminProduct,
+        cp: cpProduct,
+        pd,
+        factory: state.product!.ProductTokenFactory!,
+        productChainId: BigInt(PRODUCT_CHAIN_ID),
+        mainToken,
+        ratio,
+        name: "Luniverse Sample Points",
+        symbol: "PSMP",
+      });
+      state.sample = { mainToken, productToken, ratio: ratio.toString(), pairId: "" };
+      save();
+    }
+    const s = state.sample;
+    s.pairId = await registerProductSide(adminProduct, state.product!.ProductBridge!, BigInt(MAIN_CHAIN_ID), s.mainToken, s.productToken, BigInt(s.ratio));
+    const calls: { target: string; data: string }[] = [];
+    const mainPair = await mainSideCall(cpMain, m.MainBridge!, BigInt(PRODUCT_CHAIN_ID), s.mainToken, s.productToken, BigInt(s.ratio));
+    if (mainPair.call) calls.push(mainPair.call);
+    if (mainPair.pairId !== s.pairId) throw new DevnetError("DEVNET_STEP", `the two bridges compute different pair ids (${mainPair.pairId} / ${s.pairId})`);
+
+    // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer
+    const registry = AnchorRegistry__factory.connect(m.AnchorRegistry!, main);
+    const anchorer1 = devWallet(ROLES.anchorerPhase1).address;
+    const anchorer2 = devWallet(ROLES.anchorerPhase2).address;
+    const [registered] = await registry.getChild(PRODUCT_CHAIN_ID);
+    if (!registered) calls.push({ target: m.AnchorRegistry!, data: registry.interface.encodeFunctionData("registerChild", [PRODUCT_CHAIN_ID, 1]) });
+    if (!(await registry.isAnchorer(PRODUCT_CHAIN_ID, anchorer1))) {
+      calls.push({ target: m.AnchorRegistry!, data: registry.interface.encodeFunctionData("setAnchorer", [PRODUCT_CHAIN_ID, anchorer1, true]) });
+    }
+    if (calls.length > 0) {
+      log(`governance: registering the sample pair and the phase-1 anchorer (${calls.length} call(s); votes by ${o.validators} validator(s))`);
+      await passProposal({
+        provider: main,
+        governor: m.LuniverseGovernor!,
+        validators: ROLES.validators.slice(0, o.validators).map((i) => signer(main, i)),
+        targets: calls.map((c) => c.target),
+        calldatas: calls.map((c) => c.data),
+        description: `devnet: sample pair ${s.pairId}; anchoring of chain ${PRODUCT_CHAIN_ID} by ${anchorer1}`,
+        log,
+      });
+    }
+
+    // phase-2 anchoring: a registry on "Ethereum" (anvil), governed by the deployer, with the main chain as child
+    state.anchoring = { ...(state.anchoring ?? { phase2Anchorer: anchorer2 }), phase1Registry: m.AnchorRegistry!, phase1Anchorer: anchorer1, phase2Anchorer: anchorer2 };
+    if (!(await hasCode(eth, state.anchoring.phase2Registry))) {
+      log(`deploying the phase-2 AnchorRegistry on anvil (chain ${ETHEREUM_CHAIN_ID})`);
+      const r = await deployAnchorRegistry({
+        deployer: devWallet(ROLES.deployer).connect(eth),
+        children: [{ chainId: BigInt(MAIN_CHAIN_ID), startBlock: 1n, anchorers: [anchorer2] }],
+        manifestFile: path.join(p.deployments, `anchor-${ETHEREUM_CHAIN_ID}.json`),
+        network: "ethereum",
+      });
+      state.anchoring.phase2Registry = r.address;
+      rmSync(p.anchorCursor("phase2"), { force: true }); // a cursor of an earlier registry
+    }
+    save();
+
+    // relayer keystores (development password, low scrypt cost: local only)
+    mkdirSync(p.keystores, { recursive: true, mode: 0o700 });
+    for (let n = 1; n <= 6; n++) {
+      const file = path.join(p.keystores, `signer-${n}.json`);
+      if (existsSync(file)) continue;
+      const w = devWallet(ROLES.signers[n - 1]!);
+      writeFileSync(file, await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, DEV_KEYSTORE_PASSWORD, { scrypt: { N: 1 << 12 } }), { mode: 0o600 });
+    }
+    state.bootstrappedAt ??= new Date().toISOString();
+    save();
+    return state;
+  } finally {
+    main.destroy();
+    product.destroy();
+    eth.destroy();
+  }
+}
+
+/** The main chain's system manifest written by node:genesis (for the table). */
+export function mainManifestContracts(p: DevnetPaths): Record<string, string> {
+  const file = path.join(p.deployments, "luniverse.json");
+  const m = JSON.parse(readFileSync(file, "utf8")) as { contracts: Record<string, { address: string }> };
+  return Object.fromEntries(Object.entries(m.contracts).map(([k, v]) => [k, v.address]));
+}

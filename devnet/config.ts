@@ -1,0 +1,129 @@
+/**
+ * The devnet's options, its fixed layout (chain ids, which development account does what) and the files under its
+ * data folder.
+ */
+import path from "node:path";
+import { HDNodeWallet, Mnemonic } from "ethers";
+import { DEV_MNEMONIC } from "../deploy/dev-accounts";
+
+export class DevnetError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DevnetError";
+  }
+}
+
+export interface DevnetOptions {
+  /** Data folder (default `.luniverse/devnet`). */
+  dataDir: string;
+  /** Main-chain validators: 1 or 4 node processes. */
+  validators: 1 | 4;
+  /** Delete the data folder first. */
+  reset: boolean;
+  /** Main chain JSON-RPC port; validator i (1..4) listens on basePort + i − 1 (default 8545). */
+  mainPort: number;
+  /** Product chain JSON-RPC port (default 8546, or 8549 with four validators). */
+  productPort: number;
+  /** anvil ("Ethereum") port (default 8555). */
+  ethereumPort: number;
+  /** First p2p port: main validators from here, the product node after them (default 30303). */
+  p2pPort: number;
+  /** First Prometheus port: relayers 1..6 at +0..+5, anchoring phases at +6, +7 (default 9100). */
+  metricsPort: number;
+  /** Repository root (where node_modules and hardhat.config.ts are). */
+  root: string;
+  /** Write the status line here (default process.stdout). */
+  statusEveryMs?: number;
+}
+
+export const MAIN_CHAIN_ID = 2018;
+export const PRODUCT_CHAIN_ID = 3001;
+export const ETHEREUM_CHAIN_ID = 1337;
+
+/** Development accounts (the Hardhat mnemonic) and their roles on the devnet. */
+export const ROLES = {
+  deployer: 0, // deployer, consortium partner (CP), holder of the sample tokens
+  validators: [1, 2, 3, 4],
+  council: [5, 6, 7, 8, 9],
+  signers: [10, 11, 12, 13, 14, 15],
+  productDeveloper: 16,
+  anchorerPhase1: 17,
+  anchorerPhase2: 18,
+  user: 19,
+} as const;
+
+/** Password of the relayers' development keystores (local development only, passed to them in the environment). */
+export const DEV_KEYSTORE_PASSWORD = "luniverse-devnet-only";
+
+export function devWallet(i: number): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
+}
+
+export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: string }): DevnetOptions {
+  const validators = input.validators ?? 1;
+  if (validators !== 1 && validators !== 4) throw new DevnetError("DEVNET_OPTION", `--validators must be 1 or 4, got ${String(validators)}`);
+  const mainPort = input.mainPort ?? 8545;
+  const o: DevnetOptions = {
+    root: input.root,
+    dataDir: path.resolve(input.root, input.dataDir ?? path.join(".luniverse", "devnet")),
+    validators,
+    reset: input.reset ?? false,
+    mainPort,
+    productPort: input.productPort ?? (validators === 4 ? mainPort + 4 : mainPort + 1),
+    ethereumPort: input.ethereumPort ?? mainPort + 10,
+    p2pPort: input.p2pPort ?? 30303,
+    metricsPort: input.metricsPort ?? 9100,
+    statusEveryMs: input.statusEveryMs,
+  };
+  const ports: [string, number][] = [
+    ...Array.from({ length: validators }, (_, i) => [`main validator ${i + 1} RPC`, mainPort + i] as [string, number]),
+    ["product RPC", o.productPort],
+    ["ethereum RPC", o.ethereumPort],
+    ...Array.from({ length: validators + 1 }, (_, i) => [`p2p ${i + 1}`, o.p2pPort + i] as [string, number]),
+    ...Array.from({ length: 8 }, (_, i) => [`metrics ${i + 1}`, o.metricsPort + i] as [string, number]),
+  ];
+  const seen = new Map<number, string>();
+  for (const [what, port] of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DevnetError("DEVNET_OPTION", `${what} port ${port} is not a port (1..65535)`);
+    const other = seen.get(port);
+    if (other) throw new DevnetError("DEVNET_OPTION", `${what} and ${other} would both use port ${port}; choose other base ports`);
+    seen.set(port, what);
+  }
+  return o;
+}
+
+/** Files and folders under the data folder. */
+export function devnetPaths(dataDir: string) {
+  return {
+    dataDir,
+    state: path.join(dataDir, "state.json"),
+    lock: path.join(dataDir, "devnet.pid"),
+    logs: path.join(dataDir, "logs"),
+    genesisDir: path.join(dataDir, "genesis"),
+    mainGenesis: path.join(dataDir, "genesis", "main.json"),
+    productGenesis: path.join(dataDir, "genesis", "product.json"),
+    systemConfig: path.join(dataDir, "genesis", "system.json"),
+    deployments: path.join(dataDir, "deployments"),
+    nodeConfig: (name: string) => path.join(dataDir, "nodes", `${name}.json`),
+    nodeData: (name: string) => path.join(dataDir, "nodes", name),
+    anvilState: path.join(dataDir, "ethereum", "anvil-state.json"),
+    keystores: path.join(dataDir, "keystores"),
+    relayerState: path.join(dataDir, "relayer"),
+    anchorCursor: (phase: string) => path.join(dataDir, "anchor", `${phase}.json`),
+  };
+}
+
+export type DevnetPaths = ReturnType<typeof devnetPaths>;
+
+export function mainRpcUrl(o: DevnetOptions): string {
+  return `http://127.0.0.1:${o.mainPort}`;
+}
+export function productRpcUrl(o: DevnetOptions): string {
+  return `http://127.0.0.1:${o.productPort}`;
+}
+export function ethereumRpcUrl(o: DevnetOptions): string {
+  return `http://127.0.0.1:${o.ethereumPort}`;
+}

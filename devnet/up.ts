@@ -1,0 +1,335 @@
+/**
+ * `npm start`: the whole platform on one machine. Builds (or reuses) the genesis files, starts the main chain (1 or
+ * 4 validator processes), the gas-free product chain and anvil as Ethereum, deploys and registers what is missing,
+ * starts six relayers and both anchoring phases, prints the endpoints and keeps a live status line until Ctrl-C.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { bootstrapContracts, ensureGenesis, provider, type Log } from "./bootstrap";
+import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetPaths, ethereumRpcUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { StatusPoller, formatStatus } from "./status";
+import { Supervisor, type ChildSpec } from "./supervisor";
+import type { DevnetState } from "./state";
+
+export interface DevnetHandle {
+  supervisor: Supervisor;
+  state: DevnetState;
+  /** Stops every child and the status line; resolves when all have exited. */
+  stop(): Promise<void>;
+  /** Resolves with the exit code once the devnet has stopped (Ctrl-C: 0; a critical child that gave up: 1). */
+  done: Promise<number>;
+}
+
+export interface RunDevnetOptions {
+  /** Progress and table output (default console.log). */
+  out?: (text: string) => void;
+  /** Install SIGINT/SIGTERM handlers that stop everything and exit (default true). */
+  handleSignals?: boolean;
+  /** Where the status line goes (default process.stdout). */
+  statusStream?: NodeJS.WriteStream;
+}
+
+const TS_NODE = ["-r", "ts-node/register/transpile-only"];
+
+function anvilBinary(root: string): { command: string; args: string[] } {
+  const platform = `${process.platform === "win32" ? "win32" : process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  const bin = path.join(root, "node_modules", "@foundry-rs", `anvil-${platform}`, "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
+  if (existsSync(bin)) return { command: bin, args: [] };
+  return { command: "npx", args: ["--no-install", "anvil"] };
+}
+
+async function rpcAnswers(url: string, method = "eth_chainId"): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: [] }), signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { result?: unknown };
+    return body.result !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Node configuration files and process specs of the chains. */
+function chainSpecs(o: DevnetOptions, p: DevnetPaths): ChildSpec[] {
+  const specs: ChildSpec[] = [];
+  const mainP2p = Array.from({ length: o.validators }, (_, i) => o.p2pPort + i);
+  mkdirSync(path.dirname(p.nodeConfig("x")), { recursive: true });
+  const node = (name: string, genesis: string, rpcPort: number, p2pPort: number, peers: number[], account: number): ChildSpec => {
+    const file = p.nodeConfig(name);
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          genesis,
+          dataDir: p.nodeData(name),
+          rpc: { host: "127.0.0.1", port: rpcPort },
+          p2p: { host: "127.0.0.1", port: p2pPort, peers: peers.map((q) => `ws://127.0.0.1:${q}`) },
+          // development only: the validator key of dev account `account` comes in this environment variable
+          validator: { privateKeyEnv: "LUNIVERSE_DEVNET_VALIDATOR_KEY" },
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+    return {
+      name,
+      command: process.execPath,
+      args: [...TS_NODE, "node/cli.ts", "--config", file],
+      cwd: o.root,
+      env: { LUNIVERSE_DEVNET_VALIDATOR_KEY: devWallet(account).privateKey, TS_NODE_TRANSPILE_ONLY: "1" },
+      readyLine: /"event":"ready"/,
+      readyTimeoutMs: 120_000,
+    };
+  };
+  for (let i = 0; i < o.validators; i++) {
+    specs.push(node(`main-${i + 1}`, p.mainGenesis, o.mainPort + i, mainP2p[i]!, mainP2p.filter((_, j) => j !== i), ROLES.validators[i]!));
+  }
+  specs.push(node("product", p.productGenesis, o.productPort, o.p2pPort + o.validators, [], ROLES.validators[0]));
+  mkdirSync(path.dirname(p.anvilState), { recursive: true });
+  const anvil = anvilBinary(o.root);
+  const url = ethereumRpcUrl(o);
+  specs.push({
+    name: "ethereum",
+    command: anvil.command,
+    args: [...anvil.args, "--host", "127.0.0.1", "--port", String(o.ethereumPort), "--chain-id", String(ETHEREUM_CHAIN_ID), "--accounts", "20", "--state", p.anvilState, "--state-interval", "5", "--silent"],
+    cwd: o.root,
+    probe: () => rpcAnswers(url),
+    readyTimeoutMs: 60_000,
+  });
+  return specs;
+}
+
+/** Relayer and anchoring process specs (after the bootstrap). */
+function serviceSpecs(o: DevnetOptions, p: DevnetPaths, state: DevnetState): ChildSpec[] {
+  const specs: ChildSpec[] = [];
+  for (let n = 1; n <= 6; n++) {
+    specs.push({
+      name: `relayer-${n}`,
+      command: process.execPath,
+      args: [
+        ...TS_NODE,
+        "services/relayer/main.ts",
+        "--signer", String(n),
+        "--main-rpc", mainRpcUrl(o),
+        "--product-rpc", productRpcUrl(o),
+        "--main-bridge", state.main!.MainBridge!,
+        "--product-bridge", state.product!.ProductBridge!,
+        "--keystore-dir", p.keystores,
+        "--state-dir", p.relayerState,
+        "--deployments-dir", p.deployments,
+        "--confirmations", "2",
+        "--poll-interval-ms", "500",
+        "--max-backoff-ms", "5000",
+        "--metrics-port", String(o.metricsPort + n - 1),
+      ],
+      cwd: o.root,
+      env: { RELAYER_PASSWORD: DEV_KEYSTORE_PASSWORD, TS_NODE_TRANSPILE_ONLY: "1" },
+      readyLine: /relayer started/,
+    });
+  }
+  const a = state.anchoring!;
+  const anchor = (name: string, child: string, parent: string, registry: string, account: number, every: number, metrics: number): ChildSpec => ({
+    name,
+    command: process.execPath,
+    args: [...TS_NODE, "devnet/anchorMain.ts", "--child", child, "--parent", parent, "--registry", registry, "--dev-account", String(account), "--every", String(every), "--confirmations", "1", "--poll-ms", "1000", "--cursor", p.anchorCursor(name), "--metrics-port", String(metrics), "--name", name],
+    cwd: o.root,
+    env: { TS_NODE_TRANSPILE_ONLY: "1" },
+    readyLine: /"event":"ready"/,
+  });
+  specs.push(anchor("phase1", productRpcUrl(o), mainRpcUrl(o), a.phase1Registry, ROLES.anchorerPhase1, 10, o.metricsPort + 6));
+  specs.push(anchor("phase2", mainRpcUrl(o), ethereumRpcUrl(o), a.phase2Registry!, ROLES.anchorerPhase2, 20, o.metricsPort + 7));
+  return specs;
+}
+
+/** The table printed once everything is up. */
+export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState): string {
+  const lines: string[] = [];
+  const row = (cells: string[], widths: number[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  lines.push("", `Luniverse devnet (data ${o.dataDir})`, "");
+  const ep: string[][] = [["endpoint", "chain id", "JSON-RPC", "WebSocket"]];
+  for (let i = 0; i < o.validators; i++) ep.push([`main chain, validator ${i + 1}`, String(MAIN_CHAIN_ID), `http://127.0.0.1:${o.mainPort + i}`, `ws://127.0.0.1:${o.mainPort + i}`]);
+  ep.push(["product chain (gas-free)", String(PRODUCT_CHAIN_ID), productRpcUrl(o), `ws://127.0.0.1:${o.productPort}`]);
+  ep.push(["Ethereum (anvil)", String(ETHEREUM_CHAIN_ID), ethereumRpcUrl(o), `ws://127.0.0.1:${o.ethereumPort}`]);
+  const w1 = [0, 1, 2, 3].map((i) => Math.max(...ep.map((r) => r[i]!.length)));
+  for (const r of ep) lines.push(row(r, w1));
+  lines.push("", "contracts");
+  const c: string[][] = [];
+  for (const name of ["ValidatorSet", "LuniverseGovernor", "LuniverseTimelock", "MainTokenFactory", "MainBridge", "AnchorRegistry", "StakingToken"]) {
+    if (state.main?.[name]) c.push([`main`, name, state.main[name]!]);
+  }
+  for (const [name, addr] of Object.entries(state.product ?? {})) c.push(["product", name, addr]);
+  if (state.anchoring?.phase2Registry) c.push(["ethereum", "AnchorRegistry (phase 2)", state.anchoring.phase2Registry]);
+  if (state.sample) {
+    c.push(["main", "sample main token LSMP", state.sample.mainToken]);
+    c.push(["product", `sample product token PSMP (1:${state.sample.ratio})`, state.sample.productToken]);
+    c.push(["both", "sample pair id", state.sample.pairId]);
+  }
+  const w2 = [0, 1, 2].map((i) => Math.max(...c.map((r) => r[i]!.length)));
+  for (const r of c) lines.push("  " + row(r, w2));
+  lines.push("", "development accounts (mnemonic \"test test … junk\", 1,000,000 ETH-equivalent on every chain; local use only)");
+  const roles: [string, number[]][] = [
+    ["deployer, consortium partner, sample token holder", [ROLES.deployer]],
+    ["main-chain validators", ROLES.validators.slice(0, o.validators)],
+    ["bridge signers (relayers 1–6)", [...ROLES.signers]],
+    ["product developer", [ROLES.productDeveloper]],
+    ["anchorers (phase 1, phase 2)", [ROLES.anchorerPhase1, ROLES.anchorerPhase2]],
+    ["user", [ROLES.user]],
+  ];
+  for (const [role, idx] of roles) {
+    for (const i of idx) {
+      const w = devWallet(i);
+      lines.push(`  #${String(i).padEnd(2)} ${w.address}  ${w.privateKey}  ${role}`);
+    }
+  }
+  lines.push(
+    "",
+    `relayer metrics http://127.0.0.1:${o.metricsPort}..${o.metricsPort + 5}/metrics, anchoring ${o.metricsPort + 6}, ${o.metricsPort + 7}; logs in ${p.logs}`,
+    `tasks: LUNIVERSE_RPC_URL=${mainRpcUrl(o)} LUNIVERSE_PRODUCT_RPC_URL=${productRpcUrl(o)} LUNIVERSE_DEPLOYMENTS_DIR=${p.deployments} npx hardhat <task> --network luniverse`,
+    `demo:  npm run demo${o.dataDir === path.resolve(o.root, ".luniverse/devnet") ? "" : ` -- --data-dir ${o.dataDir}`}`,
+    "DEVNET READY — Ctrl-C stops everything",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): Promise<DevnetHandle> {
+  const out = run.out ?? ((t: string) => console.log(t));
+  const p = devnetPaths(o.dataDir);
+  const t0 = Date.now();
+  const log: Log = (line) => out(`[devnet +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+
+  // one devnet per data folder
+  if (existsSync(p.lock)) {
+    const pid = Number(readFileSync(p.lock, "utf8").trim());
+    if (pid && pid !== process.pid && isAlive(pid)) throw new DevnetError("DEVNET_RUNNING", `a devnet (pid ${pid}) is already running on ${o.dataDir}; stop it first (Ctrl-C in its terminal, or kill -INT ${pid})`);
+  }
+  if (o.reset) {
+    log(`--reset: deleting ${o.dataDir}`);
+    rmSync(o.dataDir, { recursive: true, force: true });
+  }
+  mkdirSync(p.logs, { recursive: true });
+  writeFileSync(p.lock, `${process.pid}\n`);
+
+  const supervisor = new Supervisor({ logDir: p.logs, stopTimeoutMs: 10_000 });
+  let statusTimer: NodeJS.Timeout | undefined;
+  let stopped: Promise<void> | undefined;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const stream = run.statusStream ?? process.stdout;
+  const tty = stream.isTTY === true;
+  let exitCode = 0;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      if (statusTimer) clearInterval(statusTimer);
+      if (tty) stream.write("\n");
+      log("stopping: relayers and anchoring first, then the chains");
+      await supervisor.stopAll(["relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
+      rmSync(p.lock, { force: true });
+      rmSync(path.join(o.dataDir, "endpoints.json"), { force: true });
+      log("stopped; every child process has exited");
+      resolveDone(exitCode);
+    })();
+    return stopped;
+  };
+  const critical = new Set<string>();
+  supervisor.on("exit", (name: string, code: number | null, signal: string | null) => log(`${name} exited unexpectedly (code ${code ?? "-"}, signal ${signal ?? "-"}); restarting (log ${path.join(p.logs, `${name}.log`)})`));
+  supervisor.on("restart", (name: string, attempt: number, delay: number) => log(`${name}: restart #${attempt - 1} in ${delay} ms`));
+  supervisor.on("gaveUp", (name: string, message: string) => {
+    log(`GIVING UP: ${message}`);
+    if (critical.has(name)) {
+      log(`${name} is needed by everything else: stopping the devnet`);
+      exitCode = 1;
+      void stop();
+    }
+  });
+
+  let onSignal: (() => void) | undefined;
+  if (run.handleSignals !== false) {
+    onSignal = () => {
+      void stop().then(() => process.exit(exitCode));
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+
+  try {
+    const fresh = !existsSync(p.state);
+    let state = await ensureGenesis(o, p, log);
+    log(`starting the chains: ${o.validators} main-chain validator(s), the product chain, anvil`);
+    const chains = chainSpecs(o, p);
+    for (const c of chains) critical.add(c.name);
+    await Promise.all(chains.map((c) => supervisor.start(c)));
+    // the chain produces blocks once its validators see each other
+    const main = provider(mainRpcUrl(o), MAIN_CHAIN_ID);
+    const start = await main.getBlockNumber();
+    const deadline = Date.now() + 60_000;
+    while ((await main.getBlockNumber()) <= start) {
+      if (Date.now() > deadline) throw new DevnetError("DEVNET_NO_BLOCKS", `the main chain made no block in 60 s; see ${p.logs}/main-*.log`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    main.destroy();
+    log(`chains up (main at block ${start}); ${fresh ? "deploying" : "checking"} contracts`);
+    state = await bootstrapContracts(o, p, { main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o) }, state, log);
+    log("starting six relayers and both anchoring phases");
+    await Promise.all(serviceSpecs(o, p, state).map((s) => supervisor.start(s)));
+    writeFileSync(path.join(o.dataDir, "endpoints.json"), JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), pid: process.pid }, null, 2) + "\n");
+    log(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    out(formatTable(o, p, state));
+
+    // status line
+    const poller = new StatusPoller({
+      main: provider(mainRpcUrl(o), MAIN_CHAIN_ID),
+      product: provider(productRpcUrl(o), PRODUCT_CHAIN_ID),
+      ethereum: provider(ethereumRpcUrl(o), ETHEREUM_CHAIN_ID),
+      mainChainId: MAIN_CHAIN_ID,
+      productChainId: PRODUCT_CHAIN_ID,
+      phase1Registry: state.anchoring!.phase1Registry,
+      phase2Registry: state.anchoring!.phase2Registry!,
+      mainBridge: state.main!.MainBridge!,
+      productBridge: state.product!.ProductBridge!,
+    });
+    let last = 0;
+    let busy = false;
+    statusTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      poller
+        .poll()
+        .then((st) => {
+          const line = formatStatus(st, o.validators);
+          if (tty) stream.write(`\r\x1b[2K${line.slice(0, Math.max(40, (stream.columns ?? 200) - 1))}`);
+          else if (Date.now() - last >= 10_000) {
+            last = Date.now();
+            stream.write(`status ${new Date().toISOString()} ${line}\n`);
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, o.statusEveryMs ?? 2000);
+    void done.then(() => {
+      poller["s"].main.destroy();
+      poller["s"].product.destroy();
+      poller["s"].ethereum.destroy();
+    });
+  } catch (e) {
+    exitCode = 1;
+    if (!supervisor.isStopping) {
+      log(`start-up failed: ${(e as Error).message}`);
+      await stop();
+    }
+    if (onSignal) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    throw e;
+  }
+  return { supervisor, state: JSON.parse(readFileSync(p.state, "utf8")) as DevnetState, stop, done };
+}
