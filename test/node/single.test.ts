@@ -6,21 +6,24 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { JsonRpcProvider, Wallet, parseEther, Transaction } from "ethers";
+import { JsonRpcProvider, Wallet, WebSocketProvider, parseEther, Transaction } from "ethers";
 import { NodeProcess, devKey, freePort, height, rpc, run, testGenesis, waitFor } from "./helpers/nodes";
 
 const CHAIN_ID = 7101;
 
-describe("node: one validator (real process, JSON-RPC over HTTP)", function () {
+describe("node: one validator of a gas-free product chain (real process, JSON-RPC over HTTP and WebSocket)", function () {
   this.timeout(600_000);
   let genesis: string;
   let dir: string;
   let node: NodeProcess;
 
   before(async () => {
-    genesis = await testGenesis({ chainId: CHAIN_ID, validators: 1 });
+    genesis = await testGenesis({ chainId: CHAIN_ID, validators: 1, gasFree: true });
     dir = mkdtempSync(path.join(tmpdir(), "luniverse-single-"));
-    node = new NodeProcess({ genesis, dataDir: path.join(dir, "data"), rpcPort: await freePort(), p2pPort: await freePort(), peers: [], validator: 1 }, "single");
+    node = new NodeProcess(
+      { genesis, dataDir: path.join(dir, "data"), rpcPort: await freePort(), p2pPort: await freePort(), peers: [], validator: 1, config: { gasFree: { enabled: true, maxTxPerSenderPerMinute: 450 } } },
+      "single",
+    );
     await node.start();
   });
   after(async () => {
@@ -59,9 +62,32 @@ describe("node: one validator (real process, JSON-RPC over HTTP)", function () {
         (err: Error) => err.message,
       );
       expect(again).to.match(/nonce too low|already known|NONCE_EXPIRED/);
+      // WebSocket: new heads pushed by eth_subscribe
+      const ws = new WebSocketProvider(node.rpc.replace("http", "ws"), undefined, { staticNetwork: true });
+      try {
+        const head = await new Promise<number>((resolve) => void ws.on("block", (n: number) => resolve(n)));
+        expect(head).to.be.greaterThan(0);
+      } finally {
+        await ws.destroy();
+      }
     } finally {
       provider.destroy();
     }
+  });
+
+  it("admits gas price 0 (gas-free) and rate-limits each sender", async () => {
+    const wallet = new Wallet(devKey(8).privateKey);
+    const base = Number(await rpc<string>(node.rpc, "eth_getTransactionCount", [wallet.address, "pending"]));
+    const free = await wallet.signTransaction({ to: devKey(9).address, value: 1n, chainId: CHAIN_ID, nonce: base, gasLimit: 21000, gasPrice: 0n, type: 0 });
+    const hash = await rpc<string>(node.rpc, "eth_sendRawTransaction", [free]);
+    await waitFor("the free transaction mined", async () => (await rpc<{ status: string } | null>(node.rpc, "eth_getTransactionReceipt", [hash]))?.status === "0x1", 20_000);
+    const raws: string[] = [];
+    for (let i = 1; i <= 450; i++) raws.push(await wallet.signTransaction({ to: devKey(9).address, value: 1n, chainId: CHAIN_ID, nonce: base + i, gasLimit: 21000, gasPrice: 0n, type: 0 }));
+    const answers = await Promise.all(raws.map((r) => rpc(node.rpc, "eth_sendRawTransaction", [r]).then(() => "ok", (e: Error) => e.message)));
+    const refused = answers.filter((a) => a !== "ok");
+    expect(answers.filter((a) => a === "ok")).to.have.length(449); // 450 per minute, the first one included
+    expect(refused).to.have.length(1);
+    expect(refused[0]).to.match(/rate limit exceeded/);
   });
 
   it("runs the bridge flow test with Hardhat pointed at the node over HTTP", async () => {
