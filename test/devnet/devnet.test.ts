@@ -1,0 +1,204 @@
+import { expect } from "chai";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Contract, JsonRpcProvider, parseEther } from "ethers";
+import { devWallet, ROLES } from "../../devnet/config";
+import type { DevnetState } from "../../devnet/state";
+import type { DemoResult } from "../../devnet/demo";
+
+const ROOT = path.resolve(__dirname, "../..");
+const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A base port with `n` consecutive free ports on 127.0.0.1. */
+async function freeRange(n: number, avoid: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const ports = Array.from({ length: n }, (_, i) => base + i);
+    if (ports.some((p) => avoid.has(p))) continue;
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
+      for (const p of ports) avoid.add(p);
+      return base;
+    }
+  }
+  throw new Error("no free port range");
+}
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Direct children of `pid` (the devnet's supervised processes). */
+function childPids(pid: number): number[] {
+  const r = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  return r.stdout
+    .split("\n")
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
+}
+
+interface Devnet {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+describe("devnet:up end to end (one validator, real processes)", function () {
+  this.timeout(300_000);
+  let dir: string;
+  const used = new Set<number>();
+  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number };
+  const started: Devnet[] = [];
+  const seenChildren = new Set<number>();
+  let state: DevnetState;
+  let heightAtStop = 0;
+
+  function startDevnet(): Devnet {
+    const args = [
+      HARDHAT, "devnet:up", "--data-dir", dir,
+      "--main-port", String(ports.main), "--product-port", String(ports.product), "--ethereum-port", String(ports.ethereum),
+      "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics),
+    ];
+    const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    proc.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+    const d = { proc, output: () => out, exited };
+    started.push(d);
+    return d;
+  }
+
+  async function waitForOutput(d: Devnet, pattern: RegExp, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!pattern.test(d.output())) {
+      if (d.proc.exitCode !== null) throw new Error(`devnet exited (${d.proc.exitCode}) before ${pattern}:\n${d.output().slice(-4000)}`);
+      if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${pattern}:\n${d.output().slice(-4000)}`);
+      // remember the supervised processes while they run, so after() can clean up even on failure
+      for (const p of childPids(d.proc.pid!)) seenChildren.add(p);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const p of childPids(d.proc.pid!)) seenChildren.add(p);
+  }
+
+  /** SIGINT, then: exit code 0 and every child gone. */
+  async function interrupt(d: Devnet): Promise<void> {
+    const children = childPids(d.proc.pid!);
+    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring").to.equal(11);
+    d.proc.kill("SIGINT");
+    const code = await Promise.race([d.exited, new Promise<string>((r) => setTimeout(() => r("timeout"), 60_000))]);
+    expect(code, d.output().slice(-2000)).to.equal(0);
+    expect(d.output()).to.match(/stopped; every child process has exited/);
+    for (const pid of children) expect(alive(pid), `child ${pid} still running`).to.equal(false);
+  }
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "luniverse-devnet-"));
+    ports = {
+      main: await freeRange(1, used),
+      product: await freeRange(1, used),
+      ethereum: await freeRange(1, used),
+      p2p: await freeRange(2, used),
+      metrics: await freeRange(8, used),
+    };
+  });
+
+  after(async () => {
+    for (const d of started) if (d.proc.exitCode === null) d.proc.kill("SIGKILL");
+    for (const pid of seenChildren) {
+      try {
+        process.kill(-pid, "SIGKILL"); // the supervisor starts each child in its own process group
+      } catch {
+        // gone
+      }
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts from nothing, prints the table, and the three chains answer with their chain ids", async () => {
+    const d = startDevnet();
+    await waitForOutput(d, /DEVNET READY/, 240_000);
+    const out = d.output();
+    expect(out).to.contain(`http://127.0.0.1:${ports.main}`);
+    expect(out).to.match(/product chain \(gas-free\)\s+3001/);
+    expect(out).to.match(/Ethereum \(anvil\)\s+1337/);
+    expect(out).to.contain(devWallet(ROLES.user).address);
+    expect(out).to.match(/sample pair id\s+0x[0-9a-f]{64}/);
+    expect(await rpc(`http://127.0.0.1:${ports.main}`, "eth_chainId")).to.equal("0x7e2");
+    expect(await rpc(`http://127.0.0.1:${ports.product}`, "eth_chainId")).to.equal("0xbb9");
+    expect(await rpc(`http://127.0.0.1:${ports.ethereum}`, "eth_chainId")).to.equal("0x539");
+    const status = (await rpc(`http://127.0.0.1:${ports.product}`, "luniverse_status")) as { gasFree: boolean; finalizedHeight: string };
+    expect(status.gasFree).to.equal(true);
+    state = JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")) as DevnetState;
+    expect(state.sample?.pairId).to.match(/^0x[0-9a-f]{64}$/);
+    expect(state.anchoring?.phase2Registry).to.match(/^0x[0-9a-fA-F]{40}$/);
+  });
+
+  it("npm run demo: 500 behind A (1:1) and 500 behind B (1:2) mint 500 A and 1,000 B after 4 of 6, and redeem back", async () => {
+    const demo = spawnSync(process.execPath, [HARDHAT, "devnet:demo", "--data-dir", dir], { cwd: ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" } });
+    expect(demo.status, demo.stdout + demo.stderr).to.equal(0);
+    expect(demo.stdout).to.match(/4 of 6 signers confirmed/);
+    const result = JSON.parse(/DEMO OK (.*)/.exec(demo.stdout)![1]!) as DemoResult;
+    const minted = result.steps.find((s) => s.step === "minted")!.balances;
+    expect(minted).to.deep.include({ cpMain: "0.0", lockedA: "500.0", lockedB: "500.0", userA: "500.0", userB: "1000.0" });
+    const released = result.steps.find((s) => s.step === "released")!.balances;
+    expect(released).to.deep.include({ cpMain: "1000.0", lockedA: "0.0", lockedB: "0.0", userA: "0.0", userB: "0.0" });
+    // and on chain, independently of the demo's own report
+    const main = new JsonRpcProvider(`http://127.0.0.1:${ports.main}`, 2018, { staticNetwork: true });
+    const product = new JsonRpcProvider(`http://127.0.0.1:${ports.product}`, 3001, { staticNetwork: true });
+    try {
+      const erc20 = ["function balanceOf(address) view returns (uint256)", "function totalSupply() view returns (uint256)"];
+      expect(await new Contract(result.mainToken, erc20, main).getFunction("balanceOf")(devWallet(ROLES.deployer).address)).to.equal(parseEther("1000"));
+      expect(await new Contract(result.productTokenA, erc20, product).getFunction("totalSupply")()).to.equal(0n);
+      expect(await new Contract(result.productTokenB, erc20, product).getFunction("totalSupply")()).to.equal(0n);
+    } finally {
+      main.destroy();
+      product.destroy();
+    }
+  });
+
+  it("Ctrl-C (SIGINT) stops every child process and exits 0", async () => {
+    heightAtStop = Number(await rpc(`http://127.0.0.1:${ports.main}`, "eth_blockNumber"));
+    expect(heightAtStop).to.be.greaterThan(0);
+    await interrupt(started[0]!);
+  });
+
+  it("a second start on the same folder resumes: no genesis, no redeployment, heights go on", async () => {
+    const d = startDevnet();
+    await waitForOutput(d, /DEVNET READY/, 120_000);
+    const out = d.output();
+    expect(out).to.not.match(/building the genesis files|deploying|issuing|governance:/);
+    expect(out).to.match(/checking contracts/);
+    const again = JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")) as DevnetState;
+    expect(again.main).to.deep.equal(state.main);
+    expect(again.product).to.deep.equal(state.product);
+    expect(again.sample).to.deep.equal(state.sample);
+    expect(again.anchoring).to.deep.equal(state.anchoring);
+    expect(Number(await rpc(`http://127.0.0.1:${ports.main}`, "eth_blockNumber"))).to.be.at.least(heightAtStop);
+    // the phase-2 registry on anvil survived the restart (anvil's state is kept in the data folder)
+    expect(await rpc(`http://127.0.0.1:${ports.ethereum}`, "eth_getCode", [state.anchoring!.phase2Registry, "latest"])).to.not.equal("0x");
+    await interrupt(d);
+  });
+});
