@@ -7,6 +7,7 @@ import { Registry as MetricsRegistry, serveMetrics, type MetricsServer } from ".
 import { backoffDelay, sleep } from "../lib/retry";
 import { childHead, fetchBlockRange } from "./childBlocks";
 import { AnchorError } from "./errors";
+import { revertData } from "../../tasks/lib/errors";
 import { MerkleTree } from "./merkleTree";
 import { loadAnchorKey, registryAt, resolveRegistry, type AnchorKey, type RegistryLocation } from "./registry";
 
@@ -123,21 +124,6 @@ function anchorMetrics(registry: MetricsRegistry) {
     lag: registry.gauge("anchor_lag_blocks", "Child head minus the last anchored block"),
     errors: registry.counter("anchor_errors_total", "Failed attempts, by kind"),
   };
-}
-
-/** Finds revert data inside an ethers / JSON-RPC error, however deeply it is wrapped. */
-function revertData(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  const stack: unknown[] = [error];
-  while (stack.length > 0) {
-    const e = stack.pop();
-    if (e === null || typeof e !== "object" || seen.has(e)) continue;
-    seen.add(e);
-    const rec = e as Record<string, unknown>;
-    if (typeof rec.data === "string" && /^0x[0-9a-fA-F]{8}/.test(rec.data)) return rec.data;
-    for (const key of ["data", "error", "info", "cause"]) stack.push(rec[key]);
-  }
-  return undefined;
 }
 
 /** The registry's custom error (name and arguments) in a failed call, when there is one. */

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
+import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { isTaskError } from "../../tasks/lib/errors";
 
 /** Runs a Hardhat task in-process with console output captured; returns its result and what it printed. */
@@ -29,4 +30,14 @@ export async function expectTaskError(p: Promise<unknown>, pattern: RegExp): Pro
     return;
   }
   expect.fail(`expected a TaskError matching ${pattern}`);
+}
+
+/** Passes a proposal through the tasks: three validators vote, then queue and execute after the delay. */
+export async function passWithTasks(id: string): Promise<void> {
+  await mine(1);
+  for (const from of ["1", "2", "3"]) await runTask("gov:vote", { id, support: "for", reason: "", from });
+  await mine(10);
+  await runTask("gov:execute", { id, from: "0" });
+  await time.increase(61);
+  await runTask("gov:execute", { id, from: "0" });
 }

@@ -1,21 +1,11 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
-import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadSystem } from "../../tasks/lib/system";
-import { expectTaskError, runTask as run } from "../helpers/tasks";
-
-/** Passes a proposal through the tasks: three validators vote, then queue and execute after the delay. */
-async function passWithTasks(id: string): Promise<void> {
-  await mine(1);
-  for (const from of ["1", "2", "3"]) await run("gov:vote", { id, support: "for", reason: "", from });
-  await mine(10);
-  await run("gov:execute", { id, from: "0" });
-  await time.increase(61);
-  await run("gov:execute", { id, from: "0" });
-}
+import { expectTaskError, passWithTasks, runTask as run } from "../helpers/tasks";
 
 describe("tasks: tokens and bridge", function () {
   let dir: string;

@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { DEV_MNEMONIC } from "../../../deploy/dev-accounts";
+import { freePort, rpcCall, waitFor } from "../../helpers/net";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
@@ -18,17 +18,7 @@ export function devKey(index: number): { address: string; privateKey: string } {
   return { address: w.address, privateKey: w.privateKey };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, waitFor };
 
 function hashTree(dir: string, h: ReturnType<typeof createHash>): void {
   for (const name of readdirSync(dir).sort()) {
@@ -211,30 +201,9 @@ export async function stopAll(nodes: NodeProcess[], dir?: string): Promise<void>
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-let nextId = 1;
-/** One JSON-RPC call over HTTP; throws with the error object's message and code. */
-export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }) });
-  const body = (await res.json()) as { result?: T; error?: { code: number; message: string } };
-  if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
-  return body.result as T;
-}
+/** One JSON-RPC call over HTTP (see test/helpers/net.ts). */
+export const rpc = rpcCall;
 
 export async function height(url: string): Promise<number> {
   return Number(await rpc<string>(url, "eth_blockNumber"));
-}
-
-/** Polls until `check` returns true (or throws after `timeoutMs` with `what`). */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < end) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
 }

@@ -1,47 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { rpcCall } from "../../../services/lib/chain";
+import { GiveUp, waitFor } from "../../helpers/net";
 
 /** The repository root (test/services/anchor → ../../..). */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
-/** A free TCP port on 127.0.0.1 (bound once, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, GiveUp, waitFor } from "../../helpers/net";
 
-/** Thrown by a `waitFor` check to stop waiting at once (e.g. the awaited process exited). */
-export class GiveUp extends Error {}
-
-/**
- * Polls `check` every `everyMs` until it returns a value (not undefined/false) or `timeoutMs` passes; errors of
- * `check` are retried, except {@link GiveUp}.
- */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      if (e instanceof GiveUp) throw new Error(`gave up waiting for ${what}: ${e.message}`);
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/** A process started by a test, with its output kept line by line. */
 export interface Proc {
   name: string;
   child: ChildProcess;

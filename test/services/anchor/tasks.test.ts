@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
-import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,20 +7,10 @@ import { deployAnchor } from "../../../deploy/anchor";
 import { manifestPath, readManifest, writeManifest } from "../../../deploy/manifest";
 import { loadDeployment } from "../../../tasks/lib/system";
 import type { AnchorRegistry } from "../../../typechain-types";
-import { expectTaskError, runTask as run } from "../../helpers/tasks";
+import { expectTaskError, passWithTasks, runTask as run } from "../../helpers/tasks";
 import { freePort } from "./processes";
 
 const CHILD = "7001";
-
-/** Passes a proposal through the tasks: three validators vote, then queue and execute after the delay. */
-async function passWithTasks(id: string): Promise<void> {
-  await mine(1);
-  for (const from of ["1", "2", "3"]) await run("gov:vote", { id, support: "for", reason: "", from });
-  await mine(10);
-  await run("gov:execute", { id, from: "0" });
-  await time.increase(61);
-  await run("gov:execute", { id, from: "0" });
-}
 
 describe("tasks: anchoring (arguments, anchor:authorize through governance)", function () {
   let dir: string;

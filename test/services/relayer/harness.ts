@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Contract, JsonRpcProvider, Network, MaxUint256, parseEther, id as keccakText, type JsonRpcSigner } from "ethers";
 import { signProductPermission } from "../../../tasks/lib/permission";
@@ -11,6 +10,8 @@ import { ProductTokenFactory__factory } from "../../../typechain-types/factories
 import { LuniverseGovernor__factory } from "../../../typechain-types/factories/contracts/governance/LuniverseGovernor__factory";
 import { LuniverseTimelock__factory } from "../../../typechain-types/factories/contracts/governance/LuniverseTimelock__factory";
 import type { MainBridge, ProductBridge } from "../../../typechain-types";
+
+import { freePort, waitFor as waitUntil } from "../../helpers/net";
 
 export const ROOT = path.resolve(__dirname, "../../..");
 const ANVIL = path.join(ROOT, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
@@ -23,16 +24,7 @@ export function killAll(): void {
   children.clear();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
@@ -237,10 +229,5 @@ export function spawnRelayer(signer: number, b: { dir: string; main: { url: stri
 
 /** Waits until `cond` holds (polling), or fails after `ms` with `what`. */
 export async function waitFor(what: string, cond: () => Promise<boolean>, ms = 30_000, every = 200): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
+  await waitUntil(what, cond, ms, every);
 }
