@@ -109,13 +109,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const a = new Contract(tokenA, ERC20, product);
     const b = new Contract(tokenB, ERC20, product);
     const steps: DemoResult["steps"] = [];
+    // Every balance of a step is read at one block per chain (the head when the step is printed), so the figures
+    // of one line always belong together.
     const balances = async (step: string): Promise<void> => {
+      const m = { blockTag: await main.getBlockNumber() };
+      const pr = { blockTag: await product.getBlockNumber() };
       const bal: DemoBalances = {
-        cpMain: formatEther(await mainToken.getFunction("balanceOf")(cpAddress)),
-        lockedA: formatEther(await mainBridge.locked(pairA)),
-        lockedB: formatEther(await mainBridge.locked(pairB)),
-        userA: formatEther(await a.getFunction("balanceOf")(userAddress)),
-        userB: formatEther(await b.getFunction("balanceOf")(userAddress)),
+        cpMain: formatEther(await mainToken.getFunction("balanceOf")(cpAddress, m)),
+        lockedA: formatEther(await mainBridge.locked(pairA, m)),
+        lockedB: formatEther(await mainBridge.locked(pairB, m)),
+        userA: formatEther(await a.getFunction("balanceOf")(userAddress, pr)),
+        userB: formatEther(await b.getFunction("balanceOf")(userAddress, pr)),
       };
       steps.push({ step, balances: bal });
       out(`   balances: CP main ${bal.cpMain} | locked for A ${bal.lockedA}, for B ${bal.lockedB} | user A ${bal.userA}, B ${bal.userB}`);
@@ -133,7 +137,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await balances("deposited");
 
     out(`4. Six relayers confirm; the 4th matching confirmation mints`);
-    await watch(out, "deposit", depositIds, [pairA, pairB], [parseEther("500"), parseEther("500")], userAddress, productBridge, timeout);
+    await watch(out, "deposit", depositIds, [pairA, pairB], [parseEther("500"), parseEther("500")], userAddress, productBridge, product, timeout);
     await balances("minted");
 
     out(`5. The user redeems 500 A and 1,000 B back to the CP on the main chain (fig. 9)`);
@@ -147,7 +151,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       redeemIds.push(ev!.args.redeemId as string);
     }
     await balances("redeemed");
-    await watch(out, "redeem", redeemIds, [pairA, pairB], [parseEther("500"), parseEther("500")], cpAddress, mainBridge, timeout);
+    await watch(out, "redeem", redeemIds, [pairA, pairB], [parseEther("500"), parseEther("500")], cpAddress, mainBridge, main, timeout);
     await balances("released");
     const result: DemoResult = { mainToken: mainTokenAddr, productTokenA: tokenA, productTokenB: tokenB, pairA, pairB, steps };
     out(`\nDEMO OK ${JSON.stringify(result)}`);
@@ -166,7 +170,12 @@ async function watch(
   pairs: string[],
   mainAmounts: bigint[],
   recipient: string,
-  bridge: { status(id: string): Promise<bigint>; confirmations(id: string, hash: string): Promise<bigint>; threshold(): Promise<bigint> },
+  bridge: {
+    status(id: string, o: { blockTag: number }): Promise<bigint>;
+    confirmations(id: string, hash: string, o: { blockTag: number }): Promise<bigint>;
+    threshold(): Promise<bigint>;
+  },
+  chain: JsonRpcProvider,
   timeoutMs: number,
 ): Promise<void> {
   const named = bridge as unknown as Record<string, (p: string, r: string, a: bigint) => Promise<string>>;
@@ -177,9 +186,11 @@ async function watch(
   const end = Date.now() + timeoutMs;
   for (;;) {
     let all = true;
+    // status and count read at one block, so "settled" is never shown beside an older count
+    const at = { blockTag: await chain.getBlockNumber() };
     for (let i = 0; i < ids.length; i++) {
-      const status = await bridge.status(ids[i]!);
-      const n = await bridge.confirmations(ids[i]!, hashes[i]!);
+      const status = await bridge.status(ids[i]!, at);
+      const n = await bridge.confirmations(ids[i]!, hashes[i]!, at);
       if (n !== seen[i]) {
         seen[i] = n;
         out(`   ${kind} ${ids[i]!.slice(0, 10)}…: ${n} of 6 signers confirmed (threshold ${threshold})${status === 2n ? " — settled" : ""}`);

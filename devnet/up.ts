@@ -285,10 +285,11 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     out(formatTable(o, p, state));
 
     // status line
+    const providers = [provider(mainRpcUrl(o), MAIN_CHAIN_ID), provider(productRpcUrl(o), PRODUCT_CHAIN_ID), provider(ethereumRpcUrl(o), ETHEREUM_CHAIN_ID)] as const;
     const poller = new StatusPoller({
-      main: provider(mainRpcUrl(o), MAIN_CHAIN_ID),
-      product: provider(productRpcUrl(o), PRODUCT_CHAIN_ID),
-      ethereum: provider(ethereumRpcUrl(o), ETHEREUM_CHAIN_ID),
+      main: providers[0],
+      product: providers[1],
+      ethereum: providers[2],
       mainChainId: MAIN_CHAIN_ID,
       productChainId: PRODUCT_CHAIN_ID,
       phase1Registry: state.anchoring!.phase1Registry,
@@ -315,9 +316,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
         .finally(() => (busy = false));
     }, o.statusEveryMs ?? 2000);
     void done.then(() => {
-      poller["s"].main.destroy();
-      poller["s"].product.destroy();
-      poller["s"].ethereum.destroy();
+      for (const pr of providers) pr.destroy();
     });
   } catch (e) {
     exitCode = 1;
