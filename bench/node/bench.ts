@@ -31,6 +31,7 @@ interface Options {
   senders: number;
   clients: number;
   batch: number;
+  anvilAutomineBatch: number;
   maxTps: number | null;
   backlog: number | null;
   gasLimit: number;
@@ -52,6 +53,7 @@ const USAGE = `usage: npm run bench:node -- [options]
   --senders N             sending accounts (default 2000)
   --clients N             concurrent HTTP clients (default 4; spread over the validators)
   --batch N               transactions per JSON-RPC batch (default 200)
+  --anvil-automine-batch N  the same against anvil automine (default 20: larger batches stall it)
   --max-tps N             pre-sign duration x N transactions (default 5000 value, 3000 erc20); a run that uses them
                           all is marked "exhausted" and its TPS is a lower bound
   --backlog N             fixed cap on sent-but-unincluded transactions (default: adaptive, 1.5 s of the recent rate)
@@ -72,6 +74,7 @@ function parseArgs(argv: string[]): Options {
     senders: 2000,
     clients: 4,
     batch: 200,
+    anvilAutomineBatch: 20,
     maxTps: null,
     backlog: null,
     gasLimit: 300_000_000,
@@ -108,6 +111,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--senders") o.senders = int(a, value(), 2, 100_000);
     else if (a === "--clients") o.clients = int(a, value(), 1, 256);
     else if (a === "--batch") o.batch = int(a, value(), 1, 5000);
+    else if (a === "--anvil-automine-batch") o.anvilAutomineBatch = int(a, value(), 1, 5000);
     else if (a === "--max-tps") o.maxTps = int(a, value(), 1, 1_000_000);
     else if (a === "--backlog") o.backlog = int(a, value(), 1, 10_000_000);
     else if (a === "--gas-limit") o.gasLimit = int(a, value(), 1_000_000, Number.MAX_SAFE_INTEGER);
@@ -197,7 +201,7 @@ async function setUpToken(sys: System, rpc: RpcClient, tracker: BlockTracker, se
   const receipt = await rpc.call<{ status: string } | null>("eth_getTransactionReceipt", [deploy.hash]);
   if (receipt?.status !== "0x1") throw new Error(`ERC-20 deployment failed (receipt status ${receipt?.status})`);
   const mints = senders.map((s) => signer.sign(s.key, { nonce: 0n, to: token, data: erc20.encodeFunctionData("mint", [s.address, 10n ** 24n]) as Hex, gasLimit: GAS.mint }));
-  await sendAndWait(rpc, tracker, mints, "minting tokens to the senders");
+  await sendAndWait(rpc, tracker, mints, "minting tokens to the senders", sys.kind === "anvil" ? 20 : 200);
   return token;
 }
 
@@ -210,7 +214,13 @@ async function waitForBlocks(tracker: BlockTracker, n: number, timeoutMs: number
   }
 }
 
-async function runScenario(s: Scenario, o: Options, tmp: string, durationS: number, profileDir?: string): Promise<{ result: Result; profile?: string }> {
+interface ProfileRun {
+  file: string;
+  /** The timed window, in ms before the process exited (where the profile ends). */
+  window: { fromMsBeforeEnd: number; toMsBeforeEnd: number };
+}
+
+async function runScenario(s: Scenario, o: Options, tmp: string, durationS: number, profileDir?: string): Promise<{ result: Result; profile?: ProfileRun }> {
   const d = describe(s);
   const dir = mkdtempSync(path.join(tmp, `${s}-`));
   let sys: System;
@@ -245,12 +255,14 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
       firstNonce: d.workload === "erc20" ? 1n : 0n,
       perSender,
       clients: o.clients,
-      batchSize: o.batch,
+      // anvil automine stalls on large eth_sendRawTransaction batches (see bench/README.md): smaller ones there
+      batchSize: d.kind === "anvil" && d.blockTimeS === null ? Math.min(o.batch, o.anvilAutomineBatch) : o.batch,
       token,
       onProgress: (n, total) => (n % 100_000 === 0 ? log(`  signed ${n.toLocaleString("en-US")} / ${total.toLocaleString("en-US")}`) : undefined),
     });
     log(`${s}: signed in ${((performance.now() - t) / 1000).toFixed(1)} s; measuring for ${durationS} s ...`);
     await waitForBlocks(tracker, d.kind === "anvil" && d.blockTimeS === null ? 0 : 1, 30_000);
+    const windowStart = Date.now();
     const res = await drive({
       urls: sys.urls,
       plans,
@@ -266,15 +278,17 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
     const pick = Array.from({ length: Math.min(50, sample.length) }, (_, i) => sample[Math.floor((i * sample.length) / Math.min(50, sample.length))]!);
     const receipts = await rpc.batch(pick.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })));
     const failed = receipts.filter((a) => (a.result as { status?: string } | null)?.status !== "0x1").length;
+    const windowEnd = windowStart + durationS * 1000;
     const memMiB = peakMemMiB(sys);
     await tracker.stop();
     const exitCodes = await Promise.all(sys.procs.map((p) => stopProc(p)));
+    const exited = Date.now();
     const problems = new Map<string, number>();
     for (const p of sys.procs) for (const [k, v] of logProblems(p.logFile)) problems.set(`${p.name} ${k}`, (problems.get(`${p.name} ${k}`) ?? 0) + v);
-    let profile: string | undefined;
+    let profile: ProfileRun | undefined;
     if (profileDir) {
       const f = readdirSync(profileDir).filter((x) => x.endsWith(".cpuprofile"));
-      if (f.length > 0) profile = path.join(profileDir, f.sort().at(-1)!);
+      if (f.length > 0) profile = { file: path.join(profileDir, f.sort().at(-1)!), window: { fromMsBeforeEnd: exited - windowStart, toMsBeforeEnd: exited - windowEnd } };
     }
     return {
       result: {
@@ -398,7 +412,11 @@ function printResults(results: Result[], o: Options): void {
 
 function printProfile(p: ProfileSummary, scenario: string): void {
   const busy = p.totalMs - p.idleMs;
-  console.log(`\nCPU profile of validator 1 in ${scenario} (node --cpu-prof): ${(p.totalMs / 1000).toFixed(1)} s sampled, ${((100 * busy) / p.totalMs).toFixed(0)}% busy`);
+  console.log(
+    `\nCPU profile of validator 1 in ${scenario} (node --cpu-prof), timed window only: ${(p.totalMs / 1000).toFixed(1)} s sampled, ` +
+      `${((100 * busy) / p.totalMs).toFixed(0)}% busy on the main thread (${(busy / 1000).toFixed(1)} s), ${(p.idleMs / 1000).toFixed(1)} s idle ` +
+      `(waiting: timers, I/O — LevelDB runs in libuv's thread pool). Percentages below are of the busy time.`,
+  );
   console.log("\nTop self time by function:");
   console.log(table([["function", "where", "self ms", "%"], ...p.functions.map((e) => [e.name, e.where, f0(e.ms), e.pct.toFixed(1)])]));
   console.log("\nTop self time by file / package:");
@@ -429,8 +447,8 @@ async function main(): Promise<void> {
       const r = await runScenario(o.profile, o, tmp, dur, profDir);
       results.push(r.result);
       if (r.profile) {
-        profile = summarizeProfile(r.profile, REPO);
-        if (o.profileOut) copyFileSync(r.profile, o.profileOut);
+        profile = summarizeProfile(r.profile.file, REPO, 25, r.profile.window);
+        if (o.profileOut) copyFileSync(r.profile.file, o.profileOut);
       } else log(`no .cpuprofile was written in ${profDir}`);
     } catch (e) {
       log(`profile run: ${(e as Error).message}`);

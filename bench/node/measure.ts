@@ -110,14 +110,14 @@ export class BlockTracker {
 }
 
 /** Sends ready-made transactions (setup: funding, deploy, mints) and waits until every one is in a block. */
-export async function sendAndWait(rpc: RpcClient, tracker: BlockTracker, txs: { raw: Hex; hash: Hex }[], what: string, timeoutMs = 120_000): Promise<void> {
+export async function sendAndWait(rpc: RpcClient, tracker: BlockTracker, txs: { raw: Hex; hash: Hex }[], what: string, chunkSize = 200, timeoutMs = 120_000): Promise<void> {
   const waiting = new Set(txs.map((t) => t.hash));
   const off = tracker.on((_n, _t, hashes) => {
     for (const h of hashes) waiting.delete(h);
   });
   try {
-    for (let i = 0; i < txs.length; i += 200) {
-      const chunk = txs.slice(i, i + 200);
+    for (let i = 0; i < txs.length; i += chunkSize) {
+      const chunk = txs.slice(i, i + chunkSize);
       const answers = await rpc.batch(chunk.map((t) => ({ method: "eth_sendRawTransaction", params: [t.raw] })));
       const bad = answers.filter((a) => a.error);
       if (bad.length > 0) throw new Error(`${what}: ${bad.length} of ${chunk.length} transactions rejected, first: ${bad[0]!.error!.message}`);
@@ -223,7 +223,16 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   }, 5000);
 
   const clients = o.plans.map((plan, i) => ({ plan, rpc: new RpcClient(o.urls[i % o.urls.length]!) }));
-  await Promise.all(
+  // a request still unanswered at the end of the drain is abandoned (its connection destroyed) and reported
+  let abandon: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<void>((resolve) => {
+    abandon = setTimeout(() => {
+      if (transportErrors.length < 20) transportErrors.push(`${((performance.now() - t0) / 1000).toFixed(1)} s: requests still unanswered at the end of the drain; abandoned`);
+      for (const c of clients) c.rpc.close();
+      resolve();
+    }, o.durationMs + o.drainMs);
+  });
+  const sending = Promise.all(
     clients.map(async ({ plan, rpc }) => {
       for (let bi = 0; bi < plan.length; bi++) {
         if (performance.now() >= tEnd) return;
@@ -255,6 +264,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       exhausted = true;
     }),
   );
+  await Promise.race([sending, cutOff]);
+  clearTimeout(abandon);
   for (const c of clients) c.rpc.close();
   const sendEnd = Math.max(performance.now(), tEnd);
   while (performance.now() < tEnd) await sleep(50);
