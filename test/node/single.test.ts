@@ -85,11 +85,16 @@ describe("node: one validator of a gas-free product chain (real process, JSON-RP
     await waitFor("the free transaction mined", async () => (await rpc<{ status: string } | null>(node.rpc, "eth_getTransactionReceipt", [hash]))?.status === "0x1", 20_000);
     const raws: string[] = [];
     for (let i = 1; i <= 450; i++) raws.push(await wallet.signTransaction({ to: devKey(9).address, value: 1n, chainId: CHAIN_ID, nonce: base + i, gasLimit: 21000, gasPrice: 0n, type: 0 }));
-    const answers = await Promise.all(raws.map((r) => rpc(node.rpc, "eth_sendRawTransaction", [r]).then(() => "ok", (e: Error) => e.message)));
+    // one JSON-RPC batch: answers come back per call, in order
+    const res = await fetch(node.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(raws.map((r, i) => ({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [r] }))) });
+    const replies = (await res.json()) as { id: number; result?: string; error?: { message: string } }[];
+    expect(replies.map((r) => r.id)).to.deep.equal(raws.map((_, i) => i));
+    const answers = replies.map((r) => (r.error ? r.error.message : "ok"));
     const refused = answers.filter((a) => a !== "ok");
     expect(answers.filter((a) => a === "ok")).to.have.length(449); // 450 per minute, the first one included
     expect(refused).to.have.length(1);
     expect(refused[0]).to.match(/rate limit exceeded/);
+    expect(replies[449]!.error, "the 451st transaction of the minute is the one refused").to.not.equal(undefined);
   });
 
   it("runs the bridge flow test with Hardhat pointed at the node over HTTP", async () => {
