@@ -21,16 +21,38 @@ import type { BatchDBOp, DB } from "@ethereumjs/util";
 
 type Value = Uint8Array | string;
 
-/** The MPT's database: reads fall through to LevelDB, writes stay in memory until `drain()`. */
+/**
+ * The MPT's database: reads fall through to LevelDB (through a cache of recently read nodes — trie nodes are
+ * content-addressed, so a cached node never goes stale), writes stay in memory until `drain()`.
+ */
 export class OverlayDB implements DB<string, Value> {
   private pending = new Map<string, Value>();
   private flushing: Map<string, Value> | null = null;
-  constructor(private readonly level: ClassicLevel<string, Uint8Array>) {}
+  private cache = new Map<string, Value>();
+  constructor(
+    private readonly level: ClassicLevel<string, Uint8Array>,
+    private readonly cacheEntries = 500_000,
+  ) {}
 
   async get(key: string): Promise<Value | undefined> {
-    const hit = this.pending.get(key) ?? this.flushing?.get(key);
+    const hit = this.pending.get(key) ?? this.flushing?.get(key) ?? this.cache.get(key);
     if (hit !== undefined) return hit;
-    return (await this.level.get(key)) ?? undefined;
+    const v = await this.level.get(key);
+    if (v === undefined) return undefined;
+    this.remember(key, v);
+    return v;
+  }
+
+  private remember(key: string, v: Value): void {
+    if (this.cache.size >= this.cacheEntries) {
+      // drop the oldest quarter at once (insertion order): cheaper than a strict LRU per read
+      let n = this.cacheEntries >> 2;
+      for (const k of this.cache.keys()) {
+        this.cache.delete(k);
+        if (--n === 0) break;
+      }
+    }
+    this.cache.set(key, v);
   }
   async put(key: string, value: Value): Promise<void> {
     this.pending.set(key, value);
@@ -61,6 +83,7 @@ export class OverlayDB implements DB<string, Value> {
     return ops;
   }
   flushed(): void {
+    if (this.flushing) for (const [k, v] of this.flushing) this.remember(k, v);
     this.flushing = null;
   }
   get size(): number {

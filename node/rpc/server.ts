@@ -266,6 +266,10 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       send(req, res, 500, "application/json", errorResponse(null, { code: -32603, message: "internal error" }));
     }
   });
+  // Clients keep connections open between requests (ethers, viem, load generators): a server that closes an idle
+  // socket after Node's default 5 s races with a client reusing it ("socket hang up"). Stay open longer than they do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on("clientError", (err, socket) => {
     log.debug("rpc http client error", errFields(err));
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
