@@ -217,8 +217,10 @@ export class LuniverseNode {
       if (err instanceof PoolError || err instanceof RpcError) throw err;
       throw new RpcError(-32000, (err as Error).message);
     }
-    this.txOutbox.push(bytesToHex(tx.serialize()));
-    this.txFlush ??= setTimeout(() => this.flushTxs(), 20);
+    if (this.net.peers().length > 0) {
+      this.txOutbox.push(bytesToHex(tx.serialize()));
+      this.txFlush ??= setTimeout(() => this.flushTxs(), 20);
+    }
     return hash;
   }
 

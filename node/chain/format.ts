@@ -102,6 +102,14 @@ function receiptBloom(r: StoredReceipt): Hex {
   return h(bloom.bitvector);
 }
 
+const sizes = new WeakMap<Block, number>();
+/** The encoded size of a block (an RLP encoding of every transaction: computed once per block object). */
+function blockSize(block: Block): number {
+  let n = sizes.get(block);
+  if (n === undefined) sizes.set(block, (n = block.serialize().length));
+  return n;
+}
+
 export function formatBlock(block: Block, senders: string[] | null, full: boolean): RpcBlock {
   const hd = block.header;
   return {
@@ -118,7 +126,7 @@ export function formatBlock(block: Block, senders: string[] | null, full: boolea
     difficulty: "0x0",
     totalDifficulty: "0x0",
     extraData: h(hd.extraData),
-    size: q(block.serialize().length),
+    size: q(blockSize(block)),
     gasLimit: q(hd.gasLimit),
     gasUsed: q(hd.gasUsed),
     timestamp: q(hd.timestamp),
