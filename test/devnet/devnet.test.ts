@@ -20,10 +20,13 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with `n` consecutive free ports on 127.0.0.1. */
+/**
+ * A base port with `n` consecutive free ports on 127.0.0.1, below Linux's ephemeral range (32768+): the devnet binds
+ * them minutes later, after the genesis builds, and an outgoing connection must not have taken one meanwhile.
+ */
 async function freeRange(n: number, avoid: Set<number>): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const ports = Array.from({ length: n }, (_, i) => base + i);
     if (ports.some((p) => avoid.has(p))) continue;
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
