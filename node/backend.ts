@@ -34,6 +34,17 @@ const MAX_ESTIMATE_ITERATIONS = 24;
 export class NodeBackend extends EventEmitter implements RpcBackend {
   readonly clientVersion = "luniverse-ts/0.1.0/node-" + process.version;
   private queryVm: { root: string; vm: Promise<VM> } | null = null;
+  /**
+   * Calls simulate writes on the VM they run on (journal checkpoint, revert): two calls interleaving at their
+   * awaits on one VM would see each other's uncommitted writes. Everything that touches a VM runs one at a time.
+   */
+  private lock: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(private readonly host: BackendHost) {
     super();
@@ -78,23 +89,31 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   }
 
   async getBalance(address: Hex, block: BlockRef): Promise<bigint> {
-    const vm = await this.vmAt(block);
-    return (await vm.stateManager.getAccount(createAddressFromString(address)))?.balance ?? 0n;
+    return this.exclusive(async () => {
+      const vm = await this.vmAt(block);
+      return (await vm.stateManager.getAccount(createAddressFromString(address)))?.balance ?? 0n;
+    });
   }
   async getCode(address: Hex, block: BlockRef): Promise<Hex> {
-    const vm = await this.vmAt(block);
-    return bytesToHex(await vm.stateManager.getCode(createAddressFromString(address))) as Hex;
+    return this.exclusive(async () => {
+      const vm = await this.vmAt(block);
+      return bytesToHex(await vm.stateManager.getCode(createAddressFromString(address))) as Hex;
+    });
   }
   async getStorageAt(address: Hex, slot: Hex, block: BlockRef): Promise<Hex> {
-    const vm = await this.vmAt(block);
-    const key = setLengthLeft(hexToBytes(slot), 32);
-    const value = await vm.stateManager.getStorage(createAddressFromString(address), key);
-    return bytesToHex(setLengthLeft(value, 32)) as Hex;
+    return this.exclusive(async () => {
+      const vm = await this.vmAt(block);
+      const key = setLengthLeft(hexToBytes(slot), 32);
+      const value = await vm.stateManager.getStorage(createAddressFromString(address), key);
+      return bytesToHex(setLengthLeft(value, 32)) as Hex;
+    });
   }
   async getTransactionCount(address: Hex, block: BlockRef): Promise<bigint> {
     if (block === "pending") return this.host.pendingNonce(address);
-    const vm = await this.vmAt(block);
-    return (await vm.stateManager.getAccount(createAddressFromString(address)))?.nonce ?? 0n;
+    return this.exclusive(async () => {
+      const vm = await this.vmAt(block);
+      return (await vm.stateManager.getAccount(createAddressFromString(address)))?.nonce ?? 0n;
+    });
   }
 
   /** The block a call runs in: for the head/pending, the next block (as the transaction would be mined). */
@@ -117,7 +136,11 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
     );
   }
 
-  private async execute(request: CallRequest, ref: BlockRef, gasLimit: bigint): Promise<{ ok: boolean; returnValue: Hex; gasUsed: bigint; error?: string }> {
+  private execute(request: CallRequest, ref: BlockRef, gasLimit: bigint): Promise<ExecResult> {
+    return this.exclusive(() => this.executeNow(request, ref, gasLimit));
+  }
+
+  private async executeNow(request: CallRequest, ref: BlockRef, gasLimit: bigint): Promise<ExecResult> {
     const parent = await this.blockAt(ref);
     const next = ref === "pending" || parent.header.number === this.chain.height;
     const vm = await this.vmAt(ref);

@@ -100,19 +100,27 @@ class GenesisScratch extends EventEmitter implements RpcBackend {
     return this.vm.stateManager as MerkleStateManager;
   }
   async getBalance(address: Hex): Promise<bigint> {
-    return (await this.sm.getAccount(createAddressFromString(address)))?.balance ?? 0n;
+    return this.exclusive(async () => (await this.sm.getAccount(createAddressFromString(address)))?.balance ?? 0n);
   }
   async getCode(address: Hex): Promise<Hex> {
-    return bytesToHex(await this.sm.getCode(createAddressFromString(address))) as Hex;
+    return this.exclusive(async () => bytesToHex(await this.sm.getCode(createAddressFromString(address))) as Hex);
   }
   async getStorageAt(address: Hex, slot: Hex): Promise<Hex> {
-    return bytesToHex(setLengthLeft(await this.sm.getStorage(createAddressFromString(address), setLengthLeft(hexToBytes(slot), 32)), 32)) as Hex;
+    return this.exclusive(async () => bytesToHex(setLengthLeft(await this.sm.getStorage(createAddressFromString(address), setLengthLeft(hexToBytes(slot), 32)), 32)) as Hex);
   }
   async getTransactionCount(address: Hex): Promise<bigint> {
-    return (await this.sm.getAccount(createAddressFromString(address)))?.nonce ?? 0n;
+    return this.exclusive(async () => (await this.sm.getAccount(createAddressFromString(address)))?.nonce ?? 0n);
   }
+  /** One VM for everything: calls, estimates and transactions run one at a time (see NodeBackend.exclusive). */
+  private lock: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
   private exec(request: CallRequest, gasLimit: bigint): Promise<ExecResult> {
-    return callOnVm(this.vm, request, gasLimit, this.context);
+    return this.exclusive(() => callOnVm(this.vm, request, gasLimit, this.context));
   }
   async call(request: CallRequest): Promise<Hex> {
     const r = await this.exec(request, request.gas ?? this.context.header.gasLimit);
@@ -134,6 +142,10 @@ class GenesisScratch extends EventEmitter implements RpcBackend {
     return { oldestBlock: "0x0", baseFeePerGas: ["0x0", "0x0"], gasUsedRatio: [0] };
   }
   async sendRawTransaction(raw: Uint8Array): Promise<Hex> {
+    return this.exclusive(() => this.mine(raw));
+  }
+
+  private async mine(raw: Uint8Array): Promise<Hex> {
     let tx: TypedTransaction;
     try {
       tx = createTxFromRLP(raw, { common: this.vm.common });

@@ -97,6 +97,17 @@ describe("node: one validator of a gas-free product chain (real process, JSON-RP
     expect(replies[449]!.error, "the 451st transaction of the minute is the one refused").to.not.equal(undefined);
   });
 
+  it("keeps concurrent calls apart: no call or read sees another call's simulated writes", async () => {
+    const to = devKey(11).address;
+    const before = await rpc<string>(node.rpc, "eth_getBalance", [to, "latest"]);
+    const calls = Array.from({ length: 30 }, () => rpc(node.rpc, "eth_call", [{ from: devKey(10).address, to, value: "0xde0b6b3a7640000" }, "latest"]));
+    const reads = Array.from({ length: 30 }, () => rpc<string>(node.rpc, "eth_getBalance", [to, "latest"]));
+    const [, balances] = await Promise.all([Promise.all(calls), Promise.all(reads)]);
+    const head = await height(node.rpc);
+    const now = await rpc<string>(node.rpc, "eth_getBalance", [to, `0x${head.toString(16)}`]);
+    for (const b of balances) expect([before, now]).to.include(b);
+  });
+
   it("runs the bridge flow test with Hardhat pointed at the node over HTTP", async () => {
     const out = await run("npx", ["hardhat", "test", "test/remote/bridge-flow.test.ts", "--network", "luniverse"], 300_000, { LUNIVERSE_RPC_URL: node.rpc });
     expect(out).to.match(/1 passing/);
