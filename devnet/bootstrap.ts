@@ -8,11 +8,12 @@ import path from "node:path";
 import { JsonRpcProvider, NonceManager, encryptKeystoreJson, parseEther, type Signer } from "ethers";
 import { readManifest } from "../deploy/manifest";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
-import { AnchorRegistry__factory } from "../typechain-types/factories/contracts/anchor/AnchorRegistry__factory";
+
 import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, type DevnetOptions, type DevnetPaths } from "./config";
 import { passProposal } from "./governance";
 import { readState, writeState, type DevnetState } from "./state";
 import { issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
+import { typechain } from "../services/lib/typechain";
 
 export type Log = (line: string) => void;
 
@@ -149,7 +150,7 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
     if (mainPair.pairId !== s.pairId) throw new DevnetError("DEVNET_STEP", `the two bridges compute different pair ids (${mainPair.pairId} / ${s.pairId})`);
 
     // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer
-    const registry = AnchorRegistry__factory.connect(m.AnchorRegistry!, main);
+    const registry = typechain().AnchorRegistry__factory.connect(m.AnchorRegistry!, main);
     const anchorer1 = devWallet(ROLES.anchorerPhase1).address;
     const anchorer2 = devWallet(ROLES.anchorerPhase2).address;
     const [registered] = await registry.getChild(PRODUCT_CHAIN_ID);

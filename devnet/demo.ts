@@ -18,8 +18,7 @@ import { provider } from "./bootstrap";
 import { passProposal } from "./governance";
 import { readState } from "./state";
 import { approveAll, issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
-import { MainBridge__factory } from "../typechain-types/factories/contracts/bridge/MainBridge__factory";
-import { ProductBridge__factory } from "../typechain-types/factories/contracts/bridge/ProductBridge__factory";
+import { typechain } from "../services/lib/typechain";
 
 export interface DemoOptions {
   dataDir: string;
@@ -74,8 +73,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const cpAddress = await cp.getAddress();
     const userAddress = devWallet(ROLES.user).address;
     const user = signer(product, ROLES.user);
-    const mainBridge = MainBridge__factory.connect(state.main.MainBridge!, cp);
-    const productBridge = ProductBridge__factory.connect(state.product.ProductBridge!, user);
+    const mainBridge = typechain().MainBridge__factory.connect(state.main.MainBridge!, cp);
+    const productBridge = typechain().ProductBridge__factory.connect(state.product.ProductBridge!, user);
     const timeout = o.timeoutMs ?? 120_000;
 
     const tag = String(Date.now() % 100000);

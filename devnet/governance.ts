@@ -4,7 +4,7 @@
  * (same targets, calldatas and description → same id).
  */
 import { id as keccakText, type JsonRpcProvider, type Signer } from "ethers";
-import { LuniverseGovernor__factory } from "../typechain-types/factories/contracts/governance/LuniverseGovernor__factory";
+import { typechain } from "../services/lib/typechain";
 
 export interface PassProposalOptions {
   provider: JsonRpcProvider;
@@ -25,7 +25,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export async function passProposal(o: PassProposalOptions): Promise<bigint> {
   const log = o.log ?? (() => undefined);
-  const governor = LuniverseGovernor__factory.connect(o.governor, o.validators[0]!);
+  const governor = typechain().LuniverseGovernor__factory.connect(o.governor, o.validators[0]!);
   const values = o.targets.map(() => 0n);
   const descriptionHash = keccakText(o.description);
   const id = await governor.hashProposal(o.targets, values, o.calldatas, descriptionHash);

@@ -4,8 +4,7 @@
  * (deposits announced but not yet minted, redeems not yet released, and operations queued over a daily limit).
  */
 import { Interface, type JsonRpcProvider } from "ethers";
-import { MainBridge__factory } from "../typechain-types/factories/contracts/bridge/MainBridge__factory";
-import { ProductBridge__factory } from "../typechain-types/factories/contracts/bridge/ProductBridge__factory";
+import { typechain } from "../services/lib/typechain";
 
 export interface StatusSources {
   main: JsonRpcProvider;
@@ -29,8 +28,8 @@ export interface DevnetStatus {
 }
 
 const REGISTRY = new Interface(["function getChild(uint256) view returns (bool registered, uint64 startBlock, uint64 next, uint256 ranges, uint32 anchorers)"]);
-const MAIN_BRIDGE = MainBridge__factory.createInterface();
-const PRODUCT_BRIDGE = ProductBridge__factory.createInterface();
+const MAIN_BRIDGE = typechain().MainBridge__factory.createInterface();
+const PRODUCT_BRIDGE = typechain().ProductBridge__factory.createInterface();
 function topicOf(name: string): string {
   const e = (name === "Minted" || name === "Redeemed" ? PRODUCT_BRIDGE : MAIN_BRIDGE).getEvent(name as never) as unknown as { topicHash: string };
   return e.topicHash;

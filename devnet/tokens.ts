@@ -6,14 +6,11 @@
  */
 import { MaxUint256, parseEther, type Signer } from "ethers";
 import { signProductPermission } from "../tasks/lib/permission";
-import { MainTokenFactory__factory } from "../typechain-types/factories/contracts/token/MainTokenFactory__factory";
-import { ProductTokenFactory__factory } from "../typechain-types/factories/contracts/token/ProductTokenFactory__factory";
-import { ProductBridge__factory } from "../typechain-types/factories/contracts/bridge/ProductBridge__factory";
-import { MainBridge__factory } from "../typechain-types/factories/contracts/bridge/MainBridge__factory";
+import { typechain } from "../services/lib/typechain";
 
 /** Issues a main token (the CP must hold CP_ROLE); returns its address. */
 export async function issueMainToken(cp: Signer, factory: string, name: string, symbol: string, supply: bigint, cap: bigint): Promise<string> {
-  const f = MainTokenFactory__factory.connect(factory, cp);
+  const f = typechain().MainTokenFactory__factory.connect(factory, cp);
   const receipt = await (await f.issueMainToken(name, symbol, 18, supply, cap)).wait();
   for (const l of receipt!.logs) {
     const p = l.address.toLowerCase() === factory.toLowerCase() ? f.interface.parseLog(l) : null;
@@ -39,7 +36,7 @@ export interface IssueProductTokenOptions {
 
 /** Records the main token's CP on the product factory (if needed) and issues a product token at 1:`ratio`. */
 export async function issueProductToken(o: IssueProductTokenOptions): Promise<string> {
-  const admin = ProductTokenFactory__factory.connect(o.factory, o.productAdmin);
+  const admin = typechain().ProductTokenFactory__factory.connect(o.factory, o.productAdmin);
   const cpAddress = await o.cp.getAddress();
   if ((await admin.mainTokenIssuer(o.mainToken)).toLowerCase() !== cpAddress.toLowerCase()) {
     await (await admin.setMainTokenIssuer(o.mainToken, cpAddress)).wait();
@@ -66,7 +63,7 @@ export function devLimits(ratio: bigint) {
 
 /** Registers the pair on the product bridge (the signer governs it) unless it is already there. */
 export async function registerProductSide(admin: Signer, productBridge: string, mainChainId: bigint, mainToken: string, productToken: string, ratio: bigint): Promise<string> {
-  const b = ProductBridge__factory.connect(productBridge, admin);
+  const b = typechain().ProductBridge__factory.connect(productBridge, admin);
   const pairId = await b.pairIdOf(mainChainId, mainToken, productToken);
   const pair = await b.getPair(pairId);
   if (pair.productToken === "0x0000000000000000000000000000000000000000") {
@@ -84,7 +81,7 @@ export async function mainSideCall(
   productToken: string,
   ratio: bigint,
 ): Promise<{ pairId: string; call: { target: string; data: string } | null }> {
-  const b = MainBridge__factory.connect(mainBridge, reader);
+  const b = typechain().MainBridge__factory.connect(mainBridge, reader);
   const pairId = await b.pairIdOf(mainToken, productChainId, productToken);
   const pair = await b.getPair(pairId);
   if (pair.mainToken !== "0x0000000000000000000000000000000000000000") return { pairId, call: null };

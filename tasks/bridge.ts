@@ -8,7 +8,7 @@ import type { JsonRpcProvider } from "ethers";
 import { connect, ChainError } from "../services/lib/chain";
 import { findBridgeAddress, RelayerConfigError } from "../services/relayer/config";
 import { resolveEndpoint } from "./relayer";
-import { ProductBridge__factory } from "../typechain-types/factories/contracts/bridge/ProductBridge__factory";
+import { typechain } from "../services/lib/typechain";
 
 const STATUS = ["None", "Queued", "Executed"] as const;
 
@@ -183,7 +183,7 @@ task("bridge:status", "Shows who confirmed a deposit or redeem id (per signer of
         const c = await connect(endpoint.url, { name: "product chain" });
         provider = c.provider;
         const address = findBridgeAddress("ProductBridge", c.chainId, args.productBridge ? parseAddress("product-bridge", args.productBridge) : undefined, endpoint.manifest, deploymentsDir());
-        handles = { mainBridge: sys.mainBridge, productBridge: ProductBridge__factory.connect(address, provider) as unknown as SystemHandles["productBridge"] };
+        handles = { mainBridge: sys.mainBridge, productBridge: typechain().ProductBridge__factory.connect(address, provider) as unknown as SystemHandles["productBridge"] };
       } catch (e) {
         if (e instanceof ChainError || e instanceof RelayerConfigError) throw new TaskError(e.message);
         throw e;

@@ -1,6 +1,7 @@
 import { ContractFactory, getAddress, NonceManager, type Signer } from "ethers";
-import { AnchorRegistry__factory, type AnchorRegistry } from "../../typechain-types";
+import type { AnchorRegistry } from "../../typechain-types";
 import { writeManifest, readManifest, type Manifest } from "../../deploy/manifest";
+import { typechain } from "../lib/typechain";
 
 // The ERC-1967 proxy that @openzeppelin/hardhat-upgrades deploys for UUPS contracts (same bytecode).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,14 +46,14 @@ export async function deployAnchorRegistry(options: DeployRegistryOptions): Prom
   const admin = getAddress(options.admin ?? me);
   const chainId = (await deployer.provider!.getNetwork()).chainId;
 
-  const impl = await new AnchorRegistry__factory(deployer).deploy();
+  const impl = await new (typechain().AnchorRegistry__factory)(deployer).deploy();
   await impl.waitForDeployment();
   const implementation = await impl.getAddress();
   const init = impl.interface.encodeFunctionData("initialize", [me]);
   const proxy = await new ContractFactory(ERC1967_PROXY.abi as never, ERC1967_PROXY.bytecode, deployer).deploy(implementation, init);
   await proxy.waitForDeployment();
   const address = await proxy.getAddress();
-  const registry = AnchorRegistry__factory.connect(address, deployer);
+  const registry = typechain().AnchorRegistry__factory.connect(address, deployer);
   log(`AnchorRegistry: deployed at ${address} (implementation ${implementation}) on chain ${chainId}`);
 
   for (const c of options.children ?? []) {

@@ -3,8 +3,9 @@ import path from "node:path";
 import { getAddress, isAddress, HDNodeWallet, Mnemonic, type JsonRpcProvider, type Signer, type Wallet } from "ethers";
 import { readManifest } from "../../deploy/manifest";
 import { loadKeystore } from "../lib/keystore";
-import { AnchorRegistry__factory, type AnchorRegistry } from "../../typechain-types";
+import type { AnchorRegistry } from "../../typechain-types";
 import { AnchorError } from "./errors";
+import { typechain } from "../lib/typechain";
 
 /** The development mnemonic of Hardhat and anvil (their default accounts). Never for real networks. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -68,7 +69,7 @@ export async function resolveRegistry(parent: JsonRpcProvider, parentChainId: bi
 
 /** The registry at `address`, read through `runner` (a provider, or a signer to anchor). */
 export function registryAt(address: string, runner: JsonRpcProvider | Signer): AnchorRegistry {
-  return AnchorRegistry__factory.connect(address, runner);
+  return typechain().AnchorRegistry__factory.connect(address, runner);
 }
 
 export interface AnchorKey {

@@ -7,9 +7,9 @@ import { Registry, serveMetrics, type MetricsServer } from "../lib/metrics";
 import { backoffDelay, sleep } from "../lib/retry";
 import { loadKeystore } from "../lib/keystore";
 import { findBridgeAddress, keystoreFile, RelayerConfigError, type RelayerOptions } from "./config";
-import { MainBridge__factory } from "../../typechain-types/factories/contracts/bridge/MainBridge__factory";
-import { ProductBridge__factory } from "../../typechain-types/factories/contracts/bridge/ProductBridge__factory";
+
 import type { MainBridge, ProductBridge } from "../../typechain-types";
+import { typechain } from "../lib/typechain";
 
 /** Which way an operation travels: a main-chain deposit confirmed on the product chain, or the reverse. */
 export type Direction = "deposits" | "redeems";
@@ -135,8 +135,8 @@ export class Relayer {
         throw new RelayerConfigError(`no contract at ${addr} on the ${side.name} chain (${side.url}); the chain was reset or the manifest is stale: deploy again`);
       }
     }
-    this.mainBridge = MainBridge__factory.connect(mainAddr, this.wallet.connect(main.provider));
-    this.productBridge = ProductBridge__factory.connect(productAddr, this.wallet.connect(product.provider));
+    this.mainBridge = typechain().MainBridge__factory.connect(mainAddr, this.wallet.connect(main.provider));
+    this.productBridge = typechain().ProductBridge__factory.connect(productAddr, this.wallet.connect(product.provider));
     for (const [name, bridge] of [
       ["MainBridge", this.mainBridge],
       ["ProductBridge", this.productBridge],
