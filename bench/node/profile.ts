@@ -27,6 +27,7 @@ export interface SelfTime {
 }
 
 export interface ProfileSummary {
+  /** Sampled time considered (the window when one was given), idle included. */
   totalMs: number;
   idleMs: number;
   functions: SelfTime[];
@@ -48,11 +49,23 @@ function shortUrl(url: string, repo: string): { file: string; pkg: string } {
   return { file: rel, pkg: rel };
 }
 
-export function summarizeProfile(file: string, repo: string, top = 25): ProfileSummary {
+/**
+ * Ranks self time. `window` limits the samples to a span given in ms before the profile's end (the profile ends when
+ * the process exits, so the caller converts its wall-clock window into "ms before exit"); percentages are of the
+ * busy (non-idle) time.
+ */
+export function summarizeProfile(file: string, repo: string, top = 25, window?: { fromMsBeforeEnd: number; toMsBeforeEnd: number }): ProfileSummary {
   const prof = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  for (let i = 0; i < prof.samples.length; i++) selfUs.set(prof.samples[i]!, (selfUs.get(prof.samples[i]!) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  const lo = window ? prof.endTime - window.fromMsBeforeEnd * 1000 : -Infinity;
+  const hi = window ? prof.endTime - window.toMsBeforeEnd * 1000 : Infinity;
+  let ts = prof.startTime;
+  for (let i = 0; i < prof.samples.length; i++) {
+    ts += prof.timeDeltas[i] ?? 0;
+    if (ts < lo || ts > hi) continue;
+    selfUs.set(prof.samples[i]!, (selfUs.get(prof.samples[i]!) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  }
   const fn = new Map<string, { name: string; where: string; us: number }>();
   const files = new Map<string, { name: string; where: string; us: number }>();
   let total = 0;
@@ -74,10 +87,12 @@ export function summarizeProfile(file: string, repo: string, top = 25): ProfileS
     g.us += us;
     files.set(group, g);
   }
+  const busy = total - idle;
   const rank = (m: Map<string, { name: string; where: string; us: number }>) =>
     [...m.values()]
+      .filter((e) => e.name !== "(idle)")
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
-      .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, pct: total === 0 ? 0 : (100 * e.us) / total }));
+      .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, pct: busy === 0 ? 0 : (100 * e.us) / busy }));
   return { totalMs: total / 1000, idleMs: idle / 1000, functions: rank(fn), files: rank(files) };
 }
