@@ -49,3 +49,18 @@ export function recoverSigner(digest: Uint8Array, signature: Hex): Hex | null {
     return null;
   }
 }
+
+/**
+ * What a prevote signs: `keccak256(abi.encode("luniverse-prevote", chainId, number, round, hash))`. Prevotes are
+ * per round and bind nothing (they are not commit signatures, so two prevotes at one height are not evidence).
+ */
+export function prevoteDigest(chainId: bigint, number: bigint, round: number, hash: Hex): Uint8Array {
+  const tag = keccak256(new TextEncoder().encode("luniverse-prevote"));
+  const buf = new Uint8Array(160);
+  buf.set(tag, 0);
+  buf.set(word(chainId), 32);
+  buf.set(word(number), 64);
+  buf.set(word(BigInt(round)), 96);
+  buf.set(hexToBytes(hash), 128);
+  return keccak256(buf);
+}

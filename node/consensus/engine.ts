@@ -26,7 +26,7 @@ import { Interface } from "ethers";
 import type { Chain } from "../chain/chain";
 import { ExecutionError, type ExecutedBlock, type SystemCall } from "../chain/executor";
 import type { FinalitySignature, Hex } from "../types";
-import { commitDigest, recoverSigner, signDigest } from "./crypto";
+import { commitDigest, prevoteDigest, recoverSigner, signDigest } from "./crypto";
 
 export const VALIDATOR_SET_ABI = new Interface([
   "function validatorsAt(uint256 blockNumber) view returns (address[])",
@@ -93,6 +93,13 @@ interface VoteMsg {
   validator: Hex;
   signature: Hex;
 }
+interface PrevoteMsg {
+  number: Hex;
+  round: number;
+  hash: Hex;
+  validator: Hex;
+  signature: Hex;
+}
 interface SyncBlock {
   block: Hex;
   signatures: FinalitySignature[];
@@ -141,6 +148,15 @@ export class PoaEngine extends EventEmitter {
   private seen = new Map<string, Map<string, { hash: Hex; signature: Hex }>>();
   private futureProposals: ProposalMsg[] = [];
   private futureVotes: VoteMsg[] = [];
+  private futurePrevotes: PrevoteMsg[] = [];
+  /** round → hash → validator → prevote signature, for the current height. */
+  private prevotes = new Map<number, Map<string, Map<string, Hex>>>();
+  /** Rounds of the current height in which this validator prevoted. */
+  private prevoted = new Set<number>();
+  /** hash → the latest round in which it had > 2/3 prevotes (a "polka"): a block worth re-proposing. */
+  private polka = new Map<string, number>();
+  /** Proposals built in a round this node has not reached yet, kept until it gets there. */
+  private aheadProposals = new Map<string, ProposalMsg>();
   private signed: { height: bigint; hash: Hex } | null = null;
   private evidence: Evidence[] = [];
   private syncing = false;
@@ -165,6 +181,7 @@ export class PoaEngine extends EventEmitter {
     this.net.on("message", (peerId: string, type: string, payload: unknown) => {
       if (type === "proposal") this.enqueue(() => this.onProposal(payload as ProposalMsg, peerId));
       else if (type === "vote") this.enqueue(() => this.onVote(payload as VoteMsg));
+      else if (type === "prevote") this.enqueue(() => this.onPrevote(payload as PrevoteMsg));
     });
     this.net.on("peer:status", (peerId: string, status: { height: bigint }) => {
       this.peerHeights.set(peerId, BigInt(status.height));
@@ -246,11 +263,18 @@ export class PoaEngine extends EventEmitter {
     this.actedRound = -1;
     this.candidates.clear();
     this.votes.clear();
+    this.prevotes.clear();
+    this.prevoted.clear();
+    this.polka.clear();
+    this.aheadProposals.clear();
     for (const key of [...this.seen.keys()]) if (BigInt(key) < this.height - 16n) this.seen.delete(key);
     const proposals = this.futureProposals;
     const votes = this.futureVotes;
+    const prevotes = this.futurePrevotes;
     this.futureProposals = [];
     this.futureVotes = [];
+    this.futurePrevotes = [];
+    for (const v of prevotes) await this.onPrevote(v);
     for (const p of proposals) await this.onProposal(p, null);
     for (const v of votes) await this.onVote(v);
     await this.tick();
@@ -266,11 +290,20 @@ export class PoaEngine extends EventEmitter {
       this.actedRound = round;
       if (round > 0) this.stats.missedRounds++;
       if (this.signed && this.signed.height === this.height) {
-        // Re-propose the block this validator already signed: the only block it may sign at this height.
+        // Locked: re-propose the block this validator committed to (the only block it may sign at this height)
+        // and prevote it again in this round.
         const c = this.candidates.get(this.signed.hash);
         if (c) this.net.broadcast("proposal", this.proposalMsg(c.executed.block));
+        await this.prevote(this.signed.hash);
       } else if (this.proposerOf(round) === this.opts.address) {
-        await this.propose(round);
+        // A block that already had > 2/3 prevotes is re-proposed rather than replaced (some may have committed to it).
+        const valid = [...this.polka].filter(([h]) => this.candidates.has(h)).sort((a, b) => b[1] - a[1])[0];
+        if (valid) {
+          this.net.broadcast("proposal", this.proposalMsg(this.candidates.get(valid[0])!.executed.block));
+          await this.prevote(valid[0] as Hex);
+        } else {
+          await this.propose(round);
+        }
       }
     }
     // a commit inside propose() entered the next height, which scheduled its own tick
@@ -309,9 +342,8 @@ export class PoaEngine extends EventEmitter {
     this.candidates.set(hash, { executed, round });
     this.stats.proposed++;
     this.opts.log("debug", "proposed", { number: this.height.toString(), round, txs: executed.block.transactions.length, ms: Date.now() - started });
-    await this.signAndVote(hash);
     this.net.broadcast("proposal", this.proposalMsg(executed.block));
-    await this.checkFinality(hash);
+    await this.prevote(hash);
   }
 
   private async signAndVote(hash: Hex): Promise<void> {
@@ -319,6 +351,7 @@ export class PoaEngine extends EventEmitter {
     if (!this.validators.includes(this.opts.address)) return;
     if (this.signed && this.signed.height === this.height) {
       if (this.signed.hash !== hash) return; // never two blocks at one height
+      if (this.votes.get(hash)?.has(this.opts.address)) return; // already sent
     } else {
       this.signed = { height: this.height, hash };
       await this.chain.level.put("meta:signed", Buffer.from(JSON.stringify({ height: this.height.toString(), hash }), "utf8"));
@@ -332,6 +365,78 @@ export class PoaEngine extends EventEmitter {
       this.opts.log("warn", "equivocating (test hook)", { number: this.height.toString() });
       this.net.broadcast("vote", { number: `0x${this.height.toString(16)}`, hash: fake, validator: this.opts.address, signature: sig2 } satisfies VoteMsg);
     }
+  }
+
+  /**
+   * Prevotes `hash` in the current round: once per round, and only the locked block once this validator committed
+   * at this height. Prevotes bind nothing; a commit signature follows only a polka (> 2/3 prevotes in one round), so
+   * two halves of the validators can never each commit to another block and stall the height forever.
+   */
+  private async prevote(hash: Hex): Promise<void> {
+    if (!this.opts.key || !this.opts.address || !this.validators.includes(this.opts.address)) return;
+    if (this.signed && this.signed.height === this.height && this.signed.hash !== hash) return;
+    const round = this.currentRound();
+    if (this.prevoted.has(round)) return;
+    this.prevoted.add(round);
+    const signature = signDigest(prevoteDigest(this.opts.chainId, this.height, round, hash), this.opts.key);
+    this.addPrevote(round, hash, this.opts.address, signature);
+    this.net.broadcast("prevote", { number: `0x${this.height.toString(16)}`, round, hash, validator: this.opts.address, signature } satisfies PrevoteMsg);
+    await this.checkPolka(round, hash);
+  }
+
+  private addPrevote(round: number, hash: Hex, validator: Hex, signature: Hex): void {
+    let byHash = this.prevotes.get(round);
+    if (!byHash) this.prevotes.set(round, (byHash = new Map()));
+    for (const [h, m] of byHash) if (h !== hash && m.has(validator)) return; // one prevote per validator per round
+    let m = byHash.get(hash);
+    if (!m) byHash.set(hash, (m = new Map()));
+    m.set(validator, signature);
+  }
+
+  private async onPrevote(v: PrevoteMsg): Promise<void> {
+    let number: bigint;
+    try {
+      number = BigInt(v.number);
+    } catch {
+      return;
+    }
+    if (!Number.isSafeInteger(v.round) || v.round < 0 || typeof v.hash !== "string" || !/^0x[0-9a-f]{64}$/i.test(v.hash)) return;
+    if (number < this.height) return;
+    if (number > this.height) {
+      if (this.futurePrevotes.length < FUTURE_BUFFER * 8) this.futurePrevotes.push(v);
+      return;
+    }
+    const hash = v.hash.toLowerCase() as Hex;
+    const signer = recoverSigner(prevoteDigest(this.opts.chainId, number, v.round, hash), v.signature);
+    if (signer === null || signer !== v.validator?.toLowerCase() || !this.validators.includes(signer)) return;
+    this.addPrevote(v.round, hash, signer, v.signature);
+    if (v.round > this.currentRound()) await this.jumpToRound(v.round);
+    await this.checkPolka(v.round, hash);
+  }
+
+  /**
+   * Rounds are timed locally from the moment a node entered the height, so a node that restarted or committed late
+   * runs behind. A validator's signed prevote for a later round brings it there at once (and to the proposals it
+   * kept for that round), so prevotes of one round meet.
+   */
+  private async jumpToRound(round: number): Promise<void> {
+    if (round <= this.currentRound()) return;
+    this.heightStart = Date.now() - this.opts.blockPeriodMs - round * this.opts.proposalTimeoutMs;
+    this.opts.log("debug", "round synchronised from a validator's prevote", { number: this.height.toString(), round });
+    const kept = [...this.aheadProposals.values()];
+    this.aheadProposals.clear();
+    for (const p of kept) await this.onProposal(p, null);
+    this.schedule(Date.now());
+  }
+
+  /** On > 2/3 prevotes for an executed block in one round: remember it, and commit to it (sign) if not committed. */
+  private async checkPolka(round: number, hash: Hex): Promise<void> {
+    const m = this.prevotes.get(round)?.get(hash);
+    if (!m || m.size < threshold(this.validators.length)) return;
+    if ((this.polka.get(hash) ?? -1) < round) this.polka.set(hash, round);
+    if (!this.candidates.has(hash)) return;
+    await this.signAndVote(hash);
+    await this.checkFinality(hash);
   }
 
   private addVote(hash: Hex, validator: Hex, signature: Hex): void {
@@ -412,6 +517,11 @@ export class PoaEngine extends EventEmitter {
       if (this.candidates.has(hash)) await this.checkFinality(hash);
       return;
     }
+    if (roundOf(block) > this.currentRound() + 1) {
+      // built in a round this node has not reached: keep it until the validators' prevotes bring this node there
+      if (this.aheadProposals.size < FUTURE_BUFFER) this.aheadProposals.set(hash, p);
+      return;
+    }
     const problem = this.checkHeader(block);
     if (problem) {
       this.opts.log("warn", "proposal refused", { number: number.toString(), hash, from, reason: problem });
@@ -428,7 +538,9 @@ export class PoaEngine extends EventEmitter {
       throw err;
     }
     this.candidates.set(hash, { executed, round: roundOf(block) });
-    await this.signAndVote(hash);
+    await this.prevote(hash);
+    // prevotes may have arrived before the block: a polka for it may already be there
+    for (const [round, byHash] of this.prevotes) if (byHash.has(hash)) await this.checkPolka(round, hash);
     await this.checkFinality(hash);
   }
 

@@ -29,7 +29,7 @@ function commitDigest(chainId: number, number: number, hash: string): string {
 }
 
 describe("node: four validators in four processes", function () {
-  this.timeout(900_000);
+  this.timeout(300_000);
   const CHAIN_ID = 7104;
   let genesis: string;
   let nodes: NodeProcess[] = [];
@@ -38,7 +38,8 @@ describe("node: four validators in four processes", function () {
 
   before(async () => {
     genesis = await testGenesis({ chainId: CHAIN_ID, validators: 4, systemConfig: SYSTEM });
-    ({ nodes, dir } = await makeCluster(genesis, [1, 2, 3, 4]));
+    // four validators (dev accounts 1..4) and a full node that signs nothing
+    ({ nodes, dir } = await makeCluster(genesis, [1, 2, 3, 4, null]));
     await Promise.all(nodes.map((n) => n.start()));
     validators = (await rpc<string[]>(nodes[0]!.rpc, "luniverse_validators", [])).map((a) => a.toLowerCase());
   });
@@ -54,6 +55,9 @@ describe("node: four validators in four processes", function () {
       const fin = await rpc<{ threshold: number; signatures: { validator: string; signature: string }[] }>(nodes[0]!.rpc, "luniverse_getFinality", [b.hash]);
       expect(fin.threshold).to.equal(3);
       expect(fin.signatures.length).to.be.at.least(3);
+      const status = await rpc<{ validator: string | null; peers: number }>(nodes[4]!.rpc, "luniverse_status", []);
+      expect(status.validator, "node4 is a full node").to.equal(null);
+      expect(status.peers).to.equal(4);
       for (const s of fin.signatures) {
         const signer = recoverAddress(commitDigest(CHAIN_ID, n, b.hash), Signature.from(s.signature)).toLowerCase();
         expect(signer).to.equal(s.validator.toLowerCase());
