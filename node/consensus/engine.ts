@@ -3,7 +3,8 @@
  *
  * Height h is built on the head (the last final block). The validators of h are `ValidatorSet.validatorsAt(h)`
  * read from the head state; the proposer of round r is `validators[(h + r) % n]` (round 0 is exactly
- * `ValidatorSet.proposerFor(h)`). Rounds last `proposalTimeoutMs`; a proposer that misses its round is skipped and
+ * `ValidatorSet.proposerFor(h)`). Round r lasts `proposalTimeoutMs × (1 + r/2)` — longer each time, so that slow
+ * validators (a loaded machine) eventually share a round long enough to agree; a proposer that misses its round is skipped and
  * the block that finally lands carries the downtime system calls `Slashing.recordMissedProposal` for every
  * skipped proposer (executed first, from SYSTEM_ADDRESS, by the proposer and every replayer alike).
  *
@@ -238,9 +239,17 @@ export class PoaEngine extends EventEmitter {
     return this.validators[Number((this.height + BigInt(round)) % BigInt(n))]!;
   }
 
+  /** When round r starts, in ms after the height's proposal time: Σ_{i<r} timeout × (1 + i/2). */
+  private roundStart(r: number): number {
+    return Math.round(this.opts.proposalTimeoutMs * (r + (r * (r - 1)) / 4));
+  }
+
   private currentRound(now = Date.now()): number {
     const t = now - this.heightStart - this.opts.blockPeriodMs;
-    return t < 0 ? 0 : Math.floor(t / this.opts.proposalTimeoutMs);
+    if (t < 0) return 0;
+    let r = 0;
+    while (this.roundStart(r + 1) <= t) r++;
+    return r;
   }
 
   private systemCallsFor(round: number): SystemCall[] {
@@ -308,7 +317,7 @@ export class PoaEngine extends EventEmitter {
     }
     // a commit inside propose() entered the next height, which scheduled its own tick
     if (this.stopped || this.height !== height) return;
-    const next = now < proposeAt ? proposeAt : this.heightStart + this.opts.blockPeriodMs + (round + 1) * this.opts.proposalTimeoutMs;
+    const next = now < proposeAt ? proposeAt : this.heightStart + this.opts.blockPeriodMs + this.roundStart(round + 1);
     this.schedule(next);
   }
 
@@ -421,7 +430,7 @@ export class PoaEngine extends EventEmitter {
    */
   private async jumpToRound(round: number): Promise<void> {
     if (round <= this.currentRound()) return;
-    this.heightStart = Date.now() - this.opts.blockPeriodMs - round * this.opts.proposalTimeoutMs;
+    this.heightStart = Date.now() - this.opts.blockPeriodMs - this.roundStart(round);
     this.opts.log("debug", "round synchronised from a validator's prevote", { number: this.height.toString(), round });
     const kept = [...this.aheadProposals.values()];
     this.aheadProposals.clear();

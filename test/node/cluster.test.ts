@@ -94,7 +94,7 @@ describe("node: four validators in four processes", function () {
     expect(await height(nodes[1]!.rpc)).to.equal(stuck);
     for (let n = Math.max(1, stuck - 5); n <= stuck; n++) expect((await block(nodes[1]!.rpc, n)).hash).to.equal((await block(nodes[0]!.rpc, n)).hash);
     await nodes[2]!.start();
-    await waitFor("finality resumes with 3 of 4", async () => (await height(nodes[0]!.rpc)) >= stuck + 3, 90_000);
+    await waitFor("finality resumes with 3 of 4", async () => (await height(nodes[0]!.rpc)) >= stuck + 3, 150_000);
     await nodes[3]!.start();
     await waitFor("node3 back in sync", async () => (await height(nodes[3]!.rpc)) >= (await height(nodes[0]!.rpc)) - 1, 60_000);
   });
