@@ -5,7 +5,7 @@ import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
 
 import "./tasks";
-import { DEV_MNEMONIC } from "./deploy/dev-accounts";
+import { DEV_MNEMONIC } from "./lib/accounts";
 
 /** The one compiler version of the project; every contract uses `pragma solidity 0.8.28;`. */
 export const SOLC_VERSION = "0.8.28";

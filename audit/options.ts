@@ -1,9 +1,13 @@
 import { REPORT_FORMATS, type ReportFormat } from "./report/write";
 import { SEVERITIES, type Severity } from "./types";
+import { LuniverseError } from "../lib/errors";
 
 /** A wrong option value; the message names the option, the value and what is accepted. */
-export class AuditOptionsError extends Error {
-  readonly code = "AUDIT_OPTIONS";
+export class AuditOptionsError extends LuniverseError<"AUDIT_OPTIONS"> {
+  override name = "AuditOptionsError";
+  constructor(message: string) {
+    super("AUDIT_OPTIONS", message);
+  }
 }
 
 export type FailOn = Severity | "none";

@@ -17,6 +17,7 @@ import { applySuppressions, ignoreComments } from "./suppress";
 import type { Category, FileStatus, Finding, Severity } from "./types";
 import { CATEGORIES, SEVERITIES, severityRank } from "./types";
 import { readFileSync } from "node:fs";
+import { LuniverseError } from "../lib/errors";
 
 export interface AuditProgress {
   phase: "compile" | "analyse" | "slither";
@@ -75,9 +76,10 @@ export interface AuditResult {
   durationMs: number;
 }
 
-export class AuditPathError extends Error {
+export class AuditPathError extends LuniverseError<"AUDIT_PATH"> {
+  override name = "AuditPathError";
   constructor(readonly path: string) {
-    super(`path not found: ${path}`);
+    super("AUDIT_PATH", `path not found: ${path}`);
   }
 }
 

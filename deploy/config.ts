@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
+import { LuniverseError } from "../lib/errors";
 
 /** Thrown for a configuration that cannot be used; the message names the key and what to do. */
-export class ConfigError extends Error {
-  readonly code = "LUNIVERSE_CONFIG";
+export class ConfigError extends LuniverseError<"LUNIVERSE_CONFIG"> {
+  override name = "ConfigError";
   constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
+    super("LUNIVERSE_CONFIG", message);
   }
 }
 

@@ -5,7 +5,7 @@
  *     --dev-account 17 --every 10 --confirmations 1 --cursor FILE --metrics-port 9106 --name phase1
  * Prints `{"event":"ready",…}` once running; SIGINT/SIGTERM stop it cleanly.
  */
-import { createLogger } from "../services/lib/log";
+import { createLogger } from "../lib/log";
 import { runAnchor, validateRunAnchorOptions, type RunAnchorOptions } from "../services/anchor/runAnchor";
 
 function parse(argv: string[]): Record<string, string> {

@@ -13,7 +13,7 @@ import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, P
 import { passProposal } from "./governance";
 import { readState, writeState, type DevnetState } from "./state";
 import { issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
-import { typechain } from "../services/lib/typechain";
+import { typechain } from "../lib/typechain";
 
 export type Log = (line: string) => void;
 

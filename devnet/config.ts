@@ -3,17 +3,12 @@
  * data folder.
  */
 import path from "node:path";
-import { HDNodeWallet, Mnemonic } from "ethers";
-import { DEV_MNEMONIC } from "../deploy/dev-accounts";
+import { DEV_ROLES } from "../lib/accounts";
+import { LuniverseError } from "../lib/errors";
+export { devWallet } from "../lib/accounts";
 
-export class DevnetError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "DevnetError";
-  }
+export class DevnetError extends LuniverseError<string> {
+  override name = "DevnetError";
 }
 
 export interface DevnetOptions {
@@ -43,24 +38,11 @@ export const MAIN_CHAIN_ID = 2018;
 export const PRODUCT_CHAIN_ID = 3001;
 export const ETHEREUM_CHAIN_ID = 1337;
 
-/** Development accounts (the Hardhat mnemonic) and their roles on the devnet. */
-export const ROLES = {
-  deployer: 0, // deployer, consortium partner (CP), holder of the sample tokens
-  validators: [1, 2, 3, 4],
-  council: [5, 6, 7, 8, 9],
-  signers: [10, 11, 12, 13, 14, 15],
-  productDeveloper: 16,
-  anchorerPhase1: 17,
-  anchorerPhase2: 18,
-  user: 19,
-} as const;
+/** Development accounts (the Hardhat mnemonic) and their roles on the devnet: the one table in lib/accounts.ts. */
+export const ROLES = DEV_ROLES;
 
 /** Password of the relayers' development keystores (local development only, passed to them in the environment). */
 export const DEV_KEYSTORE_PASSWORD = "luniverse-devnet-only";
-
-export function devWallet(i: number): HDNodeWallet {
-  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
-}
 
 export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: string }): DevnetOptions {
   const validators = input.validators ?? 1;

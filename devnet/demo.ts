@@ -18,7 +18,7 @@ import { provider } from "./bootstrap";
 import { passProposal } from "./governance";
 import { readState } from "./state";
 import { approveAll, issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
-import { typechain } from "../services/lib/typechain";
+import { typechain } from "../lib/typechain";
 
 export interface DemoOptions {
   dataDir: string;

@@ -4,7 +4,7 @@
  * (same targets, calldatas and description → same id).
  */
 import { id as keccakText, type JsonRpcProvider, type Signer } from "ethers";
-import { typechain } from "../services/lib/typechain";
+import { typechain } from "../lib/typechain";
 
 export interface PassProposalOptions {
   provider: JsonRpcProvider;

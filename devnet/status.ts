@@ -4,7 +4,7 @@
  * (deposits announced but not yet minted, redeems not yet released, and operations queued over a daily limit).
  */
 import { Interface, type JsonRpcProvider } from "ethers";
-import { typechain } from "../services/lib/typechain";
+import { typechain } from "../lib/typechain";
 
 export interface StatusSources {
   main: JsonRpcProvider;

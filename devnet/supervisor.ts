@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
+import { LuniverseError } from "../lib/errors";
 
 /** How to start, recognise as ready and restart one child process. */
 export interface ChildSpec {
@@ -49,14 +50,8 @@ export interface SupervisorOptions {
 
 export type SupervisorErrorCode = "DEVNET_CHILD_NOT_READY" | "DEVNET_CHILD_GAVE_UP" | "DEVNET_CHILD_EXISTS" | "DEVNET_STOPPING";
 
-export class SupervisorError extends Error {
-  constructor(
-    readonly code: SupervisorErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "SupervisorError";
-  }
+export class SupervisorError extends LuniverseError<SupervisorErrorCode> {
+  override name = "SupervisorError";
 }
 
 /** State of one supervised child. */

@@ -6,7 +6,7 @@
  */
 import { MaxUint256, parseEther, type Signer } from "ethers";
 import { signProductPermission } from "../tasks/lib/permission";
-import { typechain } from "../services/lib/typechain";
+import { typechain } from "../lib/typechain";
 
 /** Issues a main token (the CP must hold CP_ROLE); returns its address. */
 export async function issueMainToken(cp: Signer, factory: string, name: string, symbol: string, supply: bigint, cap: bigint): Promise<string> {

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { ConfigError, bool, checkKeys, envName, host, int, invalid, isPlainObject, optStr, quantity, section, str, type ConfigErrorCode } from "../lib/config";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -100,19 +101,23 @@ export interface NodeConfigInput {
   log?: { level?: LogLevel };
 }
 
-export type NodeConfigErrorCode = "CONFIG_INVALID" | "CONFIG_UNKNOWN_KEY" | "CONFIG_SECRET" | "CONFIG_FILE";
+export type NodeConfigErrorCode = ConfigErrorCode;
 
-/** A configuration that cannot be used; `path` names the key (`rpc.port`), the message says what to write instead. */
-export class NodeConfigError extends Error {
-  constructor(
-    readonly code: NodeConfigErrorCode,
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "NodeConfigError";
-  }
+/** A node configuration that cannot be used; `path` names the key (`rpc.port`), the message says what to write instead. */
+export { suggestKey } from "../lib/config";
+
+export class NodeConfigError extends ConfigError {
+  override name = "NodeConfigError";
 }
+
+/** The node's message for a private key written in its configuration. */
+const SECRET_MESSAGE = {
+  secretMessage: (full: string) =>
+    `${full}: a private key must never be written in the configuration file (files get copied, committed and ` +
+    `backed up). Use "validator.keystore" (an encrypted JSON keystore; its password comes from the environment ` +
+    `variable named by "validator.passwordEnv") or, on a development network, "validator.privateKeyEnv" (the ` +
+    `name of an environment variable that holds the key).`,
+};
 
 const GWEI = 1_000_000_000n;
 
@@ -140,166 +145,6 @@ const DEFAULT_VALIDATOR: ValidatorConfig = {
   passwordEnv: "LUNIVERSE_VALIDATOR_PASSWORD",
   privateKeyEnv: null,
 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// Describing values
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  switch (typeof value) {
-    case "string":
-      return `string ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value)}`;
-    case "number":
-      return `number ${value}`;
-    case "bigint":
-      return `bigint ${value}`;
-    case "boolean":
-      return `boolean ${value}`;
-    case "object":
-      return "object";
-    default:
-      return typeof value;
-  }
-}
-
-function invalid(at: string, expected: string, value: unknown): NodeConfigError {
-  return new NodeConfigError("CONFIG_INVALID", at, `${at}: expected ${expected}, got ${describe(value)}`);
-}
-
-/** Levenshtein distance (keys are short). */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
-
-/** The known key closest to `key`, when close enough to be a likely typo. */
-export function suggestKey(key: string, known: readonly string[]): string | null {
-  const lower = key.toLowerCase();
-  let best: string | null = null;
-  let bestScore = Infinity;
-  for (const k of known) {
-    const kl = k.toLowerCase();
-    const d = kl === lower ? 0 : kl.startsWith(lower) || lower.startsWith(kl) ? 1 : distance(lower, kl);
-    if (d < bestScore) {
-      bestScore = d;
-      best = k;
-    }
-  }
-  return best !== null && bestScore <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
-}
-
-function join(parent: string, key: string): string {
-  return parent === "" ? key : `${parent}.${key}`;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(obj: Record<string, unknown>, known: readonly string[], at: string): void {
-  for (const key of Object.keys(obj)) {
-    if (known.includes(key)) continue;
-    const full = join(at, key);
-    if (/^(private_?key|privkey|secret|mnemonic|seed)$/i.test(key)) {
-      throw new NodeConfigError(
-        "CONFIG_SECRET",
-        full,
-        `${full}: a private key must never be written in the configuration file (files get copied, committed and ` +
-          `backed up). Use "validator.keystore" (an encrypted JSON keystore; its password comes from the environment ` +
-          `variable named by "validator.passwordEnv") or, on a development network, "validator.privateKeyEnv" (the ` +
-          `name of an environment variable that holds the key).`,
-      );
-    }
-    const hint = suggestKey(key, known);
-    throw new NodeConfigError(
-      "CONFIG_UNKNOWN_KEY",
-      full,
-      `${full}: unknown key` + (hint ? ` (did you mean "${join(at, hint)}"?)` : ` (known keys: ${known.join(", ")})`),
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Field readers: each returns the default when the value is undefined.
-
-function int(obj: Record<string, unknown>, key: string, at: string, def: number, min: number, max: number): number {
-  const v = obj[key];
-  if (v === undefined) return def;
-  const range = max === Number.MAX_SAFE_INTEGER ? `integer >= ${min}` : `integer ${min}–${max}`;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw invalid(join(at, key), range, v);
-  return v;
-}
-
-function bool(obj: Record<string, unknown>, key: string, at: string, def: boolean): boolean {
-  const v = obj[key];
-  if (v === undefined) return def;
-  if (typeof v !== "boolean") throw invalid(join(at, key), "boolean", v);
-  return v;
-}
-
-function str(obj: Record<string, unknown>, key: string, at: string, def: string): string {
-  const v = obj[key];
-  if (v === undefined) return def;
-  if (typeof v !== "string" || v.trim() === "") throw invalid(join(at, key), "non-empty string", v);
-  return v;
-}
-
-function optStr(obj: Record<string, unknown>, key: string, at: string, def: string | null): string | null {
-  const v = obj[key];
-  if (v === undefined) return def;
-  if (v === null) return null;
-  return str(obj, key, at, "");
-}
-
-function quantity(obj: Record<string, unknown>, key: string, at: string, def: bigint, min: bigint): bigint {
-  const v = obj[key];
-  if (v === undefined) return def;
-  const expected = `integer >= ${min} (number, decimal string or 0x-hex string)`;
-  let q: bigint;
-  if (typeof v === "bigint") q = v;
-  else if (typeof v === "number" && Number.isSafeInteger(v)) q = BigInt(v);
-  else if (typeof v === "string" && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v.trim())) q = BigInt(v.trim());
-  else throw invalid(join(at, key), expected, v);
-  if (q < min) throw invalid(join(at, key), expected, v);
-  return q;
-}
-
-function section(input: Record<string, unknown>, key: string, at: string, known: readonly string[]): Record<string, unknown> {
-  const v = input[key];
-  if (v === undefined) return {};
-  const full = join(at, key);
-  if (!isPlainObject(v)) throw invalid(full, "object", v);
-  checkKeys(v, known, full);
-  return v;
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function envName(obj: Record<string, unknown>, key: string, at: string, def: string | null): string | null {
-  const v = obj[key];
-  if (v === undefined || v === null) return v === null ? null : def;
-  if (typeof v !== "string" || !ENV_NAME.test(v)) throw invalid(join(at, key), "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)", v);
-  if (/^(0x)?[0-9a-fA-F]{64}$/.test(v)) {
-    throw new NodeConfigError("CONFIG_SECRET", join(at, key), `${join(at, key)}: this looks like a private key; write the NAME of the environment variable that holds the key, never the key itself`);
-  }
-  return v;
-}
-
-function host(obj: Record<string, unknown>, key: string, at: string, def: string): string {
-  const v = str(obj, key, at, def);
-  if (/[\s/]/.test(v)) throw invalid(join(at, key), "a host name or IP address", v);
-  return v;
-}
 
 function peerUrl(v: unknown, at: string): string {
   if (typeof v !== "string") throw invalid(at, "ws:// or wss:// URL", v);
@@ -352,9 +197,19 @@ function genesisChainId(file: string): bigint | null {
  * directory). `chainId` is required unless the genesis file states it; when both give one, they must agree.
  */
 export function resolveNodeConfig(input: unknown, baseDir: string = process.cwd()): NodeConfig {
+  try {
+    return resolveChecked(input, baseDir);
+  } catch (e) {
+    // the kit's errors become the node's own type (same code, path and message)
+    if (e instanceof ConfigError && !(e instanceof NodeConfigError)) throw new NodeConfigError(e.code, e.path, e.message);
+    throw e;
+  }
+}
+
+function resolveChecked(input: unknown, baseDir: string): NodeConfig {
   if (input === undefined || input === null) input = {};
   if (!isPlainObject(input)) throw invalid("(root)", "a JSON object", input);
-  checkKeys(input, KEYS.root, "");
+  checkKeys(input, KEYS.root, "", SECRET_MESSAGE);
   const d = DEFAULT_NODE_CONFIG;
   const abs = (p: string): string => path.resolve(baseDir, p);
 
@@ -398,7 +253,7 @@ export function resolveNodeConfig(input: unknown, baseDir: string = process.cwd(
 
   let validator: ValidatorConfig | null = null;
   if (input.validator !== undefined && input.validator !== null) {
-    const vIn = section(input, "validator", "", KEYS.validator);
+    const vIn = section(input, "validator", "", KEYS.validator, SECRET_MESSAGE);
     const keystore = optStr(vIn, "keystore", "validator", DEFAULT_VALIDATOR.keystore);
     validator = {
       keystore: keystore === null ? null : abs(keystore),

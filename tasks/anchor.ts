@@ -1,11 +1,12 @@
 import path from "node:path";
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import { id as keccakText } from "ethers";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAddressList, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAddressList, parseInteger } from "../lib/args";
 import { deploymentsDir, loadDeployment } from "./lib/system";
-import { createLogger, isLogLevel } from "../services/lib/log";
-import { connect } from "../services/lib/chain";
+import { createLogger, isLogLevel } from "../lib/log";
+import { connect } from "../lib/chain";
 import { loadAnchorKey } from "../services/anchor/registry";
 import { runAnchor, validateRunAnchorOptions, type RunAnchorOptions } from "../services/anchor/runAnchor";
 import { TAMPERABLE_FIELDS, verifyAnchoredBlock, type TamperableField } from "../services/anchor/verifyAnchoredBlock";
@@ -224,7 +225,7 @@ task("anchor:authorize", "Proposes (governance) authorising or removing an ancho
       (registered ? "" : `register child chain ${chainId} for anchoring from block ${startBlock}; `) +
       `${args.remove ? "remove" : "authorise"} anchorer ${anchorer} of chain ${chainId}`;
     const proposalId = await governor.hashProposal(targets, values, calldatas, keccakText(description));
-    await explainRevert(hre, "anchor:authorize", async () => (await governor.propose(targets, values, calldatas, description)).wait());
+    await explainRevert("anchor:authorize", async () => (await governor.propose(targets, values, calldatas, description)).wait());
     console.log(`proposal ${proposalId}\n  ${description}\n  validators vote with gov:vote --id ${proposalId}; then gov:execute`);
     return { proposalId, description };
   });

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
 import { AuditOptionsError, parseFailOn, parseFormats } from "../audit/options";
 import { progressBar } from "../audit/progress";

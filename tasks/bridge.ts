@@ -1,14 +1,15 @@
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ZeroHash, id as keccakText, formatUnits } from "ethers";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAmount, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAmount, parseInteger } from "../lib/args";
 import { deploymentsDir, loadSystem, type SystemHandles } from "./lib/system";
 import type { JsonRpcProvider } from "ethers";
-import { connect, ChainError } from "../services/lib/chain";
+import { connect, ChainError } from "../lib/chain";
 import { findBridgeAddress, RelayerConfigError } from "../services/relayer/config";
 import { resolveEndpoint } from "./relayer";
-import { typechain } from "../services/lib/typechain";
+import { typechain } from "../lib/typechain";
 
 const STATUS = ["None", "Queued", "Executed"] as const;
 
@@ -67,7 +68,7 @@ task("bridge:register-pair", "Proposes (governance) registering a main/product t
       const description = `register bridge pair ${mainToken} (chain ${mainChainId}) / ${productToken} (chain ${productChainId}) 1:${ratio}`;
       const values = targets.map(() => 0n);
       const proposalId = await sys.governor.hashProposal(targets, values, calldatas, keccakText(description));
-      await explainRevert(hre, "bridge:register-pair", async () => (await sys.governor.propose(targets, values, calldatas, description)).wait());
+      await explainRevert("bridge:register-pair", async () => (await sys.governor.propose(targets, values, calldatas, description)).wait());
       const pairId = await sys.mainBridge.pairIdOf(mainToken, productChainId, productToken);
       console.log(`proposal ${proposalId}\n  ${description}\n  pair id ${pairId}\n  validators vote with gov:vote --id ${proposalId}; then gov:execute`);
       return { proposalId, pairId };
@@ -91,9 +92,9 @@ task("bridge:deposit", "Locks main tokens in the main bridge for product tokens 
     const recipient = args.recipient ? parseAddress("recipient", args.recipient) : from;
     const bridge = await sys.mainBridge.getAddress();
     if ((await token.allowance(from, bridge)) < amount) {
-      await explainRevert(hre, "approve", async () => (await token.approve(bridge, amount)).wait());
+      await explainRevert("approve", async () => (await token.approve(bridge, amount)).wait());
     }
-    const receipt = await explainRevert(hre, "bridge:deposit", async () => (await sys.mainBridge.deposit(pairId, recipient, amount)).wait());
+    const receipt = await explainRevert("bridge:deposit", async () => (await sys.mainBridge.deposit(pairId, recipient, amount)).wait());
     const ev = receipt!.logs.map((l) => sys.mainBridge.interface.parseLog(l)).find((p) => p?.name === "Deposited");
     const depositId = ev!.args.depositId as string;
     console.log(
@@ -117,7 +118,7 @@ task("bridge:redeem", "Burns product tokens in the product bridge to release mai
     const amount = parseAmount("amount", args.amount, decimals);
     const from = await sys.signer.getAddress();
     const recipient = args.recipient ? parseAddress("recipient", args.recipient) : from;
-    const receipt = await explainRevert(hre, "bridge:redeem", async () => (await sys.productBridge.redeem(pairId, recipient, amount)).wait(), {
+    const receipt = await explainRevert("bridge:redeem", async () => (await sys.productBridge.redeem(pairId, recipient, amount)).wait(), {
       ProductBridgeInexactAmount: `the amount must be a multiple of the ratio ${pair.ratio} (in the token's smallest units), so no value is lost to rounding`,
     });
     const ev = receipt!.logs.map((l) => sys.productBridge.interface.parseLog(l)).find((p) => p?.name === "Redeemed");

@@ -1,6 +1,7 @@
-import { task } from "hardhat/config";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAddressList, parseInteger } from "./lib/args";
+import { task } from "./lib/task";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAddressList, parseInteger } from "../lib/args";
 import { loadSystem } from "./lib/system";
 
 task("chain:register", "Registers a product chain (caller needs the CP role granted by governance)")
@@ -17,7 +18,7 @@ task("chain:register", "Registers a product chain (caller needs the CP role gran
     const shard = parseInteger("shard", args.shard);
     if (shard > 0xffffffffn) throw new TaskError("--shard must fit in 32 bits");
     const { chainRegistry } = await loadSystem(hre, args.from);
-    await explainRevert(hre, "chain:register", async () => (await chainRegistry.registerChain(chainId, args.name, pd, owners, shard)).wait(), {
+    await explainRevert("chain:register", async () => (await chainRegistry.registerChain(chainId, args.name, pd, owners, shard)).wait(), {
       AccessControlUnauthorizedAccount: "the sender is not a consortium partner; governance grants the role (gov:propose --action grant-cp --address <cp>)",
     });
     console.log(`registered product chain ${chainId} "${args.name}" (PD ${pd}, node owners ${owners.join(", ")}, shard ${shard})`);
@@ -35,7 +36,7 @@ task("chain:swap-vote", "Votes, as a node owner, to replace one node owner of a 
     const { chainRegistry } = await loadSystem(hre, args.from);
     const needed = await chainRegistry.SWAP_MAJORITY();
     const votesBefore = await chainRegistry.swapVotes(chainId, oldOwner, newOwner);
-    await explainRevert(hre, "chain:swap-vote", async () => (await chainRegistry.voteSwap(chainId, oldOwner, newOwner)).wait());
+    await explainRevert("chain:swap-vote", async () => (await chainRegistry.voteSwap(chainId, oldOwner, newOwner)).wait());
     const swapped = await chainRegistry.isNodeOwner(chainId, newOwner);
     console.log(
       swapped

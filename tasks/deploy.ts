@@ -1,9 +1,10 @@
-import { task, types } from "hardhat/config";
+import { task, types } from "./lib/task";
 import { TASK_NODE, TASK_NODE_SERVER_READY } from "hardhat/builtin-tasks/task-names";
 import { subtask } from "hardhat/config";
 import { deploySystem, type DeploySystemResult } from "../deploy/system";
 import { loadConfigFile, resolveConfig, ConfigError } from "../deploy/config";
-import { explainRevert, TaskError } from "./lib/errors";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
 import { deploymentsDir } from "./lib/system";
 
 task("deploy:system", "Deploys (or completes) the whole Luniverse system and writes deployments/<network>.json")
@@ -18,7 +19,7 @@ task("deploy:system", "Deploys (or completes) the whole Luniverse system and wri
       if (e instanceof ConfigError) throw new TaskError(e.message);
       throw e;
     }
-    const result = await explainRevert(hre, "deploy:system", () =>
+    const result = await explainRevert("deploy:system", () =>
       deploySystem(hre, {
         config,
         reset: args.reset,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { task, types } from "hardhat/config";
+import { task, types } from "./lib/task";
 import { TaskError } from "./lib/errors";
 
 interface UpArgs {

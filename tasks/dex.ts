@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Contract, formatUnits, keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { Manifest } from "../deploy/manifest";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAmount, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAmount, parseInteger } from "../lib/args";
 import { loadDeployment } from "./lib/system";
 import type { DexFactory, DexListingRegistry, DexRouter, WrappedNative } from "../typechain-types";
 
@@ -120,7 +121,7 @@ async function ensureAllowance(hre: HardhatRuntimeEnvironment, dex: DexHandles, 
   if (balance < amount) throw new TaskError(`${owner} holds ${fmt(balance, t)}, needs ${fmt(amount, t)}`);
   const router = await dex.router.getAddress();
   if (((await t.contract.getFunction("allowance")(owner, router)) as bigint) >= amount) return;
-  await explainRevert(hre, `approve ${t.symbol}`, async () => (await t.contract.getFunction("approve")(router, amount)).wait());
+  await explainRevert(`approve ${t.symbol}`, async () => (await t.contract.getFunction("approve")(router, amount)).wait());
 }
 
 async function ensureNative(hre: HardhatRuntimeEnvironment, dex: DexHandles, amount: bigint): Promise<void> {
@@ -184,7 +185,7 @@ task("dex:list-request", "Requests the DEX listing of a token, as its issuer, wi
     const current = LISTING_STATUSES[Number((await dex.listingRegistry.getListing(token)).status)];
     if (current === "Pending" || current === "Listed") throw new TaskError(`${token} is already ${current}; nothing to request`);
 
-    await explainRevert(hre, "dex:list-request", async () => (await dex.listingRegistry.requestListing(token, reportHash, auditor, args.reportUri)).wait(), DEX_HINTS);
+    await explainRevert("dex:list-request", async () => (await dex.listingRegistry.requestListing(token, reportHash, auditor, args.reportUri)).wait(), DEX_HINTS);
     console.log(
       `listing of ${token} requested by ${await dex.signer.getAddress()}\n  report hash ${reportHash}, auditor ${auditor}` +
         `${args.reportUri ? `, ${args.reportUri}` : ""}\n  a reviewer decides with: npx hardhat dex:list-approve --network ${hre.network.name} --token ${token}`,
@@ -211,11 +212,11 @@ task("dex:list-approve", "Approves (or with --reject rejects) a pending DEX list
       throw new TaskError(`${token} is ${status}, not pending: only a pending request can be decided${status === "None" ? " (its issuer requests with dex:list-request)" : ""}`);
     }
     if (args.reject) {
-      await explainRevert(hre, "dex:list-approve --reject", async () => (await dex.listingRegistry.rejectListing(token, reason)).wait(), DEX_HINTS);
+      await explainRevert("dex:list-approve --reject", async () => (await dex.listingRegistry.rejectListing(token, reason)).wait(), DEX_HINTS);
       console.log(`rejected the listing of ${token}${reason ? ` (${reason})` : ""}; its issuer may request again with new evidence`);
       return "Rejected";
     }
-    await explainRevert(hre, "dex:list-approve", async () => (await dex.listingRegistry.approveListing(token)).wait(), DEX_HINTS);
+    await explainRevert("dex:list-approve", async () => (await dex.listingRegistry.approveListing(token)).wait(), DEX_HINTS);
     console.log(`listed ${token} (report ${listing.reportHash}, issuer ${listing.issuer}); pairs with it can now be created`);
     return "Listed";
   });
@@ -279,7 +280,6 @@ task("dex:add-liquidity", "Adds liquidity to a DEX pool (creating the pair if ne
       await ensureAllowance(hre, dex, side.token, side.useToken);
       await ensureNative(hre, dex, side.useNative);
       receipt = await explainRevert(
-        hre,
         "dex:add-liquidity",
         async () =>
           (
@@ -293,7 +293,6 @@ task("dex:add-liquidity", "Adds liquidity to a DEX pool (creating the pair if ne
       await ensureAllowance(hre, dex, a, useA);
       await ensureAllowance(hre, dex, b, useB);
       receipt = await explainRevert(
-        hre,
         "dex:add-liquidity",
         async () => (await dex.router.addLiquidity(a.address, b.address, useA, useB, minA, minB, to, deadline)).wait(),
         DEX_HINTS,
@@ -326,8 +325,8 @@ async function quote(hre: HardhatRuntimeEnvironment, dex: DexHandles, path: Toke
   const exactIn = amountIn !== undefined;
   const addresses = path.map((t) => t.address);
   const amounts = exactIn
-    ? await explainRevert(hre, "quote", async () => [...(await dex.router.getAmountsOut(parseAmount("amount-in", amountIn!, path[0]!.decimals), addresses))], DEX_HINTS)
-    : await explainRevert(hre, "quote", async () => [...(await dex.router.getAmountsIn(parseAmount("amount-out", amountOut!, path[path.length - 1]!.decimals), addresses))], DEX_HINTS);
+    ? await explainRevert("quote", async () => [...(await dex.router.getAmountsOut(parseAmount("amount-in", amountIn!, path[0]!.decimals), addresses))], DEX_HINTS)
+    : await explainRevert("quote", async () => [...(await dex.router.getAmountsIn(parseAmount("amount-out", amountOut!, path[path.length - 1]!.decimals), addresses))], DEX_HINTS);
   return { path, amounts, exactIn };
 }
 
@@ -417,7 +416,6 @@ task("dex:swap", "Swaps along a path, exact input (--amount-in) or exact output 
       else await ensureAllowance(hre, dex, first, quotedIn);
       outBefore = await outBalance(); // after any approval, whose gas is not part of the swap
       receipt = await explainRevert(
-        hre,
         "dex:swap",
         async () => {
           if (args.feeOnTransfer) {
@@ -438,7 +436,6 @@ task("dex:swap", "Swaps along a path, exact input (--amount-in) or exact output 
       else await ensureAllowance(hre, dex, first, maxIn);
       outBefore = await outBalance();
       receipt = await explainRevert(
-        hre,
         "dex:swap",
         async () => {
           if (first.native) return (await r.swapETHForExactTokens(quotedOut, addresses, to, deadline, { value: maxIn })).wait();

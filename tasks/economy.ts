@@ -1,9 +1,10 @@
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { decodeBytes32String, formatUnits, isAddress, type Interface, type Signer, type TransactionReceipt } from "ethers";
 import type { Manifest } from "../deploy/manifest";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAmount, parseBytes32, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAmount, parseBytes32, parseInteger } from "../lib/args";
 import { loadDeployment } from "./lib/system";
 import type { RewardEngine, RewardEngineFactory, TemplateFactory } from "../typechain-types";
 
@@ -218,7 +219,7 @@ task("template:deploy", "Deploys a transaction template (transfer with fee, vest
         bounded("duration", duration, max64);
         const factoryAddress = await factory.getAddress();
         if ((await t.token.allowance(owner, factoryAddress)) < amount) {
-          await explainRevert(hre, "template:deploy (approve)", async () => (await t.token.approve(factoryAddress, amount)).wait(), ECONOMY_HINTS);
+          await explainRevert("template:deploy (approve)", async () => (await t.token.approve(factoryAddress, amount)).wait(), ECONOMY_HINTS);
         }
         const schedule = { beneficiary, start, cliff, duration, revocable: args.revocable };
         send = () => factory.deployVesting(t.address, schedule, amount, limits);
@@ -238,7 +239,7 @@ task("template:deploy", "Deploys a transaction template (transfer with fee, vest
         summary = "burns through the token's burnFrom";
         break;
     }
-    const receipt = (await explainRevert(hre, "template:deploy", async () => (await send()).wait(), ECONOMY_HINTS)) as TransactionReceipt | null;
+    const receipt = (await explainRevert("template:deploy", async () => (await send()).wait(), ECONOMY_HINTS)) as TransactionReceipt | null;
     const ev = findEvent(receipt, factory.interface, "TemplateDeployed");
     if (!ev) throw new TaskError("template:deploy: the transaction has no TemplateDeployed event");
     const instance = ev.instance as string;
@@ -275,7 +276,6 @@ task("reward:create", "Creates a reward engine (one per DApp) paying in --token,
     const eco = await loadEconomy(hre, args.from);
     const t = await resolveToken(hre, eco, args.token);
     const receipt = (await explainRevert(
-      hre,
       "reward:create",
       async () => (await eco.rewardEngineFactory.createEngine(t.address)).wait(),
       ECONOMY_HINTS,
@@ -298,9 +298,9 @@ task("reward:fund", "Adds tokens to a reward engine's funds (approves the engine
     const sender = await eco.signer.getAddress();
     const engineAddress = await engine.getAddress();
     if ((await t.token.allowance(sender, engineAddress)) < amount) {
-      await explainRevert(hre, "reward:fund (approve)", async () => (await t.token.approve(engineAddress, amount)).wait(), ECONOMY_HINTS);
+      await explainRevert("reward:fund (approve)", async () => (await t.token.approve(engineAddress, amount)).wait(), ECONOMY_HINTS);
     }
-    await explainRevert(hre, "reward:fund", async () => (await engine.fund(amount)).wait(), ECONOMY_HINTS);
+    await explainRevert("reward:fund", async () => (await engine.fund(amount)).wait(), ECONOMY_HINTS);
     console.log(`funded ${formatUnits(amount, t.decimals)} ${t.symbol}; unallocated now ${formatUnits(await engine.unallocated(), t.decimals)} ${t.symbol}`);
   });
 
@@ -313,7 +313,7 @@ task("reward:reporter", "Authorises (or with --revoke removes) a reporter key of
     const reporter = parseAddress("reporter", args.reporter);
     const eco = await loadEconomy(hre, args.from);
     const engine = await resolveEngine(hre, eco, args.engine);
-    await explainRevert(hre, "reward:reporter", async () => (await engine.setReporter(reporter, !args.revoke)).wait(), ECONOMY_HINTS);
+    await explainRevert("reward:reporter", async () => (await engine.setReporter(reporter, !args.revoke)).wait(), ECONOMY_HINTS);
     console.log(`${reporter} ${args.revoke ? "can no longer report" : "may now report"} to ${await engine.getAddress()}`);
   });
 
@@ -335,7 +335,7 @@ task("reward:define", "Defines (or changes) a target behaviour of a reward engin
     if (reward > MAX_UINT96) throw new TaskError(`--reward is too large: at most ${formatUnits(MAX_UINT96, t.decimals)} tokens`);
     const cap = parseAmountOrZero("cap", args.cap, t.decimals, MAX_UINT128);
     const budget = parseAmountOrZero("budget", args.budget, t.decimals, MAX_UINT128);
-    await explainRevert(hre, "reward:define", async () => (await engine.defineBehaviour(id, reward, cap, cooldown, budget)).wait(), ECONOMY_HINTS);
+    await explainRevert("reward:define", async () => (await engine.defineBehaviour(id, reward, cap, cooldown, budget)).wait(), ECONOMY_HINTS);
     const f = (v: bigint) => `${formatUnits(v, t.decimals)} ${t.symbol}`;
     console.log(
       `behaviour ${args.id} (${id})\n  reward ${f(reward)} per occurrence, per-user cap ${cap === 0n ? "none" : f(cap)}, ` +
@@ -357,7 +357,6 @@ task("reward:report", "Attests one occurrence of a behaviour by a user; the engi
     const engine = await resolveEngine(hre, eco, args.engine);
     const t = await engineToken(hre, eco, engine);
     const receipt = (await explainRevert(
-      hre,
       "reward:report",
       async () => (await engine.report(id, user, occurrence)).wait(),
       ECONOMY_HINTS,

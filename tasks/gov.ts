@@ -1,8 +1,9 @@
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { FunctionFragment, Interface, id as keccakText, isAddress } from "ethers";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAddressList, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAddressList, parseInteger } from "../lib/args";
 import { loadSystem, type SystemHandles } from "./lib/system";
 
 /** Governor proposal states, as `IGovernor.ProposalState`. */
@@ -199,7 +200,7 @@ task("gov:propose", "Proposes a governance action (validators vote; > 2/3 of the
     const call = await buildCall(hre, sys, args);
     const description = args.description ?? `${call.summary} (proposed at ${new Date().toISOString()})`;
     const proposalId = await sys.governor.hashProposal([call.target], [0], [call.data], keccakText(description));
-    await explainRevert(hre, "gov:propose", async () => (await sys.governor.propose([call.target], [0], [call.data], description)).wait());
+    await explainRevert("gov:propose", async () => (await sys.governor.propose([call.target], [0], [call.data], description)).wait());
     const snapshot = await sys.governor.proposalSnapshot(proposalId);
     const deadline = await sys.governor.proposalDeadline(proposalId);
     console.log(`proposal ${proposalId}\n  ${call.summary}\n  voting from block ${snapshot + 1n} to ${deadline}; needs ${await sys.governor.quorum(snapshot)} votes for`);
@@ -218,7 +219,7 @@ task("gov:vote", "Votes on a proposal as a validator")
     const support = SUPPORT[args.support.toLowerCase()];
     if (support === undefined) throw new TaskError(`--support must be for, against or abstain, got "${args.support}"`);
     const { governor } = await loadSystem(hre, args.from);
-    await explainRevert(hre, "gov:vote", async () => (await governor.castVoteWithReason(proposalId, support, args.reason)).wait());
+    await explainRevert("gov:vote", async () => (await governor.castVoteWithReason(proposalId, support, args.reason)).wait());
     const [against, forVotes, abstain] = await governor.proposalVotes(proposalId);
     const state = PROPOSAL_STATES[Number(await governor.state(proposalId))];
     console.log(`voted ${args.support}; tally for ${forVotes} / against ${against} / abstain ${abstain}; needs ${await governor.quorum(await governor.proposalSnapshot(proposalId))} for; state ${state}`);
@@ -238,7 +239,7 @@ task("gov:execute", "Queues a passed proposal in the timelock, or executes it on
     const descriptionHash = keccakText(description);
     const state = PROPOSAL_STATES[Number(await governor.state(proposalId))];
     if (state === "Succeeded") {
-      await explainRevert(hre, "gov:execute (queue)", async () => (await governor.queue([...targets], [...values], [...calldatas], descriptionHash)).wait());
+      await explainRevert("gov:execute (queue)", async () => (await governor.queue([...targets], [...values], [...calldatas], descriptionHash)).wait());
       const eta = await governor.proposalEta(proposalId);
       console.log(`queued in the timelock; executable from ${new Date(Number(eta) * 1000).toISOString()} — run gov:execute again then`);
       return "Queued";
@@ -247,7 +248,7 @@ task("gov:execute", "Queues a passed proposal in the timelock, or executes it on
       const eta = await governor.proposalEta(proposalId);
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
       if (now < eta) throw new TaskError(`proposal is queued until ${new Date(Number(eta) * 1000).toISOString()} (${eta - now} s more); run gov:execute again then`);
-      await explainRevert(hre, "gov:execute", async () => (await governor.execute([...targets], [...values], [...calldatas], descriptionHash)).wait());
+      await explainRevert("gov:execute", async () => (await governor.execute([...targets], [...values], [...calldatas], descriptionHash)).wait());
       console.log(`executed proposal ${proposalId}`);
       return "Executed";
     }

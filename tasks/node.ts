@@ -1,22 +1,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { task, types } from "hardhat/config";
+import { task, types } from "./lib/task";
 import { TaskError } from "./lib/errors";
 import { deploymentsDir } from "./lib/system";
+import { DEV_ACCOUNT_COUNT, devWallet } from "../lib/accounts";
 
 const ETHER = 10n ** 18n;
 const DEV_BALANCE = 1_000_000n * ETHER;
 
 /** The development accounts (index → address) of the `luniverse` network (Hardhat's mnemonic). */
-async function devAccounts(count: number): Promise<{ address: string; privateKey: string }[]> {
-  const { HDNodeWallet, Mnemonic } = await import("ethers");
-  const { DEV_MNEMONIC } = await import("../deploy/dev-accounts");
-  const m = Mnemonic.fromPhrase(DEV_MNEMONIC);
-  return Array.from({ length: count }, (_, i) => {
-    const w = HDNodeWallet.fromMnemonic(m, `m/44'/60'/0'/0/${i}`);
-    return { address: w.address, privateKey: w.privateKey };
-  });
+function devAccounts(count: number): { address: string; privateKey: string }[] {
+  return Array.from({ length: count }, (_, i) => devWallet(i));
 }
 
 /**
@@ -88,7 +83,7 @@ task("node:genesis", "Builds a genesis file with the system contracts predeploye
       if (args.systemConfig && !existsSync(args.systemConfig)) throw new TaskError(`--system-config ${args.systemConfig} does not exist`);
       await hre.run("compile", { quiet: true });
       const { buildGenesis } = await import("../node/genesis-builder");
-      const accounts = await devAccounts(20);
+      const accounts = devAccounts(DEV_ACCOUNT_COUNT);
       // the system config the deployment runs with: the user's, or the dev validators 1..N
       let configFile = args.systemConfig;
       let tmpConfig: string | undefined;

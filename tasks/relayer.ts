@@ -1,19 +1,21 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { extendConfig, task, types } from "hardhat/config";
+import { extendConfig } from "hardhat/config";
+import { task, types } from "./lib/task";
 import type { HardhatRuntimeEnvironment, HttpNetworkConfig } from "hardhat/types";
 import { HDNodeWallet, Wallet, encryptKeystoreJson } from "ethers";
-import { TaskError, explainRevert } from "./lib/errors";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
 import { deploymentsDir } from "./lib/system";
-import { resolvePassword, KeystoreError } from "../services/lib/keystore";
-import { ChainError } from "../services/lib/chain";
-import { CursorError } from "../services/lib/cursor";
-import { MetricsError } from "../services/lib/metrics";
+import { resolvePassword, KeystoreError } from "../lib/keystore";
+import { ChainError } from "../lib/chain";
+import { CursorError } from "../lib/cursor";
+import { MetricsError } from "../lib/metrics";
 import { resolveRelayerOptions, RelayerConfigError, type RawRelayerOptions } from "../services/relayer/config";
 import { Relayer } from "../services/relayer/relayer";
 import { deployProductChain } from "../deploy/product";
 import { loadConfigFile, resolveConfig, ConfigError } from "../deploy/config";
-import { parseAddress } from "./lib/args";
+import { parseAddress } from "../lib/args";
 
 /**
  * Extra JSON-RPC networks from the environment, for chains that hardhat.config.ts does not name (a product chain,
@@ -176,7 +178,7 @@ task("deploy:product-chain", "Deploys the product-chain side (ProductBridge, Pro
     }
     const admin = args.admin ? parseAddress("admin", args.admin) : undefined;
     const pauser = args.pauser ? parseAddress("pauser", args.pauser) : undefined;
-    const result = await explainRevert(hre, "deploy:product-chain", () =>
+    const result = await explainRevert("deploy:product-chain", () =>
       deployProductChain(hre, {
         config,
         admin,

@@ -1,8 +1,9 @@
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import { readFileSync, writeFileSync } from "node:fs";
 import { formatUnits } from "ethers";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAmount, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAmount, parseInteger } from "../lib/args";
 import { loadSystem } from "./lib/system";
 import { signProductPermission } from "./lib/permission";
 
@@ -31,7 +32,6 @@ task("token:issue-main", "Issues a main token through the MainTokenFactory (the 
     const cap = parseAmount("cap", args.cap, decimals);
     const { mainTokenFactory } = await loadSystem(hre, args.from);
     const receipt = await explainRevert(
-      hre,
       "token:issue-main",
       async () => (await mainTokenFactory.issueMainToken(args.name, args.symbol, decimals, supply, cap)).wait(),
       { MainTokenFactoryNotConsortiumPartner: "governance grants the CP role: npx hardhat gov:propose --action grant-cp --address <cp>" },
@@ -110,7 +110,6 @@ task("token:issue-product", "Issues a product token with a CP's permission (run 
       throw new TaskError(`the permission is for factory ${file.factory}, but this network's ProductTokenFactory is ${await factory.getAddress()}`);
     }
     const receipt = await explainRevert(
-      hre,
       "token:issue-product",
       async () => (await factory.issueProductToken(file.permission, file.signature, { name: args.name, symbol: args.symbol, decimals })).wait(),
       {

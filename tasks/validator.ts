@@ -1,7 +1,8 @@
-import { task } from "hardhat/config";
+import { task } from "./lib/task";
 import { formatEther } from "ethers";
-import { explainRevert, TaskError } from "./lib/errors";
-import { parseAddress, parseAmount, parseBytes32, parseInteger } from "./lib/args";
+import { TaskError } from "./lib/errors";
+import { explainRevert } from "../lib/revert";
+import { parseAddress, parseAmount, parseBytes32, parseInteger } from "../lib/args";
 import { loadSystem } from "./lib/system";
 
 task("validator:join", "Enters the --from account into the validator set from the next epoch")
@@ -14,7 +15,7 @@ task("validator:join", "Enters the --from account into the validator set from th
       console.log(`${who} is already in the validator set (in force from the epoch after it joined)`);
       return;
     }
-    const receipt = await explainRevert(hre, "validator:join", async () => (await validatorSet.join()).wait());
+    const receipt = await explainRevert("validator:join", async () => (await validatorSet.join()).wait());
     const effective = await validatorSet.nextEpochStartBlock();
     console.log(`${who} joins the validator set at block ${effective} (tx ${receipt?.hash})`);
   });
@@ -34,9 +35,9 @@ task("validator:stake", "Bonds staking tokens to a validator's stake (approving 
       throw new TaskError(`${from} holds ${formatEther(balance)} staking tokens, less than --amount ${args.amount}`);
     }
     if ((await stakingToken.allowance(from, vsAddress)) < amount) {
-      await explainRevert(hre, "approve", async () => (await stakingToken.approve(vsAddress, amount)).wait());
+      await explainRevert("approve", async () => (await stakingToken.approve(vsAddress, amount)).wait());
     }
-    await explainRevert(hre, "validator:stake", async () => (await validatorSet.stakeFor(validator, amount)).wait());
+    await explainRevert("validator:stake", async () => (await validatorSet.stakeFor(validator, amount)).wait());
     const v = await validatorSet.getValidator(validator);
     const min = (await validatorSet.params()).minStake;
     console.log(`${validator} stake: ${formatEther(v.stake)} (minimum ${formatEther(min)}); in set: ${v.listed}; approved: ${v.approved}`);
@@ -54,12 +55,12 @@ task("validator:unstake", "Starts unbonding stake, or withdraws stake whose unbo
     const who = await signer.getAddress();
     if (args.withdraw) {
       const before = await validatorSet.getValidator(who);
-      await explainRevert(hre, "validator:unstake --withdraw", async () => (await validatorSet.withdraw()).wait());
+      await explainRevert("validator:unstake --withdraw", async () => (await validatorSet.withdraw()).wait());
       console.log(`${who} withdrew ${formatEther(before.unbonding)} tokens`);
       return;
     }
     const amount = parseAmount("amount", args.amount ?? "");
-    await explainRevert(hre, "validator:unstake", async () => (await validatorSet.requestUnstake(amount)).wait());
+    await explainRevert("validator:unstake", async () => (await validatorSet.requestUnstake(amount)).wait());
     const v = await validatorSet.getValidator(who);
     console.log(
       `${who} unbonding ${formatEther(v.unbonding)} until block ${v.unbondingReleaseBlock}; bonded ${formatEther(v.stake)}; in set: ${v.listed}`,
@@ -76,8 +77,8 @@ task("validator:report", "Reports a validator for an offence at a block (> 2/3 o
     const blockNumber = parseInteger("block", args.block);
     const reason = parseBytes32("reason", args.reason);
     const { slashing } = await loadSystem(hre, args.from);
-    const counted = await explainRevert(hre, "validator:report", () => slashing.report.staticCall(offender, blockNumber, reason));
-    const receipt = await explainRevert(hre, "validator:report", async () => (await slashing.report(offender, blockNumber, reason)).wait());
+    const counted = await explainRevert("validator:report", () => slashing.report.staticCall(offender, blockNumber, reason));
+    const receipt = await explainRevert("validator:report", async () => (await slashing.report(offender, blockNumber, reason)).wait());
     const id = await slashing.offenceId(offender, blockNumber, reason);
     const o = await slashing.getOffence(id);
     if (!counted) {

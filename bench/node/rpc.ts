@@ -3,6 +3,7 @@
  * for connection set-up or for a general-purpose library's per-request work inside the timed window).
  */
 import http from "node:http";
+import { LuniverseError } from "../../lib/errors";
 
 export interface RpcAnswer {
   id: number;
@@ -10,14 +11,14 @@ export interface RpcAnswer {
   error?: { code: number; message: string; data?: unknown };
 }
 
-export class RpcCallError extends Error {
+export class RpcCallError extends LuniverseError<"BENCH_RPC_CALL"> {
+  override name = "RpcCallError";
   constructor(
-    readonly code: number,
+    readonly rpcCode: number,
     message: string,
     readonly method: string,
   ) {
-    super(`${method}: ${message} (${code})`);
-    this.name = "RpcCallError";
+    super("BENCH_RPC_CALL", `${method}: ${message} (${rpcCode})`);
   }
 }
 

@@ -8,7 +8,7 @@ import { createTx } from "@ethereumjs/tx";
 import { bigIntToUnpaddedBytes, bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { HDNodeWallet, Interface } from "ethers";
 import { keccak256, makeCommon } from "../../node/common";
-import { DEV_MNEMONIC } from "../../deploy/dev-accounts";
+import { DEV_MNEMONIC } from "../../lib/accounts";
 
 export type Hex = `0x${string}`;
 export type Workload = "value" | "erc20";

@@ -1,4 +1,4 @@
-import { rpcCall } from "../lib/chain";
+import { rpcCall } from "../../lib/chain";
 import { AnchorError } from "./errors";
 import type { BlockLeafData } from "./merkleTree";
 

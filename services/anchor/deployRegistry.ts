@@ -1,7 +1,7 @@
 import { ContractFactory, getAddress, NonceManager, type Signer } from "ethers";
 import type { AnchorRegistry } from "../../typechain-types";
 import { writeManifest, readManifest, type Manifest } from "../../deploy/manifest";
-import { typechain } from "../lib/typechain";
+import { typechain } from "../../lib/typechain";
 
 // The ERC-1967 proxy that @openzeppelin/hardhat-upgrades deploys for UUPS contracts (same bytecode).
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,3 +1,5 @@
+import { LuniverseError } from "../../lib/errors";
+
 /** What went wrong in anchoring, for callers that react to it (the task prints the message). */
 export type AnchorErrorCode =
   | "ANCHOR_CONFIG" // an option is missing, unknown or malformed
@@ -8,14 +10,8 @@ export type AnchorErrorCode =
   | "ANCHOR_NOT_VERIFIED"; // the parent contract rejected the proof
 
 /** An anchoring error whose message says what is wrong and what to do next. */
-export class AnchorError extends Error {
-  constructor(
-    readonly code: AnchorErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "AnchorError";
-  }
+export class AnchorError extends LuniverseError<AnchorErrorCode> {
+  override name = "AnchorError";
 }
 
 /** Whether `e` is an {@link AnchorError}. */

@@ -1,14 +1,14 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { getAddress, isAddress, HDNodeWallet, Mnemonic, type JsonRpcProvider, type Signer, type Wallet } from "ethers";
+import { getAddress, isAddress, HDNodeWallet, type JsonRpcProvider, type Signer, type Wallet } from "ethers";
 import { readManifest } from "../../deploy/manifest";
-import { loadKeystore } from "../lib/keystore";
+import { loadKeystore } from "../../lib/keystore";
+import { devWallet } from "../../lib/accounts";
 import type { AnchorRegistry } from "../../typechain-types";
 import { AnchorError } from "./errors";
-import { typechain } from "../lib/typechain";
+import { typechain } from "../../lib/typechain";
 
 /** The development mnemonic of Hardhat and anvil (their default accounts). Never for real networks. */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 export interface RegistryLocation {
   /** The registry's address, when given explicitly (`--registry`). */
@@ -89,5 +89,5 @@ export async function loadAnchorKey(key: AnchorKey): Promise<Wallet | HDNodeWall
   }
   const index = key.devAccount ?? 0;
   if (!Number.isInteger(index) || index < 0 || index > 1000) throw new AnchorError("ANCHOR_CONFIG", `--dev-account must be an integer 0..1000, got ${index}`);
-  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
+  return devWallet(index);
 }

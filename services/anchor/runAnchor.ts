@@ -1,13 +1,13 @@
 import path from "node:path";
 import { NonceManager, type Interface, type JsonRpcProvider } from "ethers";
-import { connect, type ChainError } from "../lib/chain";
-import { Cursor } from "../lib/cursor";
-import { createLogger, type Logger } from "../lib/log";
-import { Registry as MetricsRegistry, serveMetrics, type MetricsServer } from "../lib/metrics";
-import { backoffDelay, sleep } from "../lib/retry";
+import { connect, type ChainError } from "../../lib/chain";
+import { Cursor } from "../../lib/cursor";
+import { createLogger, type Logger } from "../../lib/log";
+import { Registry as MetricsRegistry, serveMetrics, type MetricsServer } from "../../lib/metrics";
+import { backoffDelay, sleep } from "../../lib/retry";
 import { childHead, fetchBlockRange } from "./childBlocks";
 import { AnchorError } from "./errors";
-import { revertData } from "../../tasks/lib/errors";
+import { revertData } from "../../lib/revert";
 import { MerkleTree } from "./merkleTree";
 import { loadAnchorKey, registryAt, resolveRegistry, type AnchorKey, type RegistryLocation } from "./registry";
 

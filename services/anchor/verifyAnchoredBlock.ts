@@ -1,5 +1,5 @@
 import type { JsonRpcProvider } from "ethers";
-import { connect, type ChainError } from "../lib/chain";
+import { connect, type ChainError } from "../../lib/chain";
 import { fetchBlockRange, type ChildBlock } from "./childBlocks";
 import { AnchorError } from "./errors";
 import { blockLeaf, MerkleTree } from "./merkleTree";

@@ -2,13 +2,13 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import { readManifest } from "../../deploy/manifest";
+import { LuniverseError } from "../../lib/errors";
 
 /** A relayer option or deployment lookup that cannot be used; the message names the flag and what to do. */
-export class RelayerConfigError extends Error {
-  readonly code = "LUNIVERSE_RELAYER_CONFIG";
+export class RelayerConfigError extends LuniverseError<"LUNIVERSE_RELAYER_CONFIG"> {
+  override name = "RelayerConfigError";
   constructor(message: string) {
-    super(message);
-    this.name = "RelayerConfigError";
+    super("LUNIVERSE_RELAYER_CONFIG", message);
   }
 }
 

@@ -3,7 +3,7 @@
  *   node -r ts-node/register/transpile-only services/relayer/main.ts --signer 1 --main-rpc URL --product-rpc URL
  * Same options and code as `npx hardhat bridge:relayer` (see docs/relayer.md).
  */
-import { createLogger } from "../lib/log";
+import { createLogger } from "../../lib/log";
 import { resolveRelayerOptions, type RawRelayerOptions } from "./config";
 import { Relayer } from "./relayer";
 

@@ -1,15 +1,16 @@
 import path from "node:path";
 import { ZeroHash, type JsonRpcProvider, type Log, type TransactionResponse, type Wallet, type HDNodeWallet } from "ethers";
-import { connect } from "../lib/chain";
-import { Cursor } from "../lib/cursor";
-import { createLogger, type Logger } from "../lib/log";
-import { Registry, serveMetrics, type MetricsServer } from "../lib/metrics";
-import { backoffDelay, sleep } from "../lib/retry";
-import { loadKeystore } from "../lib/keystore";
+import { connect } from "../../lib/chain";
+import { Cursor } from "../../lib/cursor";
+import { createLogger, type Logger } from "../../lib/log";
+import { Registry, serveMetrics, type MetricsServer } from "../../lib/metrics";
+import { backoffDelay, sleep } from "../../lib/retry";
+import { loadKeystore } from "../../lib/keystore";
 import { findBridgeAddress, keystoreFile, RelayerConfigError, type RelayerOptions } from "./config";
 
 import type { MainBridge, ProductBridge } from "../../typechain-types";
-import { typechain } from "../lib/typechain";
+import { typechain } from "../../lib/typechain";
+import { LuniverseError } from "../../lib/errors";
 
 /** Which way an operation travels: a main-chain deposit confirmed on the product chain, or the reverse. */
 export type Direction = "deposits" | "redeems";
@@ -68,13 +69,13 @@ function makeMetrics(signer: number, address: string): RelayerMetrics {
 const REVERTS_MEANING_DONE = new Set(["BridgeAlreadySettled", "BridgeAlreadyConfirmed"]);
 
 /** A relayer round that must be retried (the message says why). */
-export class RelayerRoundError extends Error {
+export class RelayerRoundError extends LuniverseError<"RELAYER_ROUND"> {
+  override name = "RelayerRoundError";
   constructor(
     message: string,
     readonly kind: string,
   ) {
-    super(message);
-    this.name = "RelayerRoundError";
+    super("RELAYER_ROUND", message);
   }
 }
 

@@ -7,14 +7,13 @@ import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, Mnemonic } from "ethers";
-import { DEV_MNEMONIC } from "../../../deploy/dev-accounts";
+import { devWallet } from "../../../lib/accounts";
 import { freePort, rpcCall, waitFor } from "../../helpers/net";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
 export function devKey(index: number): { address: string; privateKey: string } {
-  const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
+  const w = devWallet(index);
   return { address: w.address, privateKey: w.privateKey };
 }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { rpcCall } from "../../../services/lib/chain";
+import { rpcCall } from "../../../lib/chain";
 import { GiveUp, waitFor } from "../../helpers/net";
 
 /** The repository root (test/services/anchor → ../../..). */

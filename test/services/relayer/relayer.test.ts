@@ -8,10 +8,10 @@ import { runTask, expectTaskError } from "../../helpers/tasks";
 import { Relayer } from "../../../services/relayer/relayer";
 import { resolveRelayerOptions, RelayerConfigError, findBridgeAddress } from "../../../services/relayer/config";
 import { parseArgv } from "../../../services/relayer/main";
-import { silentLogger } from "../../../services/lib/log";
-import { KeystoreError } from "../../../services/lib/keystore";
-import { ChainError } from "../../../services/lib/chain";
-import { CursorError } from "../../../services/lib/cursor";
+import { silentLogger } from "../../../lib/log";
+import { KeystoreError } from "../../../lib/keystore";
+import { ChainError } from "../../../lib/chain";
+import { CursorError } from "../../../lib/cursor";
 import { blockTicker, children, deployBridges, freePort, hardhat, killAll, spawnRelayer, startAnvil, waitFor, type Bridges, type RelayerProc } from "./harness";
 
 const PW = "relayer-test-pw";

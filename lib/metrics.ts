@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { LuniverseError } from "./errors";
 
 /** Label values of one series. */
 export type Labels = Record<string, string | number>;
@@ -10,11 +11,10 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A metric or label name Prometheus would reject, or a counter decreased. */
-export class MetricsError extends Error {
-  readonly code = "LUNIVERSE_METRICS";
+export class MetricsError extends LuniverseError<"LUNIVERSE_METRICS"> {
+  override name = "MetricsError";
   constructor(message: string) {
-    super(message);
-    this.name = "MetricsError";
+    super("LUNIVERSE_METRICS", message);
   }
 }
 

@@ -4,12 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import http from "node:http";
 import { Wallet, encryptKeystoreJson } from "ethers";
-import { Cursor, CursorError, writeAtomic } from "../../../services/lib/cursor";
-import { backoffDelay, retry, sleep } from "../../../services/lib/retry";
-import { createLogger, formatLine } from "../../../services/lib/log";
-import { Registry, MetricsError, serveMetrics } from "../../../services/lib/metrics";
-import { loadKeystore, KeystoreError } from "../../../services/lib/keystore";
-import { connect, ChainError } from "../../../services/lib/chain";
+import { Cursor, CursorError, writeAtomic } from "../../lib/cursor";
+import { backoffDelay, retry, sleep } from "../../lib/retry";
+import { createLogger, formatLine } from "../../lib/log";
+import { Registry, MetricsError, serveMetrics } from "../../lib/metrics";
+import { loadKeystore, KeystoreError } from "../../lib/keystore";
+import { connect, ChainError } from "../../lib/chain";
 
 /** Asserts that `p` rejects with an error of `type` (optional) whose message matches `pattern`. */
 async function rejects(p: Promise<unknown>, ...args: [string | RegExp] | [new (...a: never[]) => Error, string | RegExp]): Promise<Error> {

@@ -2,15 +2,11 @@ import { existsSync, readFileSync } from "node:fs";
 import readline from "node:readline";
 import { Writable } from "node:stream";
 import { Wallet, isKeystoreJson, type HDNodeWallet } from "ethers";
+import { LuniverseError } from "./errors";
 
 /** A keystore that cannot be opened; the message says what to do. */
-export class KeystoreError extends Error {
-  readonly code: "KEYSTORE_MISSING" | "KEYSTORE_INVALID" | "KEYSTORE_WRONG_PASSWORD" | "KEYSTORE_NO_PASSWORD";
-  constructor(code: KeystoreError["code"], message: string) {
-    super(message);
-    this.name = "KeystoreError";
-    this.code = code;
-  }
+export class KeystoreError extends LuniverseError<"KEYSTORE_MISSING" | "KEYSTORE_INVALID" | "KEYSTORE_WRONG_PASSWORD" | "KEYSTORE_NO_PASSWORD"> {
+  override name = "KeystoreError";
 }
 
 export interface LoadKeystoreOptions {

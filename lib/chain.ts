@@ -1,11 +1,11 @@
 import { FetchRequest, JsonRpcProvider, Network, type Filter, type Log } from "ethers";
+import { LuniverseError } from "./errors";
 
 /** An RPC endpoint that cannot be used at start-up (unreachable, not JSON-RPC, wrong chain). */
-export class ChainError extends Error {
-  readonly code = "LUNIVERSE_CHAIN";
+export class ChainError extends LuniverseError<"LUNIVERSE_CHAIN"> {
+  override name = "ChainError";
   constructor(message: string) {
-    super(message);
-    this.name = "ChainError";
+    super("LUNIVERSE_CHAIN", message);
   }
 }
 

@@ -1,12 +1,12 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
+import { LuniverseError } from "./errors";
 
 /** A state file that cannot be used: unreadable, not JSON, or rejected by the validator. */
-export class CursorError extends Error {
-  readonly code = "LUNIVERSE_CURSOR";
+export class CursorError extends LuniverseError<"LUNIVERSE_CURSOR"> {
+  override name = "CursorError";
   constructor(message: string) {
-    super(message);
-    this.name = "CursorError";
+    super("LUNIVERSE_CURSOR", message);
   }
 }
 
