@@ -15,7 +15,7 @@ import type { NodeConfig } from "./config";
 import { Chain } from "./chain/chain";
 import { PoaEngine, threshold, type EnginePool } from "./consensus/engine";
 import { addressOfPrivateKey } from "./consensus/crypto";
-import type { GenesisFile } from "./genesis";
+import type { GenesisFile } from "./genesis/genesis";
 import { NodeBackend } from "./backend";
 import { PeerNetwork } from "./p2p/network";
 import { TxPool, PoolError } from "./txpool";

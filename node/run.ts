@@ -5,7 +5,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { loadNodeConfigFile, resolveNodeConfig, type NodeConfig } from "./config";
-import { readGenesisFile } from "./genesis";
+import { readGenesisFile } from "./genesis/genesis";
 import { LuniverseNode } from "./node";
 
 export interface StartArgs {

@@ -82,7 +82,7 @@ task("node:genesis", "Builds a genesis file with the system contracts predeploye
       if (!/^[0-9]+$/.test(args.baseFee)) throw new TaskError(`--base-fee must be a whole number of wei, got "${args.baseFee}"`);
       if (args.systemConfig && !existsSync(args.systemConfig)) throw new TaskError(`--system-config ${args.systemConfig} does not exist`);
       await hre.run("compile", { quiet: true });
-      const { buildGenesis } = await import("../node/genesis-builder");
+      const { buildGenesis } = await import("../node/genesis/builder");
       const accounts = devAccounts(DEV_ACCOUNT_COUNT);
       // the system config the deployment runs with: the user's, or the dev validators 1..N
       let configFile = args.systemConfig;

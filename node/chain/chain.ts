@@ -15,7 +15,7 @@ import type { ClassicLevel } from "classic-level";
 import type { FinalitySignature, Hex } from "../types";
 import { heightKey, openLevel, OverlayDB } from "./db";
 import { Executor, type ExecutedBlock, type StoredReceipt } from "./executor";
-import { applyAlloc, genesisBlock, type GenesisFile } from "../genesis";
+import { applyAlloc, genesisBlock, type GenesisFile } from "../genesis/genesis";
 
 interface HeadRecord {
   number: string;

@@ -17,14 +17,14 @@ import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Account, KECCAK256_RLP, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft, type Address } from "@ethereumjs/util";
 import { runTx, type VM } from "@ethereumjs/vm";
 import type { MerkleStateManager } from "@ethereumjs/statemanager";
-import { makeCommon } from "./common";
-import { openLevel, OverlayDB } from "./chain/db";
-import { Executor } from "./chain/executor";
+import { makeCommon } from "../common";
+import { openLevel, OverlayDB } from "../chain/db";
+import { Executor } from "../chain/executor";
 import { applyAlloc, type GenesisAccount, type GenesisFile } from "./genesis";
-import { startRpcServer } from "./rpc/server";
-import { RpcError, type BlockFinality, type CallRequest, type FeeHistory, type Hex, type LogFilter, type NodeStatus, type PeerInfo, type RpcBackend, type RpcBlock, type RpcLog, type RpcReceipt, type RpcTransaction } from "./types";
-import { formatTransaction, q } from "./chain/format";
-import { callOnVm, estimateWithSearch, revertError, type ExecResult } from "./backend";
+import { startRpcServer } from "../rpc/server";
+import { RpcError, type BlockFinality, type CallRequest, type FeeHistory, type Hex, type LogFilter, type NodeStatus, type PeerInfo, type RpcBackend, type RpcBlock, type RpcLog, type RpcReceipt, type RpcTransaction } from "../types";
+import { formatTransaction, q } from "../chain/format";
+import { callOnVm, estimateWithSearch, revertError, type ExecResult } from "../backend";
 
 export interface BuildGenesisOptions {
   chainId: number;

@@ -4,7 +4,7 @@
  * The file is geth-style (`config.chainId`, `alloc`, `timestamp`, `gasLimit`, `extraData`, `baseFeePerGas`) plus a
  * `luniverse` section naming the system contracts, the genesis validators and the deployment manifest. `alloc`
  * carries the system contracts' code and storage, produced by `node:genesis` from the compiled artifacts (see
- * genesis-builder.ts). The same file always gives the same genesis block and hash: nothing in it depends on time or
+ * builder.ts). The same file always gives the same genesis block and hash: nothing in it depends on time or
  * on the machine.
  */
 import { readFileSync } from "node:fs";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { makeCommon } from "../../node/common";
 import { Chain } from "../../node/chain/chain";
-import { GenesisError, readGenesisFile, validateGenesis, type GenesisFile } from "../../node/genesis";
+import { GenesisError, readGenesisFile, validateGenesis, type GenesisFile } from "../../node/genesis/genesis";
 import { expectTaskError, runTask } from "../helpers/tasks";
 import { testGenesis } from "./helpers/nodes";
 
