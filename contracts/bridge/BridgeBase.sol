@@ -20,6 +20,8 @@ import {SystemContract} from "../utils/SystemContract.sol";
 abstract contract BridgeBase is SystemContract, ReentrancyGuardUpgradeable {
     /// @notice Most signers a set may have.
     uint256 public constant MAX_SIGNERS = 32;
+    /// @notice Largest ratio a pair may have (product units per main unit); the smallest is 1.
+    uint256 public constant MAX_RATIO = 1e18;
 
     /// @notice Limits of one pair, in this side's token units. `dailyIn` bounds what users send in (deposits on the
     /// main side, redeems on the product side); `dailyOut` bounds what signers settle (releases, mints).
@@ -76,8 +78,9 @@ abstract contract BridgeBase is SystemContract, ReentrancyGuardUpgradeable {
     error BridgeAmountBelowMinimum(uint256 amount, uint256 minimum);
     error BridgeAmountAboveMaximum(uint256 amount, uint256 maximum);
     error BridgeDailyLimitExceeded(uint256 requested, uint256 remaining);
-    error BridgeInvalidLimits();
+    error BridgeInvalidLimits(string reason);
     error BridgeZeroAmount();
+    error BridgeInvalidRatio(uint256 ratio, uint256 maxRatio);
 
     modifier onlySigner() {
         if (!_base().isSigner[msg.sender]) revert BridgeNotSigner(msg.sender);
@@ -178,6 +181,23 @@ abstract contract BridgeBase is SystemContract, ReentrancyGuardUpgradeable {
         return _base().limits[pairId];
     }
 
+    /**
+     * @notice The product side's limits for a pair whose main-side limits are `mainLimits` at `ratio`: every field
+     * times the ratio, so both sides bound the same value (a product amount is `ratio` times its main amount).
+     * This is the one place the rule lives: governance proposals (`registerBridgePair`) read the product limits
+     * from here. Requirements: 1 <= ratio <= MAX_RATIO; every scaled field fits in a uint128.
+     * @param mainLimits Limits in main-token units.
+     * @param ratio Product units per main unit.
+     * @return scaled The same limits in product-token units.
+     */
+    function scaledLimits(Limits calldata mainLimits, uint256 ratio) external pure returns (Limits memory scaled) {
+        if (ratio == 0 || ratio > MAX_RATIO) revert BridgeInvalidRatio(ratio, MAX_RATIO);
+        scaled.minPerTx = _scale(mainLimits.minPerTx, ratio);
+        scaled.maxPerTx = _scale(mainLimits.maxPerTx, ratio);
+        scaled.dailyIn = _scale(mainLimits.dailyIn, ratio);
+        scaled.dailyOut = _scale(mainLimits.dailyOut, ratio);
+    }
+
     /// @notice What is left today of the pair's `dailyIn` and `dailyOut`.
     function remainingToday(bytes32 pairId) external view returns (uint256 inRemaining, uint256 outRemaining) {
         return (_remainingIn(pairId), _remainingOut(pairId));
@@ -234,12 +254,19 @@ abstract contract BridgeBase is SystemContract, ReentrancyGuardUpgradeable {
     }
 
     function _setLimits(bytes32 pairId, Limits calldata lim) internal {
-        if (lim.minPerTx == 0 || lim.minPerTx > lim.maxPerTx) revert BridgeInvalidLimits();
+        if (lim.minPerTx == 0) revert BridgeInvalidLimits("minPerTx is zero");
+        if (lim.minPerTx > lim.maxPerTx) revert BridgeInvalidLimits("minPerTx is above maxPerTx");
         _base().limits[pairId] = lim;
         emit LimitsChanged(pairId, lim);
     }
 
     // ---------------------------------------------------------------- private
+
+    function _scale(uint128 value, uint256 ratio) private pure returns (uint128) {
+        uint256 scaled = uint256(value) * ratio; // at most 2^128 * 1e18: no overflow in 256 bits
+        if (scaled > type(uint128).max) revert BridgeInvalidLimits("scaled limit above uint128");
+        return uint128(scaled);
+    }
 
     function _useOut(bytes32 pairId, uint256 amount) private {
         _base().used[_dayKey(pairId, true)] += amount;

@@ -79,7 +79,7 @@ contract MainBridge is BridgeBase {
     /**
      * @notice Registers a pair: `mainToken` here backs `productToken` on `productChainId` at `ratio` product
      * units per main unit.
-     * Requirements: `GOVERNANCE_ROLE`; tokens not zero; `productChainId` not zero; 1 <= ratio <= 1e18; not
+     * Requirements: `GOVERNANCE_ROLE`; tokens not zero; `productChainId` not zero; 1 <= ratio <= MAX_RATIO; not
      * registered; valid limits. Emits {PairRegistered} and {LimitsChanged}.
      */
     function registerPair(
@@ -91,7 +91,7 @@ contract MainBridge is BridgeBase {
     ) external onlyRole(GOVERNANCE_ROLE) returns (bytes32 pairId) {
         if (mainToken == address(0) || productToken == address(0)) revert MainBridgeInvalidPair("zero token");
         if (productChainId == 0) revert MainBridgeInvalidPair("zero product chain id");
-        if (ratio == 0 || ratio > 1e18) revert MainBridgeInvalidPair("ratio outside 1..1e18");
+        if (ratio == 0 || ratio > MAX_RATIO) revert MainBridgeInvalidPair("ratio outside 1..1e18");
         pairId = pairIdOf(mainToken, productChainId, productToken);
         MainBridgeStorage storage $ = _storage();
         if ($.pairs[pairId].mainToken != address(0)) revert MainBridgePairExists(pairId);

@@ -75,7 +75,7 @@ contract ProductBridge is BridgeBase {
 
     /**
      * @notice Registers a pair: `productToken` here is backed by `mainToken` on `mainChainId` at `ratio`.
-     * Requirements: `GOVERNANCE_ROLE`; tokens and chain id not zero; 1 <= ratio <= 1e18; this bridge is the
+     * Requirements: `GOVERNANCE_ROLE`; tokens and chain id not zero; 1 <= ratio <= MAX_RATIO; this bridge is the
      * product token's minter; not registered; valid limits. Emits {PairRegistered} and {LimitsChanged}.
      */
     function registerPair(
@@ -87,7 +87,7 @@ contract ProductBridge is BridgeBase {
     ) external onlyRole(GOVERNANCE_ROLE) returns (bytes32 pairId) {
         if (mainToken == address(0) || productToken == address(0)) revert ProductBridgeInvalidPair("zero token");
         if (mainChainId == 0) revert ProductBridgeInvalidPair("zero main chain id");
-        if (ratio == 0 || ratio > 1e18) revert ProductBridgeInvalidPair("ratio outside 1..1e18");
+        if (ratio == 0 || ratio > MAX_RATIO) revert ProductBridgeInvalidPair("ratio outside 1..1e18");
         if (ProductToken(productToken).bridge() != address(this)) revert ProductBridgeInvalidPair("bridge is not the minter");
         pairId = pairIdOf(mainChainId, mainToken, productToken);
         ProductBridgeStorage storage $ = _storage();

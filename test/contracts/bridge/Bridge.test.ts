@@ -144,6 +144,55 @@ describe("bridge", function () {
       expect((await f.mainBridge.limits(p)).minPerTx).to.equal(5n);
       await expect(f.mainBridge.connect(f.user).setLimits(p, limits())).to.be.revertedWithCustomError(f.mainBridge, "AccessControlUnauthorizedAccount");
     });
+
+    it("BridgeInvalidLimits says which rule the limits break (minPerTx zero, minPerTx above maxPerTx)", async function () {
+      const f = await loadFixture(deployBridgeFixture);
+      const p = f.pairs[0]!.pairId;
+      for (const bridge of [f.mainBridge, f.productBridge]) {
+        await expect(bridge.connect(f.gov).setLimits(p, { ...limits(), minPerTx: 0n })).to.be.revertedWithCustomError(bridge, "BridgeInvalidLimits").withArgs("minPerTx is zero");
+        await expect(bridge.connect(f.gov).setLimits(p, { ...limits(), minPerTx: 10n, maxPerTx: 9n }))
+          .to.be.revertedWithCustomError(bridge, "BridgeInvalidLimits")
+          .withArgs("minPerTx is above maxPerTx");
+      }
+      const prod = await f.pairs[0]!.productToken.getAddress();
+      await expect(f.mainBridge.connect(f.gov).registerPair(await f.mainToken.getAddress(), 5, prod, 1, { ...limits(), minPerTx: 0n }))
+        .to.be.revertedWithCustomError(f.mainBridge, "BridgeInvalidLimits")
+        .withArgs("minPerTx is zero");
+    });
+
+    it("MAX_RATIO is 1e18 on both sides, as on the product token factory", async function () {
+      const f = await loadFixture(deployBridgeFixture);
+      expect(await f.mainBridge.MAX_RATIO()).to.equal(10n ** 18n);
+      expect(await f.productBridge.MAX_RATIO()).to.equal(10n ** 18n);
+      expect(await f.productTokenFactory.MAX_RATIO()).to.equal(await f.productBridge.MAX_RATIO());
+    });
+
+    it("scaledLimits multiplies every main-side limit by the ratio (the product side's limits)", async function () {
+      const f = await loadFixture(deployBridgeFixture);
+      const main = { minPerTx: 1n, maxPerTx: 100n * E, dailyIn: 1_000n * E, dailyOut: 2_000n * E };
+      for (const bridge of [f.mainBridge, f.productBridge]) {
+        const scaled = await bridge.scaledLimits(main, 10n);
+        expect([scaled.minPerTx, scaled.maxPerTx, scaled.dailyIn, scaled.dailyOut]).to.deep.equal([10n, 1_000n * E, 10_000n * E, 20_000n * E]);
+        const same = await bridge.scaledLimits(main, 1n);
+        expect([same.minPerTx, same.maxPerTx, same.dailyIn, same.dailyOut]).to.deep.equal([main.minPerTx, main.maxPerTx, main.dailyIn, main.dailyOut]);
+      }
+      // what a registration with the scaled limits stores on the product side
+      const p = f.pairs[2]!; // 1:10
+      const scaled = await f.productBridge.scaledLimits(main, p.ratio);
+      await f.productBridge.connect(f.gov).setLimits(p.pairId, { minPerTx: scaled.minPerTx, maxPerTx: scaled.maxPerTx, dailyIn: scaled.dailyIn, dailyOut: scaled.dailyOut });
+      expect((await f.productBridge.limits(p.pairId)).maxPerTx).to.equal(1_000n * E);
+    });
+
+    it("scaledLimits rejects a ratio outside 1..MAX_RATIO (BridgeInvalidRatio) and a limit that overflows (BridgeInvalidLimits)", async function () {
+      const f = await loadFixture(deployBridgeFixture);
+      const b = f.productBridge;
+      await expect(b.scaledLimits(limits(), 0n)).to.be.revertedWithCustomError(b, "BridgeInvalidRatio").withArgs(0n, 10n ** 18n);
+      await expect(b.scaledLimits(limits(), 10n ** 18n + 1n)).to.be.revertedWithCustomError(b, "BridgeInvalidRatio").withArgs(10n ** 18n + 1n, 10n ** 18n);
+      const max128 = 2n ** 128n - 1n;
+      await expect(b.scaledLimits({ ...limits(), dailyOut: max128 }, 2n)).to.be.revertedWithCustomError(b, "BridgeInvalidLimits").withArgs("scaled limit above uint128");
+      const top = max128 / 10n ** 18n; // the largest limit that scales by MAX_RATIO
+      expect((await b.scaledLimits({ minPerTx: 1n, maxPerTx: top, dailyIn: top, dailyOut: top }, 10n ** 18n)).dailyOut).to.equal(top * 10n ** 18n);
+    });
   });
 
   describe("deposit (main side)", function () {
