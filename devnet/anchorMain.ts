@@ -5,38 +5,42 @@
  *     --dev-account 17 --every 10 --confirmations 1 --cursor FILE --metrics-port 9106 --name phase1
  * Prints `{"event":"ready",…}` once running; SIGINT/SIGTERM stop it cleanly.
  */
+import { parseCommandLine } from "../lib/args";
+import { ArgumentError } from "../lib/errors";
 import { createLogger } from "../lib/log";
 import { runAnchor, validateRunAnchorOptions, type RunAnchorOptions } from "../services/anchor/runAnchor";
 
-function parse(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    if (!flag.startsWith("--") || value === undefined) throw new Error(`expected --flag value pairs, got "${flag}"`);
-    out[flag.slice(2)] = value;
-  }
-  return out;
-}
+const OPTIONS = {
+  child: { type: "string" },
+  parent: { type: "string" },
+  registry: { type: "string" },
+  "dev-account": { type: "string" },
+  every: { type: "string", default: "10" },
+  confirmations: { type: "string", default: "1" },
+  cursor: { type: "string" },
+  "poll-ms": { type: "string", default: "1000" },
+  "metrics-port": { type: "string" },
+  name: { type: "string", default: "anchor" },
+} as const;
 
 async function main(): Promise<void> {
-  const a = parse(process.argv.slice(2));
-  const need = (k: string): string => {
+  const { values: a } = parseCommandLine(process.argv.slice(2), OPTIONS, "usage: devnet/anchorMain.ts --child URL --parent URL --registry 0x… --dev-account N [--every N] [--confirmations N] [--cursor FILE] [--metrics-port N] [--name NAME]");
+  const need = (k: keyof typeof OPTIONS): string => {
     const v = a[k];
-    if (v === undefined) throw new Error(`--${k} is required`);
+    if (v === undefined) throw new ArgumentError("ARG_MISSING", k, `--${k} is required`);
     return v;
   };
-  const name = a.name ?? "anchor";
+  const name = a.name;
   const controller = new AbortController();
   const options: RunAnchorOptions = {
     childUrl: need("child"),
     parentUrl: need("parent"),
-    every: Number(a.every ?? "10"),
-    confirmations: Number(a.confirmations ?? "1"),
+    every: Number(a.every),
+    confirmations: Number(a.confirmations),
     registry: { registry: need("registry") },
     key: { devAccount: Number(need("dev-account")) },
     cursorFile: a.cursor,
-    pollMs: Number(a["poll-ms"] ?? "1000"),
+    pollMs: Number(a["poll-ms"]),
     metricsPort: a["metrics-port"] === undefined ? undefined : Number(a["metrics-port"]),
     maxBackoffMs: 5_000,
     name,

@@ -73,23 +73,38 @@ export function parsePort(flag: string, value: string | number, allowZero = fals
 export type CommandLineOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /**
- * Parses `argv` (without node and the script) with `node:util` `parseArgs`, strictly: an unknown flag or a flag
- * without its value is an {@link ArgumentError} naming it, with the flag meant when it looks like a typo.
+ * Parses `argv` (without node and the script) with `node:util` `parseArgs`, strictly: an unknown flag, a flag
+ * without its value or a stray positional argument is an {@link ArgumentError} naming it (with the flag meant when it
+ * looks like a typo) followed by `usage`.
  */
-export function parseCommandLine<O extends CommandLineOptions>(argv: string[], options: O, usage: string) {
+export function parseCommandLine<O extends CommandLineOptions>(argv: string[], options: O, usage = "") {
+  const tail = usage ? `; ${usage}` : "";
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (e) {
     const err = e as { code?: string; message: string };
-    const known = Object.keys(options).map((k) => `--${k}`);
-    const unknown = /Unknown option '([^']+)'/.exec(err.message)?.[1];
-    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
-      const meant = suggestKey(unknown, known);
-      throw new ArgumentError("ARG_UNKNOWN", unknown, `unknown option ${unknown}${meant ? ` (did you mean ${meant}?)` : ""}; ${usage}`);
+    const flag = /'(--?[^' <]+)/.exec(err.message)?.[1] ?? "";
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const meant = suggestKey(flag, Object.keys(options).map((k) => `--${k}`));
+      throw new ArgumentError("ARG_UNKNOWN", flag, `unknown option ${flag}${meant ? ` (did you mean ${meant}?)` : ""}${tail}`);
+    }
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && /argument missing/.test(err.message)) {
+      throw new ArgumentError("ARG_MISSING", flag, `${flag} needs a value${tail}`);
     }
     if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      throw new ArgumentError("ARG_UNKNOWN", "", `${err.message.split(".")[0]}; flags take the form --name value; ${usage}`);
+      const word = /'([^']*)'/.exec(err.message)?.[1] ?? "";
+      throw new ArgumentError("ARG_UNKNOWN", word, `unexpected argument "${word}"; options are --name value${tail}`);
     }
-    throw new ArgumentError("ARG_INVALID", "", `${err.message}; ${usage}`);
+    throw new ArgumentError("ARG_INVALID", flag, `${err.message}${tail}`);
   }
+}
+
+/** `mainRpc` → `main-rpc`. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `main-rpc` → `mainRpc`. */
+export function camelCase(flag: string): string {
+  return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }

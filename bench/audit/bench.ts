@@ -13,6 +13,8 @@ import { CompilerSet } from "../../audit/compilers";
 import { runAudit, type AuditResult } from "../../audit/scan";
 import type { Category, Finding } from "../../audit/types";
 import { CATEGORIES, severityRank } from "../../audit/types";
+import { parseCommandLine } from "../../lib/args";
+import { isLuniverseError } from "../../lib/errors";
 
 const PROJECT = path.resolve(__dirname, "../..");
 const DATASET = process.env.SMARTBUGS_DIR ?? path.resolve(PROJECT, "../shared/bench/smartbugs-curated");
@@ -23,10 +25,6 @@ interface Annotated {
   vulnerabilities: { lines: number[]; category: Category }[];
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function pct(n: number, d: number): string {
   return d === 0 ? "  n/a" : `${((100 * n) / d).toFixed(1).padStart(5)} %`;
@@ -88,8 +86,13 @@ function precision(entries: Annotated[], findings: Map<string, Finding[]>, windo
 }
 
 async function main(): Promise<void> {
-  const window = Number(arg("window") ?? "2");
-  const skipTiming = process.argv.includes("--skip-timing");
+  const { values: argv } = parseCommandLine(
+    process.argv.slice(2),
+    { window: { type: "string", default: "2" }, "skip-timing": { type: "boolean", default: false } },
+    "usage: npm run bench:audit -- [--window LINES] [--skip-timing]",
+  );
+  const window = Number(argv.window);
+  const skipTiming = argv["skip-timing"];
   const entries = JSON.parse(readFileSync(path.join(DATASET, "vulnerabilities.json"), "utf8")) as Annotated[];
   const sub = subset69();
   const compilers = new CompilerSet({ roots: [PROJECT] });
@@ -230,7 +233,7 @@ async function main(): Promise<void> {
   rmSync(cacheDir, { recursive: true, force: true });
 }
 
-main().catch((e) => {
-  console.error(e);
+main().catch((e: unknown) => {
+  console.error(isLuniverseError(e) ? `error: ${e.message}` : e);
   process.exitCode = 1;
 });

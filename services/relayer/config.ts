@@ -68,7 +68,8 @@ export const RELAYER_DEFAULTS = {
 /** Raw options as flags give them (strings or numbers); unknown keys are an error naming the key. */
 export type RawRelayerOptions = Record<string, string | number | boolean | undefined>;
 
-const KNOWN = new Set([
+/** Every relayer option (camelCase; on the command line in kebab-case). */
+export const RELAYER_OPTION_KEYS = [
   "signer",
   "keystoreDir",
   "keystore",
@@ -88,7 +89,9 @@ const KNOWN = new Set([
   "productStartBlock",
   "blockChunk",
   "maxBackoffMs",
-]);
+] as const;
+
+const KNOWN = new Set<string>(RELAYER_OPTION_KEYS);
 
 function int(flag: string, value: string | number | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined || value === "") return undefined;

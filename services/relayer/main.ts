@@ -4,21 +4,18 @@
  * Same options and code as `npx hardhat bridge:relayer` (see docs/relayer.md).
  */
 import { createLogger } from "../../lib/log";
-import { resolveRelayerOptions, type RawRelayerOptions } from "./config";
+import { camelCase, kebabCase, parseCommandLine } from "../../lib/args";
+import { RELAYER_OPTION_KEYS, resolveRelayerOptions, type RawRelayerOptions } from "./config";
 import { Relayer } from "./relayer";
 
-/** Parses `--kebab-case value` pairs into camelCase keys (`--main`/`--product` are short for `--main-rpc`/`--product-rpc`). */
+/** Parses `--kebab-case value` flags into camelCase keys (`--main`/`--product` are short for `--main-rpc`/`--product-rpc`). */
 export function parseArgv(argv: string[]): RawRelayerOptions {
+  const options = Object.fromEntries([...RELAYER_OPTION_KEYS, "main", "product"].map((k) => [kebabCase(k), { type: "string" as const }]));
+  const { values } = parseCommandLine(argv, options, "see docs/relayer.md for the relayer's options");
   const out: RawRelayerOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"; options are --name value`);
-    const eq = a.indexOf("=");
-    const flag = eq === -1 ? a.slice(2) : a.slice(2, eq);
-    const value = eq === -1 ? argv[++i] : a.slice(eq + 1);
-    if (value === undefined) throw new Error(`--${flag} needs a value`);
-    const key = flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    out[key === "main" ? "mainRpc" : key === "product" ? "productRpc" : key] = value;
+  for (const [flag, value] of Object.entries(values)) {
+    const key = camelCase(flag);
+    out[key === "main" ? "mainRpc" : key === "product" ? "productRpc" : key] = value as string;
   }
   return out;
 }
