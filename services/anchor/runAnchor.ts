@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from "../../lib/retry";
 import { childHead, fetchBlockRange } from "./childBlocks";
 import { AnchorError } from "./errors";
 import { revertData } from "../../lib/revert";
+import { suggestKey } from "../../lib/config";
 import { MerkleTree } from "./merkleTree";
 import { loadAnchorKey, registryAt, resolveRegistry, type AnchorKey, type RegistryLocation } from "./registry";
 
@@ -97,7 +98,11 @@ function checkInteger(key: string, value: number | undefined, min: number, max: 
 
 /** Validates the options (unknown keys and out-of-range values are errors naming the key). */
 export function validateRunAnchorOptions(options: RunAnchorOptions): void {
-  for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k as keyof RunAnchorOptions)) throw new AnchorError("ANCHOR_CONFIG", `unknown option "${k}"`);
+  for (const k of Object.keys(options)) {
+    if (KNOWN_OPTIONS.has(k as keyof RunAnchorOptions)) continue;
+    const meant = suggestKey(k, [...KNOWN_OPTIONS]);
+    throw new AnchorError("ANCHOR_CONFIG", `unknown option "${k}"${meant ? ` (did you mean "${meant}"?)` : ""}`);
+  }
   for (const k of ["childUrl", "parentUrl"] as const) {
     if (typeof options[k] !== "string" || !/^https?:\/\/\S+$/.test(options[k])) {
       throw new AnchorError("ANCHOR_CONFIG", `${k} must be an http(s) JSON-RPC URL, got "${options[k]}"`);

@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import { readManifest } from "../../deploy/manifest";
+import { kebabCase } from "../../lib/args";
+import { suggestKey } from "../../lib/config";
 import { LuniverseError } from "../../lib/errors";
 
 /** A relayer option or deployment lookup that cannot be used; the message names the flag and what to do. */
@@ -116,9 +118,7 @@ function address(flag: string, value: string | number | boolean | undefined): st
 }
 
 /** `mainRpc` → `main-rpc`. */
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
+export const kebab = kebabCase;
 
 function str(v: string | number | boolean | undefined): string | undefined {
   return v === undefined || v === "" ? undefined : String(v);
@@ -127,7 +127,10 @@ function str(v: string | number | boolean | undefined): string | undefined {
 /** Validates raw options and fills defaults. */
 export function resolveRelayerOptions(raw: RawRelayerOptions): RelayerOptions {
   for (const k of Object.keys(raw)) {
-    if (!KNOWN.has(k)) throw new RelayerConfigError(`unknown relayer option --${kebab(k)}; known: ${[...KNOWN].map((x) => `--${kebab(x)}`).join(", ")}`);
+    if (!KNOWN.has(k)) {
+      const meant = suggestKey(k, RELAYER_OPTION_KEYS);
+      throw new RelayerConfigError(`unknown relayer option --${kebab(k)}${meant ? ` (did you mean --${kebab(meant)}?)` : ""}; known: ${[...KNOWN].map((x) => `--${kebab(x)}`).join(", ")}`);
+    }
   }
   const signer = int("signer", raw.signer, 1, 32);
   if (signer === undefined) throw new RelayerConfigError("--signer is required: which signer this process is (1..6 for the default set)");
