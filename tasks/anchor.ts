@@ -1,8 +1,6 @@
 import path from "node:path";
 import { task } from "./lib/task";
-import { id as keccakText } from "ethers";
 import { TaskError } from "./lib/errors";
-import { explainRevert } from "../lib/revert";
 import { parseAddress, parseAddressList, parseInteger } from "../lib/args";
 import { deploymentsDir, loadDeployment } from "./lib/system";
 import { createLogger, isLogLevel } from "../lib/log";
@@ -12,6 +10,8 @@ import { runAnchor, validateRunAnchorOptions, type RunAnchorOptions } from "../s
 import { TAMPERABLE_FIELDS, verifyAnchoredBlock, type TamperableField } from "../services/anchor/verifyAnchoredBlock";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 import type { AnchorRegistry, LuniverseGovernor } from "../typechain-types";
+import { anchorerAction } from "../ops/governance/proposalActions";
+import { propose } from "../ops/governance/propose";
 
 /** Errors of the services (AnchorError, KeystoreError, CursorError, MetricsError, ChainError) become TaskErrors. */
 async function asTask<T>(fn: () => Promise<T>): Promise<T> {
@@ -207,25 +207,11 @@ task("anchor:authorize", "Proposes (governance) authorising or removing an ancho
     const anchorer = parseAddress("anchorer", args.anchorer);
     const startBlock = parseInteger("start-block", args.startBlock);
     if (startBlock >= 2n ** 64n) throw new TaskError(`--start-block must be below 2^64, got ${startBlock}`);
-    const { at } = await loadDeployment(hre, args.from);
-    const registry = await at<AnchorRegistry>("AnchorRegistry");
-    const governor = await at<LuniverseGovernor>("LuniverseGovernor");
-    const target = await registry.getAddress();
-    const [registered] = await registry.getChild(chainId);
-    if (args.remove && !registered) throw new TaskError(`child chain ${chainId} is not registered in the AnchorRegistry: there is no anchorer to remove`);
-    if ((await registry.isAnchorer(chainId, anchorer)) === !args.remove) {
-      throw new TaskError(`${anchorer} ${args.remove ? "is not" : "is already"} an anchorer of chain ${chainId}: nothing to propose`);
-    }
-    const calldatas: string[] = [];
-    if (!registered) calldatas.push(registry.interface.encodeFunctionData("registerChild", [chainId, startBlock]));
-    calldatas.push(registry.interface.encodeFunctionData("setAnchorer", [chainId, anchorer, !args.remove]));
-    const targets = calldatas.map(() => target);
-    const values = calldatas.map(() => 0n);
-    const description =
-      (registered ? "" : `register child chain ${chainId} for anchoring from block ${startBlock}; `) +
-      `${args.remove ? "remove" : "authorise"} anchorer ${anchorer} of chain ${chainId}`;
-    const proposalId = await governor.hashProposal(targets, values, calldatas, keccakText(description));
-    await explainRevert("anchor:authorize", async () => (await governor.propose(targets, values, calldatas, description)).wait());
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const registry = await (await at<AnchorRegistry>("AnchorRegistry")).getAddress();
+    const governor = await (await at<LuniverseGovernor>("LuniverseGovernor")).getAddress();
+    const { calls, description } = await anchorerAction(hre.ethers.provider, { registry, chainId, anchorer, remove: args.remove, startBlock });
+    const { proposalId } = await propose(signer, { governor, targets: calls.map((c) => c.target), calldatas: calls.map((c) => c.data), description, what: "anchor:authorize" });
     console.log(`proposal ${proposalId}\n  ${description}\n  validators vote with gov:vote --id ${proposalId}; then gov:execute`);
     return { proposalId, description };
   });

@@ -1,8 +1,10 @@
 import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
-import { explainRevert } from "../lib/revert";
 import { parseAddress, parseAddressList, parseInteger } from "../lib/args";
-import { loadSystem } from "./lib/system";
+import { loadDeployment } from "./lib/system";
+import type { ProductChainRegistry } from "../typechain-types";
+import { registerChain } from "../ops/chain/registerChain";
+import { swapVote } from "../ops/chain/swapVote";
 
 task("chain:register", "Registers a product chain (caller needs the CP role granted by governance)")
   .addParam("chainId", "Chain id of the product chain")
@@ -17,10 +19,9 @@ task("chain:register", "Registers a product chain (caller needs the CP role gran
     const owners = parseAddressList("owners", args.owners, 4) as [string, string, string, string];
     const shard = parseInteger("shard", args.shard);
     if (shard > 0xffffffffn) throw new TaskError("--shard must fit in 32 bits");
-    const { chainRegistry } = await loadSystem(hre, args.from);
-    await explainRevert("chain:register", async () => (await chainRegistry.registerChain(chainId, args.name, pd, owners, shard)).wait(), {
-      AccessControlUnauthorizedAccount: "the sender is not a consortium partner; governance grants the role (gov:propose --action grant-cp --address <cp>)",
-    });
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const registry = await (await at<ProductChainRegistry>("ProductChainRegistry")).getAddress();
+    await registerChain(signer, { registry, chainId, name: args.name, productDeveloper: pd, nodeOwners: owners, shardGroup: shard });
     console.log(`registered product chain ${chainId} "${args.name}" (PD ${pd}, node owners ${owners.join(", ")}, shard ${shard})`);
   });
 
@@ -33,14 +34,8 @@ task("chain:swap-vote", "Votes, as a node owner, to replace one node owner of a 
     const chainId = parseInteger("chain-id", args.chainId);
     const oldOwner = parseAddress("old", args.old);
     const newOwner = parseAddress("new", args.new);
-    const { chainRegistry } = await loadSystem(hre, args.from);
-    const needed = await chainRegistry.SWAP_MAJORITY();
-    const votesBefore = await chainRegistry.swapVotes(chainId, oldOwner, newOwner);
-    await explainRevert("chain:swap-vote", async () => (await chainRegistry.voteSwap(chainId, oldOwner, newOwner)).wait());
-    const swapped = await chainRegistry.isNodeOwner(chainId, newOwner);
-    console.log(
-      swapped
-        ? `swap applied: ${newOwner} replaces ${oldOwner} on chain ${chainId}`
-        : `vote recorded: ${votesBefore + 1n} of ${needed} votes to replace ${oldOwner} by ${newOwner}`,
-    );
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const registry = await (await at<ProductChainRegistry>("ProductChainRegistry")).getAddress();
+    const r = await swapVote(signer, { registry, chainId, oldOwner, newOwner });
+    console.log(r.swapped ? `swap applied: ${newOwner} replaces ${oldOwner} on chain ${chainId}` : `vote recorded: ${r.votes} of ${r.needed} votes to replace ${oldOwner} by ${newOwner}`);
   });

@@ -1,30 +1,17 @@
 import { task } from "./lib/task";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { FunctionFragment, Interface, id as keccakText, isAddress } from "ethers";
+import { FunctionFragment, Interface, isAddress, type Signer } from "ethers";
 import { TaskError } from "./lib/errors";
-import { explainRevert } from "../lib/revert";
 import { parseAddress, parseAddressList, parseInteger } from "../lib/args";
-import { loadSystem, type SystemHandles } from "./lib/system";
+import { loadDeployment } from "./lib/system";
+import type { Manifest } from "../deploy/manifest";
+import { PROPOSAL_ACTIONS, proposalAction, type ParamChanges, type ProposalAction, type ProposalActionContracts } from "../ops/governance/proposalActions";
+import { propose } from "../ops/governance/propose";
+import { VOTE_SUPPORT, vote, type VoteSupport } from "../ops/governance/vote";
+import { queueOrExecute } from "../ops/governance/queueOrExecute";
 
-/** Governor proposal states, as `IGovernor.ProposalState`. */
-export const PROPOSAL_STATES = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"] as const;
-
-export const GOV_ACTIONS = [
-  "approve-validator",
-  "remove-validator",
-  "swap-validator",
-  "release-validator",
-  "grant-cp",
-  "revoke-cp",
-  "set-validator-params",
-  "set-slashing-params",
-  "council-members",
-  "set-main-token-issuer",
-  "unpause",
-  "upgrade",
-  "call",
-] as const;
-export type GovAction = (typeof GOV_ACTIONS)[number];
+export { PROPOSAL_STATES } from "../ops/governance/proposal";
+export const GOV_ACTIONS = PROPOSAL_ACTIONS;
 
 interface ProposeArgs {
   action: string;
@@ -40,147 +27,99 @@ interface ProposeArgs {
   from: string;
 }
 
-interface Call {
-  target: string;
-  data: string;
-  summary: string;
-}
-
 const SYSTEM_NAMES = ["ValidatorSet", "Slashing", "ProductChainRegistry", "LuniverseGovernor", "LuniverseTimelock", "EmergencyCouncil"];
 
-function parseJsonObject(flag: string, text: string | undefined): Record<string, unknown> {
+/** `--params`: a JSON object of non-negative integers (decimal strings for large values). */
+function parseParamChanges(flag: string, text: string | undefined): ParamChanges {
   if (!text) throw new TaskError(`--${flag} is required: a JSON object, e.g. '{"maxValidators":20}'`);
+  let v: unknown;
   try {
-    const v = JSON.parse(text) as unknown;
+    v = JSON.parse(text) as unknown;
     if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
-    return v as Record<string, unknown>;
   } catch (e) {
     throw new TaskError(`--${flag} must be a JSON object: ${(e as Error).message}`);
   }
-}
-
-/** Merges `changes` over the contract's current parameter struct, rejecting unknown keys. */
-function mergeParams(flag: string, current: Record<string, unknown>, keys: string[], changes: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = current[k];
-  for (const [k, v] of Object.entries(changes)) {
-    if (!keys.includes(k)) throw new TaskError(`--${flag}: unknown parameter "${k}"; known: ${keys.join(", ")}`);
-    if (!((typeof v === "number" && Number.isSafeInteger(v) && v >= 0) || (typeof v === "string" && /^\d+$/.test(v)))) {
+  const changes: ParamChanges = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (!((typeof x === "number" && Number.isSafeInteger(x) && x >= 0) || (typeof x === "string" && /^\d+$/.test(x)))) {
       throw new TaskError(`--${flag}: "${k}" must be a non-negative integer (a decimal string for large values)`);
     }
-    out[k] = BigInt(v);
+    changes[k] = BigInt(x);
   }
-  return out;
+  return changes;
 }
 
-function resolveTarget(sys: SystemHandles, nameOrAddress: string | undefined, flag: string): { name?: string; address: string } {
+/** A system contract name of the manifest, or an address. */
+function resolveTarget(manifest: Manifest, nameOrAddress: string | undefined, flag: string): string {
   if (!nameOrAddress) throw new TaskError(`--${flag} is required: a system contract name (${SYSTEM_NAMES.join(", ")}) or an address`);
-  if (isAddress(nameOrAddress)) return { address: nameOrAddress };
-  const entry = sys.manifest.contracts[nameOrAddress];
-  if (!entry) throw new TaskError(`--${flag} "${nameOrAddress}" is neither an address nor a deployed contract (${Object.keys(sys.manifest.contracts).join(", ")})`);
-  return { name: nameOrAddress, address: entry.address };
+  if (isAddress(nameOrAddress)) return nameOrAddress;
+  const entry = manifest.contracts[nameOrAddress];
+  if (!entry) throw new TaskError(`--${flag} "${nameOrAddress}" is neither an address nor a deployed contract (${Object.keys(manifest.contracts).join(", ")})`);
+  return entry.address;
 }
 
-async function buildCall(hre: HardhatRuntimeEnvironment, sys: SystemHandles, a: ProposeArgs): Promise<Call> {
-  const vs = sys.validatorSet;
-  const vsAddress = await vs.getAddress();
-  const registryAddress = await sys.chainRegistry.getAddress();
-  switch (a.action as GovAction) {
-    case "approve-validator": {
-      const v = parseAddress("address", a.address);
-      return { target: vsAddress, data: vs.interface.encodeFunctionData("approveCandidate", [v]), summary: `approve validator candidate ${v}` };
+/** `--signature` and `--args` encoded as calldata. */
+function encodeCall(signature: string | undefined, args: string | undefined): string {
+  if (!signature) throw new TaskError(`--signature is required for --action call, e.g. "setParams((uint256,uint256,uint256,uint256,uint256))"`);
+  let fragment: FunctionFragment;
+  try {
+    fragment = FunctionFragment.from(`function ${signature}`);
+  } catch (e) {
+    throw new TaskError(`--signature "${signature}" is not a valid function signature: ${(e as Error).message}`);
+  }
+  let callArgs: unknown[] = [];
+  if (args) {
+    try {
+      callArgs = JSON.parse(args) as unknown[];
+      if (!Array.isArray(callArgs)) throw new Error("not an array");
+    } catch (e) {
+      throw new TaskError(`--args must be a JSON array: ${(e as Error).message}`);
     }
-    case "remove-validator": {
-      const v = parseAddress("address", a.address);
-      return { target: vsAddress, data: vs.interface.encodeFunctionData("removeValidator", [v]), summary: `remove validator ${v}` };
-    }
-    case "swap-validator": {
-      const o = parseAddress("address", a.address);
-      const n = parseAddress("new-address", a.newAddress);
-      return { target: vsAddress, data: vs.interface.encodeFunctionData("swapValidator", [o, n]), summary: `swap validator ${o} for ${n}` };
-    }
-    case "release-validator": {
-      const v = parseAddress("address", a.address);
-      return { target: vsAddress, data: vs.interface.encodeFunctionData("releaseValidator", [v]), summary: `release validator ${v} from jail` };
-    }
+  }
+  try {
+    return new Interface([fragment]).encodeFunctionData(fragment, callArgs);
+  } catch (e) {
+    throw new TaskError(`--args do not match ${signature}: ${(e as Error).message}`);
+  }
+}
+
+/** The typed action of `gov:propose`'s flags. */
+function parseAction(manifest: Manifest, a: ProposeArgs): ProposalAction {
+  switch (a.action) {
+    case "approve-validator":
+    case "remove-validator":
+    case "release-validator":
+      return { action: a.action, validator: parseAddress("address", a.address) };
+    case "swap-validator":
+      return { action: a.action, validator: parseAddress("address", a.address), newValidator: parseAddress("new-address", a.newAddress) };
     case "grant-cp":
-    case "revoke-cp": {
-      const cp = parseAddress("address", a.address);
-      const role = await sys.chainRegistry.CP_ROLE();
-      const data =
-        a.action === "grant-cp"
-          ? sys.chainRegistry.interface.encodeFunctionData("grantRole", [role, cp])
-          : sys.chainRegistry.interface.encodeFunctionData("revokeRole", [role, cp]);
-      return { target: registryAddress, data, summary: `${a.action} ${cp}` };
-    }
-    case "set-validator-params": {
-      const current = (await vs.params()) as unknown as Record<string, unknown>;
-      const p = mergeParams("params", current, ["maxValidators", "minStake", "epochLength", "unbondingPeriod", "jailPeriod"], parseJsonObject("params", a.params));
-      return { target: vsAddress, data: vs.interface.encodeFunctionData("setParams", [p as never]), summary: `set validator-set params ${a.params}` };
-    }
-    case "set-slashing-params": {
-      const current = (await sys.slashing.params()) as unknown as Record<string, unknown>;
-      const keys = ["reportSlashBps", "doubleSignSlashBps", "downtimeSlashBps", "spamSlashBps", "maxReportAge", "maxReportsPerEpoch", "misdemeanorThreshold", "felonyThreshold", "downtimeWindow"];
-      const p = mergeParams("params", current, keys, parseJsonObject("params", a.params));
-      return { target: await sys.slashing.getAddress(), data: sys.slashing.interface.encodeFunctionData("setParams", [p as never]), summary: `set slashing params ${a.params}` };
-    }
-    case "council-members": {
-      const members = parseAddressList("address", a.address ?? "", 5);
-      return { target: await sys.council.getAddress(), data: sys.council.interface.encodeFunctionData("setMembers", [members]), summary: `set council members ${members.join(",")}` };
-    }
-    case "set-main-token-issuer": {
-      const token = parseAddress("address", a.address);
-      const issuer = parseAddress("new-address", a.newAddress);
-      return {
-        target: await sys.productTokenFactory.getAddress(),
-        data: sys.productTokenFactory.interface.encodeFunctionData("setMainTokenIssuer", [token, issuer]),
-        summary: `record ${issuer} as the CP of main token ${token} on the product token factory`,
-      };
-    }
-    case "unpause": {
-      const t = resolveTarget(sys, a.contract, "contract");
-      return { target: t.address, data: new Interface(["function unpause()"]).encodeFunctionData("unpause", []), summary: `unpause ${a.contract}` };
-    }
-    case "upgrade": {
-      const t = resolveTarget(sys, a.contract, "contract");
-      const impl = parseAddress("implementation", a.implementation);
-      if ((await hre.ethers.provider.getCode(impl)) === "0x") throw new TaskError(`--implementation ${impl} has no code: deploy the new implementation first (upgrades.prepareUpgrade runs the storage-layout check)`);
-      return {
-        target: t.address,
-        data: new Interface(["function upgradeToAndCall(address,bytes)"]).encodeFunctionData("upgradeToAndCall", [impl, "0x"]),
-        summary: `upgrade ${a.contract} to ${impl}`,
-      };
-    }
+    case "revoke-cp":
+      return { action: a.action, account: parseAddress("address", a.address) };
+    case "set-validator-params":
+    case "set-slashing-params":
+      return { action: a.action, changes: parseParamChanges("params", a.params) };
+    case "council-members":
+      return { action: a.action, members: parseAddressList("address", a.address ?? "", 5) };
+    case "set-main-token-issuer":
+      return { action: a.action, mainToken: parseAddress("address", a.address), issuer: parseAddress("new-address", a.newAddress) };
+    case "unpause":
+      return { action: a.action, target: resolveTarget(manifest, a.contract, "contract"), name: a.contract! };
+    case "upgrade":
+      return { action: a.action, target: resolveTarget(manifest, a.contract, "contract"), implementation: parseAddress("implementation", a.implementation), name: a.contract! };
     case "call": {
-      const t = resolveTarget(sys, a.target, "target");
-      if (!a.signature) throw new TaskError(`--signature is required for --action call, e.g. "setParams((uint256,uint256,uint256,uint256,uint256))"`);
-      let fragment: FunctionFragment;
-      try {
-        fragment = FunctionFragment.from(`function ${a.signature}`);
-      } catch (e) {
-        throw new TaskError(`--signature "${a.signature}" is not a valid function signature: ${(e as Error).message}`);
-      }
-      const iface = new Interface([fragment]);
-      let callArgs: unknown[] = [];
-      if (a.args) {
-        try {
-          callArgs = JSON.parse(a.args) as unknown[];
-          if (!Array.isArray(callArgs)) throw new Error("not an array");
-        } catch (e) {
-          throw new TaskError(`--args must be a JSON array: ${(e as Error).message}`);
-        }
-      }
-      let data: string;
-      try {
-        data = iface.encodeFunctionData(fragment, callArgs);
-      } catch (e) {
-        throw new TaskError(`--args do not match ${a.signature}: ${(e as Error).message}`);
-      }
-      return { target: t.address, data, summary: `call ${a.target}.${a.signature} ${a.args ?? "[]"}` };
+      const target = resolveTarget(manifest, a.target, "target");
+      return { action: a.action, target, data: encodeCall(a.signature, a.args), summary: `call ${a.target}.${a.signature} ${a.args ?? "[]"}` };
     }
     default:
       throw new TaskError(`unknown --action "${a.action}"; one of: ${GOV_ACTIONS.join(", ")}`);
   }
+}
+
+/** The manifest's governor and the `--from` signer. */
+async function governance(hre: HardhatRuntimeEnvironment, from: string): Promise<{ manifest: Manifest; signer: Signer; governor: string }> {
+  const { manifest, signer, at } = await loadDeployment(hre, from);
+  const governor = await (await at<{ getAddress(): Promise<string> }>("LuniverseGovernor")).getAddress();
+  return { manifest, signer, governor };
 }
 
 task("gov:propose", "Proposes a governance action (validators vote; > 2/3 of the set must vote for)")
@@ -196,18 +135,15 @@ task("gov:propose", "Proposes a governance action (validators vote; > 2/3 of the
   .addOptionalParam("description", "Proposal description (default: a summary of the action)")
   .addOptionalParam("from", "Account index or address of the proposing validator", "0")
   .setAction(async (args: ProposeArgs, hre) => {
-    const sys = await loadSystem(hre, args.from);
-    const call = await buildCall(hre, sys, args);
+    const { manifest, signer, governor } = await governance(hre, args.from);
+    const action = parseAction(manifest, args);
+    const contracts = Object.fromEntries(Object.values(manifest.contracts).map((c) => [c.name, c.address])) as ProposalActionContracts;
+    const call = await proposalAction(hre.ethers.provider, { contracts, action });
     const description = args.description ?? `${call.summary} (proposed at ${new Date().toISOString()})`;
-    const proposalId = await sys.governor.hashProposal([call.target], [0], [call.data], keccakText(description));
-    await explainRevert("gov:propose", async () => (await sys.governor.propose([call.target], [0], [call.data], description)).wait());
-    const snapshot = await sys.governor.proposalSnapshot(proposalId);
-    const deadline = await sys.governor.proposalDeadline(proposalId);
-    console.log(`proposal ${proposalId}\n  ${call.summary}\n  voting from block ${snapshot + 1n} to ${deadline}; needs ${await sys.governor.quorum(snapshot)} votes for`);
-    return proposalId;
+    const p = await propose(signer, { governor, targets: [call.target], calldatas: [call.data], description, what: "gov:propose" });
+    console.log(`proposal ${p.proposalId}\n  ${call.summary}\n  voting from block ${p.snapshot + 1n} to ${p.deadline}; needs ${p.quorum} votes for`);
+    return p.proposalId;
   });
-
-const SUPPORT: Record<string, number> = { against: 0, for: 1, abstain: 2 };
 
 task("gov:vote", "Votes on a proposal as a validator")
   .addParam("id", "Proposal id (printed by gov:propose)")
@@ -216,13 +152,11 @@ task("gov:vote", "Votes on a proposal as a validator")
   .addOptionalParam("from", "Account index or address of the voting validator", "0")
   .setAction(async (args: { id: string; support: string; reason: string; from: string }, hre) => {
     const proposalId = parseInteger("id", args.id);
-    const support = SUPPORT[args.support.toLowerCase()];
-    if (support === undefined) throw new TaskError(`--support must be for, against or abstain, got "${args.support}"`);
-    const { governor } = await loadSystem(hre, args.from);
-    await explainRevert("gov:vote", async () => (await governor.castVoteWithReason(proposalId, support, args.reason)).wait());
-    const [against, forVotes, abstain] = await governor.proposalVotes(proposalId);
-    const state = PROPOSAL_STATES[Number(await governor.state(proposalId))];
-    console.log(`voted ${args.support}; tally for ${forVotes} / against ${against} / abstain ${abstain}; needs ${await governor.quorum(await governor.proposalSnapshot(proposalId))} for; state ${state}`);
+    const support = args.support.toLowerCase();
+    if (!(support in VOTE_SUPPORT)) throw new TaskError(`--support must be for, against or abstain, got "${args.support}"`);
+    const { signer, governor } = await governance(hre, args.from);
+    const v = await vote(signer, { governor, proposalId, support: support as VoteSupport, reason: args.reason });
+    console.log(`voted ${args.support}; tally for ${v.tally.for} / against ${v.tally.against} / abstain ${v.tally.abstain}; needs ${v.quorum} for; state ${v.state}`);
   });
 
 task("gov:execute", "Queues a passed proposal in the timelock, or executes it once its delay is over")
@@ -230,27 +164,9 @@ task("gov:execute", "Queues a passed proposal in the timelock, or executes it on
   .addOptionalParam("from", "Account index or address sending the transaction", "0")
   .setAction(async (args: { id: string; from: string }, hre) => {
     const proposalId = parseInteger("id", args.id);
-    const { governor } = await loadSystem(hre, args.from);
-    const events = await governor.queryFilter(governor.filters.ProposalCreated(), 0);
-    const created = events.find((e) => e.args.proposalId === proposalId);
-    if (!created) throw new TaskError(`no proposal ${proposalId} on network "${hre.network.name}"`);
-    const { targets, calldatas, description } = created.args;
-    const values = created.args[3] as bigint[];
-    const descriptionHash = keccakText(description);
-    const state = PROPOSAL_STATES[Number(await governor.state(proposalId))];
-    if (state === "Succeeded") {
-      await explainRevert("gov:execute (queue)", async () => (await governor.queue([...targets], [...values], [...calldatas], descriptionHash)).wait());
-      const eta = await governor.proposalEta(proposalId);
-      console.log(`queued in the timelock; executable from ${new Date(Number(eta) * 1000).toISOString()} — run gov:execute again then`);
-      return "Queued";
-    }
-    if (state === "Queued") {
-      const eta = await governor.proposalEta(proposalId);
-      const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
-      if (now < eta) throw new TaskError(`proposal is queued until ${new Date(Number(eta) * 1000).toISOString()} (${eta - now} s more); run gov:execute again then`);
-      await explainRevert("gov:execute", async () => (await governor.execute([...targets], [...values], [...calldatas], descriptionHash)).wait());
-      console.log(`executed proposal ${proposalId}`);
-      return "Executed";
-    }
-    throw new TaskError(`proposal ${proposalId} is ${state}; only a Succeeded proposal can be queued and a Queued one executed`);
+    const { signer, governor } = await governance(hre, args.from);
+    const r = await queueOrExecute(signer, { governor, proposalId });
+    if (r.state === "Queued") console.log(`queued in the timelock; executable from ${new Date(Number(r.eta) * 1000).toISOString()} — run gov:execute again then`);
+    else console.log(`executed proposal ${proposalId}`);
+    return r.state;
   });

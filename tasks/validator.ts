@@ -1,23 +1,22 @@
 import { task } from "./lib/task";
 import { formatEther } from "ethers";
 import { TaskError } from "./lib/errors";
-import { explainRevert } from "../lib/revert";
 import { parseAddress, parseAmount, parseBytes32, parseInteger } from "../lib/args";
-import { loadSystem } from "./lib/system";
+import { loadDeployment } from "./lib/system";
+import type { Slashing, ValidatorSet } from "../typechain-types";
+import { join } from "../ops/validator/join";
+import { stake } from "../ops/validator/stake";
+import { unstake } from "../ops/validator/unstake";
+import { withdraw } from "../ops/validator/withdraw";
+import { report } from "../ops/validator/report";
 
 task("validator:join", "Enters the --from account into the validator set from the next epoch")
   .addOptionalParam("from", "Account index or address of the candidate", "0")
   .setAction(async (args: { from: string }, hre) => {
-    const { validatorSet, signer } = await loadSystem(hre, args.from);
-    const who = await signer.getAddress();
-    const v = await validatorSet.getValidator(who);
-    if (v.listed) {
-      console.log(`${who} is already in the validator set (in force from the epoch after it joined)`);
-      return;
-    }
-    const receipt = await explainRevert("validator:join", async () => (await validatorSet.join()).wait());
-    const effective = await validatorSet.nextEpochStartBlock();
-    console.log(`${who} joins the validator set at block ${effective} (tx ${receipt?.hash})`);
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const r = await join(signer, { validatorSet: await (await at<ValidatorSet>("ValidatorSet")).getAddress() });
+    if (r.alreadyListed) console.log(`${r.validator} is already in the validator set (in force from the epoch after it joined)`);
+    else console.log(`${r.validator} joins the validator set at block ${r.effectiveBlock} (tx ${r.transactionHash})`);
   });
 
 task("validator:stake", "Bonds staking tokens to a validator's stake (approving the token if needed)")
@@ -26,21 +25,10 @@ task("validator:stake", "Bonds staking tokens to a validator's stake (approving 
   .addOptionalParam("validator", "Validator credited (default: the --from account)")
   .setAction(async (args: { amount: string; from: string; validator?: string }, hre) => {
     const amount = parseAmount("amount", args.amount);
-    const { validatorSet, stakingToken, signer } = await loadSystem(hre, args.from);
-    const from = await signer.getAddress();
-    const validator = args.validator ? parseAddress("validator", args.validator) : from;
-    const vsAddress = await validatorSet.getAddress();
-    const balance = await stakingToken.balanceOf(from);
-    if (balance < amount) {
-      throw new TaskError(`${from} holds ${formatEther(balance)} staking tokens, less than --amount ${args.amount}`);
-    }
-    if ((await stakingToken.allowance(from, vsAddress)) < amount) {
-      await explainRevert("approve", async () => (await stakingToken.approve(vsAddress, amount)).wait());
-    }
-    await explainRevert("validator:stake", async () => (await validatorSet.stakeFor(validator, amount)).wait());
-    const v = await validatorSet.getValidator(validator);
-    const min = (await validatorSet.params()).minStake;
-    console.log(`${validator} stake: ${formatEther(v.stake)} (minimum ${formatEther(min)}); in set: ${v.listed}; approved: ${v.approved}`);
+    const validator = args.validator ? parseAddress("validator", args.validator) : undefined;
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const r = await stake(signer, { validatorSet: await (await at<ValidatorSet>("ValidatorSet")).getAddress(), amount, ...(validator ? { validator } : {}) });
+    console.log(`${r.validator} stake: ${formatEther(r.stake)} (minimum ${formatEther(r.minStake)}); in set: ${r.listed}; approved: ${r.approved}`);
   });
 
 task("validator:unstake", "Starts unbonding stake, or withdraws stake whose unbonding is over")
@@ -51,20 +39,16 @@ task("validator:unstake", "Starts unbonding stake, or withdraws stake whose unbo
     if (args.withdraw === (args.amount !== undefined)) {
       throw new TaskError("give either --amount <tokens> (start unbonding) or --withdraw (collect unbonded stake)");
     }
-    const { validatorSet, signer } = await loadSystem(hre, args.from);
-    const who = await signer.getAddress();
+    const amount = args.withdraw ? 0n : parseAmount("amount", args.amount ?? "");
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const validatorSet = await (await at<ValidatorSet>("ValidatorSet")).getAddress();
     if (args.withdraw) {
-      const before = await validatorSet.getValidator(who);
-      await explainRevert("validator:unstake --withdraw", async () => (await validatorSet.withdraw()).wait());
-      console.log(`${who} withdrew ${formatEther(before.unbonding)} tokens`);
+      const r = await withdraw(signer, { validatorSet });
+      console.log(`${r.validator} withdrew ${formatEther(r.amount)} tokens`);
       return;
     }
-    const amount = parseAmount("amount", args.amount ?? "");
-    await explainRevert("validator:unstake", async () => (await validatorSet.requestUnstake(amount)).wait());
-    const v = await validatorSet.getValidator(who);
-    console.log(
-      `${who} unbonding ${formatEther(v.unbonding)} until block ${v.unbondingReleaseBlock}; bonded ${formatEther(v.stake)}; in set: ${v.listed}`,
-    );
+    const r = await unstake(signer, { validatorSet, amount });
+    console.log(`${r.validator} unbonding ${formatEther(r.unbonding)} until block ${r.releaseBlock}; bonded ${formatEther(r.stake)}; in set: ${r.listed}`);
   });
 
 task("validator:report", "Reports a validator for an offence at a block (> 2/3 of validators reporting slashes it)")
@@ -76,16 +60,11 @@ task("validator:report", "Reports a validator for an offence at a block (> 2/3 o
     const offender = parseAddress("offender", args.offender);
     const blockNumber = parseInteger("block", args.block);
     const reason = parseBytes32("reason", args.reason);
-    const { slashing } = await loadSystem(hre, args.from);
-    const counted = await explainRevert("validator:report", () => slashing.report.staticCall(offender, blockNumber, reason));
-    const receipt = await explainRevert("validator:report", async () => (await slashing.report(offender, blockNumber, reason)).wait());
-    const id = await slashing.offenceId(offender, blockNumber, reason);
-    const o = await slashing.getOffence(id);
-    if (!counted) {
-      console.log(`report NOT counted: you exceeded the per-epoch report quota and were penalised for spam (tx ${receipt?.hash})`);
+    const { signer, at } = await loadDeployment(hre, args.from);
+    const r = await report(signer, { slashing: await (await at<Slashing>("Slashing")).getAddress(), offender, blockNumber, reason });
+    if (!r.counted) {
+      console.log(`report NOT counted: you exceeded the per-epoch report quota and were penalised for spam (tx ${r.transactionHash})`);
       return;
     }
-    console.log(
-      `offence ${id}: ${o.reports} report(s) of ${await slashing.requiredReports(offender)} needed${o.punished ? " — offender slashed and jailed" : ""} (tx ${receipt?.hash})`,
-    );
+    console.log(`offence ${r.offenceId}: ${r.reports} report(s) of ${r.required} needed${r.punished ? " — offender slashed and jailed" : ""} (tx ${r.transactionHash})`);
   });
