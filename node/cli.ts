@@ -2,30 +2,36 @@
  * Light entry: `node -r ts-node/register/transpile-only node/cli.ts --config FILE [--genesis F] [--data-dir D] [--reset]`
  * (`npm run node -- --config FILE`). Same as `npx hardhat node:start --node-config FILE`, without Hardhat's start-up.
  */
+import { parseCommandLine } from "../lib/args";
+import { errorMessage } from "../lib/errors";
 import { runUntilSignal, startFromFiles, type StartArgs } from "./run";
 
+const USAGE = "usage: node/cli.ts --config FILE [--genesis FILE] [--data-dir DIR] [--reset]";
+
 function parse(argv: string[]): StartArgs {
+  const { values } = parseCommandLine(
+    argv,
+    {
+      config: { type: "string" },
+      genesis: { type: "string" },
+      "data-dir": { type: "string" },
+      reset: { type: "boolean" },
+    },
+    USAGE,
+  );
   const out: StartArgs = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--config") out.config = value();
-    else if (a === "--genesis") out.genesis = value();
-    else if (a === "--data-dir") out.dataDir = value();
-    else if (a === "--reset") out.reset = true;
-    else throw new Error(`unknown argument ${a} (expected --config FILE, --genesis FILE, --data-dir DIR, --reset)`);
-  }
+  if (values.config !== undefined) out.config = values.config;
+  if (values.genesis !== undefined) out.genesis = values.genesis;
+  if (values["data-dir"] !== undefined) out.dataDir = values["data-dir"];
+  if (values.reset === true) out.reset = true;
   return out;
 }
 
-startFromFiles(parse(process.argv.slice(2)))
+Promise.resolve()
+  .then(() => startFromFiles(parse(process.argv.slice(2))))
   .then(runUntilSignal)
   .then(() => process.exit(0))
-  .catch((err: Error) => {
-    console.error(`error: ${err.message}`);
+  .catch((err: unknown) => {
+    console.error(`error: ${errorMessage(err)}`);
     process.exit(1);
   });

@@ -8,6 +8,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { hexToBytes } from "@ethereumjs/util";
+import { Wallet } from "ethers";
 import { ConfigError, bool, checkKeys, envName, host, int, invalid, isPlainObject, optStr, quantity, section, str, type ConfigErrorCode } from "../lib/config";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -103,9 +105,9 @@ export interface NodeConfigInput {
 
 export type NodeConfigErrorCode = ConfigErrorCode;
 
-/** A node configuration that cannot be used; `path` names the key (`rpc.port`), the message says what to write instead. */
 export { suggestKey } from "../lib/config";
 
+/** A node configuration that cannot be used; `path` names the key (`rpc.port`), the message says what to write instead. */
 export class NodeConfigError extends ConfigError {
   override name = "NodeConfigError";
 }
@@ -342,4 +344,32 @@ export function loadNodeConfigFile(file: string): NodeConfig {
     if (e instanceof NodeConfigError) throw new NodeConfigError(e.code, e.path, `${full}: ${e.message}`);
     throw e;
   }
+}
+
+/** Reads the validator key the config points at: an encrypted keystore, or (development) an environment variable. */
+export async function loadValidatorKey(config: NodeConfig): Promise<Uint8Array | null> {
+  const v = config.validator;
+  if (v === null) return null;
+  if (v.keystore) {
+    const password = process.env[v.passwordEnv];
+    if (password === undefined) throw new NodeConfigError("CONFIG_INVALID", "validator.passwordEnv", `validator.keystore is set but the password variable ${v.passwordEnv} is not: export it before starting the node`);
+    let json: string;
+    try {
+      json = readFileSync(v.keystore, "utf8");
+    } catch (err) {
+      throw new NodeConfigError("CONFIG_FILE", "validator.keystore", `cannot read the validator keystore ${v.keystore}: ${(err as Error).message}`);
+    }
+    try {
+      const w = await Wallet.fromEncryptedJson(json, password);
+      return hexToBytes(w.privateKey as `0x${string}`);
+    } catch (err) {
+      throw new NodeConfigError("CONFIG_INVALID", "validator.keystore", `cannot decrypt the validator keystore ${v.keystore}: ${(err as Error).message} (wrong password in ${v.passwordEnv}?)`);
+    }
+  }
+  if (v.privateKeyEnv) {
+    const raw = process.env[v.privateKeyEnv];
+    if (!raw || !/^(0x)?[0-9a-fA-F]{64}$/.test(raw)) throw new NodeConfigError("CONFIG_INVALID", "validator.privateKeyEnv", `validator.privateKeyEnv names ${v.privateKeyEnv}, which does not hold a 32-byte hex private key`);
+    return hexToBytes((raw.startsWith("0x") ? raw : "0x" + raw) as `0x${string}`);
+  }
+  throw new NodeConfigError("CONFIG_INVALID", "validator", "validator: set keystore (with its password variable) or privateKeyEnv, or set validator to null for a full node");
 }

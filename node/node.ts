@@ -1,64 +1,31 @@
 /**
- * A Luniverse node: chain + pool + peers + consensus + JSON-RPC, wired together.
+ * A Luniverse node: storage, chain, pool, peers, consensus and JSON-RPC, built and wired together — and nothing
+ * else: what each part does is in its layer (see node/README.md).
  *
  *   const node = await LuniverseNode.start(config, genesis);   // config from node/config.ts
  *   node.rpcUrl  // http://127.0.0.1:8545
  *   await node.stop();
  */
 import path from "node:path";
-import { readFileSync } from "node:fs";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
-import { Wallet } from "ethers";
-import { makeCommon } from "./common";
-import type { NodeConfig } from "./config";
+import { bytesToHex, createAddressFromString, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
+import { createLogger, type Logger } from "../lib/log";
+import { Registry, type Counter } from "../lib/metrics";
+import { NodeConfigError, loadValidatorKey, type NodeConfig } from "./config";
 import { Chain } from "./chain/chain";
-import { PoaEngine, threshold, type EnginePool } from "./consensus/engine";
+import { PoaEngine, type EnginePool } from "./consensus/engine";
 import { addressOfPrivateKey } from "./consensus/crypto";
+import { makeCommon } from "./execution/common";
 import type { GenesisFile } from "./genesis/genesis";
-import { NodeBackend } from "./backend";
 import { PeerNetwork } from "./p2p/network";
-import { TxPool, PoolError } from "./txpool";
+import { NodeBackend } from "./rpc/backend";
 import { startRpcServer, type RpcServer } from "./rpc/server";
-import { RpcError, type Hex, type NodeStatus, type PeerInfo } from "./types";
+import type { NodeStatus, PeerInfo } from "./rpc/types";
+import { PoolError, TxPool } from "./txpool";
 
-export type NodeLogger = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
-
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-
-export function jsonLogger(component: string, min: keyof typeof LEVELS, write: (line: string) => void = (l) => process.stderr.write(l + "\n")): NodeLogger {
-  return (level, msg, fields) => {
-    if (LEVELS[level] < LEVELS[min]) return;
-    write(JSON.stringify({ t: new Date().toISOString(), level, component, msg, ...fields }));
-  };
-}
-
-/** Reads the validator key the config points at: an encrypted keystore, or (development) an environment variable. */
-export async function loadValidatorKey(config: NodeConfig): Promise<Uint8Array | null> {
-  const v = config.validator;
-  if (v === null) return null;
-  if (v.keystore) {
-    const password = process.env[v.passwordEnv];
-    if (password === undefined) throw new Error(`validator.keystore is set but the password variable ${v.passwordEnv} is not: export it before starting the node`);
-    let json: string;
-    try {
-      json = readFileSync(v.keystore, "utf8");
-    } catch (err) {
-      throw new Error(`cannot read the validator keystore ${v.keystore}: ${(err as Error).message}`);
-    }
-    try {
-      const w = await Wallet.fromEncryptedJson(json, password);
-      return hexToBytes(w.privateKey as Hex);
-    } catch (err) {
-      throw new Error(`cannot decrypt the validator keystore ${v.keystore}: ${(err as Error).message} (wrong password in ${v.passwordEnv}?)`);
-    }
-  }
-  if (v.privateKeyEnv) {
-    const raw = process.env[v.privateKeyEnv];
-    if (!raw || !/^(0x)?[0-9a-fA-F]{64}$/.test(raw)) throw new Error(`validator.privateKeyEnv names ${v.privateKeyEnv}, which does not hold a 32-byte hex private key`);
-    return hexToBytes((raw.startsWith("0x") ? raw : "0x" + raw) as Hex);
-  }
-  throw new Error("validator: set keystore (with its password variable) or privateKeyEnv, or set validator to null for a full node");
+/** The node's logger: JSON lines on stderr (stdout carries the ready line), at the configured level. */
+export function nodeLogger(config: NodeConfig): Logger {
+  return createLogger("node", { level: config.log.level, write: (line) => void process.stderr.write(line) });
 }
 
 export class LuniverseNode {
@@ -66,8 +33,29 @@ export class LuniverseNode {
   private txOutbox: string[] = [];
   private txFlush: NodeJS.Timeout | null = null;
   private startedAt = Date.now();
-  private committedTxs = 0;
   private txTimes: { t: number; n: number }[] = [];
+  private readonly poolLog: Logger;
+  /** The node's metrics (GET /metrics on the RPC port, followed by the RPC server's own). */
+  readonly metricsRegistry = new Registry();
+  private readonly gauges = {
+    height: this.metricsRegistry.gauge("luniverse_block_height", "Height of the head block"),
+    finalized: this.metricsRegistry.gauge("luniverse_finalized_height", "Height of the last final block"),
+    peers: this.metricsRegistry.gauge("luniverse_peers", "Connected peers"),
+    pending: this.metricsRegistry.gauge("luniverse_txpool_pending", "Executable transactions in the pool"),
+    queued: this.metricsRegistry.gauge("luniverse_txpool_queued", "Transactions waiting for a nonce gap to close"),
+    tps: this.metricsRegistry.gauge("luniverse_tps", "Transactions per second committed over the last 10 s"),
+  };
+  private readonly counters = {
+    committedTxs: this.metricsRegistry.counter("luniverse_transactions_committed_total", "Transactions committed since start"),
+    proposed: this.metricsRegistry.counter("luniverse_blocks_proposed_total", "Blocks this node proposed"),
+    committed: this.metricsRegistry.counter("luniverse_blocks_committed_total", "Blocks committed since start"),
+    missedRounds: this.metricsRegistry.counter("luniverse_missed_rounds_total", "Rounds that started without the previous proposer's block"),
+  };
+  private readonly timing = {
+    p50: this.metricsRegistry.gauge("luniverse_block_interval_seconds_p50", "Median interval between committed blocks"),
+    p99: this.metricsRegistry.gauge("luniverse_block_interval_seconds_p99", "99th percentile interval between committed blocks"),
+    uptime: this.metricsRegistry.gauge("luniverse_uptime_seconds", "Seconds since the node started"),
+  };
 
   private constructor(
     readonly config: NodeConfig,
@@ -78,13 +66,16 @@ export class LuniverseNode {
     readonly engine: PoaEngine,
     readonly backend: NodeBackend,
     readonly address: Hex | null,
-    readonly log: NodeLogger,
-  ) {}
+    readonly log: Logger,
+  ) {
+    this.poolLog = log.child("pool");
+    for (const c of Object.values(this.counters)) c.inc({}, 0);
+  }
 
-  static async start(config: NodeConfig, genesis: GenesisFile, opts: { log?: NodeLogger; equivocate?: boolean } = {}): Promise<LuniverseNode> {
-    const log = opts.log ?? jsonLogger("node", config.log.level);
+  static async start(config: NodeConfig, genesis: GenesisFile, opts: { log?: Logger; equivocate?: boolean } = {}): Promise<LuniverseNode> {
+    const log = opts.log ?? nodeLogger(config);
     const chainId = BigInt(genesis.config.chainId);
-    if (config.chainId !== 0n && config.chainId !== chainId) throw new Error(`config chainId ${config.chainId} differs from the genesis chain id ${chainId}`);
+    if (config.chainId !== 0n && config.chainId !== chainId) throw new NodeConfigError("CONFIG_INVALID", "chainId", `config chainId ${config.chainId} differs from the genesis chain id ${chainId}`);
     const common = makeCommon(chainId);
     const gasFree = genesis.config.gasFree === true || config.gasFree.enabled;
     const key = await loadValidatorKey(config);
@@ -123,7 +114,7 @@ export class LuniverseNode {
       validatorAddress: address,
       maxPeers: config.p2p.maxPeers,
       maxMessageBytes: config.p2p.maxMessageBytes,
-      log: (level, msg, fields) => log(level, msg, { ...fields, part: "p2p" }),
+      log: loggerFunction(log.child("p2p")),
     });
     for (const t of ["proposal", "vote", "txs"]) net.registerGossip(t);
 
@@ -153,7 +144,7 @@ export class LuniverseNode {
       baseFeePerGas,
       gasLimit: BigInt(genesis.gasLimit),
       equivocate: opts.equivocate,
-      log: (level, msg, fields) => log(level, msg, { ...fields, part: "consensus" }),
+      log: log.child("consensus"),
     });
     const backend = new NodeBackend({
       chain,
@@ -161,12 +152,14 @@ export class LuniverseNode {
       baseFeePerGas,
       priorityFee: gasFree ? 0n : 1_000_000_000n,
       gasFree,
+      validator: address,
       validatorsAt: (n) => engine.validatorsAt(n),
       admit: (tx) => node.admit(tx),
       poolGet: (h) => pool.get(h),
       pendingNonce: (a) => pool.pendingNonce(a),
-      status: () => node.status(),
-      peers: () => node.peers(),
+      poolStats: () => pool.stats(),
+      isSyncing: () => engine.isSyncing,
+      peers: () => net.peers(),
       metrics: () => node.metrics(),
     });
     node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log);
@@ -184,10 +177,10 @@ export class LuniverseNode {
         port: config.rpc.port,
         maxRequestBytes: config.rpc.maxRequestBytes,
         maxBatch: config.rpc.maxBatch,
-        log: (level, msg, fields) => log(level, msg, { ...fields, part: "rpc" }),
+        log: log.child("rpc"),
       });
     }
-    log("info", "node started", {
+    log.info("node started", {
       chainId: chainId.toString(),
       genesis: chain.genesisHash,
       height: chain.height.toString(),
@@ -208,15 +201,9 @@ export class LuniverseNode {
     return this.net.url;
   }
 
-  /** Admits a transaction from RPC or the node itself and gossips it. */
+  /** Admits a transaction from RPC or the node itself and gossips it; throws the pool's refusal (PoolError). */
   async admit(tx: TypedTransaction): Promise<Hex> {
-    let hash: Hex;
-    try {
-      hash = await this.pool.add(tx);
-    } catch (err) {
-      if (err instanceof PoolError || err instanceof RpcError) throw err;
-      throw new RpcError(-32000, (err as Error).message);
-    }
+    const hash = await this.pool.add(tx);
     if (this.net.peers().length > 0) {
       this.txOutbox.push(bytesToHex(tx.serialize()));
       this.txFlush ??= setTimeout(() => this.flushTxs(), 20);
@@ -235,59 +222,48 @@ export class LuniverseNode {
       try {
         const tx = this.engine.decodeTx(hexToBytes(raw as Hex));
         await this.pool.add(tx);
-      } catch {
-        // already known, stale or invalid: the pool said why; gossip is best effort
+      } catch (err) {
+        // already known, stale or refused: the pool said why; gossip is best effort. Anything else is worth a look.
+        if (!(err instanceof PoolError)) this.poolLog.debug("gossiped transaction not admitted", { error: err });
       }
     }
   }
 
   private noteCommitted(n: number): void {
-    this.committedTxs += n;
+    this.counters.committedTxs.inc({}, n);
     const now = Date.now();
     this.txTimes.push({ t: now, n });
     while (this.txTimes.length > 0 && this.txTimes[0]!.t < now - 10_000) this.txTimes.shift();
   }
 
   status(): NodeStatus {
-    const s = this.pool.stats();
-    return {
-      chainId: `0x${BigInt(this.genesis.config.chainId).toString(16)}`,
-      genesisHash: this.chain.genesisHash,
-      height: `0x${this.chain.height.toString(16)}`,
-      finalizedHeight: `0x${this.chain.height.toString(16)}`,
-      validator: this.address,
-      syncing: this.engine.isSyncing,
-      peers: this.net.peers().length,
-      txPool: { pending: s.pending, queued: s.queued },
-      gasFree: this.genesis.config.gasFree === true || this.config.gasFree.enabled,
-    };
+    return this.backend.status();
   }
 
   peers(): PeerInfo[] {
-    return this.net.peers().map((p) => ({ id: p.id, address: p.address, url: p.url, direction: p.direction, height: p.height }));
+    return this.backend.peers();
   }
 
+  /** The node's Prometheus exposition: the gauges are sampled now. */
   metrics(): string {
     const s = this.pool.stats();
     const intervals = [...this.engine.stats.intervals].sort((a, b) => a - b);
     const pct = (p: number) => (intervals.length === 0 ? 0 : intervals[Math.min(intervals.length - 1, Math.floor((p / 100) * intervals.length))]! / 1000);
     const window = this.txTimes.reduce((a, x) => a + x.n, 0);
-    const lines = [
-      ["luniverse_block_height", "gauge", "Height of the head block", this.chain.height],
-      ["luniverse_finalized_height", "gauge", "Height of the last final block", this.chain.height],
-      ["luniverse_peers", "gauge", "Connected peers", this.net.peers().length],
-      ["luniverse_txpool_pending", "gauge", "Executable transactions in the pool", s.pending],
-      ["luniverse_txpool_queued", "gauge", "Transactions waiting for a nonce gap to close", s.queued],
-      ["luniverse_tps", "gauge", "Transactions per second committed over the last 10 s", window / 10],
-      ["luniverse_transactions_committed_total", "counter", "Transactions committed since start", this.committedTxs],
-      ["luniverse_blocks_proposed_total", "counter", "Blocks this node proposed", this.engine.stats.proposed],
-      ["luniverse_blocks_committed_total", "counter", "Blocks committed since start", this.engine.stats.committed],
-      ["luniverse_missed_rounds_total", "counter", "Rounds that started without the previous proposer's block", this.engine.stats.missedRounds],
-      ["luniverse_block_interval_seconds_p50", "gauge", "Median interval between committed blocks", pct(50)],
-      ["luniverse_block_interval_seconds_p99", "gauge", "99th percentile interval between committed blocks", pct(99)],
-      ["luniverse_uptime_seconds", "gauge", "Seconds since the node started", (Date.now() - this.startedAt) / 1000],
-    ] as const;
-    return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`).join("\n") + "\n";
+    const height = Number(this.chain.height);
+    this.gauges.height.set({}, height);
+    this.gauges.finalized.set({}, height);
+    this.gauges.peers.set({}, this.net.peers().length);
+    this.gauges.pending.set({}, s.pending);
+    this.gauges.queued.set({}, s.queued);
+    this.gauges.tps.set({}, window / 10);
+    catchUp(this.counters.proposed, this.engine.stats.proposed);
+    catchUp(this.counters.committed, this.engine.stats.committed);
+    catchUp(this.counters.missedRounds, this.engine.stats.missedRounds);
+    this.timing.p50.set({}, pct(50));
+    this.timing.p99.set({}, pct(99));
+    this.timing.uptime.set({}, (Date.now() - this.startedAt) / 1000);
+    return this.metricsRegistry.expose();
   }
 
   async stop(): Promise<void> {
@@ -296,8 +272,17 @@ export class LuniverseNode {
     await this.rpc?.close();
     await this.net.stop();
     await this.chain.close();
-    this.log("info", "node stopped", { height: this.chain.height.toString() });
+    this.log.info("node stopped", { height: this.chain.height.toString() });
   }
 }
 
-export { threshold };
+/** A counter kept elsewhere (the engine's stats) brought up to `value`. */
+function catchUp(counter: Counter, value: number): void {
+  const behind = value - counter.get();
+  if (behind > 0) counter.inc({}, behind);
+}
+
+/** The peer layer's logger shape — one function taking the level — over a structured logger. */
+function loggerFunction(log: Logger): (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void {
+  return (level, msg, fields) => log[level](msg, fields);
+}

@@ -4,7 +4,7 @@
  */
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { loadNodeConfigFile, resolveNodeConfig, type NodeConfig } from "./config";
+import { NodeConfigError, loadNodeConfigFile, resolveNodeConfig, type NodeConfig } from "./config";
 import { readGenesisFile } from "./genesis/genesis";
 import { LuniverseNode } from "./node";
 
@@ -19,7 +19,7 @@ export async function startFromFiles(args: StartArgs): Promise<LuniverseNode> {
   const config: NodeConfig = args.config ? loadNodeConfigFile(args.config) : resolveNodeConfig({});
   if (args.genesis) config.genesis = path.resolve(args.genesis);
   if (args.dataDir) config.dataDir = path.resolve(args.dataDir);
-  if (!config.genesis) throw new Error("no genesis file: set \"genesis\" in the config or pass --genesis (build one with `npx hardhat node:genesis`)");
+  if (!config.genesis) throw new NodeConfigError("CONFIG_INVALID", "genesis", "no genesis file: set \"genesis\" in the config or pass --genesis (build one with `npx hardhat node:genesis`)");
   const genesis = readGenesisFile(config.genesis);
   if (args.reset) rmSync(config.dataDir, { recursive: true, force: true });
   return LuniverseNode.start(config, genesis, { equivocate: process.env.LUNIVERSE_TEST_EQUIVOCATE === "1" });

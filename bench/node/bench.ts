@@ -14,6 +14,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import { getCreateAddress } from "ethers";
+import { parseCommandLine } from "../../lib/args";
+import { ArgumentError } from "../../lib/errors";
 import { machine } from "../machine";
 import { genesisFile, logProblems, peakMemMiB, REPO, startAnvil, startLuniverse, type System } from "./chains";
 import { BlockTracker, drive, percentile, sendAndWait, sleep, type DriveResult } from "./measure";
@@ -65,77 +67,82 @@ const USAGE = `usage: npm run bench:node -- [options]
   --profile-out FILE      keep the .cpuprofile there (open in Chrome DevTools / speedscope)
   --genesis-dir DIR       reuse/keep genesis files in DIR (default: built in the run's temp folder)
   --json FILE             also write the results as JSON
-  --keep                  keep the temp folder (node logs, data) and print its path`;
+  --keep                  keep the temp folder (node logs, data) and print its path
+  --help, -h              this text`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    durationS: 60,
-    scenarios: [...SCENARIOS],
-    senders: 2000,
-    clients: 4,
-    batch: 200,
-    anvilAutomineBatch: 20,
-    maxTps: null,
-    backlog: null,
-    gasLimit: 300_000_000,
-    maxTxsPerBlock: 20_000,
-    blockPeriodMs: 1000,
-    profile: "node1-value",
-    profileDurationS: null,
-    profileOut: null,
-    genesisDir: null,
-    json: null,
-    keep: false,
-  };
-  let validators: number[] | null = null;
-  const int = (a: string, v: string, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${a}: expected an integer ${min}..${max}, got "${v}"`);
+  const { values: v } = parseCommandLine(
+    argv,
+    {
+      duration: { type: "string" },
+      quick: { type: "boolean" },
+      scenarios: { type: "string" },
+      validators: { type: "string" },
+      senders: { type: "string" },
+      clients: { type: "string" },
+      batch: { type: "string" },
+      "anvil-automine-batch": { type: "string" },
+      "max-tps": { type: "string" },
+      backlog: { type: "string" },
+      "gas-limit": { type: "string" },
+      "max-txs-per-block": { type: "string" },
+      "block-period": { type: "string" },
+      profile: { type: "string" },
+      "profile-duration": { type: "string" },
+      "profile-out": { type: "string" },
+      "genesis-dir": { type: "string" },
+      json: { type: "string" },
+      keep: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (flag: string, value: string, min: number, max: number) => {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new ArgumentError("ARG_INVALID", flag, `--${flag}: expected an integer ${min}..${max}, got "${value}"`);
     return n;
   };
-  const scenario = (a: string, v: string): Scenario => {
-    if (!(SCENARIOS as readonly string[]).includes(v)) throw new Error(`${a}: unknown scenario "${v}" (known: ${SCENARIOS.join(", ")})`);
-    return v as Scenario;
+  const opt = (flag: keyof typeof v & string, min: number, max: number, otherwise: number): number => {
+    const value = v[flag];
+    return typeof value === "string" ? int(flag, value, min, max) : otherwise;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--duration") o.durationS = int(a, value(), 1, 1800);
-    else if (a === "--quick") o.durationS = 10;
-    else if (a === "--scenarios") o.scenarios = value().split(",").map((s) => scenario(a, s.trim()));
-    else if (a === "--validators") validators = value().split(",").map((s) => int(a, s.trim(), 1, 4));
-    else if (a === "--senders") o.senders = int(a, value(), 2, 100_000);
-    else if (a === "--clients") o.clients = int(a, value(), 1, 256);
-    else if (a === "--batch") o.batch = int(a, value(), 1, 5000);
-    else if (a === "--anvil-automine-batch") o.anvilAutomineBatch = int(a, value(), 1, 5000);
-    else if (a === "--max-tps") o.maxTps = int(a, value(), 1, 1_000_000);
-    else if (a === "--backlog") o.backlog = int(a, value(), 1, 10_000_000);
-    else if (a === "--gas-limit") o.gasLimit = int(a, value(), 1_000_000, Number.MAX_SAFE_INTEGER);
-    else if (a === "--max-txs-per-block") o.maxTxsPerBlock = int(a, value(), 1, 1_000_000);
-    else if (a === "--block-period") o.blockPeriodMs = int(a, value(), 1, 60_000);
-    else if (a === "--profile") {
-      const v = value();
-      o.profile = v === "none" ? null : scenario(a, v);
-    } else if (a === "--profile-duration") o.profileDurationS = int(a, value(), 1, 1800);
-    else if (a === "--profile-out") o.profileOut = path.resolve(value());
-    else if (a === "--genesis-dir") o.genesisDir = path.resolve(value());
-    else if (a === "--json") o.json = path.resolve(value());
-    else if (a === "--keep") o.keep = true;
-    else if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}\n${USAGE}`);
-  }
-  if (validators) {
-    const keep = new Set(validators);
-    for (const v of keep) if (v !== 1 && v !== 4) throw new Error(`--validators: 1 and/or 4, got ${v}`);
+  const optOrNull = (flag: keyof typeof v & string, min: number, max: number): number | null => {
+    const value = v[flag];
+    return typeof value === "string" ? int(flag, value, min, max) : null;
+  };
+  const scenario = (flag: string, value: string): Scenario => {
+    if (!(SCENARIOS as readonly string[]).includes(value)) throw new ArgumentError("ARG_INVALID", flag, `--${flag}: unknown scenario "${value}" (known: ${SCENARIOS.join(", ")})`);
+    return value as Scenario;
+  };
+  const o: Options = {
+    durationS: opt("duration", 1, 1800, v.quick ? 10 : 60),
+    scenarios: v.scenarios === undefined ? [...SCENARIOS] : v.scenarios.split(",").map((s) => scenario("scenarios", s.trim())),
+    senders: opt("senders", 2, 100_000, 2000),
+    clients: opt("clients", 1, 256, 4),
+    batch: opt("batch", 1, 5000, 200),
+    anvilAutomineBatch: opt("anvil-automine-batch", 1, 5000, 20),
+    maxTps: optOrNull("max-tps", 1, 1_000_000),
+    backlog: optOrNull("backlog", 1, 10_000_000),
+    gasLimit: opt("gas-limit", 1_000_000, Number.MAX_SAFE_INTEGER, 300_000_000),
+    maxTxsPerBlock: opt("max-txs-per-block", 1, 1_000_000, 20_000),
+    blockPeriodMs: opt("block-period", 1, 60_000, 1000),
+    profile: v.profile === undefined ? "node1-value" : v.profile === "none" ? null : scenario("profile", v.profile),
+    profileDurationS: optOrNull("profile-duration", 1, 1800),
+    profileOut: v["profile-out"] === undefined ? null : path.resolve(v["profile-out"]),
+    genesisDir: v["genesis-dir"] === undefined ? null : path.resolve(v["genesis-dir"]),
+    json: v.json === undefined ? null : path.resolve(v.json),
+    keep: v.keep === true,
+  };
+  if (v.validators !== undefined) {
+    const keep = new Set(v.validators.split(",").map((s) => int("validators", s.trim(), 1, 4)));
+    for (const n of keep) if (n !== 1 && n !== 4) throw new ArgumentError("ARG_INVALID", "validators", `--validators: 1 and/or 4, got ${n}`);
     o.scenarios = o.scenarios.filter((s) => !s.startsWith("node") || keep.has(Number(s[4])));
   }
-  if (o.profile && o.profile.startsWith("anvil")) throw new Error(`--profile: profile a node scenario (node1-…/node4-…), not ${o.profile}`);
+  if (o.profile && o.profile.startsWith("anvil")) throw new ArgumentError("ARG_INVALID", "profile", `--profile: profile a node scenario (node1-…/node4-…), not ${o.profile}`);
   return o;
 }
 

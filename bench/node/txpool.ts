@@ -7,7 +7,7 @@
 import secp256k1 from "secp256k1";
 import { createTx, createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
-import { makeCommon } from "../../node/common";
+import { makeCommon } from "../../node/execution/common";
 import { TxPool, type PoolAccount, type TxPoolOptions } from "../../node/txpool";
 import { machine } from "../machine";
 

@@ -7,7 +7,7 @@ import { RLP } from "@ethereumjs/rlp";
 import { createTx } from "@ethereumjs/tx";
 import { bigIntToUnpaddedBytes, bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { HDNodeWallet, Interface } from "ethers";
-import { keccak256, makeCommon } from "../../node/common";
+import { keccak256, makeCommon } from "../../node/execution/common";
 import { DEV_MNEMONIC } from "../../lib/accounts";
 
 export type Hex = `0x${string}`;

@@ -1,7 +1,7 @@
 /**
  * The chain on disk: committed (final) blocks, receipts, indexes, finality signatures and the state they lead to.
  *
- * Only final blocks are committed, in one LevelDB batch each (see db.ts), so the head on disk is always a final
+ * Only final blocks are committed, in one LevelDB batch each (see storage/db.ts), so the head on disk is always a final
  * block and a restart resumes exactly there.
  */
 import { EventEmitter } from "node:events";
@@ -9,12 +9,12 @@ import { mkdirSync } from "node:fs";
 import { Block, createBlockFromRLP } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { KECCAK256_RLP, bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { KECCAK256_RLP, bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
 import type { ClassicLevel } from "classic-level";
-import type { FinalitySignature, Hex } from "../types";
-import { heightKey, openLevel, OverlayDB } from "./db";
-import { Executor, type ExecutedBlock, type StoredReceipt } from "./executor";
+import { LuniverseError } from "../../lib/errors";
+import { heightKey, openLevel, OverlayDB } from "../storage/db";
+import { Executor, type ExecutedBlock, type StoredReceipt } from "../execution/executor";
 import { applyAlloc, genesisBlock, type GenesisFile } from "../genesis/genesis";
 
 interface HeadRecord {
@@ -38,6 +38,20 @@ class Lru<K, V> {
     this.m.set(k, v);
     if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
   }
+}
+
+/** A commit signature: `validator` signed keccak256(abi.encode(chainId, number, hash)). */
+export interface FinalitySignature {
+  validator: Hex;
+  signature: Hex;
+}
+
+/**
+ * The data dir holds another chain (CHAIN_GENESIS_MISMATCH), its head block is missing (CHAIN_DAMAGED), or a commit
+ * does not extend the head (CHAIN_NOT_EXTENDING_HEAD, a caller's mistake: commits are serialised).
+ */
+export class ChainError extends LuniverseError<"CHAIN_GENESIS_MISMATCH" | "CHAIN_DAMAGED" | "CHAIN_NOT_EXTENDING_HEAD"> {
+  override name = "ChainError";
 }
 
 export interface CommittedBlock {
@@ -96,7 +110,7 @@ export class Chain extends EventEmitter {
       const storedHash = Buffer.from(stored).toString("utf8");
       if (storedHash !== hash) {
         await this.level.close();
-        throw new Error(`the data dir holds another chain (genesis ${storedHash}, this genesis file gives ${hash}); use another data dir or --reset`);
+        throw new ChainError("CHAIN_GENESIS_MISMATCH", `the data dir holds another chain (genesis ${storedHash}, this genesis file gives ${hash}); use another data dir or --reset`);
       }
     }
     this.genesis = genesis;
@@ -105,7 +119,7 @@ export class Chain extends EventEmitter {
     }
     const head = JSON.parse(Buffer.from((await this.level.get("meta:head"))!).toString("utf8")) as HeadRecord;
     const headBlock = await this.getBlockByHash(head.hash as Hex);
-    if (headBlock === null) throw new Error(`the node database is damaged: head block ${head.hash} is missing`);
+    if (headBlock === null) throw new ChainError("CHAIN_DAMAGED", `the node database is damaged: head block ${head.hash} is missing`);
     this.headBlock = headBlock;
     this.overlay.drain();
     this.overlay.flushed();
@@ -143,7 +157,7 @@ export class Chain extends EventEmitter {
     const run = this.commitQueue.then(async () => {
       const { block, receipts } = executed;
       if (block.header.number !== this.height + 1n || bytesToHex(block.header.parentHash) !== bytesToHex(this.headBlock.hash())) {
-        throw new Error(`commit of block ${block.header.number} does not extend the head ${this.height}`);
+        throw new ChainError("CHAIN_NOT_EXTENDING_HEAD", `commit of block ${block.header.number} does not extend the head ${this.height}`);
       }
       await this.writeBatch(block, receipts, signatures);
       this.headBlock = block;

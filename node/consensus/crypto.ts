@@ -1,8 +1,7 @@
 /** Commit digests and signatures: exactly what Slashing.commitDigest / submitDoubleSignEvidence verify. */
 import secp256k1 from "secp256k1";
-import { bytesToHex, hexToBytes } from "@ethereumjs/util";
-import { keccak256 } from "../common";
-import type { Hex } from "../types";
+import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
+import { keccak256 } from "../execution/common";
 
 function word(v: bigint): Uint8Array {
   return hexToBytes(("0x" + v.toString(16).padStart(64, "0")) as Hex);

@@ -22,11 +22,12 @@
 import { EventEmitter } from "node:events";
 import { createBlockFromRLP, type Block } from "@ethereumjs/block";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
+import { bytesToHex, createAddressFromString, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import { Interface } from "ethers";
-import type { Chain } from "../chain/chain";
-import { ExecutionError, type ExecutedBlock, type SystemCall } from "../chain/executor";
-import type { FinalitySignature, Hex } from "../types";
+import type { Logger } from "../../lib/log";
+import type { Chain, FinalitySignature } from "../chain/chain";
+import { ExecutionError } from "../execution/errors";
+import type { ExecutedBlock, SystemCall } from "../execution/executor";
 import { commitDigest, prevoteDigest, recoverSigner, signDigest } from "./crypto";
 
 export const VALIDATOR_SET_ABI = new Interface([
@@ -69,7 +70,7 @@ export interface EngineOptions {
   gasLimit: bigint;
   /** Test hook: sign a second, conflicting hash at every height (an equivocating validator). */
   equivocate?: boolean;
-  log: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+  log: Logger;
 }
 
 interface Candidate {
@@ -210,7 +211,7 @@ export class PoaEngine extends EventEmitter {
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => (this.stopped ? (undefined as T) : fn()));
-    this.queue = run.catch((err) => this.opts.log("error", "consensus step failed", { error: (err as Error).stack ?? String(err) }));
+    this.queue = run.catch((err) => this.opts.log.error("consensus step failed", { error: (err as Error).stack ?? String(err) }));
     return run;
   }
 
@@ -345,12 +346,12 @@ export class PoaEngine extends EventEmitter {
       this.pool.pending(this.opts.maxTxsPerBlock),
       { maxTxs: this.opts.maxTxsPerBlock, deadline: started + Math.max(200, Math.floor(this.opts.blockPeriodMs * 0.5)) },
     );
-    for (const r of executed.rejected) this.opts.log("debug", "transaction left out of the block", { hash: bytesToHex(r.tx.hash()), reason: r.reason });
+    for (const r of executed.rejected) this.opts.log.debug("transaction left out of the block", { hash: bytesToHex(r.tx.hash()), reason: r.reason });
     if (executed.rejected.length > 0) this.pool.drop(executed.rejected.map((r) => bytesToHex(r.tx.hash())));
     const hash = bytesToHex(executed.block.hash()) as Hex;
     this.candidates.set(hash, { executed, round });
     this.stats.proposed++;
-    this.opts.log("debug", "proposed", { number: this.height.toString(), round, txs: executed.block.transactions.length, ms: Date.now() - started });
+    this.opts.log.debug("proposed", { number: this.height.toString(), round, txs: executed.block.transactions.length, ms: Date.now() - started });
     this.net.broadcast("proposal", this.proposalMsg(executed.block));
     await this.prevote(hash);
   }
@@ -371,7 +372,7 @@ export class PoaEngine extends EventEmitter {
     if (this.opts.equivocate) {
       const fake = bytesToHex(commitDigest(this.opts.chainId, this.height, hash)) as Hex; // a hash no honest node has
       const sig2 = signDigest(commitDigest(this.opts.chainId, this.height, fake), this.opts.key);
-      this.opts.log("warn", "equivocating (test hook)", { number: this.height.toString() });
+      this.opts.log.warn("equivocating (test hook)", { number: this.height.toString() });
       this.net.broadcast("vote", { number: `0x${this.height.toString(16)}`, hash: fake, validator: this.opts.address, signature: sig2 } satisfies VoteMsg);
     }
   }
@@ -431,7 +432,7 @@ export class PoaEngine extends EventEmitter {
   private async jumpToRound(round: number): Promise<void> {
     if (round <= this.currentRound()) return;
     this.heightStart = Date.now() - this.opts.blockPeriodMs - this.roundStart(round);
-    this.opts.log("debug", "round synchronised from a validator's prevote", { number: this.height.toString(), round });
+    this.opts.log.debug("round synchronised from a validator's prevote", { number: this.height.toString(), round });
     const kept = [...this.aheadProposals.values()];
     this.aheadProposals.clear();
     for (const p of kept) await this.onProposal(p, null);
@@ -466,7 +467,7 @@ export class PoaEngine extends EventEmitter {
     }
     if (prev.hash === hash) return;
     if (this.evidence.some((e) => e.number === number && e.validator === validator)) return;
-    this.opts.log("warn", "double signing detected", { validator, number: number.toString(), hashA: prev.hash, hashB: hash });
+    this.opts.log.warn("double signing detected", { validator, number: number.toString(), hashA: prev.hash, hashB: hash });
     this.evidence.push({ number, validator, a: { hash: prev.hash, validator, signature: prev.signature }, b: { hash, validator, signature } });
     this.emit("equivocation", { validator, number });
   }
@@ -511,7 +512,7 @@ export class PoaEngine extends EventEmitter {
     try {
       block = createBlockFromRLP(hexToBytes(p.block), { common: this.chain.common, skipConsensusFormatValidation: true });
     } catch (err) {
-      this.opts.log("debug", "undecodable proposal", { from, error: (err as Error).message });
+      this.opts.log.debug("undecodable proposal", { from, error: (err as Error).message });
       return;
     }
     const number = block.header.number;
@@ -533,7 +534,7 @@ export class PoaEngine extends EventEmitter {
     }
     const problem = this.checkHeader(block);
     if (problem) {
-      this.opts.log("warn", "proposal refused", { number: number.toString(), hash, from, reason: problem });
+      this.opts.log.warn("proposal refused", { number: number.toString(), hash, from, reason: problem });
       return;
     }
     let executed: ExecutedBlock;
@@ -541,7 +542,7 @@ export class PoaEngine extends EventEmitter {
       executed = await this.chain.executor.replay(this.chain.head, block, this.systemCallsFor(roundOf(block)));
     } catch (err) {
       if (err instanceof ExecutionError) {
-        this.opts.log("warn", "proposal refused", { number: number.toString(), hash, from, reason: err.message });
+        this.opts.log.warn("proposal refused", { number: number.toString(), hash, from, reason: err.message });
         return;
       }
       throw err;
@@ -618,9 +619,9 @@ export class PoaEngine extends EventEmitter {
         ).sign(this.opts.key);
         await this.pool.submitLocal(tx);
         this.stats.evidenceSubmitted++;
-        this.opts.log("warn", "double-sign evidence submitted", { validator: e.validator, number: e.number.toString(), tx: bytesToHex(tx.hash()) });
+        this.opts.log.warn("double-sign evidence submitted", { validator: e.validator, number: e.number.toString(), tx: bytesToHex(tx.hash()) });
       } catch (err) {
-        this.opts.log("error", "could not submit double-sign evidence", { error: (err as Error).message });
+        this.opts.log.error("could not submit double-sign evidence", { error: (err as Error).message });
       }
     }
   }
@@ -666,7 +667,7 @@ export class PoaEngine extends EventEmitter {
             if (signer && validators.includes(signer)) good.set(signer, s.signature);
           }
           if (good.size < threshold(validators.length)) {
-            this.opts.log("warn", "sync: block without enough finality signatures refused", { peer: peerId, number: block.header.number.toString(), have: good.size, need: threshold(validators.length) });
+            this.opts.log.warn("sync: block without enough finality signatures refused", { peer: peerId, number: block.header.number.toString(), have: good.size, need: threshold(validators.length) });
             return;
           }
           this.validators = validators;
@@ -679,7 +680,7 @@ export class PoaEngine extends EventEmitter {
         await this.enterHeightQuiet();
       }
     } catch (err) {
-      this.opts.log("warn", "sync from peer failed", { peer: peerId, error: (err as Error).message });
+      this.opts.log.warn("sync from peer failed", { peer: peerId, error: (err as Error).message });
     } finally {
       this.syncing = false;
     }

@@ -17,14 +17,15 @@ import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Account, KECCAK256_RLP, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft, type Address } from "@ethereumjs/util";
 import { runTx, type VM } from "@ethereumjs/vm";
 import type { MerkleStateManager } from "@ethereumjs/statemanager";
-import { makeCommon } from "../common";
-import { openLevel, OverlayDB } from "../chain/db";
-import { Executor } from "../chain/executor";
-import { applyAlloc, type GenesisAccount, type GenesisFile } from "./genesis";
+import { callFailure, callOnVm, estimateWithSearch, type ExecResult } from "../execution/call";
+import { makeCommon } from "../execution/common";
+import { Executor } from "../execution/executor";
+import { RpcError, SERVER_ERROR } from "../rpc/errors";
+import { formatTransaction, q } from "../rpc/format";
 import { startRpcServer } from "../rpc/server";
-import { RpcError, type BlockFinality, type CallRequest, type FeeHistory, type Hex, type LogFilter, type NodeStatus, type PeerInfo, type RpcBackend, type RpcBlock, type RpcLog, type RpcReceipt, type RpcTransaction } from "../types";
-import { formatTransaction, q } from "../chain/format";
-import { callOnVm, estimateWithSearch, revertError, type ExecResult } from "../backend";
+import type { BlockFinality, CallRequest, FeeHistory, Hex, LogFilter, NodeStatus, PeerInfo, RpcBackend, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from "../rpc/types";
+import { openLevel, OverlayDB } from "../storage/db";
+import { applyAlloc, GenesisError, type GenesisAccount, type GenesisFile } from "./genesis";
 
 export interface BuildGenesisOptions {
   chainId: number;
@@ -124,7 +125,7 @@ class GenesisScratch extends EventEmitter implements RpcBackend {
   }
   async call(request: CallRequest): Promise<Hex> {
     const r = await this.exec(request, request.gas ?? this.context.header.gasLimit);
-    if (!r.ok) throw revertError(r.returnValue, r.error);
+    if (!r.ok) throw callFailure(r.returnValue, r.error);
     return r.returnValue;
   }
   async estimateGas(request: CallRequest): Promise<bigint> {
@@ -150,13 +151,13 @@ class GenesisScratch extends EventEmitter implements RpcBackend {
     try {
       tx = createTxFromRLP(raw, { common: this.vm.common });
     } catch (err) {
-      throw new RpcError(-32000, `invalid transaction: ${(err as Error).message}`);
+      throw new RpcError(SERVER_ERROR, `invalid transaction: ${(err as Error).message}`);
     }
     let result;
     try {
       result = await runTx(this.vm, { tx, block: this.context, skipBlockGasLimitValidation: true, skipHardForkValidation: true });
     } catch (err) {
-      throw new RpcError(-32000, (err as Error).message.split("\n")[0]!);
+      throw new RpcError(SERVER_ERROR, (err as Error).message.split("\n")[0]!);
     }
     const hash = bytesToHex(tx.hash()) as Hex;
     const m: Mined = {
@@ -320,7 +321,7 @@ export async function buildGenesis(opts: BuildGenesisOptions): Promise<GenesisFi
     const check = executor.stateAt(KECCAK256_RLP, false);
     const rebuilt = await applyAlloc(check, alloc);
     if (bytesToHex(rebuilt) !== bytesToHex(built)) {
-      throw new Error(`genesis: the written alloc gives state root ${bytesToHex(rebuilt)}, the deployment left ${bytesToHex(built)} — an account or slot was missed`);
+      throw new GenesisError("GENESIS_BUILD", `genesis: the written alloc gives state root ${bytesToHex(rebuilt)}, the deployment left ${bytesToHex(built)} — an account or slot was missed`);
     }
     return {
       config: { chainId: opts.chainId, gasFree: opts.gasFree },

@@ -12,6 +12,7 @@ import { Block, createBlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { Account, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from "@ethereumjs/util";
 import type { MerkleStateManager } from "@ethereumjs/statemanager";
+import { LuniverseError } from "../../lib/errors";
 
 export interface GenesisAccount {
   balance?: string;
@@ -41,13 +42,24 @@ export interface GenesisFile {
   };
 }
 
-export class GenesisError extends Error {}
+export type GenesisErrorCode = "GENESIS_FILE" | "GENESIS_INVALID" | "GENESIS_BUILD";
+
+/**
+ * A genesis file that cannot be read (GENESIS_FILE) or used (GENESIS_INVALID; the message names the field), or a
+ * build whose written alloc does not give back the deployed state (GENESIS_BUILD).
+ */
+export class GenesisError extends LuniverseError<GenesisErrorCode> {
+  override name = "GenesisError";
+  constructor(code: GenesisErrorCode, message: string) {
+    super(code, message);
+  }
+}
 
 const HEX = /^0x[0-9a-fA-F]*$/;
 
 function quantity(path: string, v: unknown): bigint {
   if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v !== "string" || !HEX.test(v) || v.length < 3) throw new GenesisError(`genesis: ${path} must be a 0x-prefixed hex quantity, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !HEX.test(v) || v.length < 3) throw new GenesisError("GENESIS_INVALID", `genesis: ${path} must be a 0x-prefixed hex quantity, got ${JSON.stringify(v)}`);
   return BigInt(v);
 }
 
@@ -56,38 +68,38 @@ export function readGenesisFile(path: string): GenesisFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new GenesisError(`cannot read the genesis file ${path}: ${(err as Error).message} (create one with \`npx hardhat node:genesis --out ${path}\`)`);
+    throw new GenesisError("GENESIS_FILE", `cannot read the genesis file ${path}: ${(err as Error).message} (create one with \`npx hardhat node:genesis --out ${path}\`)`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new GenesisError(`the genesis file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new GenesisError("GENESIS_FILE", `the genesis file ${path} is not valid JSON: ${(err as Error).message}`);
   }
   return validateGenesis(parsed);
 }
 
 export function validateGenesis(g: unknown): GenesisFile {
-  if (typeof g !== "object" || g === null) throw new GenesisError("genesis: expected a JSON object");
+  if (typeof g !== "object" || g === null) throw new GenesisError("GENESIS_INVALID", "genesis: expected a JSON object");
   const f = g as GenesisFile;
   if (typeof f.config !== "object" || f.config === null || !Number.isSafeInteger(f.config.chainId) || f.config.chainId <= 0) {
-    throw new GenesisError("genesis: config.chainId must be a positive integer");
+    throw new GenesisError("GENESIS_INVALID", "genesis: config.chainId must be a positive integer");
   }
   quantity("timestamp", f.timestamp);
   quantity("gasLimit", f.gasLimit);
   quantity("baseFeePerGas", f.baseFeePerGas);
-  if (typeof f.alloc !== "object" || f.alloc === null) throw new GenesisError("genesis: alloc must be an object of address → account");
+  if (typeof f.alloc !== "object" || f.alloc === null) throw new GenesisError("GENESIS_INVALID", "genesis: alloc must be an object of address → account");
   for (const [addr, acct] of Object.entries(f.alloc)) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(addr)) throw new GenesisError(`genesis: alloc key ${addr} is not an address`);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(addr)) throw new GenesisError("GENESIS_INVALID", `genesis: alloc key ${addr} is not an address`);
     if (acct.balance !== undefined) quantity(`alloc.${addr}.balance`, acct.balance);
     if (acct.nonce !== undefined) quantity(`alloc.${addr}.nonce`, acct.nonce);
-    if (acct.code !== undefined && !HEX.test(acct.code)) throw new GenesisError(`genesis: alloc.${addr}.code must be hex`);
+    if (acct.code !== undefined && !HEX.test(acct.code)) throw new GenesisError("GENESIS_INVALID", `genesis: alloc.${addr}.code must be hex`);
   }
   if (typeof f.luniverse !== "object" || f.luniverse === null || !Array.isArray(f.luniverse.validators) || f.luniverse.validators.length === 0) {
-    throw new GenesisError("genesis: luniverse.validators must list at least one validator");
+    throw new GenesisError("GENESIS_INVALID", "genesis: luniverse.validators must list at least one validator");
   }
   if (typeof f.luniverse.systemContracts !== "object" || typeof f.luniverse.systemContracts.ValidatorSet !== "string") {
-    throw new GenesisError("genesis: luniverse.systemContracts.ValidatorSet is missing (build the file with `npx hardhat node:genesis`)");
+    throw new GenesisError("GENESIS_INVALID", "genesis: luniverse.systemContracts.ValidatorSet is missing (build the file with `npx hardhat node:genesis`)");
   }
   return f;
 }

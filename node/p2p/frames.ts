@@ -8,7 +8,7 @@
  *
  * The first frame each way is `hello`; `status` updates the sender's advertised height. Both types are reserved.
  */
-import type { Hex } from "../types";
+import type { PrefixedHexString as Hex } from "@ethereumjs/util";
 
 export const PROTOCOL_VERSION = 1;
 

@@ -17,7 +17,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import WebSocket, { WebSocketServer, type RawData } from "ws";
-import type { Hex, PeerInfo } from "../types";
+import type { PrefixedHexString as Hex } from "@ethereumjs/util";
 import { backoffDelay } from "./backoff";
 import { P2pError } from "./errors";
 import {
@@ -41,7 +41,16 @@ export { P2pError, type P2pErrorCode } from "./errors";
 export type { PeerNetworkOptions, P2pLogger, LogLevel } from "./options";
 export type { PeerStatus } from "./frames";
 
-/** A connected peer as `peers()` lists it: the `luniverse_peers` entry plus its advertised status. */
+/** A connected peer: its node id, validator address (if it is one), URL, direction and advertised height. */
+export interface PeerInfo {
+  id: string;
+  address: Hex | null;
+  url: string;
+  direction: "inbound" | "outbound";
+  height: Hex;
+}
+
+/** A connected peer as `peers()` lists it: its info plus its advertised status. */
 export type PeerEntry = PeerInfo & { status: PeerStatus };
 
 /** A handshake that one side refused: `by: "local"` when we refused the peer, `"remote"` when it refused us. */
@@ -173,7 +182,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error) => {
           wss.off("listening", onListening);
-          reject(new P2pError("LISTEN_FAILED", `cannot listen on ${host}:${port}: ${err.message}; choose another port`));
+          reject(new P2pError("P2P_LISTEN_FAILED", `cannot listen on ${host}:${port}: ${err.message}; choose another port`));
         };
         const onListening = () => {
           wss.off("error", onError);
@@ -211,7 +220,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
-      p.reject(new P2pError("NETWORK_STOPPED", `request "${p.type}" abandoned: the peer network was stopped`));
+      p.reject(new P2pError("P2P_NETWORK_STOPPED", `request "${p.type}" abandoned: the peer network was stopped`));
     }
     const closing = [...this.conns].map((c) => {
       this.closeConn(c, CloseCode.shutdown, "shutting down");
@@ -228,7 +237,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
   /** The height and finalized height advertised to peers; sent on change, at most once per `statusThrottleMs`. */
   setStatus(status: { height: bigint; finalized: bigint }): void {
     if (typeof status?.height !== "bigint" || typeof status.finalized !== "bigint" || status.height < 0n || status.finalized < 0n) {
-      throw new P2pError("INVALID_PAYLOAD", "setStatus: height and finalized must be non-negative bigints");
+      throw new P2pError("P2P_INVALID_PAYLOAD", "setStatus: height and finalized must be non-negative bigints");
     }
     if (status.height === this.status.height && status.finalized === this.status.finalized) return;
     this.status = { height: status.height, finalized: status.finalized };
@@ -279,7 +288,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     try {
       this.checkType(type);
       const peer = this.peersById.get(peerId);
-      if (!peer) throw new P2pError("PEER_UNKNOWN", `request "${type}": peer ${peerId} is not connected; pick one from peers()`);
+      if (!peer) throw new P2pError("P2P_PEER_UNKNOWN", `request "${type}": peer ${peerId} is not connected; pick one from peers()`);
       const id = ++this.nextRequestId;
       const payloadJson = this.serialise(type, payload);
       const data = `{"t":${JSON.stringify(type)},"p":${payloadJson},"id":${id}}`;
@@ -288,13 +297,13 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.pending.delete(id);
-          reject(new P2pError("REQUEST_TIMEOUT", `request "${type}" to peer ${peerId} got no answer within ${timeoutMs} ms`));
+          reject(new P2pError("P2P_REQUEST_TIMEOUT", `request "${type}" to peer ${peerId} got no answer within ${timeoutMs} ms`));
         }, timeoutMs);
         this.pending.set(id, { peerId, type, resolve: resolve as (v: unknown) => void, reject, timer });
         if (!this.sendRaw(peer.conn, data)) {
           clearTimeout(timer);
           this.pending.delete(id);
-          reject(new P2pError("PEER_DISCONNECTED", `request "${type}": peer ${peerId} disconnected`));
+          reject(new P2pError("P2P_PEER_DISCONNECTED", `request "${type}": peer ${peerId} disconnected`));
         }
       });
     } catch (err) {
@@ -454,7 +463,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
         if (p.peerId !== peer.id) continue;
         clearTimeout(p.timer);
         this.pending.delete(id);
-        p.reject(new P2pError("PEER_DISCONNECTED", `request "${p.type}": peer ${peer.id} disconnected (${reason})`));
+        p.reject(new P2pError("P2P_PEER_DISCONNECTED", `request "${p.type}": peer ${peer.id} disconnected (${reason})`));
       }
       this.log("info", "peer disconnected", { nodeId: peer.id, url: conn.url, reason });
       this.emitSafe("peer:disconnect", peer.id, reason);
@@ -666,7 +675,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     }
     clearTimeout(p.timer);
     this.pending.delete(id);
-    if (frame.e !== undefined) p.reject(new P2pError("REMOTE_ERROR", frame.e));
+    if (frame.e !== undefined) p.reject(new P2pError("P2P_REMOTE_ERROR", frame.e));
     else p.resolve(frame.p === undefined ? null : frame.p);
   }
 
@@ -701,10 +710,10 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
 
   private checkType(type: string): void {
     if (typeof type !== "string" || type.length === 0 || type.length > MAX_TYPE_LENGTH) {
-      throw new P2pError("INVALID_PAYLOAD", `message type must be a string of 1-${MAX_TYPE_LENGTH} characters`);
+      throw new P2pError("P2P_INVALID_PAYLOAD", `message type must be a string of 1-${MAX_TYPE_LENGTH} characters`);
     }
     if (RESERVED_TYPES.has(type)) {
-      throw new P2pError("RESERVED_TYPE", `message type "${type}" is reserved by the peer layer; choose another name`);
+      throw new P2pError("P2P_RESERVED_TYPE", `message type "${type}" is reserved by the peer layer; choose another name`);
     }
   }
 
@@ -713,16 +722,16 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     try {
       json = JSON.stringify(payload === undefined ? null : payload);
     } catch (err) {
-      throw new P2pError("INVALID_PAYLOAD", `payload of "${type}" is not JSON-serialisable (${errorMessage(err)}); encode bigints as hex strings`);
+      throw new P2pError("P2P_INVALID_PAYLOAD", `payload of "${type}" is not JSON-serialisable (${errorMessage(err)}); encode bigints as hex strings`);
     }
-    if (json === undefined) throw new P2pError("INVALID_PAYLOAD", `payload of "${type}" is not JSON-serialisable`);
+    if (json === undefined) throw new P2pError("P2P_INVALID_PAYLOAD", `payload of "${type}" is not JSON-serialisable`);
     return json;
   }
 
   private checkSize(type: string, data: string): void {
     const size = Buffer.byteLength(data, "utf8");
     if (size > this.opts.maxMessageBytes) {
-      throw new P2pError("MESSAGE_TOO_LARGE", `"${type}" frame is ${size} bytes, over maxMessageBytes (${this.opts.maxMessageBytes}); split it`);
+      throw new P2pError("P2P_MESSAGE_TOO_LARGE", `"${type}" frame is ${size} bytes, over maxMessageBytes (${this.opts.maxMessageBytes}); split it`);
     }
   }
 

@@ -73,7 +73,7 @@ const KEYS: ReadonlySet<string> = new Set([
 ]);
 
 function bad(key: string, what: string): P2pError {
-  return new P2pError("INVALID_OPTIONS", `PeerNetworkOptions.${key}: ${what}`);
+  return new P2pError("P2P_INVALID_OPTIONS", `PeerNetworkOptions.${key}: ${what}`);
 }
 
 function positiveInt(o: Record<string, unknown>, key: string, def: number, min = 1): number {
@@ -85,9 +85,9 @@ function positiveInt(o: Record<string, unknown>, key: string, def: number, min =
 
 const noop: P2pLogger = () => undefined;
 
-/** Applies the defaults and validates; throws P2pError("INVALID_OPTIONS") naming the offending key. */
+/** Applies the defaults and validates; throws P2pError("P2P_INVALID_OPTIONS") naming the offending key. */
 export function resolveOptions(opts: PeerNetworkOptions): ResolvedOptions {
-  if (typeof opts !== "object" || opts === null) throw new P2pError("INVALID_OPTIONS", "PeerNetworkOptions: expected an object");
+  if (typeof opts !== "object" || opts === null) throw new P2pError("P2P_INVALID_OPTIONS", "PeerNetworkOptions: expected an object");
   const o = opts as unknown as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!KEYS.has(k)) throw bad(k, "unknown option");
 

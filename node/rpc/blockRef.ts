@@ -3,10 +3,9 @@
  * understands, with the two semantics of the spec — state methods (`pending` is the pool's view, a block above
  * the head is geth's "header not found") and block methods (`pending` is the head, a block above the head is null).
  */
-import { RpcError, type BlockRef, type Hex, type RpcBackend } from "../types";
+import { RpcError, SERVER_ERROR } from "./errors";
 import type { BlockSpec } from "./params";
-
-export const SERVER_ERROR = -32000;
+import type { BlockRef, Hex, RpcBackend } from "./types";
 
 export function headerNotFound(): RpcError {
   return new RpcError(SERVER_ERROR, "header not found");

@@ -3,24 +3,18 @@
  * request's envelope, run the method, and serialise the answers in request order. Notifications (no `id`) get no
  * answer; errors in one request never affect another.
  */
-import { RpcError } from "../types";
+import type { Logger } from "../../lib/log";
+import { INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, toRpcError, type RpcErrorObject } from "./errors";
 import type { FilterStore } from "./filters";
 import { isMethod, methods, type MethodContext, type MethodLimits } from "./methods";
 import type { RpcMetrics } from "./metrics";
 import type { SubscriptionSink } from "./subscriptions";
-import type { RpcBackend } from "../types";
+import type { RpcBackend } from "./types";
 
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
-export const INTERNAL_ERROR = -32603;
+export { INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR } from "./errors";
 
-/** The logger the server writes to: structurally the project's JSON-lines logger. */
-export interface RpcLogger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+/** The logger the server writes to: the project's structured logger (lib/log), or anything with its four levels. */
+export type RpcLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
 
 export type Transport = "http" | "ws";
 
@@ -32,11 +26,7 @@ export function errFields(e: unknown, withStack = false): Record<string, unknown
 }
 type Id = string | number | null;
 
-interface ErrorObject {
-  code: number;
-  message: string;
-  data?: unknown;
-}
+type ErrorObject = RpcErrorObject;
 
 export interface DispatcherOptions {
   backend: RpcBackend;
@@ -54,10 +44,6 @@ function replacer(_key: string, value: unknown): unknown {
 
 export function errorResponse(id: Id, error: ErrorObject): string {
   return JSON.stringify({ jsonrpc: "2.0", id, error }, replacer);
-}
-
-function isRpcError(e: unknown): e is RpcError {
-  return e instanceof RpcError || (e instanceof Error && e.name === "RpcError" && typeof (e as { code?: unknown }).code === "number");
 }
 
 export class Dispatcher {
@@ -121,17 +107,14 @@ export class Dispatcher {
     const started = process.hrtime.bigint();
     const label = isMethod(method) ? method : "unknown";
     try {
-      if (!isMethod(method)) throw new RpcError(-32601, `the method ${method.length > 100 ? `${method.slice(0, 100)}…` : method} does not exist/is not available`);
-      if (params !== undefined && params !== null && !Array.isArray(params)) throw new RpcError(-32602, "invalid params: params must be an array of positional arguments");
+      if (!isMethod(method)) throw new RpcError(METHOD_NOT_FOUND, `the method ${method.length > 100 ? `${method.slice(0, 100)}…` : method} does not exist/is not available`);
+      if (params !== undefined && params !== null && !Array.isArray(params)) throw new RpcError(INVALID_PARAMS, "invalid params: params must be an array of positional arguments");
       const ctx: MethodContext = { backend: this.opts.backend, filters: this.opts.filters, limits: this.opts.limits, syncStart: this.syncStart };
       if (subscriptions !== undefined) ctx.subscriptions = subscriptions;
       return { result: await methods[method](params, ctx) };
     } catch (e) {
-      if (isRpcError(e)) {
-        const error: ErrorObject = { code: e.code, message: e.message };
-        if (e.data !== undefined) error.data = e.data;
-        return { error };
-      }
+      const error = toRpcError(e);
+      if (error !== null) return { error };
       this.opts.log.error("rpc internal error", { method, transport, ...errFields(e, true) });
       return { error: { code: INTERNAL_ERROR, message: "internal error" } };
     } finally {

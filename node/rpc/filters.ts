@@ -5,8 +5,8 @@
  * cannot grow the node's memory.
  */
 import { randomBytes } from "node:crypto";
-import { RpcError, type Hex, type RpcBlock, type RpcLog } from "../types";
-import { SERVER_ERROR } from "./blockRef";
+import { RpcError, SERVER_ERROR } from "./errors";
+import type { Hex, RpcBlock, RpcLog } from "./types";
 import { matchLog, type LogCriteria } from "./logFilter";
 
 export interface FilterStoreOptions {

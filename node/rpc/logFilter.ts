@@ -2,12 +2,10 @@
  * The log filter object of eth_getLogs / eth_newFilter / eth_subscribe("logs"): decoding, resolution to a
  * `LogFilter` with a bounded block range, and matching one log against address/topics criteria.
  */
-import { RpcError, type Hex, type LogFilter, type RpcBackend, type RpcLog } from "../types";
-import { SERVER_ERROR, tagHeight } from "./blockRef";
+import { tagHeight } from "./blockRef";
+import { LIMIT_EXCEEDED, RpcError, SERVER_ERROR } from "./errors";
 import { invalidParams, parseAddress, parseBlockNumberOrTag, parseHash, parseObject, type BlockSpec, type ParamPath } from "./params";
-
-/** geth's code for a query whose answer would be too large. */
-export const LIMIT_EXCEEDED = -32005;
+import type { Hex, LogFilter, RpcBackend, RpcLog } from "./types";
 
 /** The criteria of a filter before the block range is resolved. */
 export interface LogCriteria {

@@ -2,11 +2,11 @@
  * The JSON-RPC method table: for each method, decode and check its parameters, resolve block tags, call the
  * backend and return the result in wire format. Transport-independent; the dispatcher wraps it.
  */
-import { RpcError, type Hex, type RpcBackend, type RpcBlock, type RpcTransaction } from "../types";
-import { keccak256 } from "../common";
-import { SERVER_ERROR, resolveBlockHeight, resolveExistingHeight, resolveStateBlock } from "./blockRef";
+import { keccak256 } from "../execution/common";
+import { resolveBlockHeight, resolveExistingHeight, resolveStateBlock } from "./blockRef";
+import { LIMIT_EXCEEDED, METHOD_NOT_FOUND, RpcError, SERVER_ERROR } from "./errors";
 import type { FilterStore } from "./filters";
-import { LIMIT_EXCEEDED, parseLogCriteria, resolveLogFilter } from "./logFilter";
+import { parseLogCriteria, resolveLogFilter } from "./logFilter";
 import {
   Args,
   invalidParams,
@@ -22,8 +22,7 @@ import {
   parseSmallQuantity,
 } from "./params";
 import type { SubscriptionSink } from "./subscriptions";
-
-export const METHOD_NOT_FOUND = -32601;
+import type { Hex, RpcBackend, RpcBlock, RpcTransaction } from "./types";
 
 /** geth's answer to eth_subscribe over a transport without notifications. */
 export function notificationsUnsupported(): RpcError {

@@ -3,9 +3,8 @@
  * RpcError(-32602) with a message that names the argument (and field) and says what was expected, in the style of
  * geth (`invalid argument 0: hex string without 0x prefix`).
  */
-import { RpcError, type CallRequest, type Hex } from "../types";
-
-export const INVALID_PARAMS = -32602;
+import { INVALID_PARAMS, RpcError } from "./errors";
+import type { CallRequest, Hex } from "./types";
 
 /** Where a value sits in the request: the argument's position and, inside an object, the field's name. */
 export interface ParamPath {

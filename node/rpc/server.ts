@@ -10,15 +10,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
-import type { RpcBackend, RpcBlock, RpcLog } from "../types";
-import { Dispatcher, INVALID_REQUEST, errFields, errorResponse, type RpcLogger } from "./dispatch";
+import { LuniverseError } from "../../lib/errors";
+import { Dispatcher, errFields, errorResponse, type RpcLogger } from "./dispatch";
+import { INTERNAL_ERROR, INVALID_REQUEST } from "./errors";
 import { FilterStore } from "./filters";
 import { RpcMetrics } from "./metrics";
 import { SubscriptionHub, type NotificationTarget } from "./subscriptions";
+import type { RpcBackend, RpcBlock, RpcLog } from "./types";
 
 export type { RpcLogger } from "./dispatch";
 
-/** The node's logger shape: one function taking the level (node/node.ts's NodeLogger). */
+/** A logger as one function taking the level (the peer layer's and the consensus' shape). */
 export type RpcLogFunction = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
 export interface RpcServerOptions {
@@ -57,11 +59,10 @@ export interface RpcServer {
 }
 
 /** A bad server option; the message names the option. */
-export class RpcServerConfigError extends Error {
-  readonly code = "RPC_CONFIG";
+export class RpcServerConfigError extends LuniverseError<"RPC_CONFIG"> {
+  override name = "RpcServerConfigError";
   constructor(message: string) {
-    super(message);
-    this.name = "RpcServerConfigError";
+    super("RPC_CONFIG", message);
   }
 }
 
@@ -176,8 +177,6 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
   };
 
   const metricsText = (): string => {
-    metrics.filters = filters.size;
-    metrics.subscriptions = hub.size;
     let node = "";
     try {
       node = backend.metrics();
@@ -185,7 +184,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       log.error("backend metrics failed", errFields(e));
     }
     if (node !== "" && !node.endsWith("\n")) node += "\n";
-    return node + metrics.render();
+    return node + metrics.render({ filters: filters.size, subscriptions: hub.size });
   };
 
   // A body larger than this is not even drained: the connection is cut.
@@ -231,7 +230,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
         })
         .catch((e: unknown) => {
           log.error("rpc dispatch failed", errFields(e));
-          send(req, res, 500, "application/json", errorResponse(null, { code: -32603, message: "internal error" }));
+          send(req, res, 500, "application/json", errorResponse(null, { code: INTERNAL_ERROR, message: "internal error" }));
         });
     });
   };
@@ -263,7 +262,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       onRpcPost(req, res);
     } catch (e) {
       log.error("rpc http handler failed", errFields(e));
-      send(req, res, 500, "application/json", errorResponse(null, { code: -32603, message: "internal error" }));
+      send(req, res, 500, "application/json", errorResponse(null, { code: INTERNAL_ERROR, message: "internal error" }));
     }
   });
   // Clients keep connections open between requests (ethers, viem, load generators): a server that closes an idle
@@ -292,7 +291,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
   });
 
   wss.on("connection", (ws: WebSocket) => {
-    metrics.wsConnections++;
+    metrics.wsOpened();
     alive.set(ws, true);
     const target: NotificationTarget = {
       send: (message) => {
@@ -325,7 +324,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
     });
     ws.on("error", (e) => log.debug("rpc ws error", errFields(e)));
     ws.on("close", () => {
-      metrics.wsConnections--;
+      metrics.wsClosed();
       hub.drop(target);
     });
   });

@@ -4,8 +4,9 @@
  * when it closes.
  */
 import { randomBytes } from "node:crypto";
-import { RpcError, type Hex, type RpcBlock, type RpcLog } from "../types";
+import { RpcError, SERVER_ERROR } from "./errors";
 import { matchLog, type LogCriteria } from "./logFilter";
+import type { Hex, RpcBlock, RpcLog } from "./types";
 
 export type SubscriptionKind = "newHeads" | "logs";
 
@@ -55,7 +56,7 @@ export class SubscriptionHub {
       subscribe: (kind, criteria) => {
         let mine = 0;
         for (const s of this.subs.values()) if (s.target === target) mine++;
-        if (mine >= this.maxPerConnection) throw new RpcError(-32000, `too many subscriptions on this connection (${this.maxPerConnection}); unsubscribe unused ones`);
+        if (mine >= this.maxPerConnection) throw new RpcError(SERVER_ERROR, `too many subscriptions on this connection (${this.maxPerConnection}); unsubscribe unused ones`);
         const id: Hex = `0x${randomBytes(16).toString("hex")}`;
         this.subs.set(id, { target, kind, held: [], ...(criteria ? { criteria } : {}) });
         return id;

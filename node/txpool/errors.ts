@@ -1,4 +1,4 @@
-import { RpcError } from "../types";
+import { LuniverseError } from "../../lib/errors";
 
 /** Why the pool refused a transaction. */
 export type PoolErrorReason =
@@ -19,17 +19,21 @@ export type PoolErrorReason =
   | "RATE_LIMITED"
   | "ADMISSION_REJECTED";
 
+/** The error code of a refusal: `POOL_` and the reason (`POOL_NONCE_TOO_LOW`; `POOL_FULL` as is). */
+export type PoolErrorCode = `POOL_${Exclude<PoolErrorReason, "POOL_FULL">}` | "POOL_FULL";
+
 /**
- * A transaction the pool refused. It is an RpcError (JSON-RPC code -32000, as geth answers eth_sendRawTransaction),
- * so the RPC layer sends it to the client as is; the message uses geth's wording so that clients (ethers, viem,
- * wallets) recognise it. `reason` is the machine-readable cause.
+ * A transaction the pool refused. The message uses geth's wording (`nonce too low: …`, `already known`,
+ * `txpool is full`) so that clients (ethers, viem, wallets) recognise it once the RPC layer sends it (as JSON-RPC
+ * error -32000, see node/rpc/errors.ts); `reason` is the machine-readable cause, `code` the same with the pool's
+ * prefix.
  */
-export class PoolError extends RpcError {
+export class PoolError extends LuniverseError<PoolErrorCode> {
+  override name = "PoolError";
   constructor(
     readonly reason: PoolErrorReason,
     message: string,
   ) {
-    super(-32000, message);
-    this.name = "PoolError";
+    super(reason === "POOL_FULL" ? "POOL_FULL" : `POOL_${reason}`, message);
   }
 }

@@ -14,14 +14,13 @@
  */
 import { EventEmitter } from "node:events";
 import { Capability, type TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex } from "@ethereumjs/util";
-import { keccak256 } from "../common";
+import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { NodeConfig } from "../config";
-import type { Hex } from "../types";
+import { keccak256 } from "../execution/common";
 import { Heap } from "./heap";
 import { PoolError } from "./errors";
 
-export { PoolError, type PoolErrorReason } from "./errors";
+export { PoolError, type PoolErrorCode, type PoolErrorReason } from "./errors";
 
 export interface PoolAccount {
   nonce: bigint;

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { makeCommon } from "../../node/common";
+import { makeCommon } from "../../node/execution/common";
 import { Chain } from "../../node/chain/chain";
 import { GenesisError, readGenesisFile, validateGenesis, type GenesisFile } from "../../node/genesis/genesis";
 import { expectTaskError, runTask } from "../helpers/tasks";

@@ -207,7 +207,7 @@ describe("node/p2p PeerNetwork", function () {
       b.onRequest("hang", () => new Promise<never>(() => undefined));
       const t0 = Date.now();
       const err = await expectRejected(a.request("node-b", "hang", null, { timeoutMs: 300 }));
-      expect(err.code).to.equal("REQUEST_TIMEOUT");
+      expect(err.code).to.equal("P2P_REQUEST_TIMEOUT");
       expect(Date.now() - t0).to.be.within(280, 2000);
     });
 
@@ -216,7 +216,7 @@ describe("node/p2p PeerNetwork", function () {
         throw new Error("block 0x99 is not known here");
       });
       const err = await expectRejected(a.request("node-b", "boom", {}));
-      expect(err.code).to.equal("REMOTE_ERROR");
+      expect(err.code).to.equal("P2P_REMOTE_ERROR");
       expect(err.message).to.equal("block 0x99 is not known here");
       // the connection survives a failing handler
       b.onRequest("ok", async () => "fine");
@@ -225,10 +225,10 @@ describe("node/p2p PeerNetwork", function () {
 
     it("rejects a request of a type the peer has no handler for, or to an unknown peer", async function () {
       const noHandler = await expectRejected(a.request("node-b", "unknownType", {}));
-      expect(noHandler.code).to.equal("REMOTE_ERROR");
+      expect(noHandler.code).to.equal("P2P_REMOTE_ERROR");
       expect(noHandler.message).to.match(/no handler for request type "unknownType"/);
       const unknown = await expectRejected(a.request("node-z", "getBlock", {}));
-      expect(unknown.code).to.equal("PEER_UNKNOWN");
+      expect(unknown.code).to.equal("P2P_PEER_UNKNOWN");
     });
 
     it("refuses payloads it cannot send: bigints, reserved types, oversize frames", async function () {
@@ -474,7 +474,7 @@ describe("node/p2p PeerNetwork", function () {
       const port = Number(new URL(urlOf(a)).port);
       const b = node({ listen: { host: HOST, port } });
       const err = await expectRejected(b.start());
-      expect(err.code).to.equal("LISTEN_FAILED");
+      expect(err.code).to.equal("P2P_LISTEN_FAILED");
     });
 
     it("names the offending option", function () {
@@ -507,7 +507,7 @@ describe("node/p2p PeerNetwork", function () {
       a.setStatus({ height: 1n, finalized: 1n });
       a.setStatus({ height: 2n, finalized: 1n }); // leaves a throttle timer armed
       await Promise.all([a.stop(), b.stop()]);
-      expect((await pending).code).to.equal("NETWORK_STOPPED");
+      expect((await pending).code).to.equal("P2P_NETWORK_STOPPED");
       expect(a.url).to.equal(null);
       await sleep(20);
       const after = count();

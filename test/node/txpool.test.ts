@@ -4,8 +4,8 @@ import secp256k1 from "secp256k1";
 import { createTx, createTxFromRLP, type TypedTransaction, type TypedTxData } from "@ethereumjs/tx";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
-import { makeCommon } from "../../node/common";
-import { RpcError } from "../../node/types";
+import { makeCommon } from "../../node/execution/common";
+import { toRpcError } from "../../node/rpc/errors";
 import { resolveNodeConfig } from "../../node/config";
 import {
   PoolError,
@@ -162,14 +162,14 @@ describe("node/txpool", function () {
       expect(await pool.add(t)).to.equal(hashOf(t));
     });
 
-    it("refuses errors as RpcError -32000 so the RPC layer sends them as they are", async function () {
+    it("refuses with its own error (code POOL_<reason>) that the RPC layer sends as -32000 in geth's words", async function () {
       const { pool } = setup();
       const t = tx(0);
       await pool.add(t);
       const err = await refused(pool.add(t), "ALREADY_KNOWN", "already known");
-      expect(err).to.be.instanceOf(RpcError);
-      expect(err.code).to.equal(-32000);
+      expect(err.code).to.equal("POOL_ALREADY_KNOWN");
       expect(err.name).to.equal("PoolError");
+      expect(toRpcError(err)).to.deep.equal({ code: -32000, message: "already known" });
     });
   });
 

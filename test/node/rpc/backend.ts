@@ -7,8 +7,8 @@
  */
 import { EventEmitter } from "node:events";
 import { AbiCoder, Transaction, Wallet, id, zeroPadValue, toBeHex } from "ethers";
+import { RpcError } from "../../../node/rpc/errors";
 import {
-  RpcError,
   type BlockFinality,
   type BlockRef,
   type CallRequest,
@@ -22,7 +22,7 @@ import {
   type RpcLog,
   type RpcReceipt,
   type RpcTransaction,
-} from "../../../node/types";
+} from "../../../node/rpc/types";
 
 export const CHAIN_ID = 7777n;
 export const TOKEN = "0x1000000000000000000000000000000000000001" as Hex;

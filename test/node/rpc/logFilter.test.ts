@@ -1,6 +1,6 @@
 /** Log matching and the polling filter store, without a server: the rules eth_subscribe and eth_newFilter share. */
 import { expect } from "chai";
-import type { Hex, RpcBlock, RpcLog } from "../../../node/types";
+import type { Hex, RpcBlock, RpcLog } from "../../../node/rpc/types";
 import { FilterStore } from "../../../node/rpc/filters";
 import { matchLog, parseLogCriteria } from "../../../node/rpc/logFilter";
 

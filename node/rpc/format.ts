@@ -1,9 +1,10 @@
-/** Ethereum JSON-RPC wire formats of blocks, transactions, receipts and logs. */
+/** Ethereum JSON-RPC wire formats of blocks, transactions, receipts and logs, from the chain's objects. */
 import type { Block } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex } from "@ethereumjs/util";
-import type { Hex, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from "../types";
-import type { StoredReceipt } from "./executor";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { Bloom } from "@ethereumjs/vm";
+import type { StoredReceipt } from "../execution/executor";
+import type { Hex, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from "./types";
 
 export const q = (v: bigint | number): Hex => `0x${v.toString(16)}`;
 const h = (b: Uint8Array): Hex => bytesToHex(b) as Hex;
@@ -91,8 +92,6 @@ export function formatReceipt(block: Block, receipts: StoredReceipt[], index: nu
 }
 
 /** The bloom of one receipt's logs (2048 bits, 3 keccak-derived bits per address and topic). */
-import { Bloom } from "@ethereumjs/vm";
-import { hexToBytes } from "@ethereumjs/util";
 function receiptBloom(r: StoredReceipt): Hex {
   const bloom = new Bloom();
   for (const [address, topics] of r.logs) {

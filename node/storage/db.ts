@@ -11,13 +11,19 @@
  *   meta:genesis         genesis hash (0x…)
  *   n:<number 16 hex>    block hash at that height
  *   b:<hash>             block RLP
- *   r:<hash>             receipts of the block (JSON, see chain.ts StoredReceipt)
+ *   r:<hash>             receipts of the block (JSON, see execution/executor.ts StoredReceipt)
  *   s:<hash>             finality signatures (JSON)
  *   x:<txhash>           [blockHash, index]
  *   <hex>                trie node / code (MPT keys)
  */
 import { ClassicLevel } from "classic-level";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
+import { LuniverseError } from "../../lib/errors";
+
+/** The node database cannot be opened (another node holds its lock, no permission, …). */
+export class StorageError extends LuniverseError<"STORAGE_OPEN_FAILED"> {
+  override name = "StorageError";
+}
 
 type Value = Uint8Array | string;
 
@@ -101,7 +107,7 @@ export async function openLevel(path: string): Promise<ClassicLevel<string, Uint
     await db.open();
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new Error(`cannot open the node database at ${path}: ${cause} (is another node running on this data dir?)`);
+    throw new StorageError("STORAGE_OPEN_FAILED", `cannot open the node database at ${path}: ${cause} (is another node running on this data dir?)`, { cause: err });
   }
   return db;
 }

@@ -1,17 +1,21 @@
 /**
- * The node's answers to JSON-RPC (the RpcBackend of node/types.ts): reads from the chain and its state, calls and
- * gas estimates on the VM, transactions into the pool.
+ * The node's answers to JSON-RPC (the RpcBackend of rpc/types.ts): reads from the chain and its state, calls and
+ * gas estimates on the VM, transactions into the pool — the chain's objects adapted to the wire format
+ * (rpc/format.ts).
  */
 import { EventEmitter } from "node:events";
-import type { Block } from "@ethereumjs/block";
+import { createBlock, type Block } from "@ethereumjs/block";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
-import { Address, bytesToHex, createAddressFromString, createZeroAddress, hexToBytes, setLengthLeft } from "@ethereumjs/util";
-import { createBlock } from "@ethereumjs/block";
+import { bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from "@ethereumjs/util";
 import type { VM } from "@ethereumjs/vm";
-import type { Chain, CommittedBlock } from "./chain/chain";
-import { formatBlock, formatLogs, formatReceipt, formatTransaction, q } from "./chain/format";
-import { RpcError, type BlockFinality, type BlockRef, type CallRequest, type FeeHistory, type Hex, type LogFilter, type NodeStatus, type PeerInfo, type RpcBackend, type RpcBlock, type RpcLog, type RpcReceipt, type RpcTransaction } from "./types";
-import { threshold } from "./consensus/engine";
+import { errorMessage } from "../../lib/errors";
+import type { Chain, CommittedBlock } from "../chain/chain";
+import { threshold } from "../consensus/engine";
+import { callFailure, callOnVm, estimateWithSearch, type ExecResult } from "../execution/call";
+import type { PeerInfo as NetworkPeer } from "../p2p/network";
+import { RpcError, SERVER_ERROR, toRpcError } from "./errors";
+import { formatBlock, formatLogs, formatReceipt, formatTransaction, q } from "./format";
+import type { BlockFinality, BlockRef, CallRequest, FeeHistory, Hex, LogFilter, NodeStatus, PeerInfo, RpcBackend, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from "./types";
 
 /** What the backend needs from the node around it. */
 export interface BackendHost {
@@ -20,16 +24,19 @@ export interface BackendHost {
   baseFeePerGas: bigint;
   priorityFee: bigint;
   gasFree: boolean;
+  /** This node's validator address (null on a full node). */
+  validator: Hex | null;
   validatorsAt(number: bigint): Promise<Hex[]>;
+  /** Admits a transaction to the pool (and gossips it); throws the pool's refusal. */
   admit(tx: TypedTransaction): Promise<Hex>;
   poolGet(hash: Hex): TypedTransaction | undefined;
   pendingNonce(address: Hex): Promise<bigint>;
-  status(): NodeStatus;
-  peers(): PeerInfo[];
+  poolStats(): { pending: number; queued: number };
+  isSyncing(): boolean;
+  peers(): NetworkPeer[];
+  /** The node's Prometheus exposition. */
   metrics(): string;
 }
-
-const MAX_ESTIMATE_ITERATIONS = 24;
 
 export class NodeBackend extends EventEmitter implements RpcBackend {
   readonly clientVersion = "luniverse-ts/0.1.0/node-" + process.version;
@@ -73,7 +80,7 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   private async blockAt(ref: BlockRef): Promise<Block> {
     if (ref === "pending") return this.chain.head;
     const b = await this.chain.getBlockByNumber(ref);
-    if (b === null) throw new RpcError(-32000, "header not found");
+    if (b === null) throw new RpcError(SERVER_ERROR, "header not found");
     return b;
   }
 
@@ -150,7 +157,7 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   async call(request: CallRequest, block: BlockRef): Promise<Hex> {
     const cap = request.gas ?? this.chain.head.header.gasLimit;
     const r = await this.execute(request, block, cap);
-    if (!r.ok) throw revertError(r.returnValue, r.error);
+    if (!r.ok) throw callFailure(r.returnValue, r.error);
     return r.returnValue;
   }
 
@@ -190,9 +197,15 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
     try {
       tx = createTxFromRLP(raw, { common: this.chain.common });
     } catch (err) {
-      throw new RpcError(-32000, `invalid transaction: ${(err as Error).message.split("\n")[0]}`);
+      throw new RpcError(SERVER_ERROR, `invalid transaction: ${(err as Error).message.split("\n")[0]}`);
     }
-    return this.host.admit(tx);
+    try {
+      return await this.host.admit(tx);
+    } catch (err) {
+      // the pool's refusals are answers (-32000 in geth's words); so is anything else that stopped the admission
+      if (toRpcError(err) !== null) throw err;
+      throw new RpcError(SERVER_ERROR, errorMessage(err));
+    }
   }
 
   async getTransactionByHash(hash: Hex): Promise<RpcTransaction | null> {
@@ -265,100 +278,26 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   }
 
   status(): NodeStatus {
-    return this.host.status();
+    const pool = this.host.poolStats();
+    const height = q(this.chain.height);
+    return {
+      chainId: q(this.host.chainId),
+      genesisHash: this.chain.genesisHash,
+      height,
+      finalizedHeight: height,
+      validator: this.host.validator,
+      syncing: this.host.isSyncing(),
+      peers: this.host.peers().length,
+      txPool: { pending: pool.pending, queued: pool.queued },
+      gasFree: this.host.gasFree,
+    };
   }
   peers(): PeerInfo[] {
-    return this.host.peers();
+    return this.host.peers().map((p) => ({ id: p.id, address: p.address, url: p.url, direction: p.direction, height: p.height }));
   }
   metrics(): string {
     return this.host.metrics();
   }
-}
-
-/**
- * Runs a call as a transaction would run (fresh warm set per EIP-2929 with caller, target, coinbase and the
- * precompiles warm; fresh original-storage values per EIP-2200) and reverts every change.
- */
-export async function callOnVm(vm: VM, request: CallRequest, gasLimit: bigint, block: Block): Promise<ExecResult> {
-  const caller = request.from ? createAddressFromString(request.from) : createZeroAddress();
-  const journal = vm.evm.journal;
-  await vm.stateManager.checkpoint();
-  await journal.cleanup();
-  const sm = vm.stateManager as { originalStorageCache?: { clear(): void } };
-  sm.originalStorageCache?.clear();
-  for (let i = 1; i <= 10; i++) journal.addAlwaysWarmAddress(i.toString(16).padStart(40, "0"));
-  journal.addAlwaysWarmAddress(caller.toString().slice(2));
-  if (request.to) journal.addAlwaysWarmAddress(request.to.slice(2).toLowerCase());
-  journal.addAlwaysWarmAddress(block.header.coinbase.toString().slice(2));
-  try {
-    const res = await vm.evm.runCall({
-      caller,
-      origin: caller,
-      to: request.to ? createAddressFromString(request.to) : undefined,
-      data: request.data ? hexToBytes(request.data) : new Uint8Array(0),
-      value: request.value ?? 0n,
-      gasLimit,
-      gasPrice: request.gasPrice ?? request.maxFeePerGas ?? 0n,
-      skipBalance: true,
-      block,
-    });
-    const err = res.execResult.exceptionError;
-    return { ok: err === undefined, returnValue: bytesToHex(res.execResult.returnValue) as Hex, gasUsed: res.execResult.executionGasUsed, error: err?.error };
-  } finally {
-    await vm.stateManager.revert();
-    await journal.cleanup();
-    sm.originalStorageCache?.clear();
-  }
-}
-
-export interface ExecResult {
-  ok: boolean;
-  returnValue: Hex;
-  gasUsed: bigint;
-  error?: string;
-}
-
-type Exec = (gasLimit: bigint) => Promise<{ ok: boolean; returnValue: Hex; gasUsed: bigint; error?: string }>;
-
-function intrinsicGas(request: CallRequest): bigint {
-  const data = request.data ? hexToBytes(request.data) : new Uint8Array(0);
-  let gas = 21_000n;
-  for (const b of data) gas += b === 0 ? 4n : 16n;
-  if (!request.to) gas += 32_000n + 2n * BigInt(Math.ceil(data.length / 32));
-  return gas;
-}
-
-/** A revert as geth reports it: code 3, "execution reverted[: reason]", the revert data. */
-export function revertError(returnValue: Hex, error: string | undefined): RpcError {
-  if (error === "revert") {
-    let reason = "";
-    if (returnValue.startsWith("0x08c379a0") && returnValue.length >= 138) {
-      const len = Number(BigInt("0x" + returnValue.slice(74, 138)));
-      reason = ": " + Buffer.from(returnValue.slice(138, 138 + len * 2), "hex").toString("utf8");
-    }
-    return new RpcError(3, `execution reverted${reason}`, returnValue);
-  }
-  return new RpcError(-32000, error ?? "execution failed");
-}
-
-/**
- * The smallest gas limit with which the call succeeds: a run with everything available gives a lower bound
- * (the 63/64 rule and refunds make the used gas too little), then a binary search.
- */
-export async function estimateWithSearch(request: CallRequest, cap: bigint, exec: Exec): Promise<bigint> {
-  const intrinsic = intrinsicGas(request);
-  if (cap < intrinsic) throw new RpcError(-32000, `gas required exceeds allowance (${cap})`);
-  const full = await exec(cap - intrinsic);
-  if (!full.ok) throw revertError(full.returnValue, full.error);
-  let lo = full.gasUsed;
-  let hi = cap - intrinsic;
-  if ((await exec(lo)).ok) return lo + intrinsic;
-  for (let i = 0; i < MAX_ESTIMATE_ITERATIONS && hi - lo > 1n; i++) {
-    const mid = (lo + hi) / 2n;
-    if ((await exec(mid)).ok) hi = mid;
-    else lo = mid;
-  }
-  return hi + intrinsic;
 }
 
 function matchTopics(topics: Hex[], filter: LogFilter["topics"]): boolean {
@@ -372,5 +311,3 @@ function matchTopics(topics: Hex[], filter: LogFilter["topics"]): boolean {
   }
   return true;
 }
-
-export { Address };

@@ -1,14 +1,19 @@
 /**
- * The contracts between the node's parts. The chain (node/chain), the transaction pool (node/txpool), the peer
- * layer (node/p2p) and the JSON-RPC server (node/rpc) only meet through these types.
+ * The JSON-RPC wire types: what the RPC layer sends and what it asks of the node behind it ({@link RpcBackend}).
  *
- * Wire formats follow the Ethereum JSON-RPC spec: quantities are 0x-prefixed hex without leading zeros, data is
- * 0x-prefixed even-length hex. The chain returns objects already in that form (Rpc* types), so the RPC layer only
- * dispatches, validates parameters and resolves block tags.
+ * Quantities are 0x-prefixed hex without leading zeros, data is 0x-prefixed even-length hex. The backend
+ * (rpc/backend.ts) adapts the chain's domain objects to these types (rpc/format.ts), so the server only
+ * dispatches, validates parameters and resolves block tags. The layers below have their own types.
  */
 import type { EventEmitter } from "node:events";
+import type { PrefixedHexString } from "@ethereumjs/util";
+import type { FinalitySignature } from "../chain/chain";
+import type { CallRequest } from "../execution/call";
 
-export type Hex = `0x${string}`;
+export type { CallRequest } from "../execution/call";
+export type { FinalitySignature } from "../chain/chain";
+
+export type Hex = PrefixedHexString;
 
 /** A block reference after tag resolution: a height, or the pool's view for `pending`. */
 export type BlockRef = bigint | "pending";
@@ -89,18 +94,6 @@ export interface RpcBlock {
   uncles: Hex[];
 }
 
-export interface CallRequest {
-  from?: Hex;
-  to?: Hex | null;
-  gas?: bigint;
-  gasPrice?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-  value?: bigint;
-  data?: Hex;
-  nonce?: bigint;
-}
-
 export interface LogFilter {
   fromBlock: bigint;
   toBlock: bigint;
@@ -118,12 +111,6 @@ export interface FeeHistory {
   reward?: Hex[][];
 }
 
-/** A commit signature: `validator` signed keccak256(abi.encode(chainId, number, hash)). */
-export interface FinalitySignature {
-  validator: Hex;
-  signature: Hex;
-}
-
 export interface BlockFinality {
   number: Hex;
   hash: Hex;
@@ -135,6 +122,7 @@ export interface BlockFinality {
   signatures: FinalitySignature[];
 }
 
+/** A connected peer as luniverse_peers reports it. */
 export interface PeerInfo {
   id: string;
   address: Hex | null;
@@ -143,6 +131,7 @@ export interface PeerInfo {
   height: Hex;
 }
 
+/** luniverse_status. */
 export interface NodeStatus {
   chainId: Hex;
   genesisHash: Hex;
@@ -156,23 +145,9 @@ export interface NodeStatus {
 }
 
 /**
- * An error that the RPC layer sends as a JSON-RPC error object as is: `code` (-32000 for execution and pool
- * errors, -32602 for bad params, 3 for a revert with data as geth does), message, optional data.
- */
-export class RpcError extends Error {
-  constructor(
-    public readonly code: number,
-    message: string,
-    public readonly data?: unknown,
-  ) {
-    super(message);
-    this.name = "RpcError";
-  }
-}
-
-/**
- * What the JSON-RPC server needs from a node. Methods throw RpcError for answers that are errors
- * (a revert, a rejected transaction); anything else thrown is an internal error (-32603).
+ * What the JSON-RPC server needs from a node. Methods throw for answers that are errors: an RpcError, a pool
+ * refusal (PoolError) or an execution error (a revert) — rpc/errors.ts maps them to JSON-RPC error objects;
+ * anything else thrown is an internal error (-32603).
  *
  * Events: "newHead" (block: RpcBlock) when a block becomes the head (final on a validator network),
  * "logs" (logs: RpcLog[]) with the logs of that block, in order.
@@ -187,13 +162,13 @@ export interface RpcBackend extends EventEmitter {
   getCode(address: Hex, block: BlockRef): Promise<Hex>;
   getStorageAt(address: Hex, slot: Hex, block: BlockRef): Promise<Hex>;
   getTransactionCount(address: Hex, block: BlockRef): Promise<bigint>;
-  /** Throws RpcError(3, "execution reverted: …", revertData) on revert. */
+  /** Throws on revert: ExecutionError EXECUTION_REVERTED (sent as code 3, "execution reverted: …", revert data). */
   call(request: CallRequest, block: BlockRef): Promise<Hex>;
   estimateGas(request: CallRequest, block: BlockRef): Promise<bigint>;
   gasPrice(): Promise<bigint>;
   maxPriorityFeePerGas(): Promise<bigint>;
   feeHistory(blockCount: number, newest: bigint, rewardPercentiles: number[] | undefined): Promise<FeeHistory>;
-  /** Admits a signed transaction to the pool; returns its hash or throws RpcError(-32000, reason). */
+  /** Admits a signed transaction to the pool; returns its hash or throws the refusal (sent as -32000, geth's words). */
   sendRawTransaction(raw: Uint8Array): Promise<Hex>;
   getTransactionByHash(hash: Hex): Promise<RpcTransaction | null>;
   getTransactionReceipt(hash: Hex): Promise<RpcReceipt | null>;

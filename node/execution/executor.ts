@@ -15,8 +15,9 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { Address, KECCAK256_RLP, ValueEncoding, bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type TxReceipt, type VM } from "@ethereumjs/vm";
 import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
-import { keccak256 } from "../common";
-import type { OverlayDB } from "./db";
+import type { OverlayDB } from "../storage/db";
+import { keccak256 } from "./common";
+import { ExecutionError } from "./errors";
 
 export const SYSTEM_ADDRESS = "0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE";
 const SYSTEM_CALL_GAS = 30_000_000n;
@@ -57,8 +58,6 @@ export interface BuildLimits {
   /** Stop adding transactions at this time (ms since epoch): a block never waits for a slow pool. */
   deadline?: number;
 }
-
-export class ExecutionError extends Error {}
 
 export class Executor {
   private vmPromise: Promise<VM> | null = null;
@@ -133,7 +132,7 @@ export class Executor {
     if (!equal(got.hash(), proposal.hash())) diffs.push("hash");
     if (diffs.length > 0) {
       this.reset();
-      throw new ExecutionError(`block ${h.number} does not re-execute to the proposal: ${diffs.join(", ")}`);
+      throw new ExecutionError("EXECUTION_MISMATCH", `block ${h.number} does not re-execute to the proposal: ${diffs.join(", ")}`);
     }
     return out;
   }
@@ -183,7 +182,7 @@ export class Executor {
         if (included.length >= limits.maxTxs) break;
         if (limits.deadline !== undefined && (included.length & 63) === 0 && Date.now() >= limits.deadline) break;
         if (tx.gasLimit > fields.gasLimit - gasUsed) {
-          if (strict) throw new ExecutionError(`block ${fields.number}: transactions exceed the block gas limit`);
+          if (strict) throw new ExecutionError("EXECUTION_BLOCK_GAS_EXCEEDED", `block ${fields.number}: transactions exceed the block gas limit`);
           if (fields.gasLimit - gasUsed < 21_000n) break;
           continue;
         }
@@ -193,7 +192,7 @@ export class Executor {
           results.push(result);
           gasUsed += result.totalGasSpent;
         } catch (err) {
-          if (strict) throw new ExecutionError(`block ${fields.number}: transaction ${bytesToHex(tx.hash())} is invalid: ${(err as Error).message}`);
+          if (strict) throw new ExecutionError("EXECUTION_INVALID_TRANSACTION", `block ${fields.number}: transaction ${bytesToHex(tx.hash())} is invalid: ${(err as Error).message}`);
           rejected.push({ tx, reason: (err as Error).message });
         }
       }
