@@ -1,0 +1,23 @@
+/** Hints printed with a decoded revert of the economy contracts (template factory, templates, reward engines). */
+export const ECONOMY_HINTS: Record<string, string> = {
+  OwnableUnauthorizedAccount: "only the owner (the account that deployed the template or engine) can do this; pass its account with --from",
+  RewardEngineNotReporter: "authorise the key first: npx hardhat reward:reporter --engine <engine> --reporter <address> (from the engine's owner)",
+  RewardEngineUnknownBehaviour: "define the behaviour first: npx hardhat reward:define --engine <engine> --id <id> ...",
+  RewardEngineInsufficientFunds: "fund the engine first: npx hardhat reward:fund --engine <engine> --amount <tokens>",
+  RewardEngineBudgetExhausted: "raise the behaviour's budget with reward:define (after reward:fund)",
+  RewardEngineBudgetBelowPaid: "a budget cannot be lower than what the behaviour has paid already",
+  RewardEngineUserCapExceeded: "the user reached the behaviour's per-user cap",
+  RewardEngineCooldownActive: "the user was rewarded for this behaviour too recently; report again after the cooldown",
+  RewardEngineDuplicateOccurrence: "this occurrence id was already rewarded; every occurrence needs its own id",
+  RewardEngineFactoryNotContract: "the reward token must be an ERC-20 contract on this chain",
+  TemplateFactoryNotContract: "the template's token must be an ERC-20 contract on this chain",
+  TransferTemplateFeeTooHigh: "the fee is at most 1000 basis points (10 %)",
+  TransferTemplateNoFeeRecipient: "a fee needs a recipient: --fee-recipient is required when --fee-bps is above 0",
+  StakeTemplateLockTooLong: "the lock period is longer than the template allows (the second value, in seconds: four years)",
+  VestingTemplateInvalidSchedule: "--duration must be positive and --cliff at most --duration",
+  TemplateZeroAddress: "give a non-zero address",
+  TemplateZeroAmount: "the amount must be greater than zero",
+  ERC20InsufficientBalance: "the sending account does not hold enough of the token",
+  ERC20InsufficientAllowance: "the account has not approved enough of the token",
+  EnforcedPause: "the contract is paused (a factory by the council or governance, a template or engine by its owner)",
+};
