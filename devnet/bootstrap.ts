@@ -12,7 +12,9 @@ import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, type DevnetOptions, type DevnetPaths } from "./config";
 import { passProposal } from "./governance";
 import { readState, writeState, type DevnetState } from "./state";
-import { issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
+import { devLimits, issueDevProductToken } from "./tokens";
+import { issueMainToken } from "../ops/token/issueMainToken";
+import { executeCalls, registerBridgePair } from "../ops/bridge/registerBridgePair";
 import { typechain } from "../lib/typechain";
 
 export type Log = (line: string) => void;
@@ -127,13 +129,13 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
     if (!state.sample || !(await hasCode(main, state.sample.mainToken)) || !(await hasCode(product, state.sample.productToken))) {
       log("issuing the sample main token LSMP and product token PSMP (1:10)");
       const supply = parseEther("1000000");
-      const mainToken = await issueMainToken(cpMain, m.MainTokenFactory!, "Luniverse Sample", "LSMP", supply, supply * 10n);
-      const productToken = await issueProductToken({
+      const { token: mainToken } = await issueMainToken(cpMain, { factory: m.MainTokenFactory!, name: "Luniverse Sample", symbol: "LSMP", supply, cap: supply * 10n });
+      const productToken = await issueDevProductToken({
+        product,
         productAdmin: adminProduct,
         cp: cpProduct,
         pd,
         factory: state.product!.ProductTokenFactory!,
-        productChainId: BigInt(PRODUCT_CHAIN_ID),
         mainToken,
         ratio,
         name: "Luniverse Sample Points",
@@ -143,11 +145,22 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
       save();
     }
     const s = state.sample;
-    s.pairId = await registerProductSide(adminProduct, state.product!.ProductBridge!, BigInt(MAIN_CHAIN_ID), s.mainToken, s.productToken, BigInt(s.ratio));
-    const calls: { target: string; data: string }[] = [];
-    const mainPair = await mainSideCall(cpMain, m.MainBridge!, BigInt(PRODUCT_CHAIN_ID), s.mainToken, s.productToken, BigInt(s.ratio));
-    if (mainPair.call) calls.push(mainPair.call);
-    if (mainPair.pairId !== s.pairId) throw new DevnetError("DEVNET_STEP", `the two bridges compute different pair ids (${mainPair.pairId} / ${s.pairId})`);
+    // the pair: directly on the product bridge (its deployer governs it), through governance on the main bridge
+    const pair = await registerBridgePair(
+      { main, product },
+      {
+        mainToken: s.mainToken,
+        productToken: s.productToken,
+        ratio: BigInt(s.ratio),
+        limits: devLimits(),
+        main: { bridge: m.MainBridge!, executor: m.LuniverseTimelock! },
+        product: { bridge: state.product!.ProductBridge!, executor: await adminProduct.getAddress() },
+        skipRegistered: true,
+      },
+    );
+    if (pair.product?.call) await executeCalls(adminProduct, [pair.product.call], "registerPair on the product bridge");
+    s.pairId = pair.pairId;
+    const calls: { target: string; data: string }[] = pair.main?.call ? [pair.main.call] : [];
 
     // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer
     const registry = typechain().AnchorRegistry__factory.connect(m.AnchorRegistry!, main);

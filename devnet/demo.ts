@@ -15,10 +15,15 @@ import path from "node:path";
 import { Contract, NonceManager, formatEther, parseEther, type JsonRpcProvider, type Signer } from "ethers";
 import { DevnetError, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetPaths } from "./config";
 import { provider } from "./bootstrap";
-import { passProposal } from "./governance";
 import { readState } from "./state";
-import { approveAll, issueMainToken, issueProductToken, mainSideCall, registerProductSide } from "./tokens";
+import { devLimits, issueDevProductToken } from "./tokens";
 import { typechain } from "../lib/typechain";
+import { passProposal } from "../ops/governance/passProposal";
+import { issueMainToken } from "../ops/token/issueMainToken";
+import { executeCalls, registerBridgePair, type GovernanceCall } from "../ops/bridge/registerBridgePair";
+import { deposit } from "../ops/bridge/deposit";
+import { redeem } from "../ops/bridge/redeem";
+import { bridgeStatus } from "../ops/bridge/bridgeStatus";
 
 export interface DemoOptions {
   dataDir: string;
@@ -73,35 +78,53 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const cpAddress = await cp.getAddress();
     const userAddress = devWallet(ROLES.user).address;
     const user = signer(product, ROLES.user);
-    const mainBridge = typechain().MainBridge__factory.connect(state.main.MainBridge!, cp);
-    const productBridge = typechain().ProductBridge__factory.connect(state.product.ProductBridge!, user);
+    const mainBridge = typechain().MainBridge__factory.connect(state.main.MainBridge!, main);
+    const bridges = { mainBridge: state.main.MainBridge!, productBridge: state.product.ProductBridge! };
     const timeout = o.timeoutMs ?? 120_000;
 
     const tag = String(Date.now() % 100000);
     out(`\n1. The CP ${cpAddress} issues 1,000 DGLD${tag} on the main chain (fig. 6)`);
-    const mainTokenAddr = await issueMainToken(cp, state.main.MainTokenFactory!, `Demo Gold ${tag}`, `DGLD${tag}`, parseEther("1000"), parseEther("1000"));
+    const { token: mainTokenAddr } = await issueMainToken(cp, { factory: state.main.MainTokenFactory!, name: `Demo Gold ${tag}`, symbol: `DGLD${tag}`, supply: parseEther("1000"), cap: parseEther("1000") });
     const mainToken = new Contract(mainTokenAddr, ERC20, main);
 
     out(`2. The PD issues product token A (1:1) and B (1:2) on the product chain with the CP's permission`);
-    const common = { productAdmin: signer(product, ROLES.deployer), cp: devWallet(ROLES.deployer), pd: signer(product, ROLES.productDeveloper), factory: state.product.ProductTokenFactory!, productChainId: BigInt(PRODUCT_CHAIN_ID), mainToken: mainTokenAddr };
-    const tokenA = await issueProductToken({ ...common, ratio: 1n, name: `Demo A ${tag}`, symbol: `DA${tag}` });
-    const tokenB = await issueProductToken({ ...common, ratio: 2n, name: `Demo B ${tag}`, symbol: `DB${tag}` });
-    const pairA = await registerProductSide(common.productAdmin, state.product.ProductBridge!, BigInt(MAIN_CHAIN_ID), mainTokenAddr, tokenA, 1n);
-    const pairB = await registerProductSide(common.productAdmin, state.product.ProductBridge!, BigInt(MAIN_CHAIN_ID), mainTokenAddr, tokenB, 2n);
-    const calls = [await mainSideCall(cp, state.main.MainBridge!, BigInt(PRODUCT_CHAIN_ID), mainTokenAddr, tokenA, 1n), await mainSideCall(cp, state.main.MainBridge!, BigInt(PRODUCT_CHAIN_ID), mainTokenAddr, tokenB, 2n)]
-      .map((c) => c.call)
-      .filter((c): c is { target: string; data: string } => c !== null);
-    if (calls.length > 0) {
+    const productAdmin = signer(product, ROLES.deployer);
+    const common = { product, productAdmin, cp: devWallet(ROLES.deployer), pd: signer(product, ROLES.productDeveloper), factory: state.product.ProductTokenFactory!, mainToken: mainTokenAddr };
+    const tokenA = await issueDevProductToken({ ...common, ratio: 1n, name: `Demo A ${tag}`, symbol: `DA${tag}` });
+    const tokenB = await issueDevProductToken({ ...common, ratio: 2n, name: `Demo B ${tag}`, symbol: `DB${tag}` });
+    // each pair: directly on the product bridge (the devnet's deployer governs it), through governance on the main bridge
+    const mainCalls: GovernanceCall[] = [];
+    const register = async (productToken: string, ratio: bigint): Promise<string> => {
+      const r = await registerBridgePair(
+        { main, product },
+        {
+          mainToken: mainTokenAddr,
+          productToken,
+          ratio,
+          limits: devLimits(),
+          main: { bridge: state.main!.MainBridge!, executor: state.main!.LuniverseTimelock! },
+          product: { bridge: state.product!.ProductBridge!, executor: await productAdmin.getAddress() },
+          skipRegistered: true,
+        },
+      );
+      if (r.product?.call) await executeCalls(productAdmin, [r.product.call], "registerPair on the product bridge");
+      if (r.main?.call) mainCalls.push(r.main.call);
+      return r.pairId;
+    };
+    const pairA = await register(tokenA, 1n);
+    const pairB = await register(tokenB, 2n);
+    if (mainCalls.length > 0) {
       out(`   governance registers both pairs on the main bridge (propose, ${state.validators} validator vote(s), timelock, execute)`);
-      await passProposal({
-        provider: main,
-        governor: state.main.LuniverseGovernor!,
-        validators: ROLES.validators.slice(0, state.validators).map((i) => signer(main, i)),
-        targets: calls.map((c) => c.target),
-        calldatas: calls.map((c) => c.data),
-        description: `demo: pairs ${pairA} and ${pairB}`,
-        log: (l) => out(`   ${l}`),
-      });
+      await passProposal(
+        { provider: main, validators: ROLES.validators.slice(0, state.validators).map((i) => signer(main, i)) },
+        {
+          governor: state.main.LuniverseGovernor!,
+          targets: mainCalls.map((c) => c.target),
+          calldatas: mainCalls.map((c) => c.data),
+          description: `demo: pairs ${pairA} and ${pairB}`,
+          log: (l) => out(`   ${l}`),
+        },
+      );
     }
     out(`   token A ${tokenA}  pair ${pairA}\n   token B ${tokenB}  pair ${pairB}`);
 
@@ -126,31 +149,30 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await balances("issued");
 
     out(`3. The CP stakes 500 DGLD${tag} behind A (1:1) and 500 behind B (1:2) for the user ${userAddress} (fig. 8)`);
-    await approveAll(cp, mainTokenAddr, state.main.MainBridge!);
     const depositIds: string[] = [];
+    const depositsFrom = await main.getBlockNumber();
     for (const pair of [pairA, pairB]) {
-      const r = await (await mainBridge.deposit(pair, userAddress, parseEther("500"))).wait();
-      const ev = r!.logs.map((l) => mainBridge.interface.parseLog(l)).find((x) => x?.name === "Deposited");
-      depositIds.push(ev!.args.depositId as string);
+      const r = await deposit(cp, { bridge: bridges.mainBridge, pairId: pair, amount: parseEther("500"), recipient: userAddress, approve: "unlimited" });
+      depositIds.push(r.depositId);
     }
     await balances("deposited");
 
     out(`4. Six relayers confirm; the 4th matching confirmation mints`);
-    await watch(out, "deposit", depositIds, [pairA, pairB], [parseEther("500"), parseEther("500")], userAddress, productBridge, product, timeout);
+    await watch(out, "deposit", depositIds, depositsFrom, { main, product }, bridges, timeout);
     await balances("minted");
 
     out(`5. The user redeems 500 A and 1,000 B back to the CP on the main chain (fig. 9)`);
     const redeemIds: string[] = [];
+    const redeemsFrom = await product.getBlockNumber();
     for (const [pair, amount] of [
       [pairA, parseEther("500")],
       [pairB, parseEther("1000")],
     ] as const) {
-      const r = await (await productBridge.redeem(pair, cpAddress, amount)).wait();
-      const ev = r!.logs.map((l) => productBridge.interface.parseLog(l)).find((x) => x?.name === "Redeemed");
-      redeemIds.push(ev!.args.redeemId as string);
+      const r = await redeem(user, { bridge: bridges.productBridge, pairId: pair, amount, recipient: cpAddress });
+      redeemIds.push(r.redeemId);
     }
     await balances("redeemed");
-    await watch(out, "redeem", redeemIds, [pairA, pairB], [parseEther("500"), parseEther("500")], cpAddress, mainBridge, main, timeout);
+    await watch(out, "redeem", redeemIds, redeemsFrom, { main, product }, bridges, timeout);
     await balances("released");
     const result: DemoResult = { mainToken: mainTokenAddr, productTokenA: tokenA, productTokenB: tokenB, pairA, pairB, steps };
     out(`\nDEMO OK ${JSON.stringify(result)}`);
@@ -161,40 +183,31 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
 }
 
-/** Prints each operation's confirmation count as it grows, until the bridge reports it executed. */
+/** Prints each operation's confirmation count (`bridgeStatus`) as it grows, until the bridge reports it executed. */
 async function watch(
   out: (l: string) => void,
   kind: "deposit" | "redeem",
   ids: string[],
-  pairs: string[],
-  mainAmounts: bigint[],
-  recipient: string,
-  bridge: {
-    status(id: string, o: { blockTag: number }): Promise<bigint>;
-    confirmations(id: string, hash: string, o: { blockTag: number }): Promise<bigint>;
-    threshold(): Promise<bigint>;
-  },
-  chain: JsonRpcProvider,
+  fromBlock: number,
+  chains: { main: JsonRpcProvider; product: JsonRpcProvider },
+  bridges: { mainBridge: string; productBridge: string },
   timeoutMs: number,
 ): Promise<void> {
-  const named = bridge as unknown as Record<string, (p: string, r: string, a: bigint) => Promise<string>>;
-  const hashFn = kind === "deposit" ? named.depositDataHash! : named.withdrawalDataHash!;
-  const hashes = await Promise.all(ids.map((_, i) => hashFn(pairs[i]!, recipient, mainAmounts[i]!)));
-  const threshold = await bridge.threshold();
+  // the settling chain: deposits mint on the product chain, redeems release on the main chain
+  const settling = kind === "deposit" ? chains.product : chains.main;
   const seen = ids.map(() => -1n);
   const end = Date.now() + timeoutMs;
   for (;;) {
     let all = true;
     // status and count read at one block, so "settled" is never shown beside an older count
-    const at = { blockTag: await chain.getBlockNumber() };
+    const blockTag = await settling.getBlockNumber();
     for (let i = 0; i < ids.length; i++) {
-      const status = await bridge.status(ids[i]!, at);
-      const n = await bridge.confirmations(ids[i]!, hashes[i]!, at);
-      if (n !== seen[i]) {
-        seen[i] = n;
-        out(`   ${kind} ${ids[i]!.slice(0, 10)}…: ${n} of 6 signers confirmed (threshold ${threshold})${status === 2n ? " — settled" : ""}`);
+      const s = await bridgeStatus(chains, { ...bridges, id: ids[i]!, fromBlock, blockTag });
+      if (s.confirmations !== seen[i]) {
+        seen[i] = s.confirmations;
+        out(`   ${kind} ${ids[i]!.slice(0, 10)}…: ${s.confirmations} of ${s.signers.length} signers confirmed (threshold ${s.threshold})${s.status === "Executed" ? " — settled" : ""}`);
       }
-      if (status !== 2n) all = false;
+      if (s.status !== "Executed") all = false;
     }
     if (all) return;
     if (Date.now() > end) throw new DevnetError("DEVNET_DEMO_TIMEOUT", `${kind}s not settled after ${timeoutMs / 1000} s: are the relayers running? (see the devnet's logs/relayer-*.log)`);

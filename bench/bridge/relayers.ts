@@ -10,11 +10,10 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HDNodeWallet, encryptKeystoreJson, parseEther } from "ethers";
+import { encryptKeystoreJson, parseEther } from "ethers";
+import { DEV_ROLES, devWallet } from "../../lib/accounts";
 import { machine } from "../machine";
-import { blockTicker, deployBridges, killAll, spawnRelayer, startAnvil, type Bridges } from "../../test/services/relayer/harness";
-
-const MNEMONIC = "test test test test test test test test test test test junk";
+import { blockTicker, deployBridges, killAll, spawnRelayer, startAnvil, type Bridges } from "./harness";
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
     const b = await deployBridges(dir, mainChain, product, 10n);
     mkdirSync(path.join(dir, "keystores"));
     for (let i = 0; i < 6; i++) {
-      const w = HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${10 + i}`);
+      const w = devWallet(DEV_ROLES.signers[i]!);
       writeFileSync(path.join(dir, "keystores", `signer-${i + 1}.json`), await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, "relayer-test-pw", { scrypt: { N: 1 << 10 } }));
     }
     stopTicker = blockTicker([mainChain.url, product.url], blockMs);

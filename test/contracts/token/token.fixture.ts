@@ -1,4 +1,4 @@
-import { PERMISSION_TYPES, permissionDomain as domainOf } from "../../../tasks/lib/permission";
+import { PERMISSION_TYPES, permissionDomain as domainOf } from "../../../ops/token/permission";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
