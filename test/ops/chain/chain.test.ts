@@ -1,19 +1,8 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deploySystemFixture } from "../../fixtures/system";
+import { deploySystemFixture, expectErrorCode } from "../../fixtures/system";
 import { registerChain } from "../../../ops/chain/registerChain";
 import { swapVote } from "../../../ops/chain/swapVote";
-
-async function expectCode(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as { code?: string }).code, String(e)).to.equal(code);
-    expect((e as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 describe("ops/chain", function () {
   it("registerChain registers a product chain; swapVote replaces an owner on the majority's vote", async function () {
@@ -35,13 +24,13 @@ describe("ops/chain", function () {
     const f = await loadFixture(deploySystemFixture);
     const registry = await f.chainRegistry.getAddress();
     const owners = f.outsiders.slice(1, 5).map((s) => s.address) as [string, string, string, string];
-    await expectCode(
+    await expectErrorCode(
       registerChain(f.outsiders[0]!, { registry, chainId: 7n, name: "x", productDeveloper: f.outsiders[0]!.address, nodeOwners: owners }),
       "CONTRACT_REVERT",
       /registerChain reverted with AccessControlUnauthorizedAccount\(.*\): the sender is not a consortium partner/,
     );
     await registerChain(f.deployer, { registry, chainId: 7n, name: "x", productDeveloper: f.outsiders[0]!.address, nodeOwners: owners });
-    await expectCode(
+    await expectErrorCode(
       swapVote(f.outsiders[9]!, { registry, chainId: 7n, oldOwner: owners[0], newOwner: f.outsiders[8]!.address }),
       "CONTRACT_REVERT",
       /voteSwap reverted with ChainRegistryNotNodeOwner\(7, /,

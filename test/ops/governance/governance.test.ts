@@ -3,7 +3,7 @@ import hre, { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySystem } from "../../../deploy/system";
 import { resolveConfig } from "../../../deploy/config";
-import { deploySystemFixture, hardhatClock, TEST_CONFIG_INPUT, type SystemFixture } from "../../fixtures/system";
+import { deploySystemFixture, hardhatClock, TEST_CONFIG_INPUT, type SystemFixture, expectErrorCode } from "../../fixtures/system";
 import { pollingClock } from "../../../ops/clock";
 import { passProposal } from "../../../ops/governance/passProposal";
 import { propose } from "../../../ops/governance/propose";
@@ -12,18 +12,6 @@ import { queue } from "../../../ops/governance/queue";
 import { execute } from "../../../ops/governance/execute";
 import { proposalCalls, queueOrExecute } from "../../../ops/governance/queueOrExecute";
 import { proposalState } from "../../../ops/governance/proposal";
-
-/** Rejects with an error whose `code` is `code` and whose message matches `message`. */
-async function expectCode(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as { code?: string }).code, String(e)).to.equal(code);
-    expect((e as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 /** A harmless proposal: grant the CP role on the registry to outsider `i`. */
 async function grantCall(f: SystemFixture, description: string, i = 0) {
@@ -89,14 +77,14 @@ describe("ops/governance", function () {
 
     it("needs a validator (OP_INVALID_PARAMETER)", async function () {
       const f = await loadFixture(deploySystemFixture);
-      await expectCode(passProposal({ provider: ethers.provider, validators: [] }, await grantCall(f, "ops: nobody")), "OP_INVALID_PARAMETER", /at least one validator/);
+      await expectErrorCode(passProposal({ provider: ethers.provider, validators: [] }, await grantCall(f, "ops: nobody")), "OP_INVALID_PARAMETER", /at least one validator/);
     });
 
     it("names a proposal that was defeated (OP_PRECONDITION)", async function () {
       const f = await loadFixture(deploySystemFixture);
       const call = await grantCall(f, "ops: defeated");
       // two of four vote for: the quorum is three
-      await expectCode(
+      await expectErrorCode(
         passProposal({ provider: ethers.provider, validators: f.validators.slice(0, 2) }, { ...call, clock: hardhatClock }),
         "OP_PRECONDITION",
         /proposal "ops: defeated" is Defeated — too few validators voted for it/,
@@ -105,7 +93,7 @@ describe("ops/governance", function () {
 
     it("gives up waiting on a chain that does not move (OP_TIMEOUT from the polling clock)", async function () {
       const f = await loadFixture(deploySystemFixture);
-      await expectCode(
+      await expectErrorCode(
         passProposal({ provider: ethers.provider, validators: f.validators }, { ...(await grantCall(f, "ops: stuck")), clock: pollingClock({ intervalMs: 20, timeoutMs: 100 }) }),
         "OP_TIMEOUT",
         /timed out after \d+ s waiting for the vote on proposal "ops: stuck" to open/,
@@ -130,7 +118,7 @@ describe("ops/governance", function () {
       await hardhatClock.waitForBlock(ethers.provider, p.deadline + 1n, "the deadline");
       const q = await queue(f.deployer, call);
       expect(q.proposalId).to.equal(p.proposalId);
-      await expectCode(execute(f.deployer, call), "OP_PRECONDITION", /is queued until .* \(\d+ s more\) — execute it once the timelock delay is over/);
+      await expectErrorCode(execute(f.deployer, call), "OP_PRECONDITION", /is queued until .* \(\d+ s more\) — execute it once the timelock delay is over/);
       await time.increaseTo(q.eta);
       expect((await execute(f.deployer, call)).proposalId).to.equal(p.proposalId);
       expect(await proposalState(f.governor, p.proposalId)).to.equal("Executed");
@@ -139,10 +127,10 @@ describe("ops/governance", function () {
     it("a revert names the governor's error (a second vote, a non-validator proposing)", async function () {
       const f = await loadFixture(deploySystemFixture);
       const call = await grantCall(f, "ops: reverts");
-      await expectCode(propose(f.outsiders[0]!, { ...call, what: "gov:propose" }), "CONTRACT_REVERT", /^gov:propose reverted with GovernorInsufficientProposerVotes/);
+      await expectErrorCode(propose(f.outsiders[0]!, { ...call, what: "gov:propose" }), "CONTRACT_REVERT", /^gov:propose reverted with GovernorInsufficientProposerVotes/);
       const p = await propose(f.validators[0]!, call);
       await vote(f.validators[0]!, { governor: call.governor, proposalId: p.proposalId });
-      await expectCode(vote(f.validators[0]!, { governor: call.governor, proposalId: p.proposalId }), "CONTRACT_REVERT", /vote reverted with GovernorAlreadyCastVote/);
+      await expectErrorCode(vote(f.validators[0]!, { governor: call.governor, proposalId: p.proposalId }), "CONTRACT_REVERT", /vote reverted with GovernorAlreadyCastVote/);
     });
   });
 
@@ -155,7 +143,7 @@ describe("ops/governance", function () {
       expect(calls).to.deep.equal({ targets: call.targets, values: [0n], calldatas: call.calldatas, description: call.description });
       const q = await queueOrExecute(f.deployer, { governor: call.governor, proposalId });
       expect(q.state).to.equal("Queued");
-      await expectCode(queueOrExecute(f.deployer, { governor: call.governor, proposalId }), "OP_PRECONDITION", /queued until/);
+      await expectErrorCode(queueOrExecute(f.deployer, { governor: call.governor, proposalId }), "OP_PRECONDITION", /queued until/);
       await time.increase(61);
       expect((await queueOrExecute(f.deployer, { governor: call.governor, proposalId })).state).to.equal("Executed");
     });
@@ -163,11 +151,11 @@ describe("ops/governance", function () {
     it("refuses an unknown id and a proposal in another state (OP_PRECONDITION)", async function () {
       const f = await loadFixture(deploySystemFixture);
       const governor = await f.governor.getAddress();
-      await expectCode(queueOrExecute(f.deployer, { governor, proposalId: 123n }), "OP_PRECONDITION", /no proposal 123/);
-      await expectCode(proposalCalls(governor, f.deployer, 123n), "OP_PRECONDITION", /no proposal 123/);
+      await expectErrorCode(queueOrExecute(f.deployer, { governor, proposalId: 123n }), "OP_PRECONDITION", /no proposal 123/);
+      await expectErrorCode(proposalCalls(governor, f.deployer, 123n), "OP_PRECONDITION", /no proposal 123/);
       const p = await propose(f.validators[0]!, await grantCall(f, "ops: still active"));
       await mine(1);
-      await expectCode(
+      await expectErrorCode(
         queueOrExecute(f.deployer, { governor, proposalId: p.proposalId }),
         "OP_PRECONDITION",
         /is Active; only a Succeeded proposal can be queued and a Queued one executed/,

@@ -3,20 +3,9 @@ import hre, { ethers } from "hardhat";
 import type { Result } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployAnchor } from "../../../deploy/anchor";
-import { deploySystemFixture, hardhatClock, impersonate, type SystemFixture } from "../../fixtures/system";
+import { deploySystemFixture, hardhatClock, impersonate, type SystemFixture, expectErrorCode } from "../../fixtures/system";
 import { anchorerAction, proposalAction, type ProposalAction, type ProposalActionContracts } from "../../../ops/governance/proposalActions";
 import { passProposal } from "../../../ops/governance/passProposal";
-
-async function expectCode(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as { code?: string }).code, String(e)).to.equal(code);
-    expect((e as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 async function contractsOf(f: SystemFixture): Promise<ProposalActionContracts> {
   return {
@@ -98,17 +87,17 @@ describe("ops/governance/proposalActions", function () {
   it("rejects an unknown parameter (OP_INVALID_PARAMETER), an implementation without code (OP_PRECONDITION) and a missing contract (OP_DEPLOYMENT)", async function () {
     const f = await loadFixture(deploySystemFixture);
     const contracts = await contractsOf(f);
-    await expectCode(
+    await expectErrorCode(
       proposalAction(ethers.provider, { contracts, action: { action: "set-slashing-params", changes: { spamSlash: 1n } } }),
       "OP_INVALID_PARAMETER",
       /unknown parameter "spamSlash"; known: reportSlashBps, .*downtimeWindow/,
     );
-    await expectCode(
+    await expectErrorCode(
       proposalAction(ethers.provider, { contracts, action: { action: "upgrade", target: contracts.ValidatorSet!, implementation: "0x000000000000000000000000000000000000dEaD" } }),
       "OP_PRECONDITION",
       /has no code — deploy the new implementation first/,
     );
-    await expectCode(proposalAction(ethers.provider, { contracts: {}, action: { action: "grant-cp", account: f.outsiders[0]!.address } }), "OP_DEPLOYMENT", /needs the address of ProductChainRegistry/);
+    await expectErrorCode(proposalAction(ethers.provider, { contracts: {}, action: { action: "grant-cp", account: f.outsiders[0]!.address } }), "OP_DEPLOYMENT", /needs the address of ProductChainRegistry/);
   });
 
   describe("anchorerAction", function () {
@@ -119,7 +108,6 @@ describe("ops/governance/proposalActions", function () {
       const { anchorRegistry } = await deployAnchor(hre, {
         manifest: f.manifest,
         save: () => undefined,
-        deployer: f.deployer,
         timelock: await f.timelock.getAddress(),
         council: await f.council.getAddress(),
       });
@@ -145,16 +133,16 @@ describe("ops/governance/proposalActions", function () {
     it("refuses a proposal that would change nothing (OP_PRECONDITION)", async function () {
       const f = await loadFixture(anchorFixture);
       const anchorer = f.outsiders[2]!.address;
-      await expectCode(
+      await expectErrorCode(
         anchorerAction(ethers.provider, { registry: f.registry, chainId: CHILD, anchorer, remove: true }),
         "OP_PRECONDITION",
         /child chain 7001 is not registered in the AnchorRegistry: there is no anchorer to remove/,
       );
       const gov = f.anchorRegistry.connect(await impersonate(await f.timelock.getAddress()));
       await (await gov.registerChild(CHILD, 1n)).wait();
-      await expectCode(anchorerAction(ethers.provider, { registry: f.registry, chainId: CHILD, anchorer, remove: true }), "OP_PRECONDITION", /is not an anchorer of chain 7001: nothing to propose/);
+      await expectErrorCode(anchorerAction(ethers.provider, { registry: f.registry, chainId: CHILD, anchorer, remove: true }), "OP_PRECONDITION", /is not an anchorer of chain 7001: nothing to propose/);
       await (await gov.setAnchorer(CHILD, anchorer, true)).wait();
-      await expectCode(anchorerAction(ethers.provider, { registry: f.registry, chainId: CHILD, anchorer }), "OP_PRECONDITION", /is already an anchorer of chain 7001: nothing to propose/);
+      await expectErrorCode(anchorerAction(ethers.provider, { registry: f.registry, chainId: CHILD, anchorer }), "OP_PRECONDITION", /is already an anchorer of chain 7001: nothing to propose/);
     });
   });
 });

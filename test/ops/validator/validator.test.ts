@@ -1,23 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
-import { deploySystemFixture, mineTo, passProposal, type SystemFixture } from "../../fixtures/system";
+import { deploySystemFixture, mineTo, passProposal, type SystemFixture, expectErrorCode } from "../../fixtures/system";
 import { stake } from "../../../ops/validator/stake";
 import { join } from "../../../ops/validator/join";
 import { unstake } from "../../../ops/validator/unstake";
 import { withdraw } from "../../../ops/validator/withdraw";
 import { report } from "../../../ops/validator/report";
-
-async function expectCode(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as { code?: string }).code, String(e)).to.equal(code);
-    expect((e as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 async function approve(f: SystemFixture, candidate: string): Promise<void> {
   const vs = await f.validatorSet.getAddress();
@@ -54,7 +43,7 @@ describe("ops/validator", function () {
 
     it("says when the sender holds too few tokens (OP_PRECONDITION)", async function () {
       const f = await loadFixture(deploySystemFixture);
-      await expectCode(
+      await expectErrorCode(
         stake(f.outsiders[1]!, { validatorSet: await f.validatorSet.getAddress(), amount: 1n }),
         "OP_PRECONDITION",
         /holds 0.0 staking tokens, less than the 0.000000000000000001 to stake/,
@@ -80,7 +69,7 @@ describe("ops/validator", function () {
 
     it("names ValidatorSetNotApproved with the hint to ask governance", async function () {
       const f = await loadFixture(deploySystemFixture);
-      await expectCode(join(f.outsiders[0]!, { validatorSet: await f.validatorSet.getAddress() }), "CONTRACT_REVERT", /join reverted with ValidatorSetNotApproved\(0x[0-9a-fA-F]{40}\): the candidate needs governance approval/);
+      await expectErrorCode(join(f.outsiders[0]!, { validatorSet: await f.validatorSet.getAddress() }), "CONTRACT_REVERT", /join reverted with ValidatorSetNotApproved\(0x[0-9a-fA-F]{40}\): the candidate needs governance approval/);
     });
   });
 
@@ -92,7 +81,7 @@ describe("ops/validator", function () {
       const u = await unstake(v, { validatorSet, amount: ethers.parseEther("1") });
       expect(u).to.include({ validator: v.address, unbonding: ethers.parseEther("1"), listed: false });
       expect(u.releaseBlock).to.equal(BigInt(await ethers.provider.getBlockNumber()) + 20n);
-      await expectCode(withdraw(v, { validatorSet }), "CONTRACT_REVERT", /withdraw reverted with ValidatorSetUnbonding\(\d+\)/);
+      await expectErrorCode(withdraw(v, { validatorSet }), "CONTRACT_REVERT", /withdraw reverted with ValidatorSetUnbonding\(\d+\)/);
       await mineTo(u.releaseBlock);
       const before = await f.stakingToken.balanceOf(v.address);
       const w = await withdraw(v, { validatorSet });
@@ -116,7 +105,7 @@ describe("ops/validator", function () {
     it("names the contract's error before sending (a future block)", async function () {
       const f = await loadFixture(deploySystemFixture);
       const block = await ethers.provider.getBlockNumber();
-      await expectCode(
+      await expectErrorCode(
         report(f.validators[0]!, { slashing: await f.slashing.getAddress(), offender: f.validators[2]!.address, blockNumber: 999_999n, reason: ethers.ZeroHash }),
         "CONTRACT_REVERT",
         /report reverted with SlashingFutureBlock\(999999, \d+\)/,
