@@ -137,12 +137,8 @@ export async function registerBridgePair(clients: RegisterBridgePairClients, par
     const provider = clients.product!;
     await requireCode(provider, parameters.product.bridge, "ProductBridge");
     const bridge = connectContract("ProductBridge", parameters.product.bridge, provider);
+    // the same id as the main bridge's: both chain ids were checked against the providers
     const pairId = await bridge.pairIdOf(mainChainId, mainToken, productToken);
-    if (result.pairId !== "" && result.pairId !== pairId) {
-      throw new OperationError("OP_PRECONDITION", `the two bridges compute different pair ids (${result.pairId} on the main bridge, ${pairId} on the product bridge)`, {
-        hint: "check the chain ids: the main bridge's chain must be the main chain id the product side is given, and the other way round",
-      });
-    }
     result.pairId = pairId;
     const scaled = plainLimits(await explainRevert("scaledLimits on the product bridge", () => bridge.scaledLimits(limits, ratio), HINTS));
     let call: GovernanceCall | null = { target: parameters.product.bridge, data: bridge.interface.encodeFunctionData("registerPair", [mainChainId, mainToken, productToken, ratio, scaled]) };
