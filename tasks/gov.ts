@@ -10,7 +10,6 @@ import { propose } from "../ops/governance/propose";
 import { VOTE_SUPPORT, vote, type VoteSupport } from "../ops/governance/vote";
 import { queueOrExecute } from "../ops/governance/queueOrExecute";
 
-export { PROPOSAL_STATES } from "../ops/governance/proposal";
 export const GOV_ACTIONS = PROPOSAL_ACTIONS;
 
 interface ProposeArgs {
