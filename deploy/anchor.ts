@@ -1,6 +1,6 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import { ZeroAddress, isAddress, type Signer } from "ethers";
 import { ConfigError } from "./config";
+import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import type { Manifest } from "./manifest";
 import { deploySteps, type GovernedContract } from "./steps";
 import type { AnchorRegistry } from "../typechain-types";
@@ -24,7 +24,7 @@ export interface DeployAnchorContext {
   manifest: Manifest;
   /** Persists the manifest. */
   save: () => void;
-  /** Sends the transactions (default: account 0). */
+  /** Sends the transactions (default: the context's deployer, account 0). */
   deployer?: Signer;
   /** The governance timelock: receives `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE`. */
   timelock: string;
@@ -47,22 +47,21 @@ export interface DeployAnchorResult {
  * renounces its roles. Idempotent like `deploySystem`; once governance holds the registry, children still
  * missing are reported as a {@link ConfigError} naming the task that proposes them.
  */
-export async function deployAnchor(hre: HardhatRuntimeEnvironment, ctx: DeployAnchorContext): Promise<DeployAnchorResult> {
-  const { ethers } = hre;
+export async function deployAnchor(target: DeployTarget, ctx: DeployAnchorContext): Promise<DeployAnchorResult> {
+  const chain = await resolveDeployContext(target);
   const log = ctx.log ?? (() => undefined);
-  const deployer = ctx.deployer ?? (await ethers.getSigners())[0];
-  if (deployer === undefined) throw new ConfigError(`network "${hre.network.name}" has no accounts: configure one to deploy with`);
+  const deployer = ctx.deployer ?? chain.deployer;
   const deployerAddress = await deployer.getAddress();
   for (const [what, address] of [
     ["timelock", ctx.timelock],
     ["council", ctx.council],
   ] as const) {
-    if (!ethers.isAddress(address) || address === ethers.ZeroAddress) throw new ConfigError(`deployAnchor: ${what} must be an address, got "${address}"`);
+    if (!isAddress(address) || address === ZeroAddress) throw new ConfigError(`deployAnchor: ${what} must be an address, got "${address}"`);
   }
 
-  const { ensure, handOver } = deploySteps(hre, { manifest: ctx.manifest, save: ctx.save, deployer, log });
+  const { ensure, handOver } = deploySteps(chain, { manifest: ctx.manifest, save: ctx.save, deployer, log });
   const address = await ensure("AnchorRegistry", "uups", [deployerAddress]);
-  const registry = (await ethers.getContractAt("AnchorRegistry", address, deployer)) as unknown as AnchorRegistry;
+  const registry = contractAt("AnchorRegistry", address, deployer);
 
   const governs = await registry.hasRole(await registry.GOVERNANCE_ROLE(), deployerAddress);
   for (const child of ctx.children ?? []) {
@@ -76,7 +75,7 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, ctx: DeployAn
     if (!governs) {
       throw new ConfigError(
         `AnchorRegistry belongs to governance: propose child ${chainId} and its anchorers with ` +
-          `npx hardhat anchor:authorize --network ${hre.network.name} --child-chain-id ${chainId} --start-block ${startBlock} --anchorer <address>`,
+          `npx hardhat anchor:authorize --network ${chain.networkName} --child-chain-id ${chainId} --start-block ${startBlock} --anchorer <address>`,
       );
     }
     if (!registered) {

@@ -1,6 +1,6 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Addressable, Signer } from "ethers";
 import { ConfigError } from "./config";
+import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import type { Manifest } from "./manifest";
 import { deploySteps, type GovernedContract, type RoleHolder } from "./steps";
 import type { DexFactory, DexListingRegistry, DexRouter, WrappedNative } from "../typechain-types";
@@ -67,12 +67,8 @@ async function addressOf(a: string | Addressable): Promise<string> {
  * the reviewers, gives the council `PAUSER_ROLE` and governance (the timelock) `DEFAULT_ADMIN_ROLE` and
  * `GOVERNANCE_ROLE`, then the deployer renounces its roles.
  */
-export async function deployDex(
-  hre: HardhatRuntimeEnvironment,
-  ctx: DexDeployContext,
-  options: DeployDexOptions = {},
-): Promise<DeployDexResult> {
-  const { ethers } = hre;
+export async function deployDex(target: DeployTarget, ctx: DexDeployContext, options: DeployDexOptions = {}): Promise<DeployDexResult> {
+  const chain = await resolveDeployContext(target);
   const log = options.log ?? (() => undefined);
   const save = options.save ?? (() => undefined);
   const m = ctx.manifest;
@@ -86,7 +82,7 @@ export async function deployDex(
   }
   const reviewers = options.reviewers ?? [deployerAddress];
 
-  const { ensure, grant, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
+  const { ensure, grant, handOver } = deploySteps(chain, { manifest: m, save, deployer, log });
 
   // ---- contracts
   let wethAddress: string;
@@ -103,10 +99,10 @@ export async function deployDex(
   const factoryAddress = await ensure("DexFactory", "uups", [deployerAddress, registryAddress, swapFeeBps]);
   const routerAddress = await ensure("DexRouter", "none", [factoryAddress, wethAddress]);
 
-  const wrappedNative = (await ethers.getContractAt("WrappedNative", wethAddress, deployer)) as unknown as WrappedNative;
-  const listingRegistry = (await ethers.getContractAt("DexListingRegistry", registryAddress, deployer)) as unknown as DexListingRegistry;
-  const factory = (await ethers.getContractAt("DexFactory", factoryAddress, deployer)) as unknown as DexFactory;
-  const router = (await ethers.getContractAt("DexRouter", routerAddress, deployer)) as unknown as DexRouter;
+  const wrappedNative = contractAt("WrappedNative", wethAddress, deployer);
+  const listingRegistry = contractAt("DexListingRegistry", registryAddress, deployer);
+  const factory = contractAt("DexFactory", factoryAddress, deployer);
+  const router = contractAt("DexRouter", routerAddress, deployer);
 
   // ---- wiring (each step checks first, so a re-run only does what is missing)
   const GOVERNANCE_ROLE = await listingRegistry.GOVERNANCE_ROLE();

@@ -1,6 +1,6 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import { ZeroAddress, isAddress, type Signer } from "ethers";
 import { ConfigError } from "./config";
+import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import type { Manifest } from "./manifest";
 import { deploySteps, type GovernedContract } from "./steps";
 import type { RewardEngineFactory, TemplateFactory } from "../typechain-types";
@@ -21,7 +21,7 @@ export interface DeployEconomyContext {
   manifest: Manifest;
   /** Persists the manifest (called after each new contract and at the end). */
   save: () => void;
-  /** Sends the transactions; must hold the factories' admin roles until the hand-over (default: account 0). */
+  /** Sends the transactions; must hold the factories' admin roles until the hand-over (default: the context's deployer, account 0). */
   deployer?: Signer;
   /** The governance timelock: receives `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE` on both factories. */
   timelock: string;
@@ -49,21 +49,20 @@ export interface DeployEconomyResult {
  * checks before it acts. When a factory already belongs to governance and points at another implementation
  * than the manifest's, it throws a {@link ConfigError} naming the governance call that fixes it.
  */
-export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployEconomyContext): Promise<DeployEconomyResult> {
-  const { ethers } = hre;
+export async function deployEconomy(target: DeployTarget, ctx: DeployEconomyContext): Promise<DeployEconomyResult> {
+  const chain = await resolveDeployContext(target);
   const m = ctx.manifest;
   const log = ctx.log ?? (() => undefined);
-  const deployer = ctx.deployer ?? (await ethers.getSigners())[0];
-  if (deployer === undefined) throw new ConfigError(`network "${hre.network.name}" has no accounts: configure one to deploy with`);
+  const deployer = ctx.deployer ?? chain.deployer;
   const deployerAddress = await deployer.getAddress();
   for (const [what, address] of [
     ["timelock", ctx.timelock],
     ["council", ctx.council],
   ] as const) {
-    if (!ethers.isAddress(address) || address === ethers.ZeroAddress) throw new ConfigError(`deployEconomy: ${what} must be an address, got "${address}"`);
+    if (!isAddress(address) || address === ZeroAddress) throw new ConfigError(`deployEconomy: ${what} must be an address, got "${address}"`);
   }
 
-  const { ensure, handOver } = deploySteps(hre, { manifest: m, save: ctx.save, deployer, log });
+  const { ensure, handOver } = deploySteps(chain, { manifest: m, save: ctx.save, deployer, log });
 
   // ---- contracts
   const impls = {} as Record<(typeof ECONOMY_IMPLEMENTATIONS)[number], string>;
@@ -71,12 +70,8 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
   const templateImpls = TEMPLATE_IMPLEMENTATIONS.map((n) => impls[n]);
   const templateFactoryAddress = await ensure("TemplateFactory", "uups", [deployerAddress, templateImpls]);
   const rewardFactoryAddress = await ensure("RewardEngineFactory", "uups", [deployerAddress, impls.RewardEngine]);
-  const templateFactory = (await ethers.getContractAt("TemplateFactory", templateFactoryAddress, deployer)) as unknown as TemplateFactory;
-  const rewardEngineFactory = (await ethers.getContractAt(
-    "RewardEngineFactory",
-    rewardFactoryAddress,
-    deployer,
-  )) as unknown as RewardEngineFactory;
+  const templateFactory = contractAt("TemplateFactory", templateFactoryAddress, deployer);
+  const rewardEngineFactory = contractAt("RewardEngineFactory", rewardFactoryAddress, deployer);
 
   // ---- wiring: the factories clone the implementations of the manifest (a reused factory may predate them)
   const deployerGoverns = async (c: GovernedContract) => c.hasRole(await c.GOVERNANCE_ROLE(), deployerAddress);
@@ -86,7 +81,7 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
     if (!(await deployerGoverns(templateFactory as unknown as GovernedContract))) {
       throw new ConfigError(
         `TemplateFactory clones another ${TEMPLATE_IMPLEMENTATIONS[kind]} than ${want}; governance must switch it: ` +
-          `npx hardhat gov:propose --network ${hre.network.name} --action call --target TemplateFactory ` +
+          `npx hardhat gov:propose --network ${chain.networkName} --action call --target TemplateFactory ` +
           `--signature "setImplementation(uint8,address)" --args '[${kind},"${want}"]'`,
       );
     }
@@ -97,7 +92,7 @@ export async function deployEconomy(hre: HardhatRuntimeEnvironment, ctx: DeployE
     if (!(await deployerGoverns(rewardEngineFactory as unknown as GovernedContract))) {
       throw new ConfigError(
         `RewardEngineFactory clones another RewardEngine than ${impls.RewardEngine}; governance must switch it: ` +
-          `npx hardhat gov:propose --network ${hre.network.name} --action call --target RewardEngineFactory ` +
+          `npx hardhat gov:propose --network ${chain.networkName} --action call --target RewardEngineFactory ` +
           `--signature "setImplementation(address)" --args '["${impls.RewardEngine}"]'`,
       );
     }

@@ -1,6 +1,6 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
+import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest";
 import { deploySteps, type GovernedContract } from "./steps";
 import type { ProductBridge, ProductTokenFactory } from "../typechain-types";
@@ -45,48 +45,45 @@ export const PRODUCT_CHAIN_CONTRACTS = ["ProductBridge", "ProductToken", "Produc
  * the ProductToken implementation that product tokens are cloned from, and the ProductTokenFactory (UUPS) whose
  * tokens the bridge mints. Idempotent like `deploySystem` (same {@link deploySteps}); writes its own manifest.
  */
-export async function deployProductChain(
-  hre: HardhatRuntimeEnvironment,
-  options: DeployProductChainOptions = {},
-): Promise<DeployProductChainResult> {
-  const { ethers, network } = hre;
+export async function deployProductChain(target: DeployTarget, options: DeployProductChainOptions = {}): Promise<DeployProductChainResult> {
+  const ctx = await resolveDeployContext(target);
+  const networkName = ctx.networkName;
   const config = options.config ?? resolveConfig();
   const log = options.log ?? (() => undefined);
-  const signers = await ethers.getSigners();
-  const deployer = signers[0];
-  if (deployer === undefined) throw new ConfigError(`network "${network.name}" has no accounts: configure one to deploy with`);
-  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const deployer = ctx.deployer;
+  const deployerAddress = await deployer.getAddress();
+  const chainId = Number((await ctx.provider.getNetwork()).chainId);
 
   let bridgeSigners = config.bridgeSigners;
   if (!bridgeSigners) {
-    bridgeSigners = signers.slice(10, 16).map((s) => s.address);
+    bridgeSigners = ctx.accounts.slice(10, 16);
     if (bridgeSigners.length < 6) {
-      throw new ConfigError(`network "${network.name}" has ${signers.length} accounts, too few for default bridgeSigners; set "bridgeSigners" in the config`);
+      throw new ConfigError(`network "${networkName}" has ${ctx.accounts.length} accounts, too few for default bridgeSigners; set "bridgeSigners" in the config`);
     }
   }
-  const admin = options.admin ?? deployer.address;
+  const admin = options.admin ?? deployerAddress;
   const pauser = options.pauser ?? admin;
 
-  const name = options.manifestNetwork ?? network.name;
+  const name = options.manifestNetwork ?? networkName;
   const file = options.manifestDir === null ? undefined : manifestPath(options.manifestDir ?? "deployments", name);
   const existing = file && !options.reset ? readManifest(file) : undefined;
   if (existing && existing.chainId !== chainId) {
-    throw new ConfigError(`${file} records chain id ${existing.chainId} but network "${network.name}" is chain ${chainId}; deploy with --reset or move the file away`);
+    throw new ConfigError(`${file} records chain id ${existing.chainId} but network "${networkName}" is chain ${chainId}; deploy with --reset or move the file away`);
   }
-  const m: Manifest = existing ?? { network: name, chainId, deployer: deployer.address, updatedAt: new Date().toISOString(), contracts: {} };
+  const m: Manifest = existing ?? { network: name, chainId, deployer: deployerAddress, updatedAt: new Date().toISOString(), contracts: {} };
   const save = (): void => {
     m.updatedAt = new Date().toISOString();
     if (file) writeManifest(file, m);
   };
-  const { ensure, grant, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
+  const { ensure, grant, handOver } = deploySteps(ctx, { manifest: m, save, deployer, log });
 
-  const bridgeAddress = await ensure("ProductBridge", "uups", [deployer.address, bridgeSigners, config.bridgeThreshold]);
+  const bridgeAddress = await ensure("ProductBridge", "uups", [deployerAddress, bridgeSigners, config.bridgeThreshold]);
   const implementation = await ensure("ProductToken", "implementation", []);
-  const factoryAddress = await ensure("ProductTokenFactory", "uups", [deployer.address, implementation, bridgeAddress]);
-  const productBridge = (await ethers.getContractAt("ProductBridge", bridgeAddress, deployer)) as unknown as ProductBridge;
-  const productTokenFactory = (await ethers.getContractAt("ProductTokenFactory", factoryAddress, deployer)) as unknown as ProductTokenFactory;
+  const factoryAddress = await ensure("ProductTokenFactory", "uups", [deployerAddress, implementation, bridgeAddress]);
+  const productBridge = contractAt("ProductBridge", bridgeAddress, deployer);
+  const productTokenFactory = contractAt("ProductTokenFactory", factoryAddress, deployer);
 
-  if (admin.toLowerCase() === deployer.address.toLowerCase()) {
+  if (admin.toLowerCase() === deployerAddress.toLowerCase()) {
     if (pauser.toLowerCase() !== admin.toLowerCase()) {
       for (const [n, c] of [
         ["ProductBridge", productBridge],

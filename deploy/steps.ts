@@ -1,5 +1,5 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
+import type { DeployContext } from "./context";
 import type { Manifest, ProxyKind } from "./manifest";
 
 /** The role functions of an OpenZeppelin AccessControl contract. */
@@ -39,28 +39,23 @@ export interface DeploySteps {
   handOver(contracts: [string, GovernedContract][], timelock: string, council: string): Promise<void>;
 }
 
-export function deploySteps(hre: HardhatRuntimeEnvironment, options: DeployStepsOptions): DeploySteps {
-  const { ethers, upgrades } = hre;
+export function deploySteps(ctx: DeployContext, options: DeployStepsOptions): DeploySteps {
   const { manifest: m, save, deployer } = options;
   const log = options.log ?? (() => undefined);
 
   const steps: DeploySteps = {
     async ensure(name, kind, args) {
       const entry = m.contracts[name];
-      if (entry && (await ethers.provider.getCode(entry.address)) !== "0x") {
+      if (entry && (await ctx.provider.getCode(entry.address)) !== "0x") {
         log(`${name}: reusing ${entry.address}`);
         return entry.address;
       }
-      const factory = await ethers.getContractFactory(name, deployer);
       let address: string;
       let implementation: string | undefined;
       if (kind === "uups") {
-        const proxy = await upgrades.deployProxy(factory, args, { kind: "uups" });
-        await proxy.waitForDeployment();
-        address = await proxy.getAddress();
-        implementation = await upgrades.erc1967.getImplementationAddress(address);
+        ({ address, implementation } = await ctx.deployProxy(name, args, deployer));
       } else {
-        const c = await factory.deploy(...args);
+        const c = await (await ctx.factory(name, deployer)).deploy(...args);
         await c.waitForDeployment();
         address = await c.getAddress();
       }

@@ -1,6 +1,6 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import { formatEther, type Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
+import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
 import { deployAnchor, ANCHOR_CONTRACTS } from "./anchor";
@@ -82,45 +82,45 @@ export const SYSTEM_CONTRACTS = [
  * Deploys (or completes) the whole system on the connected network. Idempotent: every contract recorded
  * in the manifest that still has code is reused, and every wiring step checks before it acts, so a run
  * interrupted half-way is finished by running it again.
+ *
+ * `target` is a {@link DeployContext} (deploy/context.ts: Hardhat-free, e.g. a genesis build) or Hardhat's runtime
+ * (tasks, test fixtures: proxies through the upgrades plugin).
  */
-export async function deploySystem(
-  hre: HardhatRuntimeEnvironment,
-  options: DeploySystemOptions = {},
-): Promise<DeploySystemResult> {
-  const { ethers, network } = hre;
+export async function deploySystem(target: DeployTarget, options: DeploySystemOptions = {}): Promise<DeploySystemResult> {
+  const ctx = await resolveDeployContext(target);
+  const networkName = ctx.networkName;
   const config = options.config ?? resolveConfig();
   const log = options.log ?? (() => undefined);
-  const signers = await ethers.getSigners();
-  const deployer = signers[0];
-  if (deployer === undefined) throw new ConfigError(`network "${network.name}" has no accounts: configure one to deploy with`);
-  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const deployer = ctx.deployer;
+  const deployerAddress = await deployer.getAddress();
+  const chainId = Number((await ctx.provider.getNetwork()).chainId);
 
   const defaultAccounts = (from: number, count: number, what: string): string[] => {
-    const picked = signers.slice(from, from + count).map((s) => s.address);
+    const picked = ctx.accounts.slice(from, from + count);
     if (picked.length < count) {
       throw new ConfigError(
-        `network "${network.name}" has ${signers.length} accounts, too few for default ${what}; set "${what}" in the config`,
+        `network "${networkName}" has ${ctx.accounts.length} accounts, too few for default ${what}; set "${what}" in the config`,
       );
     }
     return picked;
   };
   const genesisValidators = config.genesisValidators ?? defaultAccounts(1, 4, "genesisValidators");
   const councilMembers = config.councilMembers ?? defaultAccounts(5, 5, "councilMembers");
-  const consortiumPartners = config.consortiumPartners ?? [deployer.address];
+  const consortiumPartners = config.consortiumPartners ?? [deployerAddress];
   const bridgeSigners = config.bridgeSigners ?? defaultAccounts(10, 6, "bridgeSigners");
 
-  const file = options.manifestDir === null ? undefined : manifestPath(options.manifestDir ?? "deployments", options.manifestNetwork ?? network.name);
+  const file = options.manifestDir === null ? undefined : manifestPath(options.manifestDir ?? "deployments", options.manifestNetwork ?? networkName);
   let manifest: Manifest | undefined = file && !options.reset ? readManifest(file) : undefined;
   if (manifest && manifest.chainId !== chainId) {
     throw new ConfigError(
-      `${file} records chain id ${manifest.chainId} but network "${network.name}" is chain ${chainId}; ` +
+      `${file} records chain id ${manifest.chainId} but network "${networkName}" is chain ${chainId}; ` +
         `deploy with --reset or move the file away`,
     );
   }
   const m: Manifest = manifest ?? {
-    network: options.manifestNetwork ?? network.name,
+    network: options.manifestNetwork ?? networkName,
     chainId,
-    deployer: deployer.address,
+    deployer: deployerAddress,
     updatedAt: new Date().toISOString(),
     contracts: {},
   };
@@ -130,7 +130,7 @@ export async function deploySystem(
     if (file) writeManifest(file, m);
   };
 
-  const { ensure, grant, renounce, handOver } = deploySteps(hre, { manifest: m, save, deployer, log });
+  const { ensure, grant, renounce, handOver } = deploySteps(ctx, { manifest: m, save, deployer, log });
 
   // ---- contracts
   let tokenAddress: string;
@@ -142,23 +142,23 @@ export async function deploySystem(
       "Luniverse Stake",
       "LUNS",
       config.stakingTokenSupply,
-      deployer.address,
+      deployerAddress,
     ]);
   }
   const timelockAddress = await ensure("LuniverseTimelock", "uups", [
     config.governance.timelockDelay,
     [],
     [],
-    deployer.address,
+    deployerAddress,
   ]);
   const vsAddress = await ensure("ValidatorSet", "uups", [
-    deployer.address,
+    deployerAddress,
     tokenAddress,
     config.validatorSet,
     genesisValidators,
     config.treasury ?? timelockAddress,
   ]);
-  const slashingAddress = await ensure("Slashing", "uups", [deployer.address, vsAddress, config.slashing]);
+  const slashingAddress = await ensure("Slashing", "uups", [deployerAddress, vsAddress, config.slashing]);
   const governorAddress = await ensure("LuniverseGovernor", "uups", [
     vsAddress,
     timelockAddress,
@@ -166,46 +166,46 @@ export async function deploySystem(
     config.governance.votingPeriod,
   ]);
   const councilAddress = await ensure("EmergencyCouncil", "uups", [timelockAddress, councilMembers]);
-  const registryAddress = await ensure("ProductChainRegistry", "uups", [deployer.address]);
+  const registryAddress = await ensure("ProductChainRegistry", "uups", [deployerAddress]);
 
   // tokens and bridge (a single-chain deployment hosts the product side too; see deploy:product-chain)
   const mainTokenImpl = await ensure("MainToken", "implementation", []);
-  const mainTokenFactoryAddress = await ensure("MainTokenFactory", "uups", [deployer.address, mainTokenImpl, registryAddress]);
-  const mainBridgeAddress = await ensure("MainBridge", "uups", [deployer.address, bridgeSigners, config.bridgeThreshold]);
-  const productBridgeAddress = await ensure("ProductBridge", "uups", [deployer.address, bridgeSigners, config.bridgeThreshold]);
+  const mainTokenFactoryAddress = await ensure("MainTokenFactory", "uups", [deployerAddress, mainTokenImpl, registryAddress]);
+  const mainBridgeAddress = await ensure("MainBridge", "uups", [deployerAddress, bridgeSigners, config.bridgeThreshold]);
+  const productBridgeAddress = await ensure("ProductBridge", "uups", [deployerAddress, bridgeSigners, config.bridgeThreshold]);
   const productTokenImpl = await ensure("ProductToken", "implementation", []);
   const productTokenFactoryAddress = await ensure("ProductTokenFactory", "uups", [
-    deployer.address,
+    deployerAddress,
     productTokenImpl,
     productBridgeAddress,
   ]);
 
-  const stakingToken = (await ethers.getContractAt("StakingToken", tokenAddress, deployer)) as unknown as StakingToken;
-  const validatorSet = await ethers.getContractAt("ValidatorSet", vsAddress, deployer);
-  const slashing = await ethers.getContractAt("Slashing", slashingAddress, deployer);
-  const timelock = await ethers.getContractAt("LuniverseTimelock", timelockAddress, deployer);
-  const governor = await ethers.getContractAt("LuniverseGovernor", governorAddress, deployer);
-  const council = await ethers.getContractAt("EmergencyCouncil", councilAddress, deployer);
-  const chainRegistry = await ethers.getContractAt("ProductChainRegistry", registryAddress, deployer);
-  const mainTokenFactory = await ethers.getContractAt("MainTokenFactory", mainTokenFactoryAddress, deployer);
-  const mainBridge = await ethers.getContractAt("MainBridge", mainBridgeAddress, deployer);
-  const productBridge = await ethers.getContractAt("ProductBridge", productBridgeAddress, deployer);
-  const productTokenFactory = await ethers.getContractAt("ProductTokenFactory", productTokenFactoryAddress, deployer);
+  const stakingToken = contractAt("StakingToken", tokenAddress, deployer);
+  const validatorSet = contractAt("ValidatorSet", vsAddress, deployer);
+  const slashing = contractAt("Slashing", slashingAddress, deployer);
+  const timelock = contractAt("LuniverseTimelock", timelockAddress, deployer);
+  const governor = contractAt("LuniverseGovernor", governorAddress, deployer);
+  const council = contractAt("EmergencyCouncil", councilAddress, deployer);
+  const chainRegistry = contractAt("ProductChainRegistry", registryAddress, deployer);
+  const mainTokenFactory = contractAt("MainTokenFactory", mainTokenFactoryAddress, deployer);
+  const mainBridge = contractAt("MainBridge", mainBridgeAddress, deployer);
+  const productBridge = contractAt("ProductBridge", productBridgeAddress, deployer);
+  const productTokenFactory = contractAt("ProductTokenFactory", productTokenFactoryAddress, deployer);
 
   // ---- wiring (each step checks first, so a re-run only does what is missing)
   // Genesis stake: top every genesis validator up to the genesis stake while the deployer still can.
   const genesisStake = config.genesisStake ?? config.validatorSet.minStake;
-  const deployerIsAdmin = await validatorSet.hasRole(await validatorSet.GOVERNANCE_ROLE(), deployer.address);
+  const deployerIsAdmin = await validatorSet.hasRole(await validatorSet.GOVERNANCE_ROLE(), deployerAddress);
   if (deployerIsAdmin) {
     for (const v of genesisValidators) {
       const have = (await validatorSet.getValidator(v)).stake;
       if (have >= genesisStake) continue;
       const need = genesisStake - have;
-      if ((await stakingToken.allowance(deployer.address, vsAddress)) < need) {
+      if ((await stakingToken.allowance(deployerAddress, vsAddress)) < need) {
         await (await stakingToken.approve(vsAddress, need)).wait();
       }
       await (await validatorSet.stakeFor(v, need)).wait();
-      log(`ValidatorSet: bonded ${ethers.formatEther(need)} for genesis validator ${v}`);
+      log(`ValidatorSet: bonded ${formatEther(need)} for genesis validator ${v}`);
     }
   }
 
@@ -219,7 +219,7 @@ export async function deploySystem(
   const CP_ROLE = await chainRegistry.CP_ROLE();
   for (const cp of consortiumPartners) {
     if (!(await chainRegistry.hasRole(CP_ROLE, cp))) {
-      if (!(await chainRegistry.hasRole(await chainRegistry.GOVERNANCE_ROLE(), deployer.address))) {
+      if (!(await chainRegistry.hasRole(await chainRegistry.GOVERNANCE_ROLE(), deployerAddress))) {
         throw new ConfigError(`consortium partner ${cp} must be granted CP_ROLE by governance now (gov:propose)`);
       }
       await grant(chainRegistry as unknown as RoleHolder, "ProductChainRegistry", "CP_ROLE", CP_ROLE, cp);
@@ -241,11 +241,11 @@ export async function deploySystem(
   await renounce(tl, "LuniverseTimelock", "DEFAULT_ADMIN_ROLE", await timelock.DEFAULT_ADMIN_ROLE());
 
   // token economy (deploy/economy.ts): template and reward-engine factories, handed to governance there
-  const economy = await deployEconomy(hre, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
+  const economy = await deployEconomy(ctx, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
   // DEX (deploy/dex.ts): wrapped native coin, listing registry, factory, router
-  const dex = await deployDex(hre, { deployer, manifest: m, timelock: timelockAddress, council: councilAddress }, { save, log });
+  const dex = await deployDex(ctx, { deployer, manifest: m, timelock: timelockAddress, council: councilAddress }, { save, log });
   // anchoring (deploy/anchor.ts): the registry child chains anchor their blocks into
-  await deployAnchor(hre, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
+  await deployAnchor(ctx, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
   save();
 
   return {
