@@ -1,4 +1,7 @@
-/** The genesis file: same file → same genesis hash; validation; the task's arguments; a data dir bound to its chain. */
+/**
+ * The genesis file: same inputs → same file (node:genesis in one process), same file → same genesis hash; validation;
+ * the task's arguments; a data dir bound to its chain.
+ */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,6 +42,23 @@ describe("node: genesis", function () {
     // and another alloc gives another chain
     const other: GenesisFile = { ...g, alloc: { ...g.alloc, ["0x" + "ab".repeat(20)]: { balance: "0x1" } } };
     expect(await hashOf(other, "d")).to.not.equal(a);
+  });
+
+  it("node:genesis builds the same file again, byte for byte, in one process, and records the chain for the upgrades plugin", async () => {
+    const out = path.join(dir, "again.json");
+    const record = path.join(__dirname, "../../.openzeppelin", "unknown-7101.json");
+    rmSync(record, { force: true });
+    const { out: printed } = await runTask("node:genesis", { out, chainId: 7101, validators: 1, gasFree: true, timestamp: 1767225600, gasLimit: 60_000_000, baseFee: "1000000000", manifest: "", quiet: true });
+    expect(printed.trim()).to.equal(path.resolve(out));
+    expect(readFileSync(out, "utf8")).to.equal(readFileSync(file, "utf8"));
+    // the plugin's record of the new chain: every UUPS proxy of the genesis, no transaction hashes (they are in genesis)
+    const g = readGenesisFile(out);
+    const manifest = g.luniverse.deployment as { contracts: Record<string, { address: string; proxyKind: string; implementation?: string }> };
+    const uups = Object.values(manifest.contracts).filter((c) => c.proxyKind === "uups");
+    const written = JSON.parse(readFileSync(record, "utf8")) as { proxies: { address: string; kind: string }[]; impls: Record<string, { address: string; layout: unknown; txHash?: string }> };
+    expect(written.proxies).to.deep.equal(uups.map((c) => ({ address: c.address, kind: "uups" })));
+    expect(Object.values(written.impls).map((i) => i.address)).to.deep.equal(uups.map((c) => c.implementation));
+    expect(Object.values(written.impls).every((i) => i.layout !== undefined && i.txHash === undefined)).to.equal(true);
   });
 
   it("predeploys the system contracts with code, and names the validators", () => {
