@@ -2,11 +2,17 @@
  * The bootstrap steps of the devnet. Each step checks whether it is done (files present, contracts with code,
  * pairs and anchorers registered) before doing anything, so a second start resumes where the first stopped.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, encryptKeystoreJson, parseEther, type Signer } from "ethers";
-import { readManifest } from "../deploy/manifest";
+import { loadConfigFile } from "../deploy/config";
+import { artifactDeployContext } from "../deploy/context";
+import { writeManifest } from "../deploy/manifest";
+import { deployProductChain } from "../deploy/product";
+import { defaultValidationsFile, upgradesRecordFile, writeUpgradesRecord } from "../deploy/upgradesRecord";
+import { DEV_ACCOUNT_COUNT, devAddresses } from "../lib/accounts";
+import { errorMessage } from "../lib/errors";
+import { buildGenesis } from "../ops/chain/buildGenesis";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 
 import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, type DevnetOptions, type DevnetPaths } from "./config";
@@ -19,23 +25,24 @@ import { typechain } from "../lib/typechain";
 
 export type Log = (line: string) => void;
 
-/** Runs `node <hardhat> args…` in the repository with `env`; rejects with the tail of its output on failure. */
-export function runHardhat(root: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    mkdirSync(path.dirname(logFile), { recursive: true });
-    const cli = path.join(root, "node_modules", "hardhat", "internal", "cli", "cli.js");
-    const p = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    p.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    p.on("error", reject);
-    p.on("exit", (code) => {
-      writeFileSync(logFile, `$ hardhat ${args.join(" ")}\n${out}`, { flag: "a" });
-      if (code === 0) resolve(out);
-      else reject(new DevnetError("DEVNET_STEP", `hardhat ${args[0]} failed (exit ${code}); see ${logFile}\n${out.trim().split("\n").slice(-15).join("\n")}`));
-    });
-  });
+/** Progress lines of the deployments (every contract, every role) go to `logs/bootstrap.log`, not the console. */
+function bootstrapLog(p: DevnetPaths): Log {
+  const file = path.join(p.logs, "bootstrap.log");
+  mkdirSync(p.logs, { recursive: true });
+  return (line) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
 }
+
+/** `step()`, its failure a DevnetError that names the step and the log. */
+async function devnetStep<T>(what: string, p: DevnetPaths, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw new DevnetError("DEVNET_STEP", `${what} failed: ${errorMessage(e)} (see ${path.join(p.logs, "bootstrap.log")})`, { cause: e });
+  }
+}
+
+/** The development accounts 0–19 (the chains' accounts by index). */
+const devAccounts = (): string[] => devAddresses(Array.from({ length: DEV_ACCOUNT_COUNT }, (_, i) => i));
 
 export function provider(url: string, chainId: number): JsonRpcProvider {
   return new JsonRpcProvider(url, chainId, { staticNetwork: true, pollingInterval: 250 });
@@ -59,16 +66,21 @@ export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log):
   writeFileSync(p.systemConfig, JSON.stringify({ genesisValidators: validators, governance: { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } }, null, 2) + "\n");
   const productConfig = path.join(p.genesisDir, "product-system.json");
   writeFileSync(productConfig, JSON.stringify({ genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } }, null, 2) + "\n");
-  const env = { LUNIVERSE_DEPLOYMENTS_DIR: p.deployments };
-  const logFile = path.join(p.logs, "bootstrap.log");
-  log(`building the genesis files (main chain ${MAIN_CHAIN_ID} with ${o.validators} validator(s), gas-free product chain ${PRODUCT_CHAIN_ID}) — about a minute the first time`);
-  await Promise.all([
-    runHardhat(o.root, ["node:genesis", "--out", p.mainGenesis, "--chain-id", String(MAIN_CHAIN_ID), "--system-config", p.systemConfig, "--manifest", "luniverse", "--quiet"], env, logFile),
-    // the product chain's own system contracts are not recorded: its bridge side comes from deploy:product-chain
-    runHardhat(o.root, ["node:genesis", "--out", p.productGenesis, "--chain-id", String(PRODUCT_CHAIN_ID), "--gas-free", "--system-config", productConfig, "--manifest", "", "--quiet"], env, logFile),
-  ]);
-  const m = readManifest(mainManifest);
-  if (!m) throw new DevnetError("DEVNET_STEP", `node:genesis wrote no manifest ${mainManifest}`);
+  log(`building the genesis files (main chain ${MAIN_CHAIN_ID} with ${o.validators} validator(s), gas-free product chain ${PRODUCT_CHAIN_ID})`);
+  const toFile = bootstrapLog(p);
+  const validations = defaultValidationsFile(o.root);
+  const genesisOf = (chainId: number, config: string, gasFree: boolean) =>
+    devnetStep(`building the genesis of chain ${chainId}`, p, async () => {
+      const built = await buildGenesis(devWallet(ROLES.deployer), { chainId, gasFree, config: loadConfigFile(config), accounts: devAccounts(), validations, log: toFile });
+      writeFileSync(gasFree ? p.productGenesis : p.mainGenesis, JSON.stringify(built.genesis, null, 2) + "\n");
+      // a new chain: the upgrades plugin's record of an earlier one with this id is void (as node:genesis does)
+      writeUpgradesRecord(upgradesRecordFile(o.root, chainId), built.upgradesRecord!);
+      return built.deployment;
+    });
+  const m = { ...(await genesisOf(MAIN_CHAIN_ID, p.systemConfig, false)), network: "luniverse", chainId: MAIN_CHAIN_ID };
+  // the product chain's own system contracts are not recorded: its bridge side comes from deployProductChain (step 2)
+  await genesisOf(PRODUCT_CHAIN_ID, productConfig, true);
+  writeManifest(mainManifest, m);
   const state: DevnetState = {
     version: 1,
     validators: o.validators,
@@ -106,15 +118,14 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
   try {
     // product-chain bridge side
     if (!(await hasCode(product, state.product?.ProductBridge)) || !(await hasCode(product, state.product?.ProductTokenFactory))) {
-      log("deploying the product chain's bridge side (deploy:product-chain)");
-      await runHardhat(
-        o.root,
-        ["deploy:product-chain", "--network", "luniverseProduct", "--manifest-name", "product", "--quiet"],
-        { LUNIVERSE_PRODUCT_RPC_URL: urls.product, LUNIVERSE_DEPLOYMENTS_DIR: p.deployments },
-        path.join(p.logs, "bootstrap.log"),
-      );
-      const pm = readManifest(path.join(p.deployments, "product.json"));
-      if (!pm) throw new DevnetError("DEVNET_STEP", "deploy:product-chain wrote no manifest");
+      log("deploying the product chain's bridge side (ProductBridge, ProductToken, ProductTokenFactory)");
+      const pm = await devnetStep("deploying the product chain's bridge side", p, async () => {
+        const ctx = await artifactDeployContext(signer(product, ROLES.deployer), { accounts: devAccounts(), networkName: "luniverseProduct", validations: defaultValidationsFile(o.root) });
+        const { manifest } = await deployProductChain(ctx, { manifestDir: p.deployments, manifestNetwork: "product", log: bootstrapLog(p) });
+        // the chain goes on from its genesis: add to the upgrades plugin's record of it
+        writeUpgradesRecord(upgradesRecordFile(o.root, PRODUCT_CHAIN_ID), ctx.upgradesRecord(), { merge: true });
+        return manifest;
+      });
       state.product = Object.fromEntries(Object.values(pm.contracts).map((c) => [c.name, c.address]));
       save();
     }
