@@ -22,6 +22,8 @@ export class LuniverseError<Code extends string = string> extends Error {
   readonly shortMessage: string;
   readonly details?: string;
   readonly hint?: string;
+  /** Marks errors of this repository (also across copies of this module); ethers' errors also have a `code` and a `shortMessage`. */
+  readonly isLuniverseError = true;
 
   constructor(code: Code, shortMessage: string, options: LuniverseErrorOptions = {}) {
     super(composeMessage(shortMessage, options), options.cause === undefined ? undefined : { cause: options.cause });
@@ -42,13 +44,11 @@ export function composeMessage(shortMessage: string, options: LuniverseErrorOpti
 
 /**
  * Whether `e` is a {@link LuniverseError}. Also true for one thrown by another copy of this module (a second
- * `ts-node` instance, the installed package): the check is by shape, not prototype.
+ * `ts-node` instance, the installed package): the check is by its marker, not its prototype.
  */
 export function isLuniverseError(e: unknown): e is LuniverseError {
   if (e instanceof LuniverseError) return true;
-  if (typeof e !== "object" || e === null) return false;
-  const r = e as { code?: unknown; shortMessage?: unknown; message?: unknown };
-  return typeof r.code === "string" && /^[A-Z][A-Z0-9_]*$/.test(r.code) && typeof r.shortMessage === "string" && typeof r.message === "string";
+  return typeof e === "object" && e !== null && (e as { isLuniverseError?: unknown }).isLuniverseError === true;
 }
 
 /** An invalid command-line argument or operation parameter; `flag` names it (`--amount`, `amount`). */

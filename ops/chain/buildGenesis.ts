@@ -7,7 +7,6 @@
  */
 import { JsonRpcProvider, Network, type Signer } from "ethers";
 import { DEV_ACCOUNT_COUNT, devAddresses } from "../../lib/accounts";
-import { LuniverseError } from "../../lib/errors";
 import { explainError } from "../../lib/revert";
 import { resolveConfig, type SystemConfig } from "../../deploy/config";
 import { artifactDeployContext, contractAt } from "../../deploy/context";
@@ -110,9 +109,7 @@ export async function buildGenesis(deployer: Signer, parameters: BuildGenesisPar
           ...(validations === null ? {} : { validations }),
         });
         const system = await deploySystem(ctx, { config, manifestDir: null, reset: true, log }).catch((e: unknown) => {
-          // ethers' own errors (a code in capitals, a shortMessage) pass lib/errors' shape check for the repository's
-          // errors, so explainError would hand them back undecoded: give it the ethers error wrapped
-          throw e instanceof LuniverseError ? e : explainError("deploy:system into the genesis state", { error: e });
+          throw explainError("deploy:system into the genesis state", e);
         });
         // the contracts exist from genesis on: the manifest is dated at the genesis, so the file is reproducible
         deployment = { ...system.manifest, updatedAt: new Date(timestamp * 1000).toISOString() };
