@@ -3,7 +3,7 @@ import { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { CHAIN_ID, E, deployBridgeFixture, limits, type BridgeFixture } from "./bridge.fixture";
 import { impersonate } from "../../fixtures/system";
-import { signProductPermission } from "../../../tasks/lib/permission";
+import { signProductPermission } from "../../../ops/token/permission";
 
 const abi = ethers.AbiCoder.defaultAbiCoder();
 const dataHash = (pairId: string, recipient: string, amount: bigint) =>
