@@ -29,13 +29,16 @@ function hashTree(dir: string, h: ReturnType<typeof createHash>): void {
 
 /**
  * A genesis file for `validators` dev validators (accounts 1..N) and the given system config overrides, built with
- * `npx hardhat node:genesis` once per content of contracts/, deploy/ and the options (cached under .luniverse/).
+ * `npx hardhat node:genesis` once per content of contracts/, deploy/, node/, ops/chain/, lib/ and the options (cached under
+ * .luniverse/).
  */
 export async function testGenesis(opts: { chainId: number; validators: number; systemConfig?: Record<string, unknown>; gasFree?: boolean }): Promise<string> {
   const h = createHash("sha256");
   hashTree(path.join(ROOT, "contracts"), h);
   hashTree(path.join(ROOT, "deploy"), h);
   hashTree(path.join(ROOT, "node"), h);
+  hashTree(path.join(ROOT, "ops", "chain"), h); // buildGenesis
+  hashTree(path.join(ROOT, "lib"), h);
   h.update(JSON.stringify(opts));
   const key = h.digest("hex").slice(0, 16);
   const dir = path.join(ROOT, ".luniverse", "test-genesis");
