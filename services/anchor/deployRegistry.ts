@@ -1,14 +1,7 @@
-import { ContractFactory, getAddress, NonceManager, type Signer } from "ethers";
+import { getAddress, NonceManager, type Signer } from "ethers";
 import type { AnchorRegistry } from "../../typechain-types";
 import { writeManifest, readManifest, type Manifest } from "../../deploy/manifest";
-import { typechain } from "../../lib/typechain";
-
-// The ERC-1967 proxy that @openzeppelin/hardhat-upgrades deploys for UUPS contracts (same bytecode).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ERC1967_PROXY = require("@openzeppelin/upgrades-core/artifacts/@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol/ERC1967Proxy.json") as {
-  abi: unknown[];
-  bytecode: string;
-};
+import { artifactDeployContext, contractAt } from "../../deploy/context";
 
 export interface DeployRegistryOptions {
   /** Sends the transactions; connected to the parent chain. */
@@ -46,14 +39,10 @@ export async function deployAnchorRegistry(options: DeployRegistryOptions): Prom
   const admin = getAddress(options.admin ?? me);
   const chainId = (await deployer.provider!.getNetwork()).chainId;
 
-  const impl = await new (typechain().AnchorRegistry__factory)(deployer).deploy();
-  await impl.waitForDeployment();
-  const implementation = await impl.getAddress();
-  const init = impl.interface.encodeFunctionData("initialize", [me]);
-  const proxy = await new ContractFactory(ERC1967_PROXY.abi as never, ERC1967_PROXY.bytecode, deployer).deploy(implementation, init);
-  await proxy.waitForDeployment();
-  const address = await proxy.getAddress();
-  const registry = typechain().AnchorRegistry__factory.connect(address, deployer);
+  // implementation + the upgrades plugin's ERC-1967 proxy, as every UUPS contract of the system is deployed
+  const ctx = await artifactDeployContext(deployer);
+  const { address, implementation } = await ctx.deployProxy("AnchorRegistry", [me], deployer);
+  const registry = contractAt("AnchorRegistry", address, deployer);
   log(`AnchorRegistry: deployed at ${address} (implementation ${implementation}) on chain ${chainId}`);
 
   for (const c of options.children ?? []) {
