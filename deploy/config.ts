@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { LuniverseError } from "../lib/errors";
+import { suggestKey } from "../lib/config";
 
 /** Thrown for a configuration that cannot be used; the message names the key and what to do. */
 export class ConfigError extends LuniverseError<"LUNIVERSE_CONFIG"> {
@@ -136,8 +137,11 @@ function coerce(path: string, kind: Shape[string], value: unknown): unknown {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const sub = kind[k];
       if (sub === undefined) {
+        const meant = suggestKey(k, Object.keys(kind));
         throw new ConfigError(
-          `unknown config key "${path ? `${path}.` : ""}${k}"; known keys here: ${Object.keys(kind).join(", ")}`,
+          `unknown config key "${path ? `${path}.` : ""}${k}"` +
+            (meant ? ` (did you mean "${path ? `${path}.` : ""}${meant}"?)` : "") +
+            `; known keys here: ${Object.keys(kind).join(", ")}`,
         );
       }
       out[k] = coerce(path ? `${path}.${k}` : k, sub, v);

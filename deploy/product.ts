@@ -1,4 +1,6 @@
 import type { Signer } from "ethers";
+import { DEV_ROLES } from "../lib/accounts";
+import { defaultRoleAccounts } from "./system";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
 import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest";
@@ -54,13 +56,7 @@ export async function deployProductChain(target: DeployTarget, options: DeployPr
   const deployerAddress = await deployer.getAddress();
   const chainId = Number((await ctx.provider.getNetwork()).chainId);
 
-  let bridgeSigners = config.bridgeSigners;
-  if (!bridgeSigners) {
-    bridgeSigners = ctx.accounts.slice(10, 16);
-    if (bridgeSigners.length < 6) {
-      throw new ConfigError(`network "${networkName}" has ${ctx.accounts.length} accounts, too few for default bridgeSigners; set "bridgeSigners" in the config`);
-    }
-  }
+  const bridgeSigners = config.bridgeSigners ?? defaultRoleAccounts(ctx, DEV_ROLES.signers, "bridgeSigners");
   const admin = options.admin ?? deployerAddress;
   const pauser = options.pauser ?? admin;
 

@@ -1,6 +1,7 @@
 import { formatEther, type Signer } from "ethers";
 import { resolveConfig, type SystemConfig, ConfigError } from "./config";
-import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
+import { DEV_ROLES } from "../lib/accounts";
+import { contractAt, resolveDeployContext, type DeployContext, type DeployTarget } from "./context";
 import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
 import { deployAnchor, ANCHOR_CONTRACTS } from "./anchor";
@@ -86,6 +87,18 @@ export const SYSTEM_CONTRACTS = [
  * `target` is a {@link DeployContext} (deploy/context.ts: Hardhat-free, e.g. a genesis build) or Hardhat's runtime
  * (tasks, test fixtures: proxies through the upgrades plugin).
  */
+/**
+ * The network's accounts that play `role` by default (the development roles of lib/accounts: validators 1–4, council
+ * 5–9, bridge signers 10–15), or an error asking for `key` in the config when the network has too few accounts.
+ */
+export function defaultRoleAccounts(ctx: DeployContext, role: readonly number[], key: string): string[] {
+  const picked = role.map((i) => ctx.accounts[i]).filter((a): a is string => a !== undefined);
+  if (picked.length < role.length) {
+    throw new ConfigError(`network "${ctx.networkName}" has ${ctx.accounts.length} accounts, too few for default ${key}; set "${key}" in the config`);
+  }
+  return picked;
+}
+
 export async function deploySystem(target: DeployTarget, options: DeploySystemOptions = {}): Promise<DeploySystemResult> {
   const ctx = await resolveDeployContext(target);
   const networkName = ctx.networkName;
@@ -95,19 +108,10 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
   const deployerAddress = await deployer.getAddress();
   const chainId = Number((await ctx.provider.getNetwork()).chainId);
 
-  const defaultAccounts = (from: number, count: number, what: string): string[] => {
-    const picked = ctx.accounts.slice(from, from + count);
-    if (picked.length < count) {
-      throw new ConfigError(
-        `network "${networkName}" has ${ctx.accounts.length} accounts, too few for default ${what}; set "${what}" in the config`,
-      );
-    }
-    return picked;
-  };
-  const genesisValidators = config.genesisValidators ?? defaultAccounts(1, 4, "genesisValidators");
-  const councilMembers = config.councilMembers ?? defaultAccounts(5, 5, "councilMembers");
+  const genesisValidators = config.genesisValidators ?? defaultRoleAccounts(ctx, DEV_ROLES.validators, "genesisValidators");
+  const councilMembers = config.councilMembers ?? defaultRoleAccounts(ctx, DEV_ROLES.council, "councilMembers");
   const consortiumPartners = config.consortiumPartners ?? [deployerAddress];
-  const bridgeSigners = config.bridgeSigners ?? defaultAccounts(10, 6, "bridgeSigners");
+  const bridgeSigners = config.bridgeSigners ?? defaultRoleAccounts(ctx, DEV_ROLES.signers, "bridgeSigners");
 
   const file = options.manifestDir === null ? undefined : manifestPath(options.manifestDir ?? "deployments", options.manifestNetwork ?? networkName);
   let manifest: Manifest | undefined = file && !options.reset ? readManifest(file) : undefined;

@@ -1,8 +1,9 @@
 /**
  * Builds a genesis file with the system contracts predeployed and initialised.
  *
- * The contracts are deployed by the project's own deployment (`deploy:system`, from the compiled artifacts) against
- * a scratch state served over JSON-RPC by this module. Every transaction there executes in the context of block 0
+ * The contracts are deployed by the project's own deployment (the caller's `deploy` callback: `ops/chain/buildGenesis.ts`
+ * runs `deploySystem` in the same process) against a scratch state served over JSON-RPC by this module. Every
+ * transaction there executes in the context of block 0
  * at the genesis timestamp, so the contracts record the genesis as their deployment block (the validator set's
  * first version, epoch anchor and checkpoints are at block 0, exactly as if they had always been there). The state
  * is then written out as a standard `alloc` (code, storage, balances, nonces) and checked: rebuilding a state from

@@ -122,14 +122,9 @@ export interface BlockFinality {
   signatures: FinalitySignature[];
 }
 
-/** A connected peer as luniverse_peers reports it. */
-export interface PeerInfo {
-  id: string;
-  address: Hex | null;
-  url: string;
-  direction: "inbound" | "outbound";
-  height: Hex;
-}
+/** A connected peer as luniverse_peers reports it: the p2p layer's own description, already in wire form. */
+import type { PeerInfo } from "../p2p/network";
+export type { PeerInfo };
 
 /** luniverse_status. */
 export interface NodeStatus {
