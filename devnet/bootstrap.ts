@@ -16,12 +16,13 @@ import { buildGenesis } from "../ops/chain/buildGenesis";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 
 import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, type DevnetOptions, type DevnetPaths } from "./config";
-import { passProposal } from "./governance";
+import { passProposal } from "../ops/governance/passProposal";
+import { anchorerAction } from "../ops/governance/proposalActions";
+import { isLuniverseError } from "../lib/errors";
 import { readState, writeState, type DevnetState } from "./state";
 import { devLimits, issueDevProductToken } from "./tokens";
 import { issueMainToken } from "../ops/token/issueMainToken";
 import { executeCalls, registerBridgePair } from "../ops/bridge/registerBridgePair";
-import { typechain } from "../lib/typechain";
 
 export type Log = (line: string) => void;
 
@@ -173,26 +174,27 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
     s.pairId = pair.pairId;
     const calls: { target: string; data: string }[] = pair.main?.call ? [pair.main.call] : [];
 
-    // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer
-    const registry = typechain().AnchorRegistry__factory.connect(m.AnchorRegistry!, main);
+    // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer (no calls
+    // when it is one already: the operation refuses a proposal that would change nothing)
     const anchorer1 = devWallet(ROLES.anchorerPhase1).address;
     const anchorer2 = devWallet(ROLES.anchorerPhase2).address;
-    const [registered] = await registry.getChild(PRODUCT_CHAIN_ID);
-    if (!registered) calls.push({ target: m.AnchorRegistry!, data: registry.interface.encodeFunctionData("registerChild", [PRODUCT_CHAIN_ID, 1]) });
-    if (!(await registry.isAnchorer(PRODUCT_CHAIN_ID, anchorer1))) {
-      calls.push({ target: m.AnchorRegistry!, data: registry.interface.encodeFunctionData("setAnchorer", [PRODUCT_CHAIN_ID, anchorer1, true]) });
-    }
+    const anchoring = await anchorerAction(main, { registry: m.AnchorRegistry!, chainId: BigInt(PRODUCT_CHAIN_ID), anchorer: anchorer1, startBlock: 1n }).catch((e: unknown) => {
+      if (isLuniverseError(e) && e.code === "OP_PRECONDITION") return null;
+      throw e;
+    });
+    if (anchoring) calls.push(...anchoring.calls);
     if (calls.length > 0) {
       log(`governance: registering the sample pair and the phase-1 anchorer (${calls.length} call(s); votes by ${o.validators} validator(s))`);
-      await passProposal({
-        provider: main,
-        governor: m.LuniverseGovernor!,
-        validators: ROLES.validators.slice(0, o.validators).map((i) => signer(main, i)),
-        targets: calls.map((c) => c.target),
-        calldatas: calls.map((c) => c.data),
-        description: `devnet: sample pair ${s.pairId}; anchoring of chain ${PRODUCT_CHAIN_ID} by ${anchorer1}`,
-        log,
-      });
+      await passProposal(
+        { provider: main, validators: ROLES.validators.slice(0, o.validators).map((i) => signer(main, i)) },
+        {
+          governor: m.LuniverseGovernor!,
+          targets: calls.map((c) => c.target),
+          calldatas: calls.map((c) => c.data),
+          description: `devnet: sample pair ${s.pairId}; anchoring of chain ${PRODUCT_CHAIN_ID} by ${anchorer1}`,
+          log,
+        },
+      );
     }
 
     // phase-2 anchoring: a registry on "Ethereum" (anvil), governed by the deployer, with the main chain as child

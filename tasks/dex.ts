@@ -5,7 +5,7 @@ import { formatUnits, keccak256, type Signer } from "ethers";
 import { TaskError } from "./lib/errors";
 import { parseAddress, parseAmount, parseInteger } from "../lib/args";
 import { loadDeployment } from "./lib/system";
-import { readToken, type ReadTokenReturnType } from "../ops/economy/readToken";
+import { readToken, type ReadTokenReturnType } from "../ops/token/readToken";
 import { NATIVE, wrappedNativeOf, type DexToken } from "../ops/dex/common";
 import { listRequest } from "../ops/dex/listRequest";
 import { listApprove } from "../ops/dex/listApprove";

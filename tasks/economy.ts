@@ -5,7 +5,7 @@ import { TaskError } from "./lib/errors";
 import { parseAddress, parseAmount, parseBytes32, parseInteger } from "../lib/args";
 import { loadDeployment } from "./lib/system";
 import { connectContract } from "../ops/contracts";
-import { readToken, type ReadTokenReturnType } from "../ops/economy/readToken";
+import { readToken, type ReadTokenReturnType } from "../ops/token/readToken";
 import { deployTemplate, TEMPLATE_KINDS, type DeployTemplateParameters, type TemplateKindName, type TemplateLimits } from "../ops/economy/deployTemplate";
 import { createRewardEngine } from "../ops/economy/createRewardEngine";
 import { fundRewardEngine } from "../ops/economy/fundRewardEngine";

@@ -2,7 +2,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import { explainRevert } from "../../lib/revert";
 import { connectContract } from "../contracts";
 import { sendAndWait } from "../receipts";
-import { ensureAllowance } from "../economy/ensureAllowance";
+import { ensureAllowance } from "../token/ensureAllowance";
 import { checkSlippage, deadlineIn, DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS, DEX_HINTS, NATIVE, requireNativeBalance, tokenAddress, wrappedNativeOf, type DexToken } from "./common";
 
 export interface AddLiquidityParameters {

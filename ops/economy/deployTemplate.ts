@@ -3,7 +3,7 @@ import { decodeCustomError, explainError } from "../../lib/revert";
 import { connectContract } from "../contracts";
 import { OperationError } from "../errors";
 import { findEvent, sendAndWait } from "../receipts";
-import { ensureAllowance } from "./ensureAllowance";
+import { ensureAllowance } from "../token/ensureAllowance";
 import { ECONOMY_HINTS } from "./hints";
 
 /** The template kinds, in the order of the contracts' `TemplateKind` enum. */

@@ -1,7 +1,7 @@
 import type { Signer } from "ethers";
 import { connectContract } from "../contracts";
 import { sendAndWait } from "../receipts";
-import { ensureAllowance } from "./ensureAllowance";
+import { ensureAllowance } from "../token/ensureAllowance";
 import { ECONOMY_HINTS } from "./hints";
 
 export interface FundRewardEngineParameters {

@@ -1,7 +1,7 @@
 import { decodeBytes32String, type Provider } from "ethers";
 import { connectContract } from "../contracts";
 import { OperationError } from "../errors";
-import { readToken, type ReadTokenReturnType } from "./readToken";
+import { readToken, type ReadTokenReturnType } from "../token/readToken";
 
 export interface ReadRewardEngineParameters {
   /** The `RewardEngineFactory` that must have created the engine. */
