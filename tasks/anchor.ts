@@ -13,17 +13,6 @@ import type { AnchorRegistry, LuniverseGovernor } from "../typechain-types";
 import { anchorerAction } from "../ops/governance/proposalActions";
 import { propose } from "../ops/governance/propose";
 
-/** Errors of the services (AnchorError, KeystoreError, CursorError, MetricsError, ChainError) become TaskErrors. */
-async function asTask<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const name = (e as { name?: string }).name ?? "";
-    if (/^(AnchorError|KeystoreError|CursorError|MetricsError|ChainError)$/.test(name)) throw new TaskError((e as Error).message);
-    throw e;
-  }
-}
-
 function parseUrl(flag: string, value: string | undefined): string {
   if (value === undefined || value === "") throw new TaskError(`--${flag} is required: the chain's JSON-RPC URL (e.g. http://127.0.0.1:8545)`);
   if (!/^https?:\/\/\S+$/.test(value)) throw new TaskError(`--${flag} must be an http(s) JSON-RPC URL, got "${value}"`);
@@ -99,13 +88,13 @@ task("anchor:run", "Anchors a child chain's blocks into a parent chain's AnchorR
         name: args.name,
         logger: createLogger("anchor", { level: args.logLevel, fields: { phase: args.name } }),
       };
-      await asTask(async () => validateRunAnchorOptions(options));
+      validateRunAnchorOptions(options);
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       try {
-        return await asTask(() => runAnchor({ ...options, signal: controller.signal }));
+        return await runAnchor({ ...options, signal: controller.signal });
       } finally {
         process.off("SIGINT", stop);
         process.off("SIGTERM", stop);
@@ -133,16 +122,14 @@ task("anchor:verify", "Proves that a child block is inside a range anchored on t
       if (args.expectedHash !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(args.expectedHash)) {
         throw new TaskError(`--expected-hash must be 0x + 64 hex digits, got "${args.expectedHash}"`);
       }
-      const r = await asTask(() =>
-        verifyAnchoredBlock({
-          childUrl,
-          parentUrl,
-          block,
-          registry: { registry: args.registry, manifest: args.manifest, deploymentsDir: deploymentsDir() },
-          tamper: args.tamper as TamperableField | undefined,
-          expectedHash: args.expectedHash,
-        }),
-      );
+      const r = await verifyAnchoredBlock({
+        childUrl,
+        parentUrl,
+        block,
+        registry: { registry: args.registry, manifest: args.manifest, deploymentsDir: deploymentsDir() },
+        tamper: args.tamper as TamperableField | undefined,
+        expectedHash: args.expectedHash,
+      });
       console.log(
         `block ${block} of chain ${r.childChainId} VERIFIED: inside range #${r.range.index} [${r.range.start}..${r.range.end}] ` +
           `anchored on chain ${r.parentChainId} (registry ${r.registry})\n` +
@@ -173,25 +160,23 @@ task("anchor:deploy", "Deploys an AnchorRegistry on a parent chain given by URL 
       if (args.anchorer !== undefined && childChainId === undefined) throw new TaskError("--anchorer needs --child-chain-id: anchorers are per child chain");
       const listed = args.anchorer === undefined ? undefined : parseAddressList("anchorer", args.anchorer);
       const key = keyOptions(args);
-      return asTask(async () => {
-        const { provider, chainId } = await connect(parentUrl, { name: "parent chain", pollingIntervalMs: 250 });
-        try {
-          const deployer = (await loadAnchorKey(key ?? {})).connect(provider);
-          const anchorers = listed ?? [deployer.address];
-          const out = args.out ?? path.join(deploymentsDir(), `anchor-${chainId}.json`);
-          const r = await deployAnchorRegistry({
-            deployer,
-            admin,
-            children: childChainId === undefined ? [] : [{ chainId: childChainId, startBlock, anchorers }],
-            manifestFile: out,
-            network: `anchor-${chainId}`,
-            log: (l) => console.log(l),
-          });
-          return { address: r.address, implementation: r.implementation, chainId: r.chainId, manifest: out };
-        } finally {
-          provider.destroy();
-        }
-      });
+      const { provider, chainId } = await connect(parentUrl, { name: "parent chain", pollingIntervalMs: 250 });
+      try {
+        const deployer = (await loadAnchorKey(key ?? {})).connect(provider);
+        const anchorers = listed ?? [deployer.address];
+        const out = args.out ?? path.join(deploymentsDir(), `anchor-${chainId}.json`);
+        const r = await deployAnchorRegistry({
+          deployer,
+          admin,
+          children: childChainId === undefined ? [] : [{ chainId: childChainId, startBlock, anchorers }],
+          manifestFile: out,
+          network: `anchor-${chainId}`,
+          log: (l) => console.log(l),
+        });
+        return { address: r.address, implementation: r.implementation, chainId: r.chainId, manifest: out };
+      } finally {
+        provider.destroy();
+      }
     },
   );
 

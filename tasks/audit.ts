@@ -1,7 +1,7 @@
 import path from "node:path";
 import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
-import { AuditOptionsError, parseFailOn, parseFormats } from "../audit/options";
+import { parseFailOn, parseFormats } from "../audit/options";
 import { progressBar } from "../audit/progress";
 import { writeReports } from "../audit/report/write";
 import { AuditPathError, gateFindings, runAudit, type AuditResult } from "../audit/scan";
@@ -28,15 +28,8 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
   .addFlag("noSlither", "Do not run slither even when it is installed")
   .addFlag("noSolhint", "Do not fold in solhint's security rules")
   .setAction(async (args: AuditArgs, hre): Promise<AuditResult> => {
-    let formats;
-    let failOn;
-    try {
-      formats = parseFormats(args.format);
-      failOn = parseFailOn(args.failOn);
-    } catch (e) {
-      if (e instanceof AuditOptionsError) throw new TaskError(e.message);
-      throw e;
-    }
+    const formats = parseFormats(args.format);
+    const failOn = parseFailOn(args.failOn);
     const root = hre.config.paths.root;
     const bar = progressBar();
     let result: AuditResult;

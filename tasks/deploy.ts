@@ -2,7 +2,7 @@ import { task, types } from "./lib/task";
 import { TASK_NODE, TASK_NODE_SERVER_READY } from "hardhat/builtin-tasks/task-names";
 import { subtask } from "hardhat/config";
 import { deploySystem, type DeploySystemResult } from "../deploy/system";
-import { loadConfigFile, resolveConfig, ConfigError } from "../deploy/config";
+import { loadConfigFile, resolveConfig } from "../deploy/config";
 import { TaskError } from "./lib/errors";
 import { explainRevert } from "../lib/revert";
 import { deploymentsDir } from "./lib/system";
@@ -12,13 +12,8 @@ task("deploy:system", "Deploys (or completes) the whole Luniverse system and wri
   .addFlag("reset", "Ignore the existing manifest and deploy everything anew")
   .addFlag("quiet", "Print only the manifest path")
   .setAction(async (args: { systemConfig?: string; reset: boolean; quiet: boolean }, hre) => {
-    let config;
-    try {
-      config = args.systemConfig ? loadConfigFile(args.systemConfig) : resolveConfig();
-    } catch (e) {
-      if (e instanceof ConfigError) throw new TaskError(e.message);
-      throw e;
-    }
+    // a ConfigError names the key; the task boundary prints it without a stack
+    const config = args.systemConfig ? loadConfigFile(args.systemConfig) : resolveConfig();
     const result = await explainRevert("deploy:system", () =>
       deploySystem(hre, {
         config,
@@ -81,13 +76,7 @@ task("devnet", "Runs a local chain (Hardhat node) with the whole system deployed
     if (hre.network.name !== "hardhat") {
       throw new TaskError(`devnet runs its own chain; drop --network ${hre.network.name}`);
     }
-    if (args.systemConfig) {
-      try {
-        loadConfigFile(args.systemConfig); // fail before the server starts
-      } catch (e) {
-        throw new TaskError((e as Error).message);
-      }
-    }
+    if (args.systemConfig) loadConfigFile(args.systemConfig); // fail before the server starts
     devnetActive = true;
     devnetConfig = args.systemConfig;
     await hre.run(TASK_NODE, { hostname: args.hostname, port: args.port });

@@ -24,27 +24,22 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
   .addOptionalParam("metricsPort", "First Prometheus port (relayers 1–6, anchoring phases 1–2)", 9100, types.int)
   .setAction(async (args: UpArgs, hre) => {
     if (hre.network.name !== "hardhat") throw new TaskError(`devnet:up runs its own chains; drop --network ${hre.network.name}`);
-    const { resolveDevnetOptions, DevnetError } = await import("../devnet/config");
+    const { resolveDevnetOptions } = await import("../devnet/config");
     const { runDevnet } = await import("../devnet/up");
     await hre.run("compile", { quiet: true });
-    let handle;
-    try {
-      const options = resolveDevnetOptions({
-        root: hre.config.paths.root,
-        validators: args.validators as 1 | 4,
-        reset: args.reset,
-        dataDir: args.dataDir,
-        mainPort: args.mainPort,
-        productPort: args.productPort,
-        ethereumPort: args.ethereumPort,
-        p2pPort: args.p2pPort,
-        metricsPort: args.metricsPort,
-      });
-      handle = await runDevnet(options);
-    } catch (e) {
-      if (e instanceof DevnetError || (e as Error).name === "SupervisorError") throw new TaskError((e as Error).message);
-      throw e;
-    }
+    // DevnetError, SupervisorError: the task boundary prints their message
+    const options = resolveDevnetOptions({
+      root: hre.config.paths.root,
+      validators: args.validators as 1 | 4,
+      reset: args.reset,
+      dataDir: args.dataDir,
+      mainPort: args.mainPort,
+      productPort: args.productPort,
+      ethereumPort: args.ethereumPort,
+      p2pPort: args.p2pPort,
+      metricsPort: args.metricsPort,
+    });
+    const handle = await runDevnet(options);
     process.exit(await handle.done);
   });
 
@@ -52,11 +47,5 @@ task("devnet:demo", "White paper fig. 6, 8–9 on the running devnet: issue a ma
   .addOptionalParam("dataDir", "Data folder of the running devnet", path.join(".luniverse", "devnet"))
   .setAction(async (args: { dataDir: string }, hre) => {
     const { runDemo } = await import("../devnet/demo");
-    const { DevnetError } = await import("../devnet/config");
-    try {
-      return await runDemo({ dataDir: path.resolve(hre.config.paths.root, args.dataDir) });
-    } catch (e) {
-      if (e instanceof DevnetError) throw new TaskError(e.message);
-      throw e;
-    }
+    return runDemo({ dataDir: path.resolve(hre.config.paths.root, args.dataDir) });
   });

@@ -7,14 +7,11 @@ import { HDNodeWallet, Wallet, encryptKeystoreJson } from "ethers";
 import { TaskError } from "./lib/errors";
 import { explainRevert } from "../lib/revert";
 import { deploymentsDir } from "./lib/system";
-import { resolvePassword, KeystoreError } from "../lib/keystore";
-import { ChainError } from "../lib/chain";
-import { CursorError } from "../lib/cursor";
-import { MetricsError } from "../lib/metrics";
-import { resolveRelayerOptions, RelayerConfigError, type RawRelayerOptions } from "../services/relayer/config";
+import { resolvePassword } from "../lib/keystore";
+import { resolveRelayerOptions, type RawRelayerOptions } from "../services/relayer/config";
 import { Relayer } from "../services/relayer/relayer";
 import { deployProductChain } from "../deploy/product";
-import { loadConfigFile, resolveConfig, ConfigError } from "../deploy/config";
+import { loadConfigFile, resolveConfig } from "../deploy/config";
 import { parseAddress } from "../lib/args";
 
 /**
@@ -35,14 +32,6 @@ extendConfig((config) => {
     config.networks[name] = { ...base, url, chainId: undefined, accounts: "remote" };
   }
 });
-
-const MAIN_ERRORS = [KeystoreError, ChainError, CursorError, MetricsError, RelayerConfigError];
-
-/** Rethrows the relayer's own errors as TaskErrors (printed without a stack). */
-function asTaskError(e: unknown): never {
-  if (MAIN_ERRORS.some((c) => e instanceof c) || (e as { code?: string }).code === "LUNIVERSE_CONFIG") throw new TaskError((e as Error).message);
-  throw e;
-}
 
 /** `--main` / `--product` take a URL or the name of a Hardhat network with a URL. Returns the URL and the default manifest. */
 export function resolveEndpoint(hre: HardhatRuntimeEnvironment, flag: string, value: string): { url: string; manifest?: string } {
@@ -93,15 +82,9 @@ task("bridge:relayer", "Runs one bridge signer (relayer): confirms main-chain de
       mainStartBlock: args.mainStartBlock,
       productStartBlock: args.productStartBlock,
     };
-    const relayer = await (async () => {
-      try {
-        const r = new Relayer(resolveRelayerOptions(raw));
-        await r.init();
-        return r;
-      } catch (e) {
-        return asTaskError(e);
-      }
-    })();
+    // the relayer's errors (options, keystore, chain, cursor, metrics port) end the task with their message
+    const relayer = new Relayer(resolveRelayerOptions(raw));
+    await relayer.init();
     const stop = (): void => void relayer.stop().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
@@ -140,12 +123,7 @@ task("bridge:keystore", "Writes encrypted JSON keystores for the bridge signers 
           keys.push({ n: i + 1, wallet: HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${args.first + i}`) });
         }
       }
-      let password: string;
-      try {
-        password = await resolvePassword(`the keystores in ${args.out}`, { passwordEnv: args.passwordEnv });
-      } catch (e) {
-        return asTaskError(e);
-      }
+      const password = await resolvePassword(`the keystores in ${args.out}`, { passwordEnv: args.passwordEnv });
       if (password.length < 8) throw new TaskError("the keystore password must have at least 8 characters");
       mkdirSync(args.out, { recursive: true, mode: 0o700 });
       const written: { signer: number; address: string; file: string }[] = [];
@@ -169,13 +147,8 @@ task("deploy:product-chain", "Deploys the product-chain side (ProductBridge, Pro
   .addFlag("reset", "Ignore the existing manifest and deploy anew")
   .addFlag("quiet", "Print only the manifest path")
   .setAction(async (args: { systemConfig?: string; admin?: string; pauser?: string; manifestName?: string; reset: boolean; quiet: boolean }, hre) => {
-    let config;
-    try {
-      config = args.systemConfig ? loadConfigFile(args.systemConfig) : resolveConfig();
-    } catch (e) {
-      if (e instanceof ConfigError) throw new TaskError(e.message);
-      throw e;
-    }
+    // a ConfigError names the key; the task boundary prints it without a stack
+    const config = args.systemConfig ? loadConfigFile(args.systemConfig) : resolveConfig();
     const admin = args.admin ? parseAddress("admin", args.admin) : undefined;
     const pauser = args.pauser ? parseAddress("pauser", args.pauser) : undefined;
     const result = await explainRevert("deploy:product-chain", () =>
