@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ConfigError } from "./config";
 
 /**
  * How a contract of the manifest is deployed: `uups` proxy, `none` (a plain contract), or `implementation`
@@ -32,7 +33,7 @@ export function readManifest(file: string): Manifest | undefined {
   if (!existsSync(file)) return undefined;
   const parsed = JSON.parse(readFileSync(file, "utf8")) as Manifest;
   if (typeof parsed.chainId !== "number" || typeof parsed.contracts !== "object") {
-    throw new Error(`${file} is not a deployment manifest (no chainId/contracts); move it away and deploy again`);
+    throw new ConfigError(`${file} is not a deployment manifest (no chainId/contracts); move it away and deploy again`);
   }
   return parsed;
 }

@@ -29,7 +29,7 @@ export async function rpcCall(url: string, method: string, params: unknown[] = [
   const res = await req.send();
   res.assertOk();
   const body = res.bodyJson as { result?: unknown; error?: { message?: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message ?? JSON.stringify(body.error)}`);
+  if (body.error) throw new ChainError(`${method}: ${body.error.message ?? JSON.stringify(body.error)}`);
   return body.result;
 }
 

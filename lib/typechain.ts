@@ -4,6 +4,7 @@
  * `typechain-types` breaks a clean checkout before it can compile. Type-only imports are fine anywhere.
  */
 import type * as Typechain from "../typechain-types";
+import { LuniverseError } from "./errors";
 
 let loaded: typeof Typechain | null = null;
 
@@ -13,7 +14,7 @@ export function typechain(): typeof Typechain {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       loaded = require("../typechain-types") as typeof Typechain;
     } catch (err) {
-      throw new Error(`the contract bindings (typechain-types/) are missing: run \`npx hardhat compile\` first (${(err as Error).message.split("\n")[0]})`);
+      throw new LuniverseError("BINDINGS_MISSING", `the contract bindings (typechain-types/) are missing: run \`npx hardhat compile\` first (${(err as Error).message.split("\n")[0]})`);
     }
   }
   return loaded;

@@ -3,6 +3,7 @@ import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Wallet } from "ethers";
 import { decodeCustomError } from "../../lib/revert";
 import { E, impersonated, type BridgeWorld } from "./world";
+import { LuniverseError } from "../../lib/errors";
 
 /**
  * Randomised invariant test of the 4-of-6 bridge (both sides on one chain). Each run drives a long sequence of
@@ -41,8 +42,11 @@ interface Pending {
 }
 
 /** Thrown when the invariant (or a rule the run relies on) does not hold; the message says which. */
-export class InvariantError extends Error {
+export class InvariantError extends LuniverseError<"BRIDGE_INVARIANT"> {
   override name = "InvariantError";
+  constructor(message: string) {
+    super("BRIDGE_INVARIANT", message);
+  }
 }
 
 function assertEqual<T>(actual: T, expected: T, what: string): void {

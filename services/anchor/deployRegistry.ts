@@ -2,6 +2,7 @@ import { getAddress, NonceManager, type Signer } from "ethers";
 import type { AnchorRegistry } from "../../typechain-types";
 import { writeManifest, readManifest, type Manifest } from "../../deploy/manifest";
 import { artifactDeployContext, contractAt } from "../../deploy/context";
+import { AnchorError } from "./errors";
 
 export interface DeployRegistryOptions {
   /** Sends the transactions; connected to the parent chain. */
@@ -68,7 +69,7 @@ export async function deployAnchorRegistry(options: DeployRegistryOptions): Prom
       updatedAt: new Date().toISOString(),
       contracts: {},
     };
-    if (BigInt(m.chainId) !== chainId) throw new Error(`${options.manifestFile} is for chain ${m.chainId}, not ${chainId}; choose another --out`);
+    if (BigInt(m.chainId) !== chainId) throw new AnchorError("ANCHOR_CONFIG", `${options.manifestFile} is for chain ${m.chainId}, not ${chainId}; choose another --out`);
     m.contracts.AnchorRegistry = { name: "AnchorRegistry", address, proxyKind: "uups", implementation };
     m.updatedAt = new Date().toISOString();
     writeManifest(options.manifestFile, m);
