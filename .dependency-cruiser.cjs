@@ -49,6 +49,42 @@ module.exports = {
       to: { path: "^(ops|deploy|audit|" + TOP.join("|") + ")/" },
     },
     {
+      name: "node-layers-downward",
+      comment:
+        "The node's layers depend downward only: rpc → {consensus, txpool, p2p} → chain → execution → storage (node/README.md). A lower layer never reaches up; wire types and JSON-RPC errors stay in rpc/.",
+      severity: "error",
+      from: { path: "^node/(consensus|txpool|p2p|chain|execution|storage)/" },
+      to: { path: "^node/rpc/" },
+    },
+    {
+      name: "node-chain-below-consensus",
+      comment: "chain/ (blocks, receipts, finality on disk) sits below consensus, the pool and the network: it never imports them.",
+      severity: "error",
+      from: { path: "^node/(chain|execution|storage)/" },
+      to: { path: "^node/(consensus|txpool|p2p)/" },
+    },
+    {
+      name: "node-execution-below-chain",
+      comment: "execution/ (the VM, transactions, calls) and storage/ (LevelDB) know nothing of blocks' bookkeeping in chain/ or of genesis files.",
+      severity: "error",
+      from: { path: "^node/(execution|storage)/" },
+      to: { path: "^node/(chain|genesis)/" },
+    },
+    {
+      name: "node-storage-at-the-bottom",
+      comment: "storage/ is the node's bottom layer.",
+      severity: "error",
+      from: { path: "^node/storage/" },
+      to: { path: "^node/(?!storage/)[^/]+/" },
+    },
+    {
+      name: "node-root-is-wiring",
+      comment: "node.ts, run.ts and cli.ts wire the layers together; no layer imports them (config.ts, the typed configuration, may be read by the layers).",
+      severity: "error",
+      from: { path: "^node/[^/]+/" },
+      to: { path: "^node/(node|run|cli)\\.ts$" },
+    },
+    {
       name: "deploy-below-ops",
       comment: "deploy/ is used by ops/ and tasks/; it imports only lib/ and the generated bindings.",
       severity: "error",

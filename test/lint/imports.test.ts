@@ -37,6 +37,12 @@ describe("import rules (npm run lint:imports)", function () {
     file("devnet/usesTasks.ts", 'import { task } from "../tasks/lib/task";\nexport const z = task;\n');
     file("bench/usesTest.ts", 'import { fixture } from "../test/fixtures/system";\nexport const w = fixture;\n');
     file("node/usesOps.ts", 'import { op } from "../ops/good";\nexport const v = op;\n');
+    file("node/rpc/types.ts", "export type RpcBlock = { number: string };\n");
+    file("node/storage/db.ts", "export const db = 1;\n");
+    file("node/node.ts", 'import { db } from "./storage/db";\nexport const node = db;\n');
+    file("node/chain/usesRpc.ts", 'import type { RpcBlock } from "../rpc/types";\nexport type B = RpcBlock;\n');
+    file("node/execution/usesWiring.ts", 'import { node } from "../node";\nexport const w = node;\n');
+    file("node/chain/good.ts", 'import { db } from "../storage/db";\nexport const c = db;\n');
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +53,7 @@ describe("import rules (npm run lint:imports)", function () {
   });
 
   it("passes on modules that follow the layers", () => {
-    const r = cruise(dir, ["lib/good.ts", "ops/good.ts"]);
+    const r = cruise(dir, ["lib/good.ts", "ops/good.ts", "node/chain/good.ts", "node/node.ts"]);
     expect(r.status, r.out).to.equal(0);
   });
 
@@ -65,5 +71,12 @@ describe("import rules (npm run lint:imports)", function () {
     expect(r.out).to.match(/no-tasks-outside-tasks: devnet\/usesTasks\.ts → tasks\/lib\/task\.ts/);
     expect(r.out).to.match(/no-test-outside-test: bench\/usesTest\.ts → test\/fixtures\/system\.ts/);
     expect(r.out).to.match(/node-on-lib-only: node\/usesOps\.ts → ops\/good\.ts/);
+  });
+
+  it("fails the node's lower layers reaching up: chain importing rpc's wire types, execution importing the wiring", () => {
+    const r = cruise(dir, ["node/chain/usesRpc.ts", "node/execution/usesWiring.ts"]);
+    expect(r.status).to.not.equal(0);
+    expect(r.out).to.match(/node-layers-downward: node\/chain\/usesRpc\.ts → node\/rpc\/types\.ts/);
+    expect(r.out).to.match(/node-root-is-wiring: node\/execution\/usesWiring\.ts → node\/node\.ts/);
   });
 });
