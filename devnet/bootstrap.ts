@@ -5,17 +5,17 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, encryptKeystoreJson, parseEther, type Signer } from "ethers";
-import { loadConfigFile } from "../deploy/config";
+import { resolveConfig } from "../deploy/config";
 import { artifactDeployContext } from "../deploy/context";
-import { writeManifest } from "../deploy/manifest";
+import { writeManifest, type Manifest } from "../deploy/manifest";
 import { deployProductChain } from "../deploy/product";
-import { defaultValidationsFile, upgradesRecordFile, writeUpgradesRecord } from "../deploy/upgradesRecord";
+import { defaultValidationsFile, upgradesRecordFile, writeUpgradesRecord, type UpgradesRecord } from "../deploy/upgradesRecord";
 import { DEV_ACCOUNT_COUNT, devAddresses } from "../lib/accounts";
 import { errorMessage } from "../lib/errors";
-import { buildGenesis } from "../ops/chain/buildGenesis";
+import { buildGenesis, type BuildGenesisReturnType } from "../ops/chain/buildGenesis";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 
-import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, type DevnetOptions, type DevnetPaths } from "./config";
+import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetMainGenesisParameters, devnetProductGenesisParameters, type DevnetGenesisParameters, type DevnetOptions, type DevnetPaths } from "./config";
 import { passProposal } from "../ops/governance/passProposal";
 import { anchorerAction } from "../ops/governance/proposalActions";
 import { isLuniverseError } from "../lib/errors";
@@ -49,6 +49,26 @@ export function provider(url: string, chainId: number): JsonRpcProvider {
   return new JsonRpcProvider(url, chainId, { staticNetwork: true, pollingInterval: 250 });
 }
 
+/**
+ * A devnet genesis as `ensureGenesis` builds it (and scripts/devnet-manifests.ts for the package's manifests): development
+ * account 0 deploys the system contracts, accounts 0–19 are funded, the upgrades plugin's validations of `root` are checked.
+ */
+export function buildDevnetGenesis(parameters: DevnetGenesisParameters, opts: { root: string; log?: Log }): Promise<BuildGenesisReturnType> {
+  const { chainId, gasFree, systemConfig } = parameters;
+  return buildGenesis(devWallet(ROLES.deployer), { chainId, gasFree, config: resolveConfig(systemConfig), accounts: devAccounts(), validations: defaultValidationsFile(opts.root), log: opts.log });
+}
+
+/**
+ * The product chain's bridge side (ProductBridge, the ProductToken implementation, ProductTokenFactory) as the devnet
+ * deploys it: by development account 0 on `product`, first thing after its genesis, so at fixed addresses. Writes
+ * `<manifestDir>/product.json`; returns the manifest and the upgrades plugin's record of the deployment.
+ */
+export async function deployDevnetProductBridge(product: JsonRpcProvider, opts: { root: string; manifestDir: string; log?: Log }): Promise<{ manifest: Manifest; upgradesRecord: UpgradesRecord }> {
+  const ctx = await artifactDeployContext(signer(product, ROLES.deployer), { accounts: devAccounts(), networkName: "luniverseProduct", validations: defaultValidationsFile(opts.root) });
+  const { manifest } = await deployProductChain(ctx, { manifestDir: opts.manifestDir, manifestNetwork: "product", log: opts.log });
+  return { manifest, upgradesRecord: ctx.upgradesRecord() };
+}
+
 /** Step 1: the genesis files of the main chain (with `validators` validators) and of the gas-free product chain. */
 export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log): Promise<DevnetState> {
   const existing = readState(p.state);
@@ -62,25 +82,23 @@ export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log):
   if (existing && existsSync(p.mainGenesis) && existsSync(p.productGenesis) && existsSync(mainManifest)) return existing;
 
   mkdirSync(p.genesisDir, { recursive: true });
-  const validators = ROLES.validators.slice(0, o.validators).map((i) => devWallet(i).address);
-  // Short governance so pair registration and anchorer authorisation pass in seconds (development only).
-  writeFileSync(p.systemConfig, JSON.stringify({ genesisValidators: validators, governance: { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } }, null, 2) + "\n");
-  const productConfig = path.join(p.genesisDir, "product-system.json");
-  writeFileSync(productConfig, JSON.stringify({ genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } }, null, 2) + "\n");
+  const mainParameters = devnetMainGenesisParameters(o.validators);
+  const productParameters = devnetProductGenesisParameters();
+  writeFileSync(p.systemConfig, JSON.stringify(mainParameters.systemConfig, null, 2) + "\n");
+  writeFileSync(path.join(p.genesisDir, "product-system.json"), JSON.stringify(productParameters.systemConfig, null, 2) + "\n");
   log(`building the genesis files (main chain ${MAIN_CHAIN_ID} with ${o.validators} validator(s), gas-free product chain ${PRODUCT_CHAIN_ID})`);
   const toFile = bootstrapLog(p);
-  const validations = defaultValidationsFile(o.root);
-  const genesisOf = (chainId: number, config: string, gasFree: boolean) =>
-    devnetStep(`building the genesis of chain ${chainId}`, p, async () => {
-      const built = await buildGenesis(devWallet(ROLES.deployer), { chainId, gasFree, config: loadConfigFile(config), accounts: devAccounts(), validations, log: toFile });
-      writeFileSync(gasFree ? p.productGenesis : p.mainGenesis, JSON.stringify(built.genesis, null, 2) + "\n");
+  const genesisOf = (parameters: DevnetGenesisParameters) =>
+    devnetStep(`building the genesis of chain ${parameters.chainId}`, p, async () => {
+      const built = await buildDevnetGenesis(parameters, { root: o.root, log: toFile });
+      writeFileSync(parameters.gasFree ? p.productGenesis : p.mainGenesis, JSON.stringify(built.genesis, null, 2) + "\n");
       // a new chain: the upgrades plugin's record of an earlier one with this id is void (as node:genesis does)
-      writeUpgradesRecord(upgradesRecordFile(o.root, chainId), built.upgradesRecord!);
+      writeUpgradesRecord(upgradesRecordFile(o.root, parameters.chainId), built.upgradesRecord!);
       return built.deployment;
     });
-  const m = { ...(await genesisOf(MAIN_CHAIN_ID, p.systemConfig, false)), network: "luniverse", chainId: MAIN_CHAIN_ID };
+  const m = { ...(await genesisOf(mainParameters)), network: "luniverse", chainId: MAIN_CHAIN_ID };
   // the product chain's own system contracts are not recorded: its bridge side comes from deployProductChain (step 2)
-  await genesisOf(PRODUCT_CHAIN_ID, productConfig, true);
+  await genesisOf(productParameters);
   writeManifest(mainManifest, m);
   const state: DevnetState = {
     version: 1,
@@ -121,10 +139,9 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
     if (!(await hasCode(product, state.product?.ProductBridge)) || !(await hasCode(product, state.product?.ProductTokenFactory))) {
       log("deploying the product chain's bridge side (ProductBridge, ProductToken, ProductTokenFactory)");
       const pm = await devnetStep("deploying the product chain's bridge side", p, async () => {
-        const ctx = await artifactDeployContext(signer(product, ROLES.deployer), { accounts: devAccounts(), networkName: "luniverseProduct", validations: defaultValidationsFile(o.root) });
-        const { manifest } = await deployProductChain(ctx, { manifestDir: p.deployments, manifestNetwork: "product", log: bootstrapLog(p) });
+        const { manifest, upgradesRecord } = await deployDevnetProductBridge(product, { root: o.root, manifestDir: p.deployments, log: bootstrapLog(p) });
         // the chain goes on from its genesis: add to the upgrades plugin's record of it
-        writeUpgradesRecord(upgradesRecordFile(o.root, PRODUCT_CHAIN_ID), ctx.upgradesRecord(), { merge: true });
+        writeUpgradesRecord(upgradesRecordFile(o.root, PRODUCT_CHAIN_ID), upgradesRecord, { merge: true });
         return manifest;
       });
       state.product = Object.fromEntries(Object.values(pm.contracts).map((c) => [c.name, c.address]));

@@ -3,7 +3,7 @@
  * data folder.
  */
 import path from "node:path";
-import { DEV_ROLES } from "../lib/accounts";
+import { DEV_ROLES, devWallet } from "../lib/accounts";
 import { LuniverseError } from "../lib/errors";
 export { devWallet } from "../lib/accounts";
 
@@ -40,6 +40,29 @@ export const ETHEREUM_CHAIN_ID = 1337;
 
 /** Development accounts (the Hardhat mnemonic) and their roles on the devnet: the one table in lib/accounts.ts. */
 export const ROLES = DEV_ROLES;
+
+/** Short governance on the devnet's chains, so pair registration and anchorer authorisation pass in seconds (development only). */
+export const DEVNET_GOVERNANCE = { votingDelay: 1, votingPeriod: 6, timelockDelay: 1 } as const;
+
+/** What a devnet genesis is built from (devnet/bootstrap.ts `ensureGenesis`, scripts/devnet-manifests.ts). */
+export interface DevnetGenesisParameters {
+  chainId: number;
+  /** A gas-free product chain. */
+  gasFree: boolean;
+  /** The system config (deploy/config.ts input, as written to `genesis/system.json`). */
+  systemConfig: { genesisValidators: string[]; governance: { votingDelay: number; votingPeriod: number; timelockDelay: number } };
+}
+
+/** The main chain's genesis: development accounts 1..`validators` as validators. */
+export function devnetMainGenesisParameters(validators: 1 | 4): DevnetGenesisParameters {
+  const genesisValidators = ROLES.validators.slice(0, validators).map((i) => devWallet(i).address);
+  return { chainId: MAIN_CHAIN_ID, gasFree: false, systemConfig: { genesisValidators, governance: { ...DEVNET_GOVERNANCE } } };
+}
+
+/** The gas-free product chain's genesis: one validator (development account 1), whatever the main chain has. */
+export function devnetProductGenesisParameters(): DevnetGenesisParameters {
+  return { chainId: PRODUCT_CHAIN_ID, gasFree: true, systemConfig: { genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { ...DEVNET_GOVERNANCE } } };
+}
 
 /** Password of the relayers' development keystores (local development only, passed to them in the environment). */
 export const DEV_KEYSTORE_PASSWORD = "luniverse-devnet-only";

@@ -157,6 +157,11 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     state = JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")) as DevnetState;
     expect(state.sample?.pairId).to.match(/^0x[0-9a-f]{64}$/);
     expect(state.anchoring?.phase2Registry).to.match(/^0x[0-9a-fA-F]{40}$/);
+    // the manifests @luniverse/contracts ships (npm run package:deployments) hold the addresses this devnet wrote
+    const addresses = (file: string) =>
+      Object.fromEntries(Object.entries((JSON.parse(readFileSync(file, "utf8")) as { contracts: Record<string, { address: string; implementation?: string }> }).contracts).map(([k, c]) => [k, [c.address, c.implementation]]));
+    expect(addresses(path.join(dir, "deployments", "luniverse.json")), "package/deployments/devnet-main.json").to.deep.equal(addresses(path.join(ROOT, "package", "deployments", "devnet-main.json")));
+    expect(addresses(path.join(dir, "deployments", "product.json")), "package/deployments/devnet-product.json").to.deep.equal(addresses(path.join(ROOT, "package", "deployments", "devnet-product.json")));
   });
 
   it("npm run demo: 500 behind A (1:1) and 500 behind B (1:2) mint 500 A and 1,000 B after 4 of 6, and redeem back", async () => {

@@ -1,7 +1,9 @@
 /**
  * The npm package third parties consume: `@luniverse/contracts` is built and packed, installed offline from its
  * tarball into a scratch project, and used from there — with plain ethers, its typechain types and viem — against
- * a node started from the devnet's main-chain genesis, at the addresses of the shipped deployment manifest.
+ * a node started from the devnet's main-chain genesis, at the addresses of the shipped deployment manifest. The
+ * shipped devnet-product manifest is rebuilt as `npm run package:deployments` builds it (product genesis, a node,
+ * the devnet's bridge-side deployment) and compared with the committed one.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -10,7 +12,7 @@ import path from "node:path";
 import { expect } from "chai";
 import ts from "typescript";
 import { buildPackage, type BuildPackageResult } from "../../scripts/build-package";
-import { DEVNET_MAIN, DEPLOYMENTS_DIR, devnetMainDeployment, type PackageDeployment } from "../../scripts/devnet-manifests";
+import { DEVNET_MAIN, DEVNET_PRODUCT, DEPLOYMENTS_DIR, buildDevnetProductDeployment, devnetMainDeployment, type PackageDeployment } from "../../scripts/devnet-manifests";
 import { readPublicArtifacts } from "../../scripts/abi/publicAbis";
 import { NodeProcess, devKey, freePort, testGenesis } from "../node/helpers/nodes";
 
@@ -49,7 +51,8 @@ async function main(rpc) {
   let unknown = null;
   try { pkg.abi("NoSuchContract"); } catch (e) { unknown = e.code; }
   provider.destroy();
-  return { version: pkg.version, contractNames: pkg.contractNames, deployment: d, chainId, viemChainId, block, ethersValidators: [...ethersValidators], viemValidators: [...viemValidators], ethersSymbol, viemSymbol, withoutCode, unknown };
+  const product = pkg.deployment("devnet-product");
+  return { version: pkg.version, contractNames: pkg.contractNames, deploymentNames: pkg.deploymentNames, product, productFactory: pkg.address("devnet-product", "ProductTokenFactory"), deployment: d, chainId, viemChainId, block, ethersValidators: [...ethersValidators], viemValidators: [...viemValidators], ethersSymbol, viemSymbol, withoutCode, unknown };
 }
 main(process.argv[2]).then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });
 `;
@@ -71,7 +74,9 @@ export async function check(rpc: string): Promise<readonly \`0x\${string}\`[]> {
   const vs: ValidatorSet = ValidatorSet__factory.connect(d.contracts.ValidatorSet.address, new JsonRpcProvider(rpc));
   const fromEthers: string[] = await vs.validatorsAt(1n);
   const stakingAbi = abi("StakingToken");
-  void chainId; void fromEthers; void stakingAbi;
+  const productChainId: 3001 = deployment("devnet-product").chainId;
+  const productBridge: string = address("devnet-product", "ProductBridge");
+  void chainId; void fromEthers; void stakingAbi; void productChainId; void productBridge;
   return validators;
 }
 `;
@@ -90,10 +95,13 @@ describe("@luniverse/contracts (the npm package)", function () {
   let built: BuildPackageResult;
   let app: string;
   let committed: PackageDeployment;
+  let committedProduct: PackageDeployment;
+  let producedProduct: PackageDeployment;
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "luniverse-package-"));
     committed = JSON.parse(readFileSync(path.join(DEPLOYMENTS_DIR, `${DEVNET_MAIN.name}.json`), "utf8")) as PackageDeployment;
+    committedProduct = JSON.parse(readFileSync(path.join(DEPLOYMENTS_DIR, `${DEVNET_PRODUCT.name}.json`), "utf8")) as PackageDeployment;
     // the devnet's main-chain genesis (cached per content of contracts/, deploy/, node/, shared with other tests)
     const genesisAndNode = (async () => {
       genesisFile = await testGenesis({ chainId: DEVNET_MAIN.chainId, validators: 1, systemConfig: DEVNET_MAIN.systemConfig });
@@ -101,7 +109,9 @@ describe("@luniverse/contracts (the npm package)", function () {
       await node.start();
     })();
     const pack = buildPackage({ outDir: path.join(dir, "dist"), packDestination: dir });
-    [built] = await Promise.all([pack, genesisAndNode]);
+    // the devnet-product manifest as `npm run package:deployments` builds it (about 15 s, beside the package build)
+    const product = buildDevnetProductDeployment();
+    [built, , producedProduct] = await Promise.all([pack, genesisAndNode, product]);
 
     // a scratch project that installs the tarball offline; ethers and viem come from the repository
     app = path.join(dir, "app");
@@ -122,7 +132,7 @@ describe("@luniverse/contracts (the npm package)", function () {
     const pkgJson = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")) as { name: string; version: string; dependencies?: unknown };
     expect(pkgJson.name).to.equal("@luniverse/contracts");
     expect(pkgJson.dependencies, "no dependencies: installs offline").to.equal(undefined);
-    for (const f of ["index.js", "index.d.ts", "README.md", "docs/abi.md", "abi-snapshot.json", "deployments/devnet-main.json", "contracts/consensus/ValidatorSet.sol", "contracts/interfaces/IValidatorSet.sol", "types/index.js", "types/index.d.ts", "types/factories/ValidatorSet__factory.js"]) {
+    for (const f of ["index.js", "index.d.ts", "README.md", "docs/abi.md", "abi-snapshot.json", "deployments/devnet-main.json", "deployments/devnet-product.json", "contracts/consensus/ValidatorSet.sol", "contracts/interfaces/IValidatorSet.sol", "types/index.js", "types/index.d.ts", "types/factories/ValidatorSet__factory.js"]) {
       expect(existsSync(path.join(installed, f)), f).to.equal(true);
     }
     expect(existsSync(path.join(installed, "contracts", "mocks")), "mocks are not shipped").to.equal(false);
@@ -138,16 +148,25 @@ describe("@luniverse/contracts (the npm package)", function () {
     expect(Object.keys(committed.contracts)).to.include.members(["ValidatorSet", "Slashing", "LuniverseGovernor", "MainBridge", "StakingToken", "AnchorRegistry"]);
   });
 
+  it("the committed devnet-product manifest is what `npm run package:deployments` builds: the devnet's product-chain bridge side", function () {
+    expect(committedProduct, "package/deployments/devnet-product.json is stale: run `npm run package:deployments`").to.deep.equal(producedProduct);
+    expect(committedProduct.chainId).to.equal(3001);
+    expect(Object.keys(committedProduct.contracts)).to.deep.equal(["ProductBridge", "ProductToken", "ProductTokenFactory"]);
+  });
+
   it("from the scratch project, reads the deployment and calls contracts with ethers (typechain and plain ABI) and viem", function () {
     this.timeout(60_000);
     writeFileSync(path.join(app, "consumer.js"), CONSUMER_JS);
     const out = JSON.parse(sh(process.execPath, ["consumer.js", node!.rpc], app, 60_000)) as {
-      version: string; contractNames: string[]; deployment: PackageDeployment; chainId: number; viemChainId: number; block: number;
+      version: string; contractNames: string[]; deploymentNames: string[]; product: PackageDeployment; productFactory: string; deployment: PackageDeployment; chainId: number; viemChainId: number; block: number;
       ethersValidators: string[]; viemValidators: string[]; ethersSymbol: string; viemSymbol: string; withoutCode: string[]; unknown: string | null;
     };
     expect(out.version).to.equal(built.version);
     expect(out.contractNames).to.include.members(["ValidatorSet", "StakingToken", "MainBridge"]);
     expect(out.deployment).to.deep.equal(committed);
+    expect(out.deploymentNames).to.have.members(["devnet-main", "devnet-product"]);
+    expect(out.product).to.deep.equal(committedProduct);
+    expect(out.productFactory).to.equal(committedProduct.contracts.ProductTokenFactory!.address);
     expect(out.chainId).to.equal(2018);
     expect(out.viemChainId).to.equal(2018);
     expect(out.ethersValidators).to.deep.equal([devKey(1).address]);
