@@ -3,6 +3,8 @@ import { LuniverseError } from "../../lib/errors";
 export type ExecutionErrorCode =
   /** A proposed block does not re-execute to what it claims (state root, receipts, bloom, gas). */
   | "EXECUTION_MISMATCH"
+  /** A block received from a peer does not decode (or carries uncles or withdrawals). */
+  | "EXECUTION_BAD_BLOCK"
   /** A replayed block's transactions exceed its gas limit. */
   | "EXECUTION_BLOCK_GAS_EXCEEDED"
   /** A replayed block holds a transaction that cannot run (nonce, balance, signature). */

@@ -17,6 +17,7 @@ import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type TxReceipt
 import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
 import type { OverlayDB } from "../storage/db";
 import { keccak256 } from "./common";
+import "./txMemo";
 import { ExecutionError } from "./errors";
 
 export const SYSTEM_ADDRESS = "0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE";
