@@ -66,6 +66,8 @@ export interface PoolConfig {
   minGasPrice: bigint;
   /** Largest encoded transaction admitted, in bytes. */
   maxTxBytes: number;
+  /** Worker threads recovering the senders of admitted transactions (0: on the main thread; see execution/recovery.ts). */
+  recoveryWorkers: number;
 }
 
 /** The fully resolved configuration: every field present, paths absolute. */
@@ -133,7 +135,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   validator: null,
   consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: 60_000_000 },
   gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n },
-  pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024 },
+  pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
   log: { level: "info" },
 });
 
@@ -169,7 +171,7 @@ const KEYS = {
   validator: ["keystore", "passwordEnv", "privateKeyEnv"],
   consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit"],
   gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice"],
-  pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes"],
+  pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes", "recoveryWorkers"],
   log: ["level"],
 } as const;
 
@@ -296,6 +298,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     priceBumpPercent: int(pIn, "priceBumpPercent", "pool", d.pool.priceBumpPercent, 0, 1000),
     minGasPrice: quantity(pIn, "minGasPrice", "pool", d.pool.minGasPrice, 0n),
     maxTxBytes: int(pIn, "maxTxBytes", "pool", d.pool.maxTxBytes, 1024, 16_000_000),
+    recoveryWorkers: int(pIn, "recoveryWorkers", "pool", d.pool.recoveryWorkers, 0, 8),
   };
   // A smaller pool lowers the default per-sender limit with it; a limit written in the file must fit.
   pool.maxPerSender = int(pIn, "maxPerSender", "pool", Math.min(d.pool.maxPerSender, pool.maxSize), 1, 10_000_000);

@@ -16,6 +16,7 @@ import { Chain } from "./chain/chain";
 import { PoaEngine, type EnginePool } from "./consensus/engine";
 import { addressOfPrivateKey } from "./consensus/crypto";
 import { makeCommon } from "./execution/common";
+import { SenderRecovery } from "./execution/recovery";
 import type { GenesisFile } from "./genesis/genesis";
 import { PeerNetwork } from "./p2p/network";
 import { NodeBackend } from "./rpc/backend";
@@ -67,6 +68,7 @@ export class LuniverseNode {
     readonly backend: NodeBackend,
     readonly address: Hex | null,
     readonly log: Logger,
+    private readonly recovery: SenderRecovery,
   ) {
     this.poolLog = log.child("pool");
     for (const c of Object.values(this.counters)) c.inc({}, 0);
@@ -162,7 +164,7 @@ export class LuniverseNode {
       peers: () => net.peers(),
       metrics: () => node.metrics(),
     });
-    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log);
+    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(chainId, config.pool.recoveryWorkers));
 
     net.on("message", (_peer, type, payload) => {
       if (type === "txs" && Array.isArray(payload)) void node.onGossipTxs(payload as string[]);
@@ -203,6 +205,7 @@ export class LuniverseNode {
 
   /** Admits a transaction from RPC or the node itself and gossips it; throws the pool's refusal (PoolError). */
   async admit(tx: TypedTransaction): Promise<Hex> {
+    await this.recovery.recover(tx);
     const hash = await this.pool.add(tx);
     if (this.net.peers().length > 0) {
       this.txOutbox.push(bytesToHex(tx.serialize()));
@@ -217,10 +220,19 @@ export class LuniverseNode {
   }
 
   private async onGossipTxs(raws: string[]): Promise<void> {
+    const txs: TypedTransaction[] = [];
     for (const raw of raws) {
       if (typeof raw !== "string") continue;
       try {
         const tx = this.engine.decodeTx(hexToBytes(raw as Hex));
+        if (!this.pool.has(bytesToHex(tx.hash()))) txs.push(tx);
+      } catch (err) {
+        this.poolLog.debug("undecodable gossiped transaction", { error: err });
+      }
+    }
+    await Promise.all(txs.map((tx) => this.recovery.recover(tx)));
+    for (const tx of txs) {
+      try {
         await this.pool.add(tx);
       } catch (err) {
         // already known, stale or refused: the pool said why; gossip is best effort. Anything else is worth a look.
@@ -271,6 +283,7 @@ export class LuniverseNode {
     if (this.txFlush) clearTimeout(this.txFlush);
     await this.rpc?.close();
     await this.net.stop();
+    await this.recovery.close();
     await this.chain.close();
     this.log.info("node stopped", { height: this.chain.height.toString() });
   }

@@ -16,7 +16,7 @@ import { EventEmitter } from "node:events";
 import { Capability, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { NodeConfig } from "../config";
-import { keccak256 } from "../execution/common";
+import "../execution/txMemo";
 import { Heap } from "./heap";
 import { PoolError } from "./errors";
 
@@ -298,8 +298,8 @@ export class TxPool extends EventEmitter {
     }
     let sender: Hex;
     try {
-      // = tx.getSenderAddress(), with the native keccak (ethereumjs hashes the public key in JavaScript)
-      sender = bytesToHex(keccak256(tx.getSenderPublicKey()).subarray(12)) as Hex;
+      // memoised per transaction object with the native keccak (execution/txMemo.ts): the executor reuses it
+      sender = tx.getSenderAddress().toString() as Hex;
     } catch {
       throw new PoolError("INVALID_SIGNATURE", "invalid sender signature");
     }

@@ -43,7 +43,7 @@ describe("node/config", function () {
       expect(c.validator).to.equal(null);
       expect(c.consensus).to.deep.equal({ blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: 60_000_000 });
       expect(c.gasFree).to.deep.equal({ enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n });
-      expect(c.pool).to.deep.equal({ maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: 1_000_000_000n, maxTxBytes: 131072 });
+      expect(c.pool).to.deep.equal({ maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: 1_000_000_000n, maxTxBytes: 131072, recoveryWorkers: 1 });
       expect(c.log).to.deep.equal({ level: "info" });
     });
 
@@ -142,6 +142,7 @@ describe("node/config", function () {
       ["pool.minGasPrice", { pool: { minGasPrice: "1 gwei" } }, `pool.minGasPrice: expected integer >= 0 (number, decimal string or 0x-hex string), got string "1 gwei"`],
       ["pool.minGasPrice", { pool: { minGasPrice: 1.5 } }, "pool.minGasPrice: expected integer >= 0"],
       ["pool.maxTxBytes", { pool: { maxTxBytes: 100 } }, "pool.maxTxBytes: expected integer 1024–16000000, got number 100"],
+      ["pool.recoveryWorkers", { pool: { recoveryWorkers: 9 } }, "pool.recoveryWorkers: expected integer 0–8, got number 9"],
       ["pool.maxTxBytes", { pool: { maxTxBytes: 4096 }, p2p: { maxMessageBytes: 2048 } }, "pool.maxTxBytes: expected integer <= p2p.maxMessageBytes (2048)"],
       ["log.level", { log: { level: "verbose" } }, `log.level: expected one of debug, info, warn, error, got string "verbose"`],
       ["dataDir", { dataDir: 1 }, "dataDir: expected non-empty string, got number 1"],
