@@ -169,6 +169,8 @@ export interface DriveResult {
   blocksInWindow: number;
   /** Transactions per block seen in the window: largest and average. */
   maxBlockTxs: number;
+  /** Per 60-second window of the measured window (the last one may be shorter): TPS and block interval p99. */
+  minutes: { tps: number; p99IntervalMs: number | null }[];
   trackerError: string | null;
 }
 
@@ -277,7 +279,15 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
 
   const inWindow = blocks.filter((b) => b.t >= t0 && b.t <= tEnd).sort((a, b) => a.n - b.n);
   const intervals: number[] = [];
-  for (let i = 1; i < inWindow.length; i++) if (inWindow[i]!.n === inWindow[i - 1]!.n + 1) intervals.push(inWindow[i]!.t - inWindow[i - 1]!.t);
+  const minutes: { n: number; ms: number; intervals: number[] }[] = [];
+  for (let m = 0; m * 60_000 < o.durationMs; m++) minutes.push({ n: 0, ms: Math.min(60_000, o.durationMs - m * 60_000), intervals: [] });
+  for (const x of inclusions) if (x.t >= t0 && x.t <= tEnd) minutes[Math.min(minutes.length - 1, Math.floor((x.t - t0) / 60_000))]!.n += x.n;
+  for (let i = 1; i < inWindow.length; i++) {
+    if (inWindow[i]!.n !== inWindow[i - 1]!.n + 1) continue;
+    const gap = inWindow[i]!.t - inWindow[i - 1]!.t;
+    intervals.push(gap);
+    minutes[Math.min(minutes.length - 1, Math.floor((inWindow[i]!.t - t0) / 60_000))]!.intervals.push(gap);
+  }
   return {
     windowMs: o.durationMs,
     sent,
@@ -293,6 +303,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     blockIntervalsMs: intervals.sort((a, b) => a - b),
     blocksInWindow: inWindow.length,
     maxBlockTxs: inWindow.reduce((m, b) => Math.max(m, b.txs), 0),
+    minutes: minutes.map((m) => ({ tps: m.n / (m.ms / 1000), p99IntervalMs: percentile(m.intervals.sort((a, b) => a - b), 99) })),
     trackerError: o.tracker.error ? `${o.tracker.errors} failed poll(s)/fetch(es), each retried; last: ${o.tracker.error.message}` : null,
   };
 }
