@@ -22,23 +22,44 @@ interface HeadRecord {
   hash: string;
 }
 
+/**
+ * A least-recently-used cache bounded by weight (a block weighs 1 + its transactions): decoded transactions take about
+ * 2 KB each, so a bound in blocks alone let a loaded node hold hundreds of MiB of recent blocks.
+ */
 class Lru<K, V> {
-  private m = new Map<K, V>();
-  constructor(private readonly max: number) {}
+  private m = new Map<K, { v: V; w: number }>();
+  private total = 0;
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weigh: (v: V) => number,
+  ) {}
   get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
+    const e = this.m.get(k);
+    if (e !== undefined) {
       this.m.delete(k);
-      this.m.set(k, v);
+      this.m.set(k, e);
     }
-    return v;
+    return e?.v;
   }
   set(k: K, v: V): void {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
+    const old = this.m.get(k);
+    if (old !== undefined) {
+      this.total -= old.w;
+      this.m.delete(k);
+    }
+    const w = this.weigh(v);
+    this.m.set(k, { v, w });
+    this.total += w;
+    while (this.total > this.maxWeight && this.m.size > 1) {
+      const [first, e] = this.m.entries().next().value as [K, { v: V; w: number }];
+      this.m.delete(first);
+      this.total -= e.w;
+    }
   }
 }
+
+/** Recent blocks and receipts kept decoded: at most this many transactions' worth of each. */
+const CACHED_TRANSACTIONS = 40_000;
 
 /** A commit signature: `validator` signed keccak256(abi.encode(chainId, number, hash)). */
 export interface FinalitySignature {
@@ -64,8 +85,8 @@ export class Chain extends EventEmitter {
   readonly executor: Executor;
   private headBlock!: Block;
   private genesis!: Block;
-  private blocks = new Lru<string, Block>(512);
-  private receiptsCache = new Lru<string, StoredReceipt[]>(512);
+  private blocks = new Lru<string, Block>(CACHED_TRANSACTIONS, (b) => 1 + b.transactions.length);
+  private receiptsCache = new Lru<string, StoredReceipt[]>(CACHED_TRANSACTIONS, (r) => 1 + r.length);
   private commitQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
