@@ -22,17 +22,17 @@
 import { EventEmitter } from "node:events";
 import { createBlockFromRLP, type Block } from "@ethereumjs/block";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, createAddressFromString, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
+import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import { Interface } from "ethers";
 import type { Logger } from "../../lib/log";
 import type { Chain, FinalitySignature } from "../chain/chain";
 import { ExecutionError } from "../execution/errors";
 import type { ExecutedBlock, SystemCall } from "../execution/executor";
 import { commitDigest, prevoteDigest, recoverSigner, signDigest } from "./crypto";
+import { BlockTiming } from "./timing";
+import { HeadCaller, ValidatorSetReader } from "./validators";
 
-export const VALIDATOR_SET_ABI = new Interface([
-  "function validatorsAt(uint256 blockNumber) view returns (address[])",
-]);
+export { VALIDATOR_SET_ABI } from "./validators";
 export const SLASHING_ABI = new Interface([
   "function recordMissedProposal(address validator)",
   "function submitDoubleSignEvidence(uint256 blockNumber, bytes32 hashA, bytes signatureA, bytes32 hashB, bytes signatureB) returns (address validator, uint256 slashed)",
@@ -76,6 +76,10 @@ export interface EngineOptions {
 interface Candidate {
   executed: ExecutedBlock;
   round: number;
+  /** When its proposal started: this node's build start, or its arrival minus this node's replay time. */
+  startedAt: number;
+  /** This node's own proposal: when adding transactions stopped (min(deadline, build end)). */
+  buildEndedAt?: number;
 }
 
 interface Evidence {
@@ -141,7 +145,11 @@ export class PoaEngine extends EventEmitter {
   /** Height being decided (head + 1). */
   private height = 0n;
   private validators: Hex[] = [];
-  private heightStart = 0;
+  /** When the proposal of the current height is due; round r starts `timing.roundStart(r)` after it. */
+  private proposalTime = 0;
+  private readonly timing: BlockTiming;
+  private readonly caller: HeadCaller;
+  private readonly validatorSet: ValidatorSetReader;
   private actedRound = -1;
   private candidates = new Map<string, Candidate>();
   /** hash → validator → signature, for the current height. */
@@ -172,6 +180,9 @@ export class PoaEngine extends EventEmitter {
     private readonly opts: EngineOptions,
   ) {
     super();
+    this.timing = new BlockTiming({ blockPeriodMs: opts.blockPeriodMs, proposalTimeoutMs: opts.proposalTimeoutMs });
+    this.caller = new HeadCaller(chain.executor, () => chain.head);
+    this.validatorSet = new ValidatorSetReader(this.caller, opts.validatorSet, () => chain.height);
   }
 
   async start(): Promise<void> {
@@ -223,16 +234,11 @@ export class PoaEngine extends EventEmitter {
 
   /** The validators in force at `number`, read from the head state (the set only changes at epoch boundaries). */
   async validatorsAt(number: bigint): Promise<Hex[]> {
-    const data = VALIDATOR_SET_ABI.encodeFunctionData("validatorsAt", [number]);
-    const out = await this.staticCall(this.opts.validatorSet, data);
-    return (VALIDATOR_SET_ABI.decodeFunctionResult("validatorsAt", out)[0] as string[]).map((a) => a.toLowerCase() as Hex);
+    return this.validatorSet.validatorsAt(number);
   }
 
-  private async staticCall(to: Hex, data: string): Promise<string> {
-    const vm = await this.chain.executor.vmAt(this.chain.head.header.stateRoot, false);
-    const res = await vm.evm.runCall({ to: createAddressFromString(to), data: hexToBytes(data as Hex), gasLimit: 50_000_000n, skipBalance: true });
-    if (res.execResult.exceptionError) throw new Error(`system call to ${to} failed: ${res.execResult.exceptionError.error}`);
-    return bytesToHex(res.execResult.returnValue);
+  private staticCall(to: Hex, data: string): Promise<string> {
+    return this.caller.call(to, data);
   }
 
   private proposerOf(round: number): Hex {
@@ -240,17 +246,8 @@ export class PoaEngine extends EventEmitter {
     return this.validators[Number((this.height + BigInt(round)) % BigInt(n))]!;
   }
 
-  /** When round r starts, in ms after the height's proposal time: Σ_{i<r} timeout × (1 + i/2). */
-  private roundStart(r: number): number {
-    return Math.round(this.opts.proposalTimeoutMs * (r + (r * (r - 1)) / 4));
-  }
-
   private currentRound(now = Date.now()): number {
-    const t = now - this.heightStart - this.opts.blockPeriodMs;
-    if (t < 0) return 0;
-    let r = 0;
-    while (this.roundStart(r + 1) <= t) r++;
-    return r;
+    return this.timing.roundAt(this.proposalTime, now);
   }
 
   private systemCallsFor(round: number): SystemCall[] {
@@ -269,7 +266,7 @@ export class PoaEngine extends EventEmitter {
   private async enterHeight(): Promise<void> {
     this.height = this.chain.height + 1n;
     this.validators = await this.validatorsAt(this.height);
-    this.heightStart = Date.now();
+    this.proposalTime = this.timing.proposalTime(this.height, Date.now(), this.chain.head.header.timestamp);
     this.actedRound = -1;
     this.candidates.clear();
     this.votes.clear();
@@ -293,7 +290,7 @@ export class PoaEngine extends EventEmitter {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const now = Date.now();
-    const proposeAt = this.heightStart + this.opts.blockPeriodMs;
+    const proposeAt = this.proposalTime;
     const round = this.currentRound(now);
     const height = this.height;
     if (this.opts.key && this.opts.address && now >= proposeAt && this.actedRound < round && this.validators.includes(this.opts.address)) {
@@ -318,7 +315,7 @@ export class PoaEngine extends EventEmitter {
     }
     // a commit inside propose() entered the next height, which scheduled its own tick
     if (this.stopped || this.height !== height) return;
-    const next = now < proposeAt ? proposeAt : this.heightStart + this.opts.blockPeriodMs + this.roundStart(round + 1);
+    const next = now < proposeAt ? proposeAt : proposeAt + this.timing.roundStart(round + 1);
     this.schedule(next);
   }
 
@@ -331,7 +328,8 @@ export class PoaEngine extends EventEmitter {
   private async propose(round: number): Promise<void> {
     const parent = this.chain.head;
     const started = Date.now();
-    const timestamp = BigInt(Math.max(Number(parent.header.timestamp) + 1, Math.floor(started / 1000)));
+    const timestamp = BlockTiming.timestamp(parent.header.timestamp, started);
+    const deadline = started + this.timing.buildBudgetMs();
     const executed = await this.chain.executor.build(
       parent,
       {
@@ -344,12 +342,13 @@ export class PoaEngine extends EventEmitter {
       },
       this.systemCallsFor(round),
       this.pool.pending(this.opts.maxTxsPerBlock),
-      { maxTxs: this.opts.maxTxsPerBlock, deadline: started + Math.max(200, Math.floor(this.opts.blockPeriodMs * 0.5)) },
+      { maxTxs: this.opts.maxTxsPerBlock, deadline },
     );
+    const buildEndedAt = Math.min(deadline, Date.now());
     for (const r of executed.rejected) this.opts.log.debug("transaction left out of the block", { hash: bytesToHex(r.tx.hash()), reason: r.reason });
     if (executed.rejected.length > 0) this.pool.drop(executed.rejected.map((r) => bytesToHex(r.tx.hash())));
     const hash = bytesToHex(executed.block.hash()) as Hex;
-    this.candidates.set(hash, { executed, round });
+    this.candidates.set(hash, { executed, round, startedAt: started, buildEndedAt });
     this.stats.proposed++;
     this.opts.log.debug("proposed", { number: this.height.toString(), round, txs: executed.block.transactions.length, ms: Date.now() - started });
     this.net.broadcast("proposal", this.proposalMsg(executed.block));
@@ -431,7 +430,7 @@ export class PoaEngine extends EventEmitter {
    */
   private async jumpToRound(round: number): Promise<void> {
     if (round <= this.currentRound()) return;
-    this.heightStart = Date.now() - this.opts.blockPeriodMs - this.roundStart(round);
+    this.proposalTime = Date.now() - this.timing.roundStart(round);
     this.opts.log.debug("round synchronised from a validator's prevote", { number: this.height.toString(), round });
     const kept = [...this.aheadProposals.values()];
     this.aheadProposals.clear();
@@ -538,6 +537,7 @@ export class PoaEngine extends EventEmitter {
       return;
     }
     let executed: ExecutedBlock;
+    const replayStarted = Date.now();
     try {
       executed = await this.chain.executor.replay(this.chain.head, block, this.systemCallsFor(roundOf(block)));
     } catch (err) {
@@ -547,7 +547,7 @@ export class PoaEngine extends EventEmitter {
       }
       throw err;
     }
-    this.candidates.set(hash, { executed, round: roundOf(block) });
+    this.candidates.set(hash, { executed, round: roundOf(block), startedAt: replayStarted - (Date.now() - replayStarted) });
     await this.prevote(hash);
     // prevotes may have arrived before the block: a polka for it may already be there
     for (const [round, byHash] of this.prevotes) if (byHash.has(hash)) await this.checkPolka(round, hash);
@@ -577,12 +577,15 @@ export class PoaEngine extends EventEmitter {
     const valid = [...votes].filter(([v]) => this.validators.includes(v as Hex));
     if (valid.length < threshold(this.validators.length)) return;
     const signatures = valid.map(([validator, signature]) => ({ validator: validator as Hex, signature }));
-    await this.commit(c.executed, signatures);
+    await this.commit(c, signatures);
   }
 
-  private async commit(executed: ExecutedBlock, signatures: FinalitySignature[]): Promise<void> {
+  private async commit(c: Candidate, signatures: FinalitySignature[]): Promise<void> {
+    const executed = c.executed;
     await this.chain.commit(executed, signatures);
     const now = Date.now();
+    this.timing.noteCommittedStart(executed.block.header.number, c.startedAt);
+    if (c.buildEndedAt !== undefined) this.timing.noteTail(c.buildEndedAt, now);
     if (this.stats.lastCommitMs > 0) {
       this.stats.intervals.push(now - this.stats.lastCommitMs);
       if (this.stats.intervals.length > 1000) this.stats.intervals.shift();
