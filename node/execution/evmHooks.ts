@@ -8,8 +8,9 @@
  *   the EVM's opcode table and whether EIP-8024 is active, so it is cached per (opcode table, code). Every cache hit
  *   compares the entry's own copy of the code with the code being run byte for byte: an entry is never served for
  *   other code, whatever the hash (the hash only finds the candidate) and even if a caller's array was changed in
- *   place after it was hashed.
- * - `Common.isActivatedEIP`: an `Array.includes` over the ~40 activated EIPs, asked several times per EVM step.
+ *   place after it was hashed. One analysis serves many frames at once, which is safe because ethereumjs only reads
+ *   it (`runState.validJumps`, `runState.cachedPushes`, the opcode entries of the step loop).
+ * - `Common.isActivatedEIP`: an `Array.includes` over the ~30 activated EIPs (Cancun), asked twice or more per EVM step.
  *   {@link indexActivatedEIPs} answers it from a Set kept equal to the array it replaces.
  *
  * Both read ethereumjs internals, so they are written for one version (`ETHEREUMJS_VERSION_FOR_HOOKS`); installing
@@ -26,8 +27,8 @@ export const ETHEREUMJS_VERSION_FOR_HOOKS = "10.1.3";
 
 /** At most this many analyses are cached … */
 export const JUMP_CACHE_MAX_ENTRIES = 1024;
-/** … and at most this many code bytes among them (an analysis takes ~25 bytes of heap per code byte). */
-export const JUMP_CACHE_MAX_CODE_BYTES = 4 * 1024 * 1024;
+/** … and at most this many code bytes among them (an analysis holds ~20 bytes of heap per code byte: ~40 MiB). */
+export const JUMP_CACHE_MAX_CODE_BYTES = 2 * 1024 * 1024;
 
 export type EvmHooksErrorCode = "EXECUTION_HOOKS_VERSION";
 
@@ -80,7 +81,8 @@ export interface EthereumjsVersions {
 
 export interface EvmHookStats {
   installed: boolean;
-  jumpAnalysis: { hits: number; misses: number; entries: number; codeBytes: number };
+  /** `hashed`: lookups that hashed the code (the rest found it by the array's identity). */
+  jumpAnalysis: { hits: number; misses: number; hashed: number; entries: number; codeBytes: number };
 }
 
 /** The directory of the package `name` as `require` finds it from `from`. */
@@ -144,6 +146,7 @@ const entries = new Map<string, CacheEntry>();
 let cachedCodeBytes = 0;
 let hits = 0;
 let misses = 0;
+let hashed = 0;
 /** The content hash of a code array, computed once per array (the state manager hands out the same array per call). */
 const hashOfArray = new WeakMap<Uint8Array, string>();
 
@@ -191,6 +194,7 @@ function tableId(table: OpcodeEntry[]): number {
 }
 
 function contentHash(code: Uint8Array): string {
+  hashed++;
   // SHA-256 through OpenSSL: ~6x faster than the keccak addon here; any hash would do, hits are compared byte for byte.
   const hash = createHash("sha256").update(code).digest("base64");
   hashOfArray.set(code, hash);
@@ -239,6 +243,7 @@ export function clearJumpAnalysisCache(): void {
   cachedCodeBytes = 0;
   hits = 0;
   misses = 0;
+  hashed = 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -279,7 +284,7 @@ export function uninstallEvmHooks(): void {
 }
 
 export function evmHookStats(): EvmHookStats {
-  return { installed: installedOriginal !== null, jumpAnalysis: { hits, misses, entries: entries.size, codeBytes: cachedCodeBytes } };
+  return { installed: installedOriginal !== null, jumpAnalysis: { hits, misses, hashed, entries: entries.size, codeBytes: cachedCodeBytes } };
 }
 
 const indexed = new WeakSet<Common>();
