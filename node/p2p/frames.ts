@@ -1,12 +1,16 @@
 /**
- * The wire format of the peer layer: one JSON text frame per message, `{ t, p, id?, re?, e?, r? }`.
+ * The wire format of the peer layer: one JSON text frame per message, `{ t, p, id?, re?, e?, r? }` (and binary frames
+ * for lists of byte strings, see binary.ts).
  *
  * - `t` the message type, `p` the payload (any JSON value);
  * - `id` marks a request (a positive integer, unique per connection direction); `re` marks its response, which
  *   carries either `p` (the handler's result) or `e` (the handler's error message);
- * - `r: true` marks gossip that receivers relay once to their other peers.
+ * - `r: true` marks gossip that receivers relay once to those of their other peers that they do not know to be
+ *   connected to the sender (both ends advertising the link in `hello`/`status`); a seen-cache drops copies.
  *
- * The first frame each way is `hello`; `status` updates the sender's advertised height. Both types are reserved.
+ * The first frame each way is `hello`; `status` updates the sender's advertised height and the node ids it is
+ * connected to (`peers`, sent at once when they change). Both types are reserved. Nodes before `peers` and `binary`
+ * ignore those fields, and their own hellos and statuses simply lack them, so the protocol version stays 1.
  */
 import type { PrefixedHexString as Hex } from "@ethereumjs/util";
 
@@ -16,6 +20,9 @@ export const PROTOCOL_VERSION = 1;
 export const RESERVED_TYPES: ReadonlySet<string> = new Set(["hello", "status"]);
 
 export const MAX_TYPE_LENGTH = 128;
+
+/** Most node ids a `hello` or `status` may advertise as connected to its sender. */
+export const MAX_ADVERTISED_PEERS = 4096;
 
 /** WebSocket close codes (4000–4999 are the application's) and the reasons they stand for. */
 export const CloseCode = {
@@ -49,11 +56,20 @@ export interface HelloPayload {
   height: Hex;
   finalized: Hex;
   protocolVersion: number;
+  /** The node ids the sender is connected to (absent from older nodes, or null: unknown). */
+  peers?: string[] | null;
+  /** The binary frame version the sender accepts (absent from older nodes: none, send them JSON). */
+  binary?: number;
 }
 
 export interface PeerStatus {
   height: bigint;
   finalized: bigint;
+}
+
+/** A received `status`: the peer's status and, from nodes that send them, the node ids it is connected to. */
+export interface StatusPayload extends PeerStatus {
+  peers?: string[] | null;
 }
 
 export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -111,7 +127,9 @@ export function parseHello(p: unknown): HelloPayload | string {
   if (h.validator !== null && (typeof h.validator !== "string" || !ADDRESS.test(h.validator))) return "hello: bad validator";
   if (typeof h.height !== "string" || !QUANTITY.test(h.height)) return "hello: bad height";
   if (typeof h.finalized !== "string" || !QUANTITY.test(h.finalized)) return "hello: bad finalized";
-  return {
+  if (h.peers !== undefined && h.peers !== null && !isNodeIdList(h.peers)) return "hello: bad peers";
+  if (h.binary !== undefined && (typeof h.binary !== "number" || !Number.isSafeInteger(h.binary) || h.binary < 0)) return "hello: bad binary";
+  const hello: HelloPayload = {
     protocolVersion: h.protocolVersion,
     chainId: h.chainId as Hex,
     genesisHash: h.genesisHash.toLowerCase() as Hex,
@@ -120,15 +138,25 @@ export function parseHello(p: unknown): HelloPayload | string {
     height: h.height as Hex,
     finalized: h.finalized as Hex,
   };
+  if (h.peers !== undefined) hello.peers = h.peers as string[] | null;
+  if (h.binary !== undefined) hello.binary = h.binary as number;
+  return hello;
 }
 
 /** Validates a `status` payload. */
-export function parseStatus(p: unknown): PeerStatus | string {
+export function parseStatus(p: unknown): StatusPayload | string {
   if (typeof p !== "object" || p === null) return "status payload is not an object";
   const s = p as Record<string, unknown>;
   if (typeof s.height !== "string" || !QUANTITY.test(s.height)) return "status: bad height";
   if (typeof s.finalized !== "string" || !QUANTITY.test(s.finalized)) return "status: bad finalized";
-  return { height: BigInt(s.height), finalized: BigInt(s.finalized) };
+  if (s.peers !== undefined && s.peers !== null && !isNodeIdList(s.peers)) return "status: bad peers";
+  const status: StatusPayload = { height: BigInt(s.height), finalized: BigInt(s.finalized) };
+  if (s.peers !== undefined) status.peers = s.peers as string[] | null;
+  return status;
+}
+
+function isNodeIdList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length <= MAX_ADVERTISED_PEERS && v.every((id) => typeof id === "string" && NODE_ID_PATTERN.test(id));
 }
 
 /** A WebSocket close reason is at most 123 bytes of UTF-8. */

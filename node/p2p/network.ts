@@ -3,27 +3,38 @@
  * proposals and signatures, and to ask peers for blocks when it syncs.
  *
  * - Handshake: the first frame each way is `hello` (chain id, genesis hash, node id, validator, height, finalized,
- *   protocol version). A peer of another chain, genesis or protocol is refused with a close reason both sides log;
- *   a connection to ourselves is dropped and not redialled; of two connections between the same two nodes the one
+ *   protocol version, the node ids the sender is connected to, the binary frame version it accepts). A peer of another
+ *   chain, genesis or protocol is refused with a close reason both sides log; a connection to ourselves is dropped and not redialled; of two connections between the same two nodes the one
  *   dialled by the lower node id is kept (both sides decide alike, so exactly one survives).
  * - Gossip: a message broadcast with `relay: true` (or of a type listed in `gossipTypes`) is relayed once by every
- *   receiver to its other peers; a seen-cache keyed by a hash of (type, payload) drops the copies.
+ *   receiver to those of its other peers that are not connected to the peer it came from, as both ends of that link
+ *   advertise it (`peers` in `hello` and `status`; a node sends its `status` at once when its peers change, before
+ *   anything else, so what it advertises is current for every later frame of its own). The sender gave it to those
+ *   itself: in a full mesh nothing is relayed, in a line or a star everything still reaches everyone. A peer that
+ *   advertises nothing (an older node) is relayed to as before. A seen-cache keyed by a hash of (type, payload)
+ *   drops the copies.
+ * - Bulk bytes: `broadcastBytes(type, items)` sends a list of byte strings as one binary frame (binary.ts), received
+ *   as a `"bytes"` event and relayed as received (deduplicated by a hash of the frame); peers that did not advertise
+ *   binary frames get the same message as JSON (`{t, p: ["0x…", …]}`), as older versions sent it.
  * - Requests: `request()` sends a frame with an id; the peer's `onRequest` handler answers it, or its error comes
  *   back as a rejected promise with the handler's message; no answer within `requestTimeoutMs` rejects too.
- * - Robustness: frames over `maxMessageBytes` drop the sender (ws `maxPayload`); malformed frames are counted and
- *   past `maxMalformedFrames` drop the sender; a peer that answers no ping for ~3 intervals is dropped; configured
- *   peers are redialled forever with exponential backoff and jitter; nothing a peer sends can throw out of here.
+ * - Robustness: frames over `maxMessageBytes` drop the sender (ws `maxPayload`); malformed frames (text or binary)
+ *   are counted and past `maxMalformedFrames` drop the sender; a peer that answers no ping for ~3 intervals is
+ *   dropped; configured peers are redialled forever with exponential backoff and jitter; nothing a peer sends can
+ *   throw out of here.
  */
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import WebSocket, { WebSocketServer, type RawData } from "ws";
 import type { PrefixedHexString as Hex } from "@ethereumjs/util";
 import { backoffDelay } from "./backoff";
+import { BINARY_VERSION, bytesKey, decodeBytesFrame, encodeBytesFrame, typeBytes, withRelayFlag } from "./binary";
 import { P2pError } from "./errors";
 import {
   CloseCode,
   PROTOCOL_VERSION,
   RESERVED_TYPES,
+  MAX_ADVERTISED_PEERS,
   MAX_TYPE_LENGTH,
   closeReason,
   parseFrame,
@@ -50,8 +61,24 @@ export interface PeerInfo {
   height: Hex;
 }
 
-/** A connected peer as `peers()` lists it: its info plus its advertised status. */
-export type PeerEntry = PeerInfo & { status: PeerStatus };
+/**
+ * A connected peer as `peers()` lists it: its info, its advertised status, and the node ids it advertises being
+ * connected to (sorted; null for a node that does not advertise them).
+ */
+export type PeerEntry = PeerInfo & { status: PeerStatus; neighbours: string[] | null };
+
+/** Counters since start: frames and bytes on the wire, gossip copies relayed and dropped, malformed frames. */
+export interface PeerNetworkStats {
+  framesReceived: number;
+  bytesReceived: number;
+  framesSent: number;
+  bytesSent: number;
+  /** Frames sent on behalf of another node (one per peer relayed to). */
+  relayed: number;
+  /** Gossip copies received again and dropped by the seen-cache. */
+  duplicates: number;
+  malformed: number;
+}
 
 /** A handshake that one side refused: `by: "local"` when we refused the peer, `"remote"` when it refused us. */
 export interface PeerRefusal {
@@ -63,9 +90,12 @@ export interface PeerRefusal {
 }
 
 export interface BroadcastOptions {
-  /** A peer id not to send to (typically the peer the message came from). */
+  /**
+   * A peer id not to send to (typically the peer the message came from). With `relay`, that peer is taken to have
+   * the message already: our peers, seeing it connected to us, do not pass it back to it.
+   */
   except?: string;
-  /** Receivers relay the message once to their other peers (deduplicated network-wide). */
+  /** Receivers relay the message once to their peers that the sender is not connected to (deduplicated network-wide). */
   relay?: boolean;
 }
 
@@ -78,6 +108,8 @@ export type RequestHandler = (peerId: string, payload: unknown) => Promise<unkno
 
 export type PeerNetworkEvents = {
   message: [peerId: string, type: string, payload: unknown];
+  /** A binary frame (`broadcastBytes`/`sendBytes`): the items are views over the received frame, to read only. */
+  bytes: [peerId: string, type: string, items: Uint8Array[]];
   "peer:connect": [info: PeerInfo];
   "peer:disconnect": [peerId: string, reason: string];
   "peer:status": [peerId: string, status: PeerStatus];
@@ -118,6 +150,10 @@ interface Peer {
   conn: Conn;
   status: PeerStatus;
   validator: Hex | null;
+  /** The node ids it advertises being connected to; null when it advertises none (an older node). */
+  neighbours: ReadonlySet<string> | null;
+  /** It accepts binary frames of our version. */
+  binary: boolean;
 }
 
 interface PendingRequest {
@@ -153,6 +189,15 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
   private status: PeerStatus = { height: 0n, finalized: 0n };
   private statusTimer: NodeJS.Timeout | null = null;
   private lastStatusSent = 0;
+  private readonly counters: PeerNetworkStats = {
+    framesReceived: 0,
+    bytesReceived: 0,
+    framesSent: 0,
+    bytesSent: 0,
+    relayed: 0,
+    duplicates: 0,
+    malformed: 0,
+  };
 
   constructor(opts: PeerNetworkOptions) {
     super();
@@ -267,17 +312,44 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     const relay = opts.relay === true || this.gossipTypes.has(type);
     if (relay) this.seen.add(gossipKey(type, payloadJson));
     const data = frameText(type, payloadJson, relay);
-    this.checkSize(type, data);
-    this.sendToAll(data, opts.except);
+    const size = this.checkSize(type, data);
+    for (const peer of this.peersById.values()) if (peer.id !== opts.except) this.sendRaw(peer.conn, data, size);
+  }
+
+  /**
+   * Sends a list of byte strings (raw transactions, say) to every connected peer (but `except`) as one binary frame;
+   * peers receive it as a `"bytes"` event. With `relay` (or a gossip type) receivers pass it on as `broadcast` does.
+   * Peers that do not take binary frames (older nodes) get `{t: type, p: ["0x…", …]}` as a `"message"`. Throws
+   * INVALID_PAYLOAD (not a list of Uint8Array, more than `maxFrameItems`), MESSAGE_TOO_LARGE, RESERVED_TYPE.
+   */
+  broadcastBytes(type: string, items: readonly Uint8Array[], opts: BroadcastOptions = {}): void {
+    const relay = opts.relay === true || this.gossipTypes.has(type);
+    const frame = this.bytesFrame(type, items, relay);
+    if (relay) this.seen.add(bytesKey(frame));
+    const json = new LazyJson(type, items, relay, this.opts.maxMessageBytes);
+    this.sendBytesTo(this.targets(opts.except, undefined), frame, json, false);
+  }
+
+  /** Sends a list of byte strings to one peer as one binary frame; returns false when that peer is not connected. */
+  sendBytes(peerId: string, type: string, items: readonly Uint8Array[]): boolean {
+    const frame = this.bytesFrame(type, items, false);
+    const peer = this.peersById.get(peerId);
+    if (peer === undefined) return false;
+    return this.sendBytesTo([peer], frame, new LazyJson(type, items, false, this.opts.maxMessageBytes), false) > 0;
+  }
+
+  /** Counters since start (frames, bytes, relayed and duplicate gossip, malformed frames). */
+  stats(): PeerNetworkStats {
+    return { ...this.counters };
   }
 
   /** Sends a message to one peer; returns false when that peer is not connected. */
   send(peerId: string, type: string, payload: unknown): boolean {
     this.checkType(type);
     const data = frameText(type, this.serialise(type, payload), false);
-    this.checkSize(type, data);
+    const size = this.checkSize(type, data);
     const peer = this.peersById.get(peerId);
-    return peer !== undefined && this.sendRaw(peer.conn, data);
+    return peer !== undefined && this.sendRaw(peer.conn, data, size);
   }
 
   /**
@@ -292,7 +364,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       const id = ++this.nextRequestId;
       const payloadJson = this.serialise(type, payload);
       const data = `{"t":${JSON.stringify(type)},"p":${payloadJson},"id":${id}}`;
-      this.checkSize(type, data);
+      const size = this.checkSize(type, data);
       const timeoutMs = opts.timeoutMs ?? this.opts.requestTimeoutMs;
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -300,7 +372,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
           reject(new P2pError("P2P_REQUEST_TIMEOUT", `request "${type}" to peer ${peerId} got no answer within ${timeoutMs} ms`));
         }, timeoutMs);
         this.pending.set(id, { peerId, type, resolve: resolve as (v: unknown) => void, reject, timer });
-        if (!this.sendRaw(peer.conn, data)) {
+        if (!this.sendRaw(peer.conn, data, size)) {
           clearTimeout(timer);
           this.pending.delete(id);
           reject(new P2pError("P2P_PEER_DISCONNECTED", `request "${type}": peer ${peerId} disconnected`));
@@ -466,6 +538,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
         p.reject(new P2pError("P2P_PEER_DISCONNECTED", `request "${p.type}": peer ${peer.id} disconnected (${reason})`));
       }
       this.log("info", "peer disconnected", { nodeId: peer.id, url: conn.url, reason });
+      this.announcePeers();
       this.emitSafe("peer:disconnect", peer.id, reason);
       for (const d of this.dialers) if (d.remoteId === peer.id && d !== conn.dialer) this.scheduleDial(d);
     } else {
@@ -500,9 +573,11 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
   private onFrame(conn: Conn, data: RawData, isBinary: boolean): void {
     if (conn.closed) return;
     conn.lastSeen = Date.now();
-    if (isBinary) return this.malformed(conn, "binary frame");
-    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
-    const frame = parseFrame(text);
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    this.counters.framesReceived++;
+    this.counters.bytesReceived += buf.length;
+    if (isBinary) return this.onBinaryFrame(conn, buf);
+    const frame = parseFrame(buf.toString("utf8"));
     if (typeof frame === "string") return this.malformed(conn, frame);
     if (conn.hello === null) {
       if (frame.t !== "hello") {
@@ -525,8 +600,29 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     this.onMessage(peerId, frame);
   }
 
+  private onBinaryFrame(conn: Conn, buf: Buffer): void {
+    const f = decodeBytesFrame(buf, this.opts.maxFrameItems);
+    if (typeof f === "string") return this.malformed(conn, f);
+    if (conn.hello === null) {
+      this.closeConn(conn, CloseCode.protocolError, "expected hello, got a binary frame");
+      return;
+    }
+    if (conn.closeReason !== null && conn.closeReason !== DUPLICATE) return;
+    const peerId = conn.hello.nodeId;
+    if (f.relay || this.gossipTypes.has(f.type)) {
+      if (!this.seen.add(bytesKey(buf))) {
+        this.counters.duplicates++;
+        return;
+      }
+      const targets = this.targets(peerId, peerId);
+      if (targets.length > 0) this.sendBytesTo(targets, withRelayFlag(buf), new LazyJson(f.type, f.items, true, this.opts.maxMessageBytes), true);
+    }
+    this.emitSafe("bytes", peerId, f.type, f.items);
+  }
+
   private malformed(conn: Conn, why: string): void {
     conn.malformed++;
+    this.counters.malformed++;
     if (conn.hello === null) {
       this.closeConn(conn, CloseCode.protocolError, `malformed handshake: ${why}`);
       return;
@@ -547,6 +643,8 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       height: toQuantity(this.status.height),
       finalized: toQuantity(this.status.finalized),
       protocolVersion: PROTOCOL_VERSION,
+      peers: this.advertisedPeers(),
+      binary: BINARY_VERSION,
     };
     this.sendRaw(conn, JSON.stringify({ t: "hello", p: hello }));
   }
@@ -593,6 +691,8 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
         const old = existing.conn;
         existing.conn = conn;
         existing.status = status;
+        existing.neighbours = h.peers == null ? null : new Set(h.peers);
+        existing.binary = h.binary === BINARY_VERSION;
         conn.peer = existing;
         if (conn.dialer) conn.dialer.attempt = 0;
         this.log("debug", "duplicate connection: replacing", { nodeId: h.nodeId, keep: conn.direction });
@@ -607,11 +707,19 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       this.closeConn(conn, CloseCode.tooManyPeers, `too many peers (max ${this.opts.maxPeers})`);
       return;
     }
-    const peer: Peer = { id: h.nodeId, conn, status, validator: h.validator };
+    const peer: Peer = {
+      id: h.nodeId,
+      conn,
+      status,
+      validator: h.validator,
+      neighbours: h.peers == null ? null : new Set(h.peers),
+      binary: h.binary === BINARY_VERSION,
+    };
     conn.peer = peer;
     this.peersById.set(peer.id, peer);
     if (conn.dialer) conn.dialer.attempt = 0;
     this.log("info", "peer connected", { nodeId: peer.id, url: conn.url, direction: conn.direction, validator: peer.validator });
+    this.announcePeers();
     const { id, address, url, direction, height } = this.peerEntry(peer);
     this.emitSafe("peer:connect", { id, address, url, direction, height });
   }
@@ -621,16 +729,27 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     if (typeof s === "string") return this.malformed(conn, s);
     const peer = conn.peer;
     if (!peer || peer.conn !== conn) return;
-    peer.status = s;
-    this.emitSafe("peer:status", peer.id, { ...s });
+    if (s.peers !== undefined) peer.neighbours = s.peers === null ? null : new Set(s.peers);
+    // A status may only tell of new neighbours; the event is for a changed head.
+    if (s.height === peer.status.height && s.finalized === peer.status.finalized && s.peers !== undefined) return;
+    peer.status = { height: s.height, finalized: s.finalized };
+    this.emitSafe("peer:status", peer.id, { ...peer.status });
   }
 
   private onMessage(peerId: string, frame: Frame): void {
     const payload = frame.p === undefined ? null : frame.p;
     if (frame.r === true || this.gossipTypes.has(frame.t)) {
       const payloadJson = JSON.stringify(payload);
-      if (!this.seen.add(gossipKey(frame.t, payloadJson))) return; // seen before: drop the copy
-      this.sendToAll(frameText(frame.t, payloadJson, true), peerId);
+      if (!this.seen.add(gossipKey(frame.t, payloadJson))) {
+        this.counters.duplicates++; // seen before: drop the copy
+        return;
+      }
+      const targets = this.targets(peerId, peerId);
+      if (targets.length > 0) {
+        const data = frameText(frame.t, payloadJson, true);
+        const size = Buffer.byteLength(data, "utf8");
+        for (const peer of targets) if (this.sendRaw(peer.conn, data, size)) this.counters.relayed++;
+      }
     }
     this.emitSafe("message", peerId, frame.t, payload);
   }
@@ -686,23 +805,83 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     this.lastStatusSent = Date.now();
     const data = JSON.stringify({
       t: "status",
-      p: { height: toQuantity(this.status.height), finalized: toQuantity(this.status.finalized) },
+      p: { height: toQuantity(this.status.height), finalized: toQuantity(this.status.finalized), peers: this.advertisedPeers() },
     });
-    this.sendToAll(data, undefined);
+    const size = Buffer.byteLength(data, "utf8");
+    for (const peer of this.peersById.values()) this.sendRaw(peer.conn, data, size);
   }
 
-  private sendToAll(data: string, except: string | undefined): void {
-    for (const peer of this.peersById.values()) if (peer.id !== except) this.sendRaw(peer.conn, data);
+  /**
+   * The node ids we are connected to, as `hello` and `status` advertise them; null (unknown: peers relay to and for
+   * us as to an older node) when there are too many to list or they would take over a quarter of maxMessageBytes.
+   */
+  private advertisedPeers(): string[] | null {
+    if (this.peersById.size > MAX_ADVERTISED_PEERS) return null;
+    const ids = [...this.peersById.keys()];
+    let bytes = 0;
+    for (const id of ids) bytes += id.length + 3;
+    return bytes > this.opts.maxMessageBytes / 4 ? null : ids;
   }
 
-  private sendRaw(conn: Conn, data: string): boolean {
+  /**
+   * Our peers changed: tell the others at once (not throttled), before any later frame of ours, so that a receiver
+   * never skips relaying to a node on the strength of a link we no longer have.
+   */
+  private announcePeers(): void {
+    if (!this.running) return;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    this.sendStatus();
+  }
+
+  /**
+   * The peers a message goes to: all but `except` and, for a message relayed from `from`, all but those that `from`
+   * and they both advertise being connected to each other (`from` sent it to them itself).
+   */
+  private targets(except: string | undefined, from: string | undefined): Peer[] {
+    const origin = from === undefined ? undefined : this.peersById.get(from);
+    const linked = origin?.neighbours ?? null;
+    const out: Peer[] = [];
+    for (const peer of this.peersById.values()) {
+      if (peer.id === except) continue;
+      if (linked !== null && from !== undefined && linked.has(peer.id) && peer.neighbours !== null && peer.neighbours.has(from)) continue;
+      out.push(peer);
+    }
+    return out;
+  }
+
+  /** Sends a binary frame to `targets`, as JSON to those that take no binary frames; returns how many it went to. */
+  private sendBytesTo(targets: Peer[], frame: Buffer, json: LazyJson, relaying: boolean): number {
+    let sent = 0;
+    for (const peer of targets) {
+      let ok: boolean;
+      if (peer.binary) ok = this.sendRaw(peer.conn, frame, frame.length);
+      else {
+        const text = json.text(this.seen);
+        if (text === null) {
+          this.log("warn", "binary message too large as JSON for a peer that takes no binary frames: not sent", { nodeId: peer.id, type: json.type });
+          continue;
+        }
+        ok = this.sendRaw(peer.conn, text, text.length);
+      }
+      if (ok) {
+        sent++;
+        if (relaying) this.counters.relayed++;
+      }
+    }
+    return sent;
+  }
+
+  private sendRaw(conn: Conn, data: string | Buffer, size?: number): boolean {
     const ws = conn.ws;
     if (conn.closed || ws.readyState !== WebSocket.OPEN) return false;
     if (ws.bufferedAmount > 4 * this.opts.maxMessageBytes) {
       this.closeConn(conn, CloseCode.slowConsumer, `send buffer over ${4 * this.opts.maxMessageBytes} bytes: peer too slow`);
       return false;
     }
-    ws.send(data, (err) => {
+    this.counters.framesSent++;
+    this.counters.bytesSent += size ?? (typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.length);
+    ws.send(data, { binary: typeof data !== "string" }, (err) => {
       if (err) this.log("debug", "send failed", { url: conn.url, error: err.message });
     });
     return true;
@@ -728,11 +907,30 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
     return json;
   }
 
-  private checkSize(type: string, data: string): void {
+  private checkSize(type: string, data: string): number {
     const size = Buffer.byteLength(data, "utf8");
     if (size > this.opts.maxMessageBytes) {
       throw new P2pError("P2P_MESSAGE_TOO_LARGE", `"${type}" frame is ${size} bytes, over maxMessageBytes (${this.opts.maxMessageBytes}); split it`);
     }
+    return size;
+  }
+
+  private bytesFrame(type: string, items: readonly Uint8Array[], relay: boolean): Buffer {
+    this.checkType(type);
+    const tb = typeBytes(type);
+    if (typeof tb === "string") throw new P2pError("P2P_INVALID_PAYLOAD", `message type "${type.slice(0, 40)}…": ${tb}`);
+    if (!Array.isArray(items) || !items.every((i) => i instanceof Uint8Array)) {
+      throw new P2pError("P2P_INVALID_PAYLOAD", `items of "${type}" must be an array of Uint8Array (Buffers are Uint8Arrays)`);
+    }
+    if (items.length > this.opts.maxFrameItems) {
+      throw new P2pError("P2P_INVALID_PAYLOAD", `"${type}" has ${items.length} items, over maxFrameItems (${this.opts.maxFrameItems}); split it`);
+    }
+    let size = 8 + tb.length;
+    for (const item of items) size += 4 + item.length;
+    if (size > this.opts.maxMessageBytes) {
+      throw new P2pError("P2P_MESSAGE_TOO_LARGE", `"${type}" frame is ${size} bytes, over maxMessageBytes (${this.opts.maxMessageBytes}); split it`);
+    }
+    return encodeBytesFrame(tb, relay, items);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -746,6 +944,7 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
       direction: p.conn.direction,
       height: toQuantity(p.status.height),
       status: { ...p.status },
+      neighbours: p.neighbours === null ? null : [...p.neighbours].sort(),
     };
   }
 
@@ -777,6 +976,30 @@ export class PeerNetwork extends EventEmitter<PeerNetworkEvents> {
 
 function frameText(type: string, payloadJson: string, relay: boolean): string {
   return `{"t":${JSON.stringify(type)},"p":${payloadJson}${relay ? ',"r":true' : ""}}`;
+}
+
+/**
+ * A binary message as older nodes take it, `{t, p: ["0x…", …], r?}`, built the first time a peer needs it (null when
+ * over maxMessageBytes). As gossip its key goes into the seen-cache, so the copies older nodes relay back are dropped.
+ */
+class LazyJson {
+  private built: string | null | undefined;
+
+  constructor(
+    readonly type: string,
+    private readonly items: readonly Uint8Array[],
+    private readonly relay: boolean,
+    private readonly maxBytes: number,
+  ) {}
+
+  text(seen: SeenCache): string | null {
+    if (this.built !== undefined) return this.built;
+    const payloadJson = JSON.stringify(this.items.map((i) => `0x${Buffer.from(i.buffer, i.byteOffset, i.length).toString("hex")}`));
+    if (this.relay) seen.add(gossipKey(this.type, payloadJson));
+    const text = frameText(this.type, payloadJson, this.relay);
+    this.built = text.length > this.maxBytes ? null : text; // ASCII: length is the byte length
+    return this.built;
+  }
 }
 
 function short(hash: string): string {

@@ -36,6 +36,8 @@ export interface PeerNetworkOptions {
   handshakeTimeoutMs?: number;
   /** Minimum time between two `status` frames, default 200 ms (the latest status is always sent). */
   statusThrottleMs?: number;
+  /** Default 16384: most items in a binary frame (`broadcastBytes`); a frame with more is malformed. */
+  maxFrameItems?: number;
   /** Malformed frames tolerated per connection before it is dropped, default 10. */
   maxMalformedFrames?: number;
   /** Gossip deduplication cache, default 20000 entries. */
@@ -60,6 +62,7 @@ export interface ResolvedOptions {
   pingIntervalMs: number;
   handshakeTimeoutMs: number;
   statusThrottleMs: number;
+  maxFrameItems: number;
   maxMalformedFrames: number;
   seenCacheSize: number;
   gossipTypes: string[];
@@ -69,7 +72,7 @@ export interface ResolvedOptions {
 const KEYS: ReadonlySet<string> = new Set([
   "listen", "peers", "chainId", "genesisHash", "nodeId", "validatorAddress", "maxPeers", "maxMessageBytes",
   "reconnectMinMs", "reconnectMaxMs", "requestTimeoutMs", "pingIntervalMs", "handshakeTimeoutMs", "statusThrottleMs",
-  "maxMalformedFrames", "seenCacheSize", "gossipTypes", "log",
+  "maxFrameItems", "maxMalformedFrames", "seenCacheSize", "gossipTypes", "log",
 ]);
 
 function bad(key: string, what: string): P2pError {
@@ -163,6 +166,7 @@ export function resolveOptions(opts: PeerNetworkOptions): ResolvedOptions {
     pingIntervalMs: positiveInt(o, "pingIntervalMs", 5000, 10),
     handshakeTimeoutMs: positiveInt(o, "handshakeTimeoutMs", 5000),
     statusThrottleMs: positiveInt(o, "statusThrottleMs", 200, 0),
+    maxFrameItems: positiveInt(o, "maxFrameItems", 16_384),
     maxMalformedFrames: positiveInt(o, "maxMalformedFrames", 10, 0),
     seenCacheSize: positiveInt(o, "seenCacheSize", 20_000),
     gossipTypes,

@@ -4,8 +4,10 @@
 import { expect } from "chai";
 import net from "node:net";
 import WebSocket from "ws";
-import { PeerNetwork, P2pError, type PeerNetworkOptions, type PeerRefusal, type PeerStatus } from "../../node/p2p/network";
+import { PeerNetwork, P2pError, type PeerNetworkOptions, type PeerNetworkStats, type PeerRefusal, type PeerStatus } from "../../node/p2p/network";
 import { SeenCache } from "../../node/p2p/seenCache";
+import { decodeBytesFrame, encodeBytesFrame } from "../../node/p2p/binary";
+import { parseHello, parseStatus } from "../../node/p2p/frames";
 import { backoffDelay } from "../../node/p2p/backoff";
 
 const CHAIN_ID = 7n;
@@ -80,6 +82,53 @@ async function freePort(): Promise<number> {
 function hasPeer(n: PeerNetwork, id: string): boolean {
   return n.peers().some((p) => p.id === id);
 }
+
+/** What `n` knows of peer `id`'s neighbours (undefined: not connected to it). */
+function neighboursOf(n: PeerNetwork, id: string): string[] | null | undefined {
+  return n.peers().find((p) => p.id === id)?.neighbours;
+}
+
+/** Waits until every node is connected to exactly the nodes `links` says and knows its peers' links as they are. */
+async function settled(nodes: PeerNetwork[], links: [PeerNetwork, PeerNetwork][]): Promise<void> {
+  const adj = new Map<string, string[]>(nodes.map((n) => [n.nodeId, []]));
+  for (const [x, y] of links) {
+    adj.get(x.nodeId)!.push(y.nodeId);
+    adj.get(y.nodeId)!.push(x.nodeId);
+  }
+  const want = (id: string) => [...adj.get(id)!].sort().join(",");
+  await waitFor(
+    () =>
+      nodes.every(
+        (n) =>
+          n.peers().map((p) => p.id).sort().join(",") === want(n.nodeId) &&
+          n.peers().every((p) => (p.neighbours ?? []).join(",") === want(p.id)),
+      ),
+    "the topology to settle and be advertised",
+  );
+}
+
+function statsDelta(n: PeerNetwork, before: PeerNetworkStats): PeerNetworkStats {
+  const now = n.stats();
+  const out = { ...now };
+  for (const k of Object.keys(now) as (keyof PeerNetworkStats)[]) out[k] = now[k] - before[k];
+  return out;
+}
+
+interface Received {
+  from: string;
+  type: string;
+  payload: unknown;
+}
+
+/** Everything `n` receives as `message` or `bytes` (bytes as 0x-hex strings, to compare). */
+function received(n: PeerNetwork): Received[] {
+  const got: Received[] = [];
+  n.on("message", (from, type, payload) => got.push({ from, type, payload }));
+  n.on("bytes", (from, type, items) => got.push({ from, type, payload: items.map((i) => `0x${Buffer.from(i).toString("hex")}`) }));
+  return got;
+}
+
+const hexOf = (items: Uint8Array[]) => items.map((i) => `0x${Buffer.from(i).toString("hex")}`);
 
 async function expectRejected(p: Promise<unknown>): Promise<P2pError> {
   try {
@@ -249,6 +298,227 @@ describe("node/p2p PeerNetwork", function () {
     });
   });
 
+  describe("relay by topology", function () {
+    it("full mesh of four: each node gets each gossip exactly once, from its origin, and nothing is relayed", async function () {
+      const a = await started({ nodeId: "node-a" });
+      const b = await started({ nodeId: "node-b", peers: [urlOf(a)] });
+      const c = await started({ nodeId: "node-c", peers: [urlOf(a), urlOf(b)] });
+      const d = await started({ nodeId: "node-d", peers: [urlOf(a), urlOf(b), urlOf(c)], listen: null });
+      const nodes = [a, b, c, d];
+      await settled(nodes, [[a, b], [a, c], [a, d], [b, c], [b, d], [c, d]]);
+      const before = nodes.map((n) => n.stats());
+      const inboxes = nodes.map(received);
+      for (const [i, n] of nodes.entries()) {
+        n.broadcast("vote", { from: n.nodeId, i }, { relay: true });
+        n.broadcastBytes("txs", [Buffer.from([i, 1, 2]), Buffer.alloc(110, i)], { relay: true });
+      }
+      await waitFor(() => inboxes.every((got) => got.length === 6), "every node to receive the others' two messages");
+      await sleep(200);
+      for (const [i, n] of nodes.entries()) {
+        const others = nodes.filter((m) => m !== n);
+        expect(inboxes[i]).to.have.length(6);
+        for (const o of others) {
+          const j = nodes.indexOf(o);
+          expect(inboxes[i].filter((r) => r.from === o.nodeId)).to.deep.equal([
+            { from: o.nodeId, type: "vote", payload: { from: o.nodeId, i: j } },
+            { from: o.nodeId, type: "txs", payload: hexOf([Buffer.from([j, 1, 2]), Buffer.alloc(110, j)]) },
+          ]);
+        }
+        const delta = statsDelta(n, before[i]);
+        expect(delta.relayed, `${n.nodeId} relayed`).to.equal(0);
+        expect(delta.duplicates, `${n.nodeId} duplicates`).to.equal(0);
+        expect(delta.framesReceived, `${n.nodeId} frames received`).to.equal(6);
+      }
+    });
+
+    it("a line A–B–C–D: D still gets A's messages, each node once", async function () {
+      const a = await started({ nodeId: "node-a" });
+      const b = await started({ nodeId: "node-b", peers: [urlOf(a)] });
+      const c = await started({ nodeId: "node-c", peers: [urlOf(b)] });
+      const d = await started({ nodeId: "node-d", peers: [urlOf(c)], listen: null });
+      await settled([a, b, c, d], [[a, b], [b, c], [c, d]]);
+      const [atA, atB, atC, atD] = [a, b, c, d].map(received);
+      const items = [Buffer.from("aa", "hex"), new Uint8Array(0), Buffer.alloc(300, 7)];
+      a.broadcast("proposal", { n: 1 }, { relay: true });
+      a.broadcastBytes("txs", items, { relay: true });
+      await waitFor(() => atD.length === 2, "D to receive both of A's messages");
+      await sleep(150);
+      expect(atD).to.deep.equal([
+        { from: "node-c", type: "proposal", payload: { n: 1 } },
+        { from: "node-c", type: "txs", payload: hexOf(items) },
+      ]);
+      expect(atB.map((r) => r.from)).to.deep.equal(["node-a", "node-a"]);
+      expect(atC.map((r) => r.from)).to.deep.equal(["node-b", "node-b"]);
+      expect(atA).to.deep.equal([]);
+      expect(b.stats().relayed).to.equal(2);
+      expect(c.stats().relayed).to.equal(2);
+      expect(d.stats().relayed).to.equal(0);
+    });
+
+    it("a star: the hub relays a leaf's message to every other leaf, once", async function () {
+      const hub = await started({ nodeId: "hub", gossipTypes: ["txs"] });
+      const leaves: PeerNetwork[] = [];
+      for (let i = 0; i < 4; i++) leaves.push(await started({ nodeId: `leaf-${i}`, peers: [urlOf(hub)], listen: null }));
+      await settled([hub, ...leaves], leaves.map((l) => [hub, l] as [PeerNetwork, PeerNetwork]));
+      const inboxes = leaves.map(received);
+      const atHub = received(hub);
+      leaves[0].broadcastBytes("txs", [Buffer.from("01", "hex")]); // a gossip type at the hub: relayed without the flag
+      await waitFor(() => inboxes.slice(1).every((got) => got.length === 1), "every other leaf to receive it");
+      await sleep(150);
+      for (const got of inboxes.slice(1)) expect(got).to.deep.equal([{ from: "hub", type: "txs", payload: ["0x01"] }]);
+      expect(inboxes[0]).to.deep.equal([]);
+      expect(atHub).to.deep.equal([{ from: "leaf-0", type: "txs", payload: ["0x01"] }]);
+      expect(hub.stats().relayed).to.equal(3);
+    });
+
+    it("peers joining and leaving update the advertised sets, and relaying follows them", async function () {
+      const a = await started({ nodeId: "node-a" });
+      const b = await started({ nodeId: "node-b", peers: [urlOf(a)] });
+      await waitFor(() => JSON.stringify(neighboursOf(a, "node-b")) === '["node-a"]', "A to know B's one link");
+      const port = await freePort();
+      const c1 = await started({ nodeId: "node-c", listen: { host: HOST, port }, peers: [urlOf(a), urlOf(b)] });
+      await settled([a, b, c1], [[a, b], [a, c1], [b, c1]]);
+      expect(neighboursOf(a, "node-b")).to.deep.equal(["node-a", "node-c"]);
+      expect(neighboursOf(b, "node-c")).to.deep.equal(["node-a", "node-b"]);
+
+      // triangle: A does not pass B's message on to C, which has it from B
+      const before = a.stats();
+      const atC1 = received(c1);
+      b.broadcast("vote", 1, { relay: true });
+      await waitFor(() => atC1.length === 1, "C to receive B's vote");
+      await sleep(100);
+      expect(atC1).to.deep.equal([{ from: "node-b", type: "vote", payload: 1 }]);
+      expect(statsDelta(a, before).relayed).to.equal(0);
+
+      // C leaves and comes back linked to A only: B's message now reaches C through A
+      await c1.stop();
+      await waitFor(() => JSON.stringify(neighboursOf(a, "node-b")) === '["node-a"]', "A to see B's link to C gone");
+      const c2 = await started({ nodeId: "node-c", listen: { host: HOST, port }, peers: [urlOf(a)] });
+      await settled([a, b, c2], [[a, b], [a, c2]]);
+      const atC2 = received(c2);
+      b.broadcast("vote", 2, { relay: true });
+      b.broadcastBytes("txs", [Buffer.from("beef", "hex")], { relay: true });
+      await waitFor(() => atC2.length === 2, "C to receive B's messages through A");
+      expect(atC2).to.deep.equal([
+        { from: "node-a", type: "vote", payload: 2 },
+        { from: "node-a", type: "txs", payload: ["0xbeef"] },
+      ]);
+    });
+
+    it("relays to an older peer that advertises no links, and sends it bytes as JSON hex", async function () {
+      const a = await started({ nodeId: "node-a" });
+      const b = await started({ nodeId: "node-b", peers: [urlOf(a)] });
+      await waitFor(() => hasPeer(a, "node-b"), "B to connect");
+      const r = await rawPeer(urlOf(a)); // a hello without `peers` and `binary`, as version-1 nodes before them
+      await waitFor(() => hasPeer(a, r.nodeId), "the raw peer to connect");
+      expect(neighboursOf(a, r.nodeId)).to.equal(null);
+      expect(r.frames[0]).to.deep.include({ t: "hello" });
+      expect(r.frames[0].p).to.deep.include({ peers: ["node-b"], binary: 1 });
+      await waitFor(() => r.frames.some((f) => f.t === "status"), "A to tell the raw peer of its new link");
+      b.broadcastBytes("txs", [Buffer.from("c0ffee", "hex"), Buffer.from("01", "hex")], { relay: true });
+      b.broadcast("vote", { v: 1 }, { relay: true });
+      await waitFor(() => r.frames.filter((f) => f.t !== "hello" && f.t !== "status").length === 2, "the raw peer to get both relays");
+      expect(r.frames.filter((f) => f.t !== "hello" && f.t !== "status")).to.deep.equal([
+        { t: "txs", p: ["0xc0ffee", "0x01"], r: true },
+        { t: "vote", p: { v: 1 }, r: true },
+      ]);
+      // the JSON copy that an older node relays back is a copy A has seen
+      const before = a.stats();
+      const atA = received(a);
+      r.ws.send(JSON.stringify({ t: "txs", p: ["0xc0ffee", "0x01"], r: true }));
+      await waitFor(() => a.stats().duplicates > before.duplicates, "A to drop the echo");
+      expect(atA).to.deep.equal([]);
+    });
+  });
+
+  describe("binary frames", function () {
+    it("delivers a list of byte strings as a bytes event, to all peers or to one", async function () {
+      const a = await started({ nodeId: "node-a" });
+      const b = await started({ nodeId: "node-b", peers: [urlOf(a)], listen: null });
+      await waitFor(() => hasPeer(a, "node-b") && hasPeer(b, "node-a"), "A and B to connect");
+      const atB = received(b);
+      const items = [Buffer.from("02f8", "hex"), new Uint8Array(0), new Uint8Array(70_000).fill(9)];
+      a.broadcastBytes("blobs", items);
+      expect(a.sendBytes("node-b", "direct", [new Uint8Array([1])])).to.equal(true);
+      expect(a.sendBytes("nobody", "direct", [new Uint8Array([1])])).to.equal(false);
+      await waitFor(() => atB.length === 2, "B to receive both frames");
+      expect(atB).to.deep.equal([
+        { from: "node-a", type: "blobs", payload: hexOf(items) },
+        { from: "node-a", type: "direct", payload: ["0x01"] },
+      ]);
+      expect(b.stats().bytesReceived).to.be.above(70_000);
+    });
+
+    it("refuses bytes it cannot send: reserved type, not bytes, too many items, oversize frames", async function () {
+      const a = await started({ nodeId: "node-a", maxFrameItems: 3, maxMessageBytes: 64 * 1024 });
+      expect(() => a.broadcastBytes("status", [])).to.throw(P2pError, /reserved/);
+      expect(() => a.broadcastBytes("txs", ["0x01" as unknown as Uint8Array])).to.throw(P2pError, /array of Uint8Array/);
+      expect(() => a.broadcastBytes("txs", [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)])).to.throw(P2pError, /over maxFrameItems \(3\)/);
+      const err = (() => {
+        try {
+          a.sendBytes("node-b", "txs", [new Uint8Array(64 * 1024)]);
+        } catch (e) {
+          return e as P2pError;
+        }
+        return null;
+      })();
+      expect(err?.code).to.equal("P2P_MESSAGE_TOO_LARGE");
+    });
+
+    it("encodes and decodes the frame layout, and names what is wrong with a bad frame", function () {
+      const frame = encodeBytesFrame(Buffer.from("txs"), true, [Buffer.from("ab", "hex"), new Uint8Array(0)]);
+      expect(frame.toString("hex")).to.equal("4c010103747873" + "00000002" + "00000001ab" + "00000000");
+      const ok = decodeBytesFrame(frame, 10);
+      expect(ok).to.deep.include({ type: "txs", relay: true });
+      expect(typeof ok === "object" && hexOf(ok.items)).to.deep.equal(["0xab", "0x"]);
+      const bad = (hex: string, max = 10) => decodeBytesFrame(Buffer.from(hex, "hex"), max);
+      expect(bad("4c0100")).to.equal("binary frame: shorter than its header");
+      expect(bad("4d010003747873" + "00000000")).to.equal("binary frame: bad magic");
+      expect(bad("4c020003747873" + "00000000")).to.equal("binary frame: unknown version 2");
+      expect(bad("4c010203747873" + "00000000")).to.equal("binary frame: unknown flags");
+      expect(bad("4c010000" + "00000000")).to.equal("binary frame: bad type length");
+      expect(bad("4c010002c328" + "00000000")).to.equal("binary frame: type is not UTF-8");
+      expect(bad("4c010005" + Buffer.from("hello").toString("hex") + "00000000")).to.equal('binary frame: reserved type "hello"');
+      expect(bad("4c010003747873" + "0000000b", 10)).to.equal("binary frame: 11 items, over 10");
+      expect(bad("4c010003747873" + "00000002" + "00000001ab")).to.equal("binary frame: truncated");
+      expect(bad("4c010003747873" + "00000001" + "00000002ab")).to.equal("binary frame: truncated");
+      expect(bad("4c010003747873" + "00000001" + "00000001abcd")).to.equal("binary frame: bytes after the last item");
+    });
+
+    it("counts malformed binary frames like malformed JSON ones, delivers the good ones, drops copies", async function () {
+      const a = await started({ nodeId: "node-a", maxMalformedFrames: 3, gossipTypes: ["txs"] });
+      const r = await rawPeer(urlOf(a));
+      await waitFor(() => hasPeer(a, r.nodeId), "the raw peer to connect");
+      const atA = received(a);
+      const good = encodeBytesFrame(Buffer.from("txs"), false, [Buffer.from("0102", "hex")]);
+      r.ws.send(good, { binary: true });
+      r.ws.send(good, { binary: true }); // a gossip type: the copy is dropped
+      r.ws.send(Buffer.from("4d010003747873" + "00000000", "hex"), { binary: true });
+      r.ws.send(Buffer.from("4c010003747873" + "00000001" + "00000009ab", "hex"), { binary: true });
+      r.ws.send("not json");
+      await waitFor(() => a.stats().malformed === 3, "three malformed frames to be counted");
+      expect(atA).to.deep.equal([{ from: r.nodeId, type: "txs", payload: ["0x0102"] }]);
+      expect(a.stats().duplicates).to.equal(1);
+      r.ws.send(Buffer.from("4c010003747873" + "00000001" + "00000001abcd", "hex"), { binary: true });
+      const closed = await r.closed;
+      expect(closed).to.deep.equal({ code: 4005, reason: "too many malformed frames (4), last: binary frame: bytes after the last item" });
+    });
+
+    it("drops a connection whose first frame is binary, and one whose binary frame is over maxMessageBytes", async function () {
+      const a = await started({ nodeId: "node-a", maxMessageBytes: 64 * 1024 });
+      const r1 = await rawPeer(urlOf(a), { hello: null });
+      r1.ws.send(encodeBytesFrame(Buffer.from("txs"), false, []), { binary: true });
+      expect(await r1.closed).to.deep.equal({ code: 4000, reason: "expected hello, got a binary frame" });
+      const r2 = await rawPeer(urlOf(a), { hello: null });
+      r2.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+      expect(await r2.closed).to.deep.equal({ code: 4000, reason: "malformed handshake: binary frame: shorter than its header" });
+      const r3 = await rawPeer(urlOf(a));
+      await waitFor(() => hasPeer(a, r3.nodeId), "the raw peer to connect");
+      r3.ws.send(encodeBytesFrame(Buffer.from("txs"), false, [new Uint8Array(65 * 1024)]), { binary: true });
+      expect((await r3.closed).code).to.equal(1009);
+    });
+  });
+
   describe("handshake", function () {
     function refusals(n: PeerNetwork): PeerRefusal[] {
       const got: PeerRefusal[] = [];
@@ -409,7 +679,7 @@ describe("node/p2p PeerNetwork", function () {
       r.ws.send(Buffer.from([1, 2, 3]), { binary: true });
       const closed = await r.closed;
       expect(closed.code).to.equal(4005);
-      expect(closed.reason).to.equal("too many malformed frames (6), last: binary frame");
+      expect(closed.reason).to.equal("too many malformed frames (6), last: binary frame: shorter than its header");
       await waitFor(() => !hasPeer(a, r.nodeId), "A to forget the raw peer");
       a.onRequest("echo", async (_id, p) => p);
       expect(await c.request("node-a", "echo", 1)).to.equal(1);
@@ -526,6 +796,17 @@ describe("node/p2p PeerNetwork", function () {
       expect(s.has("a")).to.equal(true);
       expect(s.has("b")).to.equal(false);
       expect(s.size).to.equal(2);
+    });
+
+    it("parses advertised peers in hello and status: absent, null (unknown) or a list of node ids", function () {
+      const hello = { chainId: "0x7", genesisHash: GENESIS, nodeId: "n", validator: null, height: "0x0", finalized: "0x0", protocolVersion: 1 };
+      expect(parseHello(hello)).to.not.have.property("peers");
+      expect(parseHello({ ...hello, peers: ["a", "b"], binary: 1 })).to.deep.include({ peers: ["a", "b"], binary: 1 });
+      expect(parseHello({ ...hello, peers: "a" })).to.equal("hello: bad peers");
+      expect(parseHello({ ...hello, binary: "1" })).to.equal("hello: bad binary");
+      expect(parseStatus({ height: "0x1", finalized: "0x1", peers: null })).to.deep.equal({ height: 1n, finalized: 1n, peers: null });
+      expect(parseStatus({ height: "0x1", finalized: "0x1", peers: ["ok", "not ok"] })).to.equal("status: bad peers");
+      expect(parseStatus({ height: "0x1", finalized: "0x1", peers: Array.from({ length: 4097 }, (_, i) => `n${i}`) })).to.equal("status: bad peers");
     });
 
     it("backoffDelay grows exponentially, is capped, and jitters within [d/2, d]", function () {
