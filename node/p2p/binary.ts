@@ -21,7 +21,10 @@ export const BINARY_VERSION = 1;
 const FLAG_RELAY = 0x01;
 const MAX_TYPE_BYTES = 255;
 
-/** A decoded binary frame. `items` are views over the received frame: read them, do not write to them. */
+/**
+ * A decoded binary frame. `items` are views over the received frame: read them, do not write to them, and `slice()`
+ * one to keep it or post it to a worker (structured clone copies a view's whole underlying buffer).
+ */
 export interface BytesFrame {
   type: string;
   relay: boolean;

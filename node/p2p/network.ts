@@ -108,7 +108,10 @@ export type RequestHandler = (peerId: string, payload: unknown) => Promise<unkno
 
 export type PeerNetworkEvents = {
   message: [peerId: string, type: string, payload: unknown];
-  /** A binary frame (`broadcastBytes`/`sendBytes`): the items are views over the received frame, to read only. */
+  /**
+   * A binary frame (`broadcastBytes`/`sendBytes`). The items are views over the received frame (no copy): read them;
+   * `slice()` one you keep or post to a worker (a posted view clones the whole frame's buffer).
+   */
   bytes: [peerId: string, type: string, items: Uint8Array[]];
   "peer:connect": [info: PeerInfo];
   "peer:disconnect": [peerId: string, reason: string];
