@@ -292,7 +292,8 @@ const indexed = new WeakSet<Common>();
 /**
  * Answers `common.isActivatedEIP` from a Set instead of scanning `_activatedEIPsCache`. The Set is rebuilt whenever
  * ethereumjs assigns that array (it only ever assigns it, in the constructor and `_buildActivatedEIPsCache`), so the
- * answers stay those of the array. Idempotent per Common.
+ * answers stay those of the array. A `copy()` of the Common is not indexed (it answers from its own array). Idempotent
+ * per Common.
  */
 export function indexActivatedEIPs(common: Common): void {
   const c = common as unknown as CommonInternals & { isActivatedEIP(eip: number): boolean };
@@ -302,13 +303,18 @@ export function indexActivatedEIPs(common: Common): void {
   let set = new Set(list);
   Object.defineProperty(c, "_activatedEIPsCache", {
     configurable: true,
-    enumerable: true,
+    enumerable: true, // `Common.copy()` (Object.assign) gives a copy the array as a plain property …
     get: () => list,
     set: (value: number[]) => {
       list = value;
       set = new Set(value);
     },
   });
-  c.isActivatedEIP = (eip: number) => set.has(eip);
+  Object.defineProperty(c, "isActivatedEIP", {
+    configurable: true,
+    enumerable: false, // … and not this Set's answers: a copy scans its own array, as ethereumjs does
+    writable: true,
+    value: (eip: number) => set.has(eip),
+  });
   indexed.add(common);
 }

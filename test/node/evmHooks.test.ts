@@ -268,6 +268,18 @@ describe("node: EVM hooks", function () {
     }
   });
 
+  it("leave a copy of an indexed Common answering from its own EIP list", () => {
+    const common = new Common({ chain: Mainnet, hardfork: Hardfork.London });
+    indexActivatedEIPs(common);
+    const copy = common.copy();
+    copy.setEIPs([3855]);
+    expect(copy.isActivatedEIP(3855)).to.equal(true);
+    expect(common.isActivatedEIP(3855)).to.equal(false);
+    copy.setHardfork(Hardfork.Berlin);
+    expect(copy.isActivatedEIP(1559)).to.equal(false);
+    expect(common.isActivatedEIP(1559)).to.equal(true);
+  });
+
   it("give the same gas, return data, logs and state root as ethereumjs alone (jump probes and ERC-20 transfers)", async () => {
     const without = await runWorkload(false);
     expect(evmHookStats().installed).to.equal(false);
