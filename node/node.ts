@@ -31,7 +31,7 @@ export function nodeLogger(config: NodeConfig): Logger {
 
 export class LuniverseNode {
   private rpc: RpcServer | null = null;
-  private txOutbox: string[] = [];
+  private txOutbox: Uint8Array[] = [];
   private txFlush: NodeJS.Timeout | null = null;
   private startedAt = Date.now();
   private txTimes: { t: number; n: number }[] = [];
@@ -167,7 +167,10 @@ export class LuniverseNode {
     node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(chainId, config.pool.recoveryWorkers));
 
     net.on("message", (_peer, type, payload) => {
-      if (type === "txs" && Array.isArray(payload)) void node.onGossipTxs(payload as string[]);
+      if (type === "txs" && Array.isArray(payload)) void node.onGossipTxs(payload); // hex in JSON, from nodes before binary frames
+    });
+    net.on("bytes", (_peer: string, type: string, items: Uint8Array[]) => {
+      if (type === "txs") void node.onGossipTxs(items);
     });
     chain.on("block", () => net.setStatus({ height: chain.height, finalized: chain.height }));
     await net.start();
@@ -208,7 +211,7 @@ export class LuniverseNode {
     await this.recovery.recover(tx);
     const hash = await this.pool.add(tx);
     if (this.net.peers().length > 0) {
-      this.txOutbox.push(bytesToHex(tx.serialize()));
+      this.txOutbox.push(tx.serialize());
       this.txFlush ??= setTimeout(() => this.flushTxs(), 20);
     }
     return hash;
@@ -216,15 +219,16 @@ export class LuniverseNode {
 
   private flushTxs(): void {
     this.txFlush = null;
-    while (this.txOutbox.length > 0) this.net.broadcast("txs", this.txOutbox.splice(0, 500), { relay: true });
+    while (this.txOutbox.length > 0) this.net.broadcastBytes("txs", this.txOutbox.splice(0, 500), { relay: true });
   }
 
-  private async onGossipTxs(raws: string[]): Promise<void> {
+  /** Transactions from a peer: raw bytes (binary frames) or 0x-hex strings (JSON, from older nodes). */
+  private async onGossipTxs(raws: readonly unknown[]): Promise<void> {
     const txs: TypedTransaction[] = [];
     for (const raw of raws) {
-      if (typeof raw !== "string") continue;
+      if (typeof raw !== "string" && !(raw instanceof Uint8Array)) continue;
       try {
-        const tx = this.engine.decodeTx(hexToBytes(raw as Hex));
+        const tx = this.engine.decodeTx(typeof raw === "string" ? hexToBytes(raw as Hex) : raw);
         if (!this.pool.has(bytesToHex(tx.hash()))) txs.push(tx);
       } catch (err) {
         this.poolLog.debug("undecodable gossiped transaction", { error: err });
