@@ -97,7 +97,7 @@ function packageDir(name: string, from?: string): string {
       // no package.json here (dist/cjs has none); keep walking up
     }
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`package.json of ${name} not found above ${entry}`);
+    if (up === dir) throw new EvmHooksError("EXECUTION_HOOKS_VERSION", `package.json of ${name} not found above ${entry}`);
     dir = up;
   }
 }
@@ -119,10 +119,21 @@ export function installedEthereumjsVersions(): EthereumjsVersions {
   return { evm: versionAt(evmDir()), common: versionAt(packageDir("@ethereumjs/common")) };
 }
 
-/** Throws {@link EvmHooksError} unless `versions` are the ones the hooks were written for. */
-export function assertHookedVersions(versions: EthereumjsVersions = installedEthereumjsVersions()): void {
-  const wrong = Object.entries(versions).filter(([, v]) => v !== ETHEREUMJS_VERSION_FOR_HOOKS);
-  if (wrong.length === 0) return;
+/** Set once the installed versions were read and found right (packages do not change under a running process). */
+let installedChecked = false;
+
+/**
+ * Throws {@link EvmHooksError} unless `versions` (default: the installed ones, read once per process) are the ones the
+ * hooks were written for.
+ */
+export function assertHookedVersions(versions?: EthereumjsVersions): void {
+  if (versions === undefined && installedChecked) return;
+  const found = versions ?? installedEthereumjsVersions();
+  const wrong = Object.entries(found).filter(([, v]) => v !== ETHEREUMJS_VERSION_FOR_HOOKS);
+  if (wrong.length === 0) {
+    if (versions === undefined) installedChecked = true;
+    return;
+  }
   throw new EvmHooksError("EXECUTION_HOOKS_VERSION", `the node's EVM hooks were written for ethereumjs ${ETHEREUMJS_VERSION_FOR_HOOKS}`, {
     details: `found ${wrong.map(([p, v]) => `@ethereumjs/${p} ${v}`).join(", ")}`,
     hint:
