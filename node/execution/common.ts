@@ -94,6 +94,10 @@ export const nativeCrypto: CustomCrypto = {
  *
  * The EVM asks `isActivatedEIP` several times per step and re-analyses a contract's jump destinations on every call:
  * the first is answered from a Set, the second cached per code (node/execution/evmHooks.ts, installed here).
+ *
+ * Every EVM subscribes to its Common's `hardforkChanged` event, and the node builds a VM per head for its reads: on
+ * the one shared Common each subscription kept a VM and its state alive for good. The hardfork never changes here
+ * (`setHardfork` refuses), so those subscriptions are not kept.
  */
 export function makeCommon(chainId: bigint): Common {
   const common = createCustomCommon({ chainId: Number(chainId), name: `luniverse-${chainId}` }, Mainnet, {
@@ -114,6 +118,9 @@ export function makeCommon(chainId: bigint): Common {
       return Hardfork.Cancun;
     },
   });
+  const on = common.events.on.bind(common.events) as (event: string, listener: (...args: unknown[]) => void) => unknown;
+  common.events.on = ((event: string, listener: (...args: unknown[]) => void) =>
+    event === "hardforkChanged" ? common.events : on(event, listener)) as unknown as typeof common.events.on;
   indexActivatedEIPs(common);
   installEvmHooks();
   return common;
