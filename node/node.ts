@@ -145,6 +145,7 @@ export class LuniverseNode {
       maxTxsPerBlock: config.consensus.maxTxsPerBlock,
       baseFeePerGas,
       gasLimit: BigInt(genesis.gasLimit),
+      blockGasLimit: BigInt(config.consensus.blockGasLimit),
       equivocate: opts.equivocate,
       log: log.child("consensus"),
     });

@@ -137,10 +137,12 @@ export class ValidatorSetReader {
     const hit = this.entries.find((e) => e.start <= h && h < e.end);
     if (hit) return hit.validators;
     this.reads++;
+    // the head before the reads: the state they see is at this head or later (the RPC may ask while a block commits)
+    const head = this.headNumber();
     const validators = await this.read("validatorsAt", [h]).then((r) => (r[0] as string[]).map((a) => a.toLowerCase() as Hex));
     const range = await this.epochRange(h);
     // cache only an epoch whose list is final: its first block is at most the next block (head + 1)
-    if (range !== null && range.start <= this.headNumber() + 1n && range.start <= h && h < range.end) {
+    if (range !== null && range.start <= head + 1n && range.start <= h && h < range.end) {
       this.entries.push({ ...range, validators });
       if (this.entries.length > MAX_EPOCHS) this.entries.shift();
     }
