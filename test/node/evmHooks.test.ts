@@ -345,3 +345,12 @@ describe("node: EVM hooks", function () {
     expect(stats.entries).to.equal(JUMP_CACHE_MAX_ENTRIES);
   });
 });
+
+describe("node: the shared Common keeps no VM alive", function () {
+  it("drops the EVMs' hardforkChanged subscriptions (the node builds a VM per head) and still refuses another hardfork", async function () {
+    const common = makeCommon(77n);
+    for (let i = 0; i < 25; i++) await createVM({ common });
+    expect(common.events.listenerCount("hardforkChanged")).to.equal(0);
+    expect(() => common.setHardfork(Hardfork.Prague)).to.throw(/Cancun rules only/);
+  });
+});
