@@ -69,15 +69,10 @@ class Branch {
 }
 type TrieNode = Leaf | Extension | Branch;
 
-const EMPTY = new Uint8Array(0);
 const RLP_EMPTY_STRING = Uint8Array.of(0x80);
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** Unprefixed lowercase hex: the MPT's database key of a node hash. */
 export function hexKey(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 }
 
 function nibble(key: Uint8Array, i: number): number {
@@ -340,26 +335,29 @@ class BatchPass {
     return cp > 0 ? new Extension(keyNibbles(first, depth, at), branch) : branch;
   }
 
-  /** Encodes `c` (children first): its reference in the parent — the hash, or the raw node when embedded. */
-  commit(c: Child, ops: BatchDBOp<string, Uint8Array>[], isRoot: boolean): Uint8Array | Raw[] {
+  /**
+   * Encodes `c` (children first) and returns its reference in the parent: the 32-byte hash, or — for a node whose
+   * encoding is shorter than 32 bytes, which the parent embeds — that encoding itself (so a length tells them apart).
+   */
+  commit(c: Child, ops: BatchDBOp<string, Uint8Array>[], isRoot: boolean): Uint8Array {
     if (!isNode(c)) {
-      if (!isRoot || c instanceof Uint8Array) return c;
-      return this.store_(RLP.encode(c), ops);
+      if (c instanceof Uint8Array) return c;
+      const encoded = RLP.encode(c);
+      return isRoot ? this.store_(encoded, ops) : encoded;
     }
-    let raw: Raw[];
-    if (c instanceof Leaf) raw = [compact(c.path, true), c.value];
-    else if (c instanceof Extension) raw = [compact(c.path, false), this.commit(c.child, ops, false)];
+    let encoded: Uint8Array;
+    if (c instanceof Leaf) encoded = encodePair(compact(c.path, true), c.value, false);
+    else if (c instanceof Extension) encoded = encodePair(compact(c.path, false), this.commit(c.child, ops, false), true);
     else {
-      raw = new Array(17);
+      const refs: (Uint8Array | null)[] = new Array(16);
       for (let n = 0; n < 16; n++) {
         const x = c.children[n]!;
-        raw[n] = x === null ? EMPTY : this.commit(x, ops, false);
+        refs[n] = x === null ? null : this.commit(x, ops, false);
       }
-      raw[16] = EMPTY;
+      encoded = encodeBranch(refs);
     }
-    const encoded = RLP.encode(raw);
     if (encoded.length >= 32 || isRoot) return this.store_(encoded, ops);
-    return raw;
+    return encoded;
   }
 
   private store_(encoded: Uint8Array, ops: BatchDBOp<string, Uint8Array>[]): Uint8Array {
@@ -367,6 +365,99 @@ class BatchPass {
     ops.push({ type: "put", key: hexKey(h), value: encoded });
     return h;
   }
+}
+
+/** Bytes of the RLP header of a string of `len` bytes (b: its first byte, for the single-byte case). */
+function stringSize(b: Uint8Array): number {
+  const len = b.length;
+  if (len === 1 && b[0]! < 0x80) return 1;
+  if (len <= 55) return 1 + len;
+  return 1 + byteLength(len) + len;
+}
+
+function byteLength(n: number): number {
+  let k = 0;
+  while (n > 0) {
+    k++;
+    n = Math.floor(n / 256);
+  }
+  return k;
+}
+
+function writeLength(out: Uint8Array, at: number, n: number, k: number): void {
+  for (let i = k - 1; i >= 0; i--) {
+    out[at + i] = n & 0xff;
+    n = Math.floor(n / 256);
+  }
+}
+
+function writeString(out: Uint8Array, at: number, b: Uint8Array): number {
+  const len = b.length;
+  if (len === 1 && b[0]! < 0x80) {
+    out[at] = b[0]!;
+    return at + 1;
+  }
+  if (len <= 55) out[at++] = 0x80 + len;
+  else {
+    const k = byteLength(len);
+    out[at++] = 0xb7 + k;
+    writeLength(out, at, len, k);
+    at += k;
+  }
+  out.set(b, at);
+  return at + len;
+}
+
+function listHeader(payload: number): Uint8Array {
+  if (payload <= 55) return Uint8Array.of(0xc0 + payload);
+  const k = byteLength(payload);
+  const h = new Uint8Array(1 + k);
+  h[0] = 0xf7 + k;
+  writeLength(h, 1, payload, k);
+  return h;
+}
+
+/** A child reference inside a node: a 32-byte hash is an RLP string; a shorter one is an embedded node's encoding. */
+function refSize(ref: Uint8Array): number {
+  return ref.length === 32 ? 33 : ref.length;
+}
+
+function writeRef(out: Uint8Array, at: number, ref: Uint8Array): number {
+  if (ref.length === 32) {
+    out[at] = 0xa0;
+    out.set(ref, at + 1);
+    return at + 33;
+  }
+  out.set(ref, at);
+  return at + ref.length;
+}
+
+/** RLP([path, second]): `second` a value (string) or, for an extension, a child reference. */
+function encodePair(path: Uint8Array, second: Uint8Array, secondIsRef: boolean): Uint8Array {
+  const payload = stringSize(path) + (secondIsRef ? refSize(second) : stringSize(second));
+  const header = listHeader(payload);
+  const out = new Uint8Array(header.length + payload);
+  out.set(header, 0);
+  let at = writeString(out, header.length, path);
+  at = secondIsRef ? writeRef(out, at, second) : writeString(out, at, second);
+  return out;
+}
+
+/** RLP of a branch without a value: 16 child references (null: empty) and an empty value. */
+function encodeBranch(refs: (Uint8Array | null)[]): Uint8Array {
+  let payload = 1;
+  for (let n = 0; n < 16; n++) payload += refs[n] === null ? 1 : refSize(refs[n]!);
+  const header = listHeader(payload);
+  const out = new Uint8Array(header.length + payload);
+  out.set(header, 0);
+  let at = header.length;
+  for (let n = 0; n < 16; n++) {
+    const r = refs[n]!;
+    if (r === null) out[at++] = 0x80;
+    else at = writeRef(out, at, r);
+  }
+  out[at] = 0x80;
+  return out;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -409,7 +500,8 @@ export async function applyTrieBatch(store: TrieNodeStore, root: Uint8Array, upd
     byKey.set(hexKey(u.key), u);
   }
   if (byKey.size === 0) return { root, written: 0 };
-  const sorted = [...byKey.values()].sort((a, b) => compareBytes(a.key, b.key));
+  // hex strings of equal length sort as their bytes do
+  const sorted = [...byKey.keys()].sort().map((k) => byKey.get(k)!);
   const keys = sorted.map((u) => u.key);
   const values = sorted.map((u) => (u.value === null || u.value.length === 0 ? null : u.value));
   const empty = emptyTrieRoot(opts.hash);
@@ -419,7 +511,7 @@ export async function applyTrieBatch(store: TrieNodeStore, root: Uint8Array, upd
   if (next === null) return { root: empty, written: 0 };
   if (next === start) return { root, written: 0 };
   const ops: BatchDBOp<string, Uint8Array>[] = [];
-  const ref = pass.commit(next, ops, true) as Uint8Array;
+  const ref = pass.commit(next, ops, true);
   if (ops.length > 0) await store.batch(ops);
   return { root: ref, written: ops.length };
 }
