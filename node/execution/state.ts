@@ -37,6 +37,7 @@ import type { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { CODEHASH_PREFIX, Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import { Account, Address, EthereumJSErrorWithoutCode, ValueEncoding, bytesToBigInt, concatBytes, createAccountFromRLP, type BatchDBOp } from "@ethereumjs/util";
+import { LuniverseError } from "../../lib/errors";
 import { applyTrieBatch, emptyTrieRoot, hexKey, trieGet, type TrieNodeStore, type TrieUpdate } from "../storage/batchTrie";
 import { keccak256 } from "./common";
 
@@ -278,6 +279,11 @@ export class HeadState {
   }
 }
 
+/** The trie given to NodeStateManager is not one it can batch-write (STATE_TRIE_UNSUPPORTED). */
+export class StateManagerError extends LuniverseError<"STATE_TRIE_UNSUPPORTED"> {
+  override name = "StateManagerError";
+}
+
 export interface NodeStateManagerOptions {
   /** The secure account trie over the node's database (useKeyHashing, ValueEncoding.Bytes, no key prefix). */
   trie: MerklePatriciaTrie;
@@ -306,7 +312,9 @@ export class NodeStateManager extends MerkleStateManager {
     const trieOpts = (opts.trie as unknown as { _opts: { useKeyHashing: boolean; keyPrefix?: Uint8Array } })._opts;
     const db = opts.trie.database() as unknown as { db: TrieNodeStore; valueEncoding: ValueEncoding };
     if (!trieOpts.useKeyHashing || trieOpts.keyPrefix !== undefined || db.valueEncoding !== ValueEncoding.Bytes) {
-      throw new Error("NodeStateManager needs a secure trie (useKeyHashing) with ValueEncoding.Bytes and no key prefix");
+      throw new StateManagerError("STATE_TRIE_UNSUPPORTED", "NodeStateManager needs a secure trie (useKeyHashing) with ValueEncoding.Bytes and no key prefix", {
+        hint: "build the trie as Executor.stateAt does",
+      });
     }
     this.store = db.db;
     this.hashFn = opts.common.customCrypto.keccak256 ?? keccak256;

@@ -18,6 +18,7 @@
  */
 import { RLP } from "@ethereumjs/rlp";
 import type { BatchDBOp } from "@ethereumjs/util";
+import { LuniverseError } from "../../lib/errors";
 
 /** What the trie functions need of a database: the MPT's (hex string keys, bytes values). */
 export interface TrieNodeStore {
@@ -42,10 +43,12 @@ export interface TrieBatchResult {
   written: number;
 }
 
-/** A trie node is missing from the store (the database lost data, or `root` is not a root of this store). */
-export class TrieNodeMissingError extends Error {
-  readonly code = "TRIE_NODE_MISSING";
-  override name = "TrieNodeMissingError";
+/**
+ * A node on a touched path is missing from the store (TRIE_NODE_MISSING: the database lost data, or `root` is not a
+ * root of this store), is not a trie node (TRIE_NODE_INVALID), or the batch's keys differ in length (TRIE_KEYS_UNEQUAL).
+ */
+export class TrieError extends LuniverseError<"TRIE_NODE_MISSING" | "TRIE_NODE_INVALID" | "TRIE_KEYS_UNEQUAL"> {
+  override name = "TrieError";
 }
 
 type Raw = Uint8Array | Raw[];
@@ -111,7 +114,7 @@ function compact(path: Uint8Array, leaf: boolean): Uint8Array {
 }
 
 function decodeCompact(c: Uint8Array): { path: Uint8Array; leaf: boolean } {
-  if (c.length === 0) throw new Error("invalid trie node: empty path");
+  if (c.length === 0) throw new TrieError("TRIE_NODE_INVALID", "invalid trie node: empty path");
   const flag = c[0]! >> 4;
   const odd = flag & 1;
   const path = new Uint8Array((c.length - 1) * 2 + odd);
@@ -125,9 +128,9 @@ function decodeCompact(c: Uint8Array): { path: Uint8Array; leaf: boolean } {
 }
 
 function decodeRaw(raw: Raw): TrieNode {
-  if (!Array.isArray(raw)) throw new Error("invalid trie node: not a list");
+  if (!Array.isArray(raw)) throw new TrieError("TRIE_NODE_INVALID", "invalid trie node: not a list");
   if (raw.length === 17) {
-    if (raw[16] instanceof Uint8Array && raw[16].length > 0) throw new Error("trie branches with values are not supported (keys of one length only)");
+    if (raw[16] instanceof Uint8Array && raw[16].length > 0) throw new TrieError("TRIE_NODE_INVALID", "trie branches with values are not supported (keys of one length only)");
     const children: (Child | null)[] = new Array(16);
     for (let i = 0; i < 16; i++) {
       const c = raw[i]!;
@@ -140,14 +143,14 @@ function decodeRaw(raw: Raw): TrieNode {
     if (leaf) return new Leaf(path, raw[1] as Uint8Array);
     return new Extension(path, raw[1]!);
   }
-  throw new Error(`invalid trie node: a list of ${raw.length} items`);
+  throw new TrieError("TRIE_NODE_INVALID", `invalid trie node: a list of ${raw.length} items`);
 }
 
 async function loadNode(store: TrieNodeStore, ref: Uint8Array | Raw[]): Promise<TrieNode> {
   if (Array.isArray(ref)) return decodeRaw(ref);
   const key = hexKey(ref);
   const v = await store.get(key);
-  if (v === undefined) throw new TrieNodeMissingError(`trie node ${key} is missing from the database`);
+  if (v === undefined) throw new TrieError("TRIE_NODE_MISSING", `trie node ${key} is missing from the database`, { hint: "the node database is damaged or the root is not in it; resync the node from a healthy data dir" });
   return decodeRaw(RLP.decode(typeof v === "string" ? hexToBytes(v) : v) as Raw);
 }
 
@@ -488,15 +491,15 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * Applies `updates` to the trie at `root` in `store` and returns the new root. Later updates of a key win over
- * earlier ones. Throws TrieNodeMissingError when a node on a touched path is not in the store.
+ * earlier ones. Throws TrieError (TRIE_NODE_MISSING) when a node on a touched path is not in the store.
  */
 export async function applyTrieBatch(store: TrieNodeStore, root: Uint8Array, updates: Iterable<TrieUpdate>, opts: TrieBatchOptions): Promise<TrieBatchResult> {
   const byKey = new Map<string, TrieUpdate>();
   let keyLength = -1;
   for (const u of updates) {
     if (keyLength === -1) keyLength = u.key.length;
-    else if (u.key.length !== keyLength) throw new Error(`trie keys must all have one length (got ${keyLength} and ${u.key.length} bytes)`);
-    if (u.key.length === 0) throw new Error("trie keys must not be empty");
+    else if (u.key.length !== keyLength) throw new TrieError("TRIE_KEYS_UNEQUAL", `trie keys must all have one length (got ${keyLength} and ${u.key.length} bytes)`);
+    if (u.key.length === 0) throw new TrieError("TRIE_KEYS_UNEQUAL", "trie keys must not be empty");
     byKey.set(hexKey(u.key), u);
   }
   if (byKey.size === 0) return { root, written: 0 };

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { KECCAK256_RLP, MapDB, ValueEncoding, bytesToHex, type BatchDBOp } from "@ethereumjs/util";
 import { keccak256 } from "../../node/execution/common";
-import { applyTrieBatch, hexKey, trieGet, TrieNodeMissingError, type TrieNodeStore, type TrieUpdate } from "../../node/storage/batchTrie";
+import { applyTrieBatch, hexKey, trieGet, TrieError, type TrieNodeStore, type TrieUpdate } from "../../node/storage/batchTrie";
 
 /** mulberry32: a seeded generator, so a failure reproduces. */
 function generator(seed: number): (below: number) => number {
@@ -228,7 +228,21 @@ describe("node/storage/batchTrie: a batch of updates applied in one pass", funct
     } catch (e) {
       error = e;
     }
-    expect(error).to.be.instanceOf(TrieNodeMissingError);
+    expect(error).to.be.instanceOf(TrieError);
+    expect((error as TrieError).code).to.equal("TRIE_NODE_MISSING");
+  });
+
+  it("reports a stored value that is not a trie node", async () => {
+    const store = new MemoryStore();
+    const root = hash(Uint8Array.of(0x81, 0x99));
+    store.map.set(hexKey(root), Uint8Array.of(0x81, 0x99)); // RLP of a string, not of a list
+    let error: unknown;
+    try {
+      await applyTrieBatch(store, root, [{ key: hash(Uint8Array.of(1)), value: Uint8Array.of(1) }], { hash });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as TrieError).code).to.equal("TRIE_NODE_INVALID");
   });
 
   it("refuses keys of different lengths (a key that is a prefix of another would need branch values)", async () => {
@@ -241,6 +255,7 @@ describe("node/storage/batchTrie: a batch of updates applied in one pass", funct
     } catch (e) {
       error = e;
     }
-    expect((error as Error).message).to.match(/one length/);
+    expect(error).to.be.instanceOf(TrieError);
+    expect((error as TrieError).code).to.equal("TRIE_KEYS_UNEQUAL");
   });
 });

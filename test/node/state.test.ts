@@ -23,7 +23,7 @@ import {
 import { createVM, runTx, type VM } from "@ethereumjs/vm";
 import type { ClassicLevel } from "classic-level";
 import { makeCommon } from "../../node/execution/common";
-import { HeadState, NodeStateManager, type HeadStateOptions } from "../../node/execution/state";
+import { HeadState, NodeStateManager, StateManagerError, type HeadStateOptions } from "../../node/execution/state";
 import { openLevel, OverlayDB } from "../../node/storage/db";
 
 const common = makeCommon(4242n);
@@ -481,6 +481,11 @@ describe("node/execution/state: NodeStateManager against ethereumjs' MerkleState
     dirs.push(rep.dir);
     console.log(`      trie nodes written over ${rep.blocks} blocks: ethereumjs ${rep.referenceNodes}, NodeStateManager ${rep.ourNodes}`);
     expect(rep.ourNodes).to.be.lessThan(rep.referenceNodes);
+  });
+
+  it("refuses a trie it cannot batch-write (keys not hashed)", () => {
+    const trie = new MerklePatriciaTrie({ db: new MapDB<string, Uint8Array>(), useKeyHashing: false, valueEncoding: ValueEncoding.Bytes, common });
+    expect(() => new NodeStateManager({ trie, common })).to.throw(StateManagerError).with.property("code", "STATE_TRIE_UNSUPPORTED");
   });
 
   it("the head view answers for the committed head only: a block executed but not committed changes none of its reads", async () => {
