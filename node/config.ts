@@ -47,7 +47,8 @@ export interface ConsensusConfig {
   /** After this long without a proposal, the round's proposer is skipped. */
   proposalTimeoutMs: number;
   maxTxsPerBlock: number;
-  blockGasLimit: number;
+  /** This node's builder gas limit (a local policy, at most the genesis gas limit); null: the genesis gas limit. */
+  blockGasLimit: number | null;
 }
 
 export interface GasFreeConfig {
@@ -133,7 +134,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   rpc: { enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000 },
   p2p: { host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 },
   validator: null,
-  consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: 60_000_000 },
+  consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null },
   gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n },
   pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
   log: { level: "info" },
@@ -281,7 +282,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     blockPeriodMs: int(cIn, "blockPeriodMs", "consensus", d.consensus.blockPeriodMs, 1, 3_600_000),
     proposalTimeoutMs: int(cIn, "proposalTimeoutMs", "consensus", d.consensus.proposalTimeoutMs, 1, 3_600_000),
     maxTxsPerBlock: int(cIn, "maxTxsPerBlock", "consensus", d.consensus.maxTxsPerBlock, 1, 1_000_000),
-    blockGasLimit: int(cIn, "blockGasLimit", "consensus", d.consensus.blockGasLimit, 5000, Number.MAX_SAFE_INTEGER),
+    blockGasLimit: cIn.blockGasLimit === undefined || cIn.blockGasLimit === null ? d.consensus.blockGasLimit : int(cIn, "blockGasLimit", "consensus", 0, 5000, Number.MAX_SAFE_INTEGER),
   };
 
   const gIn = section(input, "gasFree", "", KEYS.gasFree);

@@ -85,6 +85,10 @@ export class LuniverseNode {
     const chain = await Chain.open(path.resolve(config.dataDir), genesis, common);
     const baseFeePerGas = BigInt(genesis.baseFeePerGas);
     const sys = genesis.luniverse.systemContracts;
+    // this node's builder limit (consensus.blockGasLimit, a local policy) never above the chain's; the pool admits what fits
+    const genesisGasLimit = BigInt(genesis.gasLimit);
+    const configured = config.consensus.blockGasLimit === null ? null : BigInt(config.consensus.blockGasLimit);
+    const builderGasLimit = configured !== null && configured < genesisGasLimit ? configured : genesisGasLimit;
 
     // the pool reads accounts from the head state: one cached state manager per head
     let head: { root: Uint8Array; state: ReturnType<typeof chain.executor.stateAt> } | null = null;
@@ -102,7 +106,7 @@ export class LuniverseNode {
         priceBumpPercent: config.pool.priceBumpPercent,
         minGasPrice: config.pool.minGasPrice > baseFeePerGas ? config.pool.minGasPrice : baseFeePerGas,
         maxTxBytes: config.pool.maxTxBytes,
-        blockGasLimit: BigInt(genesis.gasLimit),
+        blockGasLimit: builderGasLimit,
         baseFee: baseFeePerGas,
         gasFree: { enabled: gasFree, maxTxPerSenderPerMinute: config.gasFree.maxTxPerSenderPerMinute, minGasPrice: config.gasFree.minGasPrice },
       },
@@ -145,7 +149,7 @@ export class LuniverseNode {
       maxTxsPerBlock: config.consensus.maxTxsPerBlock,
       baseFeePerGas,
       gasLimit: BigInt(genesis.gasLimit),
-      blockGasLimit: BigInt(config.consensus.blockGasLimit),
+      blockGasLimit: builderGasLimit,
       equivocate: opts.equivocate,
       log: log.child("consensus"),
     });

@@ -141,8 +141,9 @@ interface Cursor {
 const RATE_WINDOW_MS = 60_000;
 const TX_MIN_GAS = 21_000n;
 
-/** Pool options from the node's configuration. */
-export function txPoolOptionsFromConfig(config: NodeConfig): TxPoolOptions {
+/** Pool options from the node's configuration and the chain's (genesis) block gas limit. */
+export function txPoolOptionsFromConfig(config: NodeConfig, genesisGasLimit: bigint): TxPoolOptions {
+  const configured = config.consensus.blockGasLimit === null ? null : BigInt(config.consensus.blockGasLimit);
   return {
     chainId: config.chainId,
     maxSize: config.pool.maxSize,
@@ -150,7 +151,7 @@ export function txPoolOptionsFromConfig(config: NodeConfig): TxPoolOptions {
     priceBumpPercent: config.pool.priceBumpPercent,
     minGasPrice: config.pool.minGasPrice,
     maxTxBytes: config.pool.maxTxBytes,
-    blockGasLimit: config.consensus.blockGasLimit,
+    blockGasLimit: configured !== null && configured < genesisGasLimit ? configured : genesisGasLimit,
     gasFree: {
       enabled: config.gasFree.enabled,
       maxTxPerSenderPerMinute: config.gasFree.maxTxPerSenderPerMinute,

@@ -789,16 +789,22 @@ describe("node/txpool", function () {
   describe("txPoolOptionsFromConfig", function () {
     it("maps the node configuration onto the pool's options", function () {
       const config = resolveNodeConfig({ chainId: 77, pool: { maxSize: 500 }, gasFree: { enabled: true }, consensus: { blockGasLimit: 8_000_000 } });
-      expect(txPoolOptionsFromConfig(config)).to.deep.equal({
+      expect(txPoolOptionsFromConfig(config, 30_000_000n)).to.deep.equal({
         chainId: 77n,
         maxSize: 500,
         maxPerSender: 500,
         priceBumpPercent: 10,
         minGasPrice: GWEI,
         maxTxBytes: 131072,
-        blockGasLimit: 8_000_000,
+        blockGasLimit: 8_000_000n,
         gasFree: { enabled: true, maxTxPerSenderPerMinute: 600, minGasPrice: 0n },
       });
+    });
+
+    it("admits up to the genesis gas limit unless the node's builder limit is lower", function () {
+      expect(txPoolOptionsFromConfig(resolveNodeConfig({ chainId: 77 }), 300_000_000n).blockGasLimit).to.equal(300_000_000n);
+      expect(txPoolOptionsFromConfig(resolveNodeConfig({ chainId: 77, consensus: { blockGasLimit: 900_000_000 } }), 300_000_000n).blockGasLimit).to.equal(300_000_000n);
+      expect(txPoolOptionsFromConfig(resolveNodeConfig({ chainId: 77, consensus: { blockGasLimit: null } }), 30_000_000n).blockGasLimit).to.equal(30_000_000n);
     });
   });
 });
