@@ -17,6 +17,7 @@ import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
 import type { OverlayDB } from "../storage/db";
 import { keccak256 } from "./common";
 import { orderedTrieRoot, transactionsRoot } from "./roots";
+import { applyTransfer, transferSender } from "./transfer";
 import "./txMemo";
 import { ExecutionError } from "./errors";
 
@@ -188,7 +189,11 @@ export class Executor {
           continue;
         }
         try {
-          const result = await runTx(vm, { tx, block: context, blockGasUsed: gasUsed, skipHardForkValidation: true });
+          // a plain value transfer is applied without the interpreter (transfer.ts: the same result as runTx, fuzzed)
+          const sender = transferSender(tx);
+          const result =
+            (sender !== undefined ? await applyTransfer(vm, tx, sender, context, gasUsed) : null) ??
+            (await runTx(vm, { tx, block: context, blockGasUsed: gasUsed, skipHardForkValidation: true }));
           included.push(tx);
           results.push(result);
           gasUsed += result.totalGasSpent;
