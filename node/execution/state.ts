@@ -308,7 +308,12 @@ export class NodeStateManager extends MerkleStateManager {
   nodesWritten = 0;
 
   constructor(opts: NodeStateManagerOptions) {
-    super({ trie: opts.trie, common: opts.common, caches: opts.caches ?? new Caches() });
+    const caches = opts.caches ?? new Caches();
+    super({ trie: opts.trie, common: opts.common, caches });
+    // without a cache of each kind, ethereumjs writes through the trie's checkpoint layer, which reads here bypass
+    if (caches.account === undefined || caches.storage === undefined || caches.code === undefined) {
+      throw new StateManagerError("STATE_TRIE_UNSUPPORTED", "NodeStateManager needs account, storage and code caches (sizes above 0)");
+    }
     const trieOpts = (opts.trie as unknown as { _opts: { useKeyHashing: boolean; keyPrefix?: Uint8Array } })._opts;
     const db = opts.trie.database() as unknown as { db: TrieNodeStore; valueEncoding: ValueEncoding };
     if (!trieOpts.useKeyHashing || trieOpts.keyPrefix !== undefined || db.valueEncoding !== ValueEncoding.Bytes) {

@@ -483,9 +483,11 @@ describe("node/execution/state: NodeStateManager against ethereumjs' MerkleState
     expect(rep.ourNodes).to.be.lessThan(rep.referenceNodes);
   });
 
-  it("refuses a trie it cannot batch-write (keys not hashed)", () => {
+  it("refuses a trie it cannot batch-write (keys not hashed) and caches that would write through the trie", () => {
     const trie = new MerklePatriciaTrie({ db: new MapDB<string, Uint8Array>(), useKeyHashing: false, valueEncoding: ValueEncoding.Bytes, common });
     expect(() => new NodeStateManager({ trie, common })).to.throw(StateManagerError).with.property("code", "STATE_TRIE_UNSUPPORTED");
+    const secure = new MerklePatriciaTrie({ db: new MapDB<string, Uint8Array>(), useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+    expect(() => new NodeStateManager({ trie: secure, common, caches: new Caches({ account: { size: 0 } }) })).to.throw(StateManagerError);
   });
 
   it("the head view answers for the committed head only: a block executed but not committed changes none of its reads", async () => {
