@@ -137,6 +137,7 @@ export class LuniverseNode {
         await node.admit(tx);
       },
       nextNonce: (a) => pool.pendingNonce(a),
+      get: (hash) => pool.get(hash),
     };
     const engine = new PoaEngine(chain, net, enginePool, {
       chainId,

@@ -20,6 +20,7 @@ import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
 import type { Chain, FinalitySignature } from "../chain/chain";
+import { decodeBlock } from "../execution/blockCodec";
 import type { ExecutedBlock } from "../execution/executor";
 import { DoubleSignDetector, EvidenceReporter } from "./evidence";
 import type { PrevoteMsg, ProposalMsg, VoteMsg } from "./messages";
@@ -48,6 +49,8 @@ export interface EnginePool {
   drop(hashes: string[]): void;
   submitLocal(tx: TypedTransaction): Promise<void>;
   nextNonce(address: Hex): Promise<bigint>;
+  /** A pooled transaction by hash (0x…, lower case): a proposal's transactions are not decoded and recovered again. */
+  get?(hash: Hex): TypedTransaction | undefined;
 }
 
 export interface EngineOptions {
@@ -127,6 +130,7 @@ export class PoaEngine extends EventEmitter {
     });
     const host: RoundHost = {
       common: chain.common,
+      decodeBlock: (raw) => decodeBlock(raw, chain.common, pool.get ? (h) => pool.get!(h) : undefined),
       now: () => Date.now(),
       schedule: (at) => this.schedule(at),
       broadcast: (type: string, payload: unknown) => net.broadcast(type, payload),

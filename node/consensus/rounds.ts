@@ -14,7 +14,7 @@
  * block is final with > 2/3 commit signatures. A validator that committed at h prevotes and re-proposes only that
  * block; a proposer re-proposes a block that had a polka rather than build another.
  */
-import { createBlockFromRLP, type Block } from "@ethereumjs/block";
+import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
@@ -41,6 +41,8 @@ export interface RoundHost {
   broadcast(type: "vote", payload: VoteMsg): void;
   /** The last final block. */
   head(): Block;
+  /** Decodes a proposed block (reusing the transactions this node already holds decoded, with their senders). */
+  decodeBlock(serialized: Uint8Array): Block;
   validatorsAt(number: bigint): Promise<Hex[]>;
   /** Builds this node's proposal on `parent` (transactions from the pool until `deadline`). */
   build(parent: Block, fields: HeaderFields, systemCalls: SystemCall[], deadline: number): Promise<ExecutedBlock>;
@@ -361,7 +363,7 @@ export class RoundMachine {
   async onProposal(p: ProposalMsg, from: string | null): Promise<void> {
     let block: Block;
     try {
-      block = createBlockFromRLP(hexToBytes(p.block), { common: this.host.common, skipConsensusFormatValidation: true });
+      block = this.host.decodeBlock(hexToBytes(p.block));
     } catch (err) {
       this.cfg.log.debug("undecodable proposal", { from, error: (err as Error).message });
       return;

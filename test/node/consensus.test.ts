@@ -216,6 +216,9 @@ class Sim implements RoundHost {
   head(): Block {
     return this.chain[this.chain.length - 1]!;
   }
+  decodeBlock(raw: Uint8Array): Block {
+    return createBlockFromRLP(raw, { common, skipConsensusFormatValidation: true });
+  }
   async validatorsAt(): Promise<Hex[]> {
     return this.w.validators;
   }
