@@ -23,6 +23,7 @@ import {
 import { createVM, runTx, type VM } from "@ethereumjs/vm";
 import type { ClassicLevel } from "classic-level";
 import { makeCommon } from "../../node/execution/common";
+import { applyTransfer, transferSender } from "../../node/execution/transfer";
 import { HeadState, NodeStateManager, StateManagerError, type HeadStateOptions } from "../../node/execution/state";
 import { openLevel, OverlayDB } from "../../node/storage/db";
 
@@ -236,7 +237,7 @@ function blockContext(number: bigint): Block {
  * One block the executor's way: system calls from SYSTEM_ADDRESS (skipBalance), then the transactions, all in one
  * outer journal checkpoint; an invalid transaction is skipped. Returns the state root and what each transaction did.
  */
-async function executeBlock(vm: VM, number: bigint, systemCalls: { to: Address; data: Uint8Array }[], txs: TypedTransaction[]): Promise<{ root: Uint8Array; outcomes: string[] }> {
+async function executeBlock(vm: VM, number: bigint, systemCalls: { to: Address; data: Uint8Array }[], txs: TypedTransaction[], fastPath = false): Promise<{ root: Uint8Array; outcomes: string[] }> {
   const block = blockContext(number);
   const outcomes: string[] = [];
   await vm.evm.journal.checkpoint();
@@ -247,7 +248,9 @@ async function executeBlock(vm: VM, number: bigint, systemCalls: { to: Address; 
   let gasUsed = 0n;
   for (const tx of txs) {
     try {
-      const r = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
+      // the node's executor applies plain transfers through transfer.ts, on the same state manager
+      const sender = fastPath ? transferSender(tx) : undefined;
+      const r = (sender !== undefined ? await applyTransfer(vm, tx, sender, block, gasUsed) : null) ?? (await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true }));
       gasUsed += r.totalGasSpent;
       outcomes.push(`${r.execResult.exceptionError?.error ?? "ok"}:${r.totalGasSpent}:${r.createdAddress?.toString() ?? ""}`);
     } catch (err) {
@@ -375,13 +378,13 @@ async function runWorkload(opts: RunOptions): Promise<RunReport> {
     if (speculate) {
       // a proposal executed on the parent and then not committed; another proposal at the same height replaces it
       const abandoned = txs;
-      const first = await executeBlock(node.vm, number, sysCalls, abandoned);
+      const first = await executeBlock(node.vm, number, sysCalls, abandoned, true);
       commitFirst = w.rng(3) === 0;
       if (!commitFirst) {
         w.nonces = nonces.slice();
         txs = randomTxs(w, Math.max(1, opts.txsPerBlock >> 1));
         await node.sm.setStateRoot(parent, true); // the executor's blockVm on a parent the VM moved away from
-        const second = await executeBlock(node.vm, number, sysCalls, txs);
+        const second = await executeBlock(node.vm, number, sysCalls, txs, true);
         expect(bytesToHex(second.root)).to.not.equal(bytesToHex(first.root));
         done = second;
       } else {
@@ -391,13 +394,13 @@ async function runWorkload(opts: RunOptions): Promise<RunReport> {
         const other = randomTxs(w, Math.max(1, opts.txsPerBlock >> 1));
         w.nonces = savedNonces;
         await node.sm.setStateRoot(parent, true);
-        await executeBlock(node.vm, number, sysCalls, other);
+        await executeBlock(node.vm, number, sysCalls, other, true);
         await node.sm.setStateRoot(first.root, true); // the next block's parent is the committed one
         done = first;
       }
     }
     const r = await executeBlock(ref.vm, number, sysCalls, txs);
-    const ours = done ?? (await executeBlock(node.vm, number, sysCalls, txs));
+    const ours = done ?? (await executeBlock(node.vm, number, sysCalls, txs, true));
     expect(ours.outcomes).to.deep.equal(r.outcomes);
     expect(bytesToHex(ours.root), `state root after block ${b}`).to.equal(bytesToHex(r.root));
     // nonces of rejected transactions were not used
@@ -471,7 +474,7 @@ describe("node/execution/state: NodeStateManager against ethereumjs' MerkleState
     // and it goes on executing blocks on that state
     const txs = randomTxs(rep.workload, 20);
     const a = await executeBlock(rep.reference, 7n, [], txs);
-    const b = await executeBlock(node.vm, 7n, [], txs);
+    const b = await executeBlock(node.vm, 7n, [], txs, true);
     expect(bytesToHex(b.root)).to.equal(bytesToHex(a.root));
     await node.close();
   });
@@ -500,7 +503,7 @@ describe("node/execution/state: NodeStateManager against ethereumjs' MerkleState
     await node.commit(genesis);
     const before = await Promise.all(w.senders.map((s) => node.head.headAccount(s.toString())));
     const txs = randomTxs(w, 8);
-    const executed = await executeBlock(node.vm, 1n, [], txs);
+    const executed = await executeBlock(node.vm, 1n, [], txs, true);
     expect(bytesToHex(executed.root)).to.not.equal(bytesToHex(genesis));
     const during = await Promise.all(w.senders.map((s) => node.head.headAccount(s.toString())));
     expect(during).to.deep.equal(before);
