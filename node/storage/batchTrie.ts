@@ -73,6 +73,8 @@ class Branch {
 type TrieNode = Leaf | Extension | Branch;
 
 const RLP_EMPTY_STRING = Uint8Array.of(0x80);
+/** Branch levels whose subtrees are updated concurrently. */
+const PARALLEL_DEPTH = 2;
 /** Unprefixed lowercase hex: the MPT's database key of a node hash. */
 export function hexKey(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
@@ -257,26 +259,27 @@ class BatchPass {
   }
 
   private async updateBranch(child: Child, branch: Branch, lo: number, hi: number, depth: number): Promise<Child | null> {
-    const groups: Promise<void>[] = [];
     const next = branch.children.slice();
     let changed = false;
+    const groups: Promise<void>[] = [];
     let i = lo;
     while (i < hi) {
       const n = nibble(this.keys[i]!, depth);
       let j = i + 1;
       while (j < hi && nibble(this.keys[j]!, depth) === n) j++;
-      const from = i;
-      groups.push(
-        this.update(branch.children[n]!, from, j, depth + 1).then((c) => {
-          if (c !== branch.children[n]) {
-            next[n] = c;
-            changed = true;
-          }
-        }),
-      );
+      const apply = (c: Child | null) => {
+        if (c !== branch.children[n]) {
+          next[n] = c;
+          changed = true;
+        }
+      };
+      // the subtrees under the top two levels load concurrently (up to 256 reads in flight for a cold database);
+      // below, one after the other: most nodes are in memory, where a promise per subtree only costs
+      if (depth < PARALLEL_DEPTH) groups.push(this.update(branch.children[n]!, i, j, depth + 1).then(apply));
+      else apply(await this.update(branch.children[n]!, i, j, depth + 1));
       i = j;
     }
-    await Promise.all(groups);
+    if (groups.length > 0) await Promise.all(groups);
     if (!changed) return child;
     return this.branchOf(next);
   }
