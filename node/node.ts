@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, createAddressFromString, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
+import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import { createLogger, type Logger } from "../lib/log";
 import { Registry, type Counter } from "../lib/metrics";
 import { NodeConfigError, loadValidatorKey, type NodeConfig } from "./config";
@@ -90,14 +90,8 @@ export class LuniverseNode {
     const configured = config.consensus.blockGasLimit === null ? null : BigInt(config.consensus.blockGasLimit);
     const builderGasLimit = configured !== null && configured < genesisGasLimit ? configured : genesisGasLimit;
 
-    // the pool reads accounts from the head state: one cached state manager per head
-    let head: { root: Uint8Array; state: ReturnType<typeof chain.executor.stateAt> } | null = null;
-    const headState = async (address: string) => {
-      const root = chain.head.header.stateRoot;
-      if (head === null || head.root !== root) head = { root, state: chain.executor.stateAt(root) };
-      const a = await head.state.getAccount(createAddressFromString(address));
-      return { nonce: a?.nonce ?? 0n, balance: a?.balance ?? 0n };
-    };
+    // the pool reads accounts from the head state's flat view (execution/state.ts), moved on every commit
+    const headState = (address: string) => chain.executor.head.headAccount(address);
     const pool = new TxPool(
       {
         chainId,

@@ -142,6 +142,7 @@ export class Chain extends EventEmitter {
     const headBlock = await this.getBlockByHash(head.hash as Hex);
     if (headBlock === null) throw new ChainError("CHAIN_DAMAGED", `the node database is damaged: head block ${head.hash} is missing`);
     this.headBlock = headBlock;
+    this.executor.head.reset(headBlock.header.stateRoot);
     this.overlay.drain();
     this.overlay.flushed();
   }
@@ -181,6 +182,7 @@ export class Chain extends EventEmitter {
         throw new ChainError("CHAIN_NOT_EXTENDING_HEAD", `commit of block ${block.header.number} does not extend the head ${this.height}`);
       }
       await this.writeBatch(block, receipts, signatures);
+      this.executor.head.promote(block.header.stateRoot);
       this.headBlock = block;
       this.emit("block", { block, receipts, signatures } satisfies CommittedBlock);
     });

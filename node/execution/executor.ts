@@ -17,6 +17,7 @@ import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
 import type { OverlayDB } from "../storage/db";
 import { keccak256 } from "./common";
 import { orderedTrieRoot, transactionsRoot } from "./roots";
+import { HeadState, NodeStateManager } from "./state";
 import { applyTransfer, transferSender } from "./transfer";
 import "./txMemo";
 import { ExecutionError } from "./errors";
@@ -64,15 +65,23 @@ export interface BuildLimits {
 export class Executor {
   private vmPromise: Promise<VM> | null = null;
   private currentRoot: Uint8Array | null = null;
+  /** The committed head's state, flat (state.ts): moved by the chain on every commit, read by the pool. */
+  readonly head: HeadState;
 
   constructor(
     readonly common: Common,
     private readonly db: OverlayDB,
     private readonly blockchain: EVMMockBlockchainInterface,
-  ) {}
+  ) {
+    this.head = new HeadState(db, { hash: common.customCrypto.keccak256 ?? keccak256 });
+  }
 
-  /** A state manager over the trie at `root` (reads fall through the overlay to LevelDB). */
-  stateAt(root: Uint8Array, caches = true): MerkleStateManager {
+  /**
+   * A state manager over the trie at `root` (reads fall through the overlay to LevelDB): flushes write each trie in
+   * one batch and reads consult the head view when `root` is the head's (state.ts). Only the block VM records its
+   * flushes (`recordDiffs`) for the chain's commit to promote into the head view.
+   */
+  stateAt(root: Uint8Array, caches = true, recordDiffs = false): MerkleStateManager {
     const trie = new MerklePatriciaTrie({
       db: this.db,
       root,
@@ -81,16 +90,16 @@ export class Executor {
       common: this.common,
       cacheSize: 0,
     });
-    return new MerkleStateManager({ trie, common: this.common, caches: caches ? new Caches() : undefined });
+    return new NodeStateManager({ trie, common: this.common, caches: caches ? new Caches() : undefined, head: this.head, recordDiffs });
   }
 
-  async vmAt(root: Uint8Array, caches = true): Promise<VM> {
-    return createVM({ common: this.common, stateManager: this.stateAt(root, caches), blockchain: this.blockchain });
+  async vmAt(root: Uint8Array, caches = true, recordDiffs = false): Promise<VM> {
+    return createVM({ common: this.common, stateManager: this.stateAt(root, caches, recordDiffs), blockchain: this.blockchain });
   }
 
   /** The block VM, positioned at `root` (kept warm across consecutive blocks). */
   private async blockVm(root: Uint8Array): Promise<VM> {
-    this.vmPromise ??= this.vmAt(root);
+    this.vmPromise ??= this.vmAt(root, true, true);
     const vm = await this.vmPromise;
     if (this.currentRoot === null || !equal(this.currentRoot, root)) {
       await vm.stateManager.setStateRoot(root, true);
