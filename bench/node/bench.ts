@@ -39,6 +39,7 @@ interface Options {
   gasLimit: number;
   maxTxsPerBlock: number;
   blockPeriodMs: number;
+  recoveryWorkers: number | null;
   profile: Scenario | null;
   profileDurationS: number | null;
   profileOut: string | null;
@@ -62,6 +63,7 @@ const USAGE = `usage: npm run bench:node -- [options]
   --gas-limit N           block gas limit of the genesis and anvil (default 300000000)
   --max-txs-per-block N   node consensus.maxTxsPerBlock (default 20000)
   --block-period MS       node consensus.blockPeriodMs (default 1000)
+  --recovery-workers N    node pool.recoveryWorkers: sender-recovery threads per node (default: the node's, 1)
   --profile SCENARIO|none run SCENARIO once more under node --cpu-prof (default node1-value) and print the top functions
   --profile-duration S    window of the profiled run (default: min(duration, 30))
   --profile-out FILE      keep the .cpuprofile there (open in Chrome DevTools / speedscope)
@@ -87,6 +89,7 @@ function parseArgs(argv: string[]): Options {
       "gas-limit": { type: "string" },
       "max-txs-per-block": { type: "string" },
       "block-period": { type: "string" },
+      "recovery-workers": { type: "string" },
       profile: { type: "string" },
       "profile-duration": { type: "string" },
       "profile-out": { type: "string" },
@@ -130,6 +133,7 @@ function parseArgs(argv: string[]): Options {
     gasLimit: opt("gas-limit", 1_000_000, Number.MAX_SAFE_INTEGER, 300_000_000),
     maxTxsPerBlock: opt("max-txs-per-block", 1, 1_000_000, 20_000),
     blockPeriodMs: opt("block-period", 1, 60_000, 1000),
+    recoveryWorkers: optOrNull("recovery-workers", 0, 8),
     profile: v.profile === undefined ? "node1-value" : v.profile === "none" ? null : scenario("profile", v.profile),
     profileDurationS: optOrNull("profile-duration", 1, 1800),
     profileOut: v["profile-out"] === undefined ? null : path.resolve(v["profile-out"]),
@@ -261,7 +265,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
   let sys: System;
   if (d.kind === "luniverse") {
     const g = await genesisFile({ dir: o.genesisDir ?? path.join(tmp, "genesis"), validators: d.validators, gasLimit: o.gasLimit, log });
-    sys = await startLuniverse({ dir, genesis: g.file, chainId: g.chainId, validators: d.validators, maxTxsPerBlock: o.maxTxsPerBlock, blockPeriodMs: o.blockPeriodMs, cpuProfDir: profileDir });
+    sys = await startLuniverse({ dir, genesis: g.file, chainId: g.chainId, validators: d.validators, maxTxsPerBlock: o.maxTxsPerBlock, blockPeriodMs: o.blockPeriodMs, recoveryWorkers: o.recoveryWorkers, cpuProfDir: profileDir });
   } else {
     sys = await startAnvil({ dir, chainId: 31337n, blockTimeS: d.blockTimeS, gasLimit: o.gasLimit });
   }
@@ -389,7 +393,7 @@ function printResults(results: Result[], o: Options): void {
     `\nTPS = transactions of the workload in blocks first seen during the ${o.durationS} s window / window. Finality = batch sent → head reaches the block` +
       ` (every committed block of our node is final; anvil has no finality, so it is inclusion). Peak RSS = VmHWM per process (Σ over the 4 validators).` +
       ` Workload: ${o.senders} senders, ${o.clients} clients, ${o.batch} tx per batch, EIP-1559 txs; ERC-20 = transfer() of an OpenZeppelin ERC20 (DexTestToken) between funded holders.` +
-      ` Node: block period ${o.blockPeriodMs} ms, maxTxsPerBlock ${o.maxTxsPerBlock}, gas limit ${f0(o.gasLimit)} (anvil: same gas limit).`,
+      ` Node: block period ${o.blockPeriodMs} ms, maxTxsPerBlock ${o.maxTxsPerBlock}, recovery workers ${o.recoveryWorkers ?? "default (1)"}, gas limit ${f0(o.gasLimit)} (anvil: same gas limit).`,
   );
 
   const byName = new Map(results.filter((r) => !r.error).map((r) => [r.scenario, r]));

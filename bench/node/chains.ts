@@ -57,6 +57,8 @@ export interface NodeStartOptions {
   validators: 1 | 4;
   maxTxsPerBlock: number;
   blockPeriodMs: number;
+  /** pool.recoveryWorkers of every validator (null: the node's default). */
+  recoveryWorkers?: number | null;
   /** Start validator 1 with `node --cpu-prof` writing into this folder. */
   cpuProfDir?: string;
 }
@@ -77,7 +79,7 @@ export async function startLuniverse(o: NodeStartOptions): Promise<System> {
         p2p: { port: p2pPorts[i], peers: p2pPorts.filter((_, j) => j !== i).map((p) => `ws://127.0.0.1:${p}`) },
         validator: { privateKeyEnv: "LUNIVERSE_BENCH_VKEY" },
         consensus: { blockPeriodMs: o.blockPeriodMs, maxTxsPerBlock: o.maxTxsPerBlock },
-        pool: { maxSize: 200_000, maxPerSender: 5000 },
+        pool: { maxSize: 200_000, maxPerSender: 5000, ...(o.recoveryWorkers != null ? { recoveryWorkers: o.recoveryWorkers } : {}) },
         log: { level: "info" },
       };
       const cfgFile = path.join(dir, "config.json");
