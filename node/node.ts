@@ -164,7 +164,7 @@ export class LuniverseNode {
       peers: () => net.peers(),
       metrics: () => node.metrics(),
     });
-    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(chainId, config.pool.recoveryWorkers));
+    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers));
 
     net.on("message", (_peer, type, payload) => {
       if (type === "txs" && Array.isArray(payload)) void node.onGossipTxs(payload); // hex in JSON, from nodes before binary frames

@@ -54,18 +54,26 @@ export function keccak256(data: Uint8Array): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Recovers the 64-byte public key (no 0x04 prefix) like ethereumjs' `ecrecover`. */
-export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
+/**
+ * What `ecdsaRecover` takes for an Ethereum signature: r ‖ s (64 bytes) and the recovery id from `v` (0/1, 27/28, or
+ * EIP-155's chainId * 2 + 35/36 when `chainId` is given). Throws "Invalid signature v value" otherwise.
+ */
+export function recoveryInput(v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): { signature: Uint8Array; recovery: number } {
   let recovery: bigint;
   if (v === 0n || v === 1n) recovery = v;
   else if (chainId === undefined) recovery = v - 27n;
   else recovery = v - (chainId * 2n + 35n);
   if (recovery !== 0n && recovery !== 1n) throw new Error("Invalid signature v value");
-  const sig = new Uint8Array(64);
-  sig.set(toBytes32(r), 0);
-  sig.set(toBytes32(s), 32);
-  const pub = secp256k1.ecdsaRecover(sig, Number(recovery), msgHash, false);
-  return pub.slice(1);
+  const signature = new Uint8Array(64);
+  signature.set(toBytes32(r), 0);
+  signature.set(toBytes32(s), 32);
+  return { signature, recovery: Number(recovery) };
+}
+
+/** Recovers the 64-byte public key (no 0x04 prefix) like ethereumjs' `ecrecover`. */
+export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
+  const { signature, recovery } = recoveryInput(v, r, s, chainId);
+  return secp256k1.ecdsaRecover(signature, recovery, msgHash, false).slice(1);
 }
 
 /** Signs a 32-byte digest; returns noble's "recovered" format (recovery byte, then r ‖ s), deterministic (RFC 6979). */

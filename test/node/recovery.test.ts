@@ -25,10 +25,11 @@ describe("node: sender recovery in a worker thread", function () {
   afterEach(async () => recovery?.close());
 
   it("recovers every sender of a burst (all three types) in the worker, one message per event-loop turn", async function () {
-    recovery = new SenderRecovery(CHAIN, 1);
+    recovery = new SenderRecovery(1);
     const txs = Array.from({ length: 300 }, (_, i) => signed(i));
     await Promise.all(txs.map((tx) => recovery.recover(tx)));
     expect(recovery.recovered).to.equal(300);
+    expect(recovery.messages).to.equal(1);
     txs.forEach((tx, i) => {
       expect(cached(tx), `tx ${i}`).to.not.equal(undefined);
       expect(tx.getSenderAddress().toString()).to.equal(new Wallet(bytesToHex(keys[i % keys.length]!)).address.toLowerCase());
@@ -36,7 +37,7 @@ describe("node: sender recovery in a worker thread", function () {
   });
 
   it("caches nothing for a signature ethereumjs refuses (r beyond the curve order): the pool's own recovery then says why", async function () {
-    recovery = new SenderRecovery(CHAIN, 1);
+    recovery = new SenderRecovery(1);
     const good = signed(2); // EIP-1559
     const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
     const bad = createTx({ ...good.toJSON(), type: 2, r: N + 1n } as never, { common }) as TypedTransaction; // r beyond the curve order
@@ -48,11 +49,11 @@ describe("node: sender recovery in a worker thread", function () {
   });
 
   it("with 0 workers, or once closed, recovery is left to the main thread", async function () {
-    recovery = new SenderRecovery(CHAIN, 0);
+    recovery = new SenderRecovery(0);
     const tx = signed(1);
     await recovery.recover(tx);
     expect(cached(tx)).to.equal(undefined);
-    const closing = new SenderRecovery(CHAIN, 1);
+    const closing = new SenderRecovery(1);
     await closing.close();
     const tx2 = signed(2);
     await closing.recover(tx2);
