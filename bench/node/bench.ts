@@ -40,6 +40,7 @@ interface Options {
   maxTxsPerBlock: number;
   blockPeriodMs: number;
   recoveryWorkers: number | null;
+  nodeHeapMiB: number | null;
   profile: Scenario | null;
   profileDurationS: number | null;
   profileOut: string | null;
@@ -64,6 +65,7 @@ const USAGE = `usage: npm run bench:node -- [options]
   --max-txs-per-block N   node consensus.maxTxsPerBlock (default 20000)
   --block-period MS       node consensus.blockPeriodMs (default 1000)
   --recovery-workers N    node pool.recoveryWorkers: sender-recovery threads per node (default: the node's, 1)
+  --node-heap-mib N       start each node with node --max-old-space-size=N (default 384; 0: V8's own limit)
   --profile SCENARIO|none run SCENARIO once more under node --cpu-prof (default node1-value) and print the top functions
   --profile-duration S    window of the profiled run (default: min(duration, 30))
   --profile-out FILE      keep the .cpuprofile there (open in Chrome DevTools / speedscope)
@@ -90,6 +92,7 @@ function parseArgs(argv: string[]): Options {
       "max-txs-per-block": { type: "string" },
       "block-period": { type: "string" },
       "recovery-workers": { type: "string" },
+      "node-heap-mib": { type: "string" },
       profile: { type: "string" },
       "profile-duration": { type: "string" },
       "profile-out": { type: "string" },
@@ -134,6 +137,7 @@ function parseArgs(argv: string[]): Options {
     maxTxsPerBlock: opt("max-txs-per-block", 1, 1_000_000, 20_000),
     blockPeriodMs: opt("block-period", 1, 60_000, 1000),
     recoveryWorkers: optOrNull("recovery-workers", 0, 8),
+    nodeHeapMiB: ((n) => (n === 0 ? null : n))(opt("node-heap-mib", 0, 65_536, 384)),
     profile: v.profile === undefined ? "node1-value" : v.profile === "none" ? null : scenario("profile", v.profile),
     profileDurationS: optOrNull("profile-duration", 1, 1800),
     profileOut: v["profile-out"] === undefined ? null : path.resolve(v["profile-out"]),
@@ -265,7 +269,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
   let sys: System;
   if (d.kind === "luniverse") {
     const g = await genesisFile({ dir: o.genesisDir ?? path.join(tmp, "genesis"), validators: d.validators, gasLimit: o.gasLimit, log });
-    sys = await startLuniverse({ dir, genesis: g.file, chainId: g.chainId, validators: d.validators, maxTxsPerBlock: o.maxTxsPerBlock, blockPeriodMs: o.blockPeriodMs, recoveryWorkers: o.recoveryWorkers, cpuProfDir: profileDir });
+    sys = await startLuniverse({ dir, genesis: g.file, chainId: g.chainId, validators: d.validators, maxTxsPerBlock: o.maxTxsPerBlock, blockPeriodMs: o.blockPeriodMs, recoveryWorkers: o.recoveryWorkers, heapMiB: o.nodeHeapMiB, cpuProfDir: profileDir });
   } else {
     sys = await startAnvil({ dir, chainId: 31337n, blockTimeS: d.blockTimeS, gasLimit: o.gasLimit });
   }
@@ -393,7 +397,7 @@ function printResults(results: Result[], o: Options): void {
     `\nTPS = transactions of the workload in blocks first seen during the ${o.durationS} s window / window. Finality = batch sent → head reaches the block` +
       ` (every committed block of our node is final; anvil has no finality, so it is inclusion). Peak RSS = VmHWM per process (Σ over the 4 validators).` +
       ` Workload: ${o.senders} senders, ${o.clients} clients, ${o.batch} tx per batch, EIP-1559 txs; ERC-20 = transfer() of an OpenZeppelin ERC20 (DexTestToken) between funded holders.` +
-      ` Node: block period ${o.blockPeriodMs} ms, maxTxsPerBlock ${o.maxTxsPerBlock}, recovery workers ${o.recoveryWorkers ?? "default (1)"}, gas limit ${f0(o.gasLimit)} (anvil: same gas limit).`,
+      ` Node: block period ${o.blockPeriodMs} ms, maxTxsPerBlock ${o.maxTxsPerBlock}, recovery workers ${o.recoveryWorkers ?? "default (1)"}, heap ${o.nodeHeapMiB === null ? "V8 default" : `--max-old-space-size=${o.nodeHeapMiB}`}, gas limit ${f0(o.gasLimit)} (anvil: same gas limit).`,
   );
 
   const byName = new Map(results.filter((r) => !r.error).map((r) => [r.scenario, r]));

@@ -59,6 +59,8 @@ export interface NodeStartOptions {
   blockPeriodMs: number;
   /** pool.recoveryWorkers of every validator (null: the node's default). */
   recoveryWorkers?: number | null;
+  /** node --max-old-space-size of every validator (null: V8's default). */
+  heapMiB?: number | null;
   /** Start validator 1 with `node --cpu-prof` writing into this folder. */
   cpuProfDir?: string;
 }
@@ -85,6 +87,7 @@ export async function startLuniverse(o: NodeStartOptions): Promise<System> {
       const cfgFile = path.join(dir, "config.json");
       writeFileSync(cfgFile, JSON.stringify(config, null, 2));
       const prof = i === 0 && o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : [];
+      if (o.heapMiB != null) prof.push(`--max-old-space-size=${o.heapMiB}`);
       const key = Buffer.from(keys[i + 1]!.key).toString("hex");
       procs.push(
         spawnProc(`validator-${i + 1}`, process.execPath, [...prof, "-r", "ts-node/register/transpile-only", "node/cli.ts", "--config", cfgFile], {
