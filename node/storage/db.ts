@@ -3,8 +3,10 @@
  *
  * Everything a block changes — trie nodes, code, the block, its receipts, transaction index, finality signatures
  * and the head pointer — reaches the disk in ONE LevelDB batch when the block is committed. A kill -9 at any moment
- * therefore leaves either the previous head or the new one, never half a block; trie nodes of a block that was
- * executed but never committed live only in memory and are dropped.
+ * therefore leaves either the previous head or the new one, never half a block. Trie nodes of a block that was
+ * executed but never committed (a proposal that lost its round) stay in the overlay and reach the disk with the next
+ * commit: harmless — nodes are content-addressed and nothing points at them — but a few thousand unused nodes per
+ * abandoned proposal (rare: a round change).
  *
  * Key layout (UTF-8 keys; trie nodes use the MPT's own hex keys, which never contain ':'):
  *   meta:head            JSON {number, hash, stateRoot} of the last committed (final) block
@@ -37,7 +39,7 @@ export class OverlayDB implements DB<string, Value> {
   private cache = new Map<string, Value>();
   constructor(
     private readonly level: ClassicLevel<string, Uint8Array>,
-    private readonly cacheEntries = 500_000,
+    private readonly cacheEntries = 100_000,
   ) {}
 
   async get(key: string): Promise<Value | undefined> {
