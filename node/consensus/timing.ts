@@ -7,7 +7,7 @@
  * instead of every period + build + replay + votes + commit. For that to hold, start → commit of a block must fit in
  * the period; the build budget (the deadline given to the executor) is therefore
  *
- *     clamp(blockPeriodMs − tail − margin, MIN_BUILD_MS, blockPeriodMs / 2)
+ *     clamp(blockPeriodMs − tail − margin, MIN_BUILD_MS, blockPeriodMs × MAX_BUILD_SHARE)
  *
  * where `tail` is the measured time from the end of adding transactions to the commit of this proposer's recent
  * blocks (finalising the block, peers' replay, prevotes, commit votes, the commit itself), smoothed — rising fast,
@@ -28,8 +28,12 @@
 
 /** The build budget never falls below this (ms): a block always has room for some transactions. */
 export const MIN_BUILD_MS = 100;
-/** ... and never exceeds this share of the period (the pre-#12 fixed budget). */
-export const MAX_BUILD_SHARE = 0.5;
+/**
+ * ... and never exceeds this share of the period: the rest of the main thread's period admits transactions (the
+ * pre-#12 fixed budget was half the period; 70 % gave ERC-20 blocks ~30 % more transactions at the same value-transfer
+ * rate on the 2-core bench machine).
+ */
+export const MAX_BUILD_SHARE = 0.7;
 
 export interface BlockTimingOptions {
   blockPeriodMs: number;

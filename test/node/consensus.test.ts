@@ -18,7 +18,7 @@ import { hexNumber, roundOf, type PrevoteMsg, type ProposalMsg, type VoteMsg } f
 import { RoundMachine, type RoundHost } from "../../node/consensus/rounds";
 import { LEGACY_SIGNING_KEY, SIGNING_RECORD_KEY, SigningRecord, type SigningStore } from "../../node/consensus/signingRecord";
 import { SLASHING_ABI } from "../../node/consensus/slashing";
-import { BlockTiming, MIN_BUILD_MS } from "../../node/consensus/timing";
+import { BlockTiming, MAX_BUILD_SHARE, MIN_BUILD_MS } from "../../node/consensus/timing";
 import { VALIDATOR_SET_ABI, ValidatorSetReader, type HeadCaller } from "../../node/consensus/validators";
 import { makeCommon, keccak256 } from "../../node/execution/common";
 import { ExecutionError } from "../../node/execution/errors";
@@ -473,7 +473,7 @@ describe("node consensus: the round state machine (fake clock and network)", fun
       await w.start();
       await w.run(() => v.chain.length > 3);
       const budgets = v.builds.map((b) => b.deadline - b.at);
-      expect(budgets[0], "no measurement yet: half the period").to.equal(PERIOD / 2);
+      expect(budgets[0], "no measurement yet: the largest share of the period").to.equal(PERIOD * MAX_BUILD_SHARE);
       // tail = commit − min(deadline, build end) = 600 → budget = 1000 − 600 − 50 (margin)
       expect(budgets[1]).to.equal(350);
       v.commitMs = 3000;
