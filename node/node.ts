@@ -15,7 +15,7 @@ import { NodeConfigError, loadValidatorKey, type NodeConfig } from "./config";
 import { Chain } from "./chain/chain";
 import { PoaEngine, type EnginePool } from "./consensus/engine";
 import { addressOfPrivateKey } from "./consensus/crypto";
-import { makeCommon } from "./execution/common";
+import { keccak256, makeCommon } from "./execution/common";
 import { SenderRecovery } from "./execution/recovery";
 import type { GenesisFile } from "./genesis/genesis";
 import { PeerNetwork } from "./p2p/network";
@@ -228,8 +228,10 @@ export class LuniverseNode {
     for (const raw of raws) {
       if (typeof raw !== "string" && !(raw instanceof Uint8Array)) continue;
       try {
-        const tx = this.engine.decodeTx(typeof raw === "string" ? hexToBytes(raw as Hex) : raw);
-        if (!this.pool.has(bytesToHex(tx.hash()))) txs.push(tx);
+        // a transaction's hash is the keccak-256 of its bytes: a known one is dropped before it is decoded
+        const bytes = typeof raw === "string" ? hexToBytes(raw as Hex) : raw;
+        const hash = keccak256(bytes);
+        if (!this.pool.has(bytesToHex(hash))) txs.push(this.engine.decodeTx(bytes, hash));
       } catch (err) {
         this.poolLog.debug("undecodable gossiped transaction", { error: err });
       }

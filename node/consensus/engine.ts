@@ -16,14 +16,15 @@
  * interleave. See node/README.md "Consensus" for the protocol.
  */
 import { EventEmitter } from "node:events";
-import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
 import type { Chain, FinalitySignature } from "../chain/chain";
 import { decodeBlock } from "../execution/blockCodec";
 import type { ExecutedBlock } from "../execution/executor";
+import { decodeTransaction } from "../execution/txMemo";
 import { DoubleSignDetector, EvidenceReporter } from "./evidence";
-import type { PrevoteMsg, ProposalMsg, VoteMsg } from "./messages";
+import { proposalFromItems, proposalItems, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "./messages";
 import { RoundMachine, type RoundHost } from "./rounds";
 import { SigningRecord } from "./signingRecord";
 import { BlockSync } from "./sync";
@@ -37,6 +38,8 @@ export { roundOf, threshold } from "./messages";
 /** What the engine needs from the peer layer (node/p2p PeerNetwork satisfies it). */
 export interface EngineNetwork extends EventEmitter {
   broadcast(type: string, payload: unknown, opts?: { except?: string }): void;
+  /** A list of byte strings as one binary frame, received by peers as a "bytes" event (proposals). */
+  broadcastBytes(type: string, items: readonly Uint8Array[], opts?: { relay?: boolean }): void;
   request<T>(peerId: string, type: string, payload: unknown): Promise<T>;
   onRequest(type: string, handler: (peerId: string, payload: unknown) => Promise<unknown>): void;
 }
@@ -133,7 +136,9 @@ export class PoaEngine extends EventEmitter {
       decodeBlock: (raw) => decodeBlock(raw, chain.common, pool.get ? (h) => pool.get!(h) : undefined),
       now: () => Date.now(),
       schedule: (at) => this.schedule(at),
-      broadcast: (type: string, payload: unknown) => net.broadcast(type, payload),
+      // proposals travel as binary frames (messages.ts); votes and prevotes are small JSON
+      broadcast: (type: string, payload: unknown) =>
+        type === "proposal" ? net.broadcastBytes("proposal", proposalItems(payload as ProposalMsg), { relay: true }) : net.broadcast(type, payload),
       head: () => chain.head,
       validatorsAt: (n) => this.validatorSet.validatorsAt(n),
       build: (parent, fields, systemCalls, deadline) => this.build(parent, fields, systemCalls, deadline),
@@ -158,9 +163,19 @@ export class PoaEngine extends EventEmitter {
   async start(): Promise<void> {
     await this.signing.load();
     this.net.on("message", (peerId: string, type: string, payload: unknown) => {
-      if (type === "proposal") this.enqueue(() => this.rounds.onProposal(payload as ProposalMsg, peerId));
+      if (type === "proposal") {
+        // JSON {block, votes} from a node without binary frames, or a binary proposal turned into a hex list for us
+        const p = Array.isArray(payload) ? proposalFromItems(payload) : (payload as ProposalMsg);
+        if (p !== null) this.enqueue(() => this.rounds.onProposal(p, peerId));
+      }
       else if (type === "vote") this.enqueue(() => this.rounds.onVote(payload as VoteMsg));
       else if (type === "prevote") this.enqueue(() => this.rounds.onPrevote(payload as PrevoteMsg));
+    });
+    this.net.on("bytes", (peerId: string, type: string, items: Uint8Array[]) => {
+      if (type !== "proposal") return;
+      const p = proposalFromItems(items);
+      if (p === null) this.opts.log.debug("malformed binary proposal", { from: peerId });
+      else this.enqueue(() => this.rounds.onProposal(p, peerId));
     });
     this.net.on("peer:status", (peerId: string, status: { height: bigint }) => {
       this.syncer.peerHeights.set(peerId, BigInt(status.height));
@@ -192,8 +207,9 @@ export class PoaEngine extends EventEmitter {
   }
 
   /** Decodes a raw transaction with the chain's Common (native signature recovery). */
-  decodeTx(raw: Uint8Array): TypedTransaction {
-    return createTxFromRLP(raw, { common: this.chain.common });
+  /** Decodes a transaction received from a peer (its bytes kept as its serialisation, `hash` as its hash: txMemo.ts). */
+  decodeTx(raw: Uint8Array, hash?: Uint8Array): TypedTransaction {
+    return decodeTransaction(raw, this.chain.common, hash);
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,18 +2,45 @@
  * What validators send each other (the wire formats: unchanged by the engine's split, issue #12) and the round
  * number carried in a block's extraData.
  *
- *   "proposal"  {block: RLP hex, votes: commit signatures already known for it}
+ *   "proposal"  binary frame [block RLP, UTF-8 JSON of the votes: commit signatures already known for it]
+ *               (JSON {block: RLP hex, votes} from nodes without binary frames, and the hex list a binary frame
+ *               becomes for a peer that does not read them: all three are accepted)
  *   "prevote"   {number, round, hash, validator, signature over prevoteDigest}   (per round, binds nothing)
  *   "vote"      {number, hash, validator, signature over commitDigest}            (a commit signature)
  *   request "sync:blocks" {from: hex height, count} → [{block, signatures}]
  */
 import type { Block } from "@ethereumjs/block";
-import type { PrefixedHexString as Hex } from "@ethereumjs/util";
+import { hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { FinalitySignature } from "../chain/chain";
 
 export interface ProposalMsg {
-  block: Hex;
+  /** The block's RLP (hex from a JSON peer). */
+  block: Uint8Array | Hex;
   votes: FinalitySignature[];
+}
+
+/** A proposal as the items of a binary frame: the block's RLP (no hex, no JSON around 100s of kB), then the votes. */
+export function proposalItems(p: ProposalMsg): Uint8Array[] {
+  const block = typeof p.block === "string" ? hexToBytes(p.block) : p.block;
+  return [block, new TextEncoder().encode(JSON.stringify(p.votes))];
+}
+
+/**
+ * A proposal from a binary frame's items, or from the list of hex strings such a frame becomes for a JSON-only peer;
+ * null when the items are not a proposal.
+ */
+export function proposalFromItems(items: readonly unknown[]): ProposalMsg | null {
+  if (items.length !== 2) return null;
+  const bytes = items.map((x) => (x instanceof Uint8Array ? x : typeof x === "string" && /^0x([0-9a-f]{2})*$/i.test(x) ? hexToBytes(x as Hex) : null));
+  if (bytes[0] == null || bytes[1] == null) return null;
+  let votes: unknown;
+  try {
+    votes = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes[1]));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(votes)) return null;
+  return { block: bytes[0], votes: votes as FinalitySignature[] };
 }
 export interface VoteMsg {
   number: Hex;

@@ -11,10 +11,11 @@
 import { Block, createBlockHeaderFromBytesArray } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
-import { createTxFromBlockBodyData, type TypedTransaction } from "@ethereumjs/tx";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import { keccak256 } from "./common";
 import { ExecutionError } from "./errors";
+import { decodeTransaction } from "./txMemo";
 
 /** Finds a transaction this node already decoded (the pool), by its hash (0x…, lower case). */
 export type KnownTransaction = (hash: Hex) => TypedTransaction | undefined;
@@ -40,8 +41,8 @@ export function decodeBlock(serialized: Uint8Array, common: Common, known?: Know
   for (const data of txsData) {
     // typed transactions are their envelope bytes; a legacy one is the RLP list of its fields
     const raw = data instanceof Uint8Array ? data : RLP.encode(data);
-    const pooled = known?.(bytesToHex(keccak256(raw)) as Hex);
-    transactions.push(pooled ?? (createTxFromBlockBodyData(data, { common }) as TypedTransaction));
+    const hash = keccak256(raw);
+    transactions.push(known?.(bytesToHex(hash) as Hex) ?? decodeTransaction(raw, common, hash));
   }
   return new Block(header, transactions, [], common.isActivatedEIP(4895) ? [] : undefined, opts);
 }

@@ -17,7 +17,7 @@
 import { Worker } from "node:worker_threads";
 import { Capability, type TypedTransaction } from "@ethereumjs/tx";
 import { SECP256K1_ORDER_DIV_2, bigIntToUnpaddedBytes } from "@ethereumjs/util";
-import { recoveryInput } from "./common";
+import { keccak256, recoveryInput } from "./common";
 import { setSenderPublicKey } from "./txMemo";
 
 /** Per transaction in a request: signing hash (32) ‖ r ‖ s (64) ‖ recovery id (1). */
@@ -48,14 +48,86 @@ interface Waiting {
   resolve: () => void;
 }
 
+/** Where an RLP item's payload starts and ends, and where the next item starts; null when it runs past `end`. */
+function rlpItem(b: Uint8Array, at: number, end: number): { start: number; stop: number; list: boolean } | null {
+  if (at >= end) return null;
+  const p = b[at]!;
+  let start: number;
+  let len: number;
+  let list = false;
+  if (p < 0x80) return { start: at, stop: at + 1, list: false };
+  if (p <= 0xb7) [start, len] = [at + 1, p - 0x80];
+  else if (p <= 0xbf || (p >= 0xf8 && p <= 0xff)) {
+    const n = p <= 0xbf ? p - 0xb7 : p - 0xf7;
+    if (n > 4 || at + 1 + n > end) return null;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[at + 1 + i]!;
+    start = at + 1 + n;
+    list = p >= 0xf8;
+  } else [start, len, list] = [at + 1, p - 0xc0, true];
+  return start + len <= end ? { start, stop: start + len, list } : null;
+}
+
+/**
+ * The signing hash, r and s of a typed (EIP-2930 / EIP-1559) transaction read from its encoding: the message signed
+ * is the type byte and the RLP list of every field but the last three (y-parity, r, s) — whose encodings stand in the
+ * signed transaction's bytes unchanged, so they are hashed under a new list header instead of being re-encoded field
+ * by field (as `getMessageToVerifySignature()` does). Null when the bytes are not that shape (the caller then asks
+ * ethereumjs). Tested equal to ethereumjs' on random transactions.
+ */
+export function typedSigningInput(raw: Uint8Array, fields: number): { hash: Uint8Array; r: Uint8Array; s: Uint8Array } | null {
+  const outer = rlpItem(raw, 1, raw.length);
+  if (outer === null || !outer.list || outer.stop !== raw.length) return null;
+  const starts: number[] = [];
+  const stops: number[] = [];
+  for (let at = outer.start; at < outer.stop; ) {
+    const item = rlpItem(raw, at, outer.stop);
+    if (item === null) return null;
+    starts.push(at);
+    stops.push(item.stop);
+    at = item.stop;
+  }
+  if (starts.length !== fields) return null;
+  const from = outer.start;
+  const to = starts[fields - 3]!;
+  const len = to - from;
+  const header = len < 56 ? [0xc0 + len] : [];
+  if (len >= 56) {
+    const lb: number[] = [];
+    for (let l = len; l > 0; l = Math.floor(l / 256)) lb.unshift(l & 0xff);
+    header.push(0xf7 + lb.length, ...lb);
+  }
+  const msg = new Uint8Array(1 + header.length + len);
+  msg[0] = raw[0]!;
+  msg.set(header, 1);
+  msg.set(raw.subarray(from, to), 1 + header.length);
+  const payload = (i: number) => {
+    const item = rlpItem(raw, starts[i]!, stops[i]!)!;
+    return raw.subarray(item.start, item.stop);
+  };
+  return { hash: keccak256(msg), r: payload(fields - 2), s: payload(fields - 1) };
+}
+
+/** Fields of the typed transactions whose signing input is read from their bytes: type → number of RLP fields. */
+const TYPED_FIELDS: Record<number, number> = { 1: 11, 2: 12 };
+
 /** The bytes the worker recovers from, or null when ethereumjs would refuse the signature (the pool then says why). */
 function recoveryBytes(tx: TypedTransaction): Uint8Array | null {
   const { v, r, s } = tx;
   if (v === undefined || r === undefined || s === undefined || s > SECP256K1_ORDER_DIV_2) return null;
   try {
+    const fields = TYPED_FIELDS[tx.type];
+    const fromRaw = fields === undefined ? null : typedSigningInput(tx.serialize(), fields);
+    const out = new Uint8Array(ITEM);
+    if (fromRaw !== null) {
+      const { signature, recovery } = recoveryInput(v, fromRaw.r, fromRaw.s);
+      out.set(fromRaw.hash, 0);
+      out.set(signature, 32);
+      out[96] = recovery;
+      return out;
+    }
     const chainId = tx.supports(Capability.EIP155ReplayProtection) ? tx.common.chainId() : undefined;
     const { signature, recovery } = recoveryInput(v, bigIntToUnpaddedBytes(r), bigIntToUnpaddedBytes(s), chainId);
-    const out = new Uint8Array(ITEM);
     out.set(tx.getMessageToVerifySignature(), 0);
     out.set(signature, 32);
     out[96] = recovery;

@@ -71,6 +71,10 @@ export interface HeadAccount {
   balance: bigint;
 }
 
+/** Nonce and balance decoded once per account RLP held by a view (the pool asks for the same senders again and again). */
+const headAccounts = new WeakMap<Uint8Array, HeadAccount>();
+const ABSENT: HeadAccount = Object.freeze({ nonce: 0n, balance: 0n });
+
 interface SlotRecord {
   root: string;
   slots: Map<string, Uint8Array | null>;
@@ -268,9 +272,14 @@ export class HeadState {
       rlp = await trieGet(this.store, root, this.hash(bytes), this.emptyRoot);
       this.rememberAccount(rootHex, addressHex, rlp);
     }
-    if (rlp === null) return { nonce: 0n, balance: 0n };
-    const fields = RLP.decode(rlp) as Uint8Array[];
-    return { nonce: bytesToBigInt(fields[0]!), balance: bytesToBigInt(fields[1]!) };
+    if (rlp === null) return ABSENT;
+    let decoded = headAccounts.get(rlp);
+    if (decoded === undefined) {
+      const fields = RLP.decode(rlp) as Uint8Array[];
+      decoded = Object.freeze({ nonce: bytesToBigInt(fields[0]!), balance: bytesToBigInt(fields[1]!) });
+      headAccounts.set(rlp, decoded);
+    }
+    return decoded;
   }
 
   /** Sizes, for logs and tests. */

@@ -11,7 +11,8 @@
  * Only frozen objects are memoised (ethereumjs' own rule for its cache: an object built with `freeze: false` may be
  * changed, so it is computed every time as before).
  */
-import { AccessList2930Tx, FeeMarket1559Tx, LegacyTx, type TypedTransaction } from "@ethereumjs/tx";
+import type { Common } from "@ethereumjs/common";
+import { AccessList2930Tx, FeeMarket1559Tx, LegacyTx, createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Address } from "@ethereumjs/util";
 import { keccak256 } from "./common";
 
@@ -58,6 +59,27 @@ export function installTxMemo(): void {
 export function setSenderPublicKey(tx: TypedTransaction, publicKey: Uint8Array): void {
   if (!Object.isFrozen(tx)) return;
   (tx as unknown as { cache: { senderPubKey?: Uint8Array } }).cache.senderPubKey = publicKey;
+}
+
+/**
+ * Decodes a signed transaction from its encoding (what eth_sendRawTransaction, peers and blocks carry) and remembers
+ * those bytes as its serialisation, so that `serialize()` and `hash()` never re-encode it — and `hash` (keccak-256 of
+ * `raw`) as its hash when the caller already computed it. This is sound because ethereumjs only accepts canonical
+ * encodings (its RLP decoder refuses non-minimal lengths and single bytes wrapped in a prefix, the transaction
+ * constructors refuse integers with leading zeros and malformed addresses, access lists and y-parities), so the bytes
+ * of an accepted transaction are the ones `serialize()` would produce (test/node/recovery.test.ts checks both).
+ *
+ * `raw` is copied when it is a view over a larger buffer (a received frame), so the transaction does not keep the
+ * frame alive. Throws what `createTxFromRLP` throws.
+ */
+export function decodeTransaction(raw: Uint8Array, common: Common, hash?: Uint8Array): TypedTransaction {
+  const bytes = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : raw.slice();
+  const tx = createTxFromRLP(bytes, { common }) as TypedTransaction;
+  if (Object.isFrozen(tx)) {
+    serialized.set(tx, bytes);
+    if (hash !== undefined) (tx as unknown as { cache: { hash?: Uint8Array } }).cache.hash = hash;
+  }
+  return tx;
 }
 
 installTxMemo();

@@ -5,13 +5,14 @@
  */
 import { EventEmitter } from "node:events";
 import { createBlock, type Block } from "@ethereumjs/block";
-import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from "@ethereumjs/util";
 import type { VM } from "@ethereumjs/vm";
 import { errorMessage } from "../../lib/errors";
 import type { Chain, CommittedBlock } from "../chain/chain";
 import { threshold } from "../consensus/engine";
 import { callFailure, callOnVm, estimateWithSearch, type ExecResult } from "../execution/call";
+import { decodeTransaction } from "../execution/txMemo";
 import type { PeerInfo as NetworkPeer } from "../p2p/network";
 import { RpcError, SERVER_ERROR, toRpcError } from "./errors";
 import { formatBlock, formatLogs, formatReceipt, formatTransaction, q } from "./format";
@@ -195,7 +196,7 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   async sendRawTransaction(raw: Uint8Array): Promise<Hex> {
     let tx: TypedTransaction;
     try {
-      tx = createTxFromRLP(raw, { common: this.chain.common });
+      tx = decodeTransaction(raw, this.chain.common);
     } catch (err) {
       throw new RpcError(SERVER_ERROR, `invalid transaction: ${(err as Error).message.split("\n")[0]}`);
     }

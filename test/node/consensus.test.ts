@@ -14,7 +14,7 @@ import type { FinalitySignature } from "../../node/chain/chain";
 import { withinGas } from "../../node/consensus/engine";
 import { addressOfPrivateKey, commitDigest, prevoteDigest, signDigest } from "../../node/consensus/crypto";
 import { DoubleSignDetector, type Evidence } from "../../node/consensus/evidence";
-import { hexNumber, roundOf, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "../../node/consensus/messages";
+import { hexNumber, proposalFromItems, proposalItems, roundOf, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "../../node/consensus/messages";
 import { RoundMachine, type RoundHost } from "../../node/consensus/rounds";
 import { LEGACY_SIGNING_KEY, SIGNING_RECORD_KEY, SigningRecord, type SigningStore } from "../../node/consensus/signingRecord";
 import { SLASHING_ABI } from "../../node/consensus/slashing";
@@ -405,7 +405,7 @@ describe("node consensus: the round state machine (fake clock and network)", fun
       await w.start();
       await w.run(() => false, T0 + PERIOD + 10);
       const proposal = w.log.find((m) => m.type === "proposal")!;
-      const hash = bytesToHex(createBlockFromRLP(hexToBytes((proposal.payload as ProposalMsg).block), { common, skipConsensusFormatValidation: true }).hash()) as Hex;
+      const hash = bytesToHex(createBlockFromRLP((proposal.payload as ProposalMsg).block as Uint8Array, { common, skipConsensusFormatValidation: true }).hash()) as Hex;
       const outsider = keyOf(50);
       const a = w.byIndex(0);
       await a.machine.onPrevote(signedPrevote(outsider, 1n, 0, hash));
@@ -573,5 +573,33 @@ describe("node consensus: the builder's gas cap (consensus.blockGasLimit)", () =
     const out = [...withinGas(list, 100_000n)];
     // 50k (k1) fits; 60k (k2) does not → k2 cut; 30k (k1) fits (80k); 21k (k3) does not fit in 20k left → stop
     expect(out.map((t) => bytesToHex(t.hash()))).to.deep.equal([list[0]!, list[2]!].map((t) => bytesToHex(t.hash())));
+  });
+});
+
+describe("node consensus: proposals on the wire (binary frames)", () => {
+  const block = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  const votes: FinalitySignature[] = [{ validator: `0x${"11".repeat(20)}`, signature: `0x${"22".repeat(65)}` }];
+
+  it("round-trips a proposal through its frame items, and through the hex list a JSON-only peer receives", () => {
+    const items = proposalItems({ block, votes });
+    expect(items[0]).to.deep.equal(block);
+    const back = proposalFromItems(items)!;
+    expect(back.block).to.deep.equal(block);
+    expect(back.votes).to.deep.equal(votes);
+    const hexList = items.map((i) => bytesToHex(i));
+    expect(proposalFromItems(hexList)!.block).to.deep.equal(block);
+    // a JSON proposal's hex block is carried over as bytes
+    expect(proposalItems({ block: bytesToHex(block) as Hex, votes })[0]).to.deep.equal(block);
+  });
+
+  it("refuses items that are not a proposal: wrong count, bad hex, votes that are not a JSON list", () => {
+    const [b, v] = proposalItems({ block, votes });
+    expect(proposalFromItems([b!])).to.equal(null);
+    expect(proposalFromItems([b!, v!, v!])).to.equal(null);
+    expect(proposalFromItems(["0xzz", bytesToHex(v!)])).to.equal(null);
+    expect(proposalFromItems([b!, new TextEncoder().encode("{not json")])).to.equal(null);
+    expect(proposalFromItems([b!, new TextEncoder().encode('{"a":1}')])).to.equal(null);
+    expect(proposalFromItems([b!, Uint8Array.of(0xff, 0xfe)])).to.equal(null); // not UTF-8
+    expect(proposalFromItems([42, v!])).to.equal(null);
   });
 });
