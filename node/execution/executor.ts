@@ -18,7 +18,7 @@ import type { OverlayDB } from "../storage/db";
 import { keccak256 } from "./common";
 import { orderedTrieRoot, transactionsRoot } from "./roots";
 import { HeadState, NodeStateManager } from "./state";
-import { applyTransfer, transferSender } from "./transfer";
+import { TransferBatch, transferSender } from "./transfer";
 import "./txMemo";
 import { ExecutionError } from "./errors";
 
@@ -189,6 +189,14 @@ export class Executor {
           block: context,
         });
       }
+      // Plain value transfers are applied without the interpreter, on a block-local overlay of the accounts they
+      // touch (transfer.ts: the same results and state as runTx, fuzzed). The overlay is settled — written back —
+      // before anything else reads or writes the state: each runTx, and the journal's commit below.
+      const batch = new TransferBatch(vm, context);
+      const reject = (tx: TypedTransaction, err: unknown): void => {
+        if (strict) throw new ExecutionError("EXECUTION_INVALID_TRANSACTION", `block ${fields.number}: transaction ${bytesToHex(tx.hash())} is invalid: ${(err as Error).message}`);
+        rejected.push({ tx, reason: (err as Error).message });
+      };
       for (const tx of candidates) {
         if (included.length >= limits.maxTxs) break;
         if (limits.deadline !== undefined && (included.length & 63) === 0 && Date.now() >= limits.deadline) break;
@@ -197,23 +205,31 @@ export class Executor {
           if (fields.gasLimit - gasUsed < 21_000n) break;
           continue;
         }
+        let result: RunTxResult | null = null;
         try {
-          // a plain value transfer is applied without the interpreter (transfer.ts: the same result as runTx, fuzzed)
           const sender = transferSender(tx);
-          const result =
-            (sender !== undefined ? await applyTransfer(vm, tx, sender, context, gasUsed) : null) ??
-            (await runTx(vm, { tx, block: context, blockGasUsed: gasUsed, skipHardForkValidation: true }));
-          included.push(tx);
-          results.push(result);
-          gasUsed += result.totalGasSpent;
+          if (sender !== undefined) result = await batch.apply(tx, sender, gasUsed);
         } catch (err) {
-          if (strict) throw new ExecutionError("EXECUTION_INVALID_TRANSACTION", `block ${fields.number}: transaction ${bytesToHex(tx.hash())} is invalid: ${(err as Error).message}`);
-          rejected.push({ tx, reason: (err as Error).message });
+          reject(tx, err); // a failed state read: the overlay is unchanged (apply writes only after its last check)
+          continue;
         }
+        if (result === null) {
+          await batch.settle(); // not the transaction's failure if it fails: the block's (reverted below)
+          try {
+            result = await runTx(vm, { tx, block: context, blockGasUsed: gasUsed, skipHardForkValidation: true });
+          } catch (err) {
+            reject(tx, err);
+            continue;
+          }
+        }
+        included.push(tx);
+        results.push(result);
+        gasUsed += result.totalGasSpent;
       }
+      await batch.settle();
       await vm.evm.journal.commit();
     } catch (err) {
-      await vm.evm.journal.revert();
+      await vm.evm.journal.revert(); // the overlay, not settled, goes with it
       throw err;
     }
     const stateRoot = await vm.stateManager.getStateRoot();
