@@ -5,7 +5,8 @@ import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { makeCommon } from "../../node/execution/common";
 import { SenderRecovery, typedSigningInput } from "../../node/execution/recovery";
-import { decodeTransaction } from "../../node/execution/txMemo";
+import { decodeTransaction, fast1559 } from "../../node/execution/txMemo";
+import { Hardfork, Mainnet, createCustomCommon } from "@ethereumjs/common";
 
 const CHAIN = 4242n;
 const common = makeCommon(CHAIN);
@@ -151,5 +152,111 @@ describe("node: transactions decoded once from their bytes", function () {
     // the same with the canonical 0x05 decodes
     const ok = Uint8Array.of(2, ...RLP.encode(fields.map((f, i) => (i === 1 ? Uint8Array.of(5) : f))));
     expect(decodeTransaction(ok, common).nonce).to.equal(5n);
+  });
+});
+
+describe("node: EIP-1559 transactions built without ethereumjs' constructor (txMemo fast1559)", function () {
+  let seed = 777;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const big = (bytes: number): bigint => (bytes === 0 ? 0n : BigInt(`0x${Array.from({ length: bytes }, () => (1 + rnd(255)).toString(16).padStart(2, "0")).join("")}`));
+  const transfer = (i: number, over: Record<string, unknown> = {}): TypedTransaction =>
+    createTx(
+      {
+        type: 2,
+        chainId: CHAIN,
+        nonce: [0n, 1n, 255n, 256n, 2n ** 64n - 2n, big(rnd(8))][i % 6],
+        gasLimit: [21_000n, 2n ** 64n - 1n, big(1 + rnd(4))][i % 3],
+        to: `0x${rnd(2 ** 30).toString(16).padStart(40, "0")}`,
+        value: [0n, 1n, 2n ** 256n - 1n, big(rnd(33))][i % 4],
+        data: "0x" + "cd".repeat([0, 1, 4, 68, 300][rnd(5)]!),
+        maxFeePerGas: [0n, 7n, 10n ** 9n, big(1 + rnd(6))][i % 4],
+        maxPriorityFeePerGas: 0n,
+        ...over,
+      } as never,
+      { common },
+    ).sign(keys[i % keys.length]!) as TypedTransaction;
+  const view = (tx: object): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(tx)) {
+      const v = (tx as Record<string, unknown>)[k];
+      out[k] = k === "cache" ? { ...(v as object) } : v instanceof Uint8Array ? bytesToHex(v) : v && typeof v === "object" && "bytes" in v ? bytesToHex((v as { bytes: Uint8Array }).bytes) : v;
+    }
+    return out;
+  };
+
+  it("builds the object the constructor builds (prototype, own properties in order, values, frozen) for 600 random transfers and calls", function () {
+    for (let i = 0; i < 600; i++) {
+      const raw = transfer(i, i % 5 === 0 ? { maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: BigInt(rnd(10 ** 9)) } : {}).serialize();
+      const fast = fast1559(raw, common);
+      const ref = createTxFromRLP(raw, { common });
+      const [a, b] = [view(fast ?? {}), view(ref)]; // before anything fills their caches
+      expect(fast, `tx ${i} takes the fast path`).to.not.equal(null);
+      expect(Object.getPrototypeOf(fast)).to.equal(Object.getPrototypeOf(ref));
+      expect(Object.isFrozen(fast)).to.equal(true);
+      expect(Object.keys(a), `tx ${i} own properties`).to.deep.equal(Object.keys(b));
+      for (const k of Object.keys(b)) expect(a[k], `tx ${i} ${k}`).to.deep.equal(b[k]);
+      expect(bytesToHex(fast!.hash())).to.equal(bytesToHex(ref.hash()));
+      expect(fast!.getSenderAddress().toString()).to.equal(ref.getSenderAddress().toString());
+      expect(fast!.getUpfrontCost(7n)).to.equal(ref.getUpfrontCost(7n));
+      expect(fast!.getIntrinsicGas()).to.equal(ref.getIntrinsicGas());
+      expect(fast!.toJSON()).to.deep.equal(ref.toJSON());
+    }
+  });
+
+  it("leaves every other shape and every value the constructor doubts to ethereumjs, which accepts it or says why", function () {
+    const base = transfer(3);
+    const fields = RLP.decode(base.serialize().subarray(1)) as (Uint8Array | Uint8Array[])[];
+    const enc = (f: unknown[]) => Uint8Array.of(2, ...RLP.encode(f as Uint8Array[]));
+    const at = (i: number, v: unknown) => enc(fields.map((f, j) => (j === i ? v : f)));
+    const N2 = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+    const cases: [string, Uint8Array, RegExp | null][] = [
+      ["a legacy transaction", createTx({ nonce: 1n, gasLimit: 21_000n, gasPrice: 1n, to: "0x00000000000000000000000000000000000000aa" }, { common }).sign(keys[0]!).serialize(), null],
+      ["a contract creation (no target)", transfer(4, { to: undefined }).serialize(), null],
+      ["an access list", transfer(5, { accessList: [{ address: "0x00000000000000000000000000000000000000aa", storageKeys: [] }] }).serialize(), null],
+      ["an unsigned transaction (9 fields)", enc(fields.slice(0, 9)), /Invalid Signature|sender|signed/i],
+      ["a nonce with a leading zero", at(1, Uint8Array.of(0, 1)), /leading zero/i],
+      ["nonce 2^64-1", at(1, hexToBytes("0xffffffffffffffff")), /MAX_UINT64/],
+      ["a 9-byte gas limit", at(4, hexToBytes("0x010000000000000000")), /MAX_UINT64/],
+      ["another chain id", at(0, Uint8Array.of(7)), /chain ID/i],
+      ["y-parity 2", at(9, Uint8Array.of(2)), /y-parity/i],
+      ["s above n/2", at(11, hexToBytes(`0x${(N2 + 1n).toString(16)}`)), /s-values/],
+      ["maxFeePerGas below the tip", at(2, new Uint8Array(32).fill(0xff)), /maxFeePerGas cannot be less/],
+      ["a 19-byte target", at(5, new Uint8Array(19).fill(1)), /address length/i],
+      ["a list where an integer belongs", at(6, [Uint8Array.of(1)]), /cannot be an array/i],
+      ["an empty r", at(10, new Uint8Array(0)), /Invalid Signature|r and s/i],
+      ["a value of 33 bytes", at(6, new Uint8Array(33).fill(1)), /MAX_INTEGER/],
+    ];
+    for (const [what, raw, error] of cases) {
+      expect(fast1559(raw, common), what).to.equal(null);
+      if (error === null) {
+        const tx = decodeTransaction(raw, common);
+        expect(bytesToHex(tx.hash()), what).to.equal(bytesToHex(createTxFromRLP(raw, { common }).hash()));
+      } else {
+        let ours: unknown, theirs: unknown;
+        try {
+          const tx = decodeTransaction(raw, common);
+          tx.getSenderAddress();
+        } catch (e) {
+          ours = (e as Error).message;
+        }
+        try {
+          const tx = createTxFromRLP(raw, { common });
+          tx.getSenderAddress();
+        } catch (e) {
+          theirs = (e as Error).message;
+        }
+        expect(ours, what).to.equal(theirs);
+        expect(String(ours), what).to.match(error);
+      }
+    }
+    expect(fast1559(Uint8Array.of(2), common), "no payload").to.equal(null);
+    expect(fast1559(Uint8Array.of(2, 0xf9, 0xff), common), "truncated").to.equal(null);
+  });
+
+  it("is not used with a Common that copies itself per transaction (not the node's shared one)", function () {
+    const raw = transfer(1).serialize();
+    const plain = createCustomCommon({ chainId: Number(CHAIN) }, Mainnet, { hardfork: Hardfork.Cancun });
+    expect(fast1559(raw, plain)).to.equal(null);
+    expect(decodeTransaction(raw, plain).nonce).to.equal(createTxFromRLP(raw, { common }).nonce);
   });
 });
