@@ -11,6 +11,7 @@
  *   evidence.ts       double-sign detection and the submission of evidence to Slashing
  *   sync.ts           catching up from peers with final blocks, and serving them
  *   messages.ts       the wire formats; slashing.ts the downtime system calls; crypto.ts digests and signatures
+ *   proposals.ts      proposals by transaction hash: assembled from the pool, missing transactions fetched
  *
  * Everything that changes the engine's state runs in one serial queue, so message handlers, timers and sync never
  * interleave. See node/README.md "Consensus" for the protocol.
@@ -24,7 +25,8 @@ import { decodeBlock } from "../execution/blockCodec";
 import type { ExecutedBlock } from "../execution/executor";
 import { decodeTransaction } from "../execution/txMemo";
 import { DoubleSignDetector, EvidenceReporter } from "./evidence";
-import { proposalFromItems, proposalItems, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "./messages";
+import { compactProposalFromItems, proposalFromItems, proposalItems, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "./messages";
+import { ProposalCodec } from "./proposals";
 import { RoundMachine, type RoundHost } from "./rounds";
 import { SigningRecord } from "./signingRecord";
 import { BlockSync } from "./sync";
@@ -40,7 +42,7 @@ export interface EngineNetwork extends EventEmitter {
   broadcast(type: string, payload: unknown, opts?: { except?: string }): void;
   /** A list of byte strings as one binary frame, received by peers as a "bytes" event (proposals). */
   broadcastBytes(type: string, items: readonly Uint8Array[], opts?: { relay?: boolean }): void;
-  request<T>(peerId: string, type: string, payload: unknown): Promise<T>;
+  request<T>(peerId: string, type: string, payload: unknown, opts?: { timeoutMs?: number }): Promise<T>;
   onRequest(type: string, handler: (peerId: string, payload: unknown) => Promise<unknown>): void;
 }
 
@@ -93,6 +95,7 @@ export class PoaEngine extends EventEmitter {
   private readonly reporter: EvidenceReporter | null;
   private readonly rounds: RoundMachine;
   private readonly syncer: BlockSync;
+  private readonly proposals: ProposalCodec;
   readonly stats = { proposed: 0, committed: 0, missedRounds: 0, evidenceSubmitted: 0, lastCommitMs: 0, intervals: [] as number[] };
 
   constructor(
@@ -131,14 +134,22 @@ export class PoaEngine extends EventEmitter {
       onCommitted: () => this.stats.committed++,
       log: opts.log,
     });
+    this.proposals = new ProposalCodec(chain.common, net, (h) => pool.get?.(h), () => this.syncer.peerHeights.keys(), opts.log);
     const host: RoundHost = {
       common: chain.common,
-      decodeBlock: (raw) => decodeBlock(raw, chain.common, pool.get ? (h) => pool.get!(h) : undefined),
+      decodeBlock: (raw) => {
+        const block = decodeBlock(raw, chain.common, pool.get ? (h) => pool.get!(h) : undefined);
+        this.proposals.remember(block);
+        return block;
+      },
       now: () => Date.now(),
       schedule: (at) => this.schedule(at),
-      // proposals travel as binary frames (messages.ts); votes and prevotes are small JSON
-      broadcast: (type: string, payload: unknown) =>
-        type === "proposal" ? net.broadcastBytes("proposal", proposalItems(payload as ProposalMsg), { relay: true }) : net.broadcast(type, payload),
+      // proposals travel as binary frames by transaction hash (proposals.ts); votes and prevotes are small JSON
+      broadcast: (type: string, payload: unknown) => {
+        if (type !== "proposal") return net.broadcast(type, payload);
+        const p = payload as ProposalMsg;
+        net.broadcastBytes("proposal", typeof p.block === "object" && !(p.block instanceof Uint8Array) ? this.proposals.items(p.block, p.votes) : proposalItems(p), { relay: true });
+      },
       head: () => chain.head,
       validatorsAt: (n) => this.validatorSet.validatorsAt(n),
       build: (parent, fields, systemCalls, deadline) => this.build(parent, fields, systemCalls, deadline),
@@ -164,18 +175,15 @@ export class PoaEngine extends EventEmitter {
     await this.signing.load();
     this.net.on("message", (peerId: string, type: string, payload: unknown) => {
       if (type === "proposal") {
-        // JSON {block, votes} from a node without binary frames, or a binary proposal turned into a hex list for us
-        const p = Array.isArray(payload) ? proposalFromItems(payload) : (payload as ProposalMsg);
-        if (p !== null) this.enqueue(() => this.rounds.onProposal(p, peerId));
+        // a binary proposal turned into a hex list for us, or JSON {block, votes} from a node without binary frames
+        if (Array.isArray(payload)) this.onProposalItems(peerId, payload);
+        else this.enqueue(() => this.rounds.onProposal(payload as ProposalMsg, peerId));
       }
       else if (type === "vote") this.enqueue(() => this.rounds.onVote(payload as VoteMsg));
       else if (type === "prevote") this.enqueue(() => this.rounds.onPrevote(payload as PrevoteMsg));
     });
     this.net.on("bytes", (peerId: string, type: string, items: Uint8Array[]) => {
-      if (type !== "proposal") return;
-      const p = proposalFromItems(items);
-      if (p === null) this.opts.log.debug("malformed binary proposal", { from: peerId });
-      else this.enqueue(() => this.rounds.onProposal(p, peerId));
+      if (type === "proposal") this.onProposalItems(peerId, items);
     });
     this.net.on("peer:status", (peerId: string, status: { height: bigint }) => {
       this.syncer.peerHeights.set(peerId, BigInt(status.height));
@@ -183,6 +191,7 @@ export class PoaEngine extends EventEmitter {
     });
     this.net.on("peer:disconnect", (peerId: string) => this.syncer.peerHeights.delete(peerId));
     this.net.onRequest("sync:blocks", async (_peer, payload) => this.syncer.serve(payload));
+    this.net.onRequest("proposal:txs", async (_peer, payload) => this.proposals.serve(payload));
     await this.enqueue(() => this.rounds.enterHeight());
   }
 
@@ -210,6 +219,30 @@ export class PoaEngine extends EventEmitter {
   /** Decodes a transaction received from a peer (its bytes kept as its serialisation, `hash` as its hash: txMemo.ts). */
   decodeTx(raw: Uint8Array, hash?: Uint8Array): TypedTransaction {
     return decodeTransaction(raw, this.chain.common, hash);
+  }
+
+  /**
+   * A proposal frame: by transaction hash (3 items: assembled outside the queue, since missing transactions are
+   * fetched from peers) or the whole block (2 items).
+   */
+  private onProposalItems(peerId: string, items: readonly unknown[]): void {
+    if (items.length === 3) {
+      const c = compactProposalFromItems(items);
+      if (c === null) return this.opts.log.debug("malformed proposal", { from: peerId });
+      void this.proposals
+        .assemble(c, peerId)
+        .then((block) => (block === null ? undefined : this.enqueue(() => this.rounds.onProposal({ block, votes: c.votes }, peerId))))
+        .catch((err: unknown) => this.opts.log.debug("undecodable proposal", { from: peerId, error: (err as Error).message }));
+      return;
+    }
+    const p = proposalFromItems(items);
+    if (p === null) this.opts.log.debug("malformed proposal", { from: peerId });
+    else void this.enqueue(() => this.rounds.onProposal(p, peerId));
+  }
+
+  /** Proposals assembled from transaction hashes, transactions fetched from peers, proposals dropped for lack of them. */
+  get proposalStats(): ProposalCodec["stats"] {
+    return this.proposals.stats;
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {

@@ -200,7 +200,7 @@ export class RoundMachine {
   private proposalMsg(block: Block): ProposalMsg {
     const hash = bytesToHex(block.hash()) as Hex;
     const votes = [...(this.votes.get(hash) ?? new Map<string, Hex>())].map(([validator, signature]) => ({ validator: validator as Hex, signature }));
-    return { block: block.serialize(), votes };
+    return { block, votes };
   }
 
   private async propose(round: number): Promise<void> {
@@ -363,7 +363,7 @@ export class RoundMachine {
   async onProposal(p: ProposalMsg, from: string | null): Promise<void> {
     let block: Block;
     try {
-      block = this.host.decodeBlock(typeof p.block === "string" ? hexToBytes(p.block) : p.block);
+      block = typeof p.block === "string" ? this.host.decodeBlock(hexToBytes(p.block)) : p.block instanceof Uint8Array ? this.host.decodeBlock(p.block) : p.block;
     } catch (err) {
       this.cfg.log.debug("undecodable proposal", { from, error: (err as Error).message });
       return;

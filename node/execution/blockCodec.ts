@@ -35,14 +35,27 @@ export function decodeBlock(serialized: Uint8Array, common: Common, known?: Know
   if (!Array.isArray(txsData) || !Array.isArray(unclesData) || unclesData.length > 0 || (withdrawalsData !== undefined && (!Array.isArray(withdrawalsData) || withdrawalsData.length > 0))) {
     throw new ExecutionError("EXECUTION_BAD_BLOCK", "undecodable block: a Luniverse block has a transaction list, no uncles and no withdrawals");
   }
-  const opts = { common, skipConsensusFormatValidation: true };
-  const header = createBlockHeaderFromBytesArray(headerData, opts);
   const transactions: TypedTransaction[] = [];
   for (const data of txsData) {
     // typed transactions are their envelope bytes; a legacy one is the RLP list of its fields
     const raw = data instanceof Uint8Array ? data : RLP.encode(data);
     const hash = keccak256(raw);
     transactions.push(known?.(bytesToHex(hash) as Hex) ?? decodeTransaction(raw, common, hash));
+  }
+  return blockFromParts(headerData, transactions, common);
+}
+
+/**
+ * A block from its header's fields and its transactions (a proposal sent by transaction hash, consensus/proposals.ts).
+ * Throws ExecutionError EXECUTION_BAD_BLOCK for a header ethereumjs refuses.
+ */
+export function blockFromParts(headerData: Uint8Array[], transactions: TypedTransaction[], common: Common): Block {
+  const opts = { common, skipConsensusFormatValidation: true };
+  let header;
+  try {
+    header = createBlockHeaderFromBytesArray(headerData, opts);
+  } catch (err) {
+    throw new ExecutionError("EXECUTION_BAD_BLOCK", `undecodable block header: ${(err as Error).message}`);
   }
   return new Block(header, transactions, [], common.isActivatedEIP(4895) ? [] : undefined, opts);
 }

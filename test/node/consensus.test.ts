@@ -405,7 +405,7 @@ describe("node consensus: the round state machine (fake clock and network)", fun
       await w.start();
       await w.run(() => false, T0 + PERIOD + 10);
       const proposal = w.log.find((m) => m.type === "proposal")!;
-      const hash = bytesToHex(createBlockFromRLP((proposal.payload as ProposalMsg).block as Uint8Array, { common, skipConsensusFormatValidation: true }).hash()) as Hex;
+      const hash = bytesToHex(((proposal.payload as ProposalMsg).block as Block).hash()) as Hex; // the machine hands the block it built
       const outsider = keyOf(50);
       const a = w.byIndex(0);
       await a.machine.onPrevote(signedPrevote(outsider, 1n, 0, hash));
