@@ -51,6 +51,8 @@ export class LuniverseNode {
     proposed: this.metricsRegistry.counter("luniverse_blocks_proposed_total", "Blocks this node proposed"),
     committed: this.metricsRegistry.counter("luniverse_blocks_committed_total", "Blocks committed since start"),
     missedRounds: this.metricsRegistry.counter("luniverse_missed_rounds_total", "Rounds that started without the previous proposer's block"),
+    proposalTxsFetched: this.metricsRegistry.counter("luniverse_proposal_txs_fetched_total", "Transactions of peers' proposals this node lacked and fetched (proposal:txs)"),
+    proposalsDropped: this.metricsRegistry.counter("luniverse_proposals_dropped_total", "Peers' proposals dropped because some of their transactions were found at no peer"),
   };
   private readonly timing = {
     p50: this.metricsRegistry.gauge("luniverse_block_interval_seconds_p50", "Median interval between committed blocks"),
@@ -278,6 +280,8 @@ export class LuniverseNode {
     catchUp(this.counters.proposed, this.engine.stats.proposed);
     catchUp(this.counters.committed, this.engine.stats.committed);
     catchUp(this.counters.missedRounds, this.engine.stats.missedRounds);
+    catchUp(this.counters.proposalTxsFetched, this.engine.proposalStats.fetched);
+    catchUp(this.counters.proposalsDropped, this.engine.proposalStats.dropped);
     this.timing.p50.set({}, pct(50));
     this.timing.p99.set({}, pct(99));
     this.timing.uptime.set({}, (Date.now() - this.startedAt) / 1000);
@@ -297,8 +301,7 @@ export class LuniverseNode {
 
 /** A counter kept elsewhere (the engine's stats) brought up to `value`. */
 function catchUp(counter: Counter, value: number): void {
-  const behind = value - counter.get();
-  if (behind > 0) counter.inc({}, behind);
+  counter.inc({}, Math.max(0, value - counter.get())); // by 0 too: a counter still at zero is exposed as 0
 }
 
 /** The peer layer's logger shape — one function taking the level — over a structured logger. */

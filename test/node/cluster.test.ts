@@ -64,6 +64,12 @@ describe("node: four validators in four processes", function () {
         expect(validators).to.include(signer);
       }
     }
+    // proposals travel by transaction hash (consensus/proposals.ts): none was lost for lack of its transactions
+    for (const n of nodes) {
+      const text = await (await fetch(`${n.rpc}/metrics`)).text();
+      expect(text, n.name).to.match(/^luniverse_proposal_txs_fetched_total \d+$/m);
+      expect(text, n.name).to.match(/^luniverse_proposals_dropped_total 0$/m);
+    }
   });
 
   it("goes on with one validator killed (its rounds are skipped and recorded), and the restarted one catches up", async () => {
