@@ -49,6 +49,11 @@ export interface ConsensusConfig {
   maxTxsPerBlock: number;
   /** This node's builder gas limit (a local policy, at most the genesis gas limit); null: the genesis gas limit. */
   blockGasLimit: number | null;
+  /**
+   * Send proposals by transaction hash (default true). A node older than this change cannot read them: set false on
+   * the upgraded validators during a rolling upgrade, true again once every validator runs it.
+   */
+  proposalsByHash: boolean;
 }
 
 export interface GasFreeConfig {
@@ -134,7 +139,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   rpc: { enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000 },
   p2p: { host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 },
   validator: null,
-  consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null },
+  consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true },
   gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n },
   pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
   log: { level: "info" },
@@ -170,7 +175,7 @@ const KEYS = {
   rpc: ["enabled", "host", "port", "maxRequestBytes", "maxBatch"],
   p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
   validator: ["keystore", "passwordEnv", "privateKeyEnv"],
-  consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit"],
+  consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit", "proposalsByHash"],
   gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice"],
   pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes", "recoveryWorkers"],
   log: ["level"],
@@ -283,6 +288,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     proposalTimeoutMs: int(cIn, "proposalTimeoutMs", "consensus", d.consensus.proposalTimeoutMs, 1, 3_600_000),
     maxTxsPerBlock: int(cIn, "maxTxsPerBlock", "consensus", d.consensus.maxTxsPerBlock, 1, 1_000_000),
     blockGasLimit: cIn.blockGasLimit === undefined || cIn.blockGasLimit === null ? d.consensus.blockGasLimit : int(cIn, "blockGasLimit", "consensus", 0, 5000, Number.MAX_SAFE_INTEGER),
+    proposalsByHash: bool(cIn, "proposalsByHash", "consensus", d.consensus.proposalsByHash),
   };
 
   const gIn = section(input, "gasFree", "", KEYS.gasFree);

@@ -147,6 +147,7 @@ export class LuniverseNode {
       baseFeePerGas,
       gasLimit: BigInt(genesis.gasLimit),
       blockGasLimit: builderGasLimit,
+      proposalsByHash: config.consensus.proposalsByHash,
       equivocate: opts.equivocate,
       log: log.child("consensus"),
     });

@@ -17,6 +17,7 @@
  * interleave. See node/README.md "Consensus" for the protocol.
  */
 import { EventEmitter } from "node:events";
+import type { Block } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
@@ -77,6 +78,8 @@ export interface EngineOptions {
    * `gasLimit`.
    */
   blockGasLimit?: bigint;
+  /** Send proposals by transaction hash (default true); false: whole blocks, readable by nodes before issue #12's change. */
+  proposalsByHash?: boolean;
   /** Test hook: sign a second, conflicting hash at every height (an equivocating validator). */
   equivocate?: boolean;
   log: Logger;
@@ -148,7 +151,8 @@ export class PoaEngine extends EventEmitter {
       broadcast: (type: string, payload: unknown) => {
         if (type !== "proposal") return net.broadcast(type, payload);
         const p = payload as ProposalMsg;
-        net.broadcastBytes("proposal", typeof p.block === "object" && !(p.block instanceof Uint8Array) ? this.proposals.items(p.block, p.votes) : proposalItems(p), { relay: true });
+        const byHash = opts.proposalsByHash !== false && typeof p.block === "object" && !(p.block instanceof Uint8Array);
+        net.broadcastBytes("proposal", byHash ? this.proposals.items(p.block as Block, p.votes) : proposalItems(p), { relay: true });
       },
       head: () => chain.head,
       validatorsAt: (n) => this.validatorSet.validatorsAt(n),

@@ -38,8 +38,11 @@ describe("node: four validators in four processes", function () {
 
   before(async () => {
     genesis = await testGenesis({ chainId: CHAIN_ID, validators: 4, systemConfig: SYSTEM });
-    // four validators (dev accounts 1..4) and a full node that signs nothing
-    ({ nodes, dir } = await makeCluster(genesis, [1, 2, 3, 4, null]));
+    // four validators (dev accounts 1..4) and a full node that signs nothing; validator 3 sends whole blocks as a node
+    // before proposals by transaction hash did (consensus.proposalsByHash false): both kinds are read by every node
+    ({ nodes, dir } = await makeCluster(genesis, [1, 2, 3, 4, null], {
+      config: (i) => (i === 2 ? { consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 2000, proposalsByHash: false } } : {}),
+    }));
     await Promise.all(nodes.map((n) => n.start()));
     validators = (await rpc<string[]>(nodes[0]!.rpc, "luniverse_validators", [])).map((a) => a.toLowerCase());
   });

@@ -41,7 +41,7 @@ describe("node/config", function () {
       expect(c.rpc).to.deep.equal({ enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000 });
       expect(c.p2p).to.deep.equal({ host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 });
       expect(c.validator).to.equal(null);
-      expect(c.consensus).to.deep.equal({ blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null });
+      expect(c.consensus).to.deep.equal({ blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true });
       expect(c.gasFree).to.deep.equal({ enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n });
       expect(c.pool).to.deep.equal({ maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: 1_000_000_000n, maxTxBytes: 131072, recoveryWorkers: 1 });
       expect(c.log).to.deep.equal({ level: "info" });
@@ -132,6 +132,7 @@ describe("node/config", function () {
       ["consensus.proposalTimeoutMs", { consensus: { proposalTimeoutMs: "3s" } }, `consensus.proposalTimeoutMs: expected integer 1–3600000, got string "3s"`],
       ["consensus.maxTxsPerBlock", { consensus: { maxTxsPerBlock: null } }, "consensus.maxTxsPerBlock: expected integer 1–1000000, got null"],
       ["consensus.blockGasLimit", { consensus: { blockGasLimit: 100 } }, "consensus.blockGasLimit: expected integer >= 5000, got number 100"],
+      ["consensus.proposalsByHash", { consensus: { proposalsByHash: "yes" } }, `consensus.proposalsByHash: expected boolean, got string "yes"`],
       ["gasFree.enabled", { gasFree: { enabled: 1 } }, "gasFree.enabled: expected boolean, got number 1"],
       ["gasFree.maxTxPerSenderPerMinute", { gasFree: { maxTxPerSenderPerMinute: 0 } }, "gasFree.maxTxPerSenderPerMinute: expected integer 1–1000000"],
       ["gasFree.minGasPrice", { gasFree: { minGasPrice: -1 } }, "gasFree.minGasPrice: expected integer >= 0 (number, decimal string or 0x-hex string), got number -1"],

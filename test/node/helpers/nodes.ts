@@ -171,7 +171,7 @@ export class NodeProcess {
 }
 
 /** A cluster of nodes sharing one genesis; every node peers with every other. */
-export async function makeCluster(genesis: string, validators: (number | null)[], extra: { env?: (i: number) => Record<string, string>; config?: Record<string, unknown> } = {}): Promise<{ nodes: NodeProcess[]; dir: string }> {
+export async function makeCluster(genesis: string, validators: (number | null)[], extra: { env?: (i: number) => Record<string, string>; config?: Record<string, unknown> | ((i: number) => Record<string, unknown>) } = {}): Promise<{ nodes: NodeProcess[]; dir: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), "luniverse-cluster-"));
   const p2pPorts: number[] = [];
   const rpcPorts: number[] = [];
@@ -190,7 +190,7 @@ export async function makeCluster(genesis: string, validators: (number | null)[]
           peers: p2pPorts.filter((_, j) => j !== i).map((p) => `ws://127.0.0.1:${p}`),
           validator: v,
           env: extra.env?.(i),
-          config: extra.config,
+          config: typeof extra.config === "function" ? extra.config(i) : extra.config,
         },
         `node${i}`,
       ),
