@@ -58,8 +58,13 @@ class Lru<K, V> {
   }
 }
 
-/** Recent blocks and receipts kept decoded: at most this many transactions' worth of each. */
-const CACHED_TRANSACTIONS = 40_000;
+/**
+ * Recent blocks and receipts kept decoded: at most this many transactions' worth of each (a few seconds of blocks
+ * under load — what RPC clients following the head ask for). Decoded transactions are the largest part of a loaded
+ * node's heap, and the time V8 spends marking grows with it: 40,000 cost 4-validator throughput ~10 % and 260 MiB of
+ * RSS per validator (bench:node, issue #12). Older blocks are read from LevelDB.
+ */
+const CACHED_TRANSACTIONS = 8_000;
 
 /** A commit signature: `validator` signed keccak256(abi.encode(chainId, number, hash)). */
 export interface FinalitySignature {
