@@ -316,6 +316,8 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
       drainMs: 15_000,
       onStatus: (st) => log(`  ${s} ${st.elapsedS.toFixed(0)} s: ${st.included.toLocaleString("en-US")} included, ${(st.sent - st.included).toLocaleString("en-US")} waiting, ${st.tps10s.toFixed(0)} tx/s (last 10 s), height ${st.height}`),
     });
+    // memory under load: read before the checks below, which make the nodes read back every block of the window
+    const memMiB = peakMemMiB(sys);
     // transactions in a block may still have failed: check a sample of receipts
     const sample = plans.flatMap((p) => p.filter((b) => b.sentAt > 0)).flatMap((b) => b.hashes);
     const pick = Array.from({ length: Math.min(50, sample.length) }, (_, i) => sample[Math.floor((i * sample.length) / Math.min(50, sample.length))]!);
@@ -323,7 +325,6 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
     const failed = receipts.filter((a) => (a.result as { status?: string } | null)?.status !== "0x1").length;
     const agreement = sys.urls.length > 1 ? await compareValidators(sys.urls) : null;
     const windowEnd = windowStart + durationS * 1000;
-    const memMiB = peakMemMiB(sys);
     await tracker.stop();
     const exitCodes = await Promise.all(sys.procs.map((p) => stopProc(p)));
     const exited = Date.now();
@@ -395,7 +396,7 @@ function printResults(results: Result[], o: Options): void {
   console.log(table(rows));
   console.log(
     `\nTPS = transactions of the workload in blocks first seen during the ${o.durationS} s window / window. Finality = batch sent → head reaches the block` +
-      ` (every committed block of our node is final; anvil has no finality, so it is inclusion). Peak RSS = VmHWM per process (Σ over the 4 validators).` +
+      ` (every committed block of our node is final; anvil has no finality, so it is inclusion). Peak RSS = VmHWM per process when the load ends, before the bench reads the blocks back (Σ over the 4 validators).` +
       ` Workload: ${o.senders} senders, ${o.clients} clients, ${o.batch} tx per batch, EIP-1559 txs; ERC-20 = transfer() of an OpenZeppelin ERC20 (DexTestToken) between funded holders.` +
       ` Node: block period ${o.blockPeriodMs} ms, maxTxsPerBlock ${o.maxTxsPerBlock}, recovery workers ${o.recoveryWorkers ?? "default (1)"}, heap ${o.nodeHeapMiB === null ? "V8 default" : `--max-old-space-size=${o.nodeHeapMiB}`}, gas limit ${f0(o.gasLimit)} (anvil: same gas limit).`,
   );

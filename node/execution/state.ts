@@ -288,6 +288,11 @@ export class HeadState {
   }
 }
 
+/** An account as `AccountCache.put` reads it (`serialize()` only), for RLP already at hand. */
+function storedAs(rlp: Uint8Array): Account {
+  return { serialize: () => rlp } as unknown as Account;
+}
+
 /** The trie given to NodeStateManager is not one it can batch-write (STATE_TRIE_UNSUPPORTED). */
 export class StateManagerError extends LuniverseError<"STATE_TRIE_UNSUPPORTED"> {
   override name = "StateManagerError";
@@ -354,7 +359,9 @@ export class NodeStateManager extends MerkleStateManager {
       this.head?.rememberAccount(rootHex, addressHex, rlp);
     }
     const account = rlp !== null ? createAccountFromRLP(rlp) : undefined;
-    this._caches?.account?.put(address, account);
+    // the cache keeps `account.serialize()`: the bytes just read are exactly that (the trie holds canonical RLP), so
+    // they are handed over instead of encoding the account again
+    this._caches?.account?.put(address, rlp !== null ? storedAs(rlp) : undefined);
     return account;
   }
 
