@@ -93,6 +93,11 @@ export class Chain extends EventEmitter {
   private blocks = new Lru<string, Block>(CACHED_TRANSACTIONS, (b) => 1 + b.transactions.length);
   private receiptsCache = new Lru<string, StoredReceipt[]>(CACHED_TRANSACTIONS, (r) => 1 + r.length);
   private commitQueue: Promise<unknown> = Promise.resolve();
+  /** Blocks being read from disk (getBlockByHash), and the queue that reads them one at a time. */
+  private loading = new Map<string, Promise<Block | null>>();
+  private readQueue: Promise<unknown> = Promise.resolve();
+  /** Blocks decoded from disk since the chain was opened (not served from the cache), for tests and logs. */
+  blocksRead = 0;
 
   private constructor(
     readonly common: Common,
@@ -208,6 +213,24 @@ export class Chain extends EventEmitter {
     const key = hash.toLowerCase();
     const cached = this.blocks.get(key);
     if (cached) return cached;
+    let loading = this.loading.get(key);
+    if (loading === undefined) {
+      // One block read from disk at a time, and one read per block however many callers ask: a decoded block of 4,000
+      // transactions is ≈ 10 MB of objects, and a JSON-RPC batch of receipts spread over 50 old blocks decoded them all
+      // at once and ran a 384 MiB heap out of memory (bench:node, issue #12).
+      loading = this.readQueue.then(() => this.readBlock(key));
+      this.readQueue = loading.catch(() => undefined);
+      this.loading.set(key, loading);
+      const done = () => this.loading.delete(key);
+      loading.then(done, done);
+    }
+    return loading;
+  }
+
+  private async readBlock(key: string): Promise<Block | null> {
+    const cached = this.blocks.get(key);
+    if (cached) return cached;
+    this.blocksRead++;
     const raw = await this.level.get(`b:${key}`);
     if (raw === undefined) return null;
     const block = createBlockFromRLP(raw, { common: this.common, skipConsensusFormatValidation: true });
