@@ -57,6 +57,14 @@ module.exports = {
       to: { path: "^node/rpc/" },
     },
     {
+      name: "node-gasfree-above-consensus",
+      comment:
+        "The gas policy (node/gasfree/) sits above consensus and the pool: it reads the policy through consensus' head caller and plugs into the pool and the builder through their own interfaces (AdmissionHook, BlockSelector); nothing below imports it, rpc/ takes it through the backend host.",
+      severity: "error",
+      from: { path: "^node/(consensus|txpool|p2p|chain|execution|storage|rpc)/" },
+      to: { path: "^node/gasfree/" },
+    },
+    {
       name: "node-chain-below-consensus",
       comment: "chain/ (blocks, receipts, finality on disk) sits below consensus, the pool and the network: it never imports them.",
       severity: "error",

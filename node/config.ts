@@ -61,6 +61,11 @@ export interface GasFreeConfig {
   maxTxPerSenderPerMinute: number;
   /** Gas price a gas-free chain still requires (normally 0). */
   minGasPrice: bigint;
+  /**
+   * Enforce the chain's gas policy (contracts/gas/GasPolicy.sol in genesis) at admission and block building, and
+   * report abusers (default true). false: only the per-sender rate limit — for measuring the policy's cost.
+   */
+  policy: boolean;
 }
 
 export interface PoolConfig {
@@ -140,7 +145,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   p2p: { host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 },
   validator: null,
   consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true },
-  gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n },
+  gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true },
   pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
   log: { level: "info" },
 });
@@ -176,7 +181,7 @@ const KEYS = {
   p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
   validator: ["keystore", "passwordEnv", "privateKeyEnv"],
   consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit", "proposalsByHash"],
-  gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice"],
+  gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice", "policy"],
   pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes", "recoveryWorkers"],
   log: ["level"],
 } as const;
@@ -296,6 +301,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     enabled: bool(gIn, "enabled", "gasFree", d.gasFree.enabled),
     maxTxPerSenderPerMinute: int(gIn, "maxTxPerSenderPerMinute", "gasFree", d.gasFree.maxTxPerSenderPerMinute, 1, 1_000_000),
     minGasPrice: quantity(gIn, "minGasPrice", "gasFree", d.gasFree.minGasPrice, 0n),
+    policy: bool(gIn, "policy", "gasFree", d.gasFree.policy),
   };
 
   const pIn = section(input, "pool", "", KEYS.pool);

@@ -14,6 +14,10 @@ import { Registry, type Counter } from "../lib/metrics";
 import { NodeConfigError, loadValidatorKey, type NodeConfig } from "./config";
 import { Chain } from "./chain/chain";
 import { PoaEngine, type EnginePool } from "./consensus/engine";
+import { HeadCaller } from "./consensus/validators";
+import { GasFreeGuard, GAS_RULES } from "./gasfree/guard";
+import { UsageLedger } from "./gasfree/ledger";
+import { GasPolicyView } from "./gasfree/policy";
 import { addressOfPrivateKey } from "./consensus/crypto";
 import { keccak256, makeCommon } from "./execution/common";
 import { SenderRecovery } from "./execution/recovery";
@@ -71,10 +75,25 @@ export class LuniverseNode {
     readonly address: Hex | null,
     readonly log: Logger,
     private readonly recovery: SenderRecovery,
+    /** The gas policy in force (a gas-free chain with contracts/gas/GasPolicy.sol in genesis), or null. */
+    readonly gas: GasFreeGuard | null,
   ) {
     this.poolLog = log.child("pool");
     for (const c of Object.values(this.counters)) c.inc({}, 0);
+    if (gas !== null) {
+      for (const rule of GAS_RULES) this.gasMetrics.rejections.inc({ rule }, 0);
+      this.gasMetrics.reports.inc({}, 0);
+    }
   }
+
+  private readonly gasMetrics = {
+    rejections: this.metricsRegistry.counter("luniverse_gasfree_rejections_total", "Transactions refused by the gas policy, by rule"),
+    throttled: this.metricsRegistry.gauge("luniverse_gasfree_throttled_accounts", "Accounts this node throttles for abuse in the current window"),
+    reports: this.metricsRegistry.counter("luniverse_gasfree_reports_sent_total", "Abuser reports (reportAbusers transactions) this validator sent"),
+    reported: this.metricsRegistry.counter("luniverse_gasfree_accounts_reported_total", "Accounts this validator reported as abusers"),
+    blacklist: this.metricsRegistry.gauge("luniverse_gasfree_blacklist_size", "Accounts blacklisted on chain now"),
+  };
+  private blacklistSize = 0;
 
   static async start(config: NodeConfig, genesis: GenesisFile, opts: { log?: Logger; equivocate?: boolean } = {}): Promise<LuniverseNode> {
     const log = opts.log ?? nodeLogger(config);
@@ -122,6 +141,35 @@ export class LuniverseNode {
 
     // eslint-disable-next-line prefer-const
     let node: LuniverseNode;
+    // a gas-free chain's gas policy (node/gasfree/): admission, block building, usage, abuse reports
+    const policyAddress = (sys.GasPolicy as Hex | undefined)?.toLowerCase() as Hex | undefined;
+    let guard: GasFreeGuard | null = null;
+    if (gasFree && config.gasFree.policy) {
+      if (policyAddress === undefined) log.warn("gas-free chain without a GasPolicy in genesis: only the per-sender rate limit applies");
+      else {
+        guard = new GasFreeGuard({
+          policy: new GasPolicyView(new HeadCaller(chain.executor, () => chain.head), policyAddress),
+          ledger: new UsageLedger(chain.level),
+          pool: {
+            pendingLists: (max) => pool.pendingLists(max),
+            pooledGas: (a) => pool.pooledGas(a),
+            nextNonce: (a) => pool.pendingNonce(a),
+            submitLocal: async (tx) => void (await node.admit(tx)),
+          },
+          chain,
+          validators: () => node?.engine.currentValidators ?? [],
+          key,
+          address,
+          chainId,
+          common,
+          blockGasLimit: builderGasLimit,
+          log: log.child("gasfree"),
+        });
+        const g = guard;
+        pool.setAdmissionHook((tx, sender) => g.admission(tx, sender));
+        chain.on("block", (c: { block: import("@ethereumjs/block").Block; receipts: import("./execution/executor").StoredReceipt[] }) => g.enqueueCommitted(c.block, c.receipts));
+      }
+    }
     const enginePool: EnginePool = {
       pending: (max) => pool.pending(max),
       onNewBlock: async (included, senders) => {
@@ -148,6 +196,7 @@ export class LuniverseNode {
       gasLimit: BigInt(genesis.gasLimit),
       blockGasLimit: builderGasLimit,
       proposalsByHash: config.consensus.proposalsByHash,
+      selector: guard ?? undefined,
       equivocate: opts.equivocate,
       log: log.child("consensus"),
     });
@@ -166,8 +215,9 @@ export class LuniverseNode {
       isSyncing: () => engine.isSyncing,
       peers: () => net.peers(),
       metrics: () => node.metrics(),
+      gas: guard ?? undefined,
     });
-    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers));
+    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers), guard);
 
     net.on("message", (_peer, type, payload) => {
       if (type === "txs" && Array.isArray(payload)) void node.onGossipTxs(payload); // hex in JSON, from nodes before binary frames
@@ -176,6 +226,7 @@ export class LuniverseNode {
       if (type === "txs") void node.onGossipTxs(items);
     });
     chain.on("block", () => net.setStatus({ height: chain.height, finalized: chain.height }));
+    await guard?.start();
     await net.start();
     net.setStatus({ height: chain.height, finalized: chain.height });
     await engine.start();
@@ -212,7 +263,14 @@ export class LuniverseNode {
   /** Admits a transaction from RPC or the node itself and gossips it; throws the pool's refusal (PoolError). */
   async admit(tx: TypedTransaction): Promise<Hex> {
     await this.recovery.recover(tx);
-    const hash = await this.pool.add(tx);
+    let hash: Hex;
+    try {
+      hash = await this.pool.add(tx);
+    } catch (err) {
+      // the pool's rate limit counts as a refused submission for abuse detection (the policy's own refusals count there)
+      if (this.gas !== null && err instanceof PoolError && err.reason === "RATE_LIMITED") this.gas.noteRejection(tx.getSenderAddress().toString() as Hex);
+      throw err;
+    }
     if (this.net.peers().length > 0) {
       this.txOutbox.push(tx.serialize());
       this.txFlush ??= setTimeout(() => this.flushTxs(), 20);
@@ -286,12 +344,22 @@ export class LuniverseNode {
     this.timing.p50.set({}, pct(50));
     this.timing.p99.set({}, pct(99));
     this.timing.uptime.set({}, (Date.now() - this.startedAt) / 1000);
+    if (this.gas !== null) {
+      for (const [rule, n] of this.gas.rejections) catchUp(this.gasMetrics.rejections, n, { rule });
+      catchUp(this.gasMetrics.reports, this.gas.reportsSent);
+      catchUp(this.gasMetrics.reported, this.gas.accountsReported);
+      this.gasMetrics.throttled.set({}, this.gas.throttledCount);
+      this.gasMetrics.blacklist.set({}, this.blacklistSize);
+      // the on-chain count is a call: refreshed in the background, exposed at the next scrape
+      void this.gas.blacklistSize().then((n) => (this.blacklistSize = n)).catch(() => undefined);
+    }
     return this.metricsRegistry.expose();
   }
 
   async stop(): Promise<void> {
     this.engine.stop();
     if (this.txFlush) clearTimeout(this.txFlush);
+    await this.gas?.stop();
     await this.rpc?.close();
     await this.net.stop();
     await this.recovery.close();
@@ -301,8 +369,8 @@ export class LuniverseNode {
 }
 
 /** A counter kept elsewhere (the engine's stats) brought up to `value`. */
-function catchUp(counter: Counter, value: number): void {
-  counter.inc({}, Math.max(0, value - counter.get())); // by 0 too: a counter still at zero is exposed as 0
+function catchUp(counter: Counter, value: number, labels: Record<string, string> = {}): void {
+  counter.inc(labels, Math.max(0, value - counter.get(labels))); // by 0 too: a counter still at zero is exposed as 0
 }
 
 /** The peer layer's logger shape — one function taking the level — over a structured logger. */

@@ -23,7 +23,7 @@ import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
 import type { Chain, FinalitySignature } from "../chain/chain";
 import { decodeBlock } from "../execution/blockCodec";
-import type { ExecutedBlock } from "../execution/executor";
+import type { ExecutedBlock, HeaderFields, TxFilter } from "../execution/executor";
 import { decodeTransaction } from "../execution/txMemo";
 import { DoubleSignDetector, EvidenceReporter } from "./evidence";
 import { compactProposalFromItems, proposalFromItems, proposalItems, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "./messages";
@@ -45,6 +45,15 @@ export interface EngineNetwork extends EventEmitter {
   broadcastBytes(type: string, items: readonly Uint8Array[], opts?: { relay?: boolean }): void;
   request<T>(peerId: string, type: string, payload: unknown, opts?: { timeoutMs?: number }): Promise<T>;
   onRequest(type: string, handler: (peerId: string, payload: unknown) => Promise<unknown>): void;
+}
+
+/**
+ * A builder's own order and rules for the pool's transactions (a gas-free chain's policy, node/gasfree/): the
+ * candidates of the block with `fields`, the filter asked before each one runs, and afterwards the hashes to drop
+ * from the pool (transactions that can never be included).
+ */
+export interface BlockSelector {
+  select(fields: HeaderFields, maxTxs: number): Promise<{ candidates: Iterable<TypedTransaction>; filter: TxFilter; dropped(): string[] }>;
 }
 
 /** What the engine needs from the transaction pool. */
@@ -80,6 +89,8 @@ export interface EngineOptions {
   blockGasLimit?: bigint;
   /** Send proposals by transaction hash (default true); false: whole blocks, readable by nodes before issue #12's change. */
   proposalsByHash?: boolean;
+  /** Orders and filters the pool's transactions when this node builds a block (default: the pool's own order). */
+  selector?: BlockSelector;
   /** Test hook: sign a second, conflicting hash at every height (an equivocating validator). */
   equivocate?: boolean;
   log: Logger;
@@ -264,11 +275,14 @@ export class PoaEngine extends EventEmitter {
   /** Builds this validator's proposal from the pool: at most maxTxsPerBlock, blockGasLimit of gas, until `deadline`. */
   private async build(...[parent, fields, systemCalls, deadline]: Parameters<RoundHost["build"]>): Promise<ExecutedBlock> {
     const cap = this.opts.blockGasLimit !== undefined && this.opts.blockGasLimit < fields.gasLimit ? this.opts.blockGasLimit : null;
-    const pending = this.pool.pending(this.opts.maxTxsPerBlock);
+    const selected = this.opts.selector ? await this.opts.selector.select(fields, this.opts.maxTxsPerBlock) : null;
+    const pending = selected ? selected.candidates : this.pool.pending(this.opts.maxTxsPerBlock);
     const candidates = cap === null ? pending : withinGas(pending, cap);
-    const executed = await this.chain.executor.build(parent, fields, systemCalls, candidates, { maxTxs: this.opts.maxTxsPerBlock, deadline });
+    const executed = await this.chain.executor.build(parent, fields, systemCalls, candidates, { maxTxs: this.opts.maxTxsPerBlock, deadline, filter: selected?.filter });
     for (const r of executed.rejected) this.opts.log.debug("transaction left out of the block", { hash: bytesToHex(r.tx.hash()), reason: r.reason });
-    if (executed.rejected.length > 0) this.pool.drop(executed.rejected.map((r) => bytesToHex(r.tx.hash())));
+    const drop: string[] = executed.rejected.map((r) => bytesToHex(r.tx.hash()));
+    if (selected) drop.push(...selected.dropped());
+    if (drop.length > 0) this.pool.drop(drop);
     return executed;
   }
 

@@ -60,6 +60,17 @@ export interface BuildLimits {
   maxTxs: number;
   /** Stop adding transactions at this time (ms since epoch): a block never waits for a slow pool. */
   deadline?: number;
+  /** Asked before each candidate runs (a gas-free chain's policy, node/gasfree/): false leaves it out of the block. */
+  filter?: TxFilter;
+}
+
+/**
+ * A builder-side rule over the candidates of a block: `accept` before a transaction runs (false: left out, not
+ * rejected — it stays in the pool), `included` after it ran with the gas it spent. Never consulted on replay.
+ */
+export interface TxFilter {
+  accept(tx: TypedTransaction): boolean;
+  included(tx: TypedTransaction, gasSpent: bigint, status: 0 | 1): void;
 }
 
 export class Executor {
@@ -205,6 +216,7 @@ export class Executor {
           if (fields.gasLimit - gasUsed < 21_000n) break;
           continue;
         }
+        if (limits.filter !== undefined && !limits.filter.accept(tx)) continue;
         let result: RunTxResult | null = null;
         try {
           const sender = transferSender(tx);
@@ -225,6 +237,7 @@ export class Executor {
         included.push(tx);
         results.push(result);
         gasUsed += result.totalGasSpent;
+        limits.filter?.included(tx, result.totalGasSpent, (result.receipt as { status: 0 | 1 }).status);
       }
       await batch.settle();
       await vm.evm.journal.commit();

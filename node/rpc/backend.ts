@@ -37,6 +37,8 @@ export interface BackendHost {
   peers(): NetworkPeer[];
   /** The node's Prometheus exposition. */
   metrics(): string;
+  /** The gas policy's answers (gas-free chains with a policy in force; node/gasfree/). */
+  gas?: { usage(account: Hex): Promise<unknown>; sponsorUsage(id: bigint): Promise<unknown> };
 }
 
 export class NodeBackend extends EventEmitter implements RpcBackend {
@@ -292,6 +294,14 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
       txPool: { pending: pool.pending, queued: pool.queued },
       gasFree: this.host.gasFree,
     };
+  }
+  get gasUsage(): RpcBackend["gasUsage"] {
+    const gas = this.host.gas;
+    return gas === undefined ? undefined : (account) => gas.usage(account);
+  }
+  get gasSponsorUsage(): RpcBackend["gasSponsorUsage"] {
+    const gas = this.host.gas;
+    return gas === undefined ? undefined : (id) => gas.sponsorUsage(id);
   }
   peers(): PeerInfo[] {
     return this.host.peers().map((p) => ({ id: p.id, address: p.address, url: p.url, direction: p.direction, height: p.height }));

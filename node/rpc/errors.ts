@@ -90,7 +90,7 @@ export function toRpcError(e: unknown): RpcErrorObject | null {
     if (e.data !== undefined) out.data = e.data;
     return out;
   }
-  if (e instanceof PoolError) return { code: SERVER_ERROR, message: e.message };
+  if (e instanceof PoolError) return e.data === undefined ? { code: SERVER_ERROR, message: e.message } : { code: SERVER_ERROR, message: e.message, data: e.data };
   if (e instanceof ExecutionError) {
     if (e.code === "EXECUTION_REVERTED") return { code: EXECUTION_REVERTED, message: e.message, data: e.data };
     return { code: SERVER_ERROR, message: e.message };

@@ -18,6 +18,7 @@ import {
   parseCallRequest,
   parseData,
   parseHash,
+  parseQuantity,
   parseSlot,
   parseSmallQuantity,
 } from "./params";
@@ -283,7 +284,24 @@ export const methods: Record<string, MethodHandler> = {
   },
   luniverse_status: (p, ctx) => (new Args(p, 0, 0), ctx.backend.status()),
   luniverse_peers: (p, ctx) => (new Args(p, 0, 0), ctx.backend.peers()),
+  luniverse_gasUsage: (p, ctx) => {
+    const account = parseAddress(new Args(p, 1, 1).get(0), { index: 0 });
+    const usage = ctx.backend.gasUsage;
+    if (usage === undefined) throw noGasPolicy("luniverse_gasUsage");
+    return usage(account);
+  },
+  luniverse_gasSponsorUsage: (p, ctx) => {
+    const id = parseQuantity(new Args(p, 1, 1).get(0), { index: 0 }, "sponsor id");
+    const usage = ctx.backend.gasSponsorUsage;
+    if (usage === undefined) throw noGasPolicy("luniverse_gasSponsorUsage");
+    if (id === 0n) throw invalidParams("invalid argument 0: sponsor ids start at 1");
+    return usage(id);
+  },
 };
+
+function noGasPolicy(method: string): RpcError {
+  return new RpcError(METHOD_NOT_FOUND, `the method ${method} does not exist/is not available: this node runs no gas policy (a gas-free chain with contracts/gas/GasPolicy.sol in genesis and gasFree.policy true)`);
+}
 
 function filterId(p: unknown): string {
   const id = new Args(p, 1, 1).get(0);

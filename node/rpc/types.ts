@@ -175,6 +175,10 @@ export interface RpcBackend extends EventEmitter {
   /** luniverse_getFinality: the commit signatures of a block. */
   finality(block: bigint | Hex): Promise<BlockFinality | null>;
   status(): NodeStatus;
+  /** luniverse_gasUsage: an account's gas usage under the gas policy (undefined: no policy in force here). */
+  gasUsage?(account: Hex): Promise<unknown>;
+  /** luniverse_gasSponsorUsage: a sponsor's gas used this window against its budget. */
+  gasSponsorUsage?(id: bigint): Promise<unknown>;
   peers(): PeerInfo[];
   /** Prometheus text exposition, served at GET /metrics. */
   metrics(): string;

@@ -33,6 +33,8 @@ export class PoolError extends LuniverseError<PoolErrorCode> {
   constructor(
     readonly reason: PoolErrorReason,
     message: string,
+    /** Machine-readable details, sent as the JSON-RPC error's `data` (a gas-free chain's policy refusals). */
+    readonly data?: unknown,
   ) {
     super(reason === "POOL_FULL" ? "POOL_FULL" : `POOL_${reason}`, message);
   }

@@ -34,11 +34,17 @@ export interface PoolStateReader {
   getAccount: GetAccount;
 }
 
+/** Why an admission hook refused a transaction: the JSON-RPC error's message and data. */
+export interface AdmissionRefusal {
+  message: string;
+  data?: unknown;
+}
+
 /**
  * Extra admission rule, consulted last (after every local check passed): returns the reason to refuse, or null.
- * A gas-free chain plugs in its gas-quota and blacklist contracts here.
+ * A gas-free chain plugs in its gas policy here (node/gasfree/).
  */
-export type AdmissionHook = (tx: TypedTransaction, sender: Hex) => Promise<string | null>;
+export type AdmissionHook = (tx: TypedTransaction, sender: Hex) => Promise<string | AdmissionRefusal | null>;
 
 export interface TxPoolOptions {
   chainId: bigint;
@@ -208,7 +214,7 @@ export class TxPool extends EventEmitter {
   constructor(
     private readonly options: TxPoolOptions,
     private readonly state: PoolStateReader,
-    private readonly admit?: AdmissionHook,
+    private admit?: AdmissionHook,
   ) {
     super();
     this.baseFee = options.baseFee ?? 0n;
@@ -219,6 +225,11 @@ export class TxPool extends EventEmitter {
 
   get size(): number {
     return this.byHash.size;
+  }
+
+  /** Plugs in (or replaces) the extra admission rule, consulted last. */
+  setAdmissionHook(hook: AdmissionHook | undefined): void {
+    this.admit = hook;
   }
 
   stats(): PoolStats {
@@ -337,7 +348,8 @@ export class TxPool extends EventEmitter {
     this.checkState(entry, stateNonce, account.balance);
     if (this.admit !== undefined) {
       const refusal = await this.admit(tx, sender);
-      if (refusal !== null) throw new PoolError("ADMISSION_REJECTED", refusal);
+      if (typeof refusal === "string") throw new PoolError("ADMISSION_REJECTED", refusal);
+      if (refusal !== null) throw new PoolError("ADMISSION_REJECTED", refusal.message, refusal.data);
     }
 
     // Everything below is synchronous: no other add() or onNewBlock() interleaves with it.
@@ -587,6 +599,31 @@ export class TxPool extends EventEmitter {
       heap.replaceTop(top);
     }
     return out;
+  }
+
+  /**
+   * Each sender's executable transactions in nonce order (at most `maxPerSender` each), senders by the arrival of
+   * their next transaction: a gas-free chain's builder interleaves them itself (node/gasfree/selector.ts).
+   */
+  pendingLists(maxPerSender: number = Number.MAX_SAFE_INTEGER): { sender: Hex; txs: TypedTransaction[] }[] {
+    const lists: { sender: Hex; txs: TypedTransaction[]; seq: number }[] = [];
+    for (const acc of this.accounts.values()) {
+      if (acc.pendingCount === 0) continue;
+      const n = Math.min(acc.pendingCount, maxPerSender);
+      const txs: TypedTransaction[] = new Array(n);
+      for (let i = 0; i < n; i++) txs[i] = (acc.byNonce.get(acc.stateNonce + BigInt(i)) as Entry).tx;
+      lists.push({ sender: acc.address, txs, seq: (acc.byNonce.get(acc.stateNonce) as Entry).seq });
+    }
+    lists.sort((a, b) => a.seq - b.seq);
+    return lists;
+  }
+
+  /** The gas limits of `address`'s pooled transactions (pending and queued) together. */
+  pooledGas(address: string): bigint {
+    const acc = this.accounts.get(address.toLowerCase() as Hex);
+    let gas = 0n;
+    if (acc !== undefined) for (const e of acc.byNonce.values()) gas += e.gasLimit;
+    return gas;
   }
 
   /**
