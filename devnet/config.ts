@@ -50,7 +50,27 @@ export interface DevnetGenesisParameters {
   /** A gas-free product chain. */
   gasFree: boolean;
   /** The system config (deploy/config.ts input, as written to `genesis/system.json`). */
-  systemConfig: { genesisValidators: string[]; governance: { votingDelay: number; votingPeriod: number; timelockDelay: number } };
+  systemConfig: {
+    genesisValidators: string[];
+    governance: { votingDelay: number; votingPeriod: number; timelockDelay: number };
+    gasPolicy?: { sponsors: { name: string; admin: string; budgetPerWindow: string; accounts?: string[]; contracts?: string[] }[] };
+  };
+}
+
+/**
+ * The product chain's gas policy (contracts/gas/GasPolicy.sol, docs/gas-free.md): the default parameters (a quota of
+ * 250M gas per hour per account, 8M gas per transaction, 10 % of each block for unsponsored traffic) and two sponsors
+ * registered in genesis — the platform (its deployer and the six bridge signers, whose relayers mint and release on the
+ * product bridge) and the sample DApp (its product developer and its user, who issue, receive and redeem the product
+ * tokens in `npm run demo`). The bootstrap adds the product bridge and the token factory as the platform's sponsored
+ * contracts, so any account's bridge calls are paid for too; everything else is unsponsored and shares 10 % of a block.
+ */
+export function devnetGasSponsors(): { name: string; admin: string; budgetPerWindow: string; accounts?: string[] }[] {
+  const address = (i: number) => devWallet(i).address;
+  return [
+    { name: "Luniverse platform", admin: address(ROLES.deployer), budgetPerWindow: "10000000000", accounts: [ROLES.deployer, ...ROLES.signers].map(address) },
+    { name: "Sample DApp", admin: address(ROLES.productDeveloper), budgetPerWindow: "2000000000", accounts: [ROLES.productDeveloper, ROLES.user].map(address) },
+  ];
 }
 
 /** The main chain's genesis: development accounts 1..`validators` as validators. */
@@ -61,7 +81,11 @@ export function devnetMainGenesisParameters(validators: 1 | 4): DevnetGenesisPar
 
 /** The gas-free product chain's genesis: one validator (development account 1), whatever the main chain has. */
 export function devnetProductGenesisParameters(): DevnetGenesisParameters {
-  return { chainId: PRODUCT_CHAIN_ID, gasFree: true, systemConfig: { genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { ...DEVNET_GOVERNANCE } } };
+  return {
+    chainId: PRODUCT_CHAIN_ID,
+    gasFree: true,
+    systemConfig: { genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { ...DEVNET_GOVERNANCE }, gasPolicy: { sponsors: devnetGasSponsors() } },
+  };
 }
 
 /** Password of the relayers' development keystores (local development only, passed to them in the environment). */
