@@ -42,17 +42,17 @@ describe("node/config", function () {
       expect(c.p2p).to.deep.equal({ host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 });
       expect(c.validator).to.equal(null);
       expect(c.consensus).to.deep.equal({ blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true });
-      expect(c.gasFree).to.deep.equal({ enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n });
+      expect(c.gasFree).to.deep.equal({ enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true });
       expect(c.pool).to.deep.equal({ maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: 1_000_000_000n, maxTxBytes: 131072, recoveryWorkers: 1 });
       expect(c.log).to.deep.equal({ level: "info" });
     });
 
     it("keeps given values and defaults the rest of a section", function () {
-      const c = resolve(withChain({ rpc: { port: 9545 }, pool: { minGasPrice: "0x3b9aca00" }, gasFree: { enabled: true, minGasPrice: "5" } }));
+      const c = resolve(withChain({ rpc: { port: 9545 }, pool: { minGasPrice: "0x3b9aca00" }, gasFree: { enabled: true, minGasPrice: "5", policy: false } }));
       expect(c.rpc.port).to.equal(9545);
       expect(c.rpc.host).to.equal("127.0.0.1");
       expect(c.pool.minGasPrice).to.equal(1_000_000_000n);
-      expect(c.gasFree).to.deep.equal({ enabled: true, maxTxPerSenderPerMinute: 600, minGasPrice: 5n });
+      expect(c.gasFree).to.deep.equal({ enabled: true, maxTxPerSenderPerMinute: 600, minGasPrice: 5n, policy: false });
     });
 
     it("lowers the default per-sender limit to a smaller pool's size", function () {
@@ -134,6 +134,7 @@ describe("node/config", function () {
       ["consensus.blockGasLimit", { consensus: { blockGasLimit: 100 } }, "consensus.blockGasLimit: expected integer >= 5000, got number 100"],
       ["consensus.proposalsByHash", { consensus: { proposalsByHash: "yes" } }, `consensus.proposalsByHash: expected boolean, got string "yes"`],
       ["gasFree.enabled", { gasFree: { enabled: 1 } }, "gasFree.enabled: expected boolean, got number 1"],
+      ["gasFree.policy", { gasFree: { policy: "yes" } }, 'gasFree.policy: expected boolean, got string "yes"'],
       ["gasFree.maxTxPerSenderPerMinute", { gasFree: { maxTxPerSenderPerMinute: 0 } }, "gasFree.maxTxPerSenderPerMinute: expected integer 1–1000000"],
       ["gasFree.minGasPrice", { gasFree: { minGasPrice: -1 } }, "gasFree.minGasPrice: expected integer >= 0 (number, decimal string or 0x-hex string), got number -1"],
       ["pool.maxSize", { pool: { maxSize: 0 } }, "pool.maxSize: expected integer 1–10000000, got number 0"],

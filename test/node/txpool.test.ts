@@ -752,6 +752,39 @@ describe("node/txpool", function () {
     });
   });
 
+  describe("for a gas-free builder", function () {
+    it("refusal objects carry data to the JSON-RPC error; setAdmissionHook replaces the hook", async function () {
+      const { pool } = setup({ gasFree: { enabled: true, maxTxPerSenderPerMinute: 10 } });
+      await pool.add(tx(0, { price: 0n, tip: 0n }));
+      pool.setAdmissionHook(async () => ({ message: "gas policy (quota): over", data: { rule: "quota", used: "7" } }));
+      const err = await refused(pool.add(tx(1, { price: 0n, tip: 0n })), "ADMISSION_REJECTED", "gas policy (quota): over");
+      expect(err.data).to.deep.equal({ rule: "quota", used: "7" });
+      expect(toRpcError(err)).to.deep.equal({ code: -32000, message: "gas policy (quota): over", data: { rule: "quota", used: "7" } });
+      pool.setAdmissionHook(undefined);
+      await pool.add(tx(1, { price: 0n, tip: 0n }));
+    });
+
+    it("pendingLists: each sender's executable run in nonce order, senders by arrival, at most N each; pooledGas counts queued too", async function () {
+      const { pool } = setup();
+      const b0 = tx(1, { nonce: 0, gas: 30_000n });
+      const a0 = tx(0, { nonce: 0 });
+      const a1 = tx(0, { nonce: 1 });
+      const a2 = tx(0, { nonce: 2 });
+      const a5 = tx(0, { nonce: 5, gas: 50_000n }); // queued behind a gap
+      const c1 = tx(2, { nonce: 1 }); // queued only
+      for (const t of [b0, a0, a1, a2, a5, c1]) await pool.add(t);
+      expect(pool.pendingLists().map((l) => [l.sender, l.txs])).to.deep.equal([
+        [addr[1], [b0]],
+        [addr[0], [a0, a1, a2]],
+      ]);
+      expect(pool.pendingLists(2).map((l) => l.txs.length)).to.deep.equal([1, 2]);
+      expect(pool.pooledGas(addr[0])).to.equal(21_000n * 3n + 50_000n);
+      expect(pool.pooledGas(addr[0].toUpperCase().replace("0X", "0x"))).to.equal(113_000n);
+      expect(pool.pooledGas(addr[2])).to.equal(21_000n);
+      expect(pool.pooledGas(addr[3])).to.equal(0n);
+    });
+  });
+
   describe("decodeRawTransaction", function () {
     it("decodes a transaction signed by ethers with the chain's Common", async function () {
       const raw = await wallets[0].signTransaction({ type: 2, chainId: CHAIN, nonce: 0, to: TO, gasLimit: 21_000n, maxFeePerGas: GWEI, maxPriorityFeePerGas: GWEI });
