@@ -23,6 +23,7 @@ import { readState, writeState, type DevnetState } from "./state";
 import { devLimits, issueDevProductToken } from "./tokens";
 import { issueMainToken } from "../ops/token/issueMainToken";
 import { executeCalls, registerBridgePair } from "../ops/bridge/registerBridgePair";
+import { setSponsored } from "../ops/gas/setSponsored";
 
 export type Log = (line: string) => void;
 
@@ -189,6 +190,23 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
     );
     if (pair.product?.call) await executeCalls(adminProduct, [pair.product.call], "registerPair on the product bridge");
     s.pairId = pair.pairId;
+
+    // the product chain's gas policy (docs/gas-free.md): the platform sponsors calls to the bridge side, the sample DApp
+    // its token; both sponsors and their accounts are in the genesis (devnet/config.ts). Members already listed are skipped.
+    const productGenesis = JSON.parse(readFileSync(p.productGenesis, "utf8")) as { luniverse: { systemContracts: Record<string, string>; deployment?: Manifest } };
+    const policy = productGenesis.luniverse.systemContracts.GasPolicy;
+    const productDeployment = productGenesis.luniverse.deployment;
+    if (productDeployment !== undefined) {
+      // tasks address the product chain with --network luniverseProduct: its genesis contracts (the gas policy, its
+      // governance), with the bridge side the devnet deployed (deployments/product.json) in place of the genesis one
+      const deployed = Object.fromEntries(Object.entries(state.product!).map(([name, address]) => [name, { name, address, proxyKind: productDeployment.contracts[name]?.proxyKind ?? "none" }]));
+      writeManifest(path.join(p.deployments, "luniverseProduct.json"), { ...productDeployment, network: "luniverseProduct", chainId: PRODUCT_CHAIN_ID, contracts: { ...productDeployment.contracts, ...deployed } } as Manifest);
+    }
+    if (policy !== undefined) {
+      const platform = await setSponsored(adminProduct, { policy, sponsorId: 1n, contracts: [state.product!.ProductBridge!, state.product!.ProductTokenFactory!], sponsored: true });
+      const dapp = await setSponsored(pd, { policy, sponsorId: 2n, contracts: [s.productToken], sponsored: true });
+      if (platform.transactionHashes.length + dapp.transactionHashes.length > 0) log("gas policy: the product bridge and token factory sponsored by the platform, the sample token by its DApp");
+    }
     const calls: { target: string; data: string }[] = pair.main?.call ? [pair.main.call] : [];
 
     // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer (no calls

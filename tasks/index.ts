@@ -11,4 +11,5 @@ import "./dex";
 import "./audit";
 import "./node";
 import "./anchor";
+import "./gas";
 import "./devnet";

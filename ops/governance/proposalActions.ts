@@ -147,7 +147,7 @@ export async function proposalAction(provider: Provider, parameters: ProposalAct
  * `changes` merged over `current` (the contract's `params()`), field by field of the parameter struct that
  * `setParams` takes; a field the struct does not have is an `OP_INVALID_PARAMETER` naming the known ones.
  */
-function mergeParams(iface: Interface, current: Record<string, unknown>, changes: ParamChanges): Record<string, unknown> {
+export function mergeParams(iface: Interface, current: Record<string, unknown>, changes: ParamChanges): Record<string, unknown> {
   const keys = iface.getFunction("setParams")!.inputs[0]!.components!.map((c) => c.name);
   const merged: Record<string, unknown> = {};
   for (const k of keys) merged[k] = current[k];
@@ -158,7 +158,8 @@ function mergeParams(iface: Interface, current: Record<string, unknown>, changes
   return merged;
 }
 
-function formatChanges(changes: ParamChanges): string {
+/** `changes` as one line of JSON (values as decimal strings), for summaries. */
+export function formatChanges(changes: ParamChanges): string {
   return JSON.stringify(Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.toString()])));
 }
 
