@@ -32,6 +32,48 @@ export interface SlashingParams {
   downtimeWindow: number;
 }
 
+/**
+ * Parameters of the gas policy of gas-free chains (see contracts/gas/GasPolicy.sol and contracts/interfaces/IGasPolicy.sol
+ * `Params`): gas amounts in gas units, durations in seconds, shares in basis points. `setParams` checks the ranges.
+ */
+export interface GasPolicyParams {
+  /** Length of a usage window (1 s .. 30 days). */
+  windowSeconds: number;
+  /** Highest gas limit one transaction may have (>= 21,000). */
+  maxTxGas: number;
+  /** Gas per window an account may use unless governance gives it its own quota (>= maxTxGas). */
+  defaultAccountQuota: number;
+  /** Share of each block's gas limit all unsponsored transactions may take together (1 .. 10,000). */
+  unsponsoredShareBps: number;
+  /** Executed gas in one window past which a node reports an account (0: not a criterion). */
+  abuseGasPerWindow: number;
+  /** Reverted transactions in one window past which a node reports an account (0: not a criterion). */
+  abuseRevertsPerWindow: number;
+  /** Refused submissions in one window past which a node throttles and reports an account (0: not a criterion). */
+  abuseRejectionsPerWindow: number;
+  /** How long a blacklisting by validators' abuse reports lasts (>= 1). */
+  reportBlacklistSeconds: number;
+}
+
+/** A DApp registered as a gas sponsor at deployment, while the deployer still governs the gas policy. */
+export interface GasSponsorConfig {
+  /** The sponsor's name; a re-run finds the sponsor by it. */
+  name: string;
+  /** Manages the sponsor's contracts and accounts (besides governance). */
+  admin: string;
+  /** Gas per window all of the sponsor's traffic may use together (> 0). */
+  budgetPerWindow: bigint;
+  /** Contracts whose calls the sponsor pays for. */
+  contracts?: string[];
+  /** Accounts whose transactions the sponsor pays for. */
+  accounts?: string[];
+}
+
+/** The `gasPolicy` section: the parameters, and the sponsors to register at deployment. */
+export interface GasPolicyConfig extends GasPolicyParams {
+  sponsors?: GasSponsorConfig[];
+}
+
 /** Everything `deploy:system` needs. Addresses left undefined default to the network's dev accounts. */
 export interface SystemConfig {
   /** Existing ERC-20 to stake; when absent a StakingToken is deployed with `stakingTokenSupply` to the deployer. */
@@ -61,9 +103,23 @@ export interface SystemConfig {
     /** Seconds a passed proposal waits in the timelock. */
     timelockDelay: number;
   };
+  /** The gas policy of gas-free chains (contracts/gas/GasPolicy.sol), deployed on every chain. */
+  gasPolicy: GasPolicyConfig;
 }
 
 const ETHER = 10n ** 18n;
+
+/** Default gas-policy parameters: hourly windows, 8M gas per transaction, 250M gas per account and hour, 10% of a block for unsponsored traffic, a day's blacklisting. */
+export const DEFAULT_GAS_POLICY: GasPolicyParams = {
+  windowSeconds: 3_600,
+  maxTxGas: 8_000_000,
+  defaultAccountQuota: 250_000_000,
+  unsponsoredShareBps: 1_000,
+  abuseGasPerWindow: 0,
+  abuseRevertsPerWindow: 200,
+  abuseRejectionsPerWindow: 500,
+  reportBlacklistSeconds: 86_400,
+};
 
 export const DEFAULT_CONFIG: SystemConfig = {
   stakingTokenSupply: 1_000_000_000n * ETHER,
@@ -91,9 +147,19 @@ export const DEFAULT_CONFIG: SystemConfig = {
     votingPeriod: 600,
     timelockDelay: 60,
   },
+  gasPolicy: { ...DEFAULT_GAS_POLICY },
 };
 
-type Shape = { [key: string]: "address" | "addresses" | "bigint" | "number" | Shape };
+/** An array whose entries are objects of one shape; `required` keys must be present in each. */
+interface ListOf {
+  list: Shape;
+  required: string[];
+}
+type Shape = { [key: string]: "address" | "addresses" | "bigint" | "number" | "string" | Shape | ListOf };
+
+function isListOf(kind: Shape[string]): kind is ListOf {
+  return typeof kind === "object" && "list" in kind && "required" in kind && Array.isArray((kind as ListOf).required);
+}
 
 const SHAPE: Shape = {
   stakingToken: "address",
@@ -124,11 +190,35 @@ const SHAPE: Shape = {
     downtimeWindow: "number",
   },
   governance: { votingDelay: "number", votingPeriod: "number", timelockDelay: "number" },
+  gasPolicy: {
+    windowSeconds: "number",
+    maxTxGas: "number",
+    defaultAccountQuota: "number",
+    unsponsoredShareBps: "number",
+    abuseGasPerWindow: "number",
+    abuseRevertsPerWindow: "number",
+    abuseRejectionsPerWindow: "number",
+    reportBlacklistSeconds: "number",
+    sponsors: {
+      list: { name: "string", admin: "address", budgetPerWindow: "bigint", contracts: "addresses", accounts: "addresses" },
+      required: ["name", "admin", "budgetPerWindow"],
+    },
+  },
 };
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 function coerce(path: string, kind: Shape[string], value: unknown): unknown {
+  if (isListOf(kind)) {
+    if (!Array.isArray(value)) throw new ConfigError(`config key "${path}" must be an array of objects`);
+    return value.map((entry, i) => {
+      const out = coerce(`${path}[${i}]`, kind.list, entry) as Record<string, unknown>;
+      for (const key of kind.required) {
+        if (out[key] === undefined) throw new ConfigError(`config key "${path}[${i}].${key}" is required`);
+      }
+      return out;
+    });
+  }
   if (typeof kind === "object") {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new ConfigError(`config key "${path}" must be an object`);
@@ -163,6 +253,11 @@ function coerce(path: string, kind: Shape[string], value: unknown): unknown {
         return BigInt(value);
       }
       throw new ConfigError(`config key "${path}" must be a non-negative integer (a decimal string for large values), got ${JSON.stringify(value)}`);
+    case "string":
+      if (typeof value !== "string" || value.length === 0) {
+        throw new ConfigError(`config key "${path}" must be a non-empty string, got ${JSON.stringify(value)}`);
+      }
+      return value;
     case "number":
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
         throw new ConfigError(`config key "${path}" must be a non-negative integer, got ${JSON.stringify(value)}`);
@@ -184,6 +279,7 @@ export function resolveConfig(partial: unknown = {}): SystemConfig {
     validatorSet: { ...DEFAULT_CONFIG.validatorSet, ...checked.validatorSet },
     slashing: { ...DEFAULT_CONFIG.slashing, ...checked.slashing },
     governance: { ...DEFAULT_CONFIG.governance, ...checked.governance },
+    gasPolicy: { ...DEFAULT_CONFIG.gasPolicy, ...checked.gasPolicy },
   };
 }
 

@@ -5,10 +5,12 @@ import { contractAt, resolveDeployContext, type DeployContext, type DeployTarget
 import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
 import { deployAnchor, ANCHOR_CONTRACTS } from "./anchor";
+import { deployGasPolicy, GAS_CONTRACTS } from "./gas";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest";
 import { deploySteps, type GovernedContract, type RoleHolder } from "./steps";
 import type {
   EmergencyCouncil,
+  GasPolicy,
   LuniverseGovernor,
   LuniverseTimelock,
   MainBridge,
@@ -54,6 +56,8 @@ export interface DeploySystemResult {
   templateFactory: TemplateFactory;
   rewardEngineFactory: RewardEngineFactory;
   dex: DeployDexResult;
+  /** The gas policy of gas-free chains (deploy/gas.ts). */
+  gasPolicy: GasPolicy;
   genesisValidators: string[];
   councilMembers: string[];
   bridgeSigners: string[];
@@ -77,6 +81,7 @@ export const SYSTEM_CONTRACTS = [
   ...ECONOMY_CONTRACTS,
   ...DEX_CONTRACTS,
   ...ANCHOR_CONTRACTS,
+  ...GAS_CONTRACTS,
 ] as const;
 
 /**
@@ -250,6 +255,19 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
   const dex = await deployDex(ctx, { deployer, manifest: m, timelock: timelockAddress, council: councilAddress }, { save, log });
   // anchoring (deploy/anchor.ts): the registry child chains anchor their blocks into
   await deployAnchor(ctx, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
+  // gas policy (deploy/gas.ts): quotas, sponsors, abuse reports and blacklist of gas-free chains
+  const { sponsors, ...gasParams } = config.gasPolicy;
+  const { gasPolicy } = await deployGasPolicy(ctx, {
+    manifest: m,
+    save,
+    deployer,
+    validatorSet: vsAddress,
+    timelock: timelockAddress,
+    council: councilAddress,
+    params: gasParams,
+    ...(sponsors ? { sponsors } : {}),
+    log,
+  });
   save();
 
   return {
@@ -269,6 +287,7 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
     templateFactory: economy.templateFactory,
     rewardEngineFactory: economy.rewardEngineFactory,
     dex,
+    gasPolicy,
     genesisValidators,
     councilMembers,
     bridgeSigners,

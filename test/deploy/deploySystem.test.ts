@@ -7,7 +7,7 @@ import path from "node:path";
 import { deploySystem, SYSTEM_CONTRACTS } from "../../deploy/system";
 import { ECONOMY_IMPLEMENTATIONS } from "../../deploy/economy";
 import { DEX_PLAIN_CONTRACTS } from "../../deploy/dex";
-import { ConfigError, resolveConfig } from "../../deploy/config";
+import { ConfigError, DEFAULT_GAS_POLICY, resolveConfig } from "../../deploy/config";
 import { manifestPath, type Manifest } from "../../deploy/manifest";
 import { deploySystemFixture, testConfig } from "../fixtures/system";
 
@@ -256,6 +256,41 @@ describe("deploySystem", function () {
         .to.throw(ConfigError)
         .with.property("message")
         .that.contains('"genesisValidators[1]"');
+    });
+
+    it("gives the gas policy its defaults and merges a partial gasPolicy section over them", function () {
+      expect(resolveConfig().gasPolicy).to.deep.equal(DEFAULT_GAS_POLICY);
+      expect(DEFAULT_GAS_POLICY).to.deep.equal({
+        windowSeconds: 3_600,
+        maxTxGas: 8_000_000,
+        defaultAccountQuota: 250_000_000,
+        unsponsoredShareBps: 1_000,
+        abuseGasPerWindow: 0,
+        abuseRevertsPerWindow: 200,
+        abuseRejectionsPerWindow: 500,
+        reportBlacklistSeconds: 86_400,
+      });
+      const admin = ethers.getAddress("0x" + "ab".repeat(20));
+      const c = resolveConfig({ gasPolicy: { windowSeconds: 60, sponsors: [{ name: "Game", admin, budgetPerWindow: "1000000000", contracts: [admin] }] } });
+      expect(c.gasPolicy.windowSeconds).to.equal(60);
+      expect(c.gasPolicy.maxTxGas).to.equal(8_000_000);
+      expect(c.gasPolicy.sponsors).to.deep.equal([{ name: "Game", admin, budgetPerWindow: 1_000_000_000n, contracts: [admin] }]);
+    });
+
+    it("rejects unknown keys, wrong types and missing sponsor fields in gasPolicy, naming the key", function () {
+      const admin = ethers.getAddress("0x" + "ab".repeat(20));
+      for (const [input, key] of [
+        [{ gasPolicy: { windowSecond: 60 } }, '"gasPolicy.windowSecond" (did you mean "gasPolicy.windowSeconds"?)'],
+        [{ gasPolicy: { maxTxGas: "lots" } }, '"gasPolicy.maxTxGas"'],
+        [{ gasPolicy: { sponsors: { name: "Game" } } }, '"gasPolicy.sponsors" must be an array'],
+        [{ gasPolicy: { sponsors: [{ name: "Game", admin, budgetPerWindow: 1, colour: "red" }] } }, '"gasPolicy.sponsors[0].colour"'],
+        [{ gasPolicy: { sponsors: [{ name: "", admin, budgetPerWindow: 1 }] } }, '"gasPolicy.sponsors[0].name"'],
+        [{ gasPolicy: { sponsors: [{ name: "Game", admin: "0x12", budgetPerWindow: 1 }] } }, '"gasPolicy.sponsors[0].admin"'],
+        [{ gasPolicy: { sponsors: [{ name: "Game", admin, budgetPerWindow: 1, accounts: ["nope"] }] } }, '"gasPolicy.sponsors[0].accounts[0]"'],
+        [{ gasPolicy: { sponsors: [{ name: "Game", admin }] } }, '"gasPolicy.sponsors[0].budgetPerWindow" is required'],
+      ] as const) {
+        expect(() => resolveConfig(input), key).to.throw(ConfigError).with.property("message").that.contains(key);
+      }
     });
   });
 });

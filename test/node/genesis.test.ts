@@ -63,7 +63,7 @@ describe("node: genesis", function () {
 
   it("predeploys the system contracts with code, and names the validators", () => {
     const g = readGenesisFile(file);
-    for (const name of ["ValidatorSet", "Slashing", "LuniverseGovernor", "LuniverseTimelock", "MainBridge", "ProductBridge", "AnchorRegistry"]) {
+    for (const name of ["ValidatorSet", "Slashing", "LuniverseGovernor", "LuniverseTimelock", "MainBridge", "ProductBridge", "AnchorRegistry", "GasPolicy"]) {
       const address = g.luniverse.systemContracts[name];
       expect(address, name).to.match(/^0x[0-9a-fA-F]{40}$/);
       const entry = g.alloc[address!.toLowerCase()];

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import semver from "semver";
 import { ROOT, SNAPSHOT_FILE, DOCS_FILE, checkAbi, checkAbiDocs, docsInput, packageVersion } from "../../scripts/check-abi";
 import { renderAbiDocs } from "../../scripts/abi/docs";
 import { abiSetOf, readPublicArtifacts, type AbiSet, type PublicArtifact } from "../../scripts/abi/publicAbis";
@@ -96,8 +97,9 @@ describe("ABI gate (package/abi-snapshot.json, docs/abi.md)", function () {
     delete previous.contracts.ValidatorSet!.functions["stake(uint256)"];
     expect(checkAbi(current, snapshot, version, previous).problems.join("\n")).to.include("changed since the last commit").and.include(`not above ${previous.version}`);
     // the same change with a bump passes
-    const bumped = { ...clone(snapshot), version: "0.2.0" };
-    expect(checkAbi(current, bumped, "0.2.0", previous).problems).to.deep.equal([]);
+    const higher = semver.inc(snapshot.version, "minor")!;
+    const bumped = { ...clone(snapshot), version: higher };
+    expect(checkAbi(current, bumped, higher, previous).problems).to.deep.equal([]);
   });
 
   it("abi:snapshot refuses to record a signature change without a version bump, and accepts it with one", function () {
@@ -106,8 +108,9 @@ describe("ABI gate (package/abi-snapshot.json, docs/abi.md)", function () {
     expect(() => updateSnapshot(changed, snapshot, snapshot.version))
       .to.throw(/public ABI changed but package\/package.json is still version/)
       .with.property("code", "ABI_VERSION_NOT_BUMPED");
-    const { snapshot: next, differences } = updateSnapshot(changed, snapshot, "0.2.0");
-    expect(next.version).to.equal("0.2.0");
+    const higher = semver.inc(snapshot.version, "minor")!;
+    const { snapshot: next, differences } = updateSnapshot(changed, snapshot, higher);
+    expect(next.version).to.equal(higher);
     expect(differences.map((d) => `${d.contract} ${d.kind} ${d.signature} ${d.change}`)).to.deep.equal(["ValidatorSet function stake(uint256) removed"]);
     // without a change only the version moves, and it may not go down
     expect(updateSnapshot(current, snapshot, snapshot.version).differences).to.deep.equal([]);
