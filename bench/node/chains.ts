@@ -2,6 +2,7 @@
  * The systems under test: our node (1 or 4 validator processes, built from a genesis made once per run) and anvil
  * (automine or `--block-time 1`), each started fresh for a scenario and stopped after it.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { freePort, peakRssKiB, spawnProc, stopProc, tail, waitForLine, type Proc } from "./procs";
@@ -24,14 +25,34 @@ export interface GenesisOptions {
   validators: 1 | 4;
   gasLimit: number;
   log: (msg: string) => void;
+  /** A gas-free product chain (`node:genesis --gas-free`: base fee 0). */
+  gasFree?: boolean;
+  /**
+   * Overrides of deploy/config.ts for `node:genesis --system-config` (JSON-serialisable; bigints as decimal strings).
+   * The genesis validators are dev accounts 1..`validators` unless it names them.
+   */
+  systemConfig?: Record<string, unknown>;
 }
 
 /** Builds (or reuses, when the file is there) a genesis via `npx hardhat node:genesis`; returns its path. */
 export async function genesisFile(o: GenesisOptions): Promise<{ file: string; chainId: bigint }> {
   const chainId = 46060n + BigInt(o.validators);
-  const file = path.join(o.dir, `genesis-${o.validators}v-${o.gasLimit}.json`);
+  // a gas-free chain or a system config gets its own file, named after a hash of both
+  const variant =
+    o.gasFree || o.systemConfig
+      ? `-${o.gasFree ? "gasfree-" : ""}${createHash("sha256").update(JSON.stringify(o.systemConfig ?? {})).digest("hex").slice(0, 12)}`
+      : "";
+  const file = path.join(o.dir, `genesis-${o.validators}v-${o.gasLimit}${variant}.json`);
   if (existsSync(file)) return { file, chainId };
   mkdirSync(o.dir, { recursive: true });
+  const extra: string[] = [];
+  if (o.gasFree) extra.push("--gas-free");
+  if (o.systemConfig) {
+    const cfgFile = file.replace(/\.json$/, ".system.json");
+    const genesisValidators = devAccounts(1 + o.validators).slice(1).map((a) => a.address);
+    writeFileSync(cfgFile, JSON.stringify({ genesisValidators, ...o.systemConfig }, null, 2));
+    extra.push("--system-config", cfgFile);
+  }
   // node:genesis rewrites the upgrades plugin's record for this chain id; leave the checkout as it was
   const ozFile = path.join(REPO, ".openzeppelin", `unknown-${chainId}.json`);
   const ozBefore = existsSync(ozFile) ? readFileSync(ozFile) : null;
@@ -40,7 +61,7 @@ export async function genesisFile(o: GenesisOptions): Promise<{ file: string; ch
   const proc = spawnProc(
     `genesis-${o.validators}v`,
     "npx",
-    ["hardhat", "node:genesis", "--out", file, "--chain-id", String(chainId), "--validators", String(o.validators), "--gas-limit", String(o.gasLimit), "--manifest", "", "--quiet"],
+    ["hardhat", "node:genesis", "--out", file, "--chain-id", String(chainId), "--validators", String(o.validators), "--gas-limit", String(o.gasLimit), "--manifest", "", "--quiet", ...extra],
     { cwd: REPO, logFile, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" } },
   );
   const code = await proc.exited;
@@ -63,6 +84,8 @@ export interface NodeStartOptions {
   heapMiB?: number | null;
   /** Start validator 1 with `node --cpu-prof` writing into this folder. */
   cpuProfDir?: string;
+  /** Sections merged into every validator's node config (e.g. `gasFree`), key by key within a section. */
+  nodeConfig?: Record<string, Record<string, unknown>>;
 }
 
 /** Starts 1 or 4 validator processes (`node/cli.ts`), each validator i = dev account i, fully meshed. */
@@ -83,7 +106,8 @@ export async function startLuniverse(o: NodeStartOptions): Promise<System> {
         consensus: { blockPeriodMs: o.blockPeriodMs, maxTxsPerBlock: o.maxTxsPerBlock },
         pool: { maxSize: 200_000, maxPerSender: 5000, ...(o.recoveryWorkers != null ? { recoveryWorkers: o.recoveryWorkers } : {}) },
         log: { level: "info" },
-      };
+      } as Record<string, unknown>;
+      for (const [section, values] of Object.entries(o.nodeConfig ?? {})) config[section] = { ...(config[section] as Record<string, unknown> | undefined), ...values };
       const cfgFile = path.join(dir, "config.json");
       writeFileSync(cfgFile, JSON.stringify(config, null, 2));
       const prof = i === 0 && o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : [];

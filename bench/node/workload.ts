@@ -66,11 +66,17 @@ export interface TxFields {
  */
 export class Signer {
   private readonly chainIdBytes: Uint8Array;
-  private readonly maxFee = bigIntToUnpaddedBytes(MAX_FEE);
-  private readonly tip = bigIntToUnpaddedBytes(TIP);
+  private readonly maxFee: Uint8Array;
+  private readonly tip: Uint8Array;
   private readonly common;
-  constructor(readonly chainId: bigint) {
+  /** `fees`: the fee cap and tip of every transaction (default {@link MAX_FEE} / {@link TIP}; 0 / 0 on a gas-free chain). */
+  constructor(
+    readonly chainId: bigint,
+    readonly fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } = { maxFeePerGas: MAX_FEE, maxPriorityFeePerGas: TIP },
+  ) {
     this.chainIdBytes = bigIntToUnpaddedBytes(chainId);
+    this.maxFee = bigIntToUnpaddedBytes(fees.maxFeePerGas);
+    this.tip = bigIntToUnpaddedBytes(fees.maxPriorityFeePerGas);
     this.common = makeCommon(chainId);
   }
 
@@ -104,8 +110,8 @@ export class Signer {
         to: f.to ?? undefined,
         value: f.value ?? 0n,
         data: f.data ? hexToBytes(f.data) : undefined,
-        maxFeePerGas: MAX_FEE,
-        maxPriorityFeePerGas: TIP,
+        maxFeePerGas: this.fees.maxFeePerGas,
+        maxPriorityFeePerGas: this.fees.maxPriorityFeePerGas,
       },
       { common: this.common },
     );
