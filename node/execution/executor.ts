@@ -71,6 +71,8 @@ export interface BuildLimits {
 export interface TxFilter {
   accept(tx: TypedTransaction): boolean;
   included(tx: TypedTransaction, gasSpent: bigint, status: 0 | 1): void;
+  /** Left out by the executor (no room for its gas limit, or invalid): its sender's later nonces cannot run either. */
+  leftOut?(tx: TypedTransaction): void;
 }
 
 export class Executor {
@@ -207,6 +209,7 @@ export class Executor {
       const reject = (tx: TypedTransaction, err: unknown): void => {
         if (strict) throw new ExecutionError("EXECUTION_INVALID_TRANSACTION", `block ${fields.number}: transaction ${bytesToHex(tx.hash())} is invalid: ${(err as Error).message}`);
         rejected.push({ tx, reason: (err as Error).message });
+        limits.filter?.leftOut?.(tx);
       };
       for (const tx of candidates) {
         if (included.length >= limits.maxTxs) break;
@@ -214,6 +217,7 @@ export class Executor {
         if (tx.gasLimit > fields.gasLimit - gasUsed) {
           if (strict) throw new ExecutionError("EXECUTION_BLOCK_GAS_EXCEEDED", `block ${fields.number}: transactions exceed the block gas limit`);
           if (fields.gasLimit - gasUsed < 21_000n) break;
+          limits.filter?.leftOut?.(tx);
           continue;
         }
         if (limits.filter !== undefined && !limits.filter.accept(tx)) continue;

@@ -159,60 +159,76 @@ export class GasFreeGuard {
   // ---------------------------------------------------------------- admission
 
   /** The pool's admission hook: null admits, a refusal says which rule and why. */
-  async admission(tx: TypedTransaction, sender: Hex): Promise<AdmissionRefusal | null> {
-    const to = tx.to === undefined ? null : (tx.to.toString() as Hex);
+  admission(tx: TypedTransaction, sender: Hex): Promise<AdmissionRefusal | null> | AdmissionRefusal | null {
     if (this.isExempt(sender)) return null;
+    const to = toOf(tx);
+    const params = this.policy.loadedParams;
+    // the common case, everything cached: answered without a promise
+    if (params !== null && this.policy.has(sender) && (to === null || this.policy.has(to))) return this.check(tx, sender, to, params);
+    return this.loadAndCheck(tx, sender, to);
+  }
+
+  private async loadAndCheck(tx: TypedTransaction, sender: Hex, to: Hex | null): Promise<AdmissionRefusal | null> {
     const params = await this.policy.params();
     await this.policy.ensure(to === null ? [sender] : [sender, to]);
+    return this.check(tx, sender, to, params);
+  }
+
+  /** The admission rules on the cached policy; the refusal's message and data are built only for a refusal. */
+  private check(tx: TypedTransaction, sender: Hex, to: Hex | null, params: GasPolicyParams): AdmissionRefusal | null {
     const sp = this.policy.peek(sender) as AccountPolicy;
     const tp = to === null ? undefined : this.policy.peek(to);
     const nowS = this.nowSeconds();
     const window = nowS / params.windowSeconds;
-    const resetsAt = (window + 1n) * params.windowSeconds;
-    const usage = this.ledger.account(sender, window);
-    const base = { account: sender, window: window.toString(), resetsAt: Number(resetsAt), used: usage.gas.toString() };
-    const refuse = (rule: GasRule, message: string, extra: Record<string, unknown> = {}): AdmissionRefusal => {
+    const gasLimit = tx.gasLimit;
+    const used = this.ledger.account(sender, window).gas;
+    const refuse = (rule: GasRule, message: () => string, extra: () => Record<string, unknown> = () => ({})): AdmissionRefusal => {
       this.noteRefusal(sender, rule, window);
-      return { message: `gas policy (${rule}): ${message}`, data: { rule, ...base, ...extra } };
+      const resetsAt = (window + 1n) * params.windowSeconds;
+      return {
+        message: `gas policy (${rule}): ${message()}`,
+        data: { rule, account: sender, window: window.toString(), resetsAt: Number(resetsAt), used: used.toString(), ...extra() },
+      };
     };
+    const resets = () => iso((window + 1n) * params.windowSeconds);
     if (blacklistedAt(sp, nowS)) {
-      return refuse("blacklisted", `sender ${sender} is blacklisted until ${iso(sp.blacklistedUntil)}`, { blacklistedUntil: Number(sp.blacklistedUntil) });
+      return refuse("blacklisted", () => `sender ${sender} is blacklisted until ${iso(sp.blacklistedUntil)}`, () => ({ blacklistedUntil: Number(sp.blacklistedUntil) }));
     }
-    if (to !== null && blacklistedAt(tp, nowS)) {
-      return refuse("target-blacklisted", `target ${to} is blacklisted until ${iso((tp as AccountPolicy).blacklistedUntil)}`, { blacklistedUntil: Number((tp as AccountPolicy).blacklistedUntil) });
+    if (tp !== undefined && blacklistedAt(tp, nowS)) {
+      return refuse("target-blacklisted", () => `target ${to} is blacklisted until ${iso(tp.blacklistedUntil)}`, () => ({ blacklistedUntil: Number(tp.blacklistedUntil) }));
     }
-    const throttled = this.throttled.get(sender);
-    if (throttled !== undefined && this.rejectWindow === window) {
-      return refuse("throttled", `sender ${sender} is throttled by this node for abuse (${throttled}) until the window resets at ${iso(resetsAt)}`, { reason: throttled });
+    const throttled = this.rejectWindow === window ? this.throttled.get(sender) : undefined;
+    if (throttled !== undefined) {
+      return refuse("throttled", () => `sender ${sender} is throttled by this node for abuse (${throttled}) until the window resets at ${resets()}`, () => ({ reason: throttled }));
     }
-    if (tx.gasLimit > params.maxTxGas) {
-      return refuse("max-tx-gas", `gas limit ${tx.gasLimit} is above the policy's maximum of ${params.maxTxGas} per transaction`, { gasLimit: tx.gasLimit.toString(), maxTxGas: params.maxTxGas.toString() });
+    if (gasLimit > params.maxTxGas) {
+      return refuse("max-tx-gas", () => `gas limit ${gasLimit} is above the policy's maximum of ${params.maxTxGas} per transaction`, () => ({ gasLimit: gasLimit.toString(), maxTxGas: params.maxTxGas.toString() }));
     }
     const pooled = this.o.pool.pooledGas(sender);
-    if (usage.gas + pooled + tx.gasLimit > sp.quota) {
+    if (used + pooled + gasLimit > sp.quota) {
       return refuse(
         "quota",
-        `sender ${sender} used ${usage.gas} gas of its quota of ${sp.quota} per ${params.windowSeconds} s window (${pooled} more pooled, this transaction's gas limit ${tx.gasLimit}); the window resets at ${iso(resetsAt)}`,
-        { pooled: pooled.toString(), quota: sp.quota.toString(), gasLimit: tx.gasLimit.toString() },
+        () => `sender ${sender} used ${used} gas of its quota of ${sp.quota} per ${params.windowSeconds} s window (${pooled} more pooled, this transaction's gas limit ${gasLimit}); the window resets at ${resets()}`,
+        () => ({ pooled: pooled.toString(), quota: sp.quota.toString(), gasLimit: gasLimit.toString() }),
       );
     }
     const sponsor = sponsorOf(sp, tp);
     if (sponsor !== 0n) {
       const sUsed = this.ledger.sponsor(sponsor, window);
       const budget = this.policy.sponsorBudget(sponsor);
-      if (sUsed + tx.gasLimit > budget) {
-        return refuse("sponsor-budget", `sponsor ${sponsor} used ${sUsed} gas of its budget of ${budget} per window; the window resets at ${iso(resetsAt)}`, {
+      if (sUsed + gasLimit > budget) {
+        return refuse("sponsor-budget", () => `sponsor ${sponsor} used ${sUsed} gas of its budget of ${budget} per window; the window resets at ${resets()}`, () => ({
           sponsor: sponsor.toString(),
           sponsorUsed: sUsed.toString(),
           budget: budget.toString(),
-        });
+        }));
       }
     } else {
       const share = this.share(params);
-      if (tx.gasLimit > share) {
-        return refuse("unsponsored-share", `unsponsored transactions share ${share} gas per block (${params.unsponsoredShareBps} bps); a gas limit of ${tx.gasLimit} never fits — ask a DApp to sponsor the account or contract`, {
+      if (gasLimit > share) {
+        return refuse("unsponsored-share", () => `unsponsored transactions share ${share} gas per block (${params.unsponsoredShareBps} bps); a gas limit of ${gasLimit} never fits — ask a DApp to sponsor the account or contract`, () => ({
           share: share.toString(),
-        });
+        }));
       }
     }
     return null;
@@ -245,12 +261,17 @@ export class GasFreeGuard {
     await this.committing; // the parent's usage is counted before its child is built
     const params = await this.policy.params();
     const lists = this.o.pool.pendingLists(maxTxs);
-    const addresses = new Set<Hex>();
+    // Every pooled sender and target was loaded at admission; what a policy event dropped since is loaded in the
+    // background and its senders wait for the next block, rather than spend this block's build budget on calls.
+    const missing = new Set<Hex>();
     for (const l of lists) {
-      addresses.add(l.sender);
-      for (const tx of l.txs) if (tx.to !== undefined) addresses.add(tx.to.toString() as Hex);
+      if (!this.policy.has(l.sender)) missing.add(l.sender);
+      for (const tx of l.txs) {
+        const to = toOf(tx);
+        if (to !== null && !this.policy.has(to)) missing.add(to);
+      }
     }
-    await this.policy.ensure(addresses);
+    if (missing.size > 0) void this.policy.ensure(missing).catch((err: unknown) => this.o.log.warn("gas policy: could not load accounts' policies", { error: (err as Error).message }));
     const ts = fields.timestamp;
     const window = ts / params.windowSeconds;
     const share = (fields.gasLimit < this.o.blockGasLimit ? fields.gasLimit : this.o.blockGasLimit) * params.unsponsoredShareBps / 10_000n;
@@ -265,8 +286,7 @@ export class GasFreeGuard {
     // groups: validators' reports first, then sponsors and unsponsored senders, by their first transaction's arrival
     const groups = new Map<string, { sender: Hex; txs: TypedTransaction[]; i: number }[]>();
     for (const l of lists) {
-      const first = l.txs[0] as TypedTransaction;
-      const to = first.to === undefined ? null : (first.to.toString() as Hex);
+      const to = toOf(l.txs[0] as TypedTransaction);
       const sponsor = sponsorOf(this.policy.peek(l.sender), to === null ? undefined : this.policy.peek(to));
       const key = this.isExempt(l.sender) ? "!" : sponsor !== 0n ? `s${sponsor}` : `u${l.sender}`;
       let g = groups.get(key);
@@ -299,19 +319,22 @@ export class GasFreeGuard {
 
     const filter: TxFilter = {
       accept: (tx) => {
-        const sender = tx.getSenderAddress().toString() as Hex;
+        const sender = senderOf(tx);
         if (cut.has(sender)) return false;
-        const to = tx.to === undefined ? null : (tx.to.toString() as Hex);
+        const to = toOf(tx);
         if (this.isExempt(sender)) {
           attribution.set(tx, -1n);
           return true;
         }
         const sp = this.policy.peek(sender);
         const tp = to === null ? undefined : this.policy.peek(to);
-        const never = sp === undefined || blacklistedAt(sp, ts) || (to !== null && blacklistedAt(tp, ts)) || this.isThrottled(sender, window) || tx.gasLimit > params.maxTxGas;
-        if (never) {
+        if (sp === undefined || (to !== null && tp === undefined)) {
+          cut.add(sender); // not loaded (see above): waits for the next block
+          return false;
+        }
+        if (blacklistedAt(sp, ts) || blacklistedAt(tp, ts) || this.isThrottled(sender, window) || tx.gasLimit > params.maxTxGas) {
           cut.add(sender);
-          if (sp !== undefined) dropped.push(bytesToHex(tx.hash()));
+          dropped.push(bytesToHex(tx.hash())); // never includable: out of the pool (its later nonces follow as stale)
           return false;
         }
         const used = this.ledger.account(sender, window).gas + (blockUsed.get(sender) ?? 0n);
@@ -326,10 +349,11 @@ export class GasFreeGuard {
         attribution.set(tx, sponsor);
         return true;
       },
+      leftOut: (tx) => void cut.add(senderOf(tx)),
       included: (tx, gasSpent) => {
         const sponsor = attribution.get(tx) ?? 0n;
         if (sponsor < 0n) return;
-        const sender = tx.getSenderAddress().toString() as Hex;
+        const sender = senderOf(tx);
         blockUsed.set(sender, (blockUsed.get(sender) ?? 0n) + gasSpent);
         if (sponsor !== 0n) sponsorUsed.set(sponsor, (sponsorUsed.get(sponsor) ?? 0n) + gasSpent);
         else unsponsored += gasSpent;
@@ -364,15 +388,17 @@ export class GasFreeGuard {
   private async countBlock(block: Block, receipts: readonly StoredReceipt[], params: GasPolicyParams): Promise<Set<Hex>> {
     const addresses = new Set<Hex>();
     for (const tx of block.transactions) {
-      addresses.add(tx.getSenderAddress().toString() as Hex);
-      if (tx.to !== undefined) addresses.add(tx.to.toString() as Hex);
+      const from = senderOf(tx);
+      if (!this.policy.has(from)) addresses.add(from);
+      const to = toOf(tx);
+      if (to !== null && !this.policy.has(to)) addresses.add(to);
     }
-    await this.policy.ensure(addresses);
+    if (addresses.size > 0) await this.policy.ensure(addresses);
     const counted: CountedTx[] = [];
     block.transactions.forEach((tx, i) => {
       const r = receipts[i] as StoredReceipt;
       const sender = r.from.toLowerCase() as Hex;
-      const to = tx.to === undefined ? null : (tx.to.toString() as Hex);
+      const to = toOf(tx);
       if (this.isExempt(sender)) return;
       const sponsor = sponsorOf(this.policy.peek(sender), to === null ? undefined : this.policy.peek(to));
       counted.push({ sender, sponsor, gasUsed: BigInt(r.gasUsed), status: r.status });
@@ -508,6 +534,28 @@ export class GasFreeGuard {
 export function sponsorOf(sender: AccountPolicy | undefined, target: AccountPolicy | undefined): bigint {
   if (target !== undefined && target.contractSponsor !== 0n) return target.contractSponsor;
   return sender?.senderSponsor ?? 0n;
+}
+
+/** A transaction's target as lower-case hex (null: a creation), computed once per transaction object. */
+const targets = new WeakMap<TypedTransaction, Hex | null>();
+export function toOf(tx: TypedTransaction): Hex | null {
+  let to = targets.get(tx);
+  if (to === undefined) {
+    to = tx.to === undefined ? null : (tx.to.toString() as Hex);
+    targets.set(tx, to);
+  }
+  return to;
+}
+
+/** A transaction's sender as lower-case hex, computed once per transaction object. */
+const senders = new WeakMap<TypedTransaction, Hex>();
+export function senderOf(tx: TypedTransaction): Hex {
+  let from = senders.get(tx);
+  if (from === undefined) {
+    from = tx.getSenderAddress().toString() as Hex;
+    senders.set(tx, from);
+  }
+  return from;
 }
 
 function iso(seconds: bigint): string {

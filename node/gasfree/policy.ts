@@ -9,7 +9,9 @@
  *     an event naming it (`SponsoredAccountSet`, `SponsoredContractSet`, `AccountQuotaSet`, `Blacklisted`,
  *     `BlacklistRemoved`); all of them on `SponsorUpdated` (a sponsor (de)activated changes its members' answers);
  *   - each sponsor's budget: dropped on `SponsorRegistered`, `SponsorBudgetSet`, `SponsorUpdated`;
- *   - everything on `Upgraded` (new code), and when `version()` moved without any of these events (a safety net).
+ *   - nothing on `AbuserReported` (a blacklisting it causes has its own event);
+ *   - everything on `Upgraded` (new code), and when `version()` moved without any of the policy's events (a safety
+ *     net: every event of IGasPolicy is in GAS_POLICY_ABI, so it only fires for changes this node does not know).
  * A blacklist entry's expiry is a timestamp, compared with the block's time: expiring needs no re-read.
  */
 import type { PrefixedHexString as Hex } from "@ethereumjs/util";
@@ -33,6 +35,7 @@ export const GAS_POLICY_ABI = new Interface([
   "event AccountQuotaSet(address indexed account, uint64 quota, bool isSet)",
   "event Blacklisted(address indexed account, uint64 until, bool byReports, string reason)",
   "event BlacklistRemoved(address indexed account)",
+  "event AbuserReported(address indexed account, uint64 indexed window, address indexed reporter, uint8 reason, uint256 reports, uint256 needed)",
   "event Upgraded(address indexed implementation)",
 ]);
 
@@ -123,6 +126,11 @@ export class GasPolicyView {
     this.sponsors.set(id, { budget: s.budgetPerWindow as bigint, active: s.active as boolean });
   }
 
+  /** Whether an address's policy is loaded. */
+  has(address: Hex): boolean {
+    return this.accounts.has(address);
+  }
+
   /** An address's policy if loaded (synchronous). */
   peek(address: Hex): AccountPolicy | undefined {
     return this.accounts.get(address);
@@ -191,6 +199,7 @@ export class GasPolicyView {
           case "Upgraded":
             this.clear();
             break;
+          // AbuserReported changes nothing the node reads (a blacklisting has its own event)
         }
       }
     }

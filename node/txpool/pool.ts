@@ -44,7 +44,7 @@ export interface AdmissionRefusal {
  * Extra admission rule, consulted last (after every local check passed): returns the reason to refuse, or null.
  * A gas-free chain plugs in its gas policy here (node/gasfree/).
  */
-export type AdmissionHook = (tx: TypedTransaction, sender: Hex) => Promise<string | AdmissionRefusal | null>;
+export type AdmissionHook = (tx: TypedTransaction, sender: Hex) => Promise<string | AdmissionRefusal | null> | string | AdmissionRefusal | null;
 
 export interface TxPoolOptions {
   chainId: bigint;
@@ -347,7 +347,8 @@ export class TxPool extends EventEmitter {
     const stateNonce = known !== undefined && known.stateNonce > account.nonce ? known.stateNonce : account.nonce;
     this.checkState(entry, stateNonce, account.balance);
     if (this.admit !== undefined) {
-      const refusal = await this.admit(tx, sender);
+      const answer = this.admit(tx, sender);
+      const refusal = answer instanceof Promise ? await answer : answer; // a hook answering from its cache costs no await
       if (typeof refusal === "string") throw new PoolError("ADMISSION_REJECTED", refusal);
       if (refusal !== null) throw new PoolError("ADMISSION_REJECTED", refusal.message, refusal.data);
     }
