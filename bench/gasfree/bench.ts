@@ -15,6 +15,7 @@ import path from "node:path";
 import { parseCommandLine } from "../../lib/args";
 import { ArgumentError } from "../../lib/errors";
 import { machine } from "../machine";
+import { measurePolicyCost } from "./cost";
 import { genesisFile, logProblems, startLuniverse, type System } from "../node/chains";
 import { BlockTracker, drive, percentile, sendAndWait, sleep, type DriveResult } from "../node/measure";
 import { installCleanup, registerTempDir, removeTempDirs, stopProc } from "../node/procs";
@@ -22,7 +23,7 @@ import { RpcClient } from "../node/rpc";
 import { benchAccounts, devAccounts, GAS, MAX_FEE, planBatches, Signer, type Account } from "../node/workload";
 import { FLOOD_RATES, floodKeys, floodPolicy, floodSystemConfig, formatFlood, runFlood, type FloodResult } from "./flood";
 
-const PARTS = ["flood", "overhead"] as const;
+const PARTS = ["flood", "overhead", "cost"] as const;
 type Part = (typeof PARTS)[number];
 
 interface Options {
@@ -43,7 +44,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench:gas-free -- [options]
-  --parts A,B              flood and/or overhead (default: both)
+  --parts A,B              flood, overhead and/or cost (the policy's own CPU per transaction) (default: all)
   --duration S             the flood's window, seconds (default 90, 10..1800)
   --rates F,S,H            transactions per second per key: fresh abusers, sponsored abusers, honest users
                            (default ${FLOOD_RATES.fresh},${FLOOD_RATES.sponsored},${FLOOD_RATES.honest})
@@ -412,6 +413,20 @@ async function main(): Promise<void> {
       console.log(`\n(b) The policy's admission overhead: ERROR ${(e as Error).message}`);
       out.overhead = { error: (e as Error).message };
     }
+  }
+  if (o.parts.includes("cost")) {
+    // (c) the policy's own CPU per transaction, in isolation (bench/gasfree/cost.ts), against the node's per-transaction budget
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await measurePolicyCost());
+    const best = runs.reduce((a, b) => (b.totalUs < a.totalUs ? b : a));
+    console.log(`\n(c) The policy's own CPU per transaction (node1-value's shape: 2,000 sponsored senders x 10 transfers; best of 3)`);
+    console.log(`| admission check µs | building (candidates + filter) µs | counting a committed block µs | total µs |`);
+    console.log(`| ---: | ---: | ---: | ---: |`);
+    console.log(`| ${best.admissionUs.toFixed(2)} | ${best.selectUs.toFixed(2)} | ${best.countUs.toFixed(2)} | ${best.totalUs.toFixed(2)} |`);
+    const without = (out.overhead as { off?: number } | undefined)?.off;
+    const budgetUs = without ? 1e6 / without : null;
+    if (budgetUs !== null) console.log(`= ${((100 * best.totalUs) / budgetUs).toFixed(1)} % of the ${budgetUs.toFixed(0)} µs of one core per transaction at the ${f0(without!)} TPS measured without the policy`);
+    out.cost = best;
   }
   if (o.json) writeFileSync(o.json, JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
   if (o.keep) console.log(`\ntemp folder kept: ${tmp}`);
