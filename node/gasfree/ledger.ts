@@ -11,6 +11,7 @@ import type { PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { ClassicLevel } from "classic-level";
 
 const KEY = "gasfree:usage";
+const NO_USAGE: Readonly<AccountUsage> = Object.freeze({ gas: 0n, reverts: 0 });
 /** Blocks between two checkpoints. */
 export const SAVE_EVERY = 16n;
 
@@ -52,8 +53,8 @@ export class UsageLedger {
   }
 
   /** The account's usage in `window` (zero for a window the ledger has not reached). */
-  account(address: Hex, window: bigint): AccountUsage {
-    return (window === this.window ? this.accounts.get(address) : undefined) ?? { gas: 0n, reverts: 0 };
+  account(address: Hex, window: bigint): Readonly<AccountUsage> {
+    return (window === this.window ? this.accounts.get(address) : undefined) ?? NO_USAGE;
   }
 
   sponsor(id: bigint, window: bigint): bigint {

@@ -125,6 +125,8 @@ interface Account {
   nonces: bigint[];
   /** How many transactions run without a gap from stateNonce. */
   pendingCount: number;
+  /** The gas limits of its pooled transactions together (a gas-free chain's quota counts them). */
+  gas: bigint;
   /** Bumped at every change; eviction-heap nodes of an older version are stale. */
   version: number;
 }
@@ -357,7 +359,7 @@ export class TxPool extends EventEmitter {
     if (this.byHash.has(hash)) throw new PoolError("ALREADY_KNOWN", "already known");
     let acc = this.accounts.get(sender);
     if (acc === undefined) {
-      acc = { address: sender, stateNonce: account.nonce, balance: account.balance, byNonce: new Map(), nonces: [], pendingCount: 0, version: 0 };
+      acc = { address: sender, stateNonce: account.nonce, balance: account.balance, byNonce: new Map(), nonces: [], pendingCount: 0, gas: 0n, version: 0 };
       this.accounts.set(sender, acc);
     } else {
       this.refresh(acc, account);
@@ -383,9 +385,11 @@ export class TxPool extends EventEmitter {
     if (old !== undefined) {
       this.byHash.delete(old.hash);
       acc.byNonce.set(entry.nonce, entry);
+      acc.gas += entry.gasLimit - old.gasLimit;
       this.touch(acc);
     } else {
       acc.byNonce.set(entry.nonce, entry);
+      acc.gas += entry.gasLimit;
       acc.nonces.splice(lowerIndex(acc.nonces, entry.nonce), 0, entry.nonce);
       this.extend(acc);
     }
@@ -443,6 +447,7 @@ export class TxPool extends EventEmitter {
       const n = acc.nonces.shift() as bigint;
       const e = acc.byNonce.get(n) as Entry;
       acc.byNonce.delete(n);
+      acc.gas -= e.gasLimit;
       this.byHash.delete(e.hash);
       dropped++;
     }
@@ -477,7 +482,10 @@ export class TxPool extends EventEmitter {
   }
 
   private removeEntry(acc: Account, e: Entry): void {
-    acc.byNonce.delete(e.nonce);
+    if (acc.byNonce.get(e.nonce) === e) {
+      acc.byNonce.delete(e.nonce);
+      acc.gas -= e.gasLimit;
+    }
     const i = lowerIndex(acc.nonces, e.nonce);
     if (acc.nonces[i] === e.nonce) acc.nonces.splice(i, 1);
     this.byHash.delete(e.hash);
@@ -621,10 +629,7 @@ export class TxPool extends EventEmitter {
 
   /** The gas limits of `address`'s pooled transactions (pending and queued) together. */
   pooledGas(address: string): bigint {
-    const acc = this.accounts.get(address.toLowerCase() as Hex);
-    let gas = 0n;
-    if (acc !== undefined) for (const e of acc.byNonce.values()) gas += e.gasLimit;
-    return gas;
+    return this.accounts.get(address.toLowerCase() as Hex)?.gas ?? 0n;
   }
 
   /**

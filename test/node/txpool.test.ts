@@ -782,6 +782,16 @@ describe("node/txpool", function () {
       expect(pool.pooledGas(addr[0].toUpperCase().replace("0X", "0x"))).to.equal(113_000n);
       expect(pool.pooledGas(addr[2])).to.equal(21_000n);
       expect(pool.pooledGas(addr[3])).to.equal(0n);
+      // kept as transactions come and go: a replacement, an inclusion, a removal, a stale nonce
+      await pool.add(tx(0, { nonce: 1, gas: 40_000n, price: 2n * GWEI }));
+      expect(pool.pooledGas(addr[0])).to.equal(21_000n * 2n + 40_000n + 50_000n);
+      await pool.onNewBlock([hashOf(a0)], async (a) => ({ nonce: a === addr[0] ? 1n : 0n, balance: 1000n * ETHER }));
+      expect(pool.pooledGas(addr[0])).to.equal(21_000n + 40_000n + 50_000n);
+      pool.remove([hashOf(a5)]);
+      expect(pool.pooledGas(addr[0])).to.equal(61_000n);
+      await pool.onNewBlock([], async (a) => ({ nonce: a === addr[0] ? 3n : 0n, balance: 1000n * ETHER }), { senders: [addr[0]] });
+      expect(pool.pooledGas(addr[0])).to.equal(0n);
+      expect(pool.pooledGas(addr[1])).to.equal(30_000n);
     });
   });
 
