@@ -5,7 +5,7 @@ import { LuniverseError } from "./errors";
 /** Label values of one series. */
 export type Labels = Record<string, string | number>;
 
-type Kind = "counter" | "gauge";
+type Kind = "counter" | "gauge" | "histogram";
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -83,6 +83,52 @@ export class Gauge extends Metric {
   }
 }
 
+/**
+ * A histogram with fixed upper bounds (seconds, say): cumulative `_bucket{le=…}` series, `_sum` and `_count`, as
+ * Prometheus' `histogram_quantile` expects.
+ */
+export class Histogram extends Metric {
+  private readonly bounds: readonly number[];
+  private readonly buckets = new Map<string, { counts: number[]; sum: number; count: number; labels: string }>();
+  constructor(name: string, help: string, bounds: readonly number[]) {
+    super(name, help, "histogram");
+    if (bounds.length === 0 || bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= bounds[i - 1]!))) throw new MetricsError(`histogram ${name}: bounds must be finite and increasing`);
+    this.bounds = [...bounds];
+  }
+  observe(labels: Labels, value: number): void {
+    const k = seriesKey(labels);
+    let b = this.buckets.get(k);
+    if (b === undefined) {
+      b = { counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0, labels: k };
+      this.buckets.set(k, b);
+    }
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]!) i++;
+    if (i < this.bounds.length) b.counts[i]!++;
+    b.sum += value;
+    b.count++;
+  }
+  /** Observations of a series so far. */
+  override get(labels: Labels = {}): number {
+    return this.buckets.get(seriesKey(labels))?.count ?? 0;
+  }
+  override expose(): string {
+    const lines = [`# HELP ${this.name} ${this.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${this.name} histogram`];
+    for (const b of this.buckets.values()) {
+      const sep = b.labels ? "," : "";
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += b.counts[i]!;
+        lines.push(`${this.name}_bucket{${b.labels}${sep}le="${formatValue(bound)}"} ${cumulative}`);
+      });
+      lines.push(`${this.name}_bucket{${b.labels}${sep}le="+Inf"} ${b.count}`);
+      const braces = b.labels ? `{${b.labels}}` : "";
+      lines.push(`${this.name}_sum${braces} ${formatValue(b.sum)}`, `${this.name}_count${braces} ${b.count}`);
+    }
+    return lines.join("\n");
+  }
+}
+
 /** A registry of counters and gauges with constant labels (e.g. `{ signer: "3" }`) and a text exposition. */
 export class Registry {
   private readonly metrics = new Map<string, Metric>();
@@ -96,6 +142,10 @@ export class Registry {
 
   gauge(name: string, help: string): Gauge {
     return this.register(name, () => new Gauge(name, help), "gauge") as Gauge;
+  }
+
+  histogram(name: string, help: string, bounds: readonly number[]): Histogram {
+    return this.register(name, () => new Histogram(name, help, bounds), "histogram") as Histogram;
   }
 
   private register(name: string, make: () => Metric, kind: Kind): Metric {

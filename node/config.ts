@@ -11,6 +11,7 @@ import path from "node:path";
 import { hexToBytes } from "@ethereumjs/util";
 import { Wallet } from "ethers";
 import { ConfigError, bool, checkKeys, envName, host, int, invalid, isPlainObject, optStr, quantity, section, str, type ConfigErrorCode } from "../lib/config";
+import { AllowList } from "./rpc/allowList";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -22,6 +23,8 @@ export interface RpcConfig {
   maxRequestBytes: number;
   /** Most calls in one JSON-RPC batch. */
   maxBatch: number;
+  /** Addresses / CIDR ranges served; null = everyone. A product chain lists its gateway here (isolation). */
+  allowFrom: string[] | null;
 }
 
 export interface P2pConfig {
@@ -79,6 +82,20 @@ export interface PoolConfig {
   maxTxBytes: number;
   /** Worker threads recovering the senders of admitted transactions (0: on the main thread; see execution/recovery.ts). */
   recoveryWorkers: number;
+}
+
+/** `rpc.allowFrom`: null (everyone) or a non-empty list of addresses / CIDR ranges, each checked. */
+function allowFromList(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length === 0 || value.some((e) => typeof e !== "string")) {
+    throw invalid("rpc.allowFrom", `a non-empty array of addresses or CIDR ranges (e.g. ["127.0.0.1", "10.1.0.0/16"]), or null for everyone`, value);
+  }
+  try {
+    new AllowList(value as string[]);
+  } catch (e) {
+    throw new NodeConfigError("CONFIG_INVALID", "rpc.allowFrom", (e as Error).message);
+  }
+  return [...(value as string[])];
 }
 
 /** The fully resolved configuration: every field present, paths absolute. */
@@ -141,7 +158,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   chainId: 0n,
   genesis: null,
   dataDir: ".luniverse/node",
-  rpc: { enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000 },
+  rpc: { enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000, allowFrom: null },
   p2p: { host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 },
   validator: null,
   consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true },
@@ -177,7 +194,7 @@ const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 const KEYS = {
   root: ["chainId", "genesis", "dataDir", "rpc", "p2p", "validator", "consensus", "gasFree", "pool", "log"],
-  rpc: ["enabled", "host", "port", "maxRequestBytes", "maxBatch"],
+  rpc: ["enabled", "host", "port", "maxRequestBytes", "maxBatch", "allowFrom"],
   p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
   validator: ["keystore", "passwordEnv", "privateKeyEnv"],
   consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit", "proposalsByHash"],
@@ -253,6 +270,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     port: int(rpcIn, "port", "rpc", d.rpc.port, 0, 65535),
     maxRequestBytes: int(rpcIn, "maxRequestBytes", "rpc", d.rpc.maxRequestBytes, 1024, Number.MAX_SAFE_INTEGER),
     maxBatch: int(rpcIn, "maxBatch", "rpc", d.rpc.maxBatch, 1, Number.MAX_SAFE_INTEGER),
+    allowFrom: allowFromList(rpcIn.allowFrom),
   };
 
   const p2pIn = section(input, "p2p", "", KEYS.p2p);

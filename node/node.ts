@@ -236,6 +236,7 @@ export class LuniverseNode {
         port: config.rpc.port,
         maxRequestBytes: config.rpc.maxRequestBytes,
         maxBatch: config.rpc.maxBatch,
+        allowFrom: config.rpc.allowFrom,
         log: log.child("rpc"),
       });
     }

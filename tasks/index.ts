@@ -12,4 +12,5 @@ import "./audit";
 import "./node";
 import "./anchor";
 import "./gas";
+import "./gateway";
 import "./devnet";

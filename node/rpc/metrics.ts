@@ -10,6 +10,7 @@ export class RpcMetrics {
   private readonly errors: Counter;
   private readonly seconds: Counter;
   private readonly tooLargeRequests: Counter;
+  private readonly forbiddenRequests: Counter;
   private readonly wsConnections: Gauge;
   private readonly subscriptions: Gauge;
   private readonly filters: Gauge;
@@ -20,11 +21,13 @@ export class RpcMetrics {
     this.errors = r.counter("luniverse_rpc_errors_total", "JSON-RPC error responses, by error code.");
     this.seconds = r.counter("luniverse_rpc_request_seconds_total", "Time spent answering JSON-RPC calls, by method.");
     this.tooLargeRequests = r.counter("luniverse_rpc_requests_too_large_total", "Requests refused for their size.");
+    this.forbiddenRequests = r.counter("luniverse_rpc_forbidden_total", "Requests and WebSocket upgrades refused by the RPC allow-list (rpc.allowFrom).");
     this.wsConnections = r.gauge("luniverse_rpc_ws_connections", "Open WebSocket connections.");
     this.subscriptions = r.gauge("luniverse_rpc_subscriptions", "Active eth_subscribe subscriptions.");
     this.filters = r.gauge("luniverse_rpc_filters", "Installed polling filters.");
     // the unlabelled series exist from the start, at 0
     this.tooLargeRequests.inc({}, 0);
+    this.forbiddenRequests.inc({}, 0);
     for (const g of [this.wsConnections, this.subscriptions, this.filters]) g.set({}, 0);
   }
 
@@ -40,6 +43,10 @@ export class RpcMetrics {
 
   tooLarge(): void {
     this.tooLargeRequests.inc();
+  }
+
+  forbidden(): void {
+    this.forbiddenRequests.inc();
   }
 
   wsOpened(): void {

@@ -13,6 +13,7 @@ import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { LuniverseError } from "../../lib/errors";
 import { Dispatcher, errFields, errorResponse, type RpcLogger } from "./dispatch";
 import { INTERNAL_ERROR, INVALID_REQUEST } from "./errors";
+import { AllowList } from "./allowList";
 import { FilterStore } from "./filters";
 import { RpcMetrics } from "./metrics";
 import { SubscriptionHub, type NotificationTarget } from "./subscriptions";
@@ -46,6 +47,11 @@ export interface RpcServerOptions {
   wsPingIntervalMs?: number;
   /** A WebSocket client whose unsent data exceeds this is dropped as too slow (default 64 MB). */
   wsMaxBufferedBytes?: number;
+  /**
+   * Addresses and CIDR ranges served (HTTP and WebSocket); others get 403. null or absent: everyone (default).
+   * A product chain's nodes list the gateway here so that only the gateway reaches them.
+   */
+  allowFrom?: readonly string[] | null;
 }
 
 export interface RpcServer {
@@ -68,7 +74,7 @@ export class RpcServerConfigError extends LuniverseError<"RPC_CONFIG"> {
 
 const silent: RpcLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-type Resolved = Required<Omit<RpcServerOptions, "log">> & { log: RpcLogger };
+type Resolved = Required<Omit<RpcServerOptions, "log" | "allowFrom">> & { log: RpcLogger; allowFrom: AllowList | null };
 
 function toLogger(log: RpcLogger | RpcLogFunction | undefined): RpcLogger {
   if (log === undefined) return silent;
@@ -79,7 +85,7 @@ function toLogger(log: RpcLogger | RpcLogFunction | undefined): RpcLogger {
 const INTEGER_OPTIONS = ["port", "maxRequestBytes", "maxBatch", "maxLogsRange", "maxLogsResults", "filterTtlMs", "wsPingIntervalMs", "wsMaxBufferedBytes"] as const;
 
 function resolveOptions(opts: RpcServerOptions): Resolved {
-  const known = new Set<string>(["host", "cors", "log", ...INTEGER_OPTIONS]);
+  const known = new Set<string>(["host", "cors", "log", "allowFrom", ...INTEGER_OPTIONS]);
   for (const key of Object.keys(opts)) {
     if (!known.has(key)) throw new RpcServerConfigError(`unknown RPC server option "${key}" (known: ${[...known].join(", ")})`);
   }
@@ -96,6 +102,9 @@ function resolveOptions(opts: RpcServerOptions): Resolved {
     throw new RpcServerConfigError(`RPC server option "log" must be a logger object (debug/info/warn/error) or a function (level, msg, fields)`);
   }
   if (opts.cors !== undefined && typeof opts.cors !== "boolean" && typeof opts.cors !== "string") throw new RpcServerConfigError(`RPC server option "cors" must be a boolean or an origin string`);
+  if (opts.allowFrom != null && (!Array.isArray(opts.allowFrom) || opts.allowFrom.some((e) => typeof e !== "string"))) {
+    throw new RpcServerConfigError(`RPC server option "allowFrom" must be an array of addresses or CIDR ranges, or null`);
+  }
   return {
     host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 8545,
@@ -108,6 +117,7 @@ function resolveOptions(opts: RpcServerOptions): Resolved {
     filterTtlMs: opts.filterTtlMs ?? 5 * 60_000,
     wsPingIntervalMs: opts.wsPingIntervalMs ?? 30_000,
     wsMaxBufferedBytes: opts.wsMaxBufferedBytes ?? 64 * 1024 * 1024,
+    allowFrom: opts.allowFrom == null ? null : new AllowList(opts.allowFrom),
   };
 }
 
@@ -235,8 +245,16 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
     });
   };
 
+  const refused = (remote: string | undefined): string =>
+    JSON.stringify({ error: `forbidden: ${remote ?? "this client"} is not in this node's RPC allow-list (rpc.allowFrom); go through the gateway, or ask the node's operator to add your address` });
+
   const server = http.createServer((req, res) => {
     try {
+      if (o.allowFrom !== null && !o.allowFrom.allows(req.socket.remoteAddress)) {
+        req.resume();
+        metrics.forbidden();
+        return send(req, res, 403, "application/json", refused(req.socket.remoteAddress));
+      }
       const path = (req.url ?? "/").split("?")[0];
       const method = req.method ?? "GET";
       if (method === "OPTIONS") return send(req, res, 204, null, "");
@@ -284,6 +302,12 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
       socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    if (o.allowFrom !== null && !o.allowFrom.allows(req.socket.remoteAddress)) {
+      metrics.forbidden();
+      const body = refused(req.socket.remoteAddress);
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
     }
     socket.on("error", (e) => log.debug("rpc ws socket error", errFields(e)));

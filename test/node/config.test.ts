@@ -38,7 +38,7 @@ describe("node/config", function () {
       expect(c.chainId).to.equal(1337n);
       expect(c.genesis).to.equal(null);
       expect(c.dataDir).to.equal(path.resolve(base, ".luniverse/node"));
-      expect(c.rpc).to.deep.equal({ enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000 });
+      expect(c.rpc).to.deep.equal({ enabled: true, host: "127.0.0.1", port: 8545, maxRequestBytes: 5_000_000, maxBatch: 1000, allowFrom: null });
       expect(c.p2p).to.deep.equal({ host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 });
       expect(c.validator).to.equal(null);
       expect(c.consensus).to.deep.equal({ blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true });

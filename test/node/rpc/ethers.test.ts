@@ -1,23 +1,38 @@
 /**
  * The RPC server as ethers v6 sees it: every method's happy path through JsonRpcProvider (HTTP, batched by
- * ethers) and WebSocketProvider (subscriptions), against the in-memory backend.
+ * ethers) and WebSocketProvider (subscriptions), against the in-memory backend — directly, and again through the
+ * gateway (services/gateway: an API key in the URL, the block cache, the request log), which must change nothing.
  */
 import { expect } from "chai";
 import { JsonRpcProvider, Network, WebSocketProvider, Wallet, isError, type Log } from "ethers";
 import { BALANCE, CHAIN_ID, GAS_PRICE, RECIPIENT, REVERTER, REVERT_DATA, SENDER, TOKEN, TRANSFER_TOPIC, VALIDATORS } from "./backend";
 import { startMock, type Started } from "./helpers";
+import { startTestGateway, wsUrl, type TestGateway } from "../../services/gateway/harness";
 
-describe("node/rpc through ethers v6", function () {
+for (const via of ["direct", "the gateway"] as const)
+describe(`node/rpc through ethers v6 (${via})`, function () {
   let s: Started;
   let http: JsonRpcProvider;
+  let gateway: TestGateway | undefined;
+  let url: string;
+  let ws_: string;
 
   before(async function () {
     s = await startMock();
-    http = new JsonRpcProvider(s.server.url, undefined, { polling: true, pollingInterval: 50 });
+    url = s.server.url;
+    ws_ = s.server.wsUrl;
+    if (via === "the gateway") {
+      gateway = await startTestGateway({ config: { chains: [{ id: Number(CHAIN_ID), name: "mock", upstreams: [{ name: "mock", url: s.server.url }] }] } });
+      const key = await gateway.key("ethers-test", { chains: ["mock"] });
+      url = gateway.gw.rpcUrl("mock", key.key);
+      ws_ = wsUrl(gateway.gw, "mock", key.key);
+    }
+    http = new JsonRpcProvider(url, undefined, { polling: true, pollingInterval: 50 });
   });
 
   after(async function () {
     http.destroy();
+    await gateway?.close();
     await s.server.close();
   });
 
@@ -198,7 +213,7 @@ describe("node/rpc through ethers v6", function () {
     let ws: WebSocketProvider;
 
     before(async function () {
-      ws = new WebSocketProvider(s.server.wsUrl, Network.from(CHAIN_ID));
+      ws = new WebSocketProvider(ws_, Network.from(CHAIN_ID));
       await ws.getBlockNumber();
     });
 
