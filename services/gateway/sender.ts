@@ -57,10 +57,23 @@ function commonFor(chainId: number): Common {
   let common = commons.get(chainId);
   if (common === undefined) {
     if (commons.size >= MAX_COMMONS) commons.clear();
-    common = createCustomCommon({ chainId, name: `chain-${chainId}` }, Mainnet, {
+    const shared = createCustomCommon({ chainId, name: `chain-${chainId}` }, Mainnet, {
       hardfork: Hardfork.Prague,
       customCrypto: nativeCrypto,
     });
+    // Every transaction copies its Common and merges the transaction parameters into the copy (~1/3 of a parse);
+    // these Commons only parse transactions and never change, so the copy is the Common itself, merged once.
+    const merged = new Set<unknown>();
+    const updateParams = shared.updateParams.bind(shared);
+    Object.assign(shared, {
+      copy: () => shared,
+      updateParams: (params: Parameters<Common["updateParams"]>[0]) => {
+        if (merged.has(params)) return;
+        merged.add(params);
+        updateParams(params);
+      },
+    });
+    common = shared;
     commons.set(chainId, common);
   }
   return common;
