@@ -28,6 +28,8 @@ export interface DevnetOptions {
   p2pPort: number;
   /** First Prometheus port: relayers 1..6 at +0..+5, anchoring phases at +6, +7 (default 9100). */
   metricsPort: number;
+  /** The gateway's port: JSON-RPC at /v1/<chain>/<key>, admin API, metrics (default 8600). */
+  gatewayPort: number;
   /** Repository root (where node_modules and hardhat.config.ts are). */
   root: string;
   /** Write the status line here (default process.stdout). */
@@ -105,6 +107,7 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
     ethereumPort: input.ethereumPort ?? mainPort + 10,
     p2pPort: input.p2pPort ?? 30303,
     metricsPort: input.metricsPort ?? 9100,
+    gatewayPort: input.gatewayPort ?? 8600,
     statusEveryMs: input.statusEveryMs,
   };
   const ports: [string, number][] = [
@@ -113,6 +116,7 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
     ["ethereum RPC", o.ethereumPort],
     ...Array.from({ length: validators + 1 }, (_, i) => [`p2p ${i + 1}`, o.p2pPort + i] as [string, number]),
     ...Array.from({ length: 8 }, (_, i) => [`metrics ${i + 1}`, o.metricsPort + i] as [string, number]),
+    ["gateway", o.gatewayPort],
   ];
   const seen = new Map<number, string>();
   for (const [what, port] of ports) {
@@ -142,6 +146,10 @@ export function devnetPaths(dataDir: string) {
     keystores: path.join(dataDir, "keystores"),
     relayerState: path.join(dataDir, "relayer"),
     anchorCursor: (phase: string) => path.join(dataDir, "anchor", `${phase}.json`),
+    gatewayConfig: path.join(dataDir, "gateway", "gateway.json"),
+    gatewayStore: path.join(dataDir, "gateway", "gateway.sqlite"),
+    /** The admin API's token (development: generated once per data folder, readable by its owner only). */
+    gatewayAdminToken: path.join(dataDir, "gateway", "admin-token"),
   };
 }
 
@@ -156,3 +164,10 @@ export function productRpcUrl(o: DevnetOptions): string {
 export function ethereumRpcUrl(o: DevnetOptions): string {
   return `http://127.0.0.1:${o.ethereumPort}`;
 }
+
+export function gatewayUrl(o: DevnetOptions): string {
+  return `http://127.0.0.1:${o.gatewayPort}`;
+}
+
+/** The DApp the devnet's development API key belongs to. */
+export const DEVNET_DAPP = "sample-dapp";

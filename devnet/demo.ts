@@ -53,10 +53,18 @@ const ERC20 = ["function balanceOf(address) view returns (uint256)", "function t
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Endpoints of a running devnet, written by devnet:up into `<dataDir>/endpoints.json`. */
-export function readEndpoints(dataDir: string): { main: string; product: string; ethereum: string } {
+export interface DevnetEndpoints {
+  main: string;
+  product: string;
+  ethereum: string;
+  /** The same chains through the gateway, with the development DApp's key (absent before the gateway existed). */
+  gateway?: { main: string; product: string; ethereum: string; admin: string };
+}
+
+export function readEndpoints(dataDir: string): DevnetEndpoints {
   const file = path.join(dataDir, "endpoints.json");
   if (!existsSync(file)) throw new DevnetError("DEVNET_NOT_RUNNING", `no devnet in ${dataDir} (no endpoints.json): start one with npm start${dataDir.endsWith(path.join(".luniverse", "devnet")) ? "" : ` -- --data-dir ${dataDir}`}`);
-  return JSON.parse(readFileSync(file, "utf8")) as { main: string; product: string; ethereum: string };
+  return JSON.parse(readFileSync(file, "utf8")) as DevnetEndpoints;
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -64,7 +72,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const p = devnetPaths(o.dataDir);
   const state = readState(p.state);
   if (!state?.bootstrappedAt || !state.product || !state.main) throw new DevnetError("DEVNET_NOT_READY", `the devnet in ${o.dataDir} has not finished starting; wait for "DEVNET READY" in npm start's output`);
-  const urls = readEndpoints(o.dataDir);
+  // through the gateway, as a DApp would: the development DApp's API key is in the URLs
+  const endpoints = readEndpoints(o.dataDir);
+  const urls = endpoints.gateway ?? endpoints;
   const main = provider(urls.main, MAIN_CHAIN_ID);
   const product = provider(urls.product, PRODUCT_CHAIN_ID);
   try {

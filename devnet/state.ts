@@ -16,6 +16,8 @@ export interface DevnetState {
   sample?: { mainToken: string; productToken: string; ratio: string; pairId: string };
   /** Anchoring: phase-1 registry (main chain) and phase-2 registry (anvil). */
   anchoring?: { phase1Registry: string; phase2Registry?: string; phase1Anchorer: string; phase2Anchorer: string };
+  /** The gateway's development API key (of DApp "sample-dapp", bound to both chains). */
+  gateway?: { devKey: string };
   /** Filled in by every completed bootstrap. */
   bootstrappedAt?: string;
 }

@@ -6,7 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { bootstrapContracts, ensureGenesis, provider, type Log } from "./bootstrap";
-import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetPaths, ethereumRpcUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetPaths, ethereumRpcUrl, gatewayUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { writeState } from "./state";
+import { ensureDevKey, gatewaySpec } from "./gateway";
 import { StatusPoller, formatStatus } from "./status";
 import { Supervisor, type ChildSpec } from "./supervisor";
 import type { DevnetState } from "./state";
@@ -149,6 +151,13 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
   for (let i = 0; i < o.validators; i++) ep.push([`main chain, validator ${i + 1}`, String(MAIN_CHAIN_ID), `http://127.0.0.1:${o.mainPort + i}`, `ws://127.0.0.1:${o.mainPort + i}`]);
   ep.push(["product chain (gas-free)", String(PRODUCT_CHAIN_ID), productRpcUrl(o), `ws://127.0.0.1:${o.productPort}`]);
   ep.push(["Ethereum (anvil)", String(ETHEREUM_CHAIN_ID), ethereumRpcUrl(o), `ws://127.0.0.1:${o.ethereumPort}`]);
+  const key = state.gateway?.devKey;
+  if (key !== undefined) {
+    const gw = gatewayUrl(o);
+    ep.push([`gateway → main chain`, String(MAIN_CHAIN_ID), `${gw}/v1/${MAIN_CHAIN_ID}/${key}`, `${gw.replace(/^http/, "ws")}/v1/${MAIN_CHAIN_ID}/${key}`]);
+    ep.push([`gateway → product chain`, String(PRODUCT_CHAIN_ID), `${gw}/v1/${PRODUCT_CHAIN_ID}/${key}`, `${gw.replace(/^http/, "ws")}/v1/${PRODUCT_CHAIN_ID}/${key}`]);
+    ep.push([`gateway → Ethereum`, String(ETHEREUM_CHAIN_ID), `${gw}/v1/${ETHEREUM_CHAIN_ID}/${key}`, `${gw.replace(/^http/, "ws")}/v1/${ETHEREUM_CHAIN_ID}/${key}`]);
+  }
   const w1 = [0, 1, 2, 3].map((i) => Math.max(...ep.map((r) => r[i]!.length)));
   for (const r of ep) lines.push(row(r, w1));
   lines.push("", "contracts");
@@ -182,6 +191,7 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
   }
   lines.push(
     "",
+    `gateway admin API ${gatewayUrl(o)}/admin/v1 (export GATEWAY_ADMIN_TOKEN=$(cat ${p.gatewayAdminToken})), metrics ${gatewayUrl(o)}/metrics; key of DApp "sample-dapp" in the URLs above`,
     `relayer metrics http://127.0.0.1:${o.metricsPort}..${o.metricsPort + 5}/metrics, anchoring ${o.metricsPort + 6}, ${o.metricsPort + 7}; logs in ${p.logs}`,
     `tasks: LUNIVERSE_RPC_URL=${mainRpcUrl(o)} LUNIVERSE_PRODUCT_RPC_URL=${productRpcUrl(o)} LUNIVERSE_DEPLOYMENTS_DIR=${p.deployments} npx hardhat <task> --network luniverse`,
     `demo:  npm run demo${o.dataDir === path.resolve(o.root, ".luniverse/devnet") ? "" : ` -- --data-dir ${o.dataDir}`}`,
@@ -231,7 +241,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
       if (statusTimer) clearInterval(statusTimer);
       if (tty) stream.write("\n");
       log("stopping: relayers and anchoring first, then the chains");
-      await supervisor.stopAll(["relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
+      await supervisor.stopAll(["gateway", "relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
       rmSync(p.lock, { force: true });
       rmSync(path.join(o.dataDir, "endpoints.json"), { force: true });
       log("stopped; every child process has exited");
@@ -278,9 +288,18 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     main.destroy();
     log(`chains up (main at block ${start}); ${fresh ? "deploying" : "checking"} contracts`);
     state = await bootstrapContracts(o, p, { main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o) }, state, log);
-    log("starting six relayers and both anchoring phases");
-    await Promise.all(serviceSpecs(o, p, state).map((s) => supervisor.start(s)));
-    writeFileSync(path.join(o.dataDir, "endpoints.json"), JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), pid: process.pid }, null, 2) + "\n");
+    log("starting six relayers, both anchoring phases and the gateway");
+    await Promise.all([...serviceSpecs(o, p, state), gatewaySpec(o, p)].map((s) => supervisor.start(s)));
+    const devKey = await ensureDevKey(o, p, state);
+    if (state.gateway?.devKey !== devKey) {
+      state = { ...state, gateway: { devKey } };
+      writeState(p.state, state);
+    }
+    const gw = gatewayUrl(o);
+    writeFileSync(
+      path.join(o.dataDir, "endpoints.json"),
+      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, pid: process.pid }, null, 2) + "\n",
+    );
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     out(formatTable(o, p, state));
 

@@ -11,6 +11,7 @@ interface UpArgs {
   ethereumPort?: number;
   p2pPort: number;
   metricsPort: number;
+  gatewayPort: number;
 }
 
 task("devnet:up", "Runs the whole platform locally: main chain, gas-free product chain, anvil as Ethereum, contracts, six relayers, two anchoring phases (npm start)")
@@ -22,6 +23,7 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
   .addOptionalParam("ethereumPort", "anvil (Ethereum) JSON-RPC port (default main-port + 10)", undefined, types.int)
   .addOptionalParam("p2pPort", "First p2p port (main validators, then the product node)", 30303, types.int)
   .addOptionalParam("metricsPort", "First Prometheus port (relayers 1–6, anchoring phases 1–2)", 9100, types.int)
+  .addOptionalParam("gatewayPort", "The gateway's port (JSON-RPC at /v1/<chain>/<apiKey>, admin API at /admin/v1)", 8600, types.int)
   .setAction(async (args: UpArgs, hre) => {
     if (hre.network.name !== "hardhat") throw new TaskError(`devnet:up runs its own chains; drop --network ${hre.network.name}`);
     const { resolveDevnetOptions } = await import("../devnet/config");
@@ -38,6 +40,7 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
       ethereumPort: args.ethereumPort,
       p2pPort: args.p2pPort,
       metricsPort: args.metricsPort,
+      gatewayPort: args.gatewayPort,
     });
     const handle = await runDevnet(options);
     process.exit(await handle.done);

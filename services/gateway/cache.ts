@@ -62,11 +62,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 function finalBlockRef(v: unknown, finalized: bigint, hashAllowed: boolean): unknown {
   if (typeof v === "string") {
+    // A 32-byte string is a hash where one is allowed (as geth reads BlockNumberOrHash), never a number.
+    if (HASH32.test(v)) return hashAllowed ? v.toLowerCase() : null;
     const n = quantity(v);
-    if (n !== null) return BigInt(n) <= finalized ? n : null;
-    return hashAllowed ? hash32(v) : null;
+    return n !== null && BigInt(n) <= finalized ? n : null;
   }
-  if (!isObject(v)) return null;
+  if (!hashAllowed || !isObject(v)) return null; // EIP-1898 objects only where the method takes BlockNumberOrHash
   const keys = Object.keys(v);
   if ("blockNumber" in v) {
     if (keys.length !== 1) return null;

@@ -341,7 +341,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       for (const a of admitted) {
         const ck = cacheKey(chain.id, a.item.method, a.item.params, finalized);
         if (ck !== null) {
-          const cached = cache.get(ck) ?? (config.cache.diskDir !== null ? await cache.getAsync(ck) : undefined);
+          const cached = config.cache.diskDir !== null ? await cache.getAsync(ck) : cache.get(ck);
           if (cached !== undefined) {
             hits++;
             metrics.cache(true);
@@ -373,6 +373,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           return { status: 200, body: assemble(parsed.batch, parsed.size, answers), headers: { "x-cache": "MISS" } };
         }
         upstreamName = reply.upstream;
+        // what the answering node had final: a node behind must not get an answer about blocks it lacks cached
+        const answeredFinalized = (reply.upstream === null ? undefined : client.pool.get(reply.upstream)?.health.finalized) ?? 0n;
         let decoded: unknown;
         try {
           decoded = reply.body === "" ? undefined : JSON.parse(reply.body);
@@ -391,7 +393,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
             continue;
           }
           const error = answer?.error as RpcErrorObject | undefined;
-          if (answer !== undefined && error === undefined && m.cacheKey !== null && "result" in answer && isCacheableResult(m.item.method, answer.result, client.pool.finalized())) {
+          if (answer !== undefined && error === undefined && m.cacheKey !== null && "result" in answer && isCacheableResult(m.item.method, answer.result, answeredFinalized, m.item.params)) {
             cache.set(m.cacheKey, JSON.stringify(answer.result));
           }
           record(rowFor(m.item.method, m.cu, error === undefined ? "ok" : "error", error?.code ?? null, false, reply.upstream, m.sender), isRevert(error));

@@ -318,6 +318,8 @@ export class UpstreamPool {
   readonly #state = new Map<Upstream, ProbeState>();
   readonly #listeners = new Set<(change: HealthChange) => void>();
   #running = false;
+  /** Bumped by stop(): a probe loop of an earlier start() ends. */
+  #epoch = 0;
   #rr = 0;
 
   constructor(chain: string, specs: UpstreamSpec[], options: UpstreamPoolOptions = {}) {
@@ -354,6 +356,7 @@ export class UpstreamPool {
   /** Stops probing and closes the kept-alive connections. */
   stop(): void {
     this.#running = false;
+    this.#epoch++;
     for (const [u, st] of this.#state) {
       if (st.timer) clearTimeout(st.timer);
       st.timer = null;
@@ -388,7 +391,10 @@ export class UpstreamPool {
     );
   }
 
-  /** Subscribes to health changes; returns the unsubscribe function. */
+  /**
+   * Subscribes to health changes (the first probe's outcome included: every upstream starts unhealthy, "not probed
+   * yet"); returns the unsubscribe function.
+   */
   onChange(listener: (change: HealthChange) => void): () => void {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
@@ -466,9 +472,10 @@ export class UpstreamPool {
 
   async #probeLoop(u: Upstream): Promise<void> {
     const st = this.#state.get(u)!;
+    const epoch = this.#epoch;
     await this.#probe(u);
     const again = (): void => {
-      if (!this.#running) return;
+      if (!this.#running || epoch !== this.#epoch) return;
       st.timer = setTimeout(() => {
         st.timer = null;
         void this.#probe(u).finally(again);

@@ -72,7 +72,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   this.timeout(300_000);
   let dir: string;
   const used = new Set<number>();
-  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number };
+  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number; gateway: number };
   const started: Devnet[] = [];
   const seenChildren = new Set<number>();
   let state: DevnetState;
@@ -82,7 +82,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     const args = [
       HARDHAT, "devnet:up", "--data-dir", dir,
       "--main-port", String(ports.main), "--product-port", String(ports.product), "--ethereum-port", String(ports.ethereum),
-      "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics),
+      "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics), "--gateway-port", String(ports.gateway),
     ];
     const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -109,7 +109,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   /** SIGINT, then: exit code 0 and every child gone. */
   async function interrupt(d: Devnet): Promise<void> {
     const children = childPids(d.proc.pid!);
-    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring").to.equal(11);
+    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring, the gateway").to.equal(12);
     d.proc.kill("SIGINT");
     const code = await Promise.race([d.exited, new Promise<string>((r) => setTimeout(() => r("timeout"), 60_000))]);
     expect(code, d.output().slice(-2000)).to.equal(0);
@@ -125,6 +125,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       ethereum: await freeRange(1, used),
       p2p: await freeRange(2, used),
       metrics: await freeRange(8, used),
+      gateway: await freeRange(1, used),
     };
   });
 
@@ -155,6 +156,14 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     const status = (await rpc(`http://127.0.0.1:${ports.product}`, "luniverse_status")) as { gasFree: boolean; finalizedHeight: string };
     expect(status.gasFree).to.equal(true);
     state = JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")) as DevnetState;
+    // the gateway in front of every chain, the development DApp's key in the printed URLs
+    const key = state.gateway!.devKey;
+    expect(key).to.match(/^[0-9a-f]{32}$/);
+    expect(out).to.contain(`http://127.0.0.1:${ports.gateway}/v1/2018/${key}`);
+    expect(out).to.contain(`http://127.0.0.1:${ports.gateway}/admin/v1`);
+    expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/2018/${key}`, "eth_chainId")).to.equal("0x7e2");
+    expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/product/${key}`, "eth_chainId")).to.equal("0xbb9");
+    expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/1337/${key}`, "eth_chainId")).to.equal("0x539");
     expect(state.sample?.pairId).to.match(/^0x[0-9a-f]{64}$/);
     expect(state.anchoring?.phase2Registry).to.match(/^0x[0-9a-fA-F]{40}$/);
     // the manifests @luniverse/contracts ships (npm run package:deployments) hold the addresses this devnet wrote
@@ -173,6 +182,11 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     expect(minted).to.deep.include({ cpMain: "0.0", lockedA: "500.0", lockedB: "500.0", userA: "500.0", userB: "1000.0" });
     const released = result.steps.find((s) => s.step === "released")!.balances;
     expect(released).to.deep.include({ cpMain: "1000.0", lockedA: "0.0", lockedB: "0.0", userA: "0.0", userB: "0.0" });
+    // the demo went through the gateway: its requests are in the development key's analytics
+    const token = readFileSync(path.join(dir, "gateway", "admin-token"), "utf8").trim();
+    const traffic = async (q: string) => (await (await fetch(`http://127.0.0.1:${ports.gateway}/admin/v1/analytics?key=${state.gateway!.devKey}${q}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { requests: number; errors: number };
+    expect((await traffic("")).requests).to.be.greaterThan(50);
+    expect((await traffic("&method=eth_sendRawTransaction")).requests, "transactions sent through the gateway").to.be.greaterThan(5);
     // and on chain, independently of the demo's own report
     const main = new JsonRpcProvider(`http://127.0.0.1:${ports.main}`, 2018, { staticNetwork: true });
     const product = new JsonRpcProvider(`http://127.0.0.1:${ports.product}`, 3001, { staticNetwork: true });
@@ -204,6 +218,8 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     expect(again.product).to.deep.equal(state.product);
     expect(again.sample).to.deep.equal(state.sample);
     expect(again.anchoring).to.deep.equal(state.anchoring);
+    expect(again.gateway, "the development API key survives a restart").to.deep.equal(state.gateway);
+    expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/main/${state.gateway!.devKey}`, "eth_chainId")).to.equal("0x7e2");
     expect(Number(await rpc(`http://127.0.0.1:${ports.main}`, "eth_blockNumber"))).to.be.at.least(heightAtStop);
     // the phase-2 registry on anvil survived the restart (anvil's state is kept in the data folder)
     expect(await rpc(`http://127.0.0.1:${ports.ethereum}`, "eth_getCode", [state.anchoring!.phase2Registry, "latest"])).to.not.equal("0x");
