@@ -18,6 +18,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { LuniverseError } from "../../lib/errors";
 import { silentLogger, type Logger } from "../../lib/log";
 import { AbuseMonitor } from "./abuse";
 import { handleAdmin } from "./admin";
@@ -48,6 +49,14 @@ import {
 import { recoverSender, transactionTarget } from "./sender";
 import type { ApiKey, Ban, GatewayStore, RequestRow } from "./types";
 import { UpstreamPool, type HealthChange } from "./upstreams";
+
+/** The gateway could not start (its port is taken, say); the message says what to do. */
+export class GatewayStartError extends LuniverseError<"GATEWAY_START"> {
+  override name = "GatewayStartError";
+  constructor(message: string) {
+    super("GATEWAY_START", message);
+  }
+}
 
 export interface GatewayOptions {
   store: GatewayStore;
@@ -692,13 +701,26 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   for (const pool of pools.values()) pool.start();
   limiter.start();
   abuse.start();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.listen.port, config.listen.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    clearInterval(flushTimer);
+    clearInterval(rollupTimer);
+    unsubscribeKeys();
+    for (const pool of pools.values()) pool.stop();
+    abuse.stop();
+    await limiter.stop();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new GatewayStartError(
+      code === "EADDRINUSE" ? `port ${config.listen.port} on ${config.listen.host} is in use; stop what listens there or choose another listen.port` : `cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`,
+    );
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${hostForUrl(config.listen.host)}:${port}`;
   log.info("gateway listening", { url, replica: replicaId, chains: config.chains.map((c) => c.id), store: store.kind });
