@@ -698,7 +698,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
 
   // --- start ---
-  for (const pool of pools.values()) pool.start();
+  // the first probe of every node before serving: the first requests already go to healthy, near nodes
+  await Promise.all([...pools.values()].map((pool) => pool.start()));
   limiter.start();
   abuse.start();
   try {

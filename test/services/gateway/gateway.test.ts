@@ -332,12 +332,38 @@ describe("services/gateway in front of four validators", function () {
   });
 
   describe("routing and failover", () => {
-    it("routes a client to a node of its region and fails over to the nearest region", async () => {
+    it("routes a client to a node of its region", async () => {
       const u = g.gw.rpcUrl("main", key);
-      const eu = await post(u, call("eth_blockNumber"), { from: "127.0.1.7" });
-      expect(["v1", "v2"]).to.include(eu.headers["x-upstream"]);
-      const us = await post(u, call("eth_blockNumber"), { from: "127.0.2.7" });
-      expect(["v3", "v4"]).to.include(us.headers["x-upstream"]);
+      for (let i = 0; i < 5; i++) {
+        const eu = await post(u, call("eth_blockNumber"), { from: "127.0.1.7" });
+        expect(["v1", "v2"]).to.include(eu.headers["x-upstream"]);
+        const us = await post(u, call("eth_blockNumber"), { from: "127.0.2.7" });
+        expect(["v3", "v4"]).to.include(us.headers["x-upstream"]);
+      }
+      // behind a trusted front proxy, the client's address is the right-most untrusted one of X-Forwarded-For
+      const fronted = await startTestGateway({
+        config: {
+          chains: [{ id: CHAIN_ID, name: "main", upstreams: nodes.map((n, i) => ({ name: `v${i + 1}`, url: n.rpc, region: i < 2 ? "eu" : "us" })) }],
+          regions: { eu: { cidrs: ["10.1.0.0/16"] }, us: { cidrs: ["10.2.0.0/16"] } },
+          trustedProxies: ["127.0.0.1"],
+        },
+      });
+      try {
+        const k = await fronted.key("demo", { chains: ["main"] });
+        await waitFor("every node healthy in the fronted gateway", async () => fronted.gw.internals.pools.get(String(CHAIN_ID))!.candidates(null).length === 4, 10_000);
+        const viaProxy = await post(fronted.gw.rpcUrl("main", k.key), call("eth_blockNumber"), { headers: { "x-forwarded-for": "10.2.3.4" } });
+        expect(["v3", "v4"]).to.include(viaProxy.headers["x-upstream"]);
+        const spoofed = await post(fronted.gw.rpcUrl("main", k.key), call("eth_blockNumber"), { from: "127.0.0.2", headers: { "x-forwarded-for": "10.2.3.4" } });
+        expect(spoofed.status, "X-Forwarded-For from an untrusted peer is ignored").to.equal(200);
+        await fronted.gw.flushLog();
+        const rows = await fronted.store.recentRequests({ key: k.key, limit: 2 });
+        expect(rows.map((r) => [r.ip, r.region])).to.deep.equal([
+          ["127.0.0.2", null],
+          ["10.2.3.4", "us"],
+        ]);
+      } finally {
+        await fronted.close();
+      }
     });
 
     it("loses no request beyond the in-flight ones when a validator is killed under load, and takes it back after restart", async () => {
@@ -378,11 +404,26 @@ describe("services/gateway in front of four validators", function () {
           await new Promise((res) => setTimeout(res, 100));
         }
       })();
+      // a second gateway where region "eu" has only v1: its eu clients fail over to the nearest region, "us"
+      const lonely = await startTestGateway({
+        config: {
+          chains: [{ id: CHAIN_ID, name: "main", upstreams: nodes.map((n, i) => ({ name: `v${i + 1}`, url: n.rpc, region: i === 0 ? "eu" : "us" })) }],
+          regions: { eu: { cidrs: ["127.0.1.0/24"], nearest: ["us"] }, us: { cidrs: ["127.0.2.0/24"], nearest: ["eu"] } },
+          routing: { probeIntervalMs: 250 },
+        },
+      });
+      const lonelyKey = (await lonely.key("demo", { chains: ["main"] })).key;
+      await waitFor("v1 healthy in the second gateway", async () => lonely.gw.internals.pools.get(String(CHAIN_ID))!.candidates(null).length === 4, 10_000);
+      expect((await post(lonely.gw.rpcUrl("main", lonelyKey), call("eth_blockNumber"), { from: "127.0.1.9" })).headers["x-upstream"]).to.equal("v1");
       await new Promise((r) => setTimeout(r, 2_000));
       const killedAt = Date.now();
       await nodes[0]!.kill9();
       await waitFor("v1 left", async () => !pool.candidates(null).some((c) => c.spec.name === "v1"), 5_000, 20);
       const leftAfter = Date.now() - killedAt;
+      const failedOver = await post(lonely.gw.rpcUrl("main", lonelyKey), call("eth_blockNumber"), { from: "127.0.1.9" });
+      expect(failedOver.status).to.equal(200);
+      expect(["v2", "v3", "v4"], "an eu client served by the nearest region").to.include(failedOver.headers["x-upstream"]);
+      await lonely.close();
       await new Promise((r) => setTimeout(r, 3_000));
       running = false;
       await Promise.all([...readers, writer]);
