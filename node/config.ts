@@ -69,6 +69,11 @@ export interface GasFreeConfig {
    * report abusers (default true). false: only the per-sender rate limit — for measuring the policy's cost.
    */
   policy: boolean;
+  /**
+   * Addresses / CIDR ranges whose `luniverse_reportAbuse` calls this node takes as its own abuse detection (the
+   * gateway's replicas); null: none (default).
+   */
+  abuseReportsFrom: string[] | null;
 }
 
 export interface PoolConfig {
@@ -84,16 +89,16 @@ export interface PoolConfig {
   recoveryWorkers: number;
 }
 
-/** `rpc.allowFrom`: null (everyone) or a non-empty list of addresses / CIDR ranges, each checked. */
-function allowFromList(value: unknown): string[] | null {
+/** `rpc.allowFrom`, `gasFree.abuseReportsFrom`: null or a non-empty list of addresses / CIDR ranges, each checked. */
+function addressList(value: unknown, at: string): string[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || value.length === 0 || value.some((e) => typeof e !== "string")) {
-    throw invalid("rpc.allowFrom", `a non-empty array of addresses or CIDR ranges (e.g. ["127.0.0.1", "10.1.0.0/16"]), or null for everyone`, value);
+    throw invalid(at, `a non-empty array of addresses or CIDR ranges (e.g. ["127.0.0.1", "10.1.0.0/16"]), or null`, value);
   }
   try {
     new AllowList(value as string[]);
   } catch (e) {
-    throw new NodeConfigError("CONFIG_INVALID", "rpc.allowFrom", (e as Error).message);
+    throw new NodeConfigError("CONFIG_INVALID", at, (e as Error).message.replace("rpc.allowFrom", at));
   }
   return [...(value as string[])];
 }
@@ -162,7 +167,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   p2p: { host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 },
   validator: null,
   consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true },
-  gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true },
+  gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true, abuseReportsFrom: null },
   pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
   log: { level: "info" },
 });
@@ -198,7 +203,7 @@ const KEYS = {
   p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
   validator: ["keystore", "passwordEnv", "privateKeyEnv"],
   consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit", "proposalsByHash"],
-  gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice", "policy"],
+  gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice", "policy", "abuseReportsFrom"],
   pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes", "recoveryWorkers"],
   log: ["level"],
 } as const;
@@ -270,7 +275,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     port: int(rpcIn, "port", "rpc", d.rpc.port, 0, 65535),
     maxRequestBytes: int(rpcIn, "maxRequestBytes", "rpc", d.rpc.maxRequestBytes, 1024, Number.MAX_SAFE_INTEGER),
     maxBatch: int(rpcIn, "maxBatch", "rpc", d.rpc.maxBatch, 1, Number.MAX_SAFE_INTEGER),
-    allowFrom: allowFromList(rpcIn.allowFrom),
+    allowFrom: addressList(rpcIn.allowFrom, "rpc.allowFrom"),
   };
 
   const p2pIn = section(input, "p2p", "", KEYS.p2p);
@@ -320,6 +325,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     maxTxPerSenderPerMinute: int(gIn, "maxTxPerSenderPerMinute", "gasFree", d.gasFree.maxTxPerSenderPerMinute, 1, 1_000_000),
     minGasPrice: quantity(gIn, "minGasPrice", "gasFree", d.gasFree.minGasPrice, 0n),
     policy: bool(gIn, "policy", "gasFree", d.gasFree.policy),
+    abuseReportsFrom: addressList(gIn.abuseReportsFrom, "gasFree.abuseReportsFrom"),
   };
 
   const pIn = section(input, "pool", "", KEYS.pool);

@@ -17,13 +17,15 @@ import { PoaEngine, type EnginePool } from "./consensus/engine";
 import { HeadCaller } from "./consensus/validators";
 import { GasFreeGuard, GAS_RULES } from "./gasfree/guard";
 import { UsageLedger } from "./gasfree/ledger";
-import { GasPolicyView } from "./gasfree/policy";
+import { GasPolicyView, type AbuseReason } from "./gasfree/policy";
 import { addressOfPrivateKey } from "./consensus/crypto";
 import { keccak256, makeCommon } from "./execution/common";
 import { SenderRecovery } from "./execution/recovery";
 import type { GenesisFile } from "./genesis/genesis";
 import { PeerNetwork } from "./p2p/network";
+import { AllowList } from "./rpc/allowList";
 import { NodeBackend } from "./rpc/backend";
+import { METHOD_NOT_FOUND, RpcError, SERVER_ERROR } from "./rpc/errors";
 import { startRpcServer, type RpcServer } from "./rpc/server";
 import type { NodeStatus, PeerInfo } from "./rpc/types";
 import { PoolError, TxPool } from "./txpool";
@@ -216,6 +218,7 @@ export class LuniverseNode {
       peers: () => net.peers(),
       metrics: () => node.metrics(),
       gas: guard ?? undefined,
+      reportAbuse: guard === null ? undefined : abuseReports(guard, config.gasFree.abuseReportsFrom),
     });
     node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers), guard);
 
@@ -377,4 +380,18 @@ function catchUp(counter: Counter, value: number, labels: Record<string, string>
 /** The peer layer's logger shape — one function taking the level — over a structured logger. */
 function loggerFunction(log: Logger): (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void {
   return (level, msg, fields) => log[level](msg, fields);
+}
+
+/**
+ * `luniverse_reportAbuse` on a gas-free node: reports from the addresses in `gasFree.abuseReportsFrom` (the gateway)
+ * are taken as this node's own abuse detection; from anyone else, or when the list is empty, they are refused.
+ */
+function abuseReports(guard: GasFreeGuard, from: string[] | null): (account: Hex, reason: string, remote: string | undefined) => unknown {
+  const allowed = from === null ? null : new AllowList(from);
+  return (account, reason, remote) => {
+    if (allowed === null) throw new RpcError(METHOD_NOT_FOUND, "luniverse_reportAbuse: this node takes no abuse reports (set gasFree.abuseReportsFrom to the gateway's addresses)");
+    if (!allowed.allows(remote)) throw new RpcError(SERVER_ERROR, `luniverse_reportAbuse: reports from ${remote ?? "this client"} are not accepted (not in gasFree.abuseReportsFrom)`);
+    const r = guard.reportExternal(account, reason as AbuseReason);
+    return { account: account.toLowerCase(), reason, throttled: r.throttled, reporting: r.reporting };
+  };
 }

@@ -406,6 +406,19 @@ export class GasFreeGuard {
     return this.ledger.count(block.header.number, block.header.timestamp, params.windowSeconds, counted);
   }
 
+  /**
+   * An abuse report from a trusted process outside the chain (the gateway, admitted by `gasFree.abuseReportsFrom`):
+   * handled as this node's own detection — throttled here for the rest of the window and, on a validator, reported
+   * to the policy, which blacklists only when > 2/3 of the validators report. The chain's validators and accounts the
+   * chain already decided on this window are left alone.
+   */
+  reportExternal(account: Hex, reason: AbuseReason): { throttled: boolean; reporting: boolean } {
+    const a = account.toLowerCase() as Hex;
+    this.flag(a, reason);
+    const throttled = this.throttled.has(a);
+    return { throttled, reporting: throttled && this.o.key !== null && (this.queue.has(a) || this.reported.has(a)) };
+  }
+
   /** Throttles `account` here for the rest of the window and queues its report (once per window). */
   private flag(account: Hex, reason: AbuseReason): void {
     if (this.o.validators().includes(account) || this.decided.has(account)) return;

@@ -39,6 +39,8 @@ export interface BackendHost {
   metrics(): string;
   /** The gas policy's answers (gas-free chains with a policy in force; node/gasfree/). */
   gas?: { usage(account: Hex): Promise<unknown>; sponsorUsage(id: bigint): Promise<unknown> };
+  /** luniverse_reportAbuse (gasFree.abuseReportsFrom): undefined when this node takes no reports. */
+  reportAbuse?(account: Hex, reason: string, remote: string | undefined): unknown;
 }
 
 export class NodeBackend extends EventEmitter implements RpcBackend {
@@ -298,6 +300,10 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   get gasUsage(): RpcBackend["gasUsage"] {
     const gas = this.host.gas;
     return gas === undefined ? undefined : (account) => gas.usage(account);
+  }
+  get reportAbuse(): RpcBackend["reportAbuse"] {
+    const report = this.host.reportAbuse;
+    return report === undefined ? undefined : (account, reason, remote) => report(account, reason, remote);
   }
   get gasSponsorUsage(): RpcBackend["gasSponsorUsage"] {
     const gas = this.host.gas;

@@ -61,24 +61,24 @@ export class Dispatcher {
    * Answers one message body. Returns the text to send back, or null when nothing is to be sent (only
    * notifications).
    */
-  async handle(text: string, transport: Transport, subscriptions?: SubscriptionSink): Promise<string | null> {
+  async handle(text: string, transport: Transport, subscriptions?: SubscriptionSink, remote?: string): Promise<string | null> {
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch (e) {
       return this.error(null, { code: PARSE_ERROR, message: `parse error: ${(e as Error).message}` });
     }
-    if (!Array.isArray(message)) return this.one(message, transport, subscriptions);
+    if (!Array.isArray(message)) return this.one(message, transport, subscriptions, remote);
     if (message.length === 0) return this.error(null, { code: INVALID_REQUEST, message: "invalid request: empty batch" });
     if (message.length > this.opts.maxBatch) {
       return this.error(null, { code: INVALID_REQUEST, message: `batch too large (${message.length} requests > limit ${this.opts.maxBatch}); split it` });
     }
-    const answers = await Promise.all(message.map((m) => this.one(m, transport, subscriptions)));
+    const answers = await Promise.all(message.map((m) => this.one(m, transport, subscriptions, remote)));
     const sent = answers.filter((a): a is string => a !== null);
     return sent.length === 0 ? null : `[${sent.join(",")}]`;
   }
 
-  private async one(request: unknown, transport: Transport, subscriptions?: SubscriptionSink): Promise<string | null> {
+  private async one(request: unknown, transport: Transport, subscriptions?: SubscriptionSink, remote?: string): Promise<string | null> {
     if (typeof request !== "object" || request === null || Array.isArray(request)) {
       return this.error(null, { code: INVALID_REQUEST, message: "invalid request: expected a JSON-RPC request object" });
     }
@@ -92,7 +92,7 @@ export class Dispatcher {
     if (r.jsonrpc !== "2.0") return this.error(replyId, { code: INVALID_REQUEST, message: 'invalid request: "jsonrpc" must be "2.0"' });
     if (typeof r.method !== "string") return this.error(replyId, { code: INVALID_REQUEST, message: 'invalid request: "method" must be a string' });
     const method = r.method;
-    const result = await this.call(method, r.params, transport, subscriptions);
+    const result = await this.call(method, r.params, transport, subscriptions, remote);
     if (!hasId) return null;
     if ("error" in result) return this.error(replyId, result.error);
     try {
@@ -103,7 +103,7 @@ export class Dispatcher {
     }
   }
 
-  private async call(method: string, params: unknown, transport: Transport, subscriptions?: SubscriptionSink): Promise<{ result: unknown } | { error: ErrorObject }> {
+  private async call(method: string, params: unknown, transport: Transport, subscriptions?: SubscriptionSink, remote?: string): Promise<{ result: unknown } | { error: ErrorObject }> {
     const started = process.hrtime.bigint();
     const label = isMethod(method) ? method : "unknown";
     try {
@@ -111,6 +111,7 @@ export class Dispatcher {
       if (params !== undefined && params !== null && !Array.isArray(params)) throw new RpcError(INVALID_PARAMS, "invalid params: params must be an array of positional arguments");
       const ctx: MethodContext = { backend: this.opts.backend, filters: this.opts.filters, limits: this.opts.limits, syncStart: this.syncStart };
       if (subscriptions !== undefined) ctx.subscriptions = subscriptions;
+      if (remote !== undefined) ctx.remote = remote;
       return { result: await methods[method](params, ctx) };
     } catch (e) {
       const error = toRpcError(e);

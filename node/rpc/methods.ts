@@ -47,6 +47,8 @@ export interface MethodContext {
   subscriptions?: SubscriptionSink;
   /** The height at which the node was first seen syncing (eth_syncing's startingBlock). */
   syncStart: { height?: bigint };
+  /** The caller's address (the socket's remote address). */
+  remote?: string;
 }
 
 export type MethodHandler = (params: unknown, ctx: MethodContext) => unknown;
@@ -289,6 +291,17 @@ export const methods: Record<string, MethodHandler> = {
     const usage = ctx.backend.gasUsage;
     if (usage === undefined) throw noGasPolicy("luniverse_gasUsage");
     return usage(account);
+  },
+  luniverse_reportAbuse: (p, ctx) => {
+    const args = new Args(p, 2, 2);
+    const account = parseAddress(args.get(0), { index: 0 });
+    const reason = args.get(1);
+    if (typeof reason !== "string" || !["executed-gas", "reverts", "rejections"].includes(reason)) {
+      throw invalidParams(`invalid argument 1: the reason must be "executed-gas", "reverts" or "rejections"`);
+    }
+    const report = ctx.backend.reportAbuse;
+    if (report === undefined) throw noGasPolicy("luniverse_reportAbuse");
+    return report(account, reason, ctx.remote);
   },
   luniverse_gasSponsorUsage: (p, ctx) => {
     const id = parseQuantity(new Args(p, 1, 1).get(0), { index: 0 }, "sponsor id");

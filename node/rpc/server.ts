@@ -233,7 +233,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
       }
       const text = Buffer.concat(chunks).toString("utf8");
       dispatcher
-        .handle(text, "http")
+        .handle(text, "http", undefined, req.socket.remoteAddress)
         .then((answer) => {
           if (answer === null) send(req, res, 204, null, "");
           else send(req, res, 200, "application/json", answer);
@@ -314,7 +314,8 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
 
-  wss.on("connection", (ws: WebSocket) => {
+  wss.on("connection", (ws: WebSocket, req: http.IncomingMessage) => {
+    const remote = req.socket.remoteAddress;
     metrics.wsOpened();
     alive.set(ws, true);
     const target: NotificationTarget = {
@@ -339,7 +340,7 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
         return;
       }
       dispatcher
-        .handle(buf.toString("utf8"), "ws", sink)
+        .handle(buf.toString("utf8"), "ws", sink, remote)
         .then((answer) => {
           if (answer !== null) target.send(answer);
           hub.release(target);

@@ -179,6 +179,11 @@ export interface RpcBackend extends EventEmitter {
   gasUsage?(account: Hex): Promise<unknown>;
   /** luniverse_gasSponsorUsage: a sponsor's gas used this window against its budget. */
   gasSponsorUsage?(id: bigint): Promise<unknown>;
+  /**
+   * luniverse_reportAbuse: a trusted process (the gateway) reports an abusive sender; `remote` is the caller's address.
+   * Throws an RpcError when the caller is not allowed. Undefined: no gas policy in force here.
+   */
+  reportAbuse?(account: Hex, reason: string, remote: string | undefined): unknown;
   peers(): PeerInfo[];
   /** Prometheus text exposition, served at GET /metrics. */
   metrics(): string;

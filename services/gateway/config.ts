@@ -24,6 +24,11 @@ export interface ChainConfig {
   /** A registered name usable in URLs instead of the id (`/v1/main/<key>`). */
   name: string | null;
   upstreams: UpstreamSpec[];
+  /**
+   * A gas-free chain whose nodes take the gateway's abuse reports (their `gasFree.abuseReportsFrom`): a sender banned
+   * here is reported to every node (`luniverse_reportAbuse`), whose validators report it to the chain's gas policy.
+   */
+  reportAbuse: boolean;
 }
 
 export interface IpLimits {
@@ -61,7 +66,7 @@ const KEYS = {
   root: ["listen", "adminTokenEnv", "store", "chains", "regions", "trustedProxies", "ipLimits", "defaultKeyLimits", "cu", "cache", "log", "abuse", "routing", "metrics"],
   listen: ["host", "port"],
   store: ["kind", "path", "urlEnv", "schema"],
-  chain: ["id", "name", "upstreams"],
+  chain: ["id", "name", "upstreams", "reportAbuse"],
   upstream: ["name", "url", "wsUrl", "region"],
   region: ["cidrs", "nearest"],
   ipLimits: ["requestsPerSecond", "cuPerSecond", "requestsPerDay", "cuPerDay"],
@@ -151,7 +156,7 @@ export function parseGatewayConfig(input: unknown, baseDir = process.cwd()): Gat
       if (u.wsUrl !== undefined) spec.wsUrl = httpUrl(u.wsUrl, `${uat}.wsUrl`, "ws");
       return spec;
     });
-    return { id, name, upstreams };
+    return { id, name, upstreams, reportAbuse: bool(c, "reportAbuse", at, false) };
   });
 
   const regionsIn = input.regions ?? {};

@@ -141,6 +141,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     onBan: (ban: Ban) => {
       metrics.ban(ban.rule);
       log.warn("banned", { subject: ban.subject, rule: ban.rule, reason: ban.reason, until: new Date(ban.until).toISOString() });
+      if (ban.subject.startsWith("sender:")) reportToChains(ban.subject.slice("sender:".length), ban.rule);
     },
   });
 
@@ -163,6 +164,32 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     pools.set(chain.id, pool);
   }
   const resolveChain = (ref: string): ChainConfig | null => chainsByRef.get(ref) ?? null;
+
+  // A banned sender is reported to the gas-free chains that take the gateway's reports: every node of the chain, so
+  // each validator decides (the policy blacklists on > 2/3 of them).
+  const reportToChains = (sender: string, rule: string): void => {
+    const reason = rule === "senderReverts" ? "reverts" : "rejections";
+    for (const chain of config.chains) {
+      if (!chain.reportAbuse) continue;
+      const pool = pools.get(chain.id)!;
+      for (const u of pool.status()) {
+        const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "luniverse_reportAbuse", params: [sender, reason] });
+        pool
+          .get(u.name)!
+          .request(body, 5_000)
+          .then((r) => {
+            const answer = JSON.parse(r.body.toString("utf8")) as { result?: { throttled?: boolean; reporting?: boolean }; error?: { message: string } };
+            if (answer.error !== undefined) throw new Error(answer.error.message);
+            metrics.abuseReport(chain.id, "sent");
+            log.info("sender reported to the chain's gas policy", { chain: chain.id, upstream: u.name, sender, reason, ...answer.result });
+          })
+          .catch((e: unknown) => {
+            metrics.abuseReport(chain.id, "failed");
+            log.warn("abuse report not taken", { chain: chain.id, upstream: u.name, sender, err: (e as Error).message });
+          });
+      }
+    }
+  };
 
   // --- keys: all in memory, refreshed on every change any replica makes ---
   const keys = new Map<string, ApiKey>();

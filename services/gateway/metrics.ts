@@ -24,6 +24,7 @@ export class GatewayMetrics {
   private readonly logDroppedRows: Counter;
   private readonly logBuffered: Gauge;
   private readonly ws: Gauge;
+  private readonly abuseReports: Counter;
 
   constructor() {
     const r = this.registry;
@@ -42,6 +43,7 @@ export class GatewayMetrics {
     this.logDroppedRows = r.counter("luniverse_gateway_log_dropped_total", "Request-log rows dropped because the store was unreachable for too long.");
     this.logBuffered = r.gauge("luniverse_gateway_log_buffered_rows", "Request-log rows waiting to be written.");
     this.ws = r.gauge("luniverse_gateway_ws_connections", "Open WebSocket connections.");
+    this.abuseReports = r.counter("luniverse_gateway_abuse_reports_total", "Banned senders reported to a gas-free chain's nodes (luniverse_reportAbuse), by chain and result (sent, failed).");
     this.ws.set({}, 0);
     this.logDroppedRows.inc({}, 0);
   }
@@ -78,6 +80,10 @@ export class GatewayMetrics {
 
   logDropped(): void {
     this.logDroppedRows.inc();
+  }
+
+  abuseReport(chain: string, result: "sent" | "failed"): void {
+    this.abuseReports.inc({ chain, result });
   }
 
   wsConnections(delta: number): void {

@@ -42,7 +42,7 @@ describe("node/config", function () {
       expect(c.p2p).to.deep.equal({ host: "127.0.0.1", port: 30303, peers: [], maxPeers: 50, maxMessageBytes: 16_000_000 });
       expect(c.validator).to.equal(null);
       expect(c.consensus).to.deep.equal({ blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true });
-      expect(c.gasFree).to.deep.equal({ enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true });
+      expect(c.gasFree).to.deep.equal({ enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true, abuseReportsFrom: null });
       expect(c.pool).to.deep.equal({ maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: 1_000_000_000n, maxTxBytes: 131072, recoveryWorkers: 1 });
       expect(c.log).to.deep.equal({ level: "info" });
     });
@@ -52,7 +52,7 @@ describe("node/config", function () {
       expect(c.rpc.port).to.equal(9545);
       expect(c.rpc.host).to.equal("127.0.0.1");
       expect(c.pool.minGasPrice).to.equal(1_000_000_000n);
-      expect(c.gasFree).to.deep.equal({ enabled: true, maxTxPerSenderPerMinute: 600, minGasPrice: 5n, policy: false });
+      expect(c.gasFree).to.deep.equal({ enabled: true, maxTxPerSenderPerMinute: 600, minGasPrice: 5n, policy: false, abuseReportsFrom: null });
     });
 
     it("lowers the default per-sender limit to a smaller pool's size", function () {

@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Contract, Interface, JsonRpcProvider, Wallet, type TransactionRequest } from "ethers";
+import http from "node:http";
 import { passProposal } from "../../ops/governance/passProposal";
+import { startTestGateway } from "../services/gateway/harness";
 import { NodeProcess, devKey, freePort, height, rpc, testGenesis, waitFor } from "./helpers/nodes";
 
 const CHAIN_ID = 7131;
@@ -96,7 +98,7 @@ describe("node: a gas-free chain's gas policy (real process)", function () {
     expect(policyAddress, "GasPolicy in genesis").to.match(/^0x[0-9a-fA-F]{40}$/);
     dir = mkdtempSync(path.join(tmpdir(), "luniverse-gasfree-"));
     node = new NodeProcess(
-      { genesis, dataDir: path.join(dir, "data"), rpcPort: await freePort(), p2pPort: await freePort(), peers: [], validator: 1, config: { gasFree: { enabled: true } } },
+      { genesis, dataDir: path.join(dir, "data"), rpcPort: await freePort(), p2pPort: await freePort(), peers: [], validator: 1, config: { gasFree: { enabled: true, abuseReportsFrom: ["127.0.0.1"] } } },
       "gasfree",
     );
     await node.start();
@@ -189,6 +191,48 @@ describe("node: a gas-free chain's gas policy (real process)", function () {
     await waitFor("the entry's expiry", async () => (await provider.getBlock("latest"))!.timestamp > until && Date.now() / 1000 > until, 60_000, 500);
     expect((await send(6, { to: Wallet.createRandom().address, gasLimit: 21_000 })).status).to.equal(1);
     expect((await (await fetch(`${node.rpc}/metrics`)).text())).to.match(/luniverse_gasfree_blacklist_size \d/);
+  });
+
+  it("takes the gateway's report of a sender that keeps reverting: throttled, reported by the validator, blacklisted on chain", async () => {
+    const g = await startTestGateway({
+      config: {
+        chains: [{ id: CHAIN_ID, name: "game", upstreams: [{ name: "v1", url: node.rpc }], reportAbuse: true }],
+        abuse: { senderReverts: { windowSeconds: 60, maxReverts: 2 }, ipRate: null, keyRate: null, errorRatio: null },
+      },
+    });
+    try {
+      const key = (await g.key("game", { chains: ["game"] })).key;
+      const abuser = devKey(9).address;
+      const callReverter = () => fetch(g.gw.rpcUrl("game", key), { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_call", params: [{ from: abuser, to: reverter, data: "0x" }, "latest"] }) }).then((r) => r.json() as Promise<{ error?: RpcErrorObject }>);
+      for (let i = 0; i < 3; i++) expect((await callReverter()).error?.code, "a revert").to.equal(3);
+      const policy = new Contract(policyAddress, ["function isBlacklisted(address) view returns (bool)"], provider);
+      await waitFor("the reported sender blacklisted on chain", async () => policy.isBlacklisted(abuser), 20_000);
+      expect((await usage(abuser)).blacklistedUntil).to.be.greaterThan(Math.floor(Date.now() / 1000));
+      // the gateway refuses the sender at once, and counted the report
+      expect((await callReverter()).error?.message).to.match(/sender 0x[0-9a-f]{40} is banned until .*had 3 transactions revert in 60 s \(limit 2\)/);
+      expect(await (await fetch(`${g.gw.url}/metrics`)).text()).to.match(new RegExp(`luniverse_gateway_abuse_reports_total\\{chain="${CHAIN_ID}",result="sent"\\} 1`));
+    } finally {
+      await g.close();
+    }
+  });
+
+  it("refuses abuse reports from addresses outside gasFree.abuseReportsFrom, and bad reports", async () => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "luniverse_reportAbuse", params: [devKey(12).address, "reverts"] });
+    const answer = await new Promise<{ error?: RpcErrorObject }>((resolve, reject) => {
+      const req = http.request(node.rpc, { method: "POST", localAddress: "127.0.0.2", headers: { "content-type": "application/json" } }, (res) => {
+        let t = "";
+        res.on("data", (c: Buffer) => (t += c.toString()));
+        res.on("end", () => resolve(JSON.parse(t) as { error?: RpcErrorObject }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(answer.error?.code).to.equal(-32000);
+    expect(answer.error?.message).to.match(/reports from 127\.0\.0\.2 are not accepted \(not in gasFree\.abuseReportsFrom\)/);
+    const badReason = await rpcError(node.rpc, "luniverse_reportAbuse", [devKey(12).address, "spam"]);
+    expect(badReason.message).to.match(/the reason must be "executed-gas", "reverts" or "rejections"/);
+    const validator = await rpc<{ throttled: boolean }>(node.rpc, "luniverse_reportAbuse", [devKey(1).address, "reverts"]);
+    expect(validator.throttled, "the chain's validators are never throttled").to.equal(false);
   });
 
   it("answers bad input to the gas methods with a clear JSON-RPC error", async () => {

@@ -79,5 +79,8 @@ describe("node/rpc allow-list (rpc.allowFrom)", function () {
     expect(() => parseNodeConfig({ chainId: 1, dataDir: "/tmp/x", rpc: { allowFrom: [] } })).to.throw(/rpc\.allowFrom: expected a non-empty array/);
     expect(() => parseNodeConfig({ chainId: 1, dataDir: "/tmp/x", rpc: { allowFrom: ["1.2.3.4/40"] } })).to.throw(/bad prefix length/);
     expect(parseNodeConfig({ chainId: 1, dataDir: "/tmp/x", rpc: { allowFrom: ["127.0.0.1"] } }).rpc.allowFrom).to.deep.equal(["127.0.0.1"]);
+    // the gateway's abuse reports on a gas-free node: the same kind of list
+    expect(parseNodeConfig({ chainId: 1, dataDir: "/tmp/x", gasFree: { abuseReportsFrom: ["10.0.0.0/8"] } }).gasFree.abuseReportsFrom).to.deep.equal(["10.0.0.0/8"]);
+    expect(() => parseNodeConfig({ chainId: 1, dataDir: "/tmp/x", gasFree: { abuseReportsFrom: ["gateway"] } })).to.throw(/gasFree\.abuseReportsFrom: "gateway" is not an IP address or CIDR range/);
   });
 });
