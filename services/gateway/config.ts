@@ -36,6 +36,7 @@ export interface IpLimits {
   cuPerSecond: number | null;
   requestsPerDay: number | null;
   cuPerDay: number | null;
+  cuPerMonth: number | null;
 }
 
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; urlEnv: string; schema: string | null };
@@ -69,7 +70,7 @@ const KEYS = {
   chain: ["id", "name", "upstreams", "reportAbuse"],
   upstream: ["name", "url", "wsUrl", "region"],
   region: ["cidrs", "nearest"],
-  ipLimits: ["requestsPerSecond", "cuPerSecond", "requestsPerDay", "cuPerDay"],
+  ipLimits: ["requestsPerSecond", "cuPerSecond", "requestsPerDay", "cuPerDay", "cuPerMonth"],
   cache: ["maxBytes", "diskDir", "maxDiskBytes"],
   log: ["flushMs", "rollupMs", "retentionDays", "rollupRetentionDays"],
   abuse: ["ipRate", "keyRate", "errorRatio", "senderReverts", "banSeconds"],
@@ -183,6 +184,7 @@ export function parseGatewayConfig(input: unknown, baseDir = process.cwd()): Gat
     cuPerSecond: nullableInt(ipIn, "cuPerSecond", "ipLimits", null),
     requestsPerDay: nullableInt(ipIn, "requestsPerDay", "ipLimits", null),
     cuPerDay: nullableInt(ipIn, "cuPerDay", "ipLimits", null),
+    cuPerMonth: nullableInt(ipIn, "cuPerMonth", "ipLimits", null),
   };
 
   let defaultKeyLimits: KeyLimits;

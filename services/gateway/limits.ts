@@ -10,7 +10,7 @@
  *    `rate / liveReplicas`, where `liveReplicas` comes from the store's heartbeat (`start()` beats every second,
  *    replicas silent for 3 s drop out). With a balancer spreading traffic evenly, the replicas together allow the
  *    configured rate; a client pinned to one replica gets its share only, until the others' heartbeats lapse.
- * 3. **Quotas** — requests and CU per UTC day, CU per UTC month for the key; requests and CU per UTC day for the IP.
+ * 3. **Quotas** — requests and CU per UTC day, CU per UTC month, for the key and for the IP.
  *    Quotas are shared exactly across replicas through leases: a replica reserves blocks of units from the store's
  *    counter (`max(1, floor(limit × leaseFraction))`, default 0.2 % of the quota; the store never grants more than
  *    remains) and spends them locally, so the common path is synchronous. A request that needs more than the lease
@@ -20,7 +20,7 @@
  *    gives back.
  *
  * Counter names: `key:<key>:req:d:YYYYMMDD`, `key:<key>:cu:d:YYYYMMDD`, `key:<key>:cu:m:YYYYMM`,
- * `ip:<ip>:req:d:YYYYMMDD`, `ip:<ip>:cu:d:YYYYMMDD` (UTC). Only limited quotas are counted.
+ * `ip:<ip>:req:d:YYYYMMDD`, `ip:<ip>:cu:d:YYYYMMDD`, `ip:<ip>:cu:m:YYYYMM` (UTC). Only limited quotas are counted.
  */
 import { LuniverseError } from "../../lib/errors";
 import type { Logger } from "../../lib/log";
@@ -110,6 +110,8 @@ export interface IpLimitValues {
   cuPerSecond: number | null;
   requestsPerDay: number | null;
   cuPerDay: number | null;
+  /** CU per UTC month (optional: null when absent). */
+  cuPerMonth?: number | null;
 }
 
 export interface LimiterOptions {
@@ -163,7 +165,7 @@ export interface UsageReport {
   day: string;
   month: string;
   key: { requestsToday: QuotaUsage; cuToday: QuotaUsage; cuThisMonth: QuotaUsage } | null;
-  ip: { requestsToday: QuotaUsage; cuToday: QuotaUsage } | null;
+  ip: { requestsToday: QuotaUsage; cuToday: QuotaUsage; cuThisMonth: QuotaUsage } | null;
 }
 
 /** Units of one quota counter held by this replica. */
@@ -240,7 +242,7 @@ function checkLimit(path: string, value: unknown, integer: boolean): void {
   }
 }
 
-const IP_LIMIT_NAMES = ["requestsPerSecond", "cuPerSecond", "requestsPerDay", "cuPerDay"] as const;
+const IP_LIMIT_NAMES = ["requestsPerSecond", "cuPerSecond", "requestsPerDay", "cuPerDay", "cuPerMonth"] as const;
 
 /** Admission control of keys and IPs; see the module comment. One per replica. */
 export class Limiter {
@@ -281,6 +283,7 @@ export class Limiter {
       cuPerSecond: options.ipLimits.cuPerSecond ?? null,
       requestsPerDay: options.ipLimits.requestsPerDay ?? null,
       cuPerDay: options.ipLimits.cuPerDay ?? null,
+      cuPerMonth: options.ipLimits.cuPerMonth ?? null,
     };
     this.replicaId = options.replicaId;
     this.leaseFraction = leaseFraction;
@@ -384,6 +387,7 @@ export class Limiter {
     }
     quota("ip", ip, "req", "d", this.ipLimits.requestsPerDay, requests);
     quota("ip", ip, "cu", "d", this.ipLimits.cuPerDay, cu);
+    quota("ip", ip, "cu", "m", this.ipLimits.cuPerMonth ?? null, cu);
 
     let short: Shortfall[] | null = null;
     for (const q of quotas) {
@@ -527,6 +531,7 @@ export class Limiter {
     if (ip !== undefined && ip !== "") {
       specs.push({ name: `ip:${ip}:req:d:${day}`, limit: this.ipLimits.requestsPerDay, end: dayEnd });
       specs.push({ name: `ip:${ip}:cu:d:${day}`, limit: this.ipLimits.cuPerDay, end: dayEnd });
+      specs.push({ name: `ip:${ip}:cu:m:${month}`, limit: this.ipLimits.cuPerMonth ?? null, end: monthEnd });
     }
     const values = specs.length === 0 ? {} : await this.store.counters(specs.map((s) => s.name));
     const figures = specs.map(({ name, limit, end }): QuotaUsage => {
@@ -538,7 +543,7 @@ export class Limiter {
       day,
       month,
       key: k === null ? null : { requestsToday: k[0]!, cuToday: k[1]!, cuThisMonth: k[2]! },
-      ip: ip === undefined || ip === "" ? null : { requestsToday: figures[0]!, cuToday: figures[1]! },
+      ip: ip === undefined || ip === "" ? null : { requestsToday: figures[0]!, cuToday: figures[1]!, cuThisMonth: figures[2]! },
     };
   }
 

@@ -292,6 +292,17 @@ describe("gateway limits", function () {
       expect((await l.admit({ key, ip: "10.0.0.1" }, 1, 26)).ok).to.equal(true);
     });
 
+    it("applies an IP's CU per month", async () => {
+      now = Date.UTC(2031, 2, 31, 23, 0, 0);
+      const l = limiter({ ipLimits: { ...NO_IP_LIMITS, cuPerMonth: 50 } });
+      for (let i = 0; i < 2; i++) expect((await l.admit({ key: null, ip: "10.0.0.7" }, 1, 25)).ok).to.equal(true);
+      const r = refused(await l.admit({ key: null, ip: "10.0.0.7" }, 1, 25));
+      expect(r).to.deep.include({ limit: "ip CU per month", scope: "ip", retryAfterSeconds: 3_600 });
+      expect((await l.usage({ key: null, ip: "10.0.0.7" })).ip!.cuThisMonth).to.deep.include({ used: 50, limit: 50 });
+      now = Date.UTC(2031, 3, 1, 0, 0, 1);
+      expect((await l.admit({ key: null, ip: "10.0.0.7" }, 1, 25)).ok).to.equal(true);
+    });
+
     it("applies IP day quotas of requests and CU", async () => {
       const l = limiter({ ipLimits: { ...NO_IP_LIMITS, requestsPerDay: 1_000, cuPerDay: 100 } });
       for (let i = 0; i < 5; i++) expect((await l.admit({ key: null, ip: "10.0.0.1" }, 1, 20)).ok).to.equal(true);
