@@ -3,31 +3,12 @@
  * `customCrypto` (signature recovery is ~20x faster than the pure-JS default, and every transaction needs one).
  */
 import { createCustomCommon, Hardfork, Mainnet, type Common, type CustomCrypto } from "@ethereumjs/common";
-import { createRequire } from "node:module";
-import path from "node:path";
 import secp256k1 from "secp256k1";
 import { indexActivatedEIPs, installEvmHooks } from "./evmHooks";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const createKeccakHash: (alg: "keccak256") => { update(b: Uint8Array): { digest(): Buffer } } = require("keccak");
+import { keccak256 } from "../../lib/keccak";
 
-/** The native sponge under the `keccak` package's stream API (the stream costs ~3x the hash of a short input). */
-interface KeccakSponge {
-  initialize(rate: number, capacity: number): void;
-  absorb(data: Buffer): void;
-  absorbLastFewBits(bits: number): void;
-  squeeze(length: number): Buffer;
-}
-
-/** One sponge, re-initialized per hash; null where the addon does not load (then the package's API hashes). */
-const sponge: KeccakSponge | null = (() => {
-  try {
-    const dir = path.dirname(require.resolve("keccak/package.json"));
-    const State: unknown = createRequire(path.join(dir, "package.json"))("node-gyp-build")(dir);
-    return typeof State === "function" ? new (State as new () => KeccakSponge)() : null;
-  } catch {
-    return null;
-  }
-})();
+/** keccak-256 with the native sponge (lib/keccak.ts, shared with the gateway). */
+export { keccak256, nativeKeccakSponge } from "../../lib/keccak";
 
 function toBytes32(b: Uint8Array): Uint8Array {
   if (b.length === 32) return b;
@@ -37,22 +18,6 @@ function toBytes32(b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Whether `keccak256` hashes with the native sponge directly (false: through the `keccak` package's API). */
-export const nativeKeccakSponge = sponge !== null;
-
-/** keccak-256 with the native addon (synchronous, so the one sponge is never shared mid-hash). */
-export function keccak256(data: Uint8Array): Uint8Array {
-  const input = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let out: Buffer;
-  if (sponge === null) out = createKeccakHash("keccak256").update(input).digest();
-  else {
-    sponge.initialize(1088, 512); // keccak-256: rate 1088 bits, capacity 512
-    sponge.absorb(input);
-    sponge.absorbLastFewBits(0x01); // keccak's padding suffix (SHA3-256 would be 0x06)
-    out = sponge.squeeze(32);
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
 
 /**
  * What `ecdsaRecover` takes for an Ethereum signature: r ‖ s (64 bytes) and the recovery id from `v` (0/1, 27/28, or

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { RLP } from "@ethereumjs/rlp";
 import { Wallet } from "ethers";
 import { recoverSender, transactionTarget } from "../../../services/gateway/sender";
 
@@ -39,6 +40,22 @@ describe("gateway sender", function () {
     expect(raw.startsWith("0x02")).to.equal(true);
     expect(recoverSender(raw)).to.equal(from);
     expect(transactionTarget(raw)).to.equal(target.toLowerCase());
+  });
+
+  it("recovers the sender and target of an EIP-7702 transaction", async () => {
+    const authorization = await wallet.authorize({ address: target, nonce: 1, chainId: 5n });
+    const raw = await wallet.signTransaction({ ...base, type: 4, chainId: 5n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, authorizationList: [authorization] });
+    expect(raw.startsWith("0x04")).to.equal(true);
+    expect(recoverSender(raw)).to.equal(from);
+    expect(transactionTarget(raw)).to.equal(target.toLowerCase());
+  });
+
+  it("gives null for a signature that cannot be recovered (v out of range)", async () => {
+    const raw = await wallet.signTransaction({ ...base, type: 2, chainId: 5n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n });
+    const fields = RLP.decode(Buffer.from(raw.slice(4), "hex")) as Uint8Array[];
+    fields[9] = Uint8Array.of(5);
+    const bad = "0x02" + Buffer.from(RLP.encode(fields)).toString("hex");
+    expect(recoverSender(bad)).to.equal(null);
   });
 
   it("tells two signers apart", async () => {
