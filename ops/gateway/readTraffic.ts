@@ -1,18 +1,8 @@
-import type { AnalyticsResult } from "../../lib/gatewayApi";
+import type { AnalyticsQuery, AnalyticsResult } from "../../lib/gatewayApi";
 import type { GatewayAdmin } from "./client";
 
-export interface ReadTrafficParameters {
-  /** ms since 1970 (default: an hour before `to`). */
-  from?: number;
-  /** ms since 1970 (default: now). */
-  to?: number;
-  key?: string;
-  dapp?: string;
-  chain?: string;
-  method?: string;
-  top?: number;
-  bucketMs?: number;
-}
+/** A window (`from`/`to`, ms since 1970; default the last hour) and filters, as the analytics API takes them. */
+export type ReadTrafficParameters = Partial<AnalyticsQuery>;
 
 /** Traffic figures of a window: requests, errors, compute units, latency quantiles, top methods, senders and clients. */
 export function readTraffic(admin: GatewayAdmin, parameters: ReadTrafficParameters = {}): Promise<AnalyticsResult> {

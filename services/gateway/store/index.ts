@@ -48,20 +48,15 @@ export interface OpenStoreOptions {
  * PostgreSQL the server must be reachable (the error names the URL, without its password).
  */
 export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {}): Promise<GatewayStore> {
+  let store: GatewayStore;
   if (spec.kind === "sqlite") {
     if (spec.path !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(spec.path)), { recursive: true });
     const { SqliteStore } = await import("./sqlite");
-    const store = new SqliteStore(spec.path, options);
-    try {
-      await store.init();
-    } catch (e) {
-      await store.close();
-      throw e;
-    }
-    return store;
+    store = new SqliteStore(spec.path, options);
+  } else {
+    const { PostgresStore } = await import("./postgres");
+    store = new PostgresStore(spec.url, { ...(spec.schema !== undefined ? { schema: spec.schema } : {}), ...options });
   }
-  const { PostgresStore } = await import("./postgres");
-  const store = new PostgresStore(spec.url, { ...(spec.schema !== undefined ? { schema: spec.schema } : {}), ...options });
   try {
     await store.init();
   } catch (e) {
@@ -69,6 +64,49 @@ export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {})
     throw e;
   }
   return store;
+}
+
+/**
+ * The tables, in either dialect (the same tables and columns; SQLite's INTEGER is PostgreSQL's BIGINT or SMALLINT).
+ */
+export function schemaSql(dialect: "sqlite" | "postgres"): string {
+  const pg = dialect === "postgres";
+  const int = pg ? "BIGINT" : "INTEGER";
+  const small = pg ? "SMALLINT" : "INTEGER";
+  return `
+CREATE TABLE IF NOT EXISTS gateway_meta (name TEXT PRIMARY KEY, value ${int} NOT NULL);
+CREATE TABLE IF NOT EXISTS gateway_keys (key TEXT PRIMARY KEY, dapp TEXT NOT NULL, created_at ${int} NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS gateway_keys_dapp ON gateway_keys (dapp, created_at);
+CREATE TABLE IF NOT EXISTS gateway_key_changes (id ${pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"}, key TEXT NOT NULL, at ${int} NOT NULL);
+CREATE TABLE IF NOT EXISTS gateway_counters (
+  name TEXT PRIMARY KEY, used ${int} NOT NULL, limit_ ${int} NOT NULL, expires_at ${int} NOT NULL, last_grant ${int} NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS gateway_replicas (id TEXT PRIMARY KEY, seen_until ${int} NOT NULL);
+CREATE TABLE IF NOT EXISTS gateway_bans (subject TEXT PRIMARY KEY, until ${int} NOT NULL, rule TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gateway_requests (
+  id ${pg ? "BIGSERIAL" : "INTEGER"} PRIMARY KEY, ts ${int} NOT NULL, key TEXT, dapp TEXT, chain TEXT NOT NULL, method TEXT NOT NULL, cu INTEGER NOT NULL,
+  status TEXT NOT NULL, error_code INTEGER, latency_us ${int} NOT NULL, bucket ${small} NOT NULL, cache_hit ${small} NOT NULL,
+  upstream TEXT, region TEXT, ip TEXT NOT NULL, sender TEXT, rolled ${small} NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS gateway_requests_ts ON gateway_requests (ts);
+CREATE INDEX IF NOT EXISTS gateway_requests_key_ts ON gateway_requests (key, ts);
+CREATE INDEX IF NOT EXISTS gateway_requests_rolled_ts ON gateway_requests (rolled, ts);
+CREATE TABLE IF NOT EXISTS gateway_rollups (
+  minute ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL,
+  requests ${int} NOT NULL, errors ${int} NOT NULL, rejected ${int} NOT NULL, cu ${int} NOT NULL, cache_hits ${int} NOT NULL,
+  ${HISTOGRAM_COLUMNS.map((h) => `${h} ${int} NOT NULL`).join(", ")},
+  PRIMARY KEY (minute, key, dapp, chain, method)
+);
+CREATE TABLE IF NOT EXISTS gateway_sender_rollups (
+  minute ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, sender TEXT NOT NULL,
+  requests ${int} NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, sender)
+);
+CREATE TABLE IF NOT EXISTS gateway_ip_rollups (
+  minute ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, ip TEXT NOT NULL,
+  requests ${int} NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, ip)
+);
+INSERT INTO gateway_meta (name, value) VALUES ('schema_version', 1), ('raw_kept_from', 0) ON CONFLICT (name) DO NOTHING;
+`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

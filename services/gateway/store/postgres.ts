@@ -18,7 +18,7 @@ import type { AnalyticsQuery, AnalyticsResult, ApiKey, Ban, GatewayStore, Reques
 import {
   ChangeCursor,
   GatewayStoreError,
-  HISTOGRAM_COLUMNS,
+  schemaSql,
   REQUEST_COLUMNS,
   analyticsParameters,
   analyticsSql,
@@ -60,41 +60,7 @@ const KEY_CHANGES_KEEP_MS = 3_600_000;
 /** SQLSTATEs worth retrying a transaction for: serialization failure, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
 
-const ddl = (schema: string | null): string => `
-${schema === null ? "" : `CREATE SCHEMA IF NOT EXISTS "${schema}";`}
-CREATE TABLE IF NOT EXISTS gateway_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_keys (key TEXT PRIMARY KEY, dapp TEXT NOT NULL, created_at BIGINT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS gateway_keys_dapp ON gateway_keys (dapp, created_at);
-CREATE TABLE IF NOT EXISTS gateway_key_changes (id BIGSERIAL PRIMARY KEY, key TEXT NOT NULL, at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_counters (
-  name TEXT PRIMARY KEY, used BIGINT NOT NULL, limit_ BIGINT NOT NULL, expires_at BIGINT NOT NULL, last_grant BIGINT NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS gateway_replicas (id TEXT PRIMARY KEY, seen_until BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_bans (subject TEXT PRIMARY KEY, until BIGINT NOT NULL, rule TEXT NOT NULL, reason TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_requests (
-  id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, key TEXT, dapp TEXT, chain TEXT NOT NULL, method TEXT NOT NULL, cu INTEGER NOT NULL,
-  status TEXT NOT NULL, error_code INTEGER, latency_us BIGINT NOT NULL, bucket SMALLINT NOT NULL, cache_hit SMALLINT NOT NULL,
-  upstream TEXT, region TEXT, ip TEXT NOT NULL, sender TEXT, rolled SMALLINT NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS gateway_requests_ts ON gateway_requests (ts);
-CREATE INDEX IF NOT EXISTS gateway_requests_key_ts ON gateway_requests (key, ts);
-CREATE INDEX IF NOT EXISTS gateway_requests_rolled_ts ON gateway_requests (rolled, ts);
-CREATE TABLE IF NOT EXISTS gateway_rollups (
-  minute BIGINT NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL,
-  requests BIGINT NOT NULL, errors BIGINT NOT NULL, rejected BIGINT NOT NULL, cu BIGINT NOT NULL, cache_hits BIGINT NOT NULL,
-  ${HISTOGRAM_COLUMNS.map((h) => `${h} BIGINT NOT NULL`).join(", ")},
-  PRIMARY KEY (minute, key, dapp, chain, method)
-);
-CREATE TABLE IF NOT EXISTS gateway_sender_rollups (
-  minute BIGINT NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, sender TEXT NOT NULL,
-  requests BIGINT NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, sender)
-);
-CREATE TABLE IF NOT EXISTS gateway_ip_rollups (
-  minute BIGINT NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, ip TEXT NOT NULL,
-  requests BIGINT NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, ip)
-);
-INSERT INTO gateway_meta (name, value) VALUES ('schema_version', 1), ('raw_kept_from', 0) ON CONFLICT (name) DO NOTHING;
-`;
+const ddl = (schema: string | null): string => `${schema === null ? "" : `CREATE SCHEMA IF NOT EXISTS "${schema}";`}${schemaSql("postgres")}`;
 
 /** The array types of {@link REQUEST_COLUMNS} for `unnest`. */
 const REQUEST_ARRAY_TYPES: Record<(typeof REQUEST_COLUMNS)[number], string> = {

@@ -13,7 +13,7 @@ import type { AnalyticsQuery, AnalyticsResult, ApiKey, Ban, GatewayStore, Reques
 import {
   ChangeCursor,
   GatewayStoreError,
-  HISTOGRAM_COLUMNS,
+  schemaSql,
   REQUEST_COLUMNS,
   analyticsParameters,
   analyticsSql,
@@ -44,40 +44,7 @@ export interface SqliteStoreOptions {
 /** How long key-change rows are kept (a listener reads them within a poll). */
 const KEY_CHANGES_KEEP_MS = 3_600_000;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS gateway_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_keys (key TEXT PRIMARY KEY, dapp TEXT NOT NULL, created_at INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS gateway_keys_dapp ON gateway_keys (dapp, created_at);
-CREATE TABLE IF NOT EXISTS gateway_key_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_counters (
-  name TEXT PRIMARY KEY, used INTEGER NOT NULL, limit_ INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_grant INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS gateway_replicas (id TEXT PRIMARY KEY, seen_until INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_bans (subject TEXT PRIMARY KEY, until INTEGER NOT NULL, rule TEXT NOT NULL, reason TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway_requests (
-  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, key TEXT, dapp TEXT, chain TEXT NOT NULL, method TEXT NOT NULL, cu INTEGER NOT NULL,
-  status TEXT NOT NULL, error_code INTEGER, latency_us INTEGER NOT NULL, bucket INTEGER NOT NULL, cache_hit INTEGER NOT NULL,
-  upstream TEXT, region TEXT, ip TEXT NOT NULL, sender TEXT, rolled INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS gateway_requests_ts ON gateway_requests (ts);
-CREATE INDEX IF NOT EXISTS gateway_requests_key_ts ON gateway_requests (key, ts);
-CREATE INDEX IF NOT EXISTS gateway_requests_rolled_ts ON gateway_requests (rolled, ts);
-CREATE TABLE IF NOT EXISTS gateway_rollups (
-  minute INTEGER NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL,
-  requests INTEGER NOT NULL, errors INTEGER NOT NULL, rejected INTEGER NOT NULL, cu INTEGER NOT NULL, cache_hits INTEGER NOT NULL,
-  ${HISTOGRAM_COLUMNS.map((h) => `${h} INTEGER NOT NULL`).join(", ")},
-  PRIMARY KEY (minute, key, dapp, chain, method)
-);
-CREATE TABLE IF NOT EXISTS gateway_sender_rollups (
-  minute INTEGER NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, sender TEXT NOT NULL,
-  requests INTEGER NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, sender)
-);
-CREATE TABLE IF NOT EXISTS gateway_ip_rollups (
-  minute INTEGER NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, ip TEXT NOT NULL,
-  requests INTEGER NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, ip)
-);
-INSERT INTO gateway_meta (name, value) VALUES ('schema_version', 1), ('raw_kept_from', 0) ON CONFLICT (name) DO NOTHING;
-`;
+const SCHEMA = schemaSql("sqlite");
 
 /** The gateway store in one SQLite file (or `:memory:`). */
 export class SqliteStore implements GatewayStore {
