@@ -116,7 +116,8 @@ export function parseGatewayConfig(input: unknown, baseDir = process.cwd()): Gat
   let store: StoreConfig;
   if (kind === "sqlite") {
     if (storeIn.urlEnv !== undefined || storeIn.schema !== undefined) throw invalid("store", `"path" only for kind "sqlite"`, storeIn);
-    store = { kind, path: path.resolve(baseDir, str(storeIn, "path", "store", "gateway.sqlite")) };
+    const file = str(storeIn, "path", "store", "gateway.sqlite");
+    store = { kind, path: file === ":memory:" ? file : path.resolve(baseDir, file) };
   } else if (kind === "postgres") {
     if (storeIn.path !== undefined) throw invalid("store.path", `nothing for kind "postgres" (give "urlEnv": the environment variable holding the connection URL)`, storeIn.path);
     const urlEnv = envName(storeIn, "urlEnv", "store", "GATEWAY_DATABASE_URL")!;
