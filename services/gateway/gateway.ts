@@ -499,8 +499,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       let size = 0;
       let over = false;
       req.on("data", (c: Buffer) => {
-        if (over) return;
         size += c.length;
+        // far over the limit: not even drained, the connection is cut
+        if (size > 4 * limit + 16 * 1024 * 1024) {
+          req.destroy();
+          resolve(null);
+          return;
+        }
+        if (over) return;
         if (size > limit) {
           over = true;
           chunks.length = 0;
@@ -570,7 +576,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           req.resume();
           return send(res, 405, errorText(null, { code: INVALID_REQUEST, message: `send JSON-RPC with POST (or open a WebSocket) to /v1/${parts[1]}/<apiKey>` }), { allow: "POST, OPTIONS" });
         }
-        return onRpcPost(req, res, decodeURIComponent(parts[1]!), parts[2]);
+        let chainRef: string;
+        try {
+          chainRef = decodeURIComponent(parts[1]!);
+        } catch {
+          req.resume();
+          return send(res, 400, errorText(null, { code: INVALID_REQUEST, message: "the chain in the URL is not valid percent-encoding" }));
+        }
+        return onRpcPost(req, res, chainRef, parts[2]);
       }
       req.resume();
       return send(res, 404, JSON.stringify({ error: "not found: JSON-RPC is served at /v1/<chain>/<apiKey>, the admin API at /admin/v1/, and /health, /metrics" }));
@@ -598,7 +611,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     };
     socket.on("error", () => undefined);
     if (parts[0] !== "v1" || parts.length < 2 || parts.length > 3) return reject(404, { code: INVALID_REQUEST, message: "WebSocket JSON-RPC is served at /v1/<chain>/<apiKey>" });
-    const client = clientOf(req, decodeURIComponent(parts[1]!), parts[2]);
+    let chainRef: string;
+    try {
+      chainRef = decodeURIComponent(parts[1]!);
+    } catch {
+      return reject(400, { code: INVALID_REQUEST, message: "the chain in the URL is not valid percent-encoding" });
+    }
+    const client = clientOf(req, chainRef, parts[2]);
     if ("error" in client) {
       metrics.rejected(client.reason);
       return reject(client.status, client.error);

@@ -162,6 +162,9 @@ describe("services/gateway config and admin API refusals", function () {
     it("answers JSON-RPC paths that are wrong with a message", async () => {
       let res = await fetch(`${g.gw.url}/v1/main/${"0".repeat(32)}`);
       expect(res.status).to.equal(405);
+      res = await fetch(`${g.gw.url}/v1/%E0%A4%A/${"0".repeat(32)}`, { method: "POST", body: "{}" });
+      expect(res.status).to.equal(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).to.match(/not valid percent-encoding/);
       res = await fetch(`${g.gw.url}/elsewhere`);
       expect(res.status).to.equal(404);
       expect(((await res.json()) as { error: string }).error).to.match(/JSON-RPC is served at \/v1\/<chain>\/<apiKey>/);
