@@ -18,6 +18,7 @@ import { parseCommandLine } from "../../lib/args";
 import { ArgumentError } from "../../lib/errors";
 import { machine } from "../machine";
 import { genesisFile, logProblems, peakMemMiB, REPO, startAnvil, startLuniverse, type System } from "./chains";
+import { startGatewayProc, type GatewayProc } from "./gateway";
 import { BlockTracker, drive, percentile, sendAndWait, sleep, type DriveResult } from "./measure";
 import { installCleanup, registerTempDir, removeTempDirs, stopProc } from "./procs";
 import { summarizeProfile, type ProfileSummary } from "./profile";
@@ -47,6 +48,7 @@ interface Options {
   genesisDir: string | null;
   json: string | null;
   keep: boolean;
+  gateway: boolean;
 }
 
 const USAGE = `usage: npm run bench:node -- [options]
@@ -70,6 +72,8 @@ const USAGE = `usage: npm run bench:node -- [options]
   --profile-duration S    window of the profiled run (default: min(duration, 30))
   --profile-out FILE      keep the .cpuprofile there (open in Chrome DevTools / speedscope)
   --genesis-dir DIR       reuse/keep genesis files in DIR (default: built in the run's temp folder)
+  --gateway               send the load through a gateway process (services/gateway, limits off) in front of the
+                          system's nodes instead of to the nodes directly (setup and block tracking stay direct)
   --json FILE             also write the results as JSON
   --keep                  keep the temp folder (node logs, data) and print its path
   --help, -h              this text`;
@@ -99,6 +103,7 @@ function parseArgs(argv: string[]): Options {
       "genesis-dir": { type: "string" },
       json: { type: "string" },
       keep: { type: "boolean" },
+      gateway: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     USAGE,
@@ -144,6 +149,7 @@ function parseArgs(argv: string[]): Options {
     genesisDir: v["genesis-dir"] === undefined ? null : path.resolve(v["genesis-dir"]),
     json: v.json === undefined ? null : path.resolve(v.json),
     keep: v.keep === true,
+    gateway: v.gateway === true,
   };
   if (v.validators !== undefined) {
     const keep = new Set(v.validators.split(",").map((s) => int("validators", s.trim(), 1, 4)));
@@ -275,9 +281,14 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
   }
   const tracker = new BlockTracker(sys.urls[0]!);
   const rpc = new RpcClient(sys.urls[0]!);
+  let gw: GatewayProc | null = null;
   try {
     await tracker.start();
     if (d.kind === "luniverse" || d.blockTimeS !== null) await waitForBlocks(tracker, 1, 60_000);
+    if (o.gateway) {
+      gw = await startGatewayProc({ dir: path.join(dir, "gateway"), chainId: sys.chainId, urls: sys.urls });
+      log(`${s}: gateway ${gw.url} in front of ${sys.urls.join(", ")}; the load goes through it`);
+    }
     const maxTps = o.maxTps ?? (d.workload === "value" ? 5000 : 3000);
     const perSender = Math.ceil((durationS * maxTps) / o.senders) + 1;
     const senders = benchAccounts(o.senders);
@@ -307,7 +318,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
     await waitForBlocks(tracker, d.kind === "anvil" && d.blockTimeS === null ? 0 : 1, 30_000);
     const windowStart = Date.now();
     const res = await drive({
-      urls: sys.urls,
+      urls: gw ? [gw.rpcUrl] : sys.urls,
       plans,
       tracker,
       durationMs: durationS * 1000,
@@ -326,6 +337,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
     const agreement = sys.urls.length > 1 ? await compareValidators(sys.urls) : null;
     const windowEnd = windowStart + durationS * 1000;
     await tracker.stop();
+    if (gw) await stopProc(gw.proc);
     const exitCodes = await Promise.all(sys.procs.map((p) => stopProc(p)));
     const exited = Date.now();
     const problems = new Map<string, number>();
@@ -338,7 +350,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
     return {
       result: {
         scenario: profileDir ? `${s} (cpu-prof)` : s,
-        system: d.label,
+        system: gw ? `${d.label} via gateway` : d.label,
         workload: d.workload,
         tps: res.includedInWindow / durationS,
         drive: res,
@@ -354,6 +366,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
   } finally {
     rpc.close();
     await tracker.stop().catch(() => undefined);
+    if (gw) await stopProc(gw.proc, 5000);
     await Promise.all(sys.procs.map((p) => stopProc(p, 5000)));
   }
 }
@@ -493,7 +506,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(tmpdir(), "luniverse-bench-node-"));
   if (!o.keep) registerTempDir(tmp);
   console.log(`bench:node — ${machine()}`);
-  console.log(`scenarios: ${o.scenarios.join(", ")}; ${o.durationS} s each${o.profile ? `; profile: ${o.profile}` : ""}`);
+  console.log(`scenarios: ${o.scenarios.join(", ")}; ${o.durationS} s each${o.profile ? `; profile: ${o.profile}` : ""}${o.gateway ? "; load through a gateway process" : ""}`);
   const results: Result[] = [];
   for (const s of o.scenarios) {
     try {
