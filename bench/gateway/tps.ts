@@ -9,7 +9,7 @@ import { REPO } from "../node/chains";
 import { spawnProc } from "../node/procs";
 
 export interface TpsRun {
-  mode: "direct" | "gateway";
+  mode: "direct" | "gateway" | "gateway, log.transactionSenders off";
   tps: number | null;
   exhausted: boolean;
   accepted: number | null;
@@ -26,14 +26,16 @@ interface NodeBenchJson {
 export async function measureTps(o: { tmp: string; durationS: number; log: (m: string) => void }): Promise<TpsRun[]> {
   const runs: TpsRun[] = [];
   const genesisDir = path.join(o.tmp, "tps-genesis");
-  for (const mode of ["direct", "gateway"] as const) {
-    const json = path.join(o.tmp, `tps-${mode}.json`);
-    const logFile = path.join(o.tmp, `tps-${mode}.log`);
+  for (const mode of ["direct", "gateway", "gateway, log.transactionSenders off"] as const) {
+    const slug = mode === "direct" ? "direct" : mode === "gateway" ? "gateway" : "gateway-nosenders";
+    const json = path.join(o.tmp, `tps-${slug}.json`);
+    const logFile = path.join(o.tmp, `tps-${slug}.log`);
     // what `npm run bench:node -- …` runs, as a direct child (so that Ctrl-C reaches it and its own clean-up)
     const args = ["-r", "ts-node/register/transpile-only", "bench/node/bench.ts", "--scenarios", "node1-value", "--duration", String(o.durationS), "--profile", "none", "--genesis-dir", genesisDir, "--json", json];
-    if (mode === "gateway") args.push("--gateway");
+    if (mode !== "direct") args.push("--gateway");
+    if (mode === "gateway, log.transactionSenders off") args.push("--gateway-config", JSON.stringify({ log: { transactionSenders: false } }));
     o.log(`  bench:node node1-value ${mode} (${o.durationS} s; log ${logFile}) ...`);
-    const p = spawnProc(`bench-node-${mode}`, process.execPath, args, { cwd: REPO, logFile });
+    const p = spawnProc(`bench-node-${slug}`, process.execPath, args, { cwd: REPO, logFile });
     const code = await p.exited;
     appendFileSync(logFile, `\n--- stdout ---\n${p.stdout.join("\n")}\n`);
     try {

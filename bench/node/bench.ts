@@ -49,6 +49,8 @@ interface Options {
   json: string | null;
   keep: boolean;
   gateway: boolean;
+  /** Gateway config sections merged over bench/node/gateway.ts's (JSON; with --gateway). */
+  gatewayConfig: Record<string, unknown> | null;
 }
 
 const USAGE = `usage: npm run bench:node -- [options]
@@ -74,6 +76,7 @@ const USAGE = `usage: npm run bench:node -- [options]
   --genesis-dir DIR       reuse/keep genesis files in DIR (default: built in the run's temp folder)
   --gateway               send the load through a gateway process (services/gateway, limits off) in front of the
                           system's nodes instead of to the nodes directly (setup and block tracking stay direct)
+  --gateway-config JSON   with --gateway: config sections over the bench's, e.g. '{"log":{"transactionSenders":false}}'
   --json FILE             also write the results as JSON
   --keep                  keep the temp folder (node logs, data) and print its path
   --help, -h              this text`;
@@ -104,6 +107,7 @@ function parseArgs(argv: string[]): Options {
       json: { type: "string" },
       keep: { type: "boolean" },
       gateway: { type: "boolean" },
+      "gateway-config": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     USAGE,
@@ -150,6 +154,7 @@ function parseArgs(argv: string[]): Options {
     json: v.json === undefined ? null : path.resolve(v.json),
     keep: v.keep === true,
     gateway: v.gateway === true,
+    gatewayConfig: parseGatewayConfigFlag(v["gateway-config"]),
   };
   if (v.validators !== undefined) {
     const keep = new Set(v.validators.split(",").map((s) => int("validators", s.trim(), 1, 4)));
@@ -286,7 +291,7 @@ async function runScenario(s: Scenario, o: Options, tmp: string, durationS: numb
     await tracker.start();
     if (d.kind === "luniverse" || d.blockTimeS !== null) await waitForBlocks(tracker, 1, 60_000);
     if (o.gateway) {
-      gw = await startGatewayProc({ dir: path.join(dir, "gateway"), chainId: sys.chainId, urls: sys.urls });
+      gw = await startGatewayProc({ dir: path.join(dir, "gateway"), chainId: sys.chainId, urls: sys.urls, ...(o.gatewayConfig ? { config: o.gatewayConfig } : {}) });
       log(`${s}: gateway ${gw.url} in front of ${sys.urls.join(", ")}; the load goes through it`);
     }
     const maxTps = o.maxTps ?? (d.workload === "value" ? 5000 : 3000);
@@ -571,3 +576,16 @@ main().then(
     process.exit(1);
   },
 );
+
+/** `--gateway-config`: a JSON object of gateway config sections. */
+function parseGatewayConfigFlag(value: string | undefined): Record<string, unknown> | null {
+  if (value === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ArgumentError("ARG_INVALID", "gateway-config", `--gateway-config: expected a JSON object of gateway config sections, got ${value}`);
+  return parsed as Record<string, unknown>;
+}

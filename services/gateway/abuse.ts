@@ -274,6 +274,12 @@ export class AbuseMonitor {
     return ban;
   }
 
+  /** Whether a sender ban may be in force (cheap: the gateway recovers transaction senders only then, or when it logs them). */
+  anySenderBan(): boolean {
+    for (const subject of this.active.keys()) if (subject.startsWith("sender:")) return true;
+    return false;
+  }
+
   /** The bans in force (made here or loaded from the store), soonest to end first. */
   bans(): Ban[] {
     const now = this.now();

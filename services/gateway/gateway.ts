@@ -321,9 +321,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
     // Per request: allow-lists and banned senders.
     const admitted: { item: Item; cu: number; sender: string | null }[] = [];
+    // a transaction's sender costs a signature recovery: only when logged, or when a sender ban is to be enforced
+    const recoverSenders = config.log.transactionSenders || abuse.anySenderBan();
     for (const item of parsed.items) {
       const cost = cu.of(item.method);
-      const sender = item.method === "eth_sendRawTransaction" && typeof item.params[0] === "string" ? recoverSender(item.params[0]) : callSender(item.method, item.params);
+      const sender = item.method === "eth_sendRawTransaction" ? (recoverSenders && typeof item.params[0] === "string" ? recoverSender(item.params[0]) : null) : callSender(item.method, item.params);
       const refuse = (message: string, code = FORBIDDEN, data?: unknown): void => {
         answers.set(item.index, errorText(item.id, { code, message, ...(data === undefined ? {} : { data }) }));
         record(rowFor(item.method, 0, "rejected", code, false, null, sender), false);

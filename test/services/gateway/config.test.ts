@@ -2,6 +2,7 @@
  * The gateway's config file and admin API refusals: every bad key, value or request gets a message naming it.
  */
 import { expect } from "chai";
+import { Wallet } from "ethers";
 import { parseGatewayConfig } from "../../../services/gateway/config";
 import { runGatewayConfig } from "../../../services/gateway";
 import { KeyRequestError, createKey, parseLimits, DEFAULT_KEY_LIMITS } from "../../../services/gateway/keys";
@@ -24,6 +25,7 @@ describe("services/gateway config and admin API refusals", function () {
       expect(c.adminTokenEnv).to.equal("GATEWAY_ADMIN_TOKEN");
       expect(c.chains[0]!.upstreams[0]).to.deep.equal({ name: "main-0", url: "http://127.0.0.1:8545", region: null });
       expect(c.defaultKeyLimits).to.deep.equal(DEFAULT_KEY_LIMITS);
+      expect(c.log.transactionSenders).to.equal(true);
     });
 
     it("names the key of every bad value", () => {
@@ -157,6 +159,30 @@ describe("services/gateway config and admin API refusals", function () {
       expect((await call("GET", "/status")).json).to.include({ store: "sqlite" });
       const health = await fetch(`${g.gw.url}/health`);
       expect(health.status).to.equal(200);
+    });
+
+    it("logs transaction senders unless log.transactionSenders is off, and then still enforces a sender ban", async () => {
+      const wallet = Wallet.createRandom();
+      const raw = (nonce: number) => wallet.signTransaction({ to: wallet.address, value: 0n, gasLimit: 21_000n, gasPrice: 1n, nonce, chainId: CHAIN_ID });
+      const send = async (gw: TestGateway, key: string, nonce: number) =>
+        (await (await fetch(gw.gw.rpcUrl("main", key), { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendRawTransaction", params: [await raw(nonce)] }) })).json()) as { error?: { message: string } };
+      const k = (await call("POST", "/keys", { dapp: "senders", chains: ["main"] })).json.key as string;
+      await send(g, k, 0);
+      await g.gw.flushLog();
+      expect((await g.store.recentRequests({ key: k, limit: 1 }))[0]!.sender).to.equal(wallet.address.toLowerCase());
+
+      const quiet = await startTestGateway({ config: { chains: [{ id: Number(CHAIN_ID), name: "main", upstreams: [{ url: node.server.url }] }], log: { flushMs: 50, transactionSenders: false } } });
+      try {
+        const q = (await quiet.key("senders", { chains: ["main"] })).key;
+        await send(quiet, q, 1);
+        await quiet.gw.flushLog();
+        expect((await quiet.store.recentRequests({ key: q, limit: 1 }))[0]!.sender, "not recovered").to.equal(null);
+        await quiet.store.putBan({ subject: `sender:${wallet.address.toLowerCase()}`, until: Date.now() + 60_000, rule: "manual", reason: "test ban" });
+        await quiet.gw.internals.abuse.refresh();
+        expect((await send(quiet, q, 2)).error?.message).to.match(/is banned until .*: test ban/);
+      } finally {
+        await quiet.close();
+      }
     });
 
     it("answers JSON-RPC paths that are wrong with a message", async () => {
