@@ -5,8 +5,10 @@
  * key-change cursor and the store's error.
  *
  * The request log: raw rows (`gateway_requests`) are folded by `rollup()` into per-minute roll-ups
- * (`gateway_rollups`, `gateway_sender_rollups`, `gateway_ip_rollups`) and flagged `rolled = 1` in the same
- * transaction. Analytics reads roll-ups for whole minutes and only the raw rows not rolled up yet (plus, at a window's
+ * (`gateway_rollups`, `gateway_sender_rollups`, `gateway_ip_rollups`) and, by the same upsert-add, per-hour roll-ups
+ * (`gateway_rollups_hour`, `gateway_sender_rollups_hour`, `gateway_ip_rollups_hour`), and flagged `rolled = 1` in the
+ * same transaction. Analytics reads hour roll-ups for whole hours, minute roll-ups for the other whole minutes (and for
+ * series with buckets under an hour) and only the raw rows not rolled up yet (plus, at a window's
  * partial edge minutes, the raw rows themselves while they are kept), so every request counts exactly once — also a
  * row that arrives late, after its minute was rolled up: it is simply folded by the next roll-up.
  */
@@ -67,6 +69,37 @@ export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {})
 }
 
 /**
+ * The schema's version: 2 added the hour roll-ups. A database of version 1 gets them filled from its minute roll-ups
+ * by {@link hourBackfillSql} when a store opens it ({@link MIGRATE_TO_HOURS_SQL} tells whether it must).
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Moves a version-1 database to version 2; returns a row only when this call did (then run {@link hourBackfillSql}). */
+export const MIGRATE_TO_HOURS_SQL = "UPDATE gateway_meta SET value = 2 WHERE name = 'schema_version' AND value < 2 RETURNING value";
+
+/**
+ * Fills the hour roll-ups from the minute roll-ups (a database rolled up before hour roll-ups existed): each hour is
+ * the exact sum of its minutes.
+ */
+export function hourBackfillSql(): string[] {
+  const [minute, hour] = ROLLUP_LEVELS;
+  const h = `minute - (minute % ${HOUR_MS})`;
+  const add = (table: string, cols: readonly string[]): string => cols.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ");
+  const sums = ["requests", "errors", "rejected", "cu", "cache_hits", ...HISTOGRAM_COLUMNS];
+  return [
+    `INSERT INTO ${hour.main} (hour, key, dapp, chain, method, ${sums.join(", ")}) ` +
+      `SELECT ${h}, key, dapp, chain, method, ${sums.map((c) => `SUM(${c})`).join(", ")} FROM ${minute.main} GROUP BY 1, 2, 3, 4, 5 ` +
+      `ON CONFLICT (hour, key, dapp, chain, method) DO UPDATE SET ${add(hour.main, sums)}`,
+    ...(["sender", "ip"] as const).map(
+      (col) =>
+        `INSERT INTO ${hour[col]} (hour, key, dapp, chain, method, ${col}, requests) ` +
+        `SELECT ${h}, key, dapp, chain, method, ${col}, SUM(requests) FROM ${minute[col]} GROUP BY 1, 2, 3, 4, 5, 6 ` +
+        `ON CONFLICT (hour, key, dapp, chain, method, ${col}) DO UPDATE SET ${add(hour[col], ["requests"])}`,
+    ),
+  ];
+}
+
+/**
  * The tables, in either dialect (the same tables and columns; SQLite's INTEGER is PostgreSQL's BIGINT or SMALLINT).
  */
 export function schemaSql(dialect: "sqlite" | "postgres"): string {
@@ -105,7 +138,21 @@ CREATE TABLE IF NOT EXISTS gateway_ip_rollups (
   minute ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, ip TEXT NOT NULL,
   requests ${int} NOT NULL, PRIMARY KEY (minute, key, dapp, chain, method, ip)
 );
-INSERT INTO gateway_meta (name, value) VALUES ('schema_version', 1), ('raw_kept_from', 0) ON CONFLICT (name) DO NOTHING;
+CREATE TABLE IF NOT EXISTS gateway_rollups_hour (
+  hour ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL,
+  requests ${int} NOT NULL, errors ${int} NOT NULL, rejected ${int} NOT NULL, cu ${int} NOT NULL, cache_hits ${int} NOT NULL,
+  ${HISTOGRAM_COLUMNS.map((h) => `${h} ${int} NOT NULL`).join(", ")},
+  PRIMARY KEY (hour, key, dapp, chain, method)
+);
+CREATE TABLE IF NOT EXISTS gateway_sender_rollups_hour (
+  hour ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, sender TEXT NOT NULL,
+  requests ${int} NOT NULL, PRIMARY KEY (hour, key, dapp, chain, method, sender)
+);
+CREATE TABLE IF NOT EXISTS gateway_ip_rollups_hour (
+  hour ${int} NOT NULL, key TEXT NOT NULL, dapp TEXT NOT NULL, chain TEXT NOT NULL, method TEXT NOT NULL, ip TEXT NOT NULL,
+  requests ${int} NOT NULL, PRIMARY KEY (hour, key, dapp, chain, method, ip)
+);
+INSERT INTO gateway_meta (name, value) VALUES ('schema_version', ${SCHEMA_VERSION}), ('raw_kept_from', 0) ON CONFLICT (name) DO NOTHING;
 `;
 }
 
@@ -166,6 +213,9 @@ const SERIES_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1_440, 2_8
 
 export const floorMinute = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 export const ceilMinute = (ms: number): number => Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
+export const HOUR_MS = 3_600_000;
+export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 
 /** How many epoch-aligned buckets of `bucketMs` cover [from, to). */
 function seriesPoints(from: number, to: number, bucketMs: number): number {
@@ -207,7 +257,9 @@ export function seriesStarts(from: number, to: number, bucketMs: number): number
 
 /** Which data answers an analytics window. Ranges are [from, to) in ms. */
 export interface AnalyticsPlan {
-  /** Roll-up minutes (by minute start) to read. */
+  /** Hour roll-ups (by hour start) to read: the whole hours inside the window. */
+  hourRanges: [number, number][];
+  /** Minute roll-ups (by minute start) to read: the whole minutes outside those hours. */
   rollupRanges: [number, number][];
   /** Raw rows not rolled up yet to read. */
   rawUnrolledRanges: [number, number][];
@@ -216,17 +268,27 @@ export interface AnalyticsPlan {
 }
 
 /**
- * Splits [from, to) into whole minutes (roll-ups + raw rows not rolled up yet) and the partial minutes at its edges.
+ * Splits [from, to) into whole hours (hour roll-ups), the whole minutes between the window's edges and those hours
+ * (minute roll-ups), raw rows not rolled up yet over all whole minutes, and the partial minutes at its edges. Every
+ * raw row is folded into its minute and its hour by the same roll-up, so each request counts exactly once.
  * An edge minute is answered from raw rows while they are kept (`rawKeptFrom`: retention deleted rolled-up raw rows
  * before it); an older edge minute is answered from its whole roll-up (minute resolution).
  */
 export function planAnalytics(from: number, to: number, rawKeptFrom: number): AnalyticsPlan {
-  const plan: AnalyticsPlan = { rollupRanges: [], rawUnrolledRanges: [], rawAllRanges: [] };
+  const plan: AnalyticsPlan = { hourRanges: [], rollupRanges: [], rawUnrolledRanges: [], rawAllRanges: [] };
   if (!(to > from)) return plan;
   const a = Math.min(ceilMinute(from), to);
   const b = Math.max(a, floorMinute(to));
   if (b > a) {
-    plan.rollupRanges.push([a, b]);
+    const ha = ceilHour(a);
+    const hb = floorHour(b);
+    if (hb > ha) {
+      if (ha > a) plan.rollupRanges.push([a, ha]);
+      plan.hourRanges.push([ha, hb]);
+      if (b > hb) plan.rollupRanges.push([hb, b]);
+    } else {
+      plan.rollupRanges.push([a, b]);
+    }
     plan.rawUnrolledRanges.push([a, b]);
   }
   const edge = (lo: number, hi: number): void => {
@@ -336,30 +398,46 @@ export const REQUEST_COLUMNS = [
   "ts", "key", "dapp", "chain", "method", "cu", "status", "error_code", "latency_us", "bucket", "cache_hit", "upstream", "region", "ip", "sender",
 ] as const;
 
+/** The roll-up tables by level: the time column and the main, sender and IP tables. */
+export const ROLLUP_LEVELS = [
+  { col: "minute", ms: MINUTE_MS, main: "gateway_rollups", sender: "gateway_sender_rollups", ip: "gateway_ip_rollups" },
+  { col: "hour", ms: HOUR_MS, main: "gateway_rollups_hour", sender: "gateway_sender_rollups_hour", ip: "gateway_ip_rollups_hour" },
+] as const;
+
+/** Every roll-up table with its time column (for retention). */
+export const ROLLUP_TABLES: readonly { table: string; col: string }[] = ROLLUP_LEVELS.flatMap((l) =>
+  [l.main, l.sender, l.ip].map((table) => ({ table, col: l.col })),
+);
+
 /**
- * The three roll-up INSERTs folding the raw rows of `source` (a FROM … WHERE … text naming a relation with the raw
- * columns; its `?` parameters are `sourceParams`), each adding to existing roll-up rows.
+ * The six roll-up INSERTs (per minute and per hour: main, sender, IP) folding the raw rows of `source` (a FROM …
+ * WHERE … text naming a relation with the raw columns; its `?` parameters are `sourceParams`), each adding to
+ * existing roll-up rows — so a late row is simply added to its minute and its hour by the next roll-up.
  */
 export function rollupInsertSql(source: string, sourceParams: unknown[]): Sql[] {
-  const minute = `ts - (ts % ${MINUTE_MS})`;
   const hist = HISTOGRAM_COLUMNS.map((h, i) => `SUM(CASE WHEN bucket = ${i} AND status <> 'rejected' THEN 1 ELSE 0 END)`);
   const add = (table: string, cols: string[]): string => cols.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ");
-  const main =
-    `INSERT INTO gateway_rollups (minute, key, dapp, chain, method, requests, errors, rejected, cu, cache_hits, ${HISTOGRAM_COLUMNS.join(", ")}) ` +
-    `SELECT ${minute}, COALESCE(key, ''), COALESCE(dapp, ''), chain, method, COUNT(*), ` +
-    `SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), SUM(cu), SUM(cache_hit), ${hist.join(", ")} ` +
-    `FROM ${source} GROUP BY 1, 2, 3, 4, 5 ` +
-    `ON CONFLICT (minute, key, dapp, chain, method) DO UPDATE SET ${add("gateway_rollups", ["requests", "errors", "rejected", "cu", "cache_hits", ...HISTOGRAM_COLUMNS])}`;
-  const byColumn = (table: string, col: "sender" | "ip"): string =>
-    `INSERT INTO ${table} (minute, key, dapp, chain, method, ${col}, requests) ` +
-    `SELECT ${minute}, COALESCE(key, ''), COALESCE(dapp, ''), chain, method, ${col}, COUNT(*) ` +
-    `FROM ${source}${col === "sender" ? " AND sender IS NOT NULL" : ""} GROUP BY 1, 2, 3, 4, 5, 6 ` +
-    `ON CONFLICT (minute, key, dapp, chain, method, ${col}) DO UPDATE SET ${add(table, ["requests"])}`;
-  return [
-    { text: main, params: sourceParams },
-    { text: byColumn("gateway_sender_rollups", "sender"), params: sourceParams },
-    { text: byColumn("gateway_ip_rollups", "ip"), params: sourceParams },
-  ];
+  const out: Sql[] = [];
+  for (const level of ROLLUP_LEVELS) {
+    const t = `ts - (ts % ${level.ms})`;
+    const main =
+      `INSERT INTO ${level.main} (${level.col}, key, dapp, chain, method, requests, errors, rejected, cu, cache_hits, ${HISTOGRAM_COLUMNS.join(", ")}) ` +
+      `SELECT ${t}, COALESCE(key, ''), COALESCE(dapp, ''), chain, method, COUNT(*), ` +
+      `SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), SUM(cu), SUM(cache_hit), ${hist.join(", ")} ` +
+      `FROM ${source} GROUP BY 1, 2, 3, 4, 5 ` +
+      `ON CONFLICT (${level.col}, key, dapp, chain, method) DO UPDATE SET ${add(level.main, ["requests", "errors", "rejected", "cu", "cache_hits", ...HISTOGRAM_COLUMNS])}`;
+    const byColumn = (table: string, col: "sender" | "ip"): string =>
+      `INSERT INTO ${table} (${level.col}, key, dapp, chain, method, ${col}, requests) ` +
+      `SELECT ${t}, COALESCE(key, ''), COALESCE(dapp, ''), chain, method, ${col}, COUNT(*) ` +
+      `FROM ${source}${col === "sender" ? " AND sender IS NOT NULL" : ""} GROUP BY 1, 2, 3, 4, 5, 6 ` +
+      `ON CONFLICT (${level.col}, key, dapp, chain, method, ${col}) DO UPDATE SET ${add(table, ["requests"])}`;
+    out.push(
+      { text: main, params: sourceParams },
+      { text: byColumn(level.sender, "sender"), params: sourceParams },
+      { text: byColumn(level.ip, "ip"), params: sourceParams },
+    );
+  }
+  return out;
 }
 
 /** The statements of one analytics query; run them in one read snapshot and pass the rows to {@link assembleAnalytics}. */
@@ -380,6 +458,14 @@ export interface AnalyticsSql {
   series: Sql;
 }
 
+/**
+ * Whether hour roll-ups fall whole into the series buckets of `bucketMs` (epoch-aligned buckets that are whole hours);
+ * with smaller buckets the series reads minute roll-ups for the hours too.
+ */
+export function seriesUsesHours(bucketMs: number): boolean {
+  return bucketMs >= HOUR_MS && bucketMs % HOUR_MS === 0;
+}
+
 /** The SQL answering `query` by `plan`. */
 export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketMs: number, top: number, dialect: SqlDialect): AnalyticsSql {
   const filterCols = (["key", "dapp", "chain", "method"] as const).filter((c) => query[c] !== undefined);
@@ -391,11 +477,21 @@ export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketM
     text: rs.map(() => `(${extra}${col} >= ? AND ${col} < ?)`).join(" OR "),
     params: rs.flat(),
   });
-  const rollupWhere = (): Sql => {
-    const r = ranges("minute", plan.rollupRanges);
+  const [minuteLevel, hourLevel] = ROLLUP_LEVELS;
+  /** A roll-up source: its level (tables and time column) and its WHERE over `rs` (null when there is nothing to read). */
+  type RollupSource = { level: (typeof ROLLUP_LEVELS)[number]; where: Sql };
+  const rollupSource = (level: (typeof ROLLUP_LEVELS)[number], rs: [number, number][]): RollupSource[] => {
+    if (rs.length === 0) return [];
+    const r = ranges(level.col, rs);
     const f = filter();
-    return { text: `(${r.text || "1 = 0"})${f.text}`, params: [...r.params, ...f.params] };
+    return [{ level, where: { text: `(${r.text})${f.text}`, params: [...r.params, ...f.params] } }];
   };
+  // totals, histogram and top lists: whole hours from hour roll-ups, the other whole minutes from minute roll-ups
+  const sources = [...rollupSource(hourLevel, plan.hourRanges), ...rollupSource(minuteLevel, plan.rollupRanges)];
+  // the series: hour roll-ups only when they fall whole into its buckets
+  const seriesSources = seriesUsesHours(bucketMs)
+    ? sources
+    : rollupSource(minuteLevel, [...plan.hourRanges, ...plan.rollupRanges].sort((x, y) => x[0] - y[0]));
   const rawWhere = (): Sql => {
     const u = ranges("ts", plan.rawUnrolledRanges, "rolled = 0 AND ");
     const a = ranges("ts", plan.rawAllRanges);
@@ -403,29 +499,43 @@ export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketM
     const f = filter();
     return { text: `(${parts.join(" OR ") || "1 = 0"})${f.text}`, params: [...u.params, ...a.params, ...f.params] };
   };
-  const rw = rollupWhere();
   const raw = rawWhere();
   const sum = (c: string): string => `COALESCE(SUM(${c}), 0)`;
   const isError = "CASE WHEN status = 'error' THEN 1 ELSE 0 END";
   const isRejected = "CASE WHEN status = 'rejected' THEN 1 ELSE 0 END";
   const c = dialect.collateBinary;
-
-  const topBy = (col: "sender" | "ip", table: string): Sql => ({
-    text:
-      `SELECT ${col}, SUM(r) AS requests FROM (` +
-      `SELECT ${col}, requests AS r FROM ${table} WHERE ${rw.text} ` +
-      `UNION ALL SELECT ${col}, 1 FROM gateway_requests WHERE ${raw.text}${col === "sender" ? " AND sender IS NOT NULL" : ""}` +
-      `) u GROUP BY ${col} ORDER BY 2 DESC, ${col}${c} LIMIT ?`,
-    params: [...rw.params, ...raw.params, top],
+  /** `SELECT <select> FROM <table> WHERE …` for each roll-up source, joined by UNION ALL (with a trailing one). */
+  const rollupBranches = (srcs: RollupSource[], select: (s: RollupSource) => string, table: (s: RollupSource) => string): Sql => ({
+    text: srcs.map((s) => `SELECT ${select(s)} FROM ${table(s)} WHERE ${s.where.text} UNION ALL `).join(""),
+    params: srcs.flatMap((s) => s.where.params),
   });
 
-  return {
-    rollupTotals: {
+  const topBy = (col: "sender" | "ip"): Sql => {
+    const r = rollupBranches(sources, () => `${col}, requests AS r`, (s) => s.level[col]);
+    return {
       text:
-        `SELECT ${["requests", "errors", "rejected", "cu", "cache_hits", ...HISTOGRAM_COLUMNS].map((x) => `${sum(x)} AS ${x}`).join(", ")} ` +
-        `FROM gateway_rollups WHERE ${rw.text}`,
-      params: rw.params,
-    },
+        `SELECT ${col}, SUM(r) AS requests FROM (${r.text}` +
+        `SELECT ${col}, 1 AS r FROM gateway_requests WHERE ${raw.text}${col === "sender" ? " AND sender IS NOT NULL" : ""}` +
+        `) u GROUP BY ${col} ORDER BY 2 DESC, ${col}${c} LIMIT ?`,
+      params: [...r.params, ...raw.params, top],
+    };
+  };
+  const totalCols = ["requests", "errors", "rejected", "cu", "cache_hits", ...HISTOGRAM_COLUMNS];
+  const totals =
+    sources.length === 0
+      ? { text: `SELECT ${totalCols.map((x) => `0 AS ${x}`).join(", ")}`, params: [] }
+      : {
+          text:
+            `SELECT ${totalCols.map((x) => `${sum(x)} AS ${x}`).join(", ")} FROM (` +
+            sources.map((s) => `SELECT ${totalCols.join(", ")} FROM ${s.level.main} WHERE ${s.where.text}`).join(" UNION ALL ") +
+            `) u`,
+          params: sources.flatMap((s) => s.where.params),
+        };
+  const methods = rollupBranches(sources, () => "method, requests AS r, errors AS e, cu AS c", (s) => s.level.main);
+  const series = rollupBranches(seriesSources, (s) => `${s.level.col} AS t, requests AS r, errors AS e, cu AS c`, (s) => s.level.main);
+
+  return {
+    rollupTotals: totals,
     rawTotals: {
       text:
         `SELECT COUNT(*) AS requests, ${sum(isError)} AS errors, ${sum(isRejected)} AS rejected, ${sum("cu")} AS cu, ${sum("cache_hit")} AS cache_hits ` +
@@ -438,21 +548,19 @@ export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketM
     },
     topMethods: {
       text:
-        `SELECT method, SUM(r) AS requests, SUM(e) AS errors, SUM(c) AS cu FROM (` +
-        `SELECT method, requests AS r, errors AS e, cu AS c FROM gateway_rollups WHERE ${rw.text} ` +
-        `UNION ALL SELECT method, 1, ${isError}, cu FROM gateway_requests WHERE ${raw.text}` +
+        `SELECT method, SUM(r) AS requests, SUM(e) AS errors, SUM(c) AS cu FROM (${methods.text}` +
+        `SELECT method, 1 AS r, ${isError} AS e, cu AS c FROM gateway_requests WHERE ${raw.text}` +
         `) u GROUP BY method ORDER BY 2 DESC, method${c} LIMIT ?`,
-      params: [...rw.params, ...raw.params, top],
+      params: [...methods.params, ...raw.params, top],
     },
-    topSenders: topBy("sender", "gateway_sender_rollups"),
-    topIps: topBy("ip", "gateway_ip_rollups"),
+    topSenders: topBy("sender"),
+    topIps: topBy("ip"),
     series: {
       text:
-        `SELECT t - (t % ?) AS t, SUM(r) AS requests, SUM(e) AS errors, SUM(c) AS cu FROM (` +
-        `SELECT minute AS t, requests AS r, errors AS e, cu AS c FROM gateway_rollups WHERE ${rw.text} ` +
-        `UNION ALL SELECT ts, 1, ${isError}, cu FROM gateway_requests WHERE ${raw.text}` +
+        `SELECT t - (t % ?) AS t, SUM(r) AS requests, SUM(e) AS errors, SUM(c) AS cu FROM (${series.text}` +
+        `SELECT ts AS t, 1 AS r, ${isError} AS e, cu AS c FROM gateway_requests WHERE ${raw.text}` +
         `) u GROUP BY 1`,
-      params: [bucketMs, ...rw.params, ...raw.params],
+      params: [bucketMs, ...series.params, ...raw.params],
     },
   };
 }

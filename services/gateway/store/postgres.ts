@@ -26,7 +26,11 @@ import {
   checkRecentLimit,
   checkReserve,
   emptyAnalytics,
+  floorHour,
+  hourBackfillSql,
+  MIGRATE_TO_HOURS_SQL,
   floorMinute,
+  ROLLUP_TABLES,
   notifyListeners,
   parseStoredKey,
   planAnalytics,
@@ -151,6 +155,11 @@ export class PostgresStore implements GatewayStore {
       // Replicas starting together: one creates the schema, the others wait (CREATE … IF NOT EXISTS races otherwise).
       await c.query("SELECT pg_advisory_xact_lock(hashtext('luniverse_gateway_store_init'))");
       await c.query(ddl(this.schema));
+      // a database rolled up before hour roll-ups existed: fill them from its minute roll-ups (once, not while rolling up)
+      if ((await c.query(MIGRATE_TO_HOURS_SQL)).rows.length > 0) {
+        await c.query("SELECT pg_advisory_xact_lock(hashtext('luniverse_gateway_rollup:' || current_schema()))");
+        for (const sql of hourBackfillSql()) await c.query(sql);
+      }
     });
     const r = await this.query("init", "SELECT COALESCE(MAX(id), 0) AS id FROM gateway_key_changes");
     this.cursor = new ChangeCursor(Number(r[0]!.id));
@@ -374,7 +383,7 @@ export class PostgresStore implements GatewayStore {
   async rollup(now: number): Promise<number> {
     const until = floorMinute(now);
     const inserts = rollupInsertSql("f WHERE true", []);
-    // One statement: flag the raw rows and fold exactly those (the UPDATE's RETURNING) into the three roll-ups.
+    // One statement: flag the raw rows and fold exactly those (the UPDATE's RETURNING) into the minute and hour roll-ups.
     const text =
       "WITH f AS (UPDATE gateway_requests SET rolled = 1 WHERE rolled = 0 AND ts < ? " +
       "RETURNING ts, key, dapp, chain, method, cu, status, bucket, cache_hit, ip, sender), " +
@@ -395,8 +404,9 @@ export class PostgresStore implements GatewayStore {
       const raw = (await c.query("DELETE FROM gateway_requests WHERE rolled = 1 AND ts < $1", [rawBefore])).rowCount ?? 0;
       await c.query("UPDATE gateway_meta SET value = GREATEST(value, $1::bigint) WHERE name = 'raw_kept_from'", [rawBefore]);
       let rollups = 0;
-      for (const t of ["gateway_rollups", "gateway_sender_rollups", "gateway_ip_rollups"]) {
-        rollups += (await c.query(`DELETE FROM ${t} WHERE minute < $1`, [rollupsBefore])).rowCount ?? 0;
+      // an hour roll-up goes once its whole hour is older than the cut-off
+      for (const { table, col } of ROLLUP_TABLES) {
+        rollups += (await c.query(`DELETE FROM ${table} WHERE ${col} < $1`, [col === "hour" ? floorHour(rollupsBefore) : rollupsBefore])).rowCount ?? 0;
       }
       const wall = Date.now();
       await c.query("DELETE FROM gateway_counters WHERE expires_at <= $1", [wall]);

@@ -21,7 +21,11 @@ import {
   checkRecentLimit,
   checkReserve,
   emptyAnalytics,
+  floorHour,
+  hourBackfillSql,
+  MIGRATE_TO_HOURS_SQL,
   floorMinute,
+  ROLLUP_TABLES,
   notifyListeners,
   parseStoredKey,
   planAnalytics,
@@ -78,6 +82,12 @@ export class SqliteStore implements GatewayStore {
   async init(): Promise<void> {
     this.guard("init", () => {
       this.db.exec(SCHEMA);
+      this.db
+        .transaction(() => {
+          // a database rolled up before hour roll-ups existed: fill them from its minute roll-ups (once)
+          if (this.stmt(MIGRATE_TO_HOURS_SQL).get() !== undefined) for (const sql of hourBackfillSql()) this.stmt(sql).run();
+        })
+        .immediate();
       const row = this.stmt("SELECT COALESCE(MAX(id), 0) AS id FROM gateway_key_changes").get() as DbRow;
       this.cursor = new ChangeCursor(Number(row.id));
     });
@@ -268,8 +278,9 @@ export class SqliteStore implements GatewayStore {
           const raw = this.stmt("DELETE FROM gateway_requests WHERE rolled = 1 AND ts < ?").run(rawBefore).changes;
           this.stmt("UPDATE gateway_meta SET value = MAX(value, ?) WHERE name = 'raw_kept_from'").run(rawBefore);
           let rollups = 0;
-          for (const t of ["gateway_rollups", "gateway_sender_rollups", "gateway_ip_rollups"]) {
-            rollups += this.stmt(`DELETE FROM ${t} WHERE minute < ?`).run(rollupsBefore).changes;
+          // an hour roll-up goes once its whole hour is older than the cut-off
+          for (const { table, col } of ROLLUP_TABLES) {
+            rollups += this.stmt(`DELETE FROM ${table} WHERE ${col} < ?`).run(col === "hour" ? floorHour(rollupsBefore) : rollupsBefore).changes;
           }
           const wall = Date.now();
           this.stmt("DELETE FROM gateway_counters WHERE expires_at <= ?").run(wall);

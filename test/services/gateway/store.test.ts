@@ -20,6 +20,7 @@ import { freePort, waitFor } from "../../helpers/net";
 import { startPostgres, type PostgresServer } from "../../helpers/postgres";
 
 const MIN = 60_000;
+const HOUR = 3_600_000;
 /** A minute start in the past (2023-11-14T22:13:00Z). */
 const T0 = 1_699_999_980_000;
 const KEY_A = "a".repeat(32);
@@ -132,6 +133,83 @@ const QUERIES: AnalyticsQuery[] = [
   { from: T0 + 90_000, to: T0 + 100_000 },
 ];
 
+/** The first hour start after T0 (T0 is 22:13, so 23:00). */
+const H1 = Math.ceil(T0 / HOUR) * HOUR;
+
+/**
+ * Rows from 40 minutes before H1 to 50 minutes after H1 + 2 h (about 3.5 hours), every 7.3 s, with keys, methods,
+ * statuses, latencies, senders and IPs varying.
+ */
+function hoursDataset(): RequestRow[] {
+  const rows: RequestRow[] = [];
+  const methods = ["eth_call", "eth_blockNumber", "eth_getBalance", "eth_sendRawTransaction"];
+  let n = 0;
+  for (let ts = H1 - 40 * MIN + 1_234; ts < H1 + 2 * HOUR + 50 * MIN; ts += 7_300, n++) {
+    const status = n % 17 === 0 ? "rejected" : n % 11 === 0 ? "error" : "ok";
+    rows.push(
+      row(ts, {
+        key: n % 3 === 0 ? KEY_B : KEY_A,
+        dapp: n % 3 === 0 ? "beta" : "alpha",
+        chain: n % 5 === 0 ? "7" : "2018",
+        method: methods[(n * 7) % methods.length]!,
+        cu: 5 + (n % 23),
+        status,
+        errorCode: status === "ok" ? null : status === "rejected" ? 429 : -32000,
+        latencyUs: 30 + ((n * 7_919) % 3_000_000),
+        cacheHit: n % 4 === 0,
+        ip: `10.2.${n % 3}.${(n * 13) % 29}`,
+        sender: n % 2 === 0 ? null : n % 7 === 1 ? SENDER_1 : n % 7 === 2 ? SENDER_2 : `0x${((n % 37) + 1).toString(16).padStart(40, "0")}`,
+      }),
+    );
+  }
+  return rows;
+}
+
+/**
+ * Windows within one hour, and over several whole hours with partial edges, with several series buckets (whole
+ * minutes: roll-ups cannot be split into smaller buckets) and filters.
+ */
+function hourQueries(): AnalyticsQuery[] {
+  const inOne = { from: H1 + 5 * MIN + 7_000, to: H1 + 40 * MIN + 13_000 };
+  const several = { from: H1 - 35 * MIN - 11_000, to: H1 + 2 * HOUR + 33 * MIN + 9_000 };
+  return [
+    inOne,
+    { ...inOne, bucketMs: 5 * MIN, key: KEY_A },
+    { from: H1, to: H1 + HOUR },
+    { from: H1 + HOUR, to: H1 + 2 * HOUR, bucketMs: HOUR },
+    several,
+    { ...several, bucketMs: HOUR },
+    { ...several, bucketMs: 2 * HOUR, top: 3 },
+    { ...several, bucketMs: 30 * MIN, method: "eth_call" },
+    { ...several, bucketMs: 3 * MIN, dapp: "beta", chain: "7" },
+    { ...several, bucketMs: 7 * MIN },
+    { ...several, bucketMs: 90 * MIN, key: KEY_B },
+    { from: H1 - 40 * MIN, to: H1 + 3 * HOUR, bucketMs: 3 * HOUR, top: 50 },
+    { from: H1 - HOUR, to: H1 + 4 * HOUR },
+  ];
+}
+
+/** Runs `sql` directly on the current test's database (outside the store). */
+async function execDirect(backend: Backend, sql: string): Promise<void> {
+  if (backend.name === "SqliteStore") {
+    const db = new SqliteStore(currentFile);
+    try {
+      (db as unknown as { db: { exec(sql: string): void } }).db.exec(sql);
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+  const c = new pg.Client({ connectionString: server!.url });
+  await c.connect();
+  try {
+    await c.query(`SET search_path TO ${currentSchema}`);
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 /** One backend under test: `fresh()` makes a new empty database and returns a function opening store instances on it. */
 interface Backend {
   name: string;
@@ -141,6 +219,8 @@ interface Backend {
 }
 
 let tmpRoot = "";
+/** The SQLite file of the current test. */
+let currentFile = "";
 const sqliteBackend: Backend = {
   name: "SqliteStore",
   async start() {
@@ -151,6 +231,7 @@ const sqliteBackend: Backend = {
   },
   fresh() {
     const file = path.join(fs.mkdtempSync(path.join(tmpRoot, "db-")), "sub", "gateway.sqlite");
+    currentFile = file;
     return () => openStore({ kind: "sqlite", path: file });
   },
 };
@@ -211,8 +292,14 @@ describe("services/gateway/store helpers", function () {
   });
 
   it("plans whole minutes from roll-ups and partial edge minutes from raw rows while they are kept", function () {
-    expect(planAnalytics(T0, T0 + 3 * MIN, 0)).to.deep.equal({ rollupRanges: [[T0, T0 + 3 * MIN]], rawUnrolledRanges: [[T0, T0 + 3 * MIN]], rawAllRanges: [] });
+    expect(planAnalytics(T0, T0 + 3 * MIN, 0)).to.deep.equal({
+      hourRanges: [],
+      rollupRanges: [[T0, T0 + 3 * MIN]],
+      rawUnrolledRanges: [[T0, T0 + 3 * MIN]],
+      rawAllRanges: [],
+    });
     expect(planAnalytics(T0 + 10, T0 + MIN + 20, 0)).to.deep.equal({
+      hourRanges: [],
       rollupRanges: [],
       rawUnrolledRanges: [],
       rawAllRanges: [
@@ -222,11 +309,36 @@ describe("services/gateway/store helpers", function () {
     });
     // raw rows deleted before T0 + MIN: the first edge minute comes whole from its roll-up
     expect(planAnalytics(T0 + 10, T0 + MIN + 20, T0 + MIN)).to.deep.equal({
+      hourRanges: [],
       rollupRanges: [[T0, T0 + MIN]],
       rawUnrolledRanges: [[T0 + 10, T0 + MIN]],
       rawAllRanges: [[T0 + MIN, T0 + MIN + 20]],
     });
-    expect(planAnalytics(T0, T0, 0)).to.deep.equal({ rollupRanges: [], rawUnrolledRanges: [], rawAllRanges: [] });
+    expect(planAnalytics(T0, T0, 0)).to.deep.equal({ hourRanges: [], rollupRanges: [], rawUnrolledRanges: [], rawAllRanges: [] });
+  });
+
+  it("plans whole hours from hour roll-ups and the whole minutes around them from minute roll-ups", function () {
+    // T0 is 22:13; H1 is 23:00
+    const H1 = Math.ceil(T0 / HOUR) * HOUR;
+    expect(planAnalytics(T0 + 10, H1 + 2 * HOUR + 5 * MIN + 20, 0)).to.deep.equal({
+      hourRanges: [[H1, H1 + 2 * HOUR]],
+      rollupRanges: [
+        [T0 + MIN, H1],
+        [H1 + 2 * HOUR, H1 + 2 * HOUR + 5 * MIN],
+      ],
+      rawUnrolledRanges: [[T0 + MIN, H1 + 2 * HOUR + 5 * MIN]],
+      rawAllRanges: [
+        [T0 + 10, T0 + MIN],
+        [H1 + 2 * HOUR + 5 * MIN, H1 + 2 * HOUR + 5 * MIN + 20],
+      ],
+    });
+    expect(planAnalytics(H1, H1 + HOUR, 0)).to.deep.equal({
+      hourRanges: [[H1, H1 + HOUR]],
+      rollupRanges: [],
+      rawUnrolledRanges: [[H1, H1 + HOUR]],
+      rawAllRanges: [],
+    });
+    expect(planAnalytics(H1 + MIN, H1 + HOUR + MIN, 0).hourRanges).to.deep.equal([]);
   });
 
   it("follows key changes by id, waiting for a gap to fill before giving up on it", function () {
@@ -482,6 +594,72 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         expect(mid).to.include(reference([...rows, late], q));
         expect(await b.rollup(T0 + 3 * MIN)).to.equal(2);
         expect(await a.analytics(q)).to.deep.equal(mid);
+      });
+
+      it("gives the same answers before, during and after rollup() over several hours, from hour and minute roll-ups", async function () {
+        const s = await store();
+        const rows = hoursDataset();
+        await s.appendRequests(rows);
+        const queries = hourQueries();
+        const before = await Promise.all(queries.map((q) => s.analytics(q)));
+        for (const [i, q] of queries.entries()) expect(before[i]).to.include(reference(rows, q), JSON.stringify(q));
+        // rolled up part of the way (an hour half rolled up), then all of it
+        const partly = await s.rollup(H1 + HOUR + 17 * MIN + 5_000);
+        expect(partly).to.equal(rows.filter((r) => r.ts < H1 + HOUR + 17 * MIN).length);
+        const during = await Promise.all(queries.map((q) => s.analytics(q)));
+        for (const [i, q] of queries.entries()) expect(during[i]).to.deep.equal(before[i], JSON.stringify(q));
+        expect(await s.rollup(H1 + 4 * HOUR)).to.equal(rows.length - partly);
+        const after = await Promise.all(queries.map((q) => s.analytics(q)));
+        for (const [i, q] of queries.entries()) expect(after[i]).to.deep.equal(before[i], JSON.stringify(q));
+      });
+
+      it("counts a row arriving after its hour was rolled up exactly once, before and after the next rollup()", async function () {
+        const a = await store();
+        const b = await store();
+        const rows = hoursDataset();
+        await a.appendRequests(rows);
+        expect(await a.rollup(H1 + 4 * HOUR)).to.equal(rows.length);
+        const late = [
+          row(H1 + 10 * MIN + 5_000, { method: "eth_chainId", ip: "10.0.0.7", sender: SENDER_2, status: "error", errorCode: -32000, cu: 7 }),
+          row(H1 + HOUR + 59 * MIN + 59_999, { key: KEY_B, dapp: "beta", latencyUs: 5_000_000, cacheHit: true }),
+        ];
+        await b.appendRequests(late);
+        const all = [...rows, ...late];
+        const queries = hourQueries();
+        const mid = await Promise.all(queries.map((q) => b.analytics(q)));
+        for (const [i, q] of queries.entries()) expect(mid[i]).to.include(reference(all, q), JSON.stringify(q));
+        expect(await b.rollup(H1 + 4 * HOUR)).to.equal(2);
+        expect(await Promise.all(queries.map((q) => a.analytics(q)))).to.deep.equal(mid);
+        const whole = await a.analytics({ from: H1, to: H1 + 2 * HOUR, bucketMs: HOUR });
+        expect(whole.series.map((p) => p.requests)).to.deep.equal([
+          all.filter((r) => r.ts >= H1 && r.ts < H1 + HOUR).length,
+          all.filter((r) => r.ts >= H1 + HOUR && r.ts < H1 + 2 * HOUR).length,
+        ]);
+        expect(whole.topSenders.find((x) => x.sender === SENDER_2)?.requests).to.equal(
+          all.filter((r) => r.ts >= H1 && r.ts < H1 + 2 * HOUR && r.sender === SENDER_2).length,
+        );
+      });
+
+      it("fills the hour roll-ups from the minute roll-ups when it opens a database rolled up before they existed", async function () {
+        const s = await store();
+        const rows = hoursDataset();
+        await s.appendRequests(rows);
+        const queries = hourQueries();
+        const before = await Promise.all(queries.map((q) => s.analytics(q)));
+        await s.rollup(H1 + HOUR + 17 * MIN);
+        // as a version-1 database: no hour roll-ups
+        await execDirect(
+          backend,
+          "DELETE FROM gateway_rollups_hour; DELETE FROM gateway_sender_rollups_hour; DELETE FROM gateway_ip_rollups_hour; " +
+            "UPDATE gateway_meta SET value = 1 WHERE name = 'schema_version';",
+        );
+        const t = await store();
+        const migrated = await Promise.all(queries.map((q) => t.analytics(q)));
+        for (const [i, q] of queries.entries()) expect(migrated[i]).to.deep.equal(before[i], JSON.stringify(q));
+        await (await store()).init(); // once only
+        await t.rollup(H1 + 4 * HOUR);
+        const after = await Promise.all(queries.map((q) => t.analytics(q)));
+        for (const [i, q] of queries.entries()) expect(after[i]).to.deep.equal(before[i], JSON.stringify(q));
       });
 
       it("retention deletes rolled-up raw rows and old roll-ups; roll-ups answer once the raw rows are gone", async function () {
