@@ -30,6 +30,10 @@ export interface DevnetOptions {
   metricsPort: number;
   /** The gateway's port: JSON-RPC at /v1/<chain>/<key>, admin API, metrics (default 8600). */
   gatewayPort: number;
+  /** The indexer's HTTP API port (`/api/v1`, default 8700). */
+  indexerPort: number;
+  /** The web console's port (default 8800). */
+  consolePort: number;
   /** Repository root (where node_modules and hardhat.config.ts are). */
   root: string;
   /** Write the status line here (default process.stdout). */
@@ -108,6 +112,8 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
     p2pPort: input.p2pPort ?? 30303,
     metricsPort: input.metricsPort ?? 9100,
     gatewayPort: input.gatewayPort ?? 8600,
+    indexerPort: input.indexerPort ?? 8700,
+    consolePort: input.consolePort ?? 8800,
     statusEveryMs: input.statusEveryMs,
   };
   const ports: [string, number][] = [
@@ -117,6 +123,8 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
     ...Array.from({ length: validators + 1 }, (_, i) => [`p2p ${i + 1}`, o.p2pPort + i] as [string, number]),
     ...Array.from({ length: 8 }, (_, i) => [`metrics ${i + 1}`, o.metricsPort + i] as [string, number]),
     ["gateway", o.gatewayPort],
+    ["indexer", o.indexerPort],
+    ["console", o.consolePort],
   ];
   const seen = new Map<number, string>();
   for (const [what, port] of ports) {
@@ -150,6 +158,9 @@ export function devnetPaths(dataDir: string) {
     gatewayStore: path.join(dataDir, "gateway", "gateway.sqlite"),
     /** The admin API's token (development: generated once per data folder, readable by its owner only). */
     gatewayAdminToken: path.join(dataDir, "gateway", "admin-token"),
+    indexerConfig: path.join(dataDir, "indexer", "indexer.json"),
+    indexerStore: path.join(dataDir, "indexer", "index.sqlite"),
+    consoleConfig: path.join(dataDir, "console", "console.json"),
   };
 }
 
@@ -167,6 +178,14 @@ export function ethereumRpcUrl(o: DevnetOptions): string {
 
 export function gatewayUrl(o: DevnetOptions): string {
   return `http://127.0.0.1:${o.gatewayPort}`;
+}
+
+export function indexerUrl(o: DevnetOptions): string {
+  return `http://127.0.0.1:${o.indexerPort}`;
+}
+
+export function consoleUrl(o: DevnetOptions): string {
+  return `http://127.0.0.1:${o.consolePort}`;
 }
 
 /** The DApp the devnet's development API key belongs to. */

@@ -1,12 +1,14 @@
 /**
  * `npm start`: the whole platform on one machine. Builds (or reuses) the genesis files, starts the main chain (1 or
  * 4 validator processes), the gas-free product chain and anvil as Ethereum, deploys and registers what is missing,
- * starts six relayers and both anchoring phases, prints the endpoints and keeps a live status line until Ctrl-C.
+ * starts six relayers and both anchoring phases, the gateway, the indexer and the web console, prints the endpoints and
+ * keeps a live status line until Ctrl-C.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { bootstrapContracts, ensureGenesis, provider, type Log } from "./bootstrap";
-import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetPaths, ethereumRpcUrl, gatewayUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, consoleUrl, devWallet, devnetPaths, ethereumRpcUrl, gatewayUrl, indexerUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { consoleSpec, ensureConsoleBuilt, indexerSpec } from "./console";
 import { writeState } from "./state";
 import { ensureDevKey, gatewaySpec } from "./gateway";
 import { StatusPoller, formatStatus } from "./status";
@@ -158,6 +160,8 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
     ep.push([`gateway → product chain`, String(PRODUCT_CHAIN_ID), `${gw}/v1/${PRODUCT_CHAIN_ID}/${key}`, `${gw.replace(/^http/, "ws")}/v1/${PRODUCT_CHAIN_ID}/${key}`]);
     ep.push([`gateway → Ethereum`, String(ETHEREUM_CHAIN_ID), `${gw}/v1/${ETHEREUM_CHAIN_ID}/${key}`, `${gw.replace(/^http/, "ws")}/v1/${ETHEREUM_CHAIN_ID}/${key}`]);
   }
+  ep.push(["web console", "", consoleUrl(o), ""]);
+  ep.push(["indexer API", "", `${indexerUrl(o)}/api/v1`, ""]);
   const w1 = [0, 1, 2, 3].map((i) => Math.max(...ep.map((r) => r[i]!.length)));
   for (const r of ep) lines.push(row(r, w1));
   lines.push("", "contracts");
@@ -241,7 +245,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
       if (statusTimer) clearInterval(statusTimer);
       if (tty) stream.write("\n");
       log("stopping: relayers and anchoring first, then the chains");
-      await supervisor.stopAll(["gateway", "relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
+      await supervisor.stopAll(["console", "indexer", "gateway", "relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
       rmSync(p.lock, { force: true });
       rmSync(path.join(o.dataDir, "endpoints.json"), { force: true });
       log("stopped; every child process has exited");
@@ -290,6 +294,9 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     state = await bootstrapContracts(o, p, { main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o) }, state, log);
     log("starting six relayers, both anchoring phases and the gateway");
     await Promise.all([...serviceSpecs(o, p, state), gatewaySpec(o, p)].map((s) => supervisor.start(s)));
+    ensureConsoleBuilt(o, log);
+    log("starting the indexer and the web console");
+    await Promise.all([indexerSpec(o, p), consoleSpec(o, p)].map((s) => supervisor.start(s)));
     const devKey = await ensureDevKey(o, p, state);
     if (state.gateway?.devKey !== devKey) {
       state = { ...state, gateway: { devKey } };
@@ -298,7 +305,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     const gw = gatewayUrl(o);
     writeFileSync(
       path.join(o.dataDir, "endpoints.json"),
-      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, pid: process.pid }, null, 2) + "\n",
+      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, indexer: `${indexerUrl(o)}/api/v1`, console: consoleUrl(o), pid: process.pid }, null, 2) + "\n",
     );
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     out(formatTable(o, p, state));

@@ -12,9 +12,11 @@ interface UpArgs {
   p2pPort: number;
   metricsPort: number;
   gatewayPort: number;
+  indexerPort: number;
+  consolePort: number;
 }
 
-task("devnet:up", "Runs the whole platform locally: main chain, gas-free product chain, anvil as Ethereum, contracts, six relayers, two anchoring phases (npm start)")
+task("devnet:up", "Runs the whole platform locally: main chain, gas-free product chain, anvil as Ethereum, contracts, six relayers, two anchoring phases, the gateway, the indexer and the web console (npm start)")
   .addOptionalParam("validators", "Main-chain validators: 1 or 4 node processes", 1, types.int)
   .addFlag("reset", "Delete the data folder first and start a new devnet")
   .addOptionalParam("dataDir", "Data folder (state, chain data, logs)", path.join(".luniverse", "devnet"))
@@ -24,6 +26,8 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
   .addOptionalParam("p2pPort", "First p2p port (main validators, then the product node)", 30303, types.int)
   .addOptionalParam("metricsPort", "First Prometheus port (relayers 1–6, anchoring phases 1–2)", 9100, types.int)
   .addOptionalParam("gatewayPort", "The gateway's port (JSON-RPC at /v1/<chain>/<apiKey>, admin API at /admin/v1)", 8600, types.int)
+  .addOptionalParam("indexerPort", "The indexer's HTTP API port (/api/v1)", 8700, types.int)
+  .addOptionalParam("consolePort", "The web console's port", 8800, types.int)
   .setAction(async (args: UpArgs, hre) => {
     if (hre.network.name !== "hardhat") throw new TaskError(`devnet:up runs its own chains; drop --network ${hre.network.name}`);
     const { resolveDevnetOptions } = await import("../devnet/config");
@@ -41,6 +45,8 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
       p2pPort: args.p2pPort,
       metricsPort: args.metricsPort,
       gatewayPort: args.gatewayPort,
+      indexerPort: args.indexerPort,
+      consolePort: args.consolePort,
     });
     const handle = await runDevnet(options);
     process.exit(await handle.done);

@@ -72,7 +72,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   this.timeout(300_000);
   let dir: string;
   const used = new Set<number>();
-  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number; gateway: number };
+  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number; gateway: number; indexer: number; console: number };
   const started: Devnet[] = [];
   const seenChildren = new Set<number>();
   let state: DevnetState;
@@ -83,6 +83,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       HARDHAT, "devnet:up", "--data-dir", dir,
       "--main-port", String(ports.main), "--product-port", String(ports.product), "--ethereum-port", String(ports.ethereum),
       "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics), "--gateway-port", String(ports.gateway),
+      "--indexer-port", String(ports.indexer), "--console-port", String(ports.console),
     ];
     const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -109,7 +110,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   /** SIGINT, then: exit code 0 and every child gone. */
   async function interrupt(d: Devnet): Promise<void> {
     const children = childPids(d.proc.pid!);
-    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring, the gateway").to.equal(12);
+    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring, the gateway, the indexer, the console").to.equal(14);
     d.proc.kill("SIGINT");
     const code = await Promise.race([d.exited, new Promise<string>((r) => setTimeout(() => r("timeout"), 60_000))]);
     expect(code, d.output().slice(-2000)).to.equal(0);
@@ -126,6 +127,8 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       p2p: await freeRange(2, used),
       metrics: await freeRange(8, used),
       gateway: await freeRange(1, used),
+      indexer: await freeRange(1, used),
+      console: await freeRange(1, used),
     };
   });
 
@@ -164,6 +167,13 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/2018/${key}`, "eth_chainId")).to.equal("0x7e2");
     expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/product/${key}`, "eth_chainId")).to.equal("0xbb9");
     expect(await rpc(`http://127.0.0.1:${ports.gateway}/v1/1337/${key}`, "eth_chainId")).to.equal("0x539");
+    // the web console and the indexer's API behind it
+    expect(out).to.match(new RegExp(`web console\\s+http://127\\.0\\.0\\.1:${ports.console}`));
+    const page = await fetch(`http://127.0.0.1:${ports.console}/`);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.match(/<div id="root">/);
+    const chains = (await (await fetch(`http://127.0.0.1:${ports.indexer}/api/v1/chains`)).json()) as { chainId: number }[];
+    expect(chains.map((c) => c.chainId).sort()).to.deep.equal([1337, 2018, 3001]);
     expect(state.sample?.pairId).to.match(/^0x[0-9a-f]{64}$/);
     expect(state.anchoring?.phase2Registry).to.match(/^0x[0-9a-fA-F]{40}$/);
     // the manifests @luniverse/contracts ships (npm run package:deployments) hold the addresses this devnet wrote
