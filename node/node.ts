@@ -214,6 +214,8 @@ export class LuniverseNode {
       poolGet: (h) => pool.get(h),
       pendingNonce: (a) => pool.pendingNonce(a),
       poolStats: () => pool.stats(),
+      poolContent: () => pool.content(),
+      slashing: sys.Slashing as Hex,
       isSyncing: () => engine.isSyncing,
       peers: () => net.peers(),
       metrics: () => node.metrics(),

@@ -80,6 +80,41 @@ export class ChainError extends LuniverseError<"CHAIN_GENESIS_MISMATCH" | "CHAIN
   override name = "ChainError";
 }
 
+/** Key of the address index's marker (present once every committed block is indexed). */
+const ADDRESS_INDEX_META = "meta:addressIndex";
+
+const heightPart = (n: bigint): string => n.toString(16).padStart(16, "0");
+
+/** An address's blocks in the address index: each block's number and the indexes of its transactions there. */
+export interface AddressHistory {
+  blocks: { number: bigint; indices: number[] }[];
+  more: boolean;
+}
+
+/**
+ * The address index of one block: for every address that sent a transaction, was its `to`, or was created by it, one
+ * key `a:<address>:<height, 16 hex>:<transaction index, 8 hex>` with an empty value — written in the block's commit
+ * batch. No map, no per-key buffer: 1-3 short keys per transaction (a 3,000-transfer block: 6,000 keys, ≈ 1.5 ms to
+ * build and ≈ 15 ms more of classic-level's batch encoding on the main thread).
+ */
+function addressIndexOps(block: Block, receipts: StoredReceipt[], ops: { type: "put"; key: string; value: Uint8Array }[]): void {
+  const txs = block.transactions;
+  if (txs.length === 0) return;
+  const height = heightPart(block.header.number);
+  for (let i = 0; i < txs.length; i++) {
+    const suffix = `:${height}:${i.toString(16).padStart(8, "0")}`;
+    const r = receipts[i];
+    const from = r === undefined ? undefined : r.from.toLowerCase();
+    if (from !== undefined) ops.push({ type: "put", key: `a:${from.slice(2)}${suffix}`, value: EMPTY });
+    const to = txs[i]!.to?.toString();
+    if (to !== undefined && to !== from) ops.push({ type: "put", key: `a:${to.slice(2)}${suffix}`, value: EMPTY });
+    const created = r?.contractAddress?.toLowerCase();
+    if (created) ops.push({ type: "put", key: `a:${created.slice(2)}${suffix}`, value: EMPTY });
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
 export interface CommittedBlock {
   block: Block;
   receipts: StoredReceipt[];
@@ -148,6 +183,7 @@ export class Chain extends EventEmitter {
     if (stored === undefined) {
       await this.writeBatch(genesis, [], [], true);
     }
+    if ((await this.level.get(ADDRESS_INDEX_META)) === undefined) await this.backfillAddressIndex();
     const head = JSON.parse(Buffer.from((await this.level.get("meta:head"))!).toString("utf8")) as HeadRecord;
     const headBlock = await this.getBlockByHash(head.hash as Hex);
     if (headBlock === null) throw new ChainError("CHAIN_DAMAGED", `the node database is damaged: head block ${head.hash} is missing`);
@@ -176,7 +212,11 @@ export class Chain extends EventEmitter {
     ops.push({ type: "put", key: `s:${hash}`, value: json(signatures) });
     ops.push({ type: "put", key: heightKey(block.header.number), value: Buffer.from(hash, "utf8") });
     block.transactions.forEach((tx, i) => ops.push({ type: "put", key: `x:${bytesToHex(tx.hash())}`, value: json([hash, i]) }));
-    if (isGenesis) ops.push({ type: "put", key: "meta:genesis", value: Buffer.from(hash, "utf8") });
+    addressIndexOps(block, receipts, ops);
+    if (isGenesis) {
+      ops.push({ type: "put", key: "meta:genesis", value: Buffer.from(hash, "utf8") });
+      ops.push({ type: "put", key: ADDRESS_INDEX_META, value: json({ version: 1 }) });
+    }
     ops.push({ type: "put", key: "meta:head", value: json({ number: block.header.number.toString(), hash }) });
     await this.level.batch(ops);
     this.overlay.flushed();
@@ -198,6 +238,64 @@ export class Chain extends EventEmitter {
     });
     this.commitQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Indexes the blocks of a data dir written before the address index existed (once, on open): every block's
+   * receipts are read again, 256 blocks per batch.
+   */
+  private async backfillAddressIndex(): Promise<void> {
+    const head = JSON.parse(Buffer.from((await this.level.get("meta:head"))!).toString("utf8")) as HeadRecord;
+    const top = BigInt(head.number);
+    let ops: { type: "put"; key: string; value: Uint8Array }[] = [];
+    for (let n = 1n; n <= top; n++) {
+      const hash = await this.level.get(heightKey(n));
+      if (hash === undefined) continue;
+      const key = Buffer.from(hash).toString("utf8").toLowerCase();
+      const raw = await this.level.get(`b:${key}`);
+      if (raw === undefined) continue;
+      const block = createBlockFromRLP(raw, { common: this.common, skipConsensusFormatValidation: true });
+      addressIndexOps(block, await this.getReceipts(key as Hex), ops);
+      if (n % 256n === 0n) {
+        await this.level.batch(ops);
+        ops = [];
+      }
+    }
+    ops.push({ type: "put", key: ADDRESS_INDEX_META, value: Buffer.from(JSON.stringify({ version: 1 }), "utf8") });
+    await this.level.batch(ops);
+  }
+
+  /**
+   * The blocks in which `address` sent a transaction, received one (`to`) or was created by one, from the address
+   * index: walking down from below `before` (`direction: "before"`) or up from above `after`, whole blocks until at
+   * least `minTxs` transactions are collected. `more` tells whether further blocks hold some.
+   */
+  async addressHistory(address: Hex, direction: "before" | "after", from: bigint, minTxs: number): Promise<AddressHistory> {
+    const prefix = `a:${address.slice(2).toLowerCase()}:`;
+    const range =
+      direction === "before"
+        ? { gte: prefix, lt: prefix + heightPart(from), reverse: true }
+        : { gt: prefix + heightPart(from) + ";", lt: prefix + "~", reverse: false };
+    const blocks: AddressHistory["blocks"] = [];
+    let count = 0;
+    let more = false;
+    for await (const key of this.level.keys(range)) {
+      const number = BigInt("0x" + key.slice(prefix.length, prefix.length + 16));
+      const index = parseInt(key.slice(prefix.length + 17), 16);
+      const last = blocks[blocks.length - 1];
+      if (last !== undefined && last.number === number) last.indices.push(index);
+      else {
+        if (count >= minTxs) {
+          more = true;
+          break;
+        }
+        blocks.push({ number, indices: [index] });
+      }
+      count++;
+    }
+    // keys come in index order within a block, reversed when walking down
+    for (const b of blocks) b.indices.sort((x, y) => x - y);
+    return { blocks, more };
   }
 
   /** Adds signatures that arrived after a block was committed (stored with it; served over RPC). */

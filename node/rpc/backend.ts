@@ -10,11 +10,12 @@ import { bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from "
 import type { VM } from "@ethereumjs/vm";
 import { errorMessage } from "../../lib/errors";
 import type { Chain, CommittedBlock } from "../chain/chain";
-import { threshold } from "../consensus/engine";
+import { roundOf, threshold } from "../consensus/engine";
 import { callFailure, callOnVm, estimateWithSearch, type ExecResult } from "../execution/call";
 import { decodeTransaction } from "../execution/txMemo";
 import type { PeerInfo as NetworkPeer } from "../p2p/network";
 import { RpcError, SERVER_ERROR, toRpcError } from "./errors";
+import { NodeExplorer } from "./explorer";
 import { formatBlock, formatLogs, formatReceipt, formatTransaction, q } from "./format";
 import type { BlockFinality, BlockRef, CallRequest, FeeHistory, Hex, LogFilter, NodeStatus, PeerInfo, RpcBackend, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from "./types";
 
@@ -41,6 +42,10 @@ export interface BackendHost {
   gas?: { usage(account: Hex): Promise<unknown>; sponsorUsage(id: bigint): Promise<unknown> };
   /** luniverse_reportAbuse (gasFree.abuseReportsFrom): undefined when this node takes no reports. */
   reportAbuse?(account: Hex, reason: string, remote: string | undefined): unknown;
+  /** The Slashing system contract: traces re-run a block's downtime system calls (undefined: the block has none). */
+  slashing?: Hex;
+  /** The pool's pending and queued transactions per sender, in nonce order (txpool_content). */
+  poolContent?(): { pending: Map<Hex, TypedTransaction[]>; queued: Map<Hex, TypedTransaction[]> };
 }
 
 export class NodeBackend extends EventEmitter implements RpcBackend {
@@ -58,8 +63,20 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
     return run;
   }
 
+  readonly explorer: NodeExplorer;
+
   constructor(private readonly host: BackendHost) {
     super();
+    this.explorer = new NodeExplorer({
+      chain: host.chain,
+      chainId: host.chainId,
+      validator: host.validator,
+      validatorsAt: (n) => host.validatorsAt(n),
+      slashing: host.slashing,
+      poolContent: () => host.poolContent?.() ?? { pending: new Map(), queued: new Map() },
+      isSyncing: () => host.isSyncing(),
+      peers: () => this.peers(),
+    });
     host.chain.on("block", (c: CommittedBlock) => {
       this.queryVm = null;
       this.emit("newHead", formatBlock(c.block, c.receipts.map((r) => r.from), false));
@@ -279,6 +296,9 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
       validators,
       threshold: validators.length === 0 ? 0 : threshold(validators.length),
       signatures,
+      round: roundOf(block),
+      proposer: block.header.coinbase.toString() as Hex,
+      signers: signatures.map((x) => x.validator),
     };
   }
 

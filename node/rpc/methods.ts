@@ -5,6 +5,7 @@
 import { keccak256 } from "../execution/common";
 import { resolveBlockHeight, resolveExistingHeight, resolveStateBlock } from "./blockRef";
 import { LIMIT_EXCEEDED, METHOD_NOT_FOUND, RpcError, SERVER_ERROR } from "./errors";
+import { explorerMethods } from "./explorerMethods";
 import type { FilterStore } from "./filters";
 import { parseLogCriteria, resolveLogFilter } from "./logFilter";
 import {
@@ -310,6 +311,9 @@ export const methods: Record<string, MethodHandler> = {
     if (id === 0n) throw invalidParams("invalid argument 0: sponsor ids start at 1");
     return usage(id);
   },
+
+  // --- explorers and debuggers: ots_*, erigon_getHeaderByNumber, debug_trace*, txpool_*, luniverse_nodeInfo ---
+  ...explorerMethods,
 };
 
 function noGasPolicy(method: string): RpcError {

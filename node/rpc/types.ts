@@ -120,6 +120,12 @@ export interface BlockFinality {
   /** How many signatures make the block final: floor(2n/3) + 1. */
   threshold: number;
   signatures: FinalitySignature[];
+  /** The consensus round the block was proposed in (header extraData). */
+  round?: number;
+  /** The block's proposer (its coinbase). */
+  proposer?: Hex;
+  /** The validators whose commit signatures the node holds, in arrival order. */
+  signers?: Hex[];
 }
 
 /** A connected peer as luniverse_peers reports it: the p2p layer's own description, already in wire form. */
@@ -187,4 +193,76 @@ export interface RpcBackend extends EventEmitter {
   peers(): PeerInfo[];
   /** Prometheus text exposition, served at GET /metrics. */
   metrics(): string;
+  /** ots_*, debug_trace*, txpool_*, luniverse_nodeInfo, erigon_getHeaderByNumber (undefined: not offered: -32601). */
+  readonly explorer?: ExplorerBackend;
+}
+
+/** debug_traceTransaction / debug_traceCall options (geth's TraceConfig). Without `tracer`: the struct logger. */
+export interface TraceOptions {
+  tracer?: "callTracer";
+  tracerConfig?: { onlyTopCall?: boolean; withLog?: boolean };
+  disableStack?: boolean;
+  disableStorage?: boolean;
+  enableMemory?: boolean;
+  enableReturnData?: boolean;
+  limit?: number;
+}
+
+/** ots_getBlockDetails. */
+export interface OtsBlockDetails {
+  block: Omit<RpcBlock, "transactions" | "logsBloom"> & { logsBloom: null; transactionCount: number };
+  issuance: { blockReward: Hex; uncleReward: Hex; issuance: Hex };
+  totalFees: Hex;
+}
+
+/** ots_getBlockTransactions: a page of the block's transactions (input cut to the selector) and their receipts. */
+export interface OtsBlockTransactions {
+  fullblock: Omit<RpcBlock, "transactions"> & { transactions: RpcTransaction[]; transactionCount: number };
+  receipts: (Omit<RpcReceipt, "logs" | "logsBloom"> & { logs: null; logsBloom: null; timestamp: Hex })[];
+}
+
+/** ots_searchTransactionsBefore / After. */
+export interface OtsSearchResult {
+  txs: RpcTransaction[];
+  receipts: (RpcReceipt & { timestamp: Hex })[];
+  firstPage: boolean;
+  lastPage: boolean;
+}
+
+/** txpool_content: sender (checksummed) → nonce (decimal) → transaction. */
+export interface TxPoolContent {
+  pending: Record<string, Record<string, RpcTransaction>>;
+  queued: Record<string, Record<string, RpcTransaction>>;
+}
+
+/** luniverse_nodeInfo: what the console's node explorer shows of one node. */
+export interface NodeInfo {
+  version: string;
+  clientVersion: string;
+  chainId: Hex;
+  genesisHash: Hex;
+  /** The validator address of this node, null on a full node. */
+  address: Hex | null;
+  head: { number: Hex; hash: Hex; timestamp: Hex };
+  peers: { id: string; address: string | null; url: string | null; head: Hex }[];
+  syncing: boolean;
+  /** The validators in force at the head. */
+  validators: Hex[];
+}
+
+/** What the explorer and debug methods ask of the node (rpc/explorer.ts). */
+export interface ExplorerBackend {
+  traceTransaction(hash: Hex, options: TraceOptions): Promise<unknown>;
+  traceCall(request: CallRequest, block: BlockRef, options: TraceOptions): Promise<unknown>;
+  otsTraceTransaction(hash: Hex): Promise<unknown[]>;
+  otsInternalOperations(hash: Hex): Promise<unknown[]>;
+  otsTransactionError(hash: Hex): Promise<Hex>;
+  otsBlockDetails(block: bigint | Hex): Promise<OtsBlockDetails | null>;
+  otsBlockTransactions(number: bigint, page: number, pageSize: number): Promise<OtsBlockTransactions | null>;
+  otsSearch(address: Hex, direction: "before" | "after", blockNumber: bigint, pageSize: number): Promise<OtsSearchResult>;
+  otsTransactionBySenderAndNonce(sender: Hex, nonce: bigint): Promise<Hex | null>;
+  otsContractCreator(address: Hex): Promise<{ hash: Hex; creator: Hex } | null>;
+  txpoolContent(): TxPoolContent;
+  nodeInfo(clientVersion: string): Promise<NodeInfo>;
+  headerByNumber(number: bigint): Promise<RpcBlock | null>;
 }

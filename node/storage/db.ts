@@ -16,6 +16,8 @@
  *   r:<hash>             receipts of the block (JSON, see execution/executor.ts StoredReceipt)
  *   s:<hash>             finality signatures (JSON)
  *   x:<txhash>           [blockHash, index]
+ *   a:<address>:<height 16 hex>:<tx index 8 hex>  address index (ots_search*): a tx the address sent, received or created
+ *   meta:addressIndex    present once every committed block is in the address index
  *   <hex>                trie node / code (MPT keys)
  */
 import { ClassicLevel } from "classic-level";

@@ -78,6 +78,22 @@ export const DEFAULT_CU: Readonly<Record<string, number>> = Object.freeze({
   // subscriptions (each notification is not charged; the subscription is)
   eth_subscribe: 10,
   eth_unsubscribe: 10,
+  // explorers (Otterscan's ots_*: traces re-execute a block, searches read an index) and the pool
+  ots_getApiLevel: 10,
+  ots_hasCode: 20,
+  ots_getInternalOperations: 300,
+  ots_getTransactionError: 300,
+  ots_traceTransaction: 300,
+  ots_getBlockDetails: 20,
+  ots_getBlockDetailsByHash: 20,
+  ots_getBlockTransactions: 75,
+  ots_searchTransactionsBefore: 150,
+  ots_searchTransactionsAfter: 150,
+  ots_getTransactionBySenderAndNonce: 75,
+  ots_getContractCreator: 300,
+  erigon_getHeaderByNumber: 16,
+  txpool_status: 20,
+  txpool_content: 75,
 });
 
 /** Prefixes whose every method costs the same (unless named in the table or the overrides). */
