@@ -28,6 +28,8 @@ export function indexerSpec(o: DevnetOptions, p: DevnetPaths): ChildSpec {
   const config = {
     listen: { host: "127.0.0.1", port: o.indexerPort },
     store: { kind: "sqlite", path: p.indexerStore },
+    // a devnet's tokens are few: check them every 10 s, so the console shows a fresh result
+    reconcileEveryMs: 10_000,
     chains: devnetChains(o, p).map((c) => ({ id: c.id, name: c.name, role: c.role, rpcUrl: c.rpcUrl, ...(c.manifest !== null ? { manifest: c.manifest } : {}) })),
   };
   mkdirSync(path.dirname(p.indexerConfig), { recursive: true });
@@ -70,7 +72,7 @@ export function ensureConsoleBuilt(o: DevnetOptions, log: Log): void {
   if (existsSync(path.join(o.root, "console", "dist", "index.html"))) return;
   log("building the web console (console/dist is missing; npm run build does the same)");
   const vite = path.join(o.root, "node_modules", "vite", "bin", "vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", path.join("console", "vite.config.ts"), "--logLevel", "warn"], { cwd: o.root, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [vite, "build", "--config", path.join("console", "vite.config.mts"), "--logLevel", "warn"], { cwd: o.root, encoding: "utf8" });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
     throw new DevnetError("DEVNET_CONSOLE_BUILD", `the web console did not build (vite exited ${r.status ?? r.signal}); run \`npm run build\` to see why:\n${tail}`);

@@ -7,12 +7,13 @@
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Contract, JsonRpcProvider, formatUnits, parseUnits } from "ethers";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { DevWallet, launchBrowser, screenshot, step, visibleErrors } from "../helpers/browser";
+import { freeRange } from "../helpers/net";
+import { childPids, killGroups } from "../helpers/processes";
 import { DEV_ROLES as ROLES, devWallet } from "../../lib/accounts";
 import { MainBridge__factory } from "../../typechain-types";
 
@@ -22,37 +23,6 @@ const VITE = path.join(ROOT, "node_modules", "vite", "bin", "vite.js");
 const SHOTS = path.join(ROOT, "test-output", "console");
 const MAIN_CHAIN_ID = 2018;
 const PRODUCT_CHAIN_ID = 3001;
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-/** `n` consecutive free ports below Linux's ephemeral range (the devnet binds them after its genesis builds). */
-async function freeRange(n: number, avoid: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const ports = Array.from({ length: n }, (_, i) => base + i);
-    if (ports.some((p) => avoid.has(p))) continue;
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
-      for (const p of ports) avoid.add(p);
-      return base;
-    }
-  }
-  throw new Error("no free port range");
-}
-
-/** Direct children of `pid` (the devnet's supervised processes, each the leader of its own process group). */
-function childPids(pid: number): number[] {
-  const r = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
-  return r.stdout
-    .split("\n")
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
-}
 
 describe("web console end to end in Chromium (devnet, injected wallet)", function () {
   this.timeout(240_000);
@@ -153,7 +123,7 @@ describe("web console end to end in Chromium (devnet, injected wallet)", functio
 
   before(async function () {
     // the console under test is the working tree's: build it (vite, as npm run build does) before the devnet serves it
-    const build = spawnSync(process.execPath, [VITE, "build", "--config", path.join("console", "vite.config.ts"), "--logLevel", "warn"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" } });
+    const build = spawnSync(process.execPath, [VITE, "build", "--config", path.join("console", "vite.config.mts"), "--logLevel", "warn"], { cwd: ROOT, encoding: "utf8" });
     expect(build.status, `vite build of the console:\n${build.stdout}${build.stderr}`).to.equal(0);
 
     dir = mkdtempSync(path.join(os.tmpdir(), "luniverse-console-e2e-"));
@@ -201,13 +171,7 @@ describe("web console end to end in Chromium (devnet, injected wallet)", functio
       await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
       if (devnet.exitCode === null) devnet.kill("SIGKILL");
     }
-    for (const pid of seenChildren) {
-      try {
-        process.kill(-pid, "SIGKILL"); // the supervisor starts each child in its own process group
-      } catch {
-        // already gone
-      }
-    }
+    killGroups(seenChildren);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -69,7 +69,7 @@ describe("console server", function () {
 
   before(async function () {
     if (!existsSync(path.join(DIST, "index.html"))) {
-      execFileSync(path.join(ROOT, "node_modules", ".bin", "vite"), ["build", "--config", "console/vite.config.ts", "--logLevel", "error"], { cwd: ROOT, stdio: "pipe", env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" } });
+      execFileSync(path.join(ROOT, "node_modules", ".bin", "vite"), ["build", "--config", "console/vite.config.mts", "--logLevel", "error"], { cwd: ROOT, stdio: "pipe" });
     }
     dir = mkdtempSync(path.join(os.tmpdir(), "console-server-"));
     const port = await freePort();

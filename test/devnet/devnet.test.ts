@@ -1,65 +1,24 @@
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Contract, JsonRpcProvider, parseEther } from "ethers";
 import { devWallet, ROLES } from "../../devnet/config";
+import type { ReconciliationRow } from "../../lib/indexerApi";
+import { freeRange } from "../helpers/net";
+import { alive, childPids, killGroups } from "../helpers/processes";
 import type { DevnetState } from "../../devnet/state";
 import type { DemoResult } from "../../devnet/demo";
 
 const ROOT = path.resolve(__dirname, "../..");
 const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * A base port with `n` consecutive free ports on 127.0.0.1, below Linux's ephemeral range (32768+): the devnet binds
- * them minutes later, after the genesis builds, and an outgoing connection must not have taken one meanwhile.
- */
-async function freeRange(n: number, avoid: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const ports = Array.from({ length: n }, (_, i) => base + i);
-    if (ports.some((p) => avoid.has(p))) continue;
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
-      for (const p of ports) avoid.add(p);
-      return base;
-    }
-  }
-  throw new Error("no free port range");
-}
-
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Direct children of `pid` (the devnet's supervised processes). */
-function childPids(pid: number): number[] {
-  const r = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
-  return r.stdout
-    .split("\n")
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
 }
 
 interface Devnet {
@@ -134,13 +93,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
 
   after(async () => {
     for (const d of started) if (d.proc.exitCode === null) d.proc.kill("SIGKILL");
-    for (const pid of seenChildren) {
-      try {
-        process.kill(-pid, "SIGKILL"); // the supervisor starts each child in its own process group
-      } catch {
-        // gone
-      }
-    }
+    killGroups(seenChildren);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -205,6 +158,22 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       expect(await new Contract(result.mainToken, erc20, main).getFunction("balanceOf")(devWallet(ROLES.deployer).address)).to.equal(parseEther("1000"));
       expect(await new Contract(result.productTokenA, erc20, product).getFunction("totalSupply")()).to.equal(0n);
       expect(await new Contract(result.productTokenB, erc20, product).getFunction("totalSupply")()).to.equal(0n);
+      // the indexer reconciles the demo's tokens with 0 mismatches: Σ indexed balances = totalSupply() and every
+      // holder's indexed balance = balanceOf() at a block after the demo
+      const heights = { 2018: await main.getBlockNumber(), 3001: await product.getBlockNumber() } as Record<number, number>;
+      const demoTokens = [`2018:${result.mainToken}`, `3001:${result.productTokenA}`, `3001:${result.productTokenB}`].map((t) => t.toLowerCase());
+      const deadline = Date.now() + 90_000;
+      let rows: ReconciliationRow[] = [];
+      const fresh = (r: ReconciliationRow) => r.reconciliation.block !== null && r.reconciliation.block >= heights[r.chainId]!;
+      for (;;) {
+        rows = (await (await fetch(`http://127.0.0.1:${ports.indexer}/api/v1/reconciliation`)).json()) as ReconciliationRow[];
+        const demoRows = rows.filter((r) => demoTokens.includes(`${r.chainId}:${r.token}`.toLowerCase()));
+        if (demoRows.length === 3 && demoRows.every(fresh)) break;
+        if (Date.now() > deadline) throw new Error(`the indexer did not reconcile the demo's tokens after blocks ${JSON.stringify(heights)} within 90 s: ${JSON.stringify(demoRows)}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const bad = rows.filter((r) => r.reconciliation.status === "mismatch" || r.reconciliation.mismatches > 0);
+      expect(bad, "tokens whose indexed balances differ from the chain").to.deep.equal([]);
     } finally {
       main.destroy();
       product.destroy();

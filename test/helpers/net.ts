@@ -45,3 +45,28 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port with `n` consecutive free ports on 127.0.0.1, below Linux's ephemeral range (32768+): a devnet binds
+ * them minutes later, after its genesis builds, and an outgoing connection must not have taken one meanwhile.
+ */
+export async function freeRange(n: number, avoid: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = Array.from({ length: n }, (_, i) => base + i);
+    if (ports.some((p) => avoid.has(p))) continue;
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
+      for (const p of ports) avoid.add(p);
+      return base;
+    }
+  }
+  throw new Error("no free port range");
+}

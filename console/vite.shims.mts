@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 
-const shimsDir = path.join(__dirname, "src", "shims");
+const shimsDir = path.join(import.meta.dirname, "src", "shims");
 
 export const shims = {
   alias: {

@@ -1,15 +1,15 @@
 /**
- * The console's build: `npx vite build --config console/vite.config.ts` (run by `npm run build`) writes the app to
- * console/dist, which console/server.ts serves. `npx vite --config console/vite.config.ts` runs the dev server; it
+ * The console's build: `npx vite build --config console/vite.config.mts` (run by `npm run build`) writes the app to
+ * console/dist, which console/server.ts serves. `npx vite --config console/vite.config.mts` runs the dev server; it
  * proxies the console server's routes (/rpc, /api, /console-config.json) to CONSOLE_SERVER (default
  * http://127.0.0.1:8800), so start console/main.ts beside it.
  */
 import path from "node:path";
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
-import { shims } from "./vite.shims";
+import { shims } from "./vite.shims.mts";
 
-const root = __dirname;
+const root = import.meta.dirname;
 const repo = path.resolve(root, "..");
 const consoleServer = process.env.CONSOLE_SERVER ?? "http://127.0.0.1:8800";
 
