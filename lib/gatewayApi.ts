@@ -92,7 +92,7 @@ export interface AnalyticsQuery {
   dapp?: string;
   chain?: string;
   method?: string;
-  /** How many top methods / senders / IPs (default 10). */
+  /** How many top methods / API keys / DApps / senders / IPs (default 10). */
   top?: number;
   /** Series bucket in ms (default: 60,000, or larger so that the series has at most 1,440 points). */
   bucketMs?: number;
@@ -111,6 +111,13 @@ export interface AnalyticsResult {
   p95Ms: number | null;
   p99Ms: number | null;
   topMethods: { method: string; requests: number; errors: number; cu: number }[];
+  /**
+   * The API keys with most requests. `key` null: requests refused before a key was known (no or unknown key in the
+   * URL). In a DApp's own analytics (`/v1/keys/<key>/analytics`) only its own key.
+   */
+  topKeys: { key: string | null; requests: number; errors: number; cu: number; cacheHits: number }[];
+  /** The DApps with most requests (`dapp` null: refused before a key was known). In a DApp's own analytics only its own DApp. */
+  topDapps: { dapp: string | null; requests: number; errors: number; cu: number; cacheHits: number }[];
   topSenders: { sender: string; requests: number }[];
   topIps: { ip: string; requests: number }[];
   series: { t: number; requests: number; errors: number; cu: number }[];

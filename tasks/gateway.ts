@@ -350,7 +350,7 @@ withAdminParams(
 withAdminParams(
   task(
     "gateway:traffic",
-    "Traffic of a window: requests, errors, compute units, p50/p95/p99 latency, top methods, senders and clients"
+    "Traffic of a window: requests, errors, compute units, p50/p95/p99 latency, top methods, API keys, DApps, senders and clients"
   )
     .addOptionalParam(
       "since",
@@ -397,6 +397,25 @@ withAdminParams(
       console.log(
         `methods  ${t.topMethods
           .map((x) => `${x.method} ${x.requests}`)
+          .join(", ")}`
+      );
+    const figures = (x: {
+      requests: number;
+      errors: number;
+      cu: number;
+      cacheHits: number;
+    }): string =>
+      `${x.requests} (errors ${x.errors}, CU ${x.cu}, cache hits ${x.cacheHits})`;
+    if (t.topKeys.length > 0)
+      console.log(
+        `keys     ${t.topKeys
+          .map((x) => `${x.key ?? "(no key)"} ${figures(x)}`)
+          .join(", ")}`
+      );
+    if (t.topDapps.length > 0)
+      console.log(
+        `dapps    ${t.topDapps
+          .map((x) => `${x.dapp ?? "(no DApp)"} ${figures(x)}`)
           .join(", ")}`
       );
     if (t.topSenders.length > 0)

@@ -9,7 +9,7 @@ import type http from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import type { GatewayInternals } from "./gateway";
 import { KeyRequestError, applyKeyFields, createKey, hashSecret, newKeyId, newSecret, publicKeyView, secretMatches, type KeyFields } from "./keys";
-import type { AnalyticsQuery } from "./types";
+import type { AnalyticsQuery, AnalyticsResult, ApiKey } from "./types";
 
 export interface AdminAnswer {
   status: number;
@@ -81,6 +81,14 @@ function analyticsQuery(q: URLSearchParams): AnalyticsQuery {
 }
 
 /**
+ * A DApp's own analytics: read with its key as filter, so every figure is its key's already; the top keys and DApps
+ * are narrowed to its own key and DApp besides, so that no change of the query can list another DApp's key.
+ */
+function ownAnalytics(a: AnalyticsResult, key: ApiKey): AnalyticsResult {
+  return { ...a, topKeys: a.topKeys.filter((k) => k.key === key.key), topDapps: a.topDapps.filter((d) => d.dapp === key.dapp) };
+}
+
+/**
  * Answers an admin request (`token` set) or a DApp's analytics request (`token` null: the path's key authenticates).
  */
 export async function handleAdmin(req: http.IncomingMessage, rawUrl: string, token: string | null, gw: GatewayInternals): Promise<AdminAnswer> {
@@ -100,7 +108,7 @@ export async function handleAdmin(req: http.IncomingMessage, rawUrl: string, tok
       const q = analyticsQuery(url.searchParams);
       if (q.key !== undefined && q.key !== key.key) return error(403, "a key reads its own analytics only");
       if (q.dapp !== undefined) return error(403, "a key reads its own analytics only");
-      return { status: 200, body: await gw.store.analytics({ ...q, key: key.key }) };
+      return { status: 200, body: ownAnalytics(await gw.store.analytics({ ...q, key: key.key }), key) };
     }
 
     const auth = req.headers.authorization ?? "";

@@ -10,7 +10,8 @@
  * same transaction. Analytics reads hour roll-ups for whole hours, minute roll-ups for the other whole minutes (and for
  * series with buckets under an hour) and only the raw rows not rolled up yet (plus, at a window's
  * partial edge minutes, the raw rows themselves while they are kept), so every request counts exactly once — also a
- * row that arrives late, after its minute was rolled up: it is simply folded by the next roll-up.
+ * row that arrives late, after its minute was rolled up: it is simply folded by the next roll-up. The main roll-ups
+ * keep the key and the DApp of their requests, so the top keys and DApps come from the same sources as the totals.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -450,6 +451,10 @@ export interface AnalyticsSql {
   rawHistogram: Sql;
   /** Rows: method, requests, errors, cu — best first. */
   topMethods: Sql;
+  /** Rows: key ('' = no key), requests, errors, cu, cache_hits — best first. */
+  topKeys: Sql;
+  /** Rows: dapp ('' = no DApp), requests, errors, cu, cache_hits — best first. */
+  topDapps: Sql;
   /** Rows: sender, requests — best first. */
   topSenders: Sql;
   /** Rows: ip, requests — best first. */
@@ -520,6 +525,20 @@ export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketM
       params: [...r.params, ...raw.params, top],
     };
   };
+  /**
+   * Top API keys or DApps: the main roll-ups carry both columns (a missing key or DApp rolled up as ''), so these read
+   * the same roll-ups and raw rows as the totals and every request counts once.
+   */
+  const topByDimension = (col: "key" | "dapp"): Sql => {
+    const r = rollupBranches(sources, () => `${col}, requests AS r, errors AS e, cu AS c, cache_hits AS h`, (s) => s.level.main);
+    return {
+      text:
+        `SELECT ${col}, SUM(r) AS requests, SUM(e) AS errors, SUM(c) AS cu, SUM(h) AS cache_hits FROM (${r.text}` +
+        `SELECT COALESCE(${col}, '') AS ${col}, 1 AS r, ${isError} AS e, cu AS c, cache_hit AS h FROM gateway_requests WHERE ${raw.text}` +
+        `) u GROUP BY ${col} ORDER BY 2 DESC, ${col}${c} LIMIT ?`,
+      params: [...r.params, ...raw.params, top],
+    };
+  };
   const totalCols = ["requests", "errors", "rejected", "cu", "cache_hits", ...HISTOGRAM_COLUMNS];
   const totals =
     sources.length === 0
@@ -553,6 +572,8 @@ export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketM
         `) u GROUP BY method ORDER BY 2 DESC, method${c} LIMIT ?`,
       params: [...methods.params, ...raw.params, top],
     },
+    topKeys: topByDimension("key"),
+    topDapps: topByDimension("dapp"),
     topSenders: topBy("sender"),
     topIps: topBy("ip"),
     series: {
@@ -569,6 +590,14 @@ export function analyticsSql(query: AnalyticsQuery, plan: AnalyticsPlan, bucketM
 export type DbRow = Record<string, unknown>;
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+/** A key or DApp of a top list: '' (how roll-ups keep a missing one) and NULL as null. */
+const orNull = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : String(v));
+const dimensionFigures = (r: DbRow): { requests: number; errors: number; cu: number; cacheHits: number } => ({
+  requests: num(r.requests),
+  errors: num(r.errors),
+  cu: num(r.cu),
+  cacheHits: num(r.cache_hits),
+});
 
 /** The rows of the statements of {@link analyticsSql}. */
 export interface AnalyticsRows {
@@ -576,6 +605,8 @@ export interface AnalyticsRows {
   rawTotals: DbRow;
   rawHistogram: DbRow[];
   topMethods: DbRow[];
+  topKeys: DbRow[];
+  topDapps: DbRow[];
   topSenders: DbRow[];
   topIps: DbRow[];
   series: DbRow[];
@@ -616,6 +647,8 @@ export function assembleAnalytics(query: AnalyticsQuery, bucketMs: number, rows:
     p95Ms: quantileFromHistogram(hist, 0.95),
     p99Ms: quantileFromHistogram(hist, 0.99),
     topMethods: rows.topMethods.map((r) => ({ method: String(r.method), requests: num(r.requests), errors: num(r.errors), cu: num(r.cu) })),
+    topKeys: rows.topKeys.map((r) => ({ key: orNull(r.key), ...dimensionFigures(r) })),
+    topDapps: rows.topDapps.map((r) => ({ dapp: orNull(r.dapp), ...dimensionFigures(r) })),
     topSenders: rows.topSenders.map((r) => ({ sender: String(r.sender), requests: num(r.requests) })),
     topIps: rows.topIps.map((r) => ({ ip: String(r.ip), requests: num(r.requests) })),
     series: seriesStarts(query.from, query.to, bucketMs).map((t) => ({ t, ...(bySeries.get(t) ?? { requests: 0, errors: 0, cu: 0 }) })),
@@ -636,6 +669,8 @@ export function emptyAnalytics(query: AnalyticsQuery): AnalyticsResult {
     p95Ms: null,
     p99Ms: null,
     topMethods: [],
+    topKeys: [],
+    topDapps: [],
     topSenders: [],
     topIps: [],
     series: [],

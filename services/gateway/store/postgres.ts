@@ -432,6 +432,8 @@ export class PostgresStore implements GatewayStore {
           rawTotals: (await all(sql.rawTotals))[0]!,
           rawHistogram: await all(sql.rawHistogram),
           topMethods: await all(sql.topMethods),
+          topKeys: await all(sql.topKeys),
+          topDapps: await all(sql.topDapps),
           topSenders: await all(sql.topSenders),
           topIps: await all(sql.topIps),
           series: await all(sql.series),

@@ -308,6 +308,8 @@ export class SqliteStore implements GatewayStore {
           rawTotals: one(sql.rawTotals),
           rawHistogram: all(sql.rawHistogram),
           topMethods: all(sql.topMethods),
+          topKeys: all(sql.topKeys),
+          topDapps: all(sql.topDapps),
           topSenders: all(sql.topSenders),
           topIps: all(sql.topIps),
           series: all(sql.series),

@@ -307,6 +307,32 @@ describe("services/gateway in front of four validators", function () {
       expect(noToken.status).to.equal(401);
     });
 
+    it("answers top API keys and DApps; a DApp's own analytics list only its own key and DApp", async () => {
+      const mine = await g.key("tops-mine", { chains: ["main"] });
+      const theirs = await g.key("tops-theirs", { chains: ["main"] });
+      for (let i = 0; i < 3; i++) await post(g.gw.rpcUrl("main", mine.key), call("eth_chainId"));
+      for (let i = 0; i < 4; i++) await post(g.gw.rpcUrl("main", theirs.key), call("eth_chainId"));
+      await post(g.gw.rpcUrl("main", "f".repeat(32)), call("eth_chainId")); // an unknown key: refused, no key logged
+      await g.gw.flushLog();
+      const all = await admin(g, "GET", `/analytics?top=1000`);
+      expect(all.status).to.equal(200);
+      const keys = all.json.topKeys as { key: string | null; requests: number }[];
+      expect(keys.find((k) => k.key === mine.key)).to.include({ requests: 3 });
+      expect(keys.find((k) => k.key === theirs.key)).to.include({ requests: 4 });
+      expect(keys.some((k) => k.key === null)).to.equal(true);
+      expect((all.json.topDapps as { dapp: string | null }[]).map((d) => d.dapp)).to.include.members(["tops-mine", "tops-theirs"]);
+      expect(keys.reduce((n, k) => n + k.requests, 0)).to.equal(all.json.requests);
+      const own = await fetch(`${url}/v1/keys/${mine.key}/analytics?top=1000`);
+      expect(own.status).to.equal(200);
+      const body = (await own.json()) as { requests: number; topKeys: { key: string | null }[]; topDapps: { dapp: string | null }[] };
+      expect(body.requests).to.equal(3);
+      expect(body.topKeys[0]).to.include({ key: mine.key, requests: 3, errors: 0 });
+      expect(body.topKeys.map((k) => k.key)).to.deep.equal([mine.key]);
+      expect(body.topDapps.map((d) => d.dapp)).to.deep.equal(["tops-mine"]);
+      expect((await fetch(`${url}/v1/keys/${mine.key}/analytics?dapp=tops-theirs`)).status).to.equal(403);
+      expect((await fetch(`${url}/v1/keys/${mine.key}/analytics?key=${theirs.key}`)).status).to.equal(403);
+    });
+
     it("bans a client address whose rate spikes, says why, and shows it in the metrics", async () => {
       const strict = await startTestGateway({ config: { chains: [{ id: CHAIN_ID, name: "main", upstreams: [{ url: nodes[1]!.rpc }] }], abuse: { ipRate: { windowSeconds: 10, maxRequests: 300 } }, ipLimits: { requestsPerSecond: null } } });
       try {

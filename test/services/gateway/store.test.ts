@@ -15,7 +15,7 @@ import {
 } from "../../../services/gateway/store";
 import { PostgresStore } from "../../../services/gateway/store/postgres";
 import { SqliteStore } from "../../../services/gateway/store/sqlite";
-import type { AnalyticsQuery, ApiKey, GatewayStore, RequestRow } from "../../../services/gateway/types";
+import type { AnalyticsQuery, AnalyticsResult, ApiKey, GatewayStore, RequestRow } from "../../../services/gateway/types";
 import { freePort, waitFor } from "../../helpers/net";
 import { startPostgres, type PostgresServer } from "../../helpers/postgres";
 
@@ -119,6 +119,45 @@ function reference(rows: RequestRow[], q: AnalyticsQuery): { requests: number; e
     cu: inside.reduce((a, r) => a + r.cu, 0),
     cacheHits: inside.filter((r) => r.cacheHit).length,
   };
+}
+
+/** Figures of one API key or DApp, as `topKeys` / `topDapps` give them. */
+type DimensionFigures = { requests: number; errors: number; cu: number; cacheHits: number };
+
+/**
+ * The top API keys or DApps of `rows` in a query's window and filters, counted one by one (the reference the store's
+ * `topKeys` / `topDapps` must match): most requests first, ties by code point with "no key" first, `top` of them.
+ */
+function referenceTop(rows: RequestRow[], q: AnalyticsQuery, col: "key" | "dapp"): ({ value: string | null } & DimensionFigures)[] {
+  const inside = rows.filter(
+    (r) =>
+      r.ts >= q.from &&
+      r.ts < q.to &&
+      (q.key === undefined || r.key === q.key) &&
+      (q.dapp === undefined || r.dapp === q.dapp) &&
+      (q.chain === undefined || r.chain === q.chain) &&
+      (q.method === undefined || r.method === q.method),
+  );
+  const by = new Map<string | null, DimensionFigures>();
+  for (const r of inside) {
+    const f = by.get(r[col]) ?? { requests: 0, errors: 0, cu: 0, cacheHits: 0 };
+    f.requests++;
+    if (r.status === "error") f.errors++;
+    f.cu += r.cu;
+    if (r.cacheHit) f.cacheHits++;
+    by.set(r[col], f);
+  }
+  const name = (v: string | null): string => v ?? "";
+  return [...by.entries()]
+    .map(([value, f]) => ({ value, ...f }))
+    .sort((x, y) => y.requests - x.requests || (name(x.value) < name(y.value) ? -1 : name(x.value) > name(y.value) ? 1 : 0))
+    .slice(0, q.top ?? 10);
+}
+
+/** Checks `topKeys` and `topDapps` of an answer against {@link referenceTop}. */
+function expectTops(a: AnalyticsResult, rows: RequestRow[], q: AnalyticsQuery): void {
+  expect(a.topKeys.map(({ key, ...f }) => ({ value: key, ...f }))).to.deep.equal(referenceTop(rows, q, "key"), `topKeys ${JSON.stringify(q)}`);
+  expect(a.topDapps.map(({ dapp, ...f }) => ({ value: dapp, ...f }))).to.deep.equal(referenceTop(rows, q, "dapp"), `topDapps ${JSON.stringify(q)}`);
 }
 
 const QUERIES: AnalyticsQuery[] = [
@@ -542,6 +581,16 @@ for (const backend of [sqliteBackend, postgresBackend]) {
             { method: "eth_getBalance", requests: 4, errors: 0, cu: 0 },
             { method: "eth_sendRawTransaction", requests: 3, errors: 0, cu: 750 },
           ],
+          topKeys: [
+            { key: KEY_A, requests: 18, errors: 2, cu: 292, cacheHits: 6 },
+            { key: null, requests: 4, errors: 0, cu: 0, cacheHits: 0 },
+            { key: KEY_B, requests: 3, errors: 0, cu: 750, cacheHits: 0 },
+          ],
+          topDapps: [
+            { dapp: "alpha", requests: 18, errors: 2, cu: 292, cacheHits: 6 },
+            { dapp: null, requests: 4, errors: 0, cu: 0, cacheHits: 0 },
+            { dapp: "beta", requests: 3, errors: 0, cu: 750, cacheHits: 0 },
+          ],
           topSenders: [
             { sender: SENDER_1, requests: 7 },
             { sender: SENDER_2, requests: 3 },
@@ -579,6 +628,49 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         expect(await s.rollup(T0 + 5 * MIN)).to.equal(0);
         const after = await Promise.all(QUERIES.map((q) => s.analytics(q)));
         expect(after).to.deep.equal(before);
+      });
+
+      it("counts top API keys and DApps exactly before, during and after rollup(), across minute and hour roll-ups", async function () {
+        const s = await store();
+        const rows = [...dataset(), ...hoursDataset()];
+        await s.appendRequests(rows);
+        const queries = [...QUERIES, ...hourQueries(), ...QUERIES.map((q) => ({ ...q, top: 2 }))];
+        const before = await Promise.all(queries.map((q) => s.analytics(q)));
+        for (const [i, q] of queries.entries()) expectTops(before[i]!, rows, q);
+        // every request counts once: the full lists add up to the totals
+        const all = await s.analytics({ from: T0 - HOUR, to: H1 + 4 * HOUR, top: 1000 });
+        for (const list of [all.topKeys, all.topDapps]) {
+          expect(list.reduce((n, x) => n + x.requests, 0)).to.equal(all.requests);
+          expect(list.reduce((n, x) => n + x.cu, 0)).to.equal(all.cu);
+          expect(list.reduce((n, x) => n + x.cacheHits, 0)).to.equal(all.cacheHits);
+        }
+        // an hour half rolled up (minute and hour roll-ups and raw rows in one window), then all of it
+        await s.rollup(H1 + HOUR + 17 * MIN + 5_000);
+        const during = await Promise.all(queries.map((q) => s.analytics(q)));
+        for (const [i, q] of queries.entries()) expectTops(during[i]!, rows, q);
+        await s.rollup(H1 + 4 * HOUR);
+        // a row arriving after its minute and hour were rolled up: counted once, before and after the next rollup()
+        const late = row(H1 + 10 * MIN + 5_000, { key: KEY_B, dapp: "beta", status: "error", errorCode: -32000, cu: 7, cacheHit: true });
+        await s.appendRequests([late]);
+        const withLate = [...rows, late];
+        for (const q of queries) expectTops(await s.analytics(q), withLate, q);
+        expect(await s.rollup(H1 + 4 * HOUR)).to.equal(1);
+        for (const q of queries) expectTops(await s.analytics(q), withLate, q);
+      });
+
+      it("lists only the filtered key and its DApp in topKeys and topDapps of a key's analytics", async function () {
+        const s = await store();
+        const rows = hoursDataset();
+        await s.appendRequests(rows);
+        await s.rollup(H1 + HOUR + 17 * MIN);
+        const q = { from: H1 - 35 * MIN - 11_000, to: H1 + 2 * HOUR + 33 * MIN + 9_000, key: KEY_B, top: 1000 };
+        const own = await s.analytics(q);
+        expect(own.topKeys.map((k) => k.key)).to.deep.equal([KEY_B]);
+        expect(own.topDapps.map((d) => d.dapp)).to.deep.equal(["beta"]);
+        const { rejected: _rejected, ...figures } = reference(rows, q);
+        expect(own.topKeys[0]).to.deep.equal({ key: KEY_B, ...figures });
+        expect(own.topDapps[0]).to.deep.equal({ dapp: "beta", ...figures });
+        expectTops(own, rows, q);
       });
 
       it("rolls up only minutes that ended, and counts a row arriving after its minute was rolled up exactly once", async function () {

@@ -1,7 +1,8 @@
 /**
- * The traffic explorer: requests, errors, compute units, cache hits, latency quantiles, top methods, senders and
- * client IPs and the series, filtered by key, DApp, chain, method and window — from the gateway's analytics. Without
- * a gateway, each node's own JSON-RPC counters (its Prometheus metrics), and the page says so.
+ * The traffic explorer: requests, errors, compute units, cache hits, latency quantiles, the figures by API key and by
+ * DApp, top methods, senders and client IPs and the series, filtered by key, DApp, chain, method and window — from the
+ * gateway's analytics. Without a gateway, each node's own JSON-RPC counters (its Prometheus metrics), and the page says
+ * so.
  */
 import { useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
@@ -16,6 +17,7 @@ import { Panel, Stat, Stats } from "../../components/Stat";
 import { Async, Notice } from "../../components/States";
 import { Table } from "../../components/Table";
 import { formatMs, formatNumber, formatPercent } from "../../components/format";
+import { TopDapps, TopKeys } from "./TopByDimension";
 
 export const WINDOWS: { id: string; label: string; ms: number }[] = [
   { id: "15m", label: "15 minutes", ms: 15 * 60_000 },
@@ -57,7 +59,7 @@ function Filters({ params, set }: { params: URLSearchParams; set: (k: string, v:
       {(["key", "dapp", "method"] as const).map((k) => (
         <label key={k}>
           {k === "dapp" ? "DApp" : k === "key" ? "API key" : "Method"}
-          <input defaultValue={params.get(k) ?? ""} onBlur={(e) => set(k, e.target.value.trim())} onKeyDown={(e) => e.key === "Enter" && set(k, (e.target as HTMLInputElement).value.trim())} placeholder="any" data-testid={`traffic-${k}`} spellCheck={false} />
+          <input key={params.get(k) ?? ""} defaultValue={params.get(k) ?? ""} onBlur={(e) => set(k, e.target.value.trim())} onKeyDown={(e) => e.key === "Enter" && set(k, (e.target as HTMLInputElement).value.trim())} placeholder="any" data-testid={`traffic-${k}`} spellCheck={false} />
         </label>
       ))}
     </form>
@@ -109,6 +111,14 @@ function GatewayTraffic({ params, set }: { params: URLSearchParams; set: (k: str
               area
             />
           </Panel>
+          <div className="grid-2">
+            <Panel title="By API key" testId="traffic-by-key">
+              <TopKeys rows={a.topKeys} onSelect={(key) => set("key", key)} />
+            </Panel>
+            <Panel title="By DApp" testId="traffic-by-dapp">
+              <TopDapps rows={a.topDapps} onSelect={(dapp) => set("dapp", dapp)} />
+            </Panel>
+          </div>
           <div className="grid-2">
             <Panel title="Top methods">
               <Table
