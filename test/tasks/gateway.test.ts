@@ -72,6 +72,8 @@ describe("tasks: gateway:*", function () {
     expect((result as { requests: number }).requests).to.equal(3);
     expect(out).to.match(/requests 3 +errors 0/);
     expect(out).to.match(/methods +eth_chainId 3/);
+    expect(out).to.match(new RegExp(`keys +${key} 3 \\(errors 0`));
+    expect(out).to.match(/dapps +busy 3 \(errors 0/);
   });
 
   it("refuses bad arguments with messages that say what to write", async () => {
