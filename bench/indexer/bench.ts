@@ -1,10 +1,11 @@
 /**
  * Indexer benchmark (issue #15): prints figures, decides nothing.
  *
- *   npm run bench:indexer                                  # both parts (~3–6 min with the defaults)
+ *   npm run bench:indexer                                  # all three parts (~5–8 min with the defaults; load ~2 min)
  *   npm run bench:indexer -- --txs 1000000 --requests 200 --follow-txs 5000
  *   npm run bench:indexer -- --postgres postgres://postgres@127.0.0.1:5432/postgres   # the store on PostgreSQL
  *   npm run bench:indexer -- --parts pages --store /tmp/index-1m.sqlite               # fill once, measure again later
+ *   npm run bench:indexer -- --parts load                                             # 10,000 transfers through our node, reconciled
  *
  * 1. follow: the indexing rate (blocks/s, tx/s) of a fresh indexer catching up on a real anvil chain holding
  *    `--follow-txs` ERC-20 transfers (100 per block), fetched over JSON-RPC batches and written through the store.
@@ -12,6 +13,9 @@
  *    transactions would take hours to send through a node here, so the store is filled through the SAME ingest code
  *    (IndexerStore.ingest) from generated blocks: 100 transactions per block, each an ERC-20 transfer (one log) among
  *    20,000 addresses and 10 tokens, one "hot" address in 10 % of them (its history is the deep page).
+ * 3. load: our node (one validator process, LevelDB) with an indexer following it while `--load-transfers` ERC-20
+ *    transfers among `--load-accounts` accounts are sent as fast as the node takes them; then reconciliation, which
+ *    must find 0 mismatches (the run exits non-zero otherwise). See load.ts.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
@@ -33,8 +37,9 @@ import { openStore, type IndexerStore, type IngestBlock, type IngestTx } from ".
 import { machine } from "../machine";
 import { startAnvil } from "../node/chains";
 import { installCleanup, registerTempDir, stopAll } from "../node/procs";
+import { benchLoad } from "./load";
 
-const USAGE = "usage: bench/indexer/bench.ts [--txs N] [--follow-txs N] [--requests N] [--postgres URL | --store FILE.sqlite] [--parts follow,pages]";
+const USAGE = "usage: bench/indexer/bench.ts [--txs N] [--follow-txs N] [--requests N] [--postgres URL | --store FILE.sqlite] [--load-transfers N] [--load-accounts N] [--parts follow,pages,load]";
 const ANVIL_CHAIN = 31_337_99n;
 const GEN_CHAIN = 424_242;
 
@@ -243,11 +248,13 @@ async function benchPages(dir: string, totalTxs: number, requests: number, pgUrl
 }
 
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), { txs: { type: "string" }, "follow-txs": { type: "string" }, requests: { type: "string" }, postgres: { type: "string" }, parts: { type: "string" }, store: { type: "string" } }, USAGE);
+  const { values } = parseCommandLine(process.argv.slice(2), { txs: { type: "string" }, "follow-txs": { type: "string" }, requests: { type: "string" }, postgres: { type: "string" }, parts: { type: "string" }, store: { type: "string" }, "load-transfers": { type: "string" }, "load-accounts": { type: "string" } }, USAGE);
   const txs = Number(parseInteger("--txs", values.txs ?? "1000000"));
   const followTxs = Number(parseInteger("--follow-txs", values["follow-txs"] ?? "5000"));
   const requests = Number(parseInteger("--requests", values.requests ?? "200"));
-  const parts = (values.parts ?? "follow,pages").split(",");
+  const loadTransfers = Number(parseInteger("--load-transfers", values["load-transfers"] ?? "10000"));
+  const loadAccounts = Number(parseInteger("--load-accounts", values["load-accounts"] ?? "1000"));
+  const parts = (values.parts ?? "follow,pages,load").split(",");
   const keep = values.store === undefined ? undefined : path.resolve(values.store);
   if (keep && values.postgres) throw new Error("--store (a SQLite file kept between runs) and --postgres exclude each other");
   installCleanup();
@@ -256,6 +263,10 @@ async function main(): Promise<void> {
   log(`indexer benchmark on ${machine()}`);
   if (parts.includes("follow")) await benchFollow(dir, followTxs, values.postgres);
   if (parts.includes("pages")) await benchPages(dir, txs, requests, values.postgres, keep);
+  if (parts.includes("load")) {
+    const { problems } = await benchLoad(dir, { transfers: loadTransfers, accounts: loadAccounts, clients: 2, batch: 200, log });
+    if (problems > 0) process.exitCode = 1;
+  }
 }
 
 main().catch((e: unknown) => {
