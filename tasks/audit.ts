@@ -20,7 +20,7 @@ interface AuditArgs {
 
 task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slither when installed) and writes JSON/SARIF/Markdown reports")
   .addOptionalParam("path", "File or folder to scan (default: the project's contracts/)")
-  .addOptionalParam("exclude", "Globs relative to the scanned folder to leave out, comma-separated (default without --path: mocks/**)")
+  .addOptionalParam("exclude", "Globs relative to the scanned folder to leave out, comma-separated (default without --path: mocks/**,test/**)")
   .addOptionalParam("format", "Report formats, comma-separated: json, sarif, md", "json,sarif,md")
   .addOptionalParam("out", "Folder for the reports", "reports/audit")
   .addOptionalParam("failOn", "Fail when an unsuppressed finding has this severity or higher: none, low, medium, high", "high")
@@ -34,8 +34,9 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
     const bar = progressBar();
     let result: AuditResult;
     try {
-      // The project's own scan leaves out test doubles (contracts/mocks: never deployed) unless told otherwise.
-      const exclude = args.exclude !== undefined ? args.exclude.split(",") : args.path === undefined ? ["mocks/**"] : [];
+      // The project's own scan leaves out test doubles and test contracts (contracts/mocks, contracts/test: never
+      // deployed) unless told otherwise.
+      const exclude = args.exclude !== undefined ? args.exclude.split(",") : args.path === undefined ? ["mocks/**", "test/**"] : [];
       result = await runAudit({
         path: args.path ?? path.relative(root, hre.config.paths.sources),
         exclude,

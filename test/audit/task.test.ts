@@ -112,9 +112,10 @@ describe("audit task", function () {
   it("scans the project's contracts/ by default, and they pass --fail-on high", async function () {
     const { result, out: printed } = await audit({ out, failOn: "high" });
     expect(result.scannedPath).to.equal("contracts");
-    // test doubles in contracts/mocks are never deployed: left out unless --exclude says otherwise
-    expect(result.excluded.patterns).to.deep.equal(["mocks/**"]);
-    expect(result.files.some((f) => f.file.startsWith("mocks/"))).to.equal(false);
+    // test doubles in contracts/mocks and test contracts in contracts/test are never deployed: left out unless
+    // --exclude says otherwise
+    expect(result.excluded.patterns).to.deep.equal(["mocks/**", "test/**"]);
+    expect(result.files.some((f) => f.file.startsWith("mocks/") || f.file.startsWith("test/"))).to.equal(false);
     expect(result.files.length).to.be.greaterThan(5);
     expect(result.files.filter((f) => f.status !== "compiled"), JSON.stringify(result.files.filter((f) => f.status !== "compiled"))).to.deep.equal([]);
     expect(printed).to.match(/audit: findings high 0/);
