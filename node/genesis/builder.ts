@@ -197,6 +197,10 @@ class GenesisScratch extends EventEmitter implements RpcBackend {
     if (!m) return null;
     return { ...formatTransaction(m.tx, m.from, null, null), blockHash: this.pseudoHash(m.index), blockNumber: "0x0", transactionIndex: "0x0" };
   }
+  /** The scratch chain's receipts are per transaction (each its own pseudo-block): a deployment never asks for a block's. */
+  async getBlockReceipts(): Promise<RpcReceipt[] | null> {
+    return null;
+  }
   async getTransactionReceipt(hash: Hex): Promise<RpcReceipt | null> {
     const m = this.mined.get(hash.toLowerCase());
     if (!m) return null;

@@ -240,7 +240,15 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   async getTransactionReceipt(hash: Hex): Promise<RpcReceipt | null> {
     const loc = await this.chain.getTxLocation(hash);
     if (!loc) return null;
-    return formatReceipt(loc.block, loc.receipts, loc.index, formatLogs(loc.block, loc.receipts));
+    return formatReceipt(loc.block, loc.receipts, loc.index);
+  }
+
+  async getBlockReceipts(number: bigint): Promise<RpcReceipt[] | null> {
+    const block = await this.chain.getBlockByNumber(number);
+    if (block === null) return null;
+    const receipts = await this.chain.getReceipts(bytesToHex(block.hash()) as Hex);
+    const logs = formatLogs(block, receipts);
+    return receipts.map((_, i) => formatReceipt(block, receipts, i, logs));
   }
 
   private async formatFull(block: Block, full: boolean): Promise<RpcBlock> {

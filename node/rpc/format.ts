@@ -50,25 +50,42 @@ export function formatTransaction(tx: TypedTransaction, from: string, block: Blo
 }
 
 export function formatLogs(block: Block, receipts: StoredReceipt[]): RpcLog[][] {
-  let logIndex = 0;
-  const blockHash = h(block.hash());
-  const number = q(block.header.number);
-  return receipts.map((r, i) =>
-    r.logs.map(([address, topics, data]) => ({
-      address: address as Hex,
-      topics: topics as Hex[],
-      data: data as Hex,
-      blockNumber: number,
-      blockHash,
-      transactionHash: h(block.transactions[i]!.hash()),
-      transactionIndex: q(i),
-      logIndex: q(logIndex++),
-      removed: false as const,
-    })),
-  );
+  let first = 0;
+  return receipts.map((r, i) => {
+    const logs = formatTxLogs(block, receipts, i, first);
+    first += r.logs.length;
+    return logs;
+  });
 }
 
-export function formatReceipt(block: Block, receipts: StoredReceipt[], index: number, logs: RpcLog[][]): RpcReceipt {
+/**
+ * The logs of transaction `index` alone: its first log's block-wide index is the count of the logs before it
+ * (`firstLogIndex` when the caller already knows it), so one receipt costs its own logs, not the whole block's.
+ */
+export function formatTxLogs(block: Block, receipts: StoredReceipt[], index: number, firstLogIndex?: number): RpcLog[] {
+  let logIndex = firstLogIndex ?? 0;
+  if (firstLogIndex === undefined) for (let i = 0; i < index; i++) logIndex += receipts[i]!.logs.length;
+  const r = receipts[index]!;
+  if (r.logs.length === 0) return [];
+  const blockHash = h(block.hash());
+  const number = q(block.header.number);
+  const transactionHash = h(block.transactions[index]!.hash());
+  const transactionIndex = q(index);
+  return r.logs.map(([address, topics, data]) => ({
+    address: address as Hex,
+    topics: topics as Hex[],
+    data: data as Hex,
+    blockNumber: number,
+    blockHash,
+    transactionHash,
+    transactionIndex,
+    logIndex: q(logIndex++),
+    removed: false as const,
+  }));
+}
+
+/** Receipt `index` of `block`; `logs` is the block's logs by transaction (formatLogs) or, omitted, this one's are formatted alone. */
+export function formatReceipt(block: Block, receipts: StoredReceipt[], index: number, logs?: RpcLog[][]): RpcReceipt {
   const tx = block.transactions[index]!;
   const r = receipts[index]!;
   const rpcTx = formatTransaction(tx, r.from, block, index);
@@ -84,7 +101,7 @@ export function formatReceipt(block: Block, receipts: StoredReceipt[], index: nu
     gasUsed: r.gasUsed as Hex,
     effectiveGasPrice: rpcTx.gasPrice,
     contractAddress: r.contractAddress as Hex | null,
-    logs: logs[index]!,
+    logs: logs !== undefined ? logs[index]! : formatTxLogs(block, receipts, index),
     logsBloom: bloom,
     type: q(tx.type),
     status: q(r.status),

@@ -202,6 +202,17 @@ export const methods: Record<string, MethodHandler> = {
   },
 
   // --- blocks ---
+  eth_getBlockReceipts: async (p, ctx) => {
+    const a = new Args(p, 1, 1);
+    const param = a.get(0);
+    // a block hash (32 bytes) or a number/tag, as geth takes it
+    if (typeof param === "string" && /^0x[0-9a-fA-F]{64}$/.test(param)) {
+      const block = await ctx.backend.getBlockByHash(param as Hex, false);
+      return block === null ? null : ctx.backend.getBlockReceipts(BigInt(block.number));
+    }
+    const height = await resolveBlockHeight(ctx.backend, parseBlockNumberOrTag(param, { index: 0 }));
+    return height === null ? null : ctx.backend.getBlockReceipts(height);
+  },
   eth_getBlockByNumber: async (p, ctx) => {
     const a = new Args(p, 1, 2);
     const full = a.has(1) ? parseBool(a.get(1), { index: 1 }) : false;

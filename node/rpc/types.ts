@@ -173,6 +173,8 @@ export interface RpcBackend extends EventEmitter {
   sendRawTransaction(raw: Uint8Array): Promise<Hex>;
   getTransactionByHash(hash: Hex): Promise<RpcTransaction | null>;
   getTransactionReceipt(hash: Hex): Promise<RpcReceipt | null>;
+  /** eth_getBlockReceipts: every receipt of the block at `number`, in order; null when there is no such block. */
+  getBlockReceipts(number: bigint): Promise<RpcReceipt[] | null>;
   getBlockByNumber(number: bigint, fullTransactions: boolean): Promise<RpcBlock | null>;
   getBlockByHash(hash: Hex, fullTransactions: boolean): Promise<RpcBlock | null>;
   getLogs(filter: LogFilter): Promise<RpcLog[]>;

@@ -54,6 +54,8 @@ export interface FollowerOptions {
 export class Follower {
   /** null until the first batch tells whether the node serves `luniverse_getFinality`. */
   finalitySupported: boolean | null;
+  /** Whether the node serves eth_getBlockReceipts (one request per block instead of one per transaction); null until asked. */
+  blockReceiptsSupported: boolean | null = null;
   private readonly seenTokens = new Set<string>();
   private stopped = false;
   private loop: Promise<void> | null = null;
@@ -162,6 +164,37 @@ export class Follower {
     await this.loop;
   }
 
+  /**
+   * The receipts of `blocks` by transaction hash: `eth_getBlockReceipts` per block when the node serves it (our node,
+   * geth, anvil), else `eth_getTransactionReceipt` per transaction.
+   */
+  private async fetchReceipts(blocks: RpcBlock[]): Promise<Map<string, Record<string, unknown>>> {
+    const byHash = new Map<string, Record<string, unknown>>();
+    const withTxs = blocks.filter((b) => b.transactions.length > 0);
+    if (withTxs.length === 0) return byHash;
+    if (this.blockReceiptsSupported !== false) {
+      const outs = await rpcBatch(this.chain.rpcUrl, withTxs.map((b) => ({ method: "eth_getBlockReceipts", params: [b.number] })));
+      if (this.blockReceiptsSupported === null) this.blockReceiptsSupported = !outs.some((o) => !o.ok && isMethodMissing(o));
+      if (this.blockReceiptsSupported) {
+        outs.forEach((o, i) => {
+          const b = withTxs[i]!;
+          const list = o.ok ? (o.result as Record<string, unknown>[] | null) : null;
+          if (list === null || list.length !== b.transactions.length)
+            throw new IndexerRpcError(`eth_getBlockReceipts(${hexNum(b.number)}) on chain ${this.chain.name}: ${o.ok ? `${list?.length ?? "no"} receipts for ${b.transactions.length} transactions` : o.message}`);
+          for (const r of list) byHash.set(r.transactionHash as string, r);
+        });
+        return byHash;
+      }
+    }
+    const hashes = withTxs.flatMap((b) => b.transactions.map((t) => t.hash as string));
+    const receipts = await rpcBatch(this.chain.rpcUrl, hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })));
+    receipts.forEach((o, i) => {
+      if (!o.ok || o.result === null) throw new IndexerRpcError(`eth_getTransactionReceipt(${hashes[i]}) on chain ${this.chain.name}: ${o.ok ? "no receipt" : o.message}`);
+      byHash.set(hashes[i]!, o.result as Record<string, unknown>);
+    });
+    return byHash;
+  }
+
   private async fetchBlocks(from: number, to: number): Promise<IngestBlock[]> {
     const ours = this.chain.role !== "ethereum";
     const reqs: RpcRequest[] = [];
@@ -183,13 +216,7 @@ export class Follower {
         finality = fo.map((o) => (o.ok && o.result ? ((o.result as { signatures?: { validator: string }[] }).signatures ?? []).map((s) => getAddress(s.validator)) : null));
       }
     }
-    const hashes = raw.flatMap((b) => b.transactions.map((t) => t.hash as string));
-    const receipts = await rpcBatch(this.chain.rpcUrl, hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })));
-    const byHash = new Map<string, Record<string, unknown>>();
-    receipts.forEach((o, i) => {
-      if (!o.ok || o.result === null) throw new IndexerRpcError(`eth_getTransactionReceipt(${hashes[i]}) on chain ${this.chain.name}: ${o.ok ? "no receipt" : o.message}`);
-      byHash.set(hashes[i]!, o.result as Record<string, unknown>);
-    });
+    const byHash = await this.fetchReceipts(raw);
     return raw.map((b, i): IngestBlock => ({
       number: hexNum(b.number),
       hash: b.hash,

@@ -328,6 +328,13 @@ export class MockBackend extends EventEmitter implements RpcBackend {
     return this.txs.get(hash)?.receipt ?? null;
   }
 
+  async getBlockReceipts(number: bigint): Promise<RpcReceipt[] | null> {
+    this.record("getBlockReceipts", number);
+    const b = this.blocks[Number(number)];
+    if (b === undefined) return null;
+    return (b.transactions as (string | RpcTransaction)[]).map((t) => this.txs.get(typeof t === "string" ? (t as Hex) : t.hash)!.receipt);
+  }
+
   private withTxs(block: RpcBlock, full: boolean): RpcBlock {
     if (!full) return block;
     return { ...block, transactions: (block.transactions as Hex[]).map((h) => this.txs.get(h)!.tx) };

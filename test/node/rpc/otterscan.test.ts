@@ -111,6 +111,29 @@ describe("node/rpc: Otterscan's ots_* and erigon_ methods, txpool_*, luniverse_n
     expect(ours.fullblock.transactionCount).to.equal(ours.fullblock.transactions.length);
   });
 
+  it("eth_getBlockReceipts: every receipt of the block by number, hash or tag, each as eth_getTransactionReceipt answers it (block-wide log indexes), as anvil's; null for a block beyond the head", async function () {
+    type R = { transactionHash: string; blockHash: string; logs: { logIndex: string; transactionHash: string }[] };
+    for (const [url, hash] of [
+      [c.node.rpc, c.ours.run],
+      [c.anvilUrl, c.theirs.run],
+    ] as const) {
+      const one = await call<R & { blockNumber: string }>(url, "eth_getTransactionReceipt", [hash]);
+      const byNumber = await call<R[]>(url, "eth_getBlockReceipts", [one.blockNumber]);
+      const byHash = await call<R[]>(url, "eth_getBlockReceipts", [one.blockHash]);
+      expect(byHash).to.deep.equal(byNumber);
+      const each = await Promise.all(byNumber.map((r) => call<R>(url, "eth_getTransactionReceipt", [r.transactionHash])));
+      expect(byNumber, url).to.deep.equal(each);
+      expect(byNumber.find((r) => r.transactionHash === hash)).to.deep.equal(one);
+      const indexes = byNumber.flatMap((r) => r.logs.map((l) => Number(l.logIndex)));
+      expect(indexes).to.deep.equal(indexes.map((_, i) => i));
+      expect(await call<R[]>(url, "eth_getBlockReceipts", ["latest"])).to.be.an("array");
+      expect(await call(url, "eth_getBlockReceipts", ["0xffffff"])).to.equal(null);
+    }
+    const bad = await rpcFailure(c.node.rpc, "eth_getBlockReceipts", ["soon"]);
+    expect(bad.code).to.equal(-32602);
+    expect(bad.message).to.match(/block/i);
+  });
+
   it("ots_searchTransactionsBefore / After: the sender's transactions newest first, paged by whole blocks, with first/last page flags as anvil's", async function () {
     const nonces = (s: Search) => s.txs.map((t) => Number(t.nonce));
     const first = await call<Search>(c.node.rpc, "ots_searchTransactionsBefore", [SENDER.address, 0, 2]);
