@@ -5,6 +5,8 @@
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ZeroAddress, getAddress } from "ethers";
@@ -158,6 +160,49 @@ describe("indexer on anvil (SQLite store)", function () {
       expect(blocks.body.items.map((b) => b.number)).to.deep.equal([h, h - 1, h - 2, h - 3]);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it("reads receipts per transaction from a node without eth_getBlockReceipts, and writes the same rows", async () => {
+    const h = await settle();
+    // a JSON-RPC proxy in front of anvil that answers eth_getBlockReceipts as a node without it does (-32601)
+    const asked: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const parsed = JSON.parse(body) as { id: number; method: string }[] | { id: number; method: string };
+        const list = Array.isArray(parsed) ? parsed : [parsed];
+        asked.push(...list.map((r) => r.method));
+        const missing = (r: { id: number }) => ({ jsonrpc: "2.0", id: r.id, error: { code: -32601, message: "the method eth_getBlockReceipts does not exist/is not available" } });
+        const forward = list.filter((r) => r.method !== "eth_getBlockReceipts");
+        void (async () => {
+          const answered = forward.length === 0 ? [] : ((await (await fetch(chain.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forward) })).json()) as { id: number }[]);
+          const byId = new Map(answered.map((a) => [a.id, a]));
+          const out = list.map((r) => (r.method === "eth_getBlockReceipts" ? missing(r) : byId.get(r.id)));
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify(Array.isArray(parsed) ? out : out[0]));
+        })();
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const fallback = await startIndexer({ chains: [{ ...chainSpec(), rpcUrl: url }], store: { kind: "sqlite", path: path.join(dir, "per-tx.sqlite") } });
+    try {
+      await indexedTo(fallback, CHAIN_ID, h);
+      expect(asked).to.include("eth_getBlockReceipts");
+      expect(asked).to.include("eth_getTransactionReceipt");
+      const rows = async (x: IndexerHandle) => ({
+        txs: await x.store.db.all("SELECT hash, status, gas_used, cumulative_gas_used, contract_address FROM idx_txs WHERE chain_id = ? AND block_number <= ? ORDER BY block_number, idx", [CHAIN_ID, h]),
+        logs: await x.store.db.all("SELECT block_number, log_index, tx_hash, address, topics, data FROM idx_logs WHERE chain_id = ? AND block_number <= ? ORDER BY block_number, log_index", [CHAIN_ID, h]),
+        transfers: await x.store.db.all("SELECT block_number, log_index, token, from_addr, to_addr, value FROM idx_token_transfers WHERE chain_id = ? AND block_number <= ? ORDER BY block_number, log_index", [CHAIN_ID, h]),
+      });
+      const [theirs, ours] = [await rows(fallback), await rows(ix)];
+      expect(theirs.txs.length).to.be.greaterThan(0);
+      expect(theirs).to.deep.equal(ours);
+    } finally {
+      await fallback.close();
+      await new Promise((r) => proxy.close(r));
     }
   });
 
