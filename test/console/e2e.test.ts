@@ -9,13 +9,14 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Contract, JsonRpcProvider, formatUnits, parseUnits } from "ethers";
+import { Contract, JsonRpcProvider, formatUnits, parseUnits, type HDNodeWallet } from "ethers";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { DevWallet, launchBrowser, screenshot, step, visibleErrors } from "../helpers/browser";
 import { freeRange } from "../helpers/net";
 import { childPids, killGroups } from "../helpers/processes";
 import { DEV_ROLES as ROLES, devWallet } from "../../lib/accounts";
 import { MainBridge__factory } from "../../typechain-types";
+import { registerChain } from "../../ops/chain/registerChain";
 
 const ROOT = path.resolve(__dirname, "../..");
 const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
@@ -484,5 +485,42 @@ describe("web console end to end in Chromium (devnet, injected wallet)", functio
     expect(pair.productToken.toLowerCase()).to.equal(issuedProductToken.toLowerCase());
     expect(pair.ratio).to.equal(2n);
     expect(pair.productChainId).to.equal(BigInt(PRODUCT_CHAIN_ID));
+  });
+  it("node owners swap one of them from the browser: a non-owner's vote is refused in words, the third owner's vote applies it", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(dir, "deployments", "luniverse.json"), "utf8")) as { contracts: Record<string, { name: string; address: string }> };
+    const registryAddress = Object.values(manifest.contracts).find((c) => c.name === "ProductChainRegistry")!.address;
+    // a product chain registered by the CP through the same operation the tasks call; four idle development accounts own it
+    const owners = [5, 6, 7, 8].map((i) => devWallet(i));
+    const newcomer = devWallet(9);
+    const chainId = 4242n;
+    await registerChain(cp.connect(main), { registry: registryAddress, chainId, name: "e2e-swap", productDeveloper: pd.address, nodeOwners: owners.map((o) => o.address) as [string, string, string, string] });
+    const registry = new Contract(registryAddress, ["function nodeOwners(uint256) view returns (address[4])"], main);
+
+    const vote = async (who: HDNodeWallet) => {
+      await wallet.selectAccount(who);
+      await waitForText('[data-testid="wallet-account"]', new RegExp(who.address.slice(0, 6), "i"), 5_000);
+      await page.goto(`${consoleUrl}/operations/swap-vote`);
+      await fill({ chainId: chainId.toString(), oldOwner: owners[3]!.address, newOwner: newcomer.address });
+      await page.getByTestId("op-review").click();
+      await page.getByTestId("op-confirm-button").click();
+      await page.locator('[data-testid="op-result"], [data-testid="op-error"]').first().waitFor({ timeout: 30_000 });
+    };
+    await step(page, "a user who owns no node of the chain is refused with the registry's error in words", async () => {
+      await vote(user);
+      const text = await waitForText('[data-testid="op-error"]', /ChainRegistryNotNodeOwner/, 5_000);
+      expect(text).to.not.match(/at .*\.(ts|js):\d+/); // no stack
+    });
+    await screenshot(page, SHOTS, "17-swap-refused");
+    for (const [i, owner] of owners.slice(0, 3).entries()) {
+      await step(page, `node owner ${i + 1} votes`, async () => {
+        await vote(owner);
+        const text = await waitForText('[data-testid="op-result-swap"]', /Voted/, 5_000);
+        expect(text).to.match(i < 2 ? new RegExp(`${i + 1} of 3 votes needed; the swap applies at the majority`) : /3 of 3 votes needed; the swap is applied/);
+      });
+    }
+    await screenshot(page, SHOTS, "17-swap-applied");
+    const now = ((await registry.getFunction("nodeOwners")(chainId)) as string[]).map((a) => a.toLowerCase());
+    expect(now, "the registry's owners after the swap").to.include(newcomer.address.toLowerCase());
+    expect(now).to.not.include(owners[3]!.address.toLowerCase());
   });
 });
