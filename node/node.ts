@@ -18,7 +18,7 @@ import { HeadCaller } from "./consensus/validators";
 import { GasFreeGuard, GAS_RULES } from "./gasfree/guard";
 import { UsageLedger } from "./gasfree/ledger";
 import { GasPolicyView, type AbuseReason } from "./gasfree/policy";
-import { addressOfPrivateKey } from "./consensus/crypto";
+import { addressOfKey } from "./consensus/crypto";
 import { keccak256, makeCommon } from "./execution/common";
 import { SenderRecovery } from "./execution/recovery";
 import type { GenesisFile } from "./genesis/genesis";
@@ -104,7 +104,7 @@ export class LuniverseNode {
     const common = makeCommon(chainId);
     const gasFree = genesis.config.gasFree === true || config.gasFree.enabled;
     const key = await loadValidatorKey(config);
-    const address = key ? addressOfPrivateKey(key) : null;
+    const address = key ? addressOfKey(key) : null;
     const chain = await Chain.open(path.resolve(config.dataDir), genesis, common);
     const baseFeePerGas = BigInt(genesis.baseFeePerGas);
     const sys = genesis.luniverse.systemContracts;

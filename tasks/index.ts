@@ -14,3 +14,4 @@ import "./anchor";
 import "./gas";
 import "./gateway";
 import "./devnet";
+import "./hsm";

@@ -1,6 +1,8 @@
 /** Commit digests and signatures: exactly what Slashing.commitDigest / submitDoubleSignEvidence verify. */
 import secp256k1 from "secp256k1";
 import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
+import type { FeeMarket1559Tx } from "@ethereumjs/tx";
+import type { DigestSigner } from "../../lib/hsmSigner";
 import { keccak256 } from "../execution/common";
 
 function word(v: bigint): Uint8Array {
@@ -25,13 +27,38 @@ export function addressOfPrivateKey(key: Uint8Array): Hex {
   return addressOfPublicKey(secp256k1.publicKeyCreate(key, false));
 }
 
+/**
+ * A validator's key: the private key in memory (keystore, development variable), or a {@link DigestSigner} whose key
+ * stays in an HSM (`validator.pkcs11`).
+ */
+export type ValidatorKey = Uint8Array | DigestSigner;
+
+/** The address of a validator key (0x-lowercase, as the node writes addresses). */
+export function addressOfKey(key: ValidatorKey): Hex {
+  return key instanceof Uint8Array ? addressOfPrivateKey(key) : (key.address.toLowerCase() as Hex);
+}
+
 /** 65-byte r ‖ s ‖ v (v = 27/28), low-s: the form OpenZeppelin's ECDSA.recover accepts. */
-export function signDigest(digest: Uint8Array, key: Uint8Array): Hex {
-  const { signature, recid } = secp256k1.ecdsaSign(digest, key);
+export function signDigest(digest: Uint8Array, key: ValidatorKey): Hex {
   const out = new Uint8Array(65);
-  out.set(signature, 0);
-  out[64] = 27 + recid;
+  if (key instanceof Uint8Array) {
+    const { signature, recid } = secp256k1.ecdsaSign(digest, key);
+    out.set(signature, 0);
+    out[64] = 27 + recid;
+  } else {
+    const { r, s, recid } = key.signDigest(digest);
+    out.set(r, 0);
+    out.set(s, 32);
+    out[64] = 27 + recid;
+  }
   return bytesToHex(out) as Hex;
+}
+
+/** Signs a typed (EIP-1559) transaction of the node's own (evidence, abuse reports) with a validator key. */
+export function signNodeTransaction(tx: FeeMarket1559Tx, key: ValidatorKey): FeeMarket1559Tx {
+  if (key instanceof Uint8Array) return tx.sign(key);
+  const { r, s, recid } = key.signDigest(tx.getHashedMessageToSign());
+  return tx.addSignature(BigInt(recid), r, s);
 }
 
 /** The signer of a 65-byte signature over `digest`, or null when it is malformed. */

@@ -19,6 +19,7 @@
 import { EventEmitter } from "node:events";
 import type { Block } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
+import type { ValidatorKey } from "./crypto";
 import { bytesToHex, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
 import type { Chain, FinalitySignature } from "../chain/chain";
@@ -72,8 +73,8 @@ export interface EngineOptions {
   chainId: bigint;
   validatorSet: Hex;
   slashing: Hex;
-  /** The validator's private key, or null for a full node. */
-  key: Uint8Array | null;
+  /** The validator's key (in memory or in an HSM), or null for a full node. */
+  key: ValidatorKey | null;
   address: Hex | null;
   blockPeriodMs: number;
   proposalTimeoutMs: number;

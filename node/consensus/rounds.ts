@@ -21,7 +21,7 @@ import type { Logger } from "../../lib/log";
 import type { FinalitySignature } from "../chain/chain";
 import { ExecutionError } from "../execution/errors";
 import type { ExecutedBlock, HeaderFields, SystemCall } from "../execution/executor";
-import { commitDigest, prevoteDigest, recoverSigner, signDigest } from "./crypto";
+import { commitDigest, prevoteDigest, recoverSigner, signDigest, type ValidatorKey } from "./crypto";
 import type { DoubleSignDetector } from "./evidence";
 import { extraDataFor, hexNumber, isHash, roundOf, threshold, type PrevoteMsg, type ProposalMsg, type VoteMsg } from "./messages";
 import { missedProposalCalls, proposerAt } from "./slashing";
@@ -67,7 +67,7 @@ export interface RoundConfig {
   chainId: bigint;
   slashing: Hex;
   /** The validator's private key and address, or null for a full node. */
-  key: Uint8Array | null;
+  key: ValidatorKey | null;
   address: Hex | null;
   baseFeePerGas: bigint;
   gasLimit: bigint;

@@ -77,7 +77,7 @@ describe("node/config", function () {
     it("resolves relative paths against baseDir and keeps absolute ones", function () {
       const c = resolve(withChain({ dataDir: "data", validator: { keystore: "keys/v1.json" } }));
       expect(c.dataDir).to.equal(path.join(base, "data"));
-      expect(c.validator).to.deep.equal({ keystore: path.join(base, "keys/v1.json"), passwordEnv: "LUNIVERSE_VALIDATOR_PASSWORD", privateKeyEnv: null });
+      expect(c.validator).to.deep.equal({ keystore: path.join(base, "keys/v1.json"), passwordEnv: "LUNIVERSE_VALIDATOR_PASSWORD", privateKeyEnv: null, pkcs11: null });
       expect(resolve(withChain({ dataDir: "/var/lib/lu" })).dataDir).to.equal("/var/lib/lu");
     });
 
@@ -87,6 +87,7 @@ describe("node/config", function () {
         keystore: null,
         passwordEnv: "LUNIVERSE_VALIDATOR_PASSWORD",
         privateKeyEnv: "DEV_KEY",
+        pkcs11: null,
       });
     });
 
@@ -127,7 +128,7 @@ describe("node/config", function () {
       ["validator.passwordEnv", { validator: { keystore: "k.json", passwordEnv: "MY-PASS" } }, "validator.passwordEnv: expected an environment variable name"],
       ["validator.privateKeyEnv", { validator: { privateKeyEnv: 3 } }, "validator.privateKeyEnv: expected an environment variable name"],
       ["validator", { validator: {} }, `validator: give "keystore"`],
-      ["validator", { validator: { keystore: "k.json", privateKeyEnv: "DEV_KEY" } }, `validator: give either "keystore" or "privateKeyEnv", not both`],
+      ["validator", { validator: { keystore: "k.json", privateKeyEnv: "DEV_KEY" } }, `validator: give one key source of "keystore", "pkcs11" and "privateKeyEnv", not keystore and privateKeyEnv`],
       ["consensus.blockPeriodMs", { consensus: { blockPeriodMs: 0 } }, "consensus.blockPeriodMs: expected integer 1–3600000, got number 0"],
       ["consensus.proposalTimeoutMs", { consensus: { proposalTimeoutMs: "3s" } }, `consensus.proposalTimeoutMs: expected integer 1–3600000, got string "3s"`],
       ["consensus.maxTxsPerBlock", { consensus: { maxTxsPerBlock: null } }, "consensus.maxTxsPerBlock: expected integer 1–1000000, got null"],
