@@ -8,11 +8,7 @@
 import { parseCommandLine } from "../lib/args";
 import { ArgumentError } from "../lib/errors";
 import { createLogger } from "../lib/log";
-import {
-  runAnchor,
-  validateRunAnchorOptions,
-  type RunAnchorOptions,
-} from "../services/anchor/runAnchor";
+import { runAnchor, validateRunAnchorOptions, type RunAnchorOptions } from "../services/anchor/runAnchor";
 
 const OPTIONS = {
   child: { type: "string" },
@@ -30,15 +26,10 @@ const OPTIONS = {
 } as const;
 
 async function main(): Promise<void> {
-  const { values: a } = parseCommandLine(
-    process.argv.slice(2),
-    OPTIONS,
-    "usage: devnet/anchorMain.ts --child URL --parent URL --registry 0x… (--dev-account N | --hsm-token T --hsm-key K) [--every N] [--confirmations N] [--cursor FILE] [--metrics-port N] [--name NAME]"
-  );
+  const { values: a } = parseCommandLine(process.argv.slice(2), OPTIONS, "usage: devnet/anchorMain.ts --child URL --parent URL --registry 0x… (--dev-account N | --hsm-token T --hsm-key K) [--every N] [--confirmations N] [--cursor FILE] [--metrics-port N] [--name NAME]");
   const need = (k: keyof typeof OPTIONS): string => {
     const v = a[k];
-    if (v === undefined)
-      throw new ArgumentError("ARG_MISSING", k, `--${k} is required`);
+    if (v === undefined) throw new ArgumentError("ARG_MISSING", k, `--${k} is required`);
     return v;
   };
   const name = a.name;
@@ -49,28 +40,15 @@ async function main(): Promise<void> {
     every: Number(a.every),
     confirmations: Number(a.confirmations),
     registry: { registry: need("registry") },
-    key:
-      a["hsm-token"] !== undefined
-        ? { hsm: { token: a["hsm-token"], key: need("hsm-key") } }
-        : { devAccount: Number(need("dev-account")) },
+    key: a["hsm-token"] !== undefined ? { hsm: { token: a["hsm-token"], key: need("hsm-key") } } : { devAccount: Number(need("dev-account")) },
     cursorFile: a.cursor,
     pollMs: Number(a["poll-ms"]),
-    metricsPort:
-      a["metrics-port"] === undefined ? undefined : Number(a["metrics-port"]),
+    metricsPort: a["metrics-port"] === undefined ? undefined : Number(a["metrics-port"]),
     maxBackoffMs: 5_000,
     name,
     logger: createLogger("anchor", { fields: { phase: name } }),
     signal: controller.signal,
-    onReady: (info) =>
-      console.log(
-        JSON.stringify({
-          event: "ready",
-          phase: name,
-          registry: info.registry,
-          anchorer: info.anchorer,
-          nextStart: info.nextStart.toString(),
-        })
-      ),
+    onReady: (info) => console.log(JSON.stringify({ event: "ready", phase: name, registry: info.registry, anchorer: info.anchorer, nextStart: info.nextStart.toString() })),
   };
   validateRunAnchorOptions(options);
   const stop = (): void => controller.abort();
@@ -84,5 +62,5 @@ main().then(
   (e: Error) => {
     console.error(`error: ${e.message}`);
     process.exit(1);
-  }
+  },
 );

@@ -97,14 +97,10 @@ function loadModule(path: string): LoadedModule {
     lib.C_Initialize();
   } catch (e) {
     if (ckr(e) !== "CKR_CRYPTOKI_ALREADY_INITIALIZED") {
-      throw new HsmError(
-        "HSM_MODULE",
-        `cannot initialise the PKCS#11 module ${path}`,
-        {
-          details: ckr(e),
-          hint: "check the module path and, for SoftHSM2, SOFTHSM2_CONF and its token directory",
-        }
-      );
+      throw new HsmError("HSM_MODULE", `cannot initialise the PKCS#11 module ${path}`, {
+        details: ckr(e),
+        hint: "check the module path and, for SoftHSM2, SOFTHSM2_CONF and its token directory",
+      });
     }
   }
   const m = { lib, path };
@@ -117,9 +113,7 @@ function trimLabel(label: string): string {
 }
 
 /** The slots whose tokens are initialised, with their labels. */
-export function listTokens(
-  module = SOFTHSM_MODULE
-): { slot: pkcs11js.Handle; label: string; serial: string }[] {
+export function listTokens(module = SOFTHSM_MODULE): { slot: pkcs11js.Handle; label: string; serial: string }[] {
   const { lib } = loadModule(module);
   const out: { slot: pkcs11js.Handle; label: string; serial: string }[] = [];
   for (const slot of lib.C_GetSlotList(true)) {
@@ -138,57 +132,22 @@ export function listTokens(
  * Initialises a new token in a free slot with its security officer's PIN and its user's PIN (SoftHSM2 always offers
  * one free slot). A token with this label already present is an error.
  */
-export function initToken(opts: {
-  module?: string;
-  label: string;
-  soPin: string;
-  pin: string;
-}): void {
+export function initToken(opts: { module?: string; label: string; soPin: string; pin: string }): void {
   const module = opts.module ?? SOFTHSM_MODULE;
-  if (opts.label.length === 0 || opts.label.length > 32)
-    throw new HsmError(
-      "HSM_TOKEN_MISSING",
-      `token label "${opts.label}" must be 1 to 32 characters`
-    );
-  if (opts.pin.length < 4 || opts.soPin.length < 4)
-    throw new HsmError(
-      "HSM_NO_PIN",
-      "the user PIN and the SO PIN must each have at least 4 characters"
-    );
+  if (opts.label.length === 0 || opts.label.length > 32) throw new HsmError("HSM_TOKEN_MISSING", `token label "${opts.label}" must be 1 to 32 characters`);
+  if (opts.pin.length < 4 || opts.soPin.length < 4) throw new HsmError("HSM_NO_PIN", "the user PIN and the SO PIN must each have at least 4 characters");
   if (listTokens(module).some((t) => t.label === opts.label)) {
-    throw new HsmError(
-      "HSM_TOKEN_EXISTS",
-      `a token labelled "${opts.label}" already exists`,
-      { hint: "use it, or choose another label" }
-    );
+    throw new HsmError("HSM_TOKEN_EXISTS", `a token labelled "${opts.label}" already exists`, { hint: "use it, or choose another label" });
   }
   const { lib } = loadModule(module);
-  const free = lib
-    .C_GetSlotList(true)
-    .find(
-      (s) =>
-        (lib.C_GetTokenInfo(s).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0
-    );
+  const free = lib.C_GetSlotList(true).find((s) => (lib.C_GetTokenInfo(s).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
   if (free === undefined)
-    throw new HsmError(
-      "HSM_TOKEN_MISSING",
-      `the module ${module} has no free slot for a new token`,
-      { hint: "initialise one with the HSM vendor's tool" }
-    );
+    throw new HsmError("HSM_TOKEN_MISSING", `the module ${module} has no free slot for a new token`, { hint: "initialise one with the HSM vendor's tool" });
   lib.C_InitToken(free, opts.soPin, opts.label.padEnd(32, " "));
   // SoftHSM2 moves the new token to a new slot id: find it by label
-  const slot = lib
-    .C_GetSlotList(true)
-    .find((s) => trimLabel(lib.C_GetTokenInfo(s).label) === opts.label);
-  if (slot === undefined)
-    throw new HsmError(
-      "HSM_TOKEN_MISSING",
-      `the token "${opts.label}" was initialised but cannot be found again`
-    );
-  const session = lib.C_OpenSession(
-    slot,
-    pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION
-  );
+  const slot = lib.C_GetSlotList(true).find((s) => trimLabel(lib.C_GetTokenInfo(s).label) === opts.label);
+  if (slot === undefined) throw new HsmError("HSM_TOKEN_MISSING", `the token "${opts.label}" was initialised but cannot be found again`);
+  const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
   try {
     lib.C_Login(session, pkcs11js.CKU_SO, opts.soPin);
     lib.C_InitPIN(session, opts.pin);
@@ -206,17 +165,8 @@ export function addressOfPublicKey(publicKey: Uint8Array): string {
 /** The uncompressed point from `CKA_EC_POINT`: a DER OCTET STRING around 0x04 ‖ x ‖ y (some modules give it bare). */
 function ecPoint(raw: Buffer): Uint8Array {
   if (raw.length === 65 && raw[0] === 0x04) return new Uint8Array(raw);
-  if (
-    raw.length === 67 &&
-    raw[0] === 0x04 &&
-    raw[1] === 0x41 &&
-    raw[2] === 0x04
-  )
-    return new Uint8Array(raw.subarray(2));
-  throw new HsmError(
-    "HSM_KEY_INVALID",
-    `unexpected CKA_EC_POINT (${raw.length} bytes): not an uncompressed secp256k1 point`
-  );
+  if (raw.length === 67 && raw[0] === 0x04 && raw[1] === 0x41 && raw[2] === 0x04) return new Uint8Array(raw.subarray(2));
+  throw new HsmError("HSM_KEY_INVALID", `unexpected CKA_EC_POINT (${raw.length} bytes): not an uncompressed secp256k1 point`);
 }
 
 function bigFrom(b: Uint8Array): bigint {
@@ -228,16 +178,8 @@ function bytes32(v: bigint): Uint8Array {
 }
 
 /** Low-s form of a raw r‖s and the recovery id under which it recovers to `publicKey`. */
-export function normaliseSignature(
-  rs: Uint8Array,
-  digest: Uint8Array,
-  publicKey: Uint8Array
-): RawSignature {
-  if (rs.length !== 64)
-    throw new HsmError(
-      "HSM_SIGN_FAILED",
-      `the HSM returned a ${rs.length}-byte signature, expected 64 (r ‖ s)`
-    );
+export function normaliseSignature(rs: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): RawSignature {
+  if (rs.length !== 64) throw new HsmError("HSM_SIGN_FAILED", `the HSM returned a ${rs.length}-byte signature, expected 64 (r ‖ s)`);
   const r = rs.subarray(0, 32);
   let s = bigFrom(rs.subarray(32));
   if (s > HALF_N) s = N - s;
@@ -251,28 +193,16 @@ export function normaliseSignature(
     } catch {
       continue;
     }
-    if (Buffer.from(pub).equals(Buffer.from(publicKey)))
-      return { r: sig.slice(0, 32), s: sig.slice(32), recid };
+    if (Buffer.from(pub).equals(Buffer.from(publicKey))) return { r: sig.slice(0, 32), s: sig.slice(32), recid };
   }
-  throw new HsmError(
-    "HSM_SIGN_FAILED",
-    "the HSM's signature does not recover to the key's public key under either recovery id"
-  );
+  throw new HsmError("HSM_SIGN_FAILED", "the HSM's signature does not recover to the key's public key under either recovery id");
 }
 
 /** An open, logged-in token. */
 export class Hsm {
-  private readonly keys = new Map<
-    string,
-    { handle: pkcs11js.Handle; key: HsmKey }
-  >();
+  private readonly keys = new Map<string, { handle: pkcs11js.Handle; key: HsmKey }>();
 
-  private constructor(
-    private readonly lib: pkcs11js.PKCS11,
-    private readonly session: pkcs11js.Handle,
-    readonly module: string,
-    readonly token: string
-  ) {}
+  private constructor(private readonly lib: pkcs11js.PKCS11, private readonly session: pkcs11js.Handle, readonly module: string, readonly token: string) {}
 
   /** Opens the token labelled `token` and logs its user in. A wrong PIN, a locked PIN or a missing token are HsmErrors. */
   static open(opts: HsmOptions): Hsm {
@@ -284,55 +214,29 @@ export class Hsm {
     const tokens = listTokens(module);
     const t = tokens.find((x) => x.label === opts.token);
     if (!t) {
-      throw new HsmError(
-        "HSM_TOKEN_MISSING",
-        `no token labelled "${opts.token}" in ${module}`,
-        {
-          details: tokens.length
-            ? `tokens: ${tokens.map((x) => x.label).join(", ")}`
-            : "the module has no initialised token",
-          hint: `create it: npx hardhat hsm:init-token --token ${opts.token}`,
-        }
-      );
+      throw new HsmError("HSM_TOKEN_MISSING", `no token labelled "${opts.token}" in ${module}`, {
+        details: tokens.length ? `tokens: ${tokens.map((x) => x.label).join(", ")}` : "the module has no initialised token",
+        hint: `create it: npx hardhat hsm:init-token --token ${opts.token}`,
+      });
     }
     const { lib } = loadModule(module);
-    const session = lib.C_OpenSession(
-      t.slot,
-      pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION
-    );
+    const session = lib.C_OpenSession(t.slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
     try {
       lib.C_Login(session, pkcs11js.CKU_USER, opts.pin);
     } catch (e) {
       const code = ckr(e);
-      if (
-        code === "CKR_USER_ALREADY_LOGGED_IN" &&
-        loggedIn.get(`${module}|${opts.token}`) === opts.pin
-      ) {
+      if (code === "CKR_USER_ALREADY_LOGGED_IN" && loggedIn.get(`${module}|${opts.token}`) === opts.pin) {
         // another Hsm of this process logged the token in with this PIN: the login is per token, shared by sessions
       } else if (code === "CKR_USER_ALREADY_LOGGED_IN") {
         lib.C_CloseSession(session);
-        throw new HsmError(
-          "HSM_PIN_WRONG",
-          `wrong PIN for the token "${opts.token}"`
-        );
+        throw new HsmError("HSM_PIN_WRONG", `wrong PIN for the token "${opts.token}"`);
       } else {
         lib.C_CloseSession(session);
-        if (code === "CKR_PIN_INCORRECT")
-          throw new HsmError(
-            "HSM_PIN_WRONG",
-            `wrong PIN for the token "${opts.token}"`
-          );
-        throw new HsmError(
-          "HSM_MODULE",
-          `cannot log in to the token "${opts.token}"`,
-          {
-            details: code,
-            hint:
-              code === "CKR_PIN_LOCKED"
-                ? "the user PIN is locked: the security officer must reset it (C_InitPIN)"
-                : undefined,
-          }
-        );
+        if (code === "CKR_PIN_INCORRECT") throw new HsmError("HSM_PIN_WRONG", `wrong PIN for the token "${opts.token}"`);
+        throw new HsmError("HSM_MODULE", `cannot log in to the token "${opts.token}"`, {
+          details: code,
+          hint: code === "CKR_PIN_LOCKED" ? "the user PIN is locked: the security officer must reset it (C_InitPIN)" : undefined,
+        });
       }
     }
     loggedIn.set(`${module}|${opts.token}`, opts.pin);
@@ -341,17 +245,9 @@ export class Hsm {
 
   /** Generates a secp256k1 key pair inside the token; the private half is sensitive and never extractable. */
   generateKey(label: string): HsmKey {
-    if (!/^[\w.:@+-]{1,64}$/.test(label))
-      throw new HsmError(
-        "HSM_KEY_INVALID",
-        `key label "${label}" must be 1 to 64 letters, digits or . _ - : @ +`
-      );
+    if (!/^[\w.:@+-]{1,64}$/.test(label)) throw new HsmError("HSM_KEY_INVALID", `key label "${label}" must be 1 to 64 letters, digits or . _ - : @ +`);
     if (this.findKey(label))
-      throw new HsmError(
-        "HSM_KEY_EXISTS",
-        `the token "${this.token}" already holds a key labelled "${label}"`,
-        { hint: "use it, or choose another label" }
-      );
+      throw new HsmError("HSM_KEY_EXISTS", `the token "${this.token}" already holds a key labelled "${label}"`, { hint: "use it, or choose another label" });
     const id = Buffer.from(label, "utf8");
     const pair = this.lib.C_GenerateKeyPair(
       this.session,
@@ -373,11 +269,7 @@ export class Hsm {
         { type: pkcs11js.CKA_EXTRACTABLE, value: false },
       ]
     );
-    const publicKey = ecPoint(
-      this.lib.C_GetAttributeValue(this.session, pair.publicKey, [
-        { type: pkcs11js.CKA_EC_POINT },
-      ])[0]!.value as Buffer
-    );
+    const publicKey = ecPoint(this.lib.C_GetAttributeValue(this.session, pair.publicKey, [{ type: pkcs11js.CKA_EC_POINT }])[0]!.value as Buffer);
     const key = { label, address: addressOfPublicKey(publicKey), publicKey };
     this.keys.set(label, { handle: pair.privateKey, key });
     return key;
@@ -388,8 +280,7 @@ export class Hsm {
       { type: pkcs11js.CKA_CLASS, value: cls },
       { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
     ];
-    if (label !== undefined)
-      tmpl.push({ type: pkcs11js.CKA_LABEL, value: label });
+    if (label !== undefined) tmpl.push({ type: pkcs11js.CKA_LABEL, value: label });
     this.lib.C_FindObjectsInit(this.session, tmpl);
     try {
       return this.lib.C_FindObjects(this.session, 10_000);
@@ -399,21 +290,13 @@ export class Hsm {
   }
 
   private label(h: pkcs11js.Handle): string {
-    return (
-      this.lib.C_GetAttributeValue(this.session, h, [
-        { type: pkcs11js.CKA_LABEL },
-      ])[0]!.value as Buffer
-    ).toString("utf8");
+    return (this.lib.C_GetAttributeValue(this.session, h, [{ type: pkcs11js.CKA_LABEL }])[0]!.value as Buffer).toString("utf8");
   }
 
   private publicOf(label: string): Uint8Array | null {
     const [pub] = this.find(pkcs11js.CKO_PUBLIC_KEY, label);
     if (pub === undefined) return null;
-    return ecPoint(
-      this.lib.C_GetAttributeValue(this.session, pub, [
-        { type: pkcs11js.CKA_EC_POINT },
-      ])[0]!.value as Buffer
-    );
+    return ecPoint(this.lib.C_GetAttributeValue(this.session, pub, [{ type: pkcs11js.CKA_EC_POINT }])[0]!.value as Buffer);
   }
 
   /** The key pair labelled `label`, or null. */
@@ -423,11 +306,7 @@ export class Hsm {
     const [priv] = this.find(pkcs11js.CKO_PRIVATE_KEY, label);
     if (priv === undefined) return null;
     const publicKey = this.publicOf(label);
-    if (publicKey === null)
-      throw new HsmError(
-        "HSM_KEY_INVALID",
-        `the token holds the private key "${label}" but not its public key`
-      );
+    if (publicKey === null) throw new HsmError("HSM_KEY_INVALID", `the token holds the private key "${label}" but not its public key`);
     const key = { label, address: addressOfPublicKey(publicKey), publicKey };
     this.keys.set(label, { handle: priv, key });
     return key;
@@ -437,13 +316,9 @@ export class Hsm {
   requireKey(label: string): HsmKey {
     const k = this.findKey(label);
     if (k) return k;
-    throw new HsmError(
-      "HSM_KEY_MISSING",
-      `the token "${this.token}" holds no key labelled "${label}"`,
-      {
-        hint: `create it: npx hardhat hsm:create-key --token ${this.token} --label ${label}`,
-      }
-    );
+    throw new HsmError("HSM_KEY_MISSING", `the token "${this.token}" holds no key labelled "${label}"`, {
+      hint: `create it: npx hardhat hsm:create-key --token ${this.token} --label ${label}`,
+    });
   }
 
   /** Every secp256k1 key pair in the token, by label. */
@@ -460,17 +335,12 @@ export class Hsm {
   privateAttribute(label: string, type: number): Buffer {
     this.requireKey(label);
     const h = this.keys.get(label)!.handle;
-    return this.lib.C_GetAttributeValue(this.session, h, [{ type }])[0]!
-      .value as Buffer;
+    return this.lib.C_GetAttributeValue(this.session, h, [{ type }])[0]!.value as Buffer;
   }
 
   /** Signs a 32-byte digest with the key labelled `label`: low s, recovery id found against the public key. */
   signDigest(label: string, digest: Uint8Array): RawSignature {
-    if (digest.length !== 32)
-      throw new HsmError(
-        "HSM_SIGN_FAILED",
-        `a digest to sign must be 32 bytes, got ${digest.length}`
-      );
+    if (digest.length !== 32) throw new HsmError("HSM_SIGN_FAILED", `a digest to sign must be 32 bytes, got ${digest.length}`);
     const key = this.requireKey(label);
     const h = this.keys.get(label)!.handle;
     let rs: Buffer;
@@ -478,11 +348,7 @@ export class Hsm {
       this.lib.C_SignInit(this.session, { mechanism: pkcs11js.CKM_ECDSA }, h);
       rs = this.lib.C_Sign(this.session, Buffer.from(digest), Buffer.alloc(64));
     } catch (e) {
-      throw new HsmError(
-        "HSM_SIGN_FAILED",
-        `the HSM refused to sign with "${label}"`,
-        { details: ckr(e) }
-      );
+      throw new HsmError("HSM_SIGN_FAILED", `the HSM refused to sign with "${label}"`, { details: ckr(e) });
     }
     return normaliseSignature(rs, digest, key.publicKey);
   }
@@ -490,11 +356,7 @@ export class Hsm {
   /** Destroys the key pair labelled `label` (both halves). */
   destroyKey(label: string): void {
     this.requireKey(label);
-    for (const h of [
-      ...this.find(pkcs11js.CKO_PRIVATE_KEY, label),
-      ...this.find(pkcs11js.CKO_PUBLIC_KEY, label),
-    ])
-      this.lib.C_DestroyObject(this.session, h);
+    for (const h of [...this.find(pkcs11js.CKO_PRIVATE_KEY, label), ...this.find(pkcs11js.CKO_PUBLIC_KEY, label)]) this.lib.C_DestroyObject(this.session, h);
     this.keys.delete(label);
   }
 

@@ -25,23 +25,8 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import {
-  ConfigError,
-  checkKeys,
-  envName,
-  invalid,
-  isPlainObject,
-  joinPath,
-  optStr,
-  str,
-} from "./config";
-import {
-  Hsm,
-  HsmError,
-  SOFTHSM_MODULE,
-  addressOfPublicKey,
-  type RawSignature,
-} from "./hsm";
+import { ConfigError, checkKeys, envName, invalid, isPlainObject, joinPath, optStr, str } from "./config";
+import { Hsm, HsmError, SOFTHSM_MODULE, addressOfPublicKey, type RawSignature } from "./hsm";
 
 /** Signs 32-byte digests synchronously (a raw key in memory, or a key in an HSM). */
 export interface DigestSigner {
@@ -52,9 +37,7 @@ export interface DigestSigner {
 
 /** A {@link DigestSigner} over a private key held in memory (keystores and development keys). */
 export function privateKeyDigestSigner(privateKey: Uint8Array): DigestSigner {
-  const address = addressOfPublicKey(
-    secp256k1.publicKeyCreate(privateKey, false)
-  );
+  const address = addressOfPublicKey(secp256k1.publicKeyCreate(privateKey, false));
   return {
     address,
     signDigest(digest: Uint8Array): RawSignature {
@@ -93,20 +76,13 @@ export function toEthersSignature(sig: RawSignature): Signature {
 export class HsmSigner extends AbstractSigner {
   readonly address: string;
 
-  constructor(
-    readonly digestSigner: DigestSigner,
-    provider: Provider | null = null
-  ) {
+  constructor(readonly digestSigner: DigestSigner, provider: Provider | null = null) {
     super(provider);
     this.address = digestSigner.address;
   }
 
   /** The signer of the key labelled `label` in `hsm`. */
-  static fromHsm(
-    hsm: Hsm,
-    label: string,
-    provider: Provider | null = null
-  ): HsmSigner {
+  static fromHsm(hsm: Hsm, label: string, provider: Provider | null = null): HsmSigner {
     return new HsmSigner(hsmDigestSigner(hsm, label), provider);
   }
 
@@ -120,10 +96,7 @@ export class HsmSigner extends AbstractSigner {
 
   /** Signs a digest (32 bytes, 0x-hex or bytes) and returns the ethers signature. */
   signDigest(digest: string | Uint8Array): Signature {
-    const bytes =
-      typeof digest === "string"
-        ? Buffer.from(digest.replace(/^0x/, ""), "hex")
-        : digest;
+    const bytes = typeof digest === "string" ? Buffer.from(digest.replace(/^0x/, ""), "hex") : digest;
     return toEthersSignature(this.digestSigner.signDigest(bytes));
   }
 
@@ -136,10 +109,7 @@ export class HsmSigner extends AbstractSigner {
     if (to != null) tx.to = to;
     if (from != null) {
       if (getAddress(from) !== this.address)
-        throw new HsmError(
-          "HSM_SIGN_FAILED",
-          `transaction from ${from} cannot be signed by the HSM key of ${this.address}`
-        );
+        throw new HsmError("HSM_SIGN_FAILED", `transaction from ${from} cannot be signed by the HSM key of ${this.address}`);
       delete tx.from;
     }
     const btx = Transaction.from(tx as TransactionLike<string>);
@@ -151,23 +121,12 @@ export class HsmSigner extends AbstractSigner {
     return this.signDigest(hashMessage(message)).serialized;
   }
 
-  async signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, TypedDataField[]>,
-    value: Record<string, unknown>
-  ): Promise<string> {
-    const populated = await TypedDataEncoder.resolveNames(
-      domain,
-      types,
-      value,
-      async (name: string) => {
-        const address = await resolveAddress(name, this.provider);
-        return address;
-      }
-    );
-    return this.signDigest(
-      TypedDataEncoder.hash(populated.domain, types, populated.value)
-    ).serialized;
+  async signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
+    const populated = await TypedDataEncoder.resolveNames(domain, types, value, async (name: string) => {
+      const address = await resolveAddress(name, this.provider);
+      return address;
+    });
+    return this.signDigest(TypedDataEncoder.hash(populated.domain, types, populated.value)).serialized;
   }
 }
 
@@ -186,50 +145,25 @@ export interface Pkcs11KeySource {
 export const PKCS11_KEYS = ["module", "token", "key", "pinEnv"] as const;
 
 /** Reads and checks a `pkcs11` key-source object at `at` (`validator.pkcs11`). */
-export function parsePkcs11KeySource(
-  raw: unknown,
-  at: string,
-  defaultPinEnv = "HSM_PIN"
-): Pkcs11KeySource {
-  if (!isPlainObject(raw))
-    throw invalid(at, `object {"token", "key", "pinEnv", "module"?}`, raw);
+export function parsePkcs11KeySource(raw: unknown, at: string, defaultPinEnv = "HSM_PIN"): Pkcs11KeySource {
+  if (!isPlainObject(raw)) throw invalid(at, `object {"token", "key", "pinEnv", "module"?}`, raw);
   for (const k of ["pin", "soPin", "userPin", "password"]) {
     if (raw[k] !== undefined) {
       throw new ConfigError(
         "CONFIG_SECRET",
         joinPath(at, k),
-        `${joinPath(
-          at,
-          k
-        )}: a PIN must never be written in a configuration file; name the environment variable that holds it in "${joinPath(
-          at,
-          "pinEnv"
-        )}"`
+        `${joinPath(at, k)}: a PIN must never be written in a configuration file; name the environment variable that holds it in "${joinPath(at, "pinEnv")}"`
       );
     }
   }
   checkKeys(raw, PKCS11_KEYS, at, {
     secretMessage: (full) =>
-      `${full}: a PIN or key must never be written in a configuration file; name the environment variable that holds the PIN in "${joinPath(
-        at,
-        "pinEnv"
-      )}"`,
+      `${full}: a PIN or key must never be written in a configuration file; name the environment variable that holds the PIN in "${joinPath(at, "pinEnv")}"`,
   });
   if (raw.token === undefined)
-    throw new ConfigError(
-      "CONFIG_INVALID",
-      joinPath(at, "token"),
-      `${joinPath(
-        at,
-        "token"
-      )}: give the label of the HSM token that holds the key`
-    );
+    throw new ConfigError("CONFIG_INVALID", joinPath(at, "token"), `${joinPath(at, "token")}: give the label of the HSM token that holds the key`);
   if (raw.key === undefined)
-    throw new ConfigError(
-      "CONFIG_INVALID",
-      joinPath(at, "key"),
-      `${joinPath(at, "key")}: give the label of the key pair in the token`
-    );
+    throw new ConfigError("CONFIG_INVALID", joinPath(at, "key"), `${joinPath(at, "key")}: give the label of the key pair in the token`);
   return {
     module: optStr(raw, "module", at, null) ?? SOFTHSM_MODULE,
     token: str(raw, "token", at, ""),
@@ -239,27 +173,19 @@ export function parsePkcs11KeySource(
 }
 
 /** Opens the token a key source names (its PIN from the environment) and checks that the key is there. */
-export function openPkcs11KeySource(
-  src: Pkcs11KeySource,
-  env: NodeJS.ProcessEnv = process.env
-): { hsm: Hsm; digestSigner: DigestSigner } {
+export function openPkcs11KeySource(src: Pkcs11KeySource, env: NodeJS.ProcessEnv = process.env): { hsm: Hsm; digestSigner: DigestSigner } {
   const pin = env[src.pinEnv];
   if (pin === undefined || pin === "") {
-    throw new HsmError(
-      "HSM_NO_PIN",
-      `no PIN for the HSM token "${src.token}": the environment variable ${src.pinEnv} is not set`,
-      { hint: `export ${src.pinEnv}=<the token user's PIN>` }
-    );
+    throw new HsmError("HSM_NO_PIN", `no PIN for the HSM token "${src.token}": the environment variable ${src.pinEnv} is not set`, {
+      hint: `export ${src.pinEnv}=<the token user's PIN>`,
+    });
   }
   const hsm = Hsm.open({ module: src.module, token: src.token, pin });
   return { hsm, digestSigner: hsmDigestSigner(hsm, src.key) };
 }
 
 /** An HSM key named by flags (`--hsm-token`, `--hsm-key`, `--hsm-pin-env`, `--hsm-module`) as an ethers signer. */
-export function openHsmSigner(
-  src: { token: string; key: string; pinEnv?: string; module?: string },
-  provider: Provider | null = null
-): HsmSigner {
+export function openHsmSigner(src: { token: string; key: string; pinEnv?: string; module?: string }, provider: Provider | null = null): HsmSigner {
   const { digestSigner } = openPkcs11KeySource({
     module: src.module ?? SOFTHSM_MODULE,
     token: src.token,

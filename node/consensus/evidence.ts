@@ -8,11 +8,7 @@
 import type { Common } from "@ethereumjs/common";
 import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { signNodeTransaction, type ValidatorKey } from "./crypto";
-import {
-  bytesToHex,
-  hexToBytes,
-  type PrefixedHexString as Hex,
-} from "@ethereumjs/util";
+import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
 import type { FinalitySignature } from "../chain/chain";
 import { SLASHING_ABI } from "./slashing";
@@ -32,20 +28,13 @@ export class DoubleSignDetector {
   private seen = new Map<bigint, Map<string, { hash: Hex; signature: Hex }>>();
   private pending: Evidence[] = [];
 
-  constructor(
-    private readonly onEvidence: (e: Evidence) => void = () => undefined
-  ) {}
+  constructor(private readonly onEvidence: (e: Evidence) => void = () => undefined) {}
 
   /**
    * Records a verified commit signature; a second one by the same validator for another hash at the same height
    * becomes evidence (once per validator and height). Returns the new evidence, if any.
    */
-  note(
-    number: bigint,
-    hash: Hex,
-    validator: Hex,
-    signature: Hex
-  ): Evidence | null {
+  note(number: bigint, hash: Hex, validator: Hex, signature: Hex): Evidence | null {
     let m = this.seen.get(number);
     if (!m) this.seen.set(number, (m = new Map()));
     const prev = m.get(validator);
@@ -54,16 +43,8 @@ export class DoubleSignDetector {
       return null;
     }
     if (prev.hash === hash) return null;
-    if (
-      this.pending.some((e) => e.number === number && e.validator === validator)
-    )
-      return null;
-    const e: Evidence = {
-      number,
-      validator,
-      a: { hash: prev.hash, validator, signature: prev.signature },
-      b: { hash, validator, signature },
-    };
+    if (this.pending.some((e) => e.number === number && e.validator === validator)) return null;
+    const e: Evidence = { number, validator, a: { hash: prev.hash, validator, signature: prev.signature }, b: { hash, validator, signature } };
     this.pending.push(e);
     this.onEvidence(e);
     return e;
@@ -71,8 +52,7 @@ export class DoubleSignDetector {
 
   /** Forgets first signatures of heights long final (entering `height`). */
   prune(height: bigint): void {
-    for (const key of [...this.seen.keys()])
-      if (key < height - KEEP_HEIGHTS) this.seen.delete(key);
+    for (const key of [...this.seen.keys()]) if (key < height - KEEP_HEIGHTS) this.seen.delete(key);
   }
 
   /** Takes the evidence of heights up to `finalHeight` (submittable: the height is final). */
@@ -111,44 +91,29 @@ export class EvidenceReporter {
     for (const e of ready) {
       if (e.validator === this.o.address) continue;
       try {
-        const punished = await this.o.call(
-          this.o.slashing,
-          SLASHING_ABI.encodeFunctionData("isDoubleSignPunished", [
-            e.validator,
-            e.number,
-          ])
-        );
+        const punished = await this.o.call(this.o.slashing, SLASHING_ABI.encodeFunctionData("isDoubleSignPunished", [e.validator, e.number]));
         if (BigInt(punished) !== 0n) continue;
-        const data = SLASHING_ABI.encodeFunctionData(
-          "submitDoubleSignEvidence",
-          [e.number, e.a.hash, e.a.signature, e.b.hash, e.b.signature]
-        );
+        const data = SLASHING_ABI.encodeFunctionData("submitDoubleSignEvidence", [e.number, e.a.hash, e.a.signature, e.b.hash, e.b.signature]);
         const tx = signNodeTransaction(
           createFeeMarket1559Tx(
-            {
-              chainId: this.o.chainId,
-              nonce: await this.o.nextNonce(this.o.address),
-              to: this.o.slashing,
-              data: hexToBytes(data as Hex),
-              gasLimit: 1_000_000n,
-              maxFeePerGas: this.o.baseFeePerGas * 2n + 1n,
-              maxPriorityFeePerGas: 1n,
-            },
-            { common: this.o.common }
+          {
+            chainId: this.o.chainId,
+            nonce: await this.o.nextNonce(this.o.address),
+            to: this.o.slashing,
+            data: hexToBytes(data as Hex),
+            gasLimit: 1_000_000n,
+            maxFeePerGas: this.o.baseFeePerGas * 2n + 1n,
+            maxPriorityFeePerGas: 1n,
+          },
+          { common: this.o.common },
           ),
-          this.o.key
+          this.o.key,
         );
         await this.o.submit(tx);
         this.submitted++;
-        this.o.log.warn("double-sign evidence submitted", {
-          validator: e.validator,
-          number: e.number.toString(),
-          tx: bytesToHex(tx.hash()),
-        });
+        this.o.log.warn("double-sign evidence submitted", { validator: e.validator, number: e.number.toString(), tx: bytesToHex(tx.hash()) });
       } catch (err) {
-        this.o.log.error("could not submit double-sign evidence", {
-          error: (err as Error).message,
-        });
+        this.o.log.error("could not submit double-sign evidence", { error: (err as Error).message });
       }
     }
   }

@@ -23,34 +23,16 @@ import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { signNodeTransaction, type ValidatorKey } from "../consensus/crypto";
-import {
-  bytesToHex,
-  hexToBytes,
-  type PrefixedHexString as Hex,
-} from "@ethereumjs/util";
+import { bytesToHex, hexToBytes, type PrefixedHexString as Hex } from "@ethereumjs/util";
 import type { Logger } from "../../lib/log";
-import type {
-  HeaderFields,
-  StoredReceipt,
-  TxFilter,
-} from "../execution/executor";
+import type { HeaderFields, StoredReceipt, TxFilter } from "../execution/executor";
 import type { AdmissionRefusal } from "../txpool/pool";
 import { UsageLedger, SAVE_EVERY, type CountedTx } from "./ledger";
-import {
-  ABUSE_REASONS,
-  GAS_POLICY_ABI,
-  GasPolicyView,
-  blacklistedAt,
-  type AbuseReason,
-  type AccountPolicy,
-  type GasPolicyParams,
-} from "./policy";
+import { ABUSE_REASONS, GAS_POLICY_ABI, GasPolicyView, blacklistedAt, type AbuseReason, type AccountPolicy, type GasPolicyParams } from "./policy";
 
 /** What the guard needs of the pool. */
 export interface GuardPool {
-  pendingLists(
-    maxPerSender?: number
-  ): { sender: Hex; txs: TypedTransaction[] }[];
+  pendingLists(maxPerSender?: number): { sender: Hex; txs: TypedTransaction[] }[];
   pooledGas(address: string): bigint;
   nextNonce(address: Hex): Promise<bigint>;
   submitLocal(tx: TypedTransaction): Promise<void>;
@@ -84,23 +66,8 @@ export interface GasFreeGuardOptions {
 }
 
 /** The rules a refusal names (the JSON-RPC error's `data.rule`, and the metric's label). */
-export type GasRule =
-  | "blacklisted"
-  | "target-blacklisted"
-  | "throttled"
-  | "max-tx-gas"
-  | "quota"
-  | "sponsor-budget"
-  | "unsponsored-share";
-export const GAS_RULES: readonly GasRule[] = [
-  "blacklisted",
-  "target-blacklisted",
-  "throttled",
-  "max-tx-gas",
-  "quota",
-  "sponsor-budget",
-  "unsponsored-share",
-];
+export type GasRule = "blacklisted" | "target-blacklisted" | "throttled" | "max-tx-gas" | "quota" | "sponsor-budget" | "unsponsored-share";
+export const GAS_RULES: readonly GasRule[] = ["blacklisted", "target-blacklisted", "throttled", "max-tx-gas", "quota", "sponsor-budget", "unsponsored-share"];
 
 /** Accounts a report transaction names at most. */
 const REPORT_BATCH = 50;
@@ -149,10 +116,7 @@ export class GasFreeGuard {
     const params = await this.policy.params();
     const head = this.o.chain.height;
     let from = (await this.ledger.load()) + 1n;
-    if (
-      this.ledger.windowSeconds !== params.windowSeconds ||
-      from > head + 1n
-    ) {
+    if (this.ledger.windowSeconds !== params.windowSeconds || from > head + 1n) {
       this.ledger.reset();
       from = -1n;
     }
@@ -162,19 +126,14 @@ export class GasFreeGuard {
       from = head + 1n;
       while (from > 1n) {
         const b = await this.o.chain.getBlockByNumber(from - 1n);
-        if (b === null || b.header.timestamp / params.windowSeconds !== window)
-          break;
+        if (b === null || b.header.timestamp / params.windowSeconds !== window) break;
         from--;
       }
     }
     for (let n = from; n <= head; n++) {
       const b = await this.o.chain.getBlockByNumber(n);
       if (b === null) break;
-      await this.countBlock(
-        b,
-        await this.o.chain.getReceipts(bytesToHex(b.hash()) as Hex),
-        params
-      );
+      await this.countBlock(b, await this.o.chain.getReceipts(bytesToHex(b.hash()) as Hex), params);
     }
     this.o.log.info("gas policy in force", {
       policy: this.policy.address,
@@ -195,126 +154,63 @@ export class GasFreeGuard {
   enqueueCommitted(block: Block, receipts: readonly StoredReceipt[]): void {
     this.committing = this.committing
       .then(() => this.onCommitted(block, receipts))
-      .catch((err: unknown) =>
-        this.o.log.error("gas policy: could not count a committed block", {
-          number: block.header.number.toString(),
-          error: (err as Error).stack ?? String(err),
-        })
-      );
+      .catch((err: unknown) => this.o.log.error("gas policy: could not count a committed block", { number: block.header.number.toString(), error: (err as Error).stack ?? String(err) }));
   }
 
   // ---------------------------------------------------------------- admission
 
   /** The pool's admission hook: null admits, a refusal says which rule and why. */
-  admission(
-    tx: TypedTransaction,
-    sender: Hex
-  ): Promise<AdmissionRefusal | null> | AdmissionRefusal | null {
+  admission(tx: TypedTransaction, sender: Hex): Promise<AdmissionRefusal | null> | AdmissionRefusal | null {
     if (this.isExempt(sender)) return null;
     const to = toOf(tx);
     const params = this.policy.loadedParams;
     // the common case, everything cached: answered without a promise
-    if (
-      params !== null &&
-      this.policy.has(sender) &&
-      (to === null || this.policy.has(to))
-    )
-      return this.check(tx, sender, to, params);
+    if (params !== null && this.policy.has(sender) && (to === null || this.policy.has(to))) return this.check(tx, sender, to, params);
     return this.loadAndCheck(tx, sender, to);
   }
 
-  private async loadAndCheck(
-    tx: TypedTransaction,
-    sender: Hex,
-    to: Hex | null
-  ): Promise<AdmissionRefusal | null> {
+  private async loadAndCheck(tx: TypedTransaction, sender: Hex, to: Hex | null): Promise<AdmissionRefusal | null> {
     const params = await this.policy.params();
     await this.policy.ensure(to === null ? [sender] : [sender, to]);
     return this.check(tx, sender, to, params);
   }
 
   /** The admission rules on the cached policy; the refusal's message and data are built only for a refusal. */
-  private check(
-    tx: TypedTransaction,
-    sender: Hex,
-    to: Hex | null,
-    params: GasPolicyParams
-  ): AdmissionRefusal | null {
+  private check(tx: TypedTransaction, sender: Hex, to: Hex | null, params: GasPolicyParams): AdmissionRefusal | null {
     const sp = this.policy.peek(sender) as AccountPolicy;
     const tp = to === null ? undefined : this.policy.peek(to);
     const nowS = this.nowSeconds();
     const window = nowS / params.windowSeconds;
     const gasLimit = tx.gasLimit;
     const used = this.ledger.account(sender, window).gas;
-    const refuse = (
-      rule: GasRule,
-      message: () => string,
-      extra: () => Record<string, unknown> = () => ({})
-    ): AdmissionRefusal => {
+    const refuse = (rule: GasRule, message: () => string, extra: () => Record<string, unknown> = () => ({})): AdmissionRefusal => {
       this.noteRefusal(sender, rule, window);
       const resetsAt = (window + 1n) * params.windowSeconds;
       return {
         message: `gas policy (${rule}): ${message()}`,
-        data: {
-          rule,
-          account: sender,
-          window: window.toString(),
-          resetsAt: Number(resetsAt),
-          used: used.toString(),
-          ...extra(),
-        },
+        data: { rule, account: sender, window: window.toString(), resetsAt: Number(resetsAt), used: used.toString(), ...extra() },
       };
     };
     const resets = () => iso((window + 1n) * params.windowSeconds);
     if (blacklistedAt(sp, nowS)) {
-      return refuse(
-        "blacklisted",
-        () =>
-          `sender ${sender} is blacklisted until ${iso(sp.blacklistedUntil)}`,
-        () => ({ blacklistedUntil: Number(sp.blacklistedUntil) })
-      );
+      return refuse("blacklisted", () => `sender ${sender} is blacklisted until ${iso(sp.blacklistedUntil)}`, () => ({ blacklistedUntil: Number(sp.blacklistedUntil) }));
     }
     if (tp !== undefined && blacklistedAt(tp, nowS)) {
-      return refuse(
-        "target-blacklisted",
-        () => `target ${to} is blacklisted until ${iso(tp.blacklistedUntil)}`,
-        () => ({ blacklistedUntil: Number(tp.blacklistedUntil) })
-      );
+      return refuse("target-blacklisted", () => `target ${to} is blacklisted until ${iso(tp.blacklistedUntil)}`, () => ({ blacklistedUntil: Number(tp.blacklistedUntil) }));
     }
-    const throttled =
-      this.rejectWindow === window ? this.throttled.get(sender) : undefined;
+    const throttled = this.rejectWindow === window ? this.throttled.get(sender) : undefined;
     if (throttled !== undefined) {
-      return refuse(
-        "throttled",
-        () =>
-          `sender ${sender} is throttled by this node for abuse (${throttled}) until the window resets at ${resets()}`,
-        () => ({ reason: throttled })
-      );
+      return refuse("throttled", () => `sender ${sender} is throttled by this node for abuse (${throttled}) until the window resets at ${resets()}`, () => ({ reason: throttled }));
     }
     if (gasLimit > params.maxTxGas) {
-      return refuse(
-        "max-tx-gas",
-        () =>
-          `gas limit ${gasLimit} is above the policy's maximum of ${params.maxTxGas} per transaction`,
-        () => ({
-          gasLimit: gasLimit.toString(),
-          maxTxGas: params.maxTxGas.toString(),
-        })
-      );
+      return refuse("max-tx-gas", () => `gas limit ${gasLimit} is above the policy's maximum of ${params.maxTxGas} per transaction`, () => ({ gasLimit: gasLimit.toString(), maxTxGas: params.maxTxGas.toString() }));
     }
     const pooled = this.o.pool.pooledGas(sender);
     if (used + pooled + gasLimit > sp.quota) {
       return refuse(
         "quota",
-        () =>
-          `sender ${sender} used ${used} gas of its quota of ${sp.quota} per ${
-            params.windowSeconds
-          } s window (${pooled} more pooled, this transaction's gas limit ${gasLimit}); the window resets at ${resets()}`,
-        () => ({
-          pooled: pooled.toString(),
-          quota: sp.quota.toString(),
-          gasLimit: gasLimit.toString(),
-        })
+        () => `sender ${sender} used ${used} gas of its quota of ${sp.quota} per ${params.windowSeconds} s window (${pooled} more pooled, this transaction's gas limit ${gasLimit}); the window resets at ${resets()}`,
+        () => ({ pooled: pooled.toString(), quota: sp.quota.toString(), gasLimit: gasLimit.toString() }),
       );
     }
     const sponsor = sponsorOf(sp, tp);
@@ -322,28 +218,18 @@ export class GasFreeGuard {
       const sUsed = this.ledger.sponsor(sponsor, window);
       const budget = this.policy.sponsorBudget(sponsor);
       if (sUsed + gasLimit > budget) {
-        return refuse(
-          "sponsor-budget",
-          () =>
-            `sponsor ${sponsor} used ${sUsed} gas of its budget of ${budget} per window; the window resets at ${resets()}`,
-          () => ({
-            sponsor: sponsor.toString(),
-            sponsorUsed: sUsed.toString(),
-            budget: budget.toString(),
-          })
-        );
+        return refuse("sponsor-budget", () => `sponsor ${sponsor} used ${sUsed} gas of its budget of ${budget} per window; the window resets at ${resets()}`, () => ({
+          sponsor: sponsor.toString(),
+          sponsorUsed: sUsed.toString(),
+          budget: budget.toString(),
+        }));
       }
     } else {
       const share = this.share(params);
       if (gasLimit > share) {
-        return refuse(
-          "unsponsored-share",
-          () =>
-            `unsponsored transactions share ${share} gas per block (${params.unsponsoredShareBps} bps); a gas limit of ${gasLimit} never fits — ask a DApp to sponsor the account or contract`,
-          () => ({
-            share: share.toString(),
-          })
-        );
+        return refuse("unsponsored-share", () => `unsponsored transactions share ${share} gas per block (${params.unsponsoredShareBps} bps); a gas limit of ${gasLimit} never fits — ask a DApp to sponsor the account or contract`, () => ({
+          share: share.toString(),
+        }));
       }
     }
     return null;
@@ -353,46 +239,26 @@ export class GasFreeGuard {
   noteRejection(sender: Hex): void {
     const params = this.policy.loadedParams;
     if (params === null) return;
-    this.countRejection(
-      sender,
-      this.nowSeconds() / params.windowSeconds,
-      params
-    );
+    this.countRejection(sender, this.nowSeconds() / params.windowSeconds, params);
   }
 
   private noteRefusal(sender: Hex, rule: GasRule, window: bigint): void {
     this.rejections.set(rule, (this.rejections.get(rule) ?? 0) + 1);
     const params = this.policy.loadedParams;
-    if (params !== null && rule !== "blacklisted")
-      this.countRejection(sender, window, params);
+    if (params !== null && rule !== "blacklisted") this.countRejection(sender, window, params);
   }
 
-  private countRejection(
-    sender: Hex,
-    window: bigint,
-    params: GasPolicyParams
-  ): void {
+  private countRejection(sender: Hex, window: bigint, params: GasPolicyParams): void {
     this.rollWindow(window);
     const n = (this.rejected.get(sender) ?? 0) + 1;
     this.rejected.set(sender, n);
-    if (
-      params.abuseRejectionsPerWindow > 0 &&
-      n >= params.abuseRejectionsPerWindow
-    )
-      this.flag(sender, "rejections");
+    if (params.abuseRejectionsPerWindow > 0 && n >= params.abuseRejectionsPerWindow) this.flag(sender, "rejections");
   }
 
   // ---------------------------------------------------------------- building
 
   /** The candidates of a block, fair across senders and sponsors, and the filter that holds them to the policy. */
-  async select(
-    fields: HeaderFields,
-    maxTxs: number
-  ): Promise<{
-    candidates: Iterable<TypedTransaction>;
-    filter: TxFilter;
-    dropped(): string[];
-  }> {
+  async select(fields: HeaderFields, maxTxs: number): Promise<{ candidates: Iterable<TypedTransaction>; filter: TxFilter; dropped(): string[] }> {
     await this.committing; // the parent's usage is counted before its child is built
     const params = await this.policy.params();
     const lists = this.o.pool.pendingLists(maxTxs);
@@ -406,22 +272,10 @@ export class GasFreeGuard {
         if (to !== null && !this.policy.has(to)) missing.add(to);
       }
     }
-    if (missing.size > 0)
-      void this.policy
-        .ensure(missing)
-        .catch((err: unknown) =>
-          this.o.log.warn("gas policy: could not load accounts' policies", {
-            error: (err as Error).message,
-          })
-        );
+    if (missing.size > 0) void this.policy.ensure(missing).catch((err: unknown) => this.o.log.warn("gas policy: could not load accounts' policies", { error: (err as Error).message }));
     const ts = fields.timestamp;
     const window = ts / params.windowSeconds;
-    const share =
-      ((fields.gasLimit < this.o.blockGasLimit
-        ? fields.gasLimit
-        : this.o.blockGasLimit) *
-        params.unsponsoredShareBps) /
-      10_000n;
+    const share = (fields.gasLimit < this.o.blockGasLimit ? fields.gasLimit : this.o.blockGasLimit) * params.unsponsoredShareBps / 10_000n;
 
     const cut = new Set<Hex>();
     const dropped: string[] = [];
@@ -431,37 +285,18 @@ export class GasFreeGuard {
     const attribution = new WeakMap<TypedTransaction, bigint>();
 
     // groups: validators' reports first, then sponsors and unsponsored senders, by their first transaction's arrival
-    const groups = new Map<
-      string,
-      { sender: Hex; txs: TypedTransaction[]; i: number }[]
-    >();
+    const groups = new Map<string, { sender: Hex; txs: TypedTransaction[]; i: number }[]>();
     for (const l of lists) {
       const to = toOf(l.txs[0] as TypedTransaction);
-      const sponsor = sponsorOf(
-        this.policy.peek(l.sender),
-        to === null ? undefined : this.policy.peek(to)
-      );
-      const key = this.isExempt(l.sender)
-        ? "!"
-        : sponsor !== 0n
-        ? `s${sponsor}`
-        : `u${l.sender}`;
+      const sponsor = sponsorOf(this.policy.peek(l.sender), to === null ? undefined : this.policy.peek(to));
+      const key = this.isExempt(l.sender) ? "!" : sponsor !== 0n ? `s${sponsor}` : `u${l.sender}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, (g = []));
       g.push({ sender: l.sender, txs: l.txs, i: 0 });
     }
-    const order = [...groups.keys()].sort((a, b) =>
-      a === "!" ? -1 : b === "!" ? 1 : 0
-    );
+    const order = [...groups.keys()].sort((a, b) => (a === "!" ? -1 : b === "!" ? 1 : 0));
     function* candidates(): Generator<TypedTransaction> {
-      const rings = order.map((k) => ({
-        members: groups.get(k) as {
-          sender: Hex;
-          txs: TypedTransaction[];
-          i: number;
-        }[],
-        next: 0,
-      }));
+      const rings = order.map((k) => ({ members: groups.get(k) as { sender: Hex; txs: TypedTransaction[]; i: number }[], next: 0 }));
       while (rings.length > 0) {
         for (let r = 0; r < rings.length; ) {
           const ring = rings[r]!;
@@ -498,27 +333,15 @@ export class GasFreeGuard {
           cut.add(sender); // not loaded (see above): waits for the next block
           return false;
         }
-        if (
-          blacklistedAt(sp, ts) ||
-          blacklistedAt(tp, ts) ||
-          this.isThrottled(sender, window) ||
-          tx.gasLimit > params.maxTxGas
-        ) {
+        if (blacklistedAt(sp, ts) || blacklistedAt(tp, ts) || this.isThrottled(sender, window) || tx.gasLimit > params.maxTxGas) {
           cut.add(sender);
           dropped.push(bytesToHex(tx.hash())); // never includable: out of the pool (its later nonces follow as stale)
           return false;
         }
-        const used =
-          this.ledger.account(sender, window).gas +
-          (blockUsed.get(sender) ?? 0n);
+        const used = this.ledger.account(sender, window).gas + (blockUsed.get(sender) ?? 0n);
         const sponsor = sponsorOf(sp, tp);
         let fits = used + tx.gasLimit <= (sp as AccountPolicy).quota;
-        if (fits && sponsor !== 0n)
-          fits =
-            this.ledger.sponsor(sponsor, window) +
-              (sponsorUsed.get(sponsor) ?? 0n) +
-              tx.gasLimit <=
-            this.policy.sponsorBudget(sponsor);
+        if (fits && sponsor !== 0n) fits = this.ledger.sponsor(sponsor, window) + (sponsorUsed.get(sponsor) ?? 0n) + tx.gasLimit <= this.policy.sponsorBudget(sponsor);
         if (fits && sponsor === 0n) fits = unsponsored + tx.gasLimit <= share;
         if (!fits) {
           cut.add(sender); // its later nonces wait with it, in the pool, for room (next block or next window)
@@ -533,8 +356,7 @@ export class GasFreeGuard {
         if (sponsor < 0n) return;
         const sender = senderOf(tx);
         blockUsed.set(sender, (blockUsed.get(sender) ?? 0n) + gasSpent);
-        if (sponsor !== 0n)
-          sponsorUsed.set(sponsor, (sponsorUsed.get(sponsor) ?? 0n) + gasSpent);
+        if (sponsor !== 0n) sponsorUsed.set(sponsor, (sponsorUsed.get(sponsor) ?? 0n) + gasSpent);
         else unsponsored += gasSpent;
       },
     };
@@ -544,10 +366,7 @@ export class GasFreeGuard {
   // ---------------------------------------------------------------- commit
 
   /** A block was committed (by consensus or sync): count it, refresh the policy, detect and report abuse. */
-  async onCommitted(
-    block: Block,
-    receipts: readonly StoredReceipt[]
-  ): Promise<void> {
+  async onCommitted(block: Block, receipts: readonly StoredReceipt[]): Promise<void> {
     const decided = await this.policy.onBlock(receipts);
     const params = await this.policy.params();
     const touched = await this.countBlock(block, receipts, params);
@@ -560,23 +379,14 @@ export class GasFreeGuard {
     }
     for (const s of touched) {
       const u = this.ledger.account(s, window);
-      if (params.abuseGasPerWindow > 0n && u.gas >= params.abuseGasPerWindow)
-        this.flag(s, "executed-gas");
-      else if (
-        params.abuseRevertsPerWindow > 0 &&
-        u.reverts >= params.abuseRevertsPerWindow
-      )
-        this.flag(s, "reverts");
+      if (params.abuseGasPerWindow > 0n && u.gas >= params.abuseGasPerWindow) this.flag(s, "executed-gas");
+      else if (params.abuseRevertsPerWindow > 0 && u.reverts >= params.abuseRevertsPerWindow) this.flag(s, "reverts");
     }
     if (block.header.number % SAVE_EVERY === 0n) await this.ledger.save();
     await this.sendReports(window);
   }
 
-  private async countBlock(
-    block: Block,
-    receipts: readonly StoredReceipt[],
-    params: GasPolicyParams
-  ): Promise<Set<Hex>> {
+  private async countBlock(block: Block, receipts: readonly StoredReceipt[], params: GasPolicyParams): Promise<Set<Hex>> {
     const addresses = new Set<Hex>();
     for (const tx of block.transactions) {
       const from = senderOf(tx);
@@ -591,23 +401,10 @@ export class GasFreeGuard {
       const sender = r.from.toLowerCase() as Hex;
       const to = toOf(tx);
       if (this.isExempt(sender)) return;
-      const sponsor = sponsorOf(
-        this.policy.peek(sender),
-        to === null ? undefined : this.policy.peek(to)
-      );
-      counted.push({
-        sender,
-        sponsor,
-        gasUsed: BigInt(r.gasUsed),
-        status: r.status,
-      });
+      const sponsor = sponsorOf(this.policy.peek(sender), to === null ? undefined : this.policy.peek(to));
+      counted.push({ sender, sponsor, gasUsed: BigInt(r.gasUsed), status: r.status });
     });
-    return this.ledger.count(
-      block.header.number,
-      block.header.timestamp,
-      params.windowSeconds,
-      counted
-    );
+    return this.ledger.count(block.header.number, block.header.timestamp, params.windowSeconds, counted);
   }
 
   /**
@@ -616,36 +413,21 @@ export class GasFreeGuard {
    * to the policy, which blacklists only when > 2/3 of the validators report. The chain's validators and accounts the
    * chain already decided on this window are left alone.
    */
-  reportExternal(
-    account: Hex,
-    reason: AbuseReason
-  ): { throttled: boolean; reporting: boolean } {
+  reportExternal(account: Hex, reason: AbuseReason): { throttled: boolean; reporting: boolean } {
     const a = account.toLowerCase() as Hex;
     this.flag(a, reason);
     const throttled = this.throttled.has(a);
-    return {
-      throttled,
-      reporting:
-        throttled &&
-        this.o.key !== null &&
-        (this.queue.has(a) || this.reported.has(a)),
-    };
+    return { throttled, reporting: throttled && this.o.key !== null && (this.queue.has(a) || this.reported.has(a)) };
   }
 
   /** Throttles `account` here for the rest of the window and queues its report (once per window). */
   private flag(account: Hex, reason: AbuseReason): void {
-    if (this.o.validators().includes(account) || this.decided.has(account))
-      return;
+    if (this.o.validators().includes(account) || this.decided.has(account)) return;
     if (!this.throttled.has(account)) {
       this.throttled.set(account, reason);
-      this.o.log.warn("account throttled for abuse", {
-        account,
-        reason,
-        window: this.rejectWindow.toString(),
-      });
+      this.o.log.warn("account throttled for abuse", { account, reason, window: this.rejectWindow.toString() });
     }
-    if (this.o.key !== null && !this.reported.has(account))
-      this.queue.set(account, reason);
+    if (this.o.key !== null && !this.reported.has(account)) this.queue.set(account, reason);
   }
 
   private async sendReports(window: bigint): Promise<void> {
@@ -661,39 +443,26 @@ export class GasFreeGuard {
       try {
         const tx = signNodeTransaction(
           createFeeMarket1559Tx(
-            {
-              chainId: this.o.chainId,
-              nonce: await this.o.pool.nextNonce(address),
-              to: this.policy.address,
-              data: hexToBytes(
-                GAS_POLICY_ABI.encodeFunctionData("reportAbusers", [
-                  accounts,
-                  window,
-                  reasons,
-                ]) as Hex
-              ),
-              gasLimit:
-                REPORT_GAS_BASE + REPORT_GAS_EACH * BigInt(batch.length),
-              maxFeePerGas: 0n,
-              maxPriorityFeePerGas: 0n,
-            },
-            { common: this.o.common }
+          {
+            chainId: this.o.chainId,
+            nonce: await this.o.pool.nextNonce(address),
+            to: this.policy.address,
+            data: hexToBytes(GAS_POLICY_ABI.encodeFunctionData("reportAbusers", [accounts, window, reasons]) as Hex),
+            gasLimit: REPORT_GAS_BASE + REPORT_GAS_EACH * BigInt(batch.length),
+            maxFeePerGas: 0n,
+            maxPriorityFeePerGas: 0n,
+          },
+          { common: this.o.common },
           ),
-          key
+          key,
         );
         await this.o.pool.submitLocal(tx);
         for (const a of accounts) this.reported.add(a);
         this.reportsSent++;
         this.accountsReported += accounts.length;
-        this.o.log.warn("abusers reported to the gas policy", {
-          accounts,
-          window: window.toString(),
-          tx: bytesToHex(tx.hash()),
-        });
+        this.o.log.warn("abusers reported to the gas policy", { accounts, window: window.toString(), tx: bytesToHex(tx.hash()) });
       } catch (err) {
-        this.o.log.error("could not report abusers", {
-          error: (err as Error).message,
-        });
+        this.o.log.error("could not report abusers", { error: (err as Error).message });
       }
     }
   }
@@ -717,54 +486,19 @@ export class GasFreeGuard {
       used: u.gas.toString(),
       reserved: this.o.pool.pooledGas(account).toString(),
       quota: p.quota.toString(),
-      sponsor:
-        sponsor === 0n
-          ? null
-          : {
-              id: sponsor.toString(),
-              used: this.ledger.sponsor(sponsor, window).toString(),
-              budget: this.policy.sponsorBudget(sponsor).toString(),
-            },
-      blacklistedUntil: blacklistedAt(p, this.nowSeconds())
-        ? Number(p.blacklistedUntil)
-        : 0,
-      throttled: this.isThrottled(account, window)
-        ? {
-            until: resetsAt,
-            reason: this.throttled.get(account) as AbuseReason,
-          }
-        : null,
-      counters: {
-        gas: u.gas.toString(),
-        reverts: u.reverts,
-        rejections:
-          this.rejectWindow === window ? this.rejected.get(account) ?? 0 : 0,
-      },
+      sponsor: sponsor === 0n ? null : { id: sponsor.toString(), used: this.ledger.sponsor(sponsor, window).toString(), budget: this.policy.sponsorBudget(sponsor).toString() },
+      blacklistedUntil: blacklistedAt(p, this.nowSeconds()) ? Number(p.blacklistedUntil) : 0,
+      throttled: this.isThrottled(account, window) ? { until: resetsAt, reason: this.throttled.get(account) as AbuseReason } : null,
+      counters: { gas: u.gas.toString(), reverts: u.reverts, rejections: this.rejectWindow === window ? (this.rejected.get(account) ?? 0) : 0 },
     };
   }
 
   /** luniverse_gasSponsorUsage: a sponsor's gas used this window against its budget. */
-  async sponsorUsage(
-    id: bigint
-  ): Promise<{
-    id: string;
-    window: string;
-    used: string;
-    budget: string;
-    active: boolean;
-    resetsAt: number;
-  }> {
+  async sponsorUsage(id: bigint): Promise<{ id: string; window: string; used: string; budget: string; active: boolean; resetsAt: number }> {
     const params = await this.policy.params();
     const info = await this.policy.sponsorInfo(id);
     const window = this.nowSeconds() / params.windowSeconds;
-    return {
-      id: id.toString(),
-      window: window.toString(),
-      used: this.ledger.sponsor(id, window).toString(),
-      budget: info.budget.toString(),
-      active: info.active,
-      resetsAt: Number((window + 1n) * params.windowSeconds),
-    };
+    return { id: id.toString(), window: window.toString(), used: this.ledger.sponsor(id, window).toString(), budget: info.budget.toString(), active: info.active, resetsAt: Number((window + 1n) * params.windowSeconds) };
   }
 
   /** Accounts throttled here in the current window. */
@@ -814,12 +548,8 @@ export class GasFreeGuard {
 }
 
 /** The sponsor paying for a transaction: its target's (a sponsored contract), else its sender's, else 0. */
-export function sponsorOf(
-  sender: AccountPolicy | undefined,
-  target: AccountPolicy | undefined
-): bigint {
-  if (target !== undefined && target.contractSponsor !== 0n)
-    return target.contractSponsor;
+export function sponsorOf(sender: AccountPolicy | undefined, target: AccountPolicy | undefined): bigint {
+  if (target !== undefined && target.contractSponsor !== 0n) return target.contractSponsor;
   return sender?.senderSponsor ?? 0n;
 }
 

@@ -70,10 +70,7 @@ export const RELAYER_DEFAULTS = {
 } as const;
 
 /** Raw options as flags give them (strings or numbers); unknown keys are an error naming the key. */
-export type RawRelayerOptions = Record<
-  string,
-  string | number | boolean | undefined
->;
+export type RawRelayerOptions = Record<string, string | number | boolean | undefined>;
 
 /** Every relayer option (camelCase; on the command line in kebab-case). */
 export const RELAYER_OPTION_KEYS = [
@@ -104,54 +101,25 @@ export const RELAYER_OPTION_KEYS = [
 
 const KNOWN = new Set<string>(RELAYER_OPTION_KEYS);
 
-function int(
-  flag: string,
-  value: string | number | boolean | undefined,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER
-): number | undefined {
+function int(flag: string, value: string | number | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined || value === "") return undefined;
-  const n =
-    typeof value === "number"
-      ? value
-      : /^\d+$/.test(String(value))
-      ? Number(value)
-      : NaN;
+  const n = typeof value === "number" ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new RelayerConfigError(
-      `--${kebab(flag)} must be an integer from ${min}${
-        max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""
-      }, got "${String(value)}"`
-    );
+    throw new RelayerConfigError(`--${kebab(flag)} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}, got "${String(value)}"`);
   }
   return n;
 }
 
-function url(
-  flag: string,
-  value: string | number | boolean | undefined
-): string {
-  if (value === undefined || value === "")
-    throw new RelayerConfigError(
-      `--${kebab(flag)} is required: the JSON-RPC URL (http://…) of that chain`
-    );
+function url(flag: string, value: string | number | boolean | undefined): string {
+  if (value === undefined || value === "") throw new RelayerConfigError(`--${kebab(flag)} is required: the JSON-RPC URL (http://…) of that chain`);
   const s = String(value);
-  if (!/^https?:\/\/.+/.test(s))
-    throw new RelayerConfigError(
-      `--${kebab(flag)} must be an http(s) JSON-RPC URL, got "${s}"`
-    );
+  if (!/^https?:\/\/.+/.test(s)) throw new RelayerConfigError(`--${kebab(flag)} must be an http(s) JSON-RPC URL, got "${s}"`);
   return s;
 }
 
-function address(
-  flag: string,
-  value: string | number | boolean | undefined
-): string | undefined {
+function address(flag: string, value: string | number | boolean | undefined): string | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!isAddress(String(value)))
-    throw new RelayerConfigError(
-      `--${kebab(flag)} is not a valid address: "${String(value)}"`
-    );
+  if (!isAddress(String(value))) throw new RelayerConfigError(`--${kebab(flag)} is not a valid address: "${String(value)}"`);
   return getAddress(String(value));
 }
 
@@ -167,44 +135,20 @@ export function resolveRelayerOptions(raw: RawRelayerOptions): RelayerOptions {
   for (const k of Object.keys(raw)) {
     if (!KNOWN.has(k)) {
       const meant = suggestKey(k, RELAYER_OPTION_KEYS);
-      throw new RelayerConfigError(
-        `unknown relayer option --${kebab(k)}${
-          meant ? ` (did you mean --${kebab(meant)}?)` : ""
-        }; known: ${[...KNOWN].map((x) => `--${kebab(x)}`).join(", ")}`
-      );
+      throw new RelayerConfigError(`unknown relayer option --${kebab(k)}${meant ? ` (did you mean --${kebab(meant)}?)` : ""}; known: ${[...KNOWN].map((x) => `--${kebab(x)}`).join(", ")}`);
     }
   }
   const signer = int("signer", raw.signer, 1, 32);
-  if (signer === undefined)
-    throw new RelayerConfigError(
-      "--signer is required: which signer this process is (1..6 for the default set)"
-    );
+  if (signer === undefined) throw new RelayerConfigError("--signer is required: which signer this process is (1..6 for the default set)");
   const hsmToken = str(raw.hsmToken);
-  if (
-    hsmToken === undefined &&
-    (raw.hsmKey !== undefined ||
-      raw.hsmPinEnv !== undefined ||
-      raw.hsmModule !== undefined)
-  ) {
-    throw new RelayerConfigError(
-      "--hsm-key, --hsm-pin-env and --hsm-module need --hsm-token (the label of the HSM token holding the signer's key)"
-    );
+  if (hsmToken === undefined && (raw.hsmKey !== undefined || raw.hsmPinEnv !== undefined || raw.hsmModule !== undefined)) {
+    throw new RelayerConfigError("--hsm-key, --hsm-pin-env and --hsm-module need --hsm-token (the label of the HSM token holding the signer's key)");
   }
   if (hsmToken !== undefined && str(raw.keystore) !== undefined) {
-    throw new RelayerConfigError(
-      "give the signer's key either in an HSM (--hsm-token) or in a keystore (--keystore), not both"
-    );
+    throw new RelayerConfigError("give the signer's key either in an HSM (--hsm-token) or in a keystore (--keystore), not both");
   }
   return {
-    hsm:
-      hsmToken === undefined
-        ? undefined
-        : {
-            token: hsmToken,
-            key: str(raw.hsmKey) ?? `relayer-${signer}`,
-            pinEnv: str(raw.hsmPinEnv) ?? "HSM_PIN",
-            module: str(raw.hsmModule),
-          },
+    hsm: hsmToken === undefined ? undefined : { token: hsmToken, key: str(raw.hsmKey) ?? `relayer-${signer}`, pinEnv: str(raw.hsmPinEnv) ?? "HSM_PIN", module: str(raw.hsmModule) },
     signer,
     keystoreDir: str(raw.keystoreDir) ?? RELAYER_DEFAULTS.keystoreDir,
     keystore: str(raw.keystore),
@@ -216,33 +160,19 @@ export function resolveRelayerOptions(raw: RawRelayerOptions): RelayerOptions {
     mainManifest: str(raw.mainManifest),
     productManifest: str(raw.productManifest),
     deploymentsDir: str(raw.deploymentsDir) ?? RELAYER_DEFAULTS.deploymentsDir,
-    confirmations:
-      int("confirmations", raw.confirmations, 1, 10_000) ??
-      RELAYER_DEFAULTS.confirmations,
-    pollIntervalMs:
-      int("pollIntervalMs", raw.pollIntervalMs, 10, 3_600_000) ??
-      RELAYER_DEFAULTS.pollIntervalMs,
+    confirmations: int("confirmations", raw.confirmations, 1, 10_000) ?? RELAYER_DEFAULTS.confirmations,
+    pollIntervalMs: int("pollIntervalMs", raw.pollIntervalMs, 10, 3_600_000) ?? RELAYER_DEFAULTS.pollIntervalMs,
     stateDir: str(raw.stateDir) ?? RELAYER_DEFAULTS.stateDir,
     metricsPort: int("metricsPort", raw.metricsPort, 0, 65_535),
-    mainStartBlock:
-      int("mainStartBlock", raw.mainStartBlock, 0) ??
-      RELAYER_DEFAULTS.mainStartBlock,
-    productStartBlock:
-      int("productStartBlock", raw.productStartBlock, 0) ??
-      RELAYER_DEFAULTS.productStartBlock,
-    blockChunk:
-      int("blockChunk", raw.blockChunk, 1, 100_000) ??
-      RELAYER_DEFAULTS.blockChunk,
-    maxBackoffMs:
-      int("maxBackoffMs", raw.maxBackoffMs, 10) ??
-      RELAYER_DEFAULTS.maxBackoffMs,
+    mainStartBlock: int("mainStartBlock", raw.mainStartBlock, 0) ?? RELAYER_DEFAULTS.mainStartBlock,
+    productStartBlock: int("productStartBlock", raw.productStartBlock, 0) ?? RELAYER_DEFAULTS.productStartBlock,
+    blockChunk: int("blockChunk", raw.blockChunk, 1, 100_000) ?? RELAYER_DEFAULTS.blockChunk,
+    maxBackoffMs: int("maxBackoffMs", raw.maxBackoffMs, 10) ?? RELAYER_DEFAULTS.maxBackoffMs,
   };
 }
 
 /** The keystore file of a relayer. */
-export function keystoreFile(
-  o: Pick<RelayerOptions, "keystore" | "keystoreDir" | "signer">
-): string {
+export function keystoreFile(o: Pick<RelayerOptions, "keystore" | "keystoreDir" | "signer">): string {
   return o.keystore ?? path.join(o.keystoreDir, `signer-${o.signer}.json`);
 }
 
@@ -250,30 +180,15 @@ export function keystoreFile(
  * Finds the address of `contract` on chain `chainId`: the explicit flag, else the given manifest, else the one
  * manifest in `dir` recorded for that chain id that holds the contract.
  */
-export function findBridgeAddress(
-  contract: "MainBridge" | "ProductBridge",
-  chainId: bigint,
-  explicit: string | undefined,
-  manifestFile: string | undefined,
-  dir: string
-): string {
+export function findBridgeAddress(contract: "MainBridge" | "ProductBridge", chainId: bigint, explicit: string | undefined, manifestFile: string | undefined, dir: string): string {
   if (explicit) return explicit;
   const flag = contract === "MainBridge" ? "main" : "product";
   if (manifestFile) {
     const m = readManifest(manifestFile);
-    if (!m)
-      throw new RelayerConfigError(
-        `--${flag}-manifest ${manifestFile} does not exist`
-      );
-    if (BigInt(m.chainId) !== chainId)
-      throw new RelayerConfigError(
-        `${manifestFile} is for chain ${m.chainId}, but the ${flag} chain RPC is chain ${chainId}`
-      );
+    if (!m) throw new RelayerConfigError(`--${flag}-manifest ${manifestFile} does not exist`);
+    if (BigInt(m.chainId) !== chainId) throw new RelayerConfigError(`${manifestFile} is for chain ${m.chainId}, but the ${flag} chain RPC is chain ${chainId}`);
     const entry = m.contracts[contract];
-    if (!entry)
-      throw new RelayerConfigError(
-        `${manifestFile} has no ${contract}; deploy it or pass --${flag}-bridge`
-      );
+    if (!entry) throw new RelayerConfigError(`${manifestFile} has no ${contract}; deploy it or pass --${flag}-bridge`);
     return getAddress(entry.address);
   }
   const found: { file: string; address: string }[] = [];
@@ -282,11 +197,7 @@ export function findBridgeAddress(
       const file = path.join(dir, f);
       try {
         const m = readManifest(file);
-        if (m && BigInt(m.chainId) === chainId && m.contracts[contract])
-          found.push({
-            file,
-            address: getAddress(m.contracts[contract].address),
-          });
+        if (m && BigInt(m.chainId) === chainId && m.contracts[contract]) found.push({ file, address: getAddress(m.contracts[contract].address) });
       } catch {
         // not a manifest
       }
@@ -296,14 +207,8 @@ export function findBridgeAddress(
   if (distinct.length === 1) return distinct[0]!;
   if (distinct.length === 0) {
     throw new RelayerConfigError(
-      `no manifest in ${dir}/ records a ${contract} on chain ${chainId}; deploy it (npx hardhat ${
-        flag === "main" ? "deploy:system" : "deploy:product-chain"
-      }) or pass --${flag}-bridge <address>`
+      `no manifest in ${dir}/ records a ${contract} on chain ${chainId}; deploy it (npx hardhat ${flag === "main" ? "deploy:system" : "deploy:product-chain"}) or pass --${flag}-bridge <address>`,
     );
   }
-  throw new RelayerConfigError(
-    `several manifests record a ${contract} on chain ${chainId} (${found
-      .map((x) => x.file)
-      .join(", ")}); choose with --${flag}-manifest or --${flag}-bridge`
-  );
+  throw new RelayerConfigError(`several manifests record a ${contract} on chain ${chainId} (${found.map((x) => x.file).join(", ")}); choose with --${flag}-manifest or --${flag}-bridge`);
 }

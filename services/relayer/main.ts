@@ -5,31 +5,17 @@
  */
 import { createLogger } from "../../lib/log";
 import { camelCase, kebabCase, parseCommandLine } from "../../lib/args";
-import {
-  RELAYER_OPTION_KEYS,
-  resolveRelayerOptions,
-  type RawRelayerOptions,
-} from "./config";
+import { RELAYER_OPTION_KEYS, resolveRelayerOptions, type RawRelayerOptions } from "./config";
 import { Relayer } from "./relayer";
 
 /** Parses `--kebab-case value` flags into camelCase keys (`--main`/`--product` are short for `--main-rpc`/`--product-rpc`). */
 export function parseArgv(argv: string[]): RawRelayerOptions {
-  const options = Object.fromEntries(
-    [...RELAYER_OPTION_KEYS, "main", "product"].map((k) => [
-      kebabCase(k),
-      { type: "string" as const },
-    ])
-  );
-  const { values } = parseCommandLine(
-    argv,
-    options,
-    "see docs/relayer.md for the relayer's options"
-  );
+  const options = Object.fromEntries([...RELAYER_OPTION_KEYS, "main", "product"].map((k) => [kebabCase(k), { type: "string" as const }]));
+  const { values } = parseCommandLine(argv, options, "see docs/relayer.md for the relayer's options");
   const out: RawRelayerOptions = {};
   for (const [flag, value] of Object.entries(values)) {
     const key = camelCase(flag);
-    out[key === "main" ? "mainRpc" : key === "product" ? "productRpc" : key] =
-      value as string;
+    out[key === "main" ? "mainRpc" : key === "product" ? "productRpc" : key] = value as string;
   }
   return out;
 }
@@ -55,15 +41,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((e: unknown) => {
     const err = e as Error & { code?: string };
-    process.stderr.write(
-      `${JSON.stringify({
-        ts: new Date().toISOString(),
-        level: "error",
-        component: "relayer",
-        msg: err.message,
-        code: err.code,
-      })}\n`
-    );
+    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: "error", component: "relayer", msg: err.message, code: err.code })}\n`);
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(1);
   });

@@ -1,12 +1,5 @@
 import path from "node:path";
-import {
-  ZeroHash,
-  type JsonRpcProvider,
-  type Log,
-  type TransactionResponse,
-  type Wallet,
-  type HDNodeWallet,
-} from "ethers";
+import { ZeroHash, type JsonRpcProvider, type Log, type TransactionResponse, type Wallet, type HDNodeWallet } from "ethers";
 import { connect } from "../../lib/chain";
 import { Cursor } from "../../lib/cursor";
 import { createLogger, type Logger } from "../../lib/log";
@@ -14,12 +7,7 @@ import { Registry, serveMetrics, type MetricsServer } from "../../lib/metrics";
 import { backoffDelay, sleep } from "../../lib/retry";
 import { loadKeystore } from "../../lib/keystore";
 import { openHsmSigner, type HsmSigner } from "../../lib/hsmSigner";
-import {
-  findBridgeAddress,
-  keystoreFile,
-  RelayerConfigError,
-  type RelayerOptions,
-} from "./config";
+import { findBridgeAddress, keystoreFile, RelayerConfigError, type RelayerOptions } from "./config";
 
 import type { MainBridge, ProductBridge } from "../../typechain-types";
 import { typechain } from "../../lib/typechain";
@@ -66,48 +54,28 @@ export interface RelayerMetrics {
 
 function makeMetrics(signer: number, address: string): RelayerMetrics {
   const registry = new Registry({ signer: String(signer) });
-  registry
-    .gauge("relayer_info", "Relayer identity (value 1)")
-    .set({ address }, 1);
+  registry.gauge("relayer_info", "Relayer identity (value 1)").set({ address }, 1);
   return {
     registry,
-    eventsSeen: registry.counter(
-      "relayer_events_seen_total",
-      "Bridge events read at confirmation depth"
-    ),
-    confirmationsSent: registry.counter(
-      "relayer_confirmations_sent_total",
-      "Confirmations mined on the destination bridge"
-    ),
-    skipped: registry.counter(
-      "relayer_confirmations_skipped_total",
-      "Events not confirmed by this signer, by reason"
-    ),
-    errors: registry.counter(
-      "relayer_errors_total",
-      "Failed rounds (RPC errors, chain down, reverts), by kind"
-    ),
-    lag: registry.gauge(
-      "relayer_lag_blocks",
-      "Blocks between the source chain head and the cursor"
-    ),
+    eventsSeen: registry.counter("relayer_events_seen_total", "Bridge events read at confirmation depth"),
+    confirmationsSent: registry.counter("relayer_confirmations_sent_total", "Confirmations mined on the destination bridge"),
+    skipped: registry.counter("relayer_confirmations_skipped_total", "Events not confirmed by this signer, by reason"),
+    errors: registry.counter("relayer_errors_total", "Failed rounds (RPC errors, chain down, reverts), by kind"),
+    lag: registry.gauge("relayer_lag_blocks", "Blocks between the source chain head and the cursor"),
     head: registry.gauge("relayer_head_block", "Latest block of each chain"),
-    cursor: registry.gauge(
-      "relayer_cursor_block",
-      "Next block each direction scans"
-    ),
+    cursor: registry.gauge("relayer_cursor_block", "Next block each direction scans"),
   };
 }
 
-const REVERTS_MEANING_DONE = new Set([
-  "BridgeAlreadySettled",
-  "BridgeAlreadyConfirmed",
-]);
+const REVERTS_MEANING_DONE = new Set(["BridgeAlreadySettled", "BridgeAlreadyConfirmed"]);
 
 /** A relayer round that must be retried (the message says why). */
 export class RelayerRoundError extends LuniverseError<"RELAYER_ROUND"> {
   override name = "RelayerRoundError";
-  constructor(message: string, readonly kind: string) {
+  constructor(
+    message: string,
+    readonly kind: string,
+  ) {
     super("RELAYER_ROUND", message);
   }
 }
@@ -139,68 +107,38 @@ export class Relayer {
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
 
-  constructor(readonly options: RelayerOptions, log?: Logger) {
-    this.log =
-      log ?? createLogger("relayer", { fields: { signer: options.signer } });
+  constructor(
+    readonly options: RelayerOptions,
+    log?: Logger,
+  ) {
+    this.log = log ?? createLogger("relayer", { fields: { signer: options.signer } });
   }
 
   /** Loads the key, connects to both chains, checks the signer sets, opens the cursor and the metrics endpoint. */
   async init(): Promise<void> {
     const o = this.options;
-    const file = o.hsm
-      ? `HSM key "${o.hsm.key}" of token "${o.hsm.token}"`
-      : keystoreFile(o);
-    this.wallet = o.hsm
-      ? openHsmSigner(o.hsm)
-      : await loadKeystore(file, { passwordEnv: o.passwordEnv });
+    const file = o.hsm ? `HSM key "${o.hsm.key}" of token "${o.hsm.token}"` : keystoreFile(o);
+    this.wallet = o.hsm ? openHsmSigner(o.hsm) : await loadKeystore(file, { passwordEnv: o.passwordEnv });
     this.address = await this.wallet.getAddress();
-    const main = await connect(o.mainRpc, {
-      name: "main chain",
-      pollingIntervalMs: o.pollIntervalMs,
-    });
-    const product = await connect(o.productRpc, {
-      name: "product chain",
-      pollingIntervalMs: o.pollIntervalMs,
-    });
+    const main = await connect(o.mainRpc, { name: "main chain", pollingIntervalMs: o.pollIntervalMs });
+    const product = await connect(o.productRpc, { name: "product chain", pollingIntervalMs: o.pollIntervalMs });
     this.main = { name: "main", url: o.mainRpc, ...main };
     this.product = { name: "product", url: o.productRpc, ...product };
     if (main.chainId === product.chainId) {
-      throw new RelayerConfigError(
-        `--main-rpc and --product-rpc are the same chain (${main.chainId}); the relayer bridges two different chains`
-      );
+      throw new RelayerConfigError(`--main-rpc and --product-rpc are the same chain (${main.chainId}); the relayer bridges two different chains`);
     }
-    const mainAddr = findBridgeAddress(
-      "MainBridge",
-      main.chainId,
-      o.mainBridge,
-      o.mainManifest,
-      o.deploymentsDir
-    );
-    const productAddr = findBridgeAddress(
-      "ProductBridge",
-      product.chainId,
-      o.productBridge,
-      o.productManifest,
-      o.deploymentsDir
-    );
+    const mainAddr = findBridgeAddress("MainBridge", main.chainId, o.mainBridge, o.mainManifest, o.deploymentsDir);
+    const productAddr = findBridgeAddress("ProductBridge", product.chainId, o.productBridge, o.productManifest, o.deploymentsDir);
     for (const [side, addr] of [
       [this.main, mainAddr],
       [this.product, productAddr],
     ] as const) {
       if ((await side.provider.getCode(addr)) === "0x") {
-        throw new RelayerConfigError(
-          `no contract at ${addr} on the ${side.name} chain (${side.url}); the chain was reset or the manifest is stale: deploy again`
-        );
+        throw new RelayerConfigError(`no contract at ${addr} on the ${side.name} chain (${side.url}); the chain was reset or the manifest is stale: deploy again`);
       }
     }
-    this.mainBridge = typechain().MainBridge__factory.connect(
-      mainAddr,
-      this.wallet.connect(main.provider)
-    );
-    this.productBridge = typechain().ProductBridge__factory.connect(
-      productAddr,
-      this.wallet.connect(product.provider)
-    );
+    this.mainBridge = typechain().MainBridge__factory.connect(mainAddr, this.wallet.connect(main.provider));
+    this.productBridge = typechain().ProductBridge__factory.connect(productAddr, this.wallet.connect(product.provider));
     for (const [name, bridge] of [
       ["MainBridge", this.mainBridge],
       ["ProductBridge", this.productBridge],
@@ -208,12 +146,8 @@ export class Relayer {
       if (!(await bridge.isSigner(this.address))) {
         const list = await bridge.signers();
         throw new RelayerConfigError(
-          `keystore ${file} holds ${
-            this.address
-          }, which is not a signer of the ${name} at ${await bridge.getAddress()} ` +
-            `(signers: ${list.join(
-              ", "
-            )}); use the keystore of a current signer, or have governance add it (setSigners)`
+          `keystore ${file} holds ${this.address}, which is not a signer of the ${name} at ${await bridge.getAddress()} ` +
+            `(signers: ${list.join(", ")}); use the keystore of a current signer, or have governance add it (setSigners)`,
         );
       }
     }
@@ -225,54 +159,29 @@ export class Relayer {
       deposits: { next: o.mainStartBlock },
       redeems: { next: o.productStartBlock },
     };
-    const stateFile = path.join(
-      o.stateDir,
-      `signer-${o.signer}-${main.chainId}-${product.chainId}.json`
-    );
+    const stateFile = path.join(o.stateDir, `signer-${o.signer}-${main.chainId}-${product.chainId}.json`);
     this.cursor = new Cursor<RelayerState>(stateFile, {
       initial,
       validate: (v) => {
         const s = v as RelayerState;
-        if (
-          s.version !== 1 ||
-          typeof s.deposits?.next !== "number" ||
-          typeof s.redeems?.next !== "number"
-        )
-          throw new Error("unknown format");
-        if (s.signer !== this.address)
-          throw new Error(
-            `written by signer ${s.signer}, this keystore is ${this.address}`
-          );
+        if (s.version !== 1 || typeof s.deposits?.next !== "number" || typeof s.redeems?.next !== "number") throw new Error("unknown format");
+        if (s.signer !== this.address) throw new Error(`written by signer ${s.signer}, this keystore is ${this.address}`);
         if (s.main.bridge !== mainAddr || s.product.bridge !== productAddr) {
-          throw new Error(
-            `written for bridges ${s.main.bridge} / ${s.product.bridge}, now ${mainAddr} / ${productAddr} (redeployed? move the file away)`
-          );
+          throw new Error(`written for bridges ${s.main.bridge} / ${s.product.bridge}, now ${mainAddr} / ${productAddr} (redeployed? move the file away)`);
         }
         return s;
       },
     });
     this.cursor.save(this.cursor.get()); // the file exists (and is checked) from the first start on
     this.metrics = makeMetrics(o.signer, this.address);
-    if (o.metricsPort !== undefined)
-      this.metricsServer = await serveMetrics(
-        this.metrics.registry,
-        o.metricsPort
-      );
+    if (o.metricsPort !== undefined) this.metricsServer = await serveMetrics(this.metrics.registry, o.metricsPort);
     const st = this.cursor.get();
     this.log.info("relayer started", {
       address: this.address,
       main: { url: o.mainRpc, chainId: main.chainId, bridge: mainAddr },
-      product: {
-        url: o.productRpc,
-        chainId: product.chainId,
-        bridge: productAddr,
-      },
+      product: { url: o.productRpc, chainId: product.chainId, bridge: productAddr },
       confirmations: o.confirmations,
-      cursor: {
-        file: stateFile,
-        deposits: st.deposits.next,
-        redeems: st.redeems.next,
-      },
+      cursor: { file: stateFile, deposits: st.deposits.next, redeems: st.redeems.next },
       metricsPort: this.metricsServer?.port,
     });
   }
@@ -284,9 +193,7 @@ export class Relayer {
 
   /** Runs both directions until {@link stop}. */
   async run(): Promise<void> {
-    this.loops = (["deposits", "redeems"] as Direction[]).map((d) =>
-      this.loop(d)
-    );
+    this.loops = (["deposits", "redeems"] as Direction[]).map((d) => this.loop(d));
     await Promise.all(this.loops);
   }
 
@@ -314,95 +221,39 @@ export class Relayer {
         failures++;
         const kind = e instanceof RelayerRoundError ? e.kind : "rpc";
         this.metrics.errors.inc({ direction, kind });
-        const delayMs = backoffDelay(failures, {
-          initialDelayMs: Math.min(500, this.options.pollIntervalMs),
-          maxDelayMs: this.options.maxBackoffMs,
-        });
-        log.warn("round failed; retrying", {
-          kind,
-          error: e,
-          attempt: failures,
-          retryInMs: delayMs,
-        });
+        const delayMs = backoffDelay(failures, { initialDelayMs: Math.min(500, this.options.pollIntervalMs), maxDelayMs: this.options.maxBackoffMs });
+        log.warn("round failed; retrying", { kind, error: e, attempt: failures, retryInMs: delayMs });
         await sleep(delayMs, this.abort.signal).catch(() => undefined);
         continue;
       }
-      if (!more)
-        await sleep(this.options.pollIntervalMs, this.abort.signal).catch(
-          () => undefined
-        );
+      if (!more) await sleep(this.options.pollIntervalMs, this.abort.signal).catch(() => undefined);
     }
   }
 
   private sides(direction: Direction): { source: Side; target: Side } {
-    return direction === "deposits"
-      ? { source: this.main, target: this.product }
-      : { source: this.product, target: this.main };
+    return direction === "deposits" ? { source: this.main, target: this.product } : { source: this.product, target: this.main };
   }
 
   /** Reads the operations announced in [from, to] on the source bridge. */
-  async readOperations(
-    direction: Direction,
-    from: number,
-    to: number
-  ): Promise<BridgeOperation[]> {
+  async readOperations(direction: Direction, from: number, to: number): Promise<BridgeOperation[]> {
     const { source } = this.sides(direction);
     const logs: Log[] = [];
-    const bridge =
-      direction === "deposits" ? this.mainBridge : this.productBridge;
-    const event =
-      direction === "deposits"
-        ? this.mainBridge.interface.getEvent("Deposited")
-        : this.productBridge.interface.getEvent("Redeemed");
+    const bridge = direction === "deposits" ? this.mainBridge : this.productBridge;
+    const event = direction === "deposits" ? this.mainBridge.interface.getEvent("Deposited") : this.productBridge.interface.getEvent("Redeemed");
     const address = await bridge.getAddress();
     for (let f = from; f <= to; f += this.options.blockChunk) {
       const t = Math.min(to, f + this.options.blockChunk - 1);
-      logs.push(
-        ...(await source.provider.getLogs({
-          address,
-          topics: [event.topicHash],
-          fromBlock: f,
-          toBlock: t,
-        }))
-      );
+      logs.push(...(await source.provider.getLogs({ address, topics: [event.topicHash], fromBlock: f, toBlock: t })));
     }
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     return logs.map((l) => {
-      if (l.blockNumber > to || l.removed)
-        throw new RelayerRoundError(
-          `log outside the confirmed range (block ${l.blockNumber})`,
-          "reorg"
-        );
+      if (l.blockNumber > to || l.removed) throw new RelayerRoundError(`log outside the confirmed range (block ${l.blockNumber})`, "reorg");
       if (direction === "deposits") {
-        const a = this.mainBridge.interface.decodeEventLog(
-          "Deposited",
-          l.data,
-          l.topics
-        );
-        return {
-          id: a.depositId as string,
-          pairId: a.pairId as string,
-          recipient: a.recipient as string,
-          mainAmount: a.mainAmount as bigint,
-          destinationChainId: a.productChainId as bigint,
-          blockNumber: l.blockNumber,
-          txHash: l.transactionHash,
-        };
+        const a = this.mainBridge.interface.decodeEventLog("Deposited", l.data, l.topics);
+        return { id: a.depositId as string, pairId: a.pairId as string, recipient: a.recipient as string, mainAmount: a.mainAmount as bigint, destinationChainId: a.productChainId as bigint, blockNumber: l.blockNumber, txHash: l.transactionHash };
       }
-      const a = this.productBridge.interface.decodeEventLog(
-        "Redeemed",
-        l.data,
-        l.topics
-      );
-      return {
-        id: a.redeemId as string,
-        pairId: a.pairId as string,
-        recipient: a.recipient as string,
-        mainAmount: a.mainAmount as bigint,
-        destinationChainId: a.mainChainId as bigint,
-        blockNumber: l.blockNumber,
-        txHash: l.transactionHash,
-      };
+      const a = this.productBridge.interface.decodeEventLog("Redeemed", l.data, l.topics);
+      return { id: a.redeemId as string, pairId: a.pairId as string, recipient: a.recipient as string, mainAmount: a.mainAmount as bigint, destinationChainId: a.mainChainId as bigint, blockNumber: l.blockNumber, txHash: l.transactionHash };
     });
   }
 
@@ -422,24 +273,13 @@ export class Relayer {
     // A restart may find our own confirmations still pending (kill -9 after sending): let them land first, so the
     // confirmedData check below sees them and nothing is sent twice.
     const me = this.address;
-    const [latestNonce, pendingNonce] = await Promise.all([
-      target.provider.getTransactionCount(me, "latest"),
-      target.provider.getTransactionCount(me, "pending"),
-    ]);
+    const [latestNonce, pendingNonce] = await Promise.all([target.provider.getTransactionCount(me, "latest"), target.provider.getTransactionCount(me, "pending")]);
     if (pendingNonce > latestNonce) {
-      throw new RelayerRoundError(
-        `${
-          pendingNonce - latestNonce
-        } of our transactions are still pending on the ${
-          target.name
-        } chain; waiting for them`,
-        "pending"
-      );
+      throw new RelayerRoundError(`${pendingNonce - latestNonce} of our transactions are still pending on the ${target.name} chain; waiting for them`, "pending");
     }
 
     const ops = await this.readOperations(direction, from, to);
-    const destBridge =
-      direction === "deposits" ? this.productBridge : this.mainBridge;
+    const destBridge = direction === "deposits" ? this.productBridge : this.mainBridge;
     const sent: { op: BridgeOperation; tx: TransactionResponse }[] = [];
     let nonce = pendingNonce;
     let sendError: unknown;
@@ -447,10 +287,7 @@ export class Relayer {
       m.eventsSeen.inc({ direction });
       if (op.destinationChainId !== target.chainId) {
         m.skipped.inc({ direction, reason: "other_chain" });
-        log.debug("event for another chain", {
-          id: op.id,
-          destination: op.destinationChainId,
-        });
+        log.debug("event for another chain", { id: op.id, destination: op.destinationChainId });
         continue;
       }
       const status = await destBridge.status(op.id);
@@ -466,38 +303,17 @@ export class Relayer {
       try {
         const tx =
           direction === "deposits"
-            ? await this.productBridge.confirmDeposit(
-                op.id,
-                op.pairId,
-                op.recipient,
-                op.mainAmount,
-                { nonce }
-              )
-            : await this.mainBridge.confirmWithdrawal(
-                op.id,
-                op.pairId,
-                op.recipient,
-                op.mainAmount,
-                { nonce }
-              );
+            ? await this.productBridge.confirmDeposit(op.id, op.pairId, op.recipient, op.mainAmount, { nonce })
+            : await this.mainBridge.confirmWithdrawal(op.id, op.pairId, op.recipient, op.mainAmount, { nonce });
         nonce++;
         sent.push({ op, tx });
       } catch (e) {
         const name = this.revertName(destBridge, e);
         if (name && REVERTS_MEANING_DONE.has(name)) {
-          m.skipped.inc({
-            direction,
-            reason:
-              name === "BridgeAlreadySettled" ? "settled" : "already_confirmed",
-          });
+          m.skipped.inc({ direction, reason: name === "BridgeAlreadySettled" ? "settled" : "already_confirmed" });
           continue;
         }
-        sendError = name
-          ? new RelayerRoundError(
-              `confirming ${op.id} reverts with ${name}; will retry`,
-              `revert_${name}`
-            )
-          : e;
+        sendError = name ? new RelayerRoundError(`confirming ${op.id} reverts with ${name}; will retry`, `revert_${name}`) : e;
         break; // later events wait: the cursor does not pass an unconfirmed one
       }
     }
@@ -505,20 +321,10 @@ export class Relayer {
       const receipt = await tx.wait(1);
       if (receipt?.status === 1) {
         m.confirmationsSent.inc({ direction });
-        log.info("confirmed", {
-          id: op.id,
-          pairId: op.pairId,
-          recipient: op.recipient,
-          mainAmount: op.mainAmount,
-          sourceBlock: op.blockNumber,
-          tx: tx.hash,
-        });
+        log.info("confirmed", { id: op.id, pairId: op.pairId, recipient: op.recipient, mainAmount: op.mainAmount, sourceBlock: op.blockNumber, tx: tx.hash });
       } else {
         m.skipped.inc({ direction, reason: "reverted_race" });
-        log.warn("confirmation reverted (settled meanwhile?)", {
-          id: op.id,
-          tx: tx.hash,
-        });
+        log.warn("confirmation reverted (settled meanwhile?)", { id: op.id, tx: tx.hash });
       }
     }
     if (sendError) throw sendError;
@@ -527,15 +333,11 @@ export class Relayer {
     });
     m.cursor.set({ direction }, to + 1);
     m.lag.set({ direction }, Math.max(0, head - to));
-    if (ops.length > 0)
-      log.debug("scanned", { from, to, events: ops.length, sent: sent.length });
+    if (ops.length > 0) log.debug("scanned", { from, to, events: ops.length, sent: sent.length });
     return to < safe;
   }
 
-  private revertName(
-    bridge: MainBridge | ProductBridge,
-    e: unknown
-  ): string | undefined {
+  private revertName(bridge: MainBridge | ProductBridge, e: unknown): string | undefined {
     const seen = new Set<unknown>();
     const stack: unknown[] = [e];
     while (stack.length) {
@@ -560,10 +362,7 @@ export class Relayer {
 }
 
 /** Starts a relayer (init + run in the background); resolves once it is running. */
-export async function startRelayer(
-  options: RelayerOptions,
-  log?: Logger
-): Promise<{ relayer: Relayer; done: Promise<void> }> {
+export async function startRelayer(options: RelayerOptions, log?: Logger): Promise<{ relayer: Relayer; done: Promise<void> }> {
   const relayer = new Relayer(options, log);
   await relayer.init();
   const done = relayer.run();

@@ -14,20 +14,11 @@ let counter = 0;
 /** The token directory of this test process (created, and SOFTHSM2_CONF set, on first use). */
 export function softhsmDir(): string {
   if (dir !== null) return dir;
-  if (!fs.existsSync(SOFTHSM_MODULE))
-    throw new Error(
-      `SoftHSM2 is not installed (${SOFTHSM_MODULE}): apt-get install softhsm2`
-    );
+  if (!fs.existsSync(SOFTHSM_MODULE)) throw new Error(`SoftHSM2 is not installed (${SOFTHSM_MODULE}): apt-get install softhsm2`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "softhsm-"));
   fs.mkdirSync(path.join(dir, "tokens"));
   const conf = path.join(dir, "softhsm2.conf");
-  fs.writeFileSync(
-    conf,
-    `directories.tokendir = ${path.join(
-      dir,
-      "tokens"
-    )}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`
-  );
+  fs.writeFileSync(conf, `directories.tokendir = ${path.join(dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
   process.env.SOFTHSM2_CONF = conf;
   const d = dir;
   process.once("exit", () => fs.rmSync(d, { recursive: true, force: true }));

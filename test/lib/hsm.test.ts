@@ -6,50 +6,17 @@ import { expect } from "chai";
 import * as pkcs11js from "pkcs11js";
 import { createFeeMarket1559Tx } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
-import {
-  Transaction,
-  TypedDataEncoder,
-  Wallet,
-  getBytes,
-  hexlify,
-  randomBytes,
-  verifyMessage,
-  verifyTypedData,
-  type TypedDataField,
-} from "ethers";
-import {
-  Hsm,
-  HsmError,
-  initToken,
-  listTokens,
-  normaliseSignature,
-} from "../../lib/hsm";
-import {
-  HsmSigner,
-  hsmDigestSigner,
-  openHsmSigner,
-  openPkcs11KeySource,
-  parsePkcs11KeySource,
-  privateKeyDigestSigner,
-} from "../../lib/hsmSigner";
+import { Transaction, TypedDataEncoder, Wallet, getBytes, hexlify, randomBytes, verifyMessage, verifyTypedData, type TypedDataField } from "ethers";
+import { Hsm, HsmError, initToken, listTokens, normaliseSignature } from "../../lib/hsm";
+import { HsmSigner, hsmDigestSigner, openHsmSigner, openPkcs11KeySource, parsePkcs11KeySource, privateKeyDigestSigner } from "../../lib/hsmSigner";
 import { ConfigError } from "../../lib/config";
-import {
-  addressOfKey,
-  commitDigest,
-  recoverSigner,
-  signDigest,
-  signNodeTransaction,
-} from "../../node/consensus/crypto";
+import { addressOfKey, commitDigest, recoverSigner, signDigest, signNodeTransaction } from "../../node/consensus/crypto";
 import { makeCommon } from "../../node/execution/common";
 import { resolveNodeConfig } from "../../node/config";
 import { resolveRelayerOptions } from "../../services/relayer/config";
 import { TEST_PIN, TEST_SO_PIN, freshToken } from "../helpers/softhsm";
 
-function expectHsmError(
-  fn: () => unknown,
-  code: string,
-  text?: RegExp
-): HsmError {
+function expectHsmError(fn: () => unknown, code: string, text?: RegExp): HsmError {
   try {
     fn();
   } catch (e) {
@@ -90,18 +57,10 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
     const key = hsm.generateKey("k-secret");
     expect(key.address).to.match(/^0x[0-9a-fA-F]{40}$/);
     expect(key.publicKey.length).to.equal(65);
-    expect(
-      hsm.privateAttribute("k-secret", pkcs11js.CKA_SENSITIVE)[0]
-    ).to.equal(1);
-    expect(
-      hsm.privateAttribute("k-secret", pkcs11js.CKA_EXTRACTABLE)[0]
-    ).to.equal(0);
-    expect(
-      hsm.privateAttribute("k-secret", pkcs11js.CKA_NEVER_EXTRACTABLE)[0]
-    ).to.equal(1);
-    expect(() => hsm.privateAttribute("k-secret", pkcs11js.CKA_VALUE)).to.throw(
-      /CKR_ATTRIBUTE_SENSITIVE/
-    );
+    expect(hsm.privateAttribute("k-secret", pkcs11js.CKA_SENSITIVE)[0]).to.equal(1);
+    expect(hsm.privateAttribute("k-secret", pkcs11js.CKA_EXTRACTABLE)[0]).to.equal(0);
+    expect(hsm.privateAttribute("k-secret", pkcs11js.CKA_NEVER_EXTRACTABLE)[0]).to.equal(1);
+    expect(() => hsm.privateAttribute("k-secret", pkcs11js.CKA_VALUE)).to.throw(/CKR_ATTRIBUTE_SENSITIVE/);
   });
 
   it("finds keys again by label, from a new session, and lists them", () => {
@@ -111,10 +70,7 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
     try {
       expect(other.findKey("k-list-a")!.address).to.equal(a.address);
       expect(other.findKey("nope")).to.equal(null);
-      expect(other.listKeys().map((k) => k.label)).to.include.members([
-        "k-list-a",
-        "k-list-b",
-      ]);
+      expect(other.listKeys().map((k) => k.label)).to.include.members(["k-list-a", "k-list-b"]);
     } finally {
       other.close();
     }
@@ -143,10 +99,7 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
       const raw = await signer.signTransaction(req);
       const tx = Transaction.from(raw);
       expect(tx.from).to.equal(signer.address);
-      expect(
-        tx.signature!.s <=
-          "0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0"
-      ).to.equal(true);
+      expect(tx.signature!.s <= "0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0").to.equal(true);
     }
   });
 
@@ -168,33 +121,21 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
         memo: hexlify(randomBytes(i % 40)),
       };
       const sig = await signer.signTypedData(domain, MAIL_TYPES, value);
-      expect(verifyTypedData(domain, MAIL_TYPES, value, sig)).to.equal(
-        signer.address
-      );
+      expect(verifyTypedData(domain, MAIL_TYPES, value, sig)).to.equal(signer.address);
       if (i % 10 === 0) {
         const msg = randomBytes(1 + (i % 64));
-        expect(verifyMessage(msg, await signer.signMessage(msg))).to.equal(
-          signer.address
-        );
+        expect(verifyMessage(msg, await signer.signMessage(msg))).to.equal(signer.address);
       }
     }
     // the digest signed is the one ethers computes
-    const d = TypedDataEncoder.hash(
-      { name: "x" },
-      { A: [{ name: "v", type: "uint256" }] },
-      { v: 1 }
-    );
+    const d = TypedDataEncoder.hash({ name: "x" }, { A: [{ name: "v", type: "uint256" }] }, { v: 1 });
     expect(getBytes(d).length).to.equal(32);
   });
 
   it("signs the node's votes and its own transactions with an HSM key", () => {
     hsm.generateKey("k-node");
     const ds = hsmDigestSigner(hsm, "k-node");
-    const digest = commitDigest(
-      1337n,
-      42n,
-      bytesToHex(randomBytes(32)) as `0x${string}`
-    );
+    const digest = commitDigest(1337n, 42n, bytesToHex(randomBytes(32)) as `0x${string}`);
     const sig = signDigest(digest, ds);
     expect(recoverSigner(digest, sig)).to.equal(addressOfKey(ds));
     const common = makeCommon(1337n);
@@ -217,80 +158,37 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
     const w = Wallet.createRandom();
     const mem = privateKeyDigestSigner(getBytes(w.privateKey));
     expect(mem.address).to.equal(w.address);
-    expect(recoverSigner(digest, signDigest(digest, mem))).to.equal(
-      w.address.toLowerCase()
-    );
+    expect(recoverSigner(digest, signDigest(digest, mem))).to.equal(w.address.toLowerCase());
   });
 
   it("normalises a high-s signature to low s and finds its recovery id", () => {
     const w = Wallet.createRandom();
     const digest = randomBytes(32);
     const sig = w.signingKey.sign(digest);
-    const N =
-      0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
     const highS = N - BigInt(sig.s);
     const rs = getBytes(sig.r + highS.toString(16).padStart(64, "0"));
     const pub = getBytes(w.signingKey.publicKey);
     const n = normaliseSignature(rs, digest, pub);
     expect(hexlify(n.s)).to.equal(sig.s);
     expect(n.recid).to.equal(sig.yParity);
-    expectHsmError(
-      () => normaliseSignature(rs.subarray(1), digest, pub),
-      "HSM_SIGN_FAILED",
-      /64/
-    );
-    expectHsmError(
-      () => normaliseSignature(rs, randomBytes(32), pub),
-      "HSM_SIGN_FAILED",
-      /recover/
-    );
+    expectHsmError(() => normaliseSignature(rs.subarray(1), digest, pub), "HSM_SIGN_FAILED", /64/);
+    expectHsmError(() => normaliseSignature(rs, randomBytes(32), pub), "HSM_SIGN_FAILED", /recover/);
   });
 
   it("refuses a wrong PIN, a missing token, a missing or duplicate key, a bad label, a bad digest and a missing module", () => {
-    expectHsmError(
-      () => Hsm.open({ token, pin: "000000" }),
-      "HSM_PIN_WRONG",
-      /wrong PIN/
-    );
+    expectHsmError(() => Hsm.open({ token, pin: "000000" }), "HSM_PIN_WRONG", /wrong PIN/);
     expectHsmError(() => Hsm.open({ token, pin: "" }), "HSM_NO_PIN");
-    expectHsmError(
-      () => Hsm.open({ token: "no-such-token", pin: TEST_PIN }),
-      "HSM_TOKEN_MISSING",
-      /hsm:init-token/
-    );
-    expectHsmError(
-      () => hsm.requireKey("absent"),
-      "HSM_KEY_MISSING",
-      /hsm:create-key/
-    );
+    expectHsmError(() => Hsm.open({ token: "no-such-token", pin: TEST_PIN }), "HSM_TOKEN_MISSING", /hsm:init-token/);
+    expectHsmError(() => hsm.requireKey("absent"), "HSM_KEY_MISSING", /hsm:create-key/);
     hsm.generateKey("k-dup");
     expectHsmError(() => hsm.generateKey("k-dup"), "HSM_KEY_EXISTS");
     expectHsmError(() => hsm.generateKey("bad label!"), "HSM_KEY_INVALID");
-    expectHsmError(
-      () => hsm.signDigest("k-dup", new Uint8Array(31)),
-      "HSM_SIGN_FAILED",
-      /32 bytes/
-    );
-    expectHsmError(
-      () =>
-        Hsm.open({ module: "/nonexistent/libpkcs11.so", token, pin: TEST_PIN }),
-      "HSM_MODULE",
-      /does not exist/
-    );
-    expectHsmError(
-      () => initToken({ label: token, soPin: TEST_SO_PIN, pin: TEST_PIN }),
-      "HSM_TOKEN_EXISTS"
-    );
-    expectHsmError(
-      () =>
-        initToken({ label: "x".repeat(33), soPin: TEST_SO_PIN, pin: TEST_PIN }),
-      "HSM_TOKEN_MISSING",
-      /1 to 32/
-    );
-    expectHsmError(
-      () => initToken({ label: "short-pin", soPin: "1", pin: TEST_PIN }),
-      "HSM_NO_PIN"
-    );
+    expectHsmError(() => hsm.signDigest("k-dup", new Uint8Array(31)), "HSM_SIGN_FAILED", /32 bytes/);
+    expectHsmError(() => Hsm.open({ module: "/nonexistent/libpkcs11.so", token, pin: TEST_PIN }), "HSM_MODULE", /does not exist/);
+    expectHsmError(() => initToken({ label: token, soPin: TEST_SO_PIN, pin: TEST_PIN }), "HSM_TOKEN_EXISTS");
+    expectHsmError(() => initToken({ label: "x".repeat(33), soPin: TEST_SO_PIN, pin: TEST_PIN }), "HSM_TOKEN_MISSING", /1 to 32/);
+    expectHsmError(() => initToken({ label: "short-pin", soPin: "1", pin: TEST_PIN }), "HSM_NO_PIN");
     expect(listTokens().some((t) => t.label === token)).to.equal(true);
   });
 
@@ -314,23 +212,14 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
   describe("the pkcs11 key source", () => {
     it("opens a key named by a config, its PIN from the environment", () => {
       hsm.generateKey("k-src");
-      const src = parsePkcs11KeySource(
-        { token, key: "k-src", pinEnv: "TEST_HSM_PIN_X" },
-        "validator.pkcs11"
-      );
-      expectHsmError(
-        () => openPkcs11KeySource(src, {}),
-        "HSM_NO_PIN",
-        /TEST_HSM_PIN_X/
-      );
+      const src = parsePkcs11KeySource({ token, key: "k-src", pinEnv: "TEST_HSM_PIN_X" }, "validator.pkcs11");
+      expectHsmError(() => openPkcs11KeySource(src, {}), "HSM_NO_PIN", /TEST_HSM_PIN_X/);
       const { digestSigner } = openPkcs11KeySource(src, {
         TEST_HSM_PIN_X: TEST_PIN,
       });
       expect(digestSigner.address).to.equal(hsm.requireKey("k-src").address);
       process.env.TEST_HSM_PIN_Y = TEST_PIN;
-      expect(
-        openHsmSigner({ token, key: "k-src", pinEnv: "TEST_HSM_PIN_Y" }).address
-      ).to.equal(digestSigner.address);
+      expect(openHsmSigner({ token, key: "k-src", pinEnv: "TEST_HSM_PIN_Y" }).address).to.equal(digestSigner.address);
     });
 
     it("refuses a PIN written in the config, an unknown key and a missing token or key", () => {
@@ -345,24 +234,12 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
         }
         throw new Error("expected a ConfigError");
       };
-      bad(
-        { token: "t", key: "k", pin: "1234" },
-        "CONFIG_SECRET",
-        /validator\.pkcs11\.pin: a PIN must never be written/
-      );
-      bad(
-        { token: "t", key: "k", tokn: "x" },
-        "CONFIG_UNKNOWN_KEY",
-        /did you mean "validator\.pkcs11\.token"/
-      );
+      bad({ token: "t", key: "k", pin: "1234" }, "CONFIG_SECRET", /validator\.pkcs11\.pin: a PIN must never be written/);
+      bad({ token: "t", key: "k", tokn: "x" }, "CONFIG_UNKNOWN_KEY", /did you mean "validator\.pkcs11\.token"/);
       bad({ key: "k" }, "CONFIG_INVALID", /validator\.pkcs11\.token/);
       bad({ token: "t" }, "CONFIG_INVALID", /validator\.pkcs11\.key/);
       bad("t", "CONFIG_INVALID", /object/);
-      bad(
-        { token: "t", key: "k", pinEnv: "not a name" },
-        "CONFIG_INVALID",
-        /environment variable name/
-      );
+      bad({ token: "t", key: "k", pinEnv: "not a name" }, "CONFIG_INVALID", /environment variable name/);
     });
 
     it("the node takes validator.pkcs11 as one key source among keystore and privateKeyEnv", () => {
@@ -382,9 +259,7 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
           validator: { pkcs11: { token, key: "k-src" }, privateKeyEnv: "X" },
         })
       ).to.throw(/one key source .*not privateKeyEnv and pkcs11/);
-      expect(() =>
-        resolveNodeConfig({ chainId: 1337, validator: {} })
-      ).to.throw(/"pkcs11" \(a key in an HSM token/);
+      expect(() => resolveNodeConfig({ chainId: 1337, validator: {} })).to.throw(/"pkcs11" \(a key in an HSM token/);
     });
 
     it("the relayer takes --hsm-token (key relayer-<n> by default) and refuses it with a keystore", () => {
@@ -393,20 +268,14 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
         mainRpc: "http://127.0.0.1:1",
         productRpc: "http://127.0.0.1:2",
       };
-      expect(
-        resolveRelayerOptions({ ...base, hsmToken: token }).hsm
-      ).to.deep.equal({
+      expect(resolveRelayerOptions({ ...base, hsmToken: token }).hsm).to.deep.equal({
         token,
         key: "relayer-2",
         pinEnv: "HSM_PIN",
         module: undefined,
       });
-      expect(() =>
-        resolveRelayerOptions({ ...base, hsmToken: token, keystore: "k.json" })
-      ).to.throw(/either in an HSM .* or in a keystore/);
-      expect(() => resolveRelayerOptions({ ...base, hsmKey: "x" })).to.throw(
-        /need --hsm-token/
-      );
+      expect(() => resolveRelayerOptions({ ...base, hsmToken: token, keystore: "k.json" })).to.throw(/either in an HSM .* or in a keystore/);
+      expect(() => resolveRelayerOptions({ ...base, hsmKey: "x" })).to.throw(/need --hsm-token/);
     });
   });
 });
