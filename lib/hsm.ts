@@ -275,6 +275,45 @@ export class Hsm {
     return key;
   }
 
+  /**
+   * Moves an existing secp256k1 private key into the token (a keystore's key migrated to the HSM, or the devnet's
+   * development accounts, whose addresses its genesis names): stored sensitive and non-extractable, so from here on
+   * it signs only inside the token. A key generated in the token ({@link generateKey}) is preferable: this one existed
+   * outside it once (PKCS#11 records that: CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE stay false).
+   */
+  importKey(label: string, privateKey: Uint8Array): HsmKey {
+    if (!/^[\w.:@+-]{1,64}$/.test(label)) throw new HsmError("HSM_KEY_INVALID", `key label "${label}" must be 1 to 64 letters, digits or . _ - : @ +`);
+    if (privateKey.length !== 32 || !secp256k1.privateKeyVerify(privateKey)) throw new HsmError("HSM_KEY_INVALID", "the key to import is not a valid 32-byte secp256k1 private key");
+    if (this.findKey(label)) throw new HsmError("HSM_KEY_EXISTS", `the token "${this.token}" already holds a key labelled "${label}"`, { hint: "use it, or choose another label" });
+    const publicKey = secp256k1.publicKeyCreate(privateKey, false);
+    const id = Buffer.from(label, "utf8");
+    const common = [
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_ID, value: id },
+      { type: pkcs11js.CKA_EC_PARAMS, value: SECP256K1_PARAMS },
+    ];
+    const priv = this.lib.C_CreateObject(this.session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      ...common,
+      { type: pkcs11js.CKA_PRIVATE, value: true },
+      { type: pkcs11js.CKA_SIGN, value: true },
+      { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+      { type: pkcs11js.CKA_VALUE, value: Buffer.from(privateKey) },
+    ]);
+    this.lib.C_CreateObject(this.session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+      ...common,
+      { type: pkcs11js.CKA_VERIFY, value: true },
+      { type: pkcs11js.CKA_EC_POINT, value: Buffer.concat([Buffer.from([0x04, 0x41]), Buffer.from(publicKey)]) },
+    ]);
+    const key = { label, address: addressOfPublicKey(publicKey), publicKey: new Uint8Array(publicKey) };
+    this.keys.set(label, { handle: priv, key });
+    return key;
+  }
+
   private find(cls: number, label?: string): pkcs11js.Handle[] {
     const tmpl: pkcs11js.Template = [
       { type: pkcs11js.CKA_CLASS, value: cls },

@@ -4,7 +4,9 @@
  */
 import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
+import { getBytes } from "ethers";
 import { Hsm, SOFTHSM_MODULE, initToken, listTokens } from "../lib/hsm";
+import { loadKeystore } from "../lib/keystore";
 
 function pinFrom(env: string, what: string): string {
   const pin = process.env[env];
@@ -99,6 +101,24 @@ task("hsm:public-key", "Exports the public key (uncompressed, hex) and address o
           2
         )
       );
+    } finally {
+      hsm.close();
+    }
+  });
+
+task("hsm:import-key", "Moves the key of an encrypted JSON keystore into an HSM token (sensitive, non-extractable from then on)")
+  .addParam("token", "Label of the token")
+  .addParam("label", "Label of the key in the token")
+  .addParam("keystore", "The encrypted JSON keystore to import (its password from --password-env)")
+  .addOptionalParam("passwordEnv", "Environment variable with the keystore's password", "KEYSTORE_PASSWORD")
+  .addOptionalParam("module", "PKCS#11 module", SOFTHSM_MODULE)
+  .addOptionalParam("pinEnv", "Environment variable with the token's user PIN", "HSM_PIN")
+  .setAction(async (args: { token: string; label: string; keystore: string; passwordEnv: string; module: string; pinEnv: string }) => {
+    const wallet = await loadKeystore(args.keystore, { passwordEnv: args.passwordEnv });
+    const hsm = open(args);
+    try {
+      const key = hsm.importKey(args.label, getBytes(wallet.privateKey));
+      console.log(`key "${key.label}" imported into token "${args.token}": address ${key.address} (delete the keystore file once the HSM is backed up)`);
     } finally {
       hsm.close();
     }

@@ -161,6 +161,18 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
     expect(recoverSigner(digest, signDigest(digest, mem))).to.equal(w.address.toLowerCase());
   });
 
+  it("imports an existing key (keystore migration): it signs as that address and cannot be read back", () => {
+    const w = Wallet.createRandom();
+    const key = hsm.importKey("k-imported", getBytes(w.privateKey));
+    expect(key.address).to.equal(w.address);
+    expect(() => hsm.privateAttribute("k-imported", pkcs11js.CKA_VALUE)).to.throw(/CKR_ATTRIBUTE_SENSITIVE/);
+    expect(hsm.privateAttribute("k-imported", pkcs11js.CKA_EXTRACTABLE)[0]).to.equal(0);
+    const digest = randomBytes(32);
+    expect(recoverSigner(digest, signDigest(digest, hsmDigestSigner(hsm, "k-imported")))).to.equal(w.address.toLowerCase());
+    expectHsmError(() => hsm.importKey("k-imported", getBytes(w.privateKey)), "HSM_KEY_EXISTS");
+    expectHsmError(() => hsm.importKey("k-zero", new Uint8Array(32)), "HSM_KEY_INVALID", /not a valid 32-byte secp256k1/);
+  });
+
   it("normalises a high-s signature to low s and finds its recovery id", () => {
     const w = Wallet.createRandom();
     const digest = randomBytes(32);
