@@ -15,7 +15,7 @@ import { errorMessage } from "../lib/errors";
 import { buildGenesis, type BuildGenesisReturnType } from "../ops/chain/buildGenesis";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 
-import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetMainGenesisParameters, devnetProductGenesisParameters, type DevnetGenesisParameters, type DevnetOptions, type DevnetPaths } from "./config";
+import { AUDIT_LOG_ID, DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetMainGenesisParameters, devnetProductGenesisParameters, type DevnetGenesisParameters, type DevnetOptions, type DevnetPaths } from "./config";
 import { passProposal } from "../ops/governance/passProposal";
 import { anchorerAction } from "../ops/governance/proposalActions";
 import { isLuniverseError } from "../lib/errors";
@@ -130,7 +130,7 @@ function signer(prov: JsonRpcProvider, account: number): Signer {
  * Step 2 (chains running): product-chain contracts, the sample main and product tokens, the pair on both bridges and
  * the phase-1 anchorer (one governance proposal), the phase-2 registry on anvil, the relayers' keystores.
  */
-export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls: BootstrapUrls, state: DevnetState, log: Log): Promise<DevnetState> {
+export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls: BootstrapUrls, state: DevnetState, log: Log, extra: { auditAnchorer?: string } = {}): Promise<DevnetState> {
   const main = provider(urls.main, MAIN_CHAIN_ID);
   const product = provider(urls.product, PRODUCT_CHAIN_ID);
   const eth = provider(urls.ethereum, ETHEREUM_CHAIN_ID);
@@ -218,6 +218,15 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
       throw e;
     });
     if (anchoring) calls.push(...anchoring.calls);
+    // the signer service's audit log, anchored in the same registry by its HSM key (funded for the main chain's gas)
+    if (extra.auditAnchorer !== undefined) {
+      const audit = await anchorerAction(main, { registry: m.AnchorRegistry!, chainId: BigInt(AUDIT_LOG_ID), anchorer: extra.auditAnchorer, startBlock: 1n }).catch((e: unknown) => {
+        if (isLuniverseError(e) && e.code === "OP_PRECONDITION") return null;
+        throw e;
+      });
+      if (audit) calls.push(...audit.calls);
+      if ((await main.getBalance(extra.auditAnchorer)) < parseEther("1")) await (await cpMain.sendTransaction({ to: extra.auditAnchorer, value: parseEther("100") })).wait();
+    }
     if (calls.length > 0) {
       log(`governance: registering the sample pair and the phase-1 anchorer (${calls.length} call(s); votes by ${o.validators} validator(s))`);
       await passProposal(
@@ -226,7 +235,7 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
           governor: m.LuniverseGovernor!,
           targets: calls.map((c) => c.target),
           calldatas: calls.map((c) => c.data),
-          description: `devnet: sample pair ${s.pairId}; anchoring of chain ${PRODUCT_CHAIN_ID} by ${anchorer1}`,
+          description: `devnet: sample pair ${s.pairId}; anchoring of chain ${PRODUCT_CHAIN_ID} by ${anchorer1}${extra.auditAnchorer ? `; the signer audit log ${AUDIT_LOG_ID} by ${extra.auditAnchorer}` : ""}`,
           log,
         },
       );

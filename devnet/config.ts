@@ -2,8 +2,10 @@
  * The devnet's options, its fixed layout (chain ids, which development account does what) and the files under its
  * data folder.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { DEV_ROLES, devWallet } from "../lib/accounts";
+import { SOFTHSM_MODULE } from "../lib/hsm";
 import { LuniverseError } from "../lib/errors";
 export { devWallet } from "../lib/accounts";
 
@@ -34,6 +36,10 @@ export interface DevnetOptions {
   indexerPort: number;
   /** The web console's port (default 8800). */
   consolePort: number;
+  /** The signer service's port (custodial wallets, 2FA, the transaction API; default 8900). */
+  signerPort: number;
+  /** Keys in a SoftHSM2 token (relayers, the first validator, anchorers, the signer service); default: when installed. */
+  hsm: boolean;
   /** Repository root (where node_modules and hardhat.config.ts are). */
   root: string;
   /** Write the status line here (default process.stdout). */
@@ -43,6 +49,8 @@ export interface DevnetOptions {
 export const MAIN_CHAIN_ID = 2018;
 export const PRODUCT_CHAIN_ID = 3001;
 export const ETHEREUM_CHAIN_ID = 1337;
+/** The signer service's audit log, as a "child" of the main chain's AnchorRegistry (docs/keys.md). */
+export const AUDIT_LOG_ID = 7_700_001;
 
 /** Development accounts (the Hardhat mnemonic) and their roles on the devnet: the one table in lib/accounts.ts. */
 export const ROLES = DEV_ROLES;
@@ -114,6 +122,8 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
     gatewayPort: input.gatewayPort ?? 8600,
     indexerPort: input.indexerPort ?? 8700,
     consolePort: input.consolePort ?? 8800,
+    signerPort: input.signerPort ?? 8900,
+    hsm: input.hsm ?? existsSync(SOFTHSM_MODULE),
     statusEveryMs: input.statusEveryMs,
   };
   const ports: [string, number][] = [
@@ -125,6 +135,7 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
     ["gateway", o.gatewayPort],
     ["indexer", o.indexerPort],
     ["console", o.consolePort],
+    ["signer", o.signerPort],
   ];
   const seen = new Map<number, string>();
   for (const [what, port] of ports) {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { bootstrapContracts, ensureGenesis, provider, type Log } from "./bootstrap";
 import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, consoleUrl, devWallet, devnetPaths, ethereumRpcUrl, gatewayUrl, indexerUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
 import { consoleSpec, ensureConsoleBuilt, indexerSpec } from "./console";
+import { DEVNET_TOKEN, HSM_KEYS, ensureHsm, hsmEnv, hsmPaths, signerSpec, signerUrl, softhsmInstalled } from "./hsm";
 import { writeState } from "./state";
 import { ensureDevKey, gatewaySpec } from "./gateway";
 import { StatusPoller, formatStatus } from "./status";
@@ -54,10 +55,11 @@ async function rpcAnswers(url: string, method = "eth_chainId"): Promise<boolean>
 
 /** Node configuration files and process specs of the chains. */
 function chainSpecs(o: DevnetOptions, p: DevnetPaths): ChildSpec[] {
+  // with the HSM, the first main-chain validator signs its votes in the token; the others keep development keys
   const specs: ChildSpec[] = [];
   const mainP2p = Array.from({ length: o.validators }, (_, i) => o.p2pPort + i);
   mkdirSync(path.dirname(p.nodeConfig("x")), { recursive: true });
-  const node = (name: string, genesis: string, rpcPort: number, p2pPort: number, peers: number[], account: number): ChildSpec => {
+  const node = (name: string, genesis: string, rpcPort: number, p2pPort: number, peers: number[], account: number, hsmKey?: string): ChildSpec => {
     const file = p.nodeConfig(name);
     writeFileSync(
       file,
@@ -68,7 +70,7 @@ function chainSpecs(o: DevnetOptions, p: DevnetPaths): ChildSpec[] {
           rpc: { host: "127.0.0.1", port: rpcPort },
           p2p: { host: "127.0.0.1", port: p2pPort, peers: peers.map((q) => `ws://127.0.0.1:${q}`) },
           // development only: the validator key of dev account `account` comes in this environment variable
-          validator: { privateKeyEnv: "LUNIVERSE_DEVNET_VALIDATOR_KEY" },
+          validator: hsmKey ? { pkcs11: { token: DEVNET_TOKEN, key: hsmKey, pinEnv: "HSM_PIN" } } : { privateKeyEnv: "LUNIVERSE_DEVNET_VALIDATOR_KEY" },
         },
         null,
         2,
@@ -79,13 +81,13 @@ function chainSpecs(o: DevnetOptions, p: DevnetPaths): ChildSpec[] {
       command: process.execPath,
       args: [...TS_NODE, "node/cli.ts", "--config", file],
       cwd: o.root,
-      env: { LUNIVERSE_DEVNET_VALIDATOR_KEY: devWallet(account).privateKey, TS_NODE_TRANSPILE_ONLY: "1" },
+      env: hsmKey ? { ...hsmEnv(p), TS_NODE_TRANSPILE_ONLY: "1" } : { LUNIVERSE_DEVNET_VALIDATOR_KEY: devWallet(account).privateKey, TS_NODE_TRANSPILE_ONLY: "1" },
       readyLine: /"event":"ready"/,
       readyTimeoutMs: 120_000,
     };
   };
   for (let i = 0; i < o.validators; i++) {
-    specs.push(node(`main-${i + 1}`, p.mainGenesis, o.mainPort + i, mainP2p[i]!, mainP2p.filter((_, j) => j !== i), ROLES.validators[i]!));
+    specs.push(node(`main-${i + 1}`, p.mainGenesis, o.mainPort + i, mainP2p[i]!, mainP2p.filter((_, j) => j !== i), ROLES.validators[i]!, o.hsm && i === 0 ? HSM_KEYS.validator : undefined));
   }
   specs.push(node("product", p.productGenesis, o.productPort, o.p2pPort + o.validators, [], ROLES.validators[0]));
   mkdirSync(path.dirname(p.anvilState), { recursive: true });
@@ -117,7 +119,7 @@ function serviceSpecs(o: DevnetOptions, p: DevnetPaths, state: DevnetState): Chi
         "--product-rpc", productRpcUrl(o),
         "--main-bridge", state.main!.MainBridge!,
         "--product-bridge", state.product!.ProductBridge!,
-        "--keystore-dir", p.keystores,
+        ...(o.hsm ? ["--hsm-token", DEVNET_TOKEN] : ["--keystore-dir", p.keystores]),
         "--state-dir", p.relayerState,
         "--deployments-dir", p.deployments,
         "--confirmations", "2",
@@ -126,7 +128,7 @@ function serviceSpecs(o: DevnetOptions, p: DevnetPaths, state: DevnetState): Chi
         "--metrics-port", String(o.metricsPort + n - 1),
       ],
       cwd: o.root,
-      env: { RELAYER_PASSWORD: DEV_KEYSTORE_PASSWORD, TS_NODE_TRANSPILE_ONLY: "1" },
+      env: o.hsm ? { ...hsmEnv(p), TS_NODE_TRANSPILE_ONLY: "1" } : { RELAYER_PASSWORD: DEV_KEYSTORE_PASSWORD, TS_NODE_TRANSPILE_ONLY: "1" },
       readyLine: /relayer started/,
     });
   }
@@ -134,9 +136,13 @@ function serviceSpecs(o: DevnetOptions, p: DevnetPaths, state: DevnetState): Chi
   const anchor = (name: string, child: string, parent: string, registry: string, account: number, every: number, metrics: number): ChildSpec => ({
     name,
     command: process.execPath,
-    args: [...TS_NODE, "devnet/anchorMain.ts", "--child", child, "--parent", parent, "--registry", registry, "--dev-account", String(account), "--every", String(every), "--confirmations", "1", "--poll-ms", "1000", "--cursor", p.anchorCursor(name), "--metrics-port", String(metrics), "--name", name],
+    args: [
+      ...TS_NODE, "devnet/anchorMain.ts", "--child", child, "--parent", parent, "--registry", registry,
+      ...(o.hsm ? ["--hsm-token", DEVNET_TOKEN, "--hsm-key", name === "phase1" ? HSM_KEYS.anchorPhase1 : HSM_KEYS.anchorPhase2] : ["--dev-account", String(account)]),
+      "--every", String(every), "--confirmations", "1", "--poll-ms", "1000", "--cursor", p.anchorCursor(name), "--metrics-port", String(metrics), "--name", name,
+    ],
     cwd: o.root,
-    env: { TS_NODE_TRANSPILE_ONLY: "1" },
+    env: o.hsm ? { ...hsmEnv(p), TS_NODE_TRANSPILE_ONLY: "1" } : { TS_NODE_TRANSPILE_ONLY: "1" },
     readyLine: /"event":"ready"/,
   });
   specs.push(anchor("phase1", productRpcUrl(o), mainRpcUrl(o), a.phase1Registry, ROLES.anchorerPhase1, 10, o.metricsPort + 6));
@@ -162,6 +168,7 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
   }
   ep.push(["web console", "", consoleUrl(o), ""]);
   ep.push(["indexer API", "", `${indexerUrl(o)}/api/v1`, ""]);
+  if (o.hsm) ep.push(["signer (wallets, tx API)", "", `${signerUrl(o)}/openapi.json`, ""]);
   const w1 = [0, 1, 2, 3].map((i) => Math.max(...ep.map((r) => r[i]!.length)));
   for (const r of ep) lines.push(row(r, w1));
   lines.push("", "contracts");
@@ -187,6 +194,9 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
     ["anchorers (phase 1, phase 2)", [ROLES.anchorerPhase1, ROLES.anchorerPhase2]],
     ["user", [ROLES.user]],
   ];
+  if (o.hsm) {
+    lines.splice(lines.length - 1, 1, "development accounts (mnemonic \"test test … junk\", 1,000,000 ETH-equivalent on every chain; local use only; relayers, validator 1 and the anchorers sign with their copies in the SoftHSM2 token \"devnet\")");
+  }
   for (const [role, idx] of roles) {
     for (const i of idx) {
       const w = devWallet(i);
@@ -245,7 +255,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
       if (statusTimer) clearInterval(statusTimer);
       if (tty) stream.write("\n");
       log("stopping: relayers and anchoring first, then the chains");
-      await supervisor.stopAll(["console", "indexer", "gateway", "relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
+      await supervisor.stopAll(["console", "indexer", "signer", "gateway", "relayer-1", "relayer-2", "relayer-3", "relayer-4", "relayer-5", "relayer-6", "phase1", "phase2"]);
       rmSync(p.lock, { force: true });
       rmSync(path.join(o.dataDir, "endpoints.json"), { force: true });
       log("stopped; every child process has exited");
@@ -277,6 +287,13 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
   try {
     const fresh = !existsSync(p.state);
     let state = await ensureGenesis(o, p, log);
+    let hsmKeys: Record<string, string> | null = null;
+    if (o.hsm) {
+      hsmKeys = ensureHsm(o, p);
+      log(`keys in the SoftHSM2 token "${DEVNET_TOKEN}" (${hsmPaths(p).dir}): relayers 1–6, validator 1, both anchorers, the signer's audit key`);
+    } else {
+      log(softhsmInstalled() ? "--no-hsm: relayers read keystores, validators development keys; no signer service" : "SoftHSM2 is not installed (apt-get install softhsm2): relayers read keystores, validators development keys; no signer service");
+    }
     log(`starting the chains: ${o.validators} main-chain validator(s), the product chain, anvil`);
     const chains = chainSpecs(o, p);
     for (const c of chains) critical.add(c.name);
@@ -291,12 +308,12 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     }
     main.destroy();
     log(`chains up (main at block ${start}); ${fresh ? "deploying" : "checking"} contracts`);
-    state = await bootstrapContracts(o, p, { main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o) }, state, log);
+    state = await bootstrapContracts(o, p, { main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o) }, state, log, { auditAnchorer: hsmKeys?.[HSM_KEYS.signerAudit] });
     log("starting six relayers, both anchoring phases and the gateway");
     await Promise.all([...serviceSpecs(o, p, state), gatewaySpec(o, p)].map((s) => supervisor.start(s)));
     ensureConsoleBuilt(o, log);
     log("starting the indexer and the web console");
-    await Promise.all([indexerSpec(o, p), consoleSpec(o, p)].map((s) => supervisor.start(s)));
+    await Promise.all([indexerSpec(o, p), consoleSpec(o, p), ...(o.hsm ? [signerSpec(o, p, state)] : [])].map((s) => supervisor.start(s)));
     const devKey = await ensureDevKey(o, p, state);
     if (state.gateway?.devKey !== devKey) {
       state = { ...state, gateway: { devKey } };
@@ -305,7 +322,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     const gw = gatewayUrl(o);
     writeFileSync(
       path.join(o.dataDir, "endpoints.json"),
-      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, indexer: `${indexerUrl(o)}/api/v1`, console: consoleUrl(o), pid: process.pid }, null, 2) + "\n",
+      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, indexer: `${indexerUrl(o)}/api/v1`, console: consoleUrl(o), signer: o.hsm ? signerUrl(o) : null, pid: process.pid }, null, 2) + "\n",
     );
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     out(formatTable(o, p, state));

@@ -14,9 +14,11 @@ interface UpArgs {
   gatewayPort: number;
   indexerPort: number;
   consolePort: number;
+  signerPort: number;
+  noHsm: boolean;
 }
 
-task("devnet:up", "Runs the whole platform locally: main chain, gas-free product chain, anvil as Ethereum, contracts, six relayers, two anchoring phases, the gateway, the indexer and the web console (npm start)")
+task("devnet:up", "Runs the whole platform locally: main chain, gas-free product chain, anvil as Ethereum, contracts, six relayers, two anchoring phases, the gateway, the indexer, the web console and the signer (npm start)")
   .addOptionalParam("validators", "Main-chain validators: 1 or 4 node processes", 1, types.int)
   .addFlag("reset", "Delete the data folder first and start a new devnet")
   .addOptionalParam("dataDir", "Data folder (state, chain data, logs)", path.join(".luniverse", "devnet"))
@@ -28,6 +30,8 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
   .addOptionalParam("gatewayPort", "The gateway's port (JSON-RPC at /v1/<chain>/<apiKey>, admin API at /admin/v1)", 8600, types.int)
   .addOptionalParam("indexerPort", "The indexer's HTTP API port (/api/v1)", 8700, types.int)
   .addOptionalParam("consolePort", "The web console's port", 8800, types.int)
+  .addOptionalParam("signerPort", "The signer service's port (custodial wallets, 2FA, the transaction API)", 8900, types.int)
+  .addFlag("noHsm", "Keep the keys in keystores and development variables instead of the SoftHSM2 token (no signer service)")
   .setAction(async (args: UpArgs, hre) => {
     if (hre.network.name !== "hardhat") throw new TaskError(`devnet:up runs its own chains; drop --network ${hre.network.name}`);
     const { resolveDevnetOptions } = await import("../devnet/config");
@@ -47,6 +51,8 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
       gatewayPort: args.gatewayPort,
       indexerPort: args.indexerPort,
       consolePort: args.consolePort,
+      signerPort: args.signerPort,
+      hsm: args.noHsm ? false : undefined,
     });
     const handle = await runDevnet(options);
     process.exit(await handle.done);

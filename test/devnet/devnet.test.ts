@@ -31,7 +31,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   this.timeout(300_000);
   let dir: string;
   const used = new Set<number>();
-  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number; gateway: number; indexer: number; console: number };
+  let ports: { main: number; product: number; ethereum: number; p2p: number; metrics: number; gateway: number; indexer: number; console: number; signer: number };
   const started: Devnet[] = [];
   const seenChildren = new Set<number>();
   let state: DevnetState;
@@ -42,7 +42,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       HARDHAT, "devnet:up", "--data-dir", dir,
       "--main-port", String(ports.main), "--product-port", String(ports.product), "--ethereum-port", String(ports.ethereum),
       "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics), "--gateway-port", String(ports.gateway),
-      "--indexer-port", String(ports.indexer), "--console-port", String(ports.console),
+      "--indexer-port", String(ports.indexer), "--console-port", String(ports.console), "--signer-port", String(ports.signer),
     ];
     const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -69,7 +69,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   /** SIGINT, then: exit code 0 and every child gone. */
   async function interrupt(d: Devnet): Promise<void> {
     const children = childPids(d.proc.pid!);
-    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring, the gateway, the indexer, the console").to.equal(14);
+    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring, the gateway, the indexer, the console, the signer").to.equal(15);
     d.proc.kill("SIGINT");
     const code = await Promise.race([d.exited, new Promise<string>((r) => setTimeout(() => r("timeout"), 60_000))]);
     expect(code, d.output().slice(-2000)).to.equal(0);
@@ -88,6 +88,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       gateway: await freeRange(1, used),
       indexer: await freeRange(1, used),
       console: await freeRange(1, used),
+      signer: await freeRange(1, used),
     };
   });
 
@@ -134,6 +135,56 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       Object.fromEntries(Object.entries((JSON.parse(readFileSync(file, "utf8")) as { contracts: Record<string, { address: string; implementation?: string }> }).contracts).map(([k, c]) => [k, [c.address, c.implementation]]));
     expect(addresses(path.join(dir, "deployments", "luniverse.json")), "package/deployments/devnet-main.json").to.deep.equal(addresses(path.join(ROOT, "package", "deployments", "devnet-main.json")));
     expect(addresses(path.join(dir, "deployments", "product.json")), "package/deployments/devnet-product.json").to.deep.equal(addresses(path.join(ROOT, "package", "deployments", "devnet-product.json")));
+  });
+
+  it("keys in SoftHSM2: validator 1 finalises with its key in the token, relayers and anchorers sign there, and the signer serves wallets", async () => {
+    // the validator's config names a key in the token, not a private key; the chain finalises with its signature
+    const nodeConfig = JSON.parse(readFileSync(path.join(dir, "nodes", "main-1.json"), "utf8")) as { validator: unknown };
+    expect(nodeConfig.validator).to.deep.equal({ pkcs11: { token: "devnet", key: "validator-1", pinEnv: "HSM_PIN" } });
+    const head = Number(await rpc(`http://127.0.0.1:${ports.main}`, "eth_blockNumber"));
+    const finality = (await rpc(`http://127.0.0.1:${ports.main}`, "luniverse_getFinality", ["0x" + head.toString(16)])) as { signatures: { validator: string }[] };
+    expect(finality.signatures.map((s) => s.validator.toLowerCase())).to.deep.equal([devWallet(ROLES.validators[0]!).address.toLowerCase()]);
+    // the relayers and anchorers run with --hsm-token (the demo below proves the relayers' signatures count)
+    const cmdlines = childPids(started[0]!.proc.pid!).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        return "";
+      }
+    });
+    expect(cmdlines.filter((c) => /services\/relayer\/main\.ts .*--hsm-token devnet/.test(c))).to.have.length(6);
+    expect(cmdlines.filter((c) => /devnet\/anchorMain\.ts .*--hsm-token devnet --hsm-key anchor-phase/.test(c))).to.have.length(2);
+    expect(cmdlines.some((c) => /keystore/.test(c))).to.equal(false);
+    // the signer: a DApp, a user's wallet, a transaction on the gas-free product chain, its audit log anchored on the main chain
+    const signer = `http://127.0.0.1:${ports.signer}`;
+    const admin = readFileSync(path.join(dir, "signer", "admin-token"), "utf8").trim();
+    const post = async (p: string, key: string, body: unknown) => {
+      const res = await fetch(signer + p, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const dapp = await post("/v1/admin/dapps", admin, { id: "devnet-test" });
+    expect(dapp.status).to.equal(201);
+    const key = dapp.body.serviceKey as string;
+    const wallet = await post("/v1/dapps/devnet-test/wallets", key, { userId: "user@example.com" });
+    expect(wallet.status).to.equal(201);
+    const tx = await post("/v1/dapps/devnet-test/transactions", key, { userId: "user@example.com", chainId: 3001, template: "approve", params: { token: state.sample!.productToken, spender: state.product!.ProductBridge, amount: "1000" } });
+    expect(tx.status, JSON.stringify(tx.body)).to.equal(201);
+    const deadline = Date.now() + 60_000;
+    let view: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      view = (await (await fetch(`${signer}/v1/dapps/devnet-test/transactions/${tx.body.id as string}`, { headers: { authorization: `Bearer ${key}` } })).json()) as Record<string, unknown>;
+      if (view.status === "included") break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(view.status, JSON.stringify(view)).to.equal("included");
+    let verify: { ok: boolean; lastAnchor: { end_seq: number } | null } = { ok: false, lastAnchor: null };
+    while (Date.now() < deadline + 30_000) {
+      verify = (await (await fetch(`${signer}/v1/admin/audit/verify`, { headers: { authorization: `Bearer ${admin}` } })).json()) as typeof verify;
+      if (verify.lastAnchor !== null) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(verify.ok).to.equal(true);
+    expect(verify.lastAnchor, "the audit log anchored in the main chain's AnchorRegistry").to.not.equal(null);
   });
 
   it("npm run demo: 500 behind A (1:1) and 500 behind B (1:2) mint 500 A and 1,000 B after 4 of 6, and redeem back", async () => {
