@@ -6,6 +6,7 @@
  *     "listen": { "host": "127.0.0.1", "port": 8800 },
  *     "distDir": "console/dist",
  *     "indexerUrl": "http://127.0.0.1:8700",
+ *     "signerUrl": "http://127.0.0.1:8900",
  *     "gateway": { "url": "http://127.0.0.1:8600", "adminTokenEnv": "GATEWAY_ADMIN_TOKEN" },
  *     "chains": [{ "chainId": 2018, "name": "main", "role": "main", "rpcUrl": "http://127.0.0.1:8545", "manifest": "deployments/luniverse.json" }]
  *   }
@@ -40,6 +41,8 @@ export interface ConsoleServerConfig {
   /** Absolute path of the built app (default console/dist). */
   distDir: string;
   indexerUrl: string | null;
+  /** The signer service (custodial wallets, 2FA): the browser reaches its DApp API through `/api/signer/v1/dapps/…`. */
+  signerUrl: string | null;
   gateway: ConsoleGatewayConfig | null;
   chains: ConsoleChainConfig[];
 }
@@ -73,7 +76,7 @@ function required(obj: Record<string, unknown>, key: string, at: string, what: s
  */
 export function parseConsoleServerConfig(input: unknown, baseDir: string): ConsoleServerConfig {
   if (!isPlainObject(input)) throw invalid("config", "an object", input);
-  checkKeys(input, ["listen", "distDir", "indexerUrl", "gateway", "chains"], "");
+  checkKeys(input, ["listen", "distDir", "indexerUrl", "signerUrl", "gateway", "chains"], "");
 
   let listen = { host: "127.0.0.1", port: DEFAULT_PORT };
   if (input.listen !== undefined) {
@@ -86,6 +89,7 @@ export function parseConsoleServerConfig(input: unknown, baseDir: string): Conso
   const distDir = dist === null ? DEFAULT_DIST_DIR : path.resolve(baseDir, dist);
 
   const indexerUrl = input.indexerUrl === undefined || input.indexerUrl === null ? null : httpUrl(input, "indexerUrl", "");
+  const signerUrl = input.signerUrl === undefined || input.signerUrl === null ? null : httpUrl(input, "signerUrl", "");
 
   let gateway: ConsoleGatewayConfig | null = null;
   if (input.gateway !== undefined && input.gateway !== null) {
@@ -125,7 +129,7 @@ export function parseConsoleServerConfig(input: unknown, baseDir: string): Conso
     return { chainId, name, role: role as ChainRole, rpcUrl: httpUrl(c, "rpcUrl", at), manifest };
   });
 
-  return { listen, distDir, indexerUrl, gateway, chains };
+  return { listen, distDir, indexerUrl, signerUrl, gateway, chains };
 }
 
 /** Reads and validates the config file at `file`. */

@@ -6,6 +6,8 @@
  *   POST /rpc/<chainId>               JSON-RPC, forwarded to that chain's rpcUrl (body ≤ 5 MB)
  *   GET  /api/v1/…                    forwarded to the indexer
  *   GET  /api/gateway/analytics?…     the gateway's admin analytics (ops/gateway/readTraffic), with the admin token added here
+ *   *    /api/signer/v1/dapps/…        forwarded to the signer service (a DApp's wallets and 2FA, with the DApp's own
+ *                                     service key from the browser; the operator API /v1/admin is never relayed)
  *   GET  /metrics/<chainId>           the chain's node Prometheus text (GET <rpcUrl>/metrics): traffic figures without a gateway
  *   GET  /health                      {ok, version}
  *   GET  anything else                a file of the app, or index.html (SPA fallback)
@@ -33,6 +35,7 @@ export type ConsoleServerErrorCode =
   | "CONSOLE_UPSTREAM_DOWN"
   | "CONSOLE_NO_INDEXER"
   | "CONSOLE_NO_GATEWAY"
+  | "CONSOLE_NO_SIGNER"
   | "CONSOLE_NOT_BUILT"
   | "CONSOLE_MANIFEST"
   | "CONSOLE_GATEWAY_TOKEN";
@@ -56,6 +59,7 @@ export interface ConsoleConfigBody {
   chains: { chainId: number; name: string; role: ConsoleChainConfig["role"]; rpcPath: string; contracts: Record<string, string> }[];
   indexer: boolean;
   gateway: boolean;
+  signer: boolean;
 }
 
 export interface ConsoleServerOptions {
@@ -232,6 +236,7 @@ export async function startConsoleServer(config: ConsoleServerConfig, options: C
       chains: config.chains.map((c) => ({ chainId: c.chainId, name: c.name, role: c.role, rpcPath: `/rpc/${c.chainId}`, contracts: manifestContracts(c) })),
       indexer: config.indexerUrl !== null,
       gateway: config.gateway !== null,
+      signer: config.signerUrl !== null,
     };
   }
 
@@ -281,6 +286,29 @@ export async function startConsoleServer(config: ConsoleServerConfig, options: C
       upstream = await fetch(target, { method: "GET", headers: { accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       throw upstreamDown("the indexer", config.indexerUrl, e);
+    }
+    await relay(res, upstream);
+  }
+
+  /** A DApp's calls to the signer: the DApp API only, with the caller's service key and idempotency key passed on. */
+  async function proxySigner(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (config.signerUrl === null) throw new ConsoleServerError("CONSOLE_NO_SIGNER", 503, "this console runs without a signer service (signerUrl is null)", { hint: "start the signer (services/signer) and set signerUrl" });
+    const rest = url.pathname.slice("/api/signer".length);
+    if (!/^\/v1\/dapps\/[^/]+\//.test(rest)) {
+      throw new ConsoleServerError("CONSOLE_NOT_FOUND", 404, `${url.pathname}: the console relays the signer's DApp API only (/api/signer/v1/dapps/<dapp>/…); the operator API is used directly`);
+    }
+    if (!["GET", "POST", "PUT"].includes(req.method ?? "")) throw new ConsoleServerError("CONSOLE_METHOD_NOT_ALLOWED", 405, `${req.method} ${url.pathname}: the signer's API takes GET, POST and PUT`);
+    const headers: Record<string, string> = { accept: "application/json" };
+    for (const h of ["authorization", "x-api-key", "idempotency-key", "content-type"]) {
+      const v = req.headers[h];
+      if (typeof v === "string") headers[h] = v;
+    }
+    const body = req.method === "GET" ? undefined : await readBody(req, MAX_RPC_BODY);
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${config.signerUrl}${rest}${url.search}`, { method: req.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      throw upstreamDown("the signer", config.signerUrl, e);
     }
     await relay(res, upstream);
   }
@@ -359,6 +387,7 @@ export async function startConsoleServer(config: ConsoleServerConfig, options: C
     if (metrics) return proxyMetrics(req, res, metrics[1]!);
     if (p.startsWith("/api/v1/") || p === "/api/v1") return proxyIndexer(req, res, url);
     if (p === "/api/gateway/analytics") return analytics(req, res, url);
+    if (p.startsWith("/api/signer/")) return proxySigner(req, res, url);
     if (p.startsWith("/api/")) throw new ConsoleServerError("CONSOLE_NOT_FOUND", 404, `${p}: unknown API route (the indexer is at /api/v1/…, traffic at /api/gateway/analytics)`);
     serveStatic(req, res, url);
   }

@@ -49,6 +49,7 @@ export function consoleSpec(o: DevnetOptions, p: DevnetPaths): ChildSpec {
   const config = {
     listen: { host: "127.0.0.1", port: o.consolePort },
     indexerUrl: indexerUrl(o),
+    signerUrl: o.hsm ? `http://127.0.0.1:${o.signerPort}` : null,
     gateway: { url: gatewayUrl(o), adminTokenEnv: "GATEWAY_ADMIN_TOKEN" },
     chains: devnetChains(o, p).map((c) => ({ chainId: c.id, name: c.name, role: c.role, rpcUrl: c.rpcUrl, manifest: c.manifest })),
   };

@@ -18,6 +18,7 @@ const TokenPage = lazy(() => import("./pages/dashboards/TokenPage"));
 const NodesPage = lazy(() => import("./pages/nodes/NodesPage"));
 const TrafficPage = lazy(() => import("./pages/traffic/TrafficPage"));
 const OperationsPage = lazy(() => import("./pages/operations"));
+const WalletsPage = lazy(() => import("./pages/wallets/WalletsPage"));
 
 /** Props of a page that belongs to one chain. */
 export interface ChainPageProps {
@@ -70,6 +71,7 @@ export function App() {
     ["/nodes", "Nodes", "nav-nodes"],
     ["/traffic", "Traffic", "nav-traffic"],
     ["/operations", "Operations", "nav-operations"],
+    ["/wallets", "Wallets & 2FA", "nav-wallets"],
   ];
   return (
     <div className="layout">
@@ -91,7 +93,7 @@ export function App() {
         <div className="sidebar-foot muted">
           v{config.version}
           <br />
-          indexer {config.indexer ? "on" : "off"} · gateway {config.gateway ? "on" : "off"}
+          indexer {config.indexer ? "on" : "off"} · gateway {config.gateway ? "on" : "off"} · signer {config.signer ? "on" : "off"}
         </div>
       </aside>
       <div className="main">
@@ -116,6 +118,7 @@ export function App() {
               <Route path="/nodes" element={<NodesPage />} />
               <Route path="/traffic" element={<TrafficPage />} />
               <Route path="/operations/*" element={<OperationsPage />} />
+              <Route path="/wallets" element={<WalletsPage />} />
               <Route path="*" element={<NotFound />} />
             </Routes>
           </Suspense>

@@ -22,6 +22,7 @@ export interface ConsoleConfig {
   chains: ConsoleChain[];
   indexer: boolean;
   gateway: boolean;
+  signer: boolean;
 }
 
 export function loadConsoleConfig(signal?: AbortSignal): Promise<ConsoleConfig> {

@@ -17,6 +17,7 @@ import { childPids, killGroups } from "../helpers/processes";
 import { DEV_ROLES as ROLES, devWallet } from "../../lib/accounts";
 import { MainBridge__factory } from "../../typechain-types";
 import { registerChain } from "../../ops/chain/registerChain";
+import { totpCode } from "../../services/signer/factors";
 
 const ROOT = path.resolve(__dirname, "../..");
 const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
@@ -33,6 +34,7 @@ describe("web console end to end in Chromium (devnet, injected wallet)", functio
   let output = "";
   const seenChildren = new Set<number>();
   let consoleUrl = "";
+  let signerUrl = "";
   let main: JsonRpcProvider;
   let browser: Browser | null = null;
   let context: BrowserContext;
@@ -138,12 +140,14 @@ describe("web console end to end in Chromium (devnet, injected wallet)", functio
       gateway: await freeRange(1, used),
       indexer: await freeRange(1, used),
       console: await freeRange(1, used),
+      signer: await freeRange(1, used),
     };
+    signerUrl = `http://127.0.0.1:${ports.signer}`;
     const args = [
       HARDHAT, "devnet:up", "--data-dir", dir,
       "--main-port", String(ports.main), "--product-port", String(ports.product), "--ethereum-port", String(ports.ethereum),
       "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics), "--gateway-port", String(ports.gateway),
-      "--indexer-port", String(ports.indexer), "--console-port", String(ports.console),
+      "--indexer-port", String(ports.indexer), "--console-port", String(ports.console), "--signer-port", String(ports.signer),
     ];
     devnet = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
     devnet.stdout!.on("data", (c: Buffer) => (output += c.toString()));
@@ -213,6 +217,41 @@ describe("web console end to end in Chromium (devnet, injected wallet)", functio
       await waitForText('[data-testid="address-balance"]', /\d/, 15_000);
     });
     await screenshot(page, SHOTS, "04-address");
+  });
+
+  it("enrols a user's authenticator on the wallets page: a QR code of the otpauth URI, then the first code confirms it", async () => {
+    // the operator creates the DApp (the console never holds the operator token); the DApp uses its service key
+    const admin = readFileSync(path.join(dir, "signer", "admin-token"), "utf8").trim();
+    const created = await fetch(`${signerUrl}/v1/admin/dapps`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ id: "console-e2e" }) });
+    const serviceKey = ((await created.json()) as { serviceKey: string }).serviceKey;
+    await step(page, "open a user's wallet", async () => {
+      await page.goto(`${consoleUrl}/wallets`);
+      await page.getByTestId("signer-dapp").fill("console-e2e");
+      await page.getByTestId("signer-key").fill("lsk_wrong");
+      await page.getByTestId("signer-user").fill("mina@example.com");
+      await page.getByTestId("signer-open").click();
+      await waitForText('[data-testid="error"]', /wrong service key|belongs to another DApp|SIGNER_AUTH|service key/i, 20_000);
+      await page.getByTestId("signer-key").fill(serviceKey);
+      await page.getByTestId("signer-open").click();
+      await waitForText('[data-testid="signer-address"]', /^0x[0-9a-fA-F]{40}$/, 20_000);
+      expect(await page.getByTestId("signer-2fa").textContent()).to.equal("none");
+    });
+    await step(page, "enrol: a short PIN is refused, then the QR code and the secret are shown", async () => {
+      await page.getByTestId("signer-pin").fill("12");
+      await page.getByTestId("signer-enroll").click();
+      await waitForText('[data-testid="error"]', /PIN must be 4 to 12 digits/, 10_000);
+      await page.getByTestId("signer-pin").fill("246802");
+      await page.getByTestId("signer-enroll").click();
+      await page.getByTestId("signer-qr").locator("svg").waitFor({ timeout: 20_000 });
+      expect(await page.getByTestId("signer-uri").textContent()).to.match(/^otpauth:\/\/totp\/Luniverse:console-e2e%3Amina%40example\.com\?/);
+    });
+    await screenshot(page, SHOTS, "04-wallet-2fa-qr");
+    await step(page, "confirm with the authenticator's code", async () => {
+      const secret = (await page.getByTestId("signer-secret").textContent())!;
+      await page.getByTestId("signer-code").fill(totpCode(secret));
+      await page.getByTestId("signer-confirm").click();
+      await waitForText('[data-testid="signer-2fa"]', /^enrolled$/, 20_000);
+    });
   });
 
   it("the node explorer lists the main chain's validator", async () => {

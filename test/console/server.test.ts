@@ -18,6 +18,10 @@ import { gatewayAdmin } from "../../ops/gateway/client";
 import { createApiKey } from "../../ops/gateway/createApiKey";
 import { ROOT, freePort, kill, startAnvil, type Proc } from "../services/anchor/processes";
 import { NodeProcess, testGenesis } from "../node/helpers/nodes";
+import { parseSignerConfig } from "../../services/signer/config";
+import { runSigner, type RunningSigner } from "../../services/signer";
+import { silentLogger } from "../../lib/log";
+import { TEST_PIN, freshToken } from "../helpers/softhsm";
 
 const CHAIN_ID = 2018;
 const DIST = path.join(ROOT, "console", "dist");
@@ -286,6 +290,13 @@ describe("console server", function () {
       }
     });
 
+    it("answers 503 for the signer's routes when none is configured", async function () {
+      const r = await request(`${server.url}/api/signer/v1/dapps/x/wallets/u`);
+      expect(r.status).to.equal(503);
+      expect(r.json().error.code).to.equal("CONSOLE_NO_SIGNER");
+      expect((await request(`${server.url}/console-config.json`)).json().signer).to.equal(false);
+    });
+
     it("answers 503 for the indexer's routes when none is configured", async function () {
       const none = await startConsoleServer({ ...config, indexerUrl: null });
       try {
@@ -497,6 +508,51 @@ describe("console server", function () {
       const p = await run([], /^\b$/);
       expect(p.code).to.equal(1);
       expect(p.out).to.contain("--config is required");
+    });
+  });
+
+  describe("the signer proxy (a real signer on SoftHSM2)", function () {
+    let signer: RunningSigner;
+    let withSigner: ConsoleServer;
+    let serviceKey: string;
+    before(async function () {
+      const token = freshToken("console");
+      const dataDir = path.join(dir, "signer");
+      signer = await runSigner(
+        parseSignerConfig({ listen: { port: 0 }, dataDir, hsm: { token, pinEnv: "CONSOLE_TEST_PIN" }, adminTokenEnv: "CONSOLE_TEST_ADMIN", chains: [{ id: CHAIN_ID, rpcUrl: anvilUrl, gasFree: false }] }),
+        { env: { CONSOLE_TEST_PIN: TEST_PIN, CONSOLE_TEST_ADMIN: "console-admin-token-0123456789" }, logger: silentLogger },
+      );
+      const created = await fetch(`${signer.url}/v1/admin/dapps`, { method: "POST", headers: { authorization: "Bearer console-admin-token-0123456789", "content-type": "application/json" }, body: JSON.stringify({ id: "console-dapp" }) });
+      serviceKey = ((await created.json()) as { serviceKey: string }).serviceKey;
+      withSigner = await startConsoleServer({ ...config, signerUrl: signer.url });
+    });
+    after(async function () {
+      await withSigner?.close();
+      await signer?.close();
+    });
+
+    it("relays a DApp's calls with its service key: a wallet, its 2FA enrolment (otpauth URI)", async function () {
+      expect((await request(`${withSigner.url}/console-config.json`)).json().signer).to.equal(true);
+      const headers = { authorization: `Bearer ${serviceKey}`, "content-type": "application/json" };
+      const w = await request(`${withSigner.url}/api/signer/v1/dapps/console-dapp/wallets`, { method: "POST", headers, body: JSON.stringify({ userId: "eve@example.com" }) });
+      expect(w.status).to.equal(201);
+      expect(w.json().address).to.match(/^0x[0-9a-fA-F]{40}$/);
+      const got = await request(`${withSigner.url}/api/signer/v1/dapps/console-dapp/wallets/${encodeURIComponent("eve@example.com")}`, { headers });
+      expect(got.json().address).to.equal(w.json().address);
+      const e = await request(`${withSigner.url}/api/signer/v1/dapps/console-dapp/wallets/${encodeURIComponent("eve@example.com")}/2fa`, { method: "POST", headers, body: JSON.stringify({ pin: "1234" }) });
+      expect(e.status).to.equal(201);
+      expect(e.json().otpauthUri).to.match(/^otpauth:\/\/totp\//);
+    });
+
+    it("passes the signer's refusals through and never relays the operator API", async function () {
+      const noKey = await request(`${withSigner.url}/api/signer/v1/dapps/console-dapp/wallets/eve`);
+      expect(noKey.status).to.equal(401);
+      expect(noKey.json().error.code).to.equal("SIGNER_AUTH");
+      const admin = await request(`${withSigner.url}/api/signer/v1/admin/dapps`, { headers: { authorization: "Bearer console-admin-token-0123456789" } });
+      expect(admin.status).to.equal(404);
+      expect(admin.json().error.message).to.match(/relays the signer's DApp API only/);
+      const del = await request(`${withSigner.url}/api/signer/v1/dapps/console-dapp/wallets/eve`, { method: "DELETE", headers: { authorization: `Bearer ${serviceKey}` } });
+      expect(del.status).to.equal(405);
     });
   });
 });
