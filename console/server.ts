@@ -299,7 +299,7 @@ export async function startConsoleServer(config: ConsoleServerConfig, options: C
     }
     if (!["GET", "POST", "PUT"].includes(req.method ?? "")) throw new ConsoleServerError("CONSOLE_METHOD_NOT_ALLOWED", 405, `${req.method} ${url.pathname}: the signer's API takes GET, POST and PUT`);
     const headers: Record<string, string> = { accept: "application/json" };
-    for (const h of ["authorization", "x-api-key", "idempotency-key", "content-type"]) {
+    for (const h of ["authorization", "x-api-key", "x-key-secret", "idempotency-key", "content-type"]) {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }

@@ -10,6 +10,7 @@
  *     "chains": [{ "id": 2019, "name": "product", "rpcUrl": "http://127.0.0.1:8547", "gasFree": true }],
  *     "totp": { "issuer": "Luniverse", "window": 1, "maxFailures": 5, "lockSeconds": 900 },
  *     "sender": { "pollMs": 500, "rebroadcastMs": 10000, "replaceAfterMs": 120000 },
+ *     "gateway": { "url": "http://127.0.0.1:8600", "adminTokenEnv": "GATEWAY_ADMIN_TOKEN" },   // DApps may use their gateway keys
  *     "audit": { "anchor": { "rpcUrl": "http://127.0.0.1:8545", "registry": "0x…", "logId": 7700001, "key": "signer-audit", "everyMs": 60000 } }
  *   }
  */
@@ -38,6 +39,12 @@ export interface AuditAnchorConfig {
   everyMs: number;
 }
 
+/** The gateway whose API keys authenticate DApps too (a key with a secret, of the gateway DApp named like the signer's). */
+export interface SignerGatewayConfig {
+  url: string;
+  adminTokenEnv: string;
+}
+
 export interface SignerConfig {
   listen: { host: string; port: number };
   dataDir: string;
@@ -47,9 +54,10 @@ export interface SignerConfig {
   totp: { issuer: string; window: number; maxFailures: number; lockSeconds: number };
   sender: { pollMs: number; rebroadcastMs: number; replaceAfterMs: number };
   audit: { anchor: AuditAnchorConfig | null };
+  gateway: SignerGatewayConfig | null;
 }
 
-const ROOT_KEYS = ["listen", "dataDir", "hsm", "adminTokenEnv", "chains", "totp", "sender", "audit"];
+const ROOT_KEYS = ["listen", "dataDir", "hsm", "adminTokenEnv", "chains", "totp", "sender", "audit", "gateway"];
 const CHAIN_KEYS = ["id", "name", "rpcUrl", "gasFree"];
 const SECRET = {
   secretMessage: (full: string) => `${full}: a key, PIN or token must never be written in the signer's configuration file; name the environment variable that holds it (hsm.pinEnv, adminTokenEnv)`,
@@ -101,7 +109,15 @@ export function parseSignerConfig(input: unknown, baseDir = process.cwd()): Sign
       everyMs: int(an, "everyMs", "audit.anchor", 60_000, 100, 86_400_000),
     };
   }
+  let gateway: SignerGatewayConfig | null = null;
+  if (input.gateway !== undefined && input.gateway !== null) {
+    const g = section(input, "gateway", "", ["url", "adminTokenEnv"]);
+    const url = str(g, "url", "gateway", "");
+    if (!/^https?:\/\//.test(url)) throw invalid("gateway.url", "the gateway's base URL (http://host:port)", g.url);
+    gateway = { url: url.replace(/\/+$/, ""), adminTokenEnv: envName(g, "adminTokenEnv", "gateway", "GATEWAY_ADMIN_TOKEN")! };
+  }
   return {
+    gateway,
     listen: { host: host(l, "host", "listen", "127.0.0.1"), port: int(l, "port", "listen", 8900, 0, 65535) },
     dataDir: path.resolve(baseDir, str(input, "dataDir", "", "signer-data")),
     hsm: { module: optStr(h, "module", "hsm", null) ?? SOFTHSM_MODULE, token: str(h, "token", "hsm", ""), pinEnv: envName(h, "pinEnv", "hsm", "HSM_PIN")! },

@@ -5,6 +5,7 @@
 import { Hsm } from "../../lib/hsm";
 import { createLogger, type Logger } from "../../lib/log";
 import { AuditAnchorer } from "./auditAnchor";
+import { gatewayKeys } from "./gatewayKeys";
 import { loadSignerConfigFile, type SignerConfig } from "./config";
 import { SignerError } from "./errors";
 import { signerMetrics } from "./metrics";
@@ -35,7 +36,13 @@ export async function runSigner(config: SignerConfig, options: { logger?: Logger
   const metrics = signerMetrics();
   const chains = new Map(config.chains.map((c) => [c.id, c]));
   const sender = new Sender(store, chains, config.sender, log.child("sender"), metrics);
-  const service = new SignerService(store, hsm, config, sender, log, metrics);
+  let gateway = null;
+  if (config.gateway !== null) {
+    const token = env[config.gateway.adminTokenEnv];
+    if (!token) throw new SignerError("SIGNER_UNAVAILABLE", `gateway.adminTokenEnv: the environment variable ${config.gateway.adminTokenEnv} is not set (the signer reads DApps' gateway keys through the gateway's admin API)`);
+    gateway = gatewayKeys(config.gateway, token);
+  }
+  const service = new SignerService(store, hsm, config, sender, log, metrics, gateway);
   const anchorer = config.audit.anchor ? new AuditAnchorer(config.audit.anchor, hsm, store, log.child("audit"), metrics) : null;
   await sender.start();
   anchorer?.start();

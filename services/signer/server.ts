@@ -7,7 +7,7 @@
  *     PUT  /v1/admin/dapps/{dapp}/policy        set a DApp's policy
  *     POST /v1/admin/dapps/{dapp}/key           rotate a DApp's service key
  *     GET  /v1/admin/audit?from=&limit=         the audit log;  GET /v1/admin/audit/verify  recompute its chain
- *   DApp (Authorization: Bearer <service key>, or X-Api-Key)
+ *   DApp (Authorization: Bearer <service key>, or X-Api-Key; or its gateway API key in X-Api-Key with X-Key-Secret)
  *     POST /v1/dapps/{dapp}/wallets                             create (or get) a user's wallet
  *     GET  /v1/dapps/{dapp}/wallets/{userId}                    the wallet
  *     PUT  /v1/dapps/{dapp}/wallets/{userId}/policy             tighten the policy for this user
@@ -184,7 +184,8 @@ export function startSignerServer(
           if (key === null) throw new SignerError("SIGNER_AUTH", "missing operator token: send Authorization: Bearer <the token in the signer's adminTokenEnv>");
           if (k.length !== admin.length || !timingSafeEqual(k, admin)) throw new SignerError("SIGNER_AUTH", "wrong operator token");
         } else if (rt.auth === "dapp") {
-          service.authenticate(params[0]!, key);
+          const secret = req.headers["x-key-secret"];
+          await service.authenticateRequest(params[0]!, key, typeof secret === "string" ? secret : null);
         }
         const body = req.method === "POST" || req.method === "PUT" ? await readBody(req) : undefined;
         const out = await rt.handler({ params, query: url.searchParams, body, req });

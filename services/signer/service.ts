@@ -21,6 +21,13 @@ import type { DappRow, SignerStore, TxRow, WalletRow } from "./store";
 import { buildCall, type BuiltCall } from "./templates";
 
 const DAPP_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** How long a verified gateway key is trusted before the gateway is asked again (a revocation takes effect within it). */
+const GATEWAY_KEY_TTL_MS = 30_000;
+
+/** Verifies a gateway API key and its secret; returns the key's DApp. */
+export interface GatewayKeys {
+  verify(key: string, secret: string | null): Promise<string>;
+}
 const DAY_MS = 86_400_000;
 
 function sha256(s: string): string {
@@ -133,6 +140,7 @@ export class SignerService {
     private readonly sender: Sender,
     private readonly log: Logger,
     private readonly metrics: SignerMetrics,
+    private readonly gateway: GatewayKeys | null = null,
   ) {
     this.chains = new Map(cfg.chains.map((c) => [c.id, c]));
     sender.replacer = (stuck, reason) => this.replaceStuck(stuck, reason);
@@ -191,6 +199,27 @@ export class SignerService {
     });
     return { id, serviceKey: key };
   }
+
+  /**
+   * Authenticates a DApp's request: its service key (`lsk_…`), or — when the signer knows a gateway — one of the DApp's
+   * gateway API keys with its secret (the gateway DApp of the same name; the secret is checked by the gateway itself).
+   */
+  async authenticateRequest(dappId: string, key: string | null, secret: string | null): Promise<DappRow> {
+    if (key === null || key.startsWith("lsk_") || this.gateway === null) return this.authenticate(dappId, key);
+    const d = this.store.dapp(dappId);
+    if (!d) throw new SignerError("SIGNER_NOT_FOUND", `no DApp "${dappId}"`);
+    const cacheKey = sha256(`${key}\u0000${secret ?? ""}`);
+    const hit = this.gatewayKeys.get(cacheKey);
+    let dapp = hit !== undefined && hit.until > Date.now() ? hit.dapp : null;
+    if (dapp === null) {
+      dapp = await this.gateway.verify(key, secret);
+      this.gatewayKeys.set(cacheKey, { dapp, until: Date.now() + GATEWAY_KEY_TTL_MS });
+    }
+    if (dapp !== dappId) throw new SignerError("SIGNER_FORBIDDEN", `this gateway API key belongs to the DApp "${dapp}", not "${dappId}"`);
+    return d;
+  }
+
+  private readonly gatewayKeys = new Map<string, { dapp: string; until: number }>();
 
   /** Checks a DApp's service key (constant time); a wrong or missing key is SIGNER_AUTH, another DApp's SIGNER_FORBIDDEN. */
   authenticate(dappId: string, key: string | null): DappRow {
@@ -374,6 +403,19 @@ export class SignerService {
     throw new SignerError("SIGNER_WOULD_REVERT", `the transaction would revert: ${why}; nothing was signed or sent`, { details: out!.message });
   }
 
+  /** On a chain with fees: the wallet must hold the value and the gas at the maximum fee, or nothing is signed. */
+  private async checkFunds(chain: SignerChainConfig, address: string, need: bigint, refuse: (e: SignerError) => SignerError): Promise<void> {
+    let balance: bigint;
+    try {
+      balance = BigInt(await rpc<string>(chain.rpcUrl, "eth_getBalance", [address, "pending"], 15_000));
+    } catch (e) {
+      throw new SignerError("SIGNER_UPSTREAM", `cannot read the balance of ${address} on chain ${chain.name}`, { details: (e as Error).message });
+    }
+    if (balance < need) {
+      throw refuse(new SignerError("SIGNER_INSUFFICIENT_FUNDS", `the wallet ${address} holds ${balance} wei on chain ${chain.name}; this transaction needs up to ${need} (value + gas at the maximum fee); nothing was signed`, { hint: "fund the wallet, or use a gas-free chain" }));
+    }
+  }
+
   private async ensureNonce(chain: SignerChainConfig, address: string): Promise<void> {
     if (this.store.hasNonce(address, chain.id)) return;
     let n: string;
@@ -455,6 +497,7 @@ export class SignerService {
       }
     }
     const fees = await this.fees(chain);
+    if (!chain.gasFree) await this.checkFunds(chain, w.address, call.value + gasLimit * fees.maxFeePerGas, refuse);
     await this.ensureNonce(chain, w.address);
     // from here on synchronous: idempotency and the day's total again, the nonce, the signature, the row and its audit entry
     let row: TxRow;
