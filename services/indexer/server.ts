@@ -4,8 +4,8 @@
  * call it from its own origin.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { LuniverseError, errorMessage } from "../../lib/errors";
+import { listenHttp, type ListeningServer } from "../../lib/httpServer";
 import type { HealthResult } from "../../lib/indexerApi";
 import type { Logger } from "../../lib/log";
 import { IndexerApi, IndexerApiError, type Query } from "./api";
@@ -13,11 +13,7 @@ import type { IndexerMetrics } from "./metrics";
 
 type Handler = (params: string[], query: Query) => Promise<unknown>;
 
-export interface IndexerServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type IndexerServer = ListeningServer;
 
 function routes(api: IndexerApi): [string, RegExp, Handler][] {
   const seg = "([^/]+)";
@@ -113,19 +109,5 @@ export function startServer(api: IndexerApi, options: { host: string; port: numb
     done(404, { error: { code: "INDEXER_NOT_FOUND", message: `no such endpoint: GET ${url.pathname} (the API is under /api/v1; see docs/indexer.md)` } });
   });
   server.keepAliveTimeout = 5_000;
-  return new Promise((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(new LuniverseError("INDEXER_LISTEN", e.code === "EADDRINUSE" ? `port ${options.port} on ${options.host} is in use; choose another listen.port` : e.message)));
-    server.listen(options.port, options.host, () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://${options.host}:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listenHttp(server, options.host, options.port, (m) => new LuniverseError("INDEXER_LISTEN", m));
 }

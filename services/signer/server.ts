@@ -21,9 +21,9 @@
  * Errors are `{ "error": { "code", "message", "rule"? } }` with the status of their code (errors.ts).
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import { LuniverseError, errorMessage } from "../../lib/errors";
+import { listenHttp, type ListeningServer } from "../../lib/httpServer";
 import type { Logger } from "../../lib/log";
 import { SignerError } from "./errors";
 import type { SignerMetrics } from "./metrics";
@@ -42,11 +42,7 @@ interface Route {
   handler: Handler;
 }
 
-export interface SignerServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type SignerServer = ListeningServer;
 
 function bearer(req: http.IncomingMessage): string | null {
   const h = req.headers.authorization;
@@ -196,19 +192,5 @@ export function startSignerServer(
     })();
   });
   server.keepAliveTimeout = 5_000;
-  return new Promise((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(new SignerError("SIGNER_UNAVAILABLE", e.code === "EADDRINUSE" ? `port ${options.port} on ${options.host} is in use; choose another listen.port` : e.message)));
-    server.listen(options.port, options.host, () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://${options.host}:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listenHttp(server, options.host, options.port, (m) => new SignerError("SIGNER_UNAVAILABLE", m));
 }

@@ -46,6 +46,12 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A transaction row just signed: not sent, no receipt yet. */
+function signedRow(fields: Omit<TxRow, "hash" | "status" | "error" | "block" | "receipt" | "replaced_by" | "created_at" | "sent_at" | "updated_at">): TxRow {
+  const now = Date.now();
+  return { ...fields, hash: Transaction.from(fields.raw).hash!.toLowerCase(), status: "signed", error: null, block: null, receipt: null, replaced_by: null, created_at: now, sent_at: null, updated_at: now };
+}
+
 export interface TxView {
   id: string;
   userId: string;
@@ -510,8 +516,7 @@ export class SignerService {
         const nonce = this.store.takeNonce(w.address, chain.id);
         const tx = Transaction.from({ type: 2, chainId: BigInt(chain.id), nonce, to: call.to, data: call.data, value: call.value, gasLimit, ...fees });
         const raw = this.sign(w, tx);
-        const now = Date.now();
-        const r: TxRow = {
+        const r = signedRow({
           id: randomUUID(),
           dapp: dapp.id,
           user_id: userId,
@@ -525,17 +530,8 @@ export class SignerService {
           amount: call.amount.toString(),
           nonce,
           raw,
-          hash: Transaction.from(raw).hash!.toLowerCase(),
-          status: "signed",
-          error: null,
-          block: null,
-          receipt: null,
-          replaced_by: null,
-          created_at: now,
-          sent_at: null,
-          updated_at: now,
           day,
-        };
+        });
         this.store.insertTx(r);
         this.store.appendAudit({ actor, action: "tx.sign", subject: userId, decision: "allow", data: { id: r.id, chainId: chain.id, template: r.template, to: call.to, amount: r.amount, nonce, hash: r.hash } });
         return r;
@@ -568,27 +564,7 @@ export class SignerService {
     return this.store.tx(() => {
       const tx = Transaction.from({ type: 2, chainId: BigInt(stuck.chain_id), nonce: stuck.nonce, to: stuck.sender, value: 0n, data: "0x", gasLimit: 21_000n, maxFeePerGas: old.maxFeePerGas! + old.maxFeePerGas! / 5n + (chain.gasFree ? 0n : 1n), maxPriorityFeePerGas: old.maxPriorityFeePerGas! + old.maxPriorityFeePerGas! / 5n + (chain.gasFree ? 0n : 1n) });
       const raw = this.sign({ key_label: this.store.wallet(stuck.dapp, stuck.user_id)!.key_label, address: stuck.sender }, tx);
-      const now = Date.now();
-      const filler: TxRow = {
-        ...stuck,
-        id: randomUUID(),
-        idem: null,
-        request_hash: "",
-        template: "replacement",
-        target: stuck.sender,
-        value: "0",
-        amount: "0",
-        raw,
-        hash: Transaction.from(raw).hash!.toLowerCase(),
-        status: "signed",
-        error: null,
-        block: null,
-        receipt: null,
-        replaced_by: null,
-        created_at: now,
-        sent_at: null,
-        updated_at: now,
-      };
+      const filler = signedRow({ ...stuck, id: randomUUID(), idem: null, request_hash: "", template: "replacement", target: stuck.sender, value: "0", amount: "0", raw });
       this.store.updateTx(stuck.id, { status: "dropped", error: `stuck (${reason}); replaced at nonce ${stuck.nonce} by ${filler.id}`, replaced_by: filler.id });
       this.store.insertTx(filler);
       this.store.appendAudit({ actor: "signer", action: "tx.replace", subject: stuck.user_id, decision: "info", reason, data: { stuck: stuck.id, by: filler.id, nonce: stuck.nonce } });
