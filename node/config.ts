@@ -4,7 +4,8 @@
  * unknown key comes with a did-you-mean suggestion.
  *
  * Secrets never live in the file: a validator key is read from an encrypted keystore (password from an environment
- * variable) or, on a development network only, from an environment variable named in the file.
+ * variable), stays in an HSM token (`validator.pkcs11`, PIN from an environment variable), or, on a development
+ * network only, comes from an environment variable named in the file.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -156,7 +157,7 @@ const SECRET_MESSAGE = {
   secretMessage: (full: string) =>
     `${full}: a private key must never be written in the configuration file (files get copied, committed and ` +
     `backed up). Use "validator.keystore" (an encrypted JSON keystore; its password comes from the environment ` +
-    `variable named by "validator.passwordEnv") or, on a development network, "validator.privateKeyEnv" (the ` +
+    `variable named by "validator.passwordEnv"), "validator.pkcs11" (a key in an HSM token) or, on a development network, "validator.privateKeyEnv" (the ` +
     `name of an environment variable that holds the key).`,
 };
 
@@ -428,5 +429,5 @@ export async function loadValidatorKey(config: NodeConfig): Promise<ValidatorKey
     if (!raw || !/^(0x)?[0-9a-fA-F]{64}$/.test(raw)) throw new NodeConfigError("CONFIG_INVALID", "validator.privateKeyEnv", `validator.privateKeyEnv names ${v.privateKeyEnv}, which does not hold a 32-byte hex private key`);
     return hexToBytes((raw.startsWith("0x") ? raw : "0x" + raw) as `0x${string}`);
   }
-  throw new NodeConfigError("CONFIG_INVALID", "validator", "validator: set keystore (with its password variable) or privateKeyEnv, or set validator to null for a full node");
+  throw new NodeConfigError("CONFIG_INVALID", "validator", "validator: set keystore (with its password variable), pkcs11 (a key in an HSM token) or privateKeyEnv, or set validator to null for a full node");
 }

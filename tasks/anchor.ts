@@ -36,13 +36,14 @@ interface KeyArgs {
   hsmToken?: string;
   hsmKey?: string;
   hsmPinEnv?: string;
+  hsmModule?: string;
 }
 
 function keyOptions(args: KeyArgs): RunAnchorOptions["key"] {
   if ([args.keystore, args.devAccount, args.hsmToken].filter((x) => x !== undefined && x !== "").length > 1) throw new TaskError("give one key: --keystore, --dev-account or --hsm-token");
   if (args.hsmToken) {
     if (!args.hsmKey) throw new TaskError("--hsm-token needs --hsm-key (the label of the anchorer's key in the token)");
-    return { hsm: { token: args.hsmToken, key: args.hsmKey, pinEnv: args.hsmPinEnv } };
+    return { hsm: { token: args.hsmToken, key: args.hsmKey, pinEnv: args.hsmPinEnv, module: args.hsmModule } };
   }
   return {
     keystore: args.keystore,
@@ -64,6 +65,7 @@ task("anchor:run", "Anchors a child chain's blocks into a parent chain's AnchorR
   .addOptionalParam("hsmToken", "Label of the HSM token holding the anchorer's key (docs/keys.md)")
   .addOptionalParam("hsmKey", "Label of the anchorer's key in the token")
   .addOptionalParam("hsmPinEnv", "Environment variable with the token's user PIN (default HSM_PIN)")
+  .addOptionalParam("hsmModule", "PKCS#11 module (default SoftHSM2's)")
   .addOptionalParam("cursor", "Durable cursor file (default data/anchor/<child>-to-<parent>.json)")
   .addOptionalParam("pollMs", "Milliseconds between polls of the child's head", "1000")
   .addOptionalParam("metricsPort", "Serve Prometheus metrics on this port (0: any free port)")

@@ -62,7 +62,7 @@ export class AuditAnchorer {
     const next = Number(await registry.nextStart(this.cfg.logId));
     const head = this.store.auditHead();
     if (head.seq < Math.max(next, 1)) return null;
-    const end = Math.min(head.seq, next + MAX_RANGE - 1, Math.max(next, 1) + MAX_RANGE - 2);
+    const end = Math.min(head.seq, next + MAX_RANGE - 1);
     const entry = this.store.auditEntry(end)!;
     const tx = await registry.anchor(this.cfg.logId, next, end, entry.hash);
     const receipt = await tx.wait();

@@ -23,6 +23,7 @@ export const OPENAPI = {
     securitySchemes: {
       serviceKey: { type: "http", scheme: "bearer", description: "the DApp's service key (lsk_…); X-Api-Key is accepted too" },
       operator: { type: "http", scheme: "bearer", description: "the operator token (the environment variable named by adminTokenEnv)" },
+      gatewayKey: { type: "apiKey", in: "header", name: "X-Api-Key", description: "when the signer is configured with a gateway: one of the DApp's gateway API keys (the gateway DApp of the same name), with its secret in X-Key-Secret" },
     },
     schemas: {
       Error: {
@@ -32,7 +33,7 @@ export const OPENAPI = {
           error: {
             type: "object",
             required: ["code", "message"],
-            properties: { code: { type: "string", enum: [...Object.keys(SIGNER_ERRORS), "SIGNER_METHOD", "SIGNER_INTERNAL"] }, message: { type: "string" }, rule: { type: "string", description: "the policy rule that refused" } },
+            properties: { code: { type: "string", enum: [...Object.keys(SIGNER_ERRORS), "SIGNER_METHOD", "SIGNER_INTERNAL", "HSM_SIGN_FAILED", "HSM_MODULE"] }, message: { type: "string" }, rule: { type: "string", description: "the policy rule that refused" } },
           },
         },
       },
@@ -125,35 +126,35 @@ export const OPENAPI = {
     "/v1/dapps/{dapp}/wallets": {
       post: {
         summary: "Create (or get) a user's wallet; its key is generated in the HSM",
-        security: [{ serviceKey: [] }],
+        security: [{ serviceKey: [] }, { gatewayKey: [] }],
         parameters: [dapp],
         requestBody: { required: true, content: json({ type: "object", required: ["userId"], properties: { userId: { type: "string" } } }) },
         responses: { "201": { description: "created", content: json(ref("Wallet")) }, "200": { description: "it existed", content: json(ref("Wallet")) }, "400": error, "401": error },
       },
     },
-    "/v1/dapps/{dapp}/wallets/{userId}": { get: { summary: "A user's wallet", security: [{ serviceKey: [] }], parameters: [dapp, user], responses: { "200": { description: "the wallet", content: json(ref("Wallet")) }, "404": error } } },
+    "/v1/dapps/{dapp}/wallets/{userId}": { get: { summary: "A user's wallet", security: [{ serviceKey: [] }, { gatewayKey: [] }], parameters: [dapp, user], responses: { "200": { description: "the wallet", content: json(ref("Wallet")) }, "404": error } } },
     "/v1/dapps/{dapp}/wallets/{userId}/policy": {
-      put: { summary: "Tighten the policy for one user (the DApp's policy stays the ceiling)", security: [{ serviceKey: [] }], parameters: [dapp, user], requestBody: { required: true, content: json(ref("Policy")) }, responses: { "200": { description: "the wallet", content: json(ref("Wallet")) } } },
+      put: { summary: "Tighten the policy for one user (the DApp's policy stays the ceiling)", security: [{ serviceKey: [] }, { gatewayKey: [] }], parameters: [dapp, user], requestBody: { required: true, content: json(ref("Policy")) }, responses: { "200": { description: "the wallet", content: json(ref("Wallet")) } } },
     },
     "/v1/dapps/{dapp}/wallets/{userId}/2fa": {
       post: {
         summary: "Enrol TOTP and a PIN (re-enrolment needs the current otp and currentPin)",
-        security: [{ serviceKey: [] }],
+        security: [{ serviceKey: [] }, { gatewayKey: [] }],
         parameters: [dapp, user],
         requestBody: { required: true, content: json({ type: "object", required: ["pin"], properties: { pin: { type: "string" }, otp: { type: "string" }, currentPin: { type: "string" } } }) },
         responses: { "201": { description: "the otpauth:// URI (show it as a QR code) and the base32 secret", content: json({ type: "object", properties: { otpauthUri: { type: "string" }, secret: { type: "string" } } }) }, "403": error, "423": error },
       },
     },
     "/v1/dapps/{dapp}/wallets/{userId}/2fa/confirm": {
-      post: { summary: "Confirm enrolment with the app's current code", security: [{ serviceKey: [] }], parameters: [dapp, user], requestBody: { required: true, content: json({ type: "object", required: ["otp"], properties: { otp: { type: "string" } } }) }, responses: { "200": { description: "the wallet", content: json(ref("Wallet")) }, "403": error, "409": error } },
+      post: { summary: "Confirm enrolment with the app's current code", security: [{ serviceKey: [] }, { gatewayKey: [] }], parameters: [dapp, user], requestBody: { required: true, content: json({ type: "object", required: ["otp"], properties: { otp: { type: "string" } } }) }, responses: { "200": { description: "the wallet", content: json(ref("Wallet")) }, "403": error, "409": error } },
     },
     "/v1/dapps/{dapp}/wallets/{userId}/transactions": {
-      get: { summary: "A user's transactions, newest first", security: [{ serviceKey: [] }], parameters: [dapp, user, { name: "limit", in: "query", schema: { type: "integer" } }], responses: { "200": { description: "{ transactions }" } } },
+      get: { summary: "A user's transactions, newest first", security: [{ serviceKey: [] }, { gatewayKey: [] }], parameters: [dapp, user, { name: "limit", in: "query", schema: { type: "integer" } }], responses: { "200": { description: "{ transactions }" } } },
     },
     "/v1/dapps/{dapp}/transactions": {
       post: {
         summary: "Sign a templated transaction with the user's key and send it",
-        security: [{ serviceKey: [] }],
+        security: [{ serviceKey: [] }, { gatewayKey: [] }],
         parameters: [dapp, { name: "Idempotency-Key", in: "header", schema: { type: "string" } }],
         requestBody: { required: true, content: json(ref("TransactionRequest")) },
         responses: {
@@ -169,6 +170,6 @@ export const OPENAPI = {
         },
       },
     },
-    "/v1/dapps/{dapp}/transactions/{id}": { get: { summary: "A transaction's status and receipt", security: [{ serviceKey: [] }], parameters: [dapp, path("id", "the transaction's id")], responses: { "200": { description: "the transaction", content: json(ref("Transaction")) }, "404": error } } },
+    "/v1/dapps/{dapp}/transactions/{id}": { get: { summary: "A transaction's status and receipt", security: [{ serviceKey: [] }, { gatewayKey: [] }], parameters: [dapp, path("id", "the transaction's id")], responses: { "200": { description: "the transaction", content: json(ref("Transaction")) }, "404": error } } },
   },
 } as const;

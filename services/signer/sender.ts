@@ -33,6 +33,15 @@ interface Open {
   row: TxRow;
   lastTry: number;
   tries: number;
+  /** The node answered the last send with a refusal (not: could not be reached). Only a refused row is replaced. */
+  refused: boolean;
+}
+
+/** A message with the chains' RPC URLs (which may carry a gateway API key) replaced by the chains' names. */
+export function redactUrls(message: string, chains: Iterable<SignerChainConfig>): string {
+  let m = message;
+  for (const c of chains) m = m.split(c.rpcUrl).join(`<${c.name} RPC>`);
+  return m;
 }
 
 export class Sender {
@@ -86,7 +95,7 @@ export class Sender {
   track(row: TxRow): void {
     let m = this.open.get(row.chain_id);
     if (!m) this.open.set(row.chain_id, (m = new Map()));
-    m.set(row.hash, { row, lastTry: 0, tries: 0 });
+    m.set(row.hash, { row, lastTry: 0, tries: 0, refused: false });
   }
 
   private untrack(row: TxRow): void {
@@ -114,6 +123,7 @@ export class Sender {
     o.tries++;
     try {
       await rpc(chain.rpcUrl, "eth_sendRawTransaction", [o.row.raw], 15_000);
+      o.refused = false;
       if (o.row.status === "signed" || o.row.error !== null) this.setStatus(o, { status: "pending", sent_at: Date.now(), error: null });
       this.metrics.sent.inc({ chain: chain.name });
     } catch (e) {
@@ -123,11 +133,14 @@ export class Sender {
         return;
       }
       if (NONCE_TOO_LOW.test(msg)) {
-        // included already (or the nonce was taken by our replacement): the receipt decides
+        // included already (or the nonce was taken by the transaction it replaced, mined after all): receipts decide
         await this.checkReceipts(chain, [o.row]);
+        if (this.open.get(chain.id)?.has(o.row.hash) && o.row.template === "replacement") await this.settleReplaced(chain, o);
         return;
       }
-      if (o.row.error !== msg) this.setStatus(o, { error: msg.replace(/^eth_sendRawTransaction on \S+: /, "") });
+      o.refused = e instanceof JsonRpcError && e.rpcCode !== null;
+      const clean = redactUrls(msg.replace(/^eth_sendRawTransaction on \S+: /, ""), this.chains.values());
+      if (o.row.error !== clean) this.setStatus(o, { error: clean });
       this.metrics.sendErrors.inc({ chain: chain.name });
       if (!(e instanceof JsonRpcError) || e.rpcCode === null) this.log.warn("node unreachable; the transaction will be resent", { chain: chain.name, id: o.row.id, error: msg });
     }
@@ -177,12 +190,28 @@ export class Sender {
         if (o) found.push(o.row);
       }
     }
-    await this.checkReceipts(chain, found);
-    this.lastBlock.set(chain.id, to);
+    // a block whose receipts could not be read is read again next round
+    if (await this.checkReceipts(chain, found)) this.lastBlock.set(chain.id, to);
   }
 
-  /** Fetches the receipts of `rows`; those in a block become included or reverted. */
-  private async checkReceipts(chain: SignerChainConfig, rows: TxRow[]): Promise<void> {
+  /**
+   * A replacement the chain refuses with "nonce too low" and no receipt of its own: the transaction it replaced was
+   * mined after all. That one's receipt is recorded and the replacement dropped.
+   */
+  private async settleReplaced(chain: SignerChainConfig, filler: Open): Promise<void> {
+    const original = this.store.txReplacedBy(filler.row.id);
+    if (!original) return;
+    await this.checkReceipts(chain, [original]);
+    const now = this.store.txById(original.id)!;
+    if (now.status === "included" || now.status === "reverted") {
+      this.setStatus(filler, { status: "dropped", error: `not needed: the transaction it replaced (${original.id}) was included at nonce ${original.nonce}` });
+      this.untrack(filler.row);
+      this.log.info("a replaced transaction was mined after all; its replacement is dropped", { original: original.id, replacement: filler.row.id });
+    }
+  }
+
+  /** Fetches the receipts of `rows`; those in a block become included or reverted. False when the node could not be read. */
+  private async checkReceipts(chain: SignerChainConfig, rows: TxRow[]): Promise<boolean> {
     for (let i = 0; i < rows.length; i += 200) {
       const chunk = rows.slice(i, i + 200);
       let outcomes;
@@ -194,13 +223,13 @@ export class Sender {
         );
       } catch (e) {
         this.log.warn("cannot read receipts now", { chain: chain.name, error: (e as Error).message });
-        return;
+        return false;
       }
       chunk.forEach((row, j) => {
         const out = outcomes[j]!;
         if (!out.ok || out.result === null) return;
         const r = out.result as Receipt;
-        const o = this.open.get(chain.id)?.get(row.hash) ?? { row, lastTry: 0, tries: 0 };
+        const o = this.open.get(chain.id)?.get(row.hash) ?? { row, lastTry: 0, tries: 0, refused: false };
         const ok = BigInt(r.status) === 1n;
         this.setStatus(o, {
           status: ok ? "included" : "reverted",
@@ -213,6 +242,7 @@ export class Sender {
         this.metrics.latency.observe({ chain: chain.name }, (Date.now() - row.created_at) / 1000);
       });
     }
+    return true;
   }
 
   /** Resends what the node has not taken, resends what it lost, replaces what is stuck for good. */
@@ -224,8 +254,8 @@ export class Sender {
     for (const o of [...open.values()]) {
       if (o.row.status === "signed") {
         const backoff = Math.min(30_000, 500 * 2 ** Math.min(o.tries, 6));
-        if (now - o.row.created_at > this.cfg.replaceAfterMs && this.replacer) {
-          this.replace(o, o.row.error ?? "never accepted by the node");
+        if (o.refused && now - o.row.created_at > this.cfg.replaceAfterMs && this.replacer) {
+          this.replace(o, o.row.error ?? "refused by the node");
           continue;
         }
         if (now - o.lastTry >= backoff) await this.send(o);

@@ -23,6 +23,7 @@
 import http from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import { LuniverseError, errorMessage } from "../../lib/errors";
+import { HsmError } from "../../lib/hsm";
 import { listenHttp, type ListeningServer } from "../../lib/httpServer";
 import type { Logger } from "../../lib/log";
 import { SignerError } from "./errors";
@@ -143,11 +144,14 @@ export function startSignerServer(
     };
     const fail = (e: unknown): void => {
       if (e instanceof SignerError) return done(e.status, { error: { code: e.code, message: e.message, ...(e.rule ? { rule: e.rule } : {}) } });
-      if (e instanceof LuniverseError) return done(400, { error: { code: e.code, message: e.message } });
+      // the HSM or another piece of the signer failed (not the request): 503 for the HSM, 500 otherwise
+      if (e instanceof HsmError) return done(503, { error: { code: e.code, message: e.message } });
+      if (e instanceof LuniverseError) return done(500, { error: { code: e.code, message: e.message } });
       logger.error("request failed", { route, path: url.pathname, error: errorMessage(e) });
       done(500, { error: { code: "SIGNER_INTERNAL", message: errorMessage(e) } });
     };
     if (req.method === "GET" && url.pathname === "/metrics") {
+      options.health(); // refreshes the gauges
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(metrics.registry.expose());
       return;

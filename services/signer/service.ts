@@ -16,7 +16,7 @@ import { SignerError } from "./errors";
 import { hashPin, newTotpSecret, otpauthUri, totpStep, validPin, verifyPin } from "./factors";
 import type { SignerMetrics } from "./metrics";
 import { checkDaily, checkPolicy, needsSecondFactor, parsePolicy, policyJson, stricter, type Policy } from "./policy";
-import type { Sender } from "./sender";
+import { redactUrls, type Sender } from "./sender";
 import type { DappRow, SignerStore, TxRow, WalletRow } from "./store";
 import { buildCall, type BuiltCall } from "./templates";
 
@@ -150,6 +150,11 @@ export class SignerService {
   ) {
     this.chains = new Map(cfg.chains.map((c) => [c.id, c]));
     sender.replacer = (stuck, reason) => this.replaceStuck(stuck, reason);
+  }
+
+  /** Error text for DApps: the chains' RPC URLs (which may hold a gateway key) named instead of shown. */
+  private redact(message: string): string {
+    return redactUrls(message, this.chains.values());
   }
 
   private decision(action: string, decision: "allow" | "deny"): void {
@@ -314,7 +319,7 @@ export class SignerService {
     onlyKeys(b, ["pin", "otp", "currentPin"], "enrol 2FA");
     const w = this.requireWallet(dapp, userId);
     if (!validPin(b.pin)) throw new SignerError("SIGNER_BAD_REQUEST", "pin must be 4 to 12 digits");
-    if (w.totp_secret) await this.secondFactor(dapp, w, b.otp, b.currentPin, "2fa.reenrol");
+    if (w.totp_secret) await this.secondFactor(dapp, w, b.otp, b.currentPin, "2fa.reenrol", "re-enrolment needs the current factors: send otp (the current 6-digit code) and currentPin");
     const secret = newTotpSecret();
     const pinHash = await hashPin(b.pin);
     // the new secret and PIN take effect with the confirmation
@@ -344,7 +349,7 @@ export class SignerService {
   }
 
   /** Checks the TOTP code and PIN of a wallet: single-use codes, ±window steps, lock-out after repeated failures. */
-  private async secondFactor(dapp: string, w: WalletRow, otp: unknown, pin: unknown, action: string): Promise<void> {
+  private async secondFactor(dapp: string, w: WalletRow, otp: unknown, pin: unknown, action: string, missing = "this needs the user's 2FA: send otp (the 6-digit code of the authenticator app) and pin"): Promise<void> {
     const actor = `dapp:${dapp}`;
     const deny = (code: ConstructorParameters<typeof SignerError>[0], message: string, reason: string, fail: boolean): SignerError => {
       let lockedNow = false;
@@ -365,7 +370,7 @@ export class SignerService {
       throw deny("SIGNER_LOCKED", `the wallet of ${JSON.stringify(w.user_id)} is locked after repeated 2FA failures until ${new Date(w.locked_until).toISOString()}`, "locked", false);
     }
     if (!w.totp_secret || !w.pin_hash) throw deny("SIGNER_NOT_ENROLLED", `this needs 2FA, and the user ${JSON.stringify(w.user_id)} has not enrolled`, "not enrolled", false);
-    if (otp === undefined || pin === undefined) throw deny("SIGNER_OTP_REQUIRED", "this needs the user's 2FA: send otp (the 6-digit code of the authenticator app) and pin", "no code", false);
+    if (otp === undefined || pin === undefined) throw deny("SIGNER_OTP_REQUIRED", missing, "no code", false);
     if (typeof pin !== "string" || !(await verifyPin(pin, w.pin_hash))) throw deny("SIGNER_PIN_INVALID", "wrong PIN", "wrong PIN", true);
     const step = typeof otp === "string" ? totpStep(w.totp_secret, otp, this.cfg.totp.window) : null;
     if (step === null) throw deny("SIGNER_OTP_INVALID", "wrong or expired 2FA code", "wrong code", true);
@@ -378,6 +383,7 @@ export class SignerService {
       return ok;
     });
     if (!fresh) throw deny("SIGNER_OTP_REPLAYED", "this 2FA code was used already; wait for the next code", "replayed code", true);
+    this.decision(action, "allow");
   }
 
   // --- transactions ----------------------------------------------------------------------------------------------
@@ -398,7 +404,7 @@ export class SignerService {
     try {
       [out] = await rpcBatch(chain.rpcUrl, [{ method: "eth_estimateGas", params: [req] }], { timeoutMs: 15_000 });
     } catch (e) {
-      throw new SignerError("SIGNER_UPSTREAM", `cannot reach chain ${chain.name} at its RPC`, { details: (e as Error).message });
+      throw new SignerError("SIGNER_UPSTREAM", `cannot reach chain ${chain.name} at its RPC`, { details: this.redact((e as Error).message) });
     }
     if (out!.ok) {
       const g = BigInt(out!.result as string);
@@ -406,7 +412,7 @@ export class SignerService {
     }
     const desc = decodeCustomError({ data: out!.data });
     const why = desc ? formatCustomError(desc) : out!.message;
-    throw new SignerError("SIGNER_WOULD_REVERT", `the transaction would revert: ${why}; nothing was signed or sent`, { details: out!.message });
+    throw new SignerError("SIGNER_WOULD_REVERT", `the transaction would revert: ${this.redact(why)}; nothing was signed or sent`, { details: this.redact(out!.message) });
   }
 
   /** On a chain with fees: the wallet must hold the value and the gas at the maximum fee, or nothing is signed. */
@@ -415,7 +421,7 @@ export class SignerService {
     try {
       balance = BigInt(await rpc<string>(chain.rpcUrl, "eth_getBalance", [address, "pending"], 15_000));
     } catch (e) {
-      throw new SignerError("SIGNER_UPSTREAM", `cannot read the balance of ${address} on chain ${chain.name}`, { details: (e as Error).message });
+      throw new SignerError("SIGNER_UPSTREAM", `cannot read the balance of ${address} on chain ${chain.name}`, { details: this.redact((e as Error).message) });
     }
     if (balance < need) {
       throw refuse(new SignerError("SIGNER_INSUFFICIENT_FUNDS", `the wallet ${address} holds ${balance} wei on chain ${chain.name}; this transaction needs up to ${need} (value + gas at the maximum fee); nothing was signed`, { hint: "fund the wallet, or use a gas-free chain" }));
@@ -428,7 +434,7 @@ export class SignerService {
     try {
       n = await rpc<string>(chain.rpcUrl, "eth_getTransactionCount", [address, "pending"], 15_000);
     } catch (e) {
-      throw new SignerError("SIGNER_UPSTREAM", `cannot reach chain ${chain.name} to read the nonce of ${address}`, { details: (e as Error).message });
+      throw new SignerError("SIGNER_UPSTREAM", `cannot reach chain ${chain.name} to read the nonce of ${address}`, { details: this.redact((e as Error).message) });
     }
     this.store.initNonce(address, chain.id, Number(BigInt(n)));
   }
@@ -438,7 +444,7 @@ export class SignerService {
     return rpc<string>(chain.rpcUrl, "eth_gasPrice", [], 15_000).then(
       (p) => ({ maxFeePerGas: BigInt(p) * 2n, maxPriorityFeePerGas: BigInt(p) / 10n + 1n }),
       (e: Error) => {
-        throw new SignerError("SIGNER_UPSTREAM", `cannot read chain ${chain.name}'s gas price`, { details: e.message });
+        throw new SignerError("SIGNER_UPSTREAM", `cannot read chain ${chain.name}'s gas price`, { details: this.redact(e.message) });
       },
     );
   }
@@ -486,15 +492,17 @@ export class SignerService {
     const day = Math.floor(Date.now() / DAY_MS);
     try {
       checkPolicy(policy, { chainId: chain.id, target: call.to, selector: call.selector, amount: call.amount, raw: call.raw });
-      checkDaily(policy, this.store.spentOn(dapp.id, userId, day), call.amount);
+      checkDaily(policy, this.store.spentOn(dapp.id, userId, day, chain.id, call.asset), call.amount);
     } catch (e) {
       throw e instanceof SignerError ? refuse(e) : e;
+    }
+    if (b.gasLimit !== undefined && (typeof b.gasLimit !== "number" || !Number.isSafeInteger(b.gasLimit) || b.gasLimit < 21_000)) {
+      throw new SignerError("SIGNER_BAD_REQUEST", "gasLimit must be an integer of at least 21000 (or left out: the signer estimates it)");
     }
     if (needsSecondFactor(policy, call.amount)) await this.secondFactor(dapp.id, w, otp, pin, "tx.2fa");
     let gasLimit: bigint;
     if (b.gasLimit !== undefined) {
-      if (typeof b.gasLimit !== "number" || !Number.isSafeInteger(b.gasLimit) || b.gasLimit < 21_000) throw new SignerError("SIGNER_BAD_REQUEST", "gasLimit must be an integer of at least 21000 (or left out: the signer estimates it)");
-      gasLimit = BigInt(b.gasLimit);
+      gasLimit = BigInt(b.gasLimit as number);
     } else {
       try {
         gasLimit = await this.estimate(chain, w.address, call);
@@ -512,7 +520,7 @@ export class SignerService {
       row = this.store.tx(() => {
         replayed = replay();
         if (replayed) return null as unknown as TxRow;
-        checkDaily(policy, this.store.spentOn(dapp.id, userId, day), call.amount);
+        checkDaily(policy, this.store.spentOn(dapp.id, userId, day, chain.id, call.asset), call.amount);
         const nonce = this.store.takeNonce(w.address, chain.id);
         const tx = Transaction.from({ type: 2, chainId: BigInt(chain.id), nonce, to: call.to, data: call.data, value: call.value, gasLimit, ...fees });
         const raw = this.sign(w, tx);
@@ -528,6 +536,7 @@ export class SignerService {
           target: call.to,
           value: call.value.toString(),
           amount: call.amount.toString(),
+          asset: call.asset,
           nonce,
           raw,
           day,
@@ -564,7 +573,7 @@ export class SignerService {
     return this.store.tx(() => {
       const tx = Transaction.from({ type: 2, chainId: BigInt(stuck.chain_id), nonce: stuck.nonce, to: stuck.sender, value: 0n, data: "0x", gasLimit: 21_000n, maxFeePerGas: old.maxFeePerGas! + old.maxFeePerGas! / 5n + (chain.gasFree ? 0n : 1n), maxPriorityFeePerGas: old.maxPriorityFeePerGas! + old.maxPriorityFeePerGas! / 5n + (chain.gasFree ? 0n : 1n) });
       const raw = this.sign({ key_label: this.store.wallet(stuck.dapp, stuck.user_id)!.key_label, address: stuck.sender }, tx);
-      const filler = signedRow({ ...stuck, id: randomUUID(), idem: null, request_hash: "", template: "replacement", target: stuck.sender, value: "0", amount: "0", raw });
+      const filler = signedRow({ ...stuck, id: randomUUID(), idem: null, request_hash: "", template: "replacement", target: stuck.sender, value: "0", amount: "0", asset: "native", raw });
       this.store.updateTx(stuck.id, { status: "dropped", error: `stuck (${reason}); replaced at nonce ${stuck.nonce} by ${filler.id}`, replaced_by: filler.id });
       this.store.insertTx(filler);
       this.store.appendAudit({ actor: "signer", action: "tx.replace", subject: stuck.user_id, decision: "info", reason, data: { stuck: stuck.id, by: filler.id, nonce: stuck.nonce } });

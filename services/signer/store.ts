@@ -53,6 +53,8 @@ export interface TxRow {
   target: string | null;
   value: string;
   amount: string;
+  /** What `amount` is of (a token or template contract, or "native"): the daily total is per chain and asset. */
+  asset: string;
   nonce: number;
   raw: string;
   hash: string;
@@ -101,13 +103,13 @@ CREATE TABLE IF NOT EXISTS nonces(address TEXT NOT NULL, chain_id INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS txs(
   id TEXT PRIMARY KEY, dapp TEXT NOT NULL, user_id TEXT NOT NULL, idem TEXT, request_hash TEXT NOT NULL,
   chain_id INTEGER NOT NULL, template TEXT NOT NULL, sender TEXT NOT NULL, target TEXT, value TEXT NOT NULL,
-  amount TEXT NOT NULL, nonce INTEGER NOT NULL, raw TEXT NOT NULL, hash TEXT NOT NULL, status TEXT NOT NULL,
+  amount TEXT NOT NULL, asset TEXT NOT NULL, nonce INTEGER NOT NULL, raw TEXT NOT NULL, hash TEXT NOT NULL, status TEXT NOT NULL,
   error TEXT, block INTEGER, receipt TEXT, replaced_by TEXT, created_at INTEGER NOT NULL, sent_at INTEGER,
   updated_at INTEGER NOT NULL, day INTEGER NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_idem ON txs(dapp, idem) WHERE idem IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS txs_nonce ON txs(chain_id, sender, nonce) WHERE status != 'dropped';
 CREATE INDEX IF NOT EXISTS txs_open ON txs(status) WHERE status IN ('signed', 'pending');
-CREATE INDEX IF NOT EXISTS txs_user_day ON txs(dapp, user_id, day);
+CREATE INDEX IF NOT EXISTS txs_user_day ON txs(dapp, user_id, day, chain_id, asset);
 CREATE INDEX IF NOT EXISTS txs_hash ON txs(hash);
 CREATE TABLE IF NOT EXISTS audit(
   seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT,
@@ -233,6 +235,11 @@ export class SignerStore {
     return this.stmt("SELECT * FROM txs WHERE id = ?").get(id) as TxRow | undefined;
   }
 
+  /** The transaction that `fillerId` replaced at its nonce. */
+  txReplacedBy(fillerId: string): TxRow | undefined {
+    return this.stmt("SELECT * FROM txs WHERE replaced_by = ?").get(fillerId) as TxRow | undefined;
+  }
+
   txByIdem(dapp: string, idem: string): TxRow | undefined {
     return this.stmt("SELECT * FROM txs WHERE dapp = ? AND idem = ?").get(dapp, idem) as TxRow | undefined;
   }
@@ -241,16 +248,16 @@ export class SignerStore {
     return this.stmt("SELECT * FROM txs WHERE dapp = ? AND user_id = ? ORDER BY created_at DESC, nonce DESC LIMIT ?").all(dapp, userId, limit) as TxRow[];
   }
 
-  /** The amount a user spent today (UTC day number) in transactions that are not dropped or reverted. */
-  spentOn(dapp: string, userId: string, day: number): bigint {
-    const rows = this.stmt("SELECT amount FROM txs WHERE dapp = ? AND user_id = ? AND day = ? AND status NOT IN ('dropped', 'reverted')").all(dapp, userId, day) as { amount: string }[];
+  /** What a user moved of one asset on one chain on a UTC day, in transactions that are not dropped or reverted. */
+  spentOn(dapp: string, userId: string, day: number, chainId: number, asset: string): bigint {
+    const rows = this.stmt("SELECT amount FROM txs WHERE dapp = ? AND user_id = ? AND day = ? AND chain_id = ? AND asset = ? AND status NOT IN ('dropped', 'reverted')").all(dapp, userId, day, chainId, asset) as { amount: string }[];
     return rows.reduce((s, r) => s + BigInt(r.amount), 0n);
   }
 
   insertTx(t: TxRow): void {
     this.stmt(
-      `INSERT INTO txs(id, dapp, user_id, idem, request_hash, chain_id, template, sender, target, value, amount, nonce, raw, hash, status, error, block, receipt, replaced_by, created_at, sent_at, updated_at, day)
-       VALUES (@id, @dapp, @user_id, @idem, @request_hash, @chain_id, @template, @sender, @target, @value, @amount, @nonce, @raw, @hash, @status, @error, @block, @receipt, @replaced_by, @created_at, @sent_at, @updated_at, @day)`,
+      `INSERT INTO txs(id, dapp, user_id, idem, request_hash, chain_id, template, sender, target, value, amount, asset, nonce, raw, hash, status, error, block, receipt, replaced_by, created_at, sent_at, updated_at, day)
+       VALUES (@id, @dapp, @user_id, @idem, @request_hash, @chain_id, @template, @sender, @target, @value, @amount, @asset, @nonce, @raw, @hash, @status, @error, @block, @receipt, @replaced_by, @created_at, @sent_at, @updated_at, @day)`,
     ).run(t);
   }
 

@@ -22,8 +22,10 @@ export interface BuiltCall {
   to: string;
   data: string;
   value: bigint;
-  /** What the policy counts: the token amount, or the native value. */
+  /** What the policy counts: the token amount (an approval counts what it allows), or the native value. */
   amount: bigint;
+  /** What the amount is of, for the daily total: the token or template contract, or "native". */
+  asset: string;
   /** The 4-byte selector, or null for a plain transfer. */
   selector: string | null;
   raw: boolean;
@@ -76,7 +78,7 @@ function b32(t: string, p: Params, k: string): string {
 
 function call(iface: Interface, fn: string, args: unknown[], to: string, amount: bigint): BuiltCall {
   const data = iface.encodeFunctionData(fn, args);
-  return { to, data, value: 0n, amount, selector: data.slice(0, 10), raw: false };
+  return { to, data, value: 0n, amount, asset: to.toLowerCase(), selector: data.slice(0, 10), raw: false };
 }
 
 /** Builds the call of `template` from `params`; unknown templates and bad params are SIGNER_* errors naming the field. */
@@ -95,7 +97,7 @@ export function buildCall(template: unknown, params: unknown): BuiltCall {
     case "transfer":
       return call(tc.MainToken__factory.createInterface(), "transfer", [addr(t, p, "to"), uint(t, p, "amount")], addr(t, p, "token"), uint(t, p, "amount"));
     case "approve":
-      return call(tc.MainToken__factory.createInterface(), "approve", [addr(t, p, "spender"), uint(t, p, "amount")], addr(t, p, "token"), 0n);
+      return call(tc.MainToken__factory.createInterface(), "approve", [addr(t, p, "spender"), uint(t, p, "amount")], addr(t, p, "token"), uint(t, p, "amount"));
     case "transferWithFee":
       return call(tc.TransferTemplate__factory.createInterface(), "transferTo", [addr(t, p, "to"), uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
     case "stake":
@@ -112,13 +114,13 @@ export function buildCall(template: unknown, params: unknown): BuiltCall {
       return call(tc.ProductBridge__factory.createInterface(), "redeem", [b32(t, p, "pairId"), addr(t, p, "recipient"), uint(t, p, "amount")], addr(t, p, "bridge"), uint(t, p, "amount"));
     case "native": {
       const value = uint(t, p, "value");
-      return { to: addr(t, p, "to"), data: "0x", value, amount: value, selector: null, raw: false };
+      return { to: addr(t, p, "to"), data: "0x", value, amount: value, asset: "native", selector: null, raw: false };
     }
     case "call": {
       const data = need(t, p, "data");
       if (typeof data !== "string" || !isHexString(data) || data.length < 10) throw new SignerError("SIGNER_BAD_REQUEST", `params.data of template "call" must be hex calldata of at least a 4-byte selector`);
       const value = uint(t, p, "value", 0n);
-      return { to: addr(t, p, "to"), data, value, amount: value, selector: data.slice(0, 10).toLowerCase(), raw: true };
+      return { to: addr(t, p, "to"), data, value, amount: value, asset: "native", selector: data.slice(0, 10).toLowerCase(), raw: true };
     }
   }
   throw new SignerError("SIGNER_UNKNOWN_TEMPLATE", `unknown template ${t}`);

@@ -73,6 +73,14 @@ export async function gasFreeChain(): Promise<GasFreeChain> {
   };
 }
 
+/** Deploys another test token (anyone mints) on the chain; returns its address. */
+export async function deployToken(chain: GasFreeChain, symbol: string): Promise<AnyContract> {
+  const artifact = await hre.artifacts.readArtifact("IndexerTestToken");
+  const c = await new ContractFactory(artifact.abi, artifact.bytecode, chain.deployer).deploy(`Signer ${symbol}`, symbol, { maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
+  await c.waitForDeployment();
+  return c as unknown as AnyContract;
+}
+
 /** Mints `amount` test tokens to each address (gas-free) and waits for the last. */
 export async function mintTo(chain: GasFreeChain, addresses: string[], amount: bigint): Promise<void> {
   let last: ContractTransactionResponse | null = null;

@@ -13,7 +13,7 @@ import { totpCode } from "../../../services/signer/factors";
 import { deployAnchorRegistry } from "../../../services/anchor/deployRegistry";
 import { typechain } from "../../../lib/typechain";
 import { SignerStore } from "../../../services/signer/store";
-import { ADMIN_TOKEN, CHAIN_ID, call, createDapp, devWallet, gasFreeChain, inProcessSigner, mintTo, waitFinal, type GasFreeChain } from "./harness";
+import { ADMIN_TOKEN, CHAIN_ID, call, createDapp, deployToken, devWallet, gasFreeChain, inProcessSigner, mintTo, waitFinal, type GasFreeChain } from "./harness";
 import type { RunningSigner } from "../../../services/signer";
 
 const E18 = 10n ** 18n;
@@ -209,6 +209,21 @@ describe("signer: HSM wallets, 2FA and the transaction API (SoftHSM2, a gas-free
       expect(day.body.error).to.deep.include({ code: "SIGNER_POLICY", rule: "maxValuePerDay" });
       expect(day.body.error!.message).to.match(/5000000000000000000 is left today/);
       expect((await transfer(5n * E18)).status).to.equal(201);
+    });
+
+    it("an approval counts what it allows; the daily total is per token", async () => {
+      // carol has used her 15 of this token today: an approval of 11 is over the per-transaction maximum like a transfer
+      const approve = await call(base, "POST", "/v1/dapps/limits/transactions", { key, body: { userId: "carol", template: "approve", params: { token: chain.tokenAddress, spender: devWallet(6).address, amount: (11n * E18).toString() } } });
+      expect(approve.body.error).to.deep.include({ rule: "maxValuePerTx" });
+      // another token has its own daily total
+      const other = await deployToken(chain, "OTH");
+      const otherAddress = await other.getAddress();
+      await (await other.connect(chain.deployer).getFunction("mint")(user, 100n * E18, { maxFeePerGas: 0n, maxPriorityFeePerGas: 0n })).wait();
+      await call(base, "PUT", "/v1/admin/dapps/limits/policy", { key: ADMIN_TOKEN, body: { maxValuePerTx: (10n * E18).toString(), maxValuePerDay: (15n * E18).toString(), allowedTargets: [chain.tokenAddress, otherAddress] } });
+      const r = await call(base, "POST", "/v1/dapps/limits/transactions", { key, body: { userId: "carol", template: "transfer", params: { token: otherAddress, to: devWallet(6).address, amount: (10n * E18).toString() } } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      expect((await transfer(E18)).body.error).to.deep.include({ rule: "maxValuePerDay" });
+      await call(base, "PUT", "/v1/admin/dapps/limits/policy", { key: ADMIN_TOKEN, body: { maxValuePerTx: (10n * E18).toString(), maxValuePerDay: (15n * E18).toString(), allowedTargets: [chain.tokenAddress], allowedChains: [CHAIN_ID] } });
     });
 
     it("allowed targets, selectors and chains; a raw call only to a listed target; a wallet's policy only tightens", async () => {
