@@ -201,6 +201,8 @@ export function normaliseSignature(rs: Uint8Array, digest: Uint8Array, publicKey
 /** An open, logged-in token. */
 export class Hsm {
   private readonly keys = new Map<string, { handle: pkcs11js.Handle; key: HsmKey }>();
+  /** Set by {@link loadIndex}: every key of the token is in `keys`, so a label not there is absent (no search). */
+  private indexed = false;
 
   private constructor(private readonly lib: pkcs11js.PKCS11, private readonly session: pkcs11js.Handle, readonly module: string, readonly token: string) {}
 
@@ -241,6 +243,16 @@ export class Hsm {
     }
     loggedIn.set(`${module}|${opts.token}`, opts.pin);
     return new Hsm(lib, session, module, opts.token);
+  }
+
+  /**
+   * Reads every key of the token once (one search), after which labels are answered from memory: for a process that
+   * is the only one creating keys in its token (the signer service), where SoftHSM2's object search costs time
+   * proportional to the number of objects on every miss.
+   */
+  loadIndex(): void {
+    this.listKeys();
+    this.indexed = true;
   }
 
   /** Generates a secp256k1 key pair inside the token; the private half is sensitive and never extractable. */
@@ -342,6 +354,7 @@ export class Hsm {
   findKey(label: string): HsmKey | null {
     const cached = this.keys.get(label);
     if (cached) return cached.key;
+    if (this.indexed) return null;
     const [priv] = this.find(pkcs11js.CKO_PRIVATE_KEY, label);
     if (priv === undefined) return null;
     const publicKey = this.publicOf(label);

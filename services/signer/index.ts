@@ -32,6 +32,8 @@ export async function runSigner(config: SignerConfig, options: { logger?: Logger
   const pin = env[config.hsm.pinEnv];
   if (!pin) throw new SignerError("SIGNER_UNAVAILABLE", `no PIN for the HSM token "${config.hsm.token}": set ${config.hsm.pinEnv}`);
   const hsm = Hsm.open({ module: config.hsm.module, token: config.hsm.token, pin });
+  // the signer creates the wallets' keys in this token: its labels are read once, not searched on every miss
+  hsm.loadIndex();
   const store = new SignerStore(config.dataDir);
   const metrics = signerMetrics();
   const chains = new Map(config.chains.map((c) => [c.id, c]));

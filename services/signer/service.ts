@@ -5,7 +5,7 @@
  * hash-chained audit log in the same SQLite transaction as the state it changes.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { Transaction, getAddress } from "ethers";
+import { Transaction, getAddress, keccak256 } from "ethers";
 import type { Hsm } from "../../lib/hsm";
 import { hsmDigestSigner, toEthersSignature, type DigestSigner } from "../../lib/hsmSigner";
 import { rpc, rpcBatch } from "../../lib/jsonRpc";
@@ -49,7 +49,7 @@ function canonical(v: unknown): string {
 /** A transaction row just signed: not sent, no receipt yet. */
 function signedRow(fields: Omit<TxRow, "hash" | "status" | "error" | "block" | "receipt" | "replaced_by" | "created_at" | "sent_at" | "updated_at">): TxRow {
   const now = Date.now();
-  return { ...fields, hash: Transaction.from(fields.raw).hash!.toLowerCase(), status: "signed", error: null, block: null, receipt: null, replaced_by: null, created_at: now, sent_at: null, updated_at: now };
+  return { ...fields, hash: keccak256(fields.raw), status: "signed", error: null, block: null, receipt: null, replaced_by: null, created_at: now, sent_at: null, updated_at: now };
 }
 
 export interface TxView {
@@ -492,7 +492,7 @@ export class SignerService {
     const day = Math.floor(Date.now() / DAY_MS);
     try {
       checkPolicy(policy, { chainId: chain.id, target: call.to, selector: call.selector, amount: call.amount, raw: call.raw });
-      checkDaily(policy, this.store.spentOn(dapp.id, userId, day, chain.id, call.asset), call.amount);
+      if (policy.maxValuePerDay !== null) checkDaily(policy, this.store.spentOn(dapp.id, userId, day, chain.id, call.asset), call.amount);
     } catch (e) {
       throw e instanceof SignerError ? refuse(e) : e;
     }
@@ -520,7 +520,7 @@ export class SignerService {
       row = this.store.tx(() => {
         replayed = replay();
         if (replayed) return null as unknown as TxRow;
-        checkDaily(policy, this.store.spentOn(dapp.id, userId, day, chain.id, call.asset), call.amount);
+        if (policy.maxValuePerDay !== null) checkDaily(policy, this.store.spentOn(dapp.id, userId, day, chain.id, call.asset), call.amount);
         const nonce = this.store.takeNonce(w.address, chain.id);
         const tx = Transaction.from({ type: 2, chainId: BigInt(chain.id), nonce, to: call.to, data: call.data, value: call.value, gasLimit, ...fees });
         const raw = this.sign(w, tx);

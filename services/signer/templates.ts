@@ -81,6 +81,24 @@ function call(iface: Interface, fn: string, args: unknown[], to: string, amount:
   return { to, data, value: 0n, amount, asset: to.toLowerCase(), selector: data.slice(0, 10), raw: false };
 }
 
+let cached: Record<"MainToken" | "TransferTemplate" | "StakeTemplate" | "BurnTemplate" | "RewardEngine" | "MainBridge" | "ProductBridge", Interface> | null = null;
+
+/** The contracts' interfaces, parsed once (parsing an ABI costs more than encoding a call with it). */
+function interfaces(): NonNullable<typeof cached> {
+  if (cached) return cached;
+  const tc = typechain();
+  cached = {
+    MainToken: tc.MainToken__factory.createInterface(),
+    TransferTemplate: tc.TransferTemplate__factory.createInterface(),
+    StakeTemplate: tc.StakeTemplate__factory.createInterface(),
+    BurnTemplate: tc.BurnTemplate__factory.createInterface(),
+    RewardEngine: tc.RewardEngine__factory.createInterface(),
+    MainBridge: tc.MainBridge__factory.createInterface(),
+    ProductBridge: tc.ProductBridge__factory.createInterface(),
+  };
+  return cached;
+}
+
 /** Builds the call of `template` from `params`; unknown templates and bad params are SIGNER_* errors naming the field. */
 export function buildCall(template: unknown, params: unknown): BuiltCall {
   if (typeof template !== "string" || !(TEMPLATES as readonly string[]).includes(template)) {
@@ -92,26 +110,26 @@ export function buildCall(template: unknown, params: unknown): BuiltCall {
   for (const k of Object.keys(p)) {
     if (!SPEC[t].includes(k)) throw new SignerError("SIGNER_BAD_REQUEST", `template "${t}" takes no params.${k} (params: ${SPEC[t].join(", ")})`);
   }
-  const tc = typechain();
+  const tc = interfaces();
   switch (t) {
     case "transfer":
-      return call(tc.MainToken__factory.createInterface(), "transfer", [addr(t, p, "to"), uint(t, p, "amount")], addr(t, p, "token"), uint(t, p, "amount"));
+      return call(tc.MainToken, "transfer", [addr(t, p, "to"), uint(t, p, "amount")], addr(t, p, "token"), uint(t, p, "amount"));
     case "approve":
-      return call(tc.MainToken__factory.createInterface(), "approve", [addr(t, p, "spender"), uint(t, p, "amount")], addr(t, p, "token"), uint(t, p, "amount"));
+      return call(tc.MainToken, "approve", [addr(t, p, "spender"), uint(t, p, "amount")], addr(t, p, "token"), uint(t, p, "amount"));
     case "transferWithFee":
-      return call(tc.TransferTemplate__factory.createInterface(), "transferTo", [addr(t, p, "to"), uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
+      return call(tc.TransferTemplate, "transferTo", [addr(t, p, "to"), uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
     case "stake":
-      return call(tc.StakeTemplate__factory.createInterface(), "stake", [uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
+      return call(tc.StakeTemplate, "stake", [uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
     case "unstake":
-      return call(tc.StakeTemplate__factory.createInterface(), "unstake", [uint(t, p, "amount")], addr(t, p, "template"), 0n);
+      return call(tc.StakeTemplate, "unstake", [uint(t, p, "amount")], addr(t, p, "template"), 0n);
     case "burn":
-      return call(tc.BurnTemplate__factory.createInterface(), "burn", [uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
+      return call(tc.BurnTemplate, "burn", [uint(t, p, "amount")], addr(t, p, "template"), uint(t, p, "amount"));
     case "reward":
-      return call(tc.RewardEngine__factory.createInterface(), "report", [b32(t, p, "behaviourId"), addr(t, p, "user"), b32(t, p, "occurrenceId")], addr(t, p, "engine"), 0n);
+      return call(tc.RewardEngine, "report", [b32(t, p, "behaviourId"), addr(t, p, "user"), b32(t, p, "occurrenceId")], addr(t, p, "engine"), 0n);
     case "bridgeDeposit":
-      return call(tc.MainBridge__factory.createInterface(), "deposit", [b32(t, p, "pairId"), addr(t, p, "recipient"), uint(t, p, "amount")], addr(t, p, "bridge"), uint(t, p, "amount"));
+      return call(tc.MainBridge, "deposit", [b32(t, p, "pairId"), addr(t, p, "recipient"), uint(t, p, "amount")], addr(t, p, "bridge"), uint(t, p, "amount"));
     case "bridgeRedeem":
-      return call(tc.ProductBridge__factory.createInterface(), "redeem", [b32(t, p, "pairId"), addr(t, p, "recipient"), uint(t, p, "amount")], addr(t, p, "bridge"), uint(t, p, "amount"));
+      return call(tc.ProductBridge, "redeem", [b32(t, p, "pairId"), addr(t, p, "recipient"), uint(t, p, "amount")], addr(t, p, "bridge"), uint(t, p, "amount"));
     case "native": {
       const value = uint(t, p, "value");
       return { to: addr(t, p, "to"), data: "0x", value, amount: value, asset: "native", selector: null, raw: false };

@@ -76,6 +76,20 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
     }
   });
 
+  it("an indexed session answers labels from memory: its own new keys are found, a miss needs no search", () => {
+    const own = Hsm.open({ token, pin: TEST_PIN });
+    try {
+      own.loadIndex();
+      expect(own.findKey("k-list-a")!.label).to.equal("k-list-a");
+      expect(own.findKey("never-made")).to.equal(null);
+      const k = own.generateKey("k-indexed");
+      expect(own.findKey("k-indexed")!.address).to.equal(k.address);
+      expectHsmError(() => own.generateKey("k-indexed"), "HSM_KEY_EXISTS");
+    } finally {
+      own.close();
+    }
+  });
+
   it("1,000 random transactions (legacy, EIP-2930, EIP-1559) signed through PKCS#11 all recover to the key's address", async () => {
     hsm.generateKey("k-tx");
     const signer = HsmSigner.fromHsm(hsm, "k-tx");
