@@ -51,10 +51,12 @@ describe("tasks: anchoring (arguments, anchor:authorize through governance)", fu
       await expectTaskError(run("anchor:run", { ...base(), devAccount: "5000" }), /--dev-account must be between 0 and 1000/);
     });
 
-    it("rejects a bad --log-level, a bad --registry and both --keystore and --dev-account", async function () {
+    it("rejects a bad --log-level, a bad --registry, two keys at once and an HSM token without a key label", async function () {
       await expectTaskError(run("anchor:run", { ...base(), logLevel: "loud" }), /--log-level must be debug, info, warn or error, got "loud"/);
       await expectTaskError(run("anchor:run", { ...base(), registry: "0x1234" }), /--registry is not a valid address/);
-      await expectTaskError(run("anchor:run", { ...base(), keystore: "k.json", devAccount: "1" }), /give either --keystore or --dev-account, not both/);
+      await expectTaskError(run("anchor:run", { ...base(), keystore: "k.json", devAccount: "1" }), /give one key: --keystore, --dev-account or --hsm-token/);
+      await expectTaskError(run("anchor:run", { ...base(), hsmToken: "t", devAccount: "1" }), /give one key: --keystore, --dev-account or --hsm-token/);
+      await expectTaskError(run("anchor:run", { ...base(), hsmToken: "t" }), /--hsm-token needs --hsm-key/);
     });
 
     it("names an unreachable child chain", async function () {
