@@ -9,6 +9,7 @@
  * (the PIN comes from the caller: an environment variable in configs, never a file). Calls are synchronous — a
  * signature costs well under a millisecond on SoftHSM2 — so one session serves a process.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as pkcs11js from "pkcs11js";
 import secp256k1 from "secp256k1";
@@ -24,7 +25,8 @@ export type HsmErrorCode =
   | "HSM_KEY_MISSING"
   | "HSM_KEY_EXISTS"
   | "HSM_KEY_INVALID"
-  | "HSM_SIGN_FAILED";
+  | "HSM_SIGN_FAILED"
+  | "HSM_DECRYPT_FAILED";
 
 /** A token, PIN or key that cannot be used; the message says what to do. */
 export class HsmError extends LuniverseError<HsmErrorCode> {
@@ -403,6 +405,63 @@ export class Hsm {
       throw new HsmError("HSM_SIGN_FAILED", `the HSM refused to sign with "${label}"`, { details: ckr(e) });
     }
     return normaliseSignature(rs, digest, key.publicKey);
+  }
+
+  private readonly secretKeys = new Map<string, pkcs11js.Handle>();
+
+  /** The AES-256 key labelled `label` in the token (generated there on first use: sensitive, never extractable). */
+  private secretKey(label: string): pkcs11js.Handle {
+    const known = this.secretKeys.get(label);
+    if (known !== undefined) return known;
+    this.lib.C_FindObjectsInit(this.session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+      { type: pkcs11js.CKA_LABEL, value: label },
+    ]);
+    let handle: pkcs11js.Handle | null;
+    try {
+      handle = this.lib.C_FindObjects(this.session);
+    } finally {
+      this.lib.C_FindObjectsFinal(this.session);
+    }
+    handle ??= this.lib.C_GenerateKey(this.session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: true },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+      { type: pkcs11js.CKA_ENCRYPT, value: true },
+      { type: pkcs11js.CKA_DECRYPT, value: true },
+      { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+    ]);
+    this.secretKeys.set(label, handle);
+    return handle;
+  }
+
+  /**
+   * Encrypts `plaintext` inside the token with AES-256-GCM under the secret key `label` (made on first use), bound to
+   * `aad`: returns iv (12 bytes) ‖ ciphertext ‖ tag. For secrets a service must keep but never hold in the clear at
+   * rest (the signer's TOTP secrets).
+   */
+  seal(label: string, plaintext: Buffer, aad: Buffer): Buffer {
+    const key = this.secretKey(label);
+    const iv = randomBytes(12);
+    this.lib.C_EncryptInit(this.session, { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad, ivBits: 96, tagBits: 128 } } as pkcs11js.Mechanism, key);
+    const ct = this.lib.C_Encrypt(this.session, plaintext, Buffer.alloc(plaintext.length + 16));
+    return Buffer.concat([iv, ct]);
+  }
+
+  /** Decrypts what {@link seal} returned; a changed byte or another `aad` is HSM_DECRYPT_FAILED. */
+  open(label: string, sealed: Buffer, aad: Buffer): Buffer {
+    if (sealed.length < 12 + 16) throw new HsmError("HSM_DECRYPT_FAILED", "the sealed value is too short to have been made by seal()");
+    const key = this.secretKey(label);
+    try {
+      this.lib.C_DecryptInit(this.session, { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv: sealed.subarray(0, 12), aad, ivBits: 96, tagBits: 128 } } as pkcs11js.Mechanism, key);
+      return this.lib.C_Decrypt(this.session, sealed.subarray(12), Buffer.alloc(sealed.length));
+    } catch (e) {
+      throw new HsmError("HSM_DECRYPT_FAILED", `the token refused to decrypt under "${label}": the value was changed, belongs to another record, or was sealed by another token`, { details: ckr(e) });
+    }
   }
 
   /** Destroys the key pair labelled `label` (both halves). */

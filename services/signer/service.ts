@@ -21,6 +21,8 @@ import type { DappRow, SignerStore, TxRow, WalletRow } from "./store";
 import { buildCall, type BuiltCall } from "./templates";
 
 const DAPP_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** The HSM's AES key that seals the wallets' TOTP secrets at rest. */
+const SECRETS_KEY = "signer-secrets";
 /** How long a verified gateway key is trusted before the gateway is asked again (a revocation takes effect within it). */
 const GATEWAY_KEY_TTL_MS = 30_000;
 
@@ -310,6 +312,16 @@ export class SignerService {
 
   // --- second factors --------------------------------------------------------------------------------------------
 
+  /** A TOTP secret as stored: AES-256-GCM in the HSM under `signer-secrets`, bound to its wallet (dapp, user id). */
+  private sealSecret(dapp: string, userId: string, secret: string): string {
+    return "v1:" + this.hsm.seal(SECRETS_KEY, Buffer.from(secret, "utf8"), Buffer.from(`${dapp}\u0000${userId}`, "utf8")).toString("base64");
+  }
+
+  private openSecret(dapp: string, userId: string, stored: string): string {
+    if (!stored.startsWith("v1:")) throw new SignerError("SIGNER_UNAVAILABLE", `the stored 2FA secret of ${JSON.stringify(userId)} is not sealed by this signer`);
+    return this.hsm.open(SECRETS_KEY, Buffer.from(stored.slice(3), "base64"), Buffer.from(`${dapp}\u0000${userId}`, "utf8")).toString("utf8");
+  }
+
   /**
    * Starts (or restarts) TOTP enrolment: a new secret and the PIN; returns the otpauth URI. Replacing an enrolled
    * factor needs the current code and PIN.
@@ -324,7 +336,7 @@ export class SignerService {
     const pinHash = await hashPin(b.pin);
     // the new secret and PIN take effect with the confirmation
     this.store.tx(() => {
-      this.store.updateWallet(dapp, userId, { totp_pending: secret, pin_pending: pinHash });
+      this.store.updateWallet(dapp, userId, { totp_pending: this.sealSecret(dapp, userId, secret), pin_pending: pinHash });
       this.store.appendAudit({ actor: `dapp:${dapp}`, action: "2fa.enroll", subject: userId, decision: "allow" });
     });
     return { otpauthUri: otpauthUri(secret, this.cfg.totp.issuer, `${dapp}:${userId}`), secret };
@@ -336,7 +348,7 @@ export class SignerService {
     onlyKeys(b, ["otp"], "confirm 2FA");
     const w = this.requireWallet(dapp, userId);
     if (!w.totp_pending) throw new SignerError("SIGNER_NOT_ENROLLED", `no 2FA enrolment is pending for ${JSON.stringify(userId)}`, { hint: `start it: POST /v1/dapps/${dapp}/wallets/{userId}/2fa` });
-    const step = typeof b.otp === "string" ? totpStep(w.totp_pending, b.otp, this.cfg.totp.window) : null;
+    const step = typeof b.otp === "string" ? totpStep(this.openSecret(dapp, userId, w.totp_pending), b.otp, this.cfg.totp.window) : null;
     if (step === null) {
       this.store.tx(() => this.store.appendAudit({ actor: `dapp:${dapp}`, action: "2fa.confirm", subject: userId, decision: "deny", reason: "wrong code" }));
       throw new SignerError("SIGNER_OTP_INVALID", "the code does not match the new secret; check the authenticator app's clock and enter the current code");
@@ -372,7 +384,7 @@ export class SignerService {
     if (!w.totp_secret || !w.pin_hash) throw deny("SIGNER_NOT_ENROLLED", `this needs 2FA, and the user ${JSON.stringify(w.user_id)} has not enrolled`, "not enrolled", false);
     if (otp === undefined || pin === undefined) throw deny("SIGNER_OTP_REQUIRED", missing, "no code", false);
     if (typeof pin !== "string" || !(await verifyPin(pin, w.pin_hash))) throw deny("SIGNER_PIN_INVALID", "wrong PIN", "wrong PIN", true);
-    const step = typeof otp === "string" ? totpStep(w.totp_secret, otp, this.cfg.totp.window) : null;
+    const step = typeof otp === "string" ? totpStep(this.openSecret(dapp, w.user_id, w.totp_secret), otp, this.cfg.totp.window) : null;
     if (step === null) throw deny("SIGNER_OTP_INVALID", "wrong or expired 2FA code", "wrong code", true);
     const fresh = this.store.tx(() => {
       const ok = this.store.consumeStep(dapp, w.user_id, step);

@@ -76,6 +76,26 @@ describe("HSM keys over PKCS#11 (SoftHSM2)", function () {
     }
   });
 
+  it("seals a secret with an AES key kept in the token: it opens only unchanged and with the same associated data", () => {
+    const aad = Buffer.from("dapp\u0000user");
+    const sealed = hsm.seal("secrets", Buffer.from("JBSWY3DPEHPK3PXP"), aad);
+    expect(sealed.length).to.equal(12 + 16 + 16);
+    expect(sealed.toString("latin1")).to.not.include("JBSWY3DPEHPK3PXP");
+    expect(hsm.open("secrets", sealed, aad).toString()).to.equal("JBSWY3DPEHPK3PXP");
+    expect(hsm.seal("secrets", Buffer.from("JBSWY3DPEHPK3PXP"), aad).equals(sealed), "a fresh IV each time").to.equal(false);
+    const other = Hsm.open({ token, pin: TEST_PIN });
+    try {
+      expect(other.open("secrets", sealed, aad).toString(), "another session finds the key in the token").to.equal("JBSWY3DPEHPK3PXP");
+    } finally {
+      other.close();
+    }
+    const changed = Buffer.from(sealed);
+    changed[20] = changed[20]! ^ 1;
+    expectHsmError(() => hsm.open("secrets", changed, aad), "HSM_DECRYPT_FAILED", /was changed/);
+    expectHsmError(() => hsm.open("secrets", sealed, Buffer.from("dapp\u0000other")), "HSM_DECRYPT_FAILED");
+    expectHsmError(() => hsm.open("secrets", sealed.subarray(0, 20), aad), "HSM_DECRYPT_FAILED", /too short/);
+  });
+
   it("an indexed session answers labels from memory: its own new keys are found, a miss needs no search", () => {
     const own = Hsm.open({ token, pin: TEST_PIN });
     try {

@@ -271,6 +271,12 @@ describe("signer: HSM wallets, 2FA and the transaction API (SoftHSM2, a gas-free
       expect(e.body.otpauthUri).to.match(/^otpauth:\/\/totp\/Luniverse:otp%3Adave\?issuer=Luniverse&secret=[A-Z2-7]+&algorithm=SHA1&digits=6&period=30$/);
       secret = e.body.secret;
       expect(secretOf(e.body.otpauthUri)).to.equal(secret);
+      // at rest the secret is sealed by the HSM (AES-GCM), never in the clear
+      const db = new Database(path.join(dataDir, "signer.sqlite"), { readonly: true });
+      const stored = (db.prepare("SELECT totp_pending FROM wallets WHERE dapp = 'otp' AND user_id = 'dave'").get() as { totp_pending: string }).totp_pending;
+      db.close();
+      expect(stored).to.match(/^v1:/);
+      expect(stored).to.not.include(secret);
       expect((await call(base, "POST", "/v1/dapps/otp/wallets/dave/2fa/confirm", { key, body: { otp: "000000" } })).body.error).to.deep.include({ code: "SIGNER_OTP_INVALID" });
       // confirm with the code of the previous step (within ±1), so the current one is still unused
       const c = await call<{ twoFactor: string }>(base, "POST", "/v1/dapps/otp/wallets/dave/2fa/confirm", { key, body: { otp: totpCode(secret, Date.now() - 30_000) } });
