@@ -1,12 +1,12 @@
 /**
- * Light entry: `node -r ts-node/register/transpile-only node/cli.ts --config FILE [--genesis F] [--data-dir D] [--reset]`
+ * Light entry: `node -r ts-node/register/transpile-only node/cli.ts --config FILE [--genesis F] [--data-dir D] [--reset] [--snapshot-from URL]`
  * (`npm run node -- --config FILE`). Same as `npx hardhat node:start --node-config FILE`, without Hardhat's start-up.
  */
 import { parseCommandLine } from "../lib/args";
 import { errorMessage } from "../lib/errors";
 import { runUntilSignal, startFromFiles, type StartArgs } from "./run";
 
-const USAGE = "usage: node/cli.ts --config FILE [--genesis FILE] [--data-dir DIR] [--reset]";
+const USAGE = "usage: node/cli.ts --config FILE [--genesis FILE] [--data-dir DIR] [--reset] [--snapshot-from RPC_URL]";
 
 function parse(argv: string[]): StartArgs {
   const { values } = parseCommandLine(
@@ -16,6 +16,7 @@ function parse(argv: string[]): StartArgs {
       genesis: { type: "string" },
       "data-dir": { type: "string" },
       reset: { type: "boolean" },
+      "snapshot-from": { type: "string" },
     },
     USAGE,
   );
@@ -24,6 +25,7 @@ function parse(argv: string[]): StartArgs {
   if (values.genesis !== undefined) out.genesis = values.genesis;
   if (values["data-dir"] !== undefined) out.dataDir = values["data-dir"];
   if (values.reset === true) out.reset = true;
+  if (values["snapshot-from"] !== undefined) out.snapshotFrom = values["snapshot-from"];
   return out;
 }
 

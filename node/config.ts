@@ -108,6 +108,24 @@ function addressList(value: unknown, at: string): string[] | null {
   return [...(value as string[])];
 }
 
+/** Snapshots of the node's database (node/backup/): taken on a schedule, served to peers, and synced from. */
+export interface SnapshotsConfig {
+  /** Folder of the node's snapshots, one sub-folder per height (default: `<dataDir>.snapshots`). */
+  dir: string;
+  /** Take a snapshot every this many blocks (at heights that are multiples of it); 0: only on request (node:backup). */
+  interval: number;
+  /** Snapshots kept; older ones are deleted once a new one is complete. */
+  keep: number;
+  /** Serve the latest snapshot to new nodes at GET /snapshots on the RPC port (behind rpc.allowFrom). */
+  serve: boolean;
+  /**
+   * RPC URL of a peer to snapshot-sync from when the data dir is empty: its latest snapshot is downloaded, proven
+   * against the genesis validators' finality signatures and restored, then only later blocks are synced. null: sync
+   * from genesis.
+   */
+  syncFrom: string | null;
+}
+
 /** The fully resolved configuration: every field present, paths absolute. */
 export interface NodeConfig {
   chainId: bigint;
@@ -121,6 +139,7 @@ export interface NodeConfig {
   consensus: ConsensusConfig;
   gasFree: GasFreeConfig;
   pool: PoolConfig;
+  snapshots: SnapshotsConfig;
   log: { level: LogLevel };
 }
 
@@ -140,6 +159,7 @@ export interface NodeConfigInput {
   consensus?: Partial<ConsensusConfig>;
   gasFree?: Partial<Omit<GasFreeConfig, "minGasPrice">> & { minGasPrice?: Quantity };
   pool?: Partial<Omit<PoolConfig, "minGasPrice">> & { minGasPrice?: Quantity };
+  snapshots?: Partial<Omit<SnapshotsConfig, "dir">> & { dir?: string | null };
   log?: { level?: LogLevel };
 }
 
@@ -174,6 +194,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   consensus: { blockPeriodMs: 1000, proposalTimeoutMs: 3000, maxTxsPerBlock: 5000, blockGasLimit: null, proposalsByHash: true },
   gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true, abuseReportsFrom: null },
   pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
+  snapshots: { dir: ".luniverse/node.snapshots", interval: 0, keep: 2, serve: true, syncFrom: null },
   log: { level: "info" },
 });
 
@@ -204,15 +225,29 @@ function peerUrl(v: unknown, at: string): string {
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 const KEYS = {
-  root: ["chainId", "genesis", "dataDir", "rpc", "p2p", "validator", "consensus", "gasFree", "pool", "log"],
+  root: ["chainId", "genesis", "dataDir", "rpc", "p2p", "validator", "consensus", "gasFree", "pool", "snapshots", "log"],
   rpc: ["enabled", "host", "port", "maxRequestBytes", "maxBatch", "allowFrom"],
   p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
   validator: ["keystore", "passwordEnv", "privateKeyEnv", "pkcs11"],
   consensus: ["blockPeriodMs", "proposalTimeoutMs", "maxTxsPerBlock", "blockGasLimit", "proposalsByHash"],
   gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice", "policy", "abuseReportsFrom"],
   pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes", "recoveryWorkers"],
+  snapshots: ["dir", "interval", "keep", "serve", "syncFrom"],
   log: ["level"],
 } as const;
+
+/** `snapshots.syncFrom`: null or the http(s) URL of a peer's RPC port. */
+function httpUrl(value: unknown, at: string): string | null {
+  if (value === undefined || value === null) return null;
+  let url: URL | null = null;
+  try {
+    url = typeof value === "string" ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) throw invalid(at, "the http(s):// URL of a peer's RPC port, or null", value);
+  return (value as string).replace(/\/+$/, "");
+}
 
 /** The chain id a genesis file states (`config.chainId` as geth writes it, or a top-level `chainId`). */
 function genesisChainId(file: string): bigint | null {
@@ -350,6 +385,17 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
   if (pool.maxPerSender > pool.maxSize) throw invalid("pool.maxPerSender", `integer <= pool.maxSize (${pool.maxSize})`, pool.maxPerSender);
   if (pool.maxTxBytes > p2p.maxMessageBytes) throw invalid("pool.maxTxBytes", `integer <= p2p.maxMessageBytes (${p2p.maxMessageBytes})`, pool.maxTxBytes);
 
+  const dataDir = abs(str(input, "dataDir", "", d.dataDir));
+  const sIn = section(input, "snapshots", "", KEYS.snapshots);
+  const snapshotDir = optStr(sIn, "dir", "snapshots", null);
+  const snapshots: SnapshotsConfig = {
+    dir: snapshotDir === null ? `${dataDir}.snapshots` : abs(snapshotDir),
+    interval: int(sIn, "interval", "snapshots", d.snapshots.interval, 0, 100_000_000),
+    keep: int(sIn, "keep", "snapshots", d.snapshots.keep, 1, 1000),
+    serve: bool(sIn, "serve", "snapshots", d.snapshots.serve),
+    syncFrom: httpUrl(sIn.syncFrom, "snapshots.syncFrom"),
+  };
+
   const lIn = section(input, "log", "", KEYS.log);
   const level = lIn.level === undefined ? d.log.level : lIn.level;
   if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) throw invalid("log.level", `one of ${LEVELS.join(", ")}`, level);
@@ -357,13 +403,14 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
   return {
     chainId,
     genesis,
-    dataDir: abs(str(input, "dataDir", "", d.dataDir)),
+    dataDir,
     rpc,
     p2p,
     validator,
     consensus,
     gasFree,
     pool,
+    snapshots,
     log: { level: level as LogLevel },
   };
 }

@@ -13,6 +13,9 @@ import { createLogger, type Logger } from "../lib/log";
 import { Registry, type Counter } from "../lib/metrics";
 import { NodeConfigError, loadValidatorKey, type NodeConfig } from "./config";
 import { Chain } from "./chain/chain";
+import { SnapshotError } from "./backup/format";
+import { SnapshotService } from "./backup/service";
+import { snapshotSync } from "./backup/sync";
 import { PoaEngine, type EnginePool } from "./consensus/engine";
 import { HeadCaller } from "./consensus/validators";
 import { GasFreeGuard, GAS_RULES } from "./gasfree/guard";
@@ -59,6 +62,12 @@ export class LuniverseNode {
     missedRounds: this.metricsRegistry.counter("luniverse_missed_rounds_total", "Rounds that started without the previous proposer's block"),
     proposalTxsFetched: this.metricsRegistry.counter("luniverse_proposal_txs_fetched_total", "Transactions of peers' proposals this node lacked and fetched (proposal:txs)"),
     proposalsDropped: this.metricsRegistry.counter("luniverse_proposals_dropped_total", "Peers' proposals dropped because some of their transactions were found at no peer"),
+    snapshots: this.metricsRegistry.counter("luniverse_snapshots_taken_total", "Snapshots of the database written since start (node/backup/)"),
+    snapshotsFailed: this.metricsRegistry.counter("luniverse_snapshots_failed_total", "Snapshots that failed since start"),
+  };
+  private readonly snapshotGauges = {
+    seconds: this.metricsRegistry.gauge("luniverse_snapshot_last_duration_seconds", "Time the last snapshot took to write"),
+    bytes: this.metricsRegistry.gauge("luniverse_snapshot_last_bytes", "Compressed size of the last snapshot"),
   };
   private readonly timing = {
     p50: this.metricsRegistry.gauge("luniverse_block_interval_seconds_p50", "Median interval between committed blocks"),
@@ -79,6 +88,8 @@ export class LuniverseNode {
     private readonly recovery: SenderRecovery,
     /** The gas policy in force (a gas-free chain with contracts/gas/GasPolicy.sol in genesis), or null. */
     readonly gas: GasFreeGuard | null,
+    /** Snapshots of the database (node/backup/): scheduled, on request, served to new nodes. */
+    readonly snapshots: SnapshotService,
   ) {
     this.poolLog = log.child("pool");
     for (const c of Object.values(this.counters)) c.inc({}, 0);
@@ -105,7 +116,12 @@ export class LuniverseNode {
     const gasFree = genesis.config.gasFree === true || config.gasFree.enabled;
     const key = await loadValidatorKey(config);
     const address = key ? addressOfKey(key) : null;
+    if (config.snapshots.syncFrom !== null) {
+      // a new node of an existing chain: the peer's latest snapshot, proven and restored, then blocks from there
+      await snapshotSync(config.snapshots.syncFrom, path.resolve(config.dataDir), { genesis, common, log: log.child("snapshot") });
+    }
     const chain = await Chain.open(path.resolve(config.dataDir), genesis, common);
+    const snapshots = new SnapshotService(chain, { ...config.snapshots, key, log: log.child("snapshot") });
     const baseFeePerGas = BigInt(genesis.baseFeePerGas);
     const sys = genesis.luniverse.systemContracts;
     // this node's builder limit (consensus.blockGasLimit, a local policy) never above the chain's; the pool admits what fits
@@ -221,8 +237,21 @@ export class LuniverseNode {
       metrics: () => node.metrics(),
       gas: guard ?? undefined,
       reportAbuse: guard === null ? undefined : abuseReports(guard, config.gasFree.abuseReportsFrom),
+      backups: {
+        backup: async (remote) => {
+          if (!isLoopback(remote)) throw new RpcError(SERVER_ERROR, `luniverse_backup: only callers on this machine may take a snapshot (${remote ?? "this client"} is not loopback)`);
+          try {
+            return await snapshots.take();
+          } catch (err) {
+            if (err instanceof SnapshotError) throw new RpcError(SERVER_ERROR, `luniverse_backup: ${err.message}`);
+            throw err;
+          }
+        },
+        snapshots: () => snapshots.list(),
+        httpGet: (p, res, head) => snapshots.serveHttp(p, res, head),
+      },
     });
-    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers), guard);
+    node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers), guard, snapshots);
 
     net.on("message", (_peer, type, payload) => {
       if (type === "txs" && Array.isArray(payload)) void node.onGossipTxs(payload); // hex in JSON, from nodes before binary frames
@@ -232,6 +261,7 @@ export class LuniverseNode {
     });
     chain.on("block", () => net.setStatus({ height: chain.height, finalized: chain.height }));
     await guard?.start();
+    snapshots.start();
     await net.start();
     net.setStatus({ height: chain.height, finalized: chain.height });
     await engine.start();
@@ -347,6 +377,10 @@ export class LuniverseNode {
     catchUp(this.counters.missedRounds, this.engine.stats.missedRounds);
     catchUp(this.counters.proposalTxsFetched, this.engine.proposalStats.fetched);
     catchUp(this.counters.proposalsDropped, this.engine.proposalStats.dropped);
+    catchUp(this.counters.snapshots, this.snapshots.stats.taken);
+    catchUp(this.counters.snapshotsFailed, this.snapshots.stats.failed);
+    this.snapshotGauges.seconds.set({}, this.snapshots.stats.lastMs / 1000);
+    this.snapshotGauges.bytes.set({}, this.snapshots.stats.lastBytes);
     this.timing.p50.set({}, pct(50));
     this.timing.p99.set({}, pct(99));
     this.timing.uptime.set({}, (Date.now() - this.startedAt) / 1000);
@@ -367,11 +401,19 @@ export class LuniverseNode {
     if (this.txFlush) clearTimeout(this.txFlush);
     await this.gas?.stop();
     await this.rpc?.close();
+    await this.snapshots.stop();
     await this.net.stop();
     await this.recovery.close();
     await this.chain.close();
     this.log.info("node stopped", { height: this.chain.height.toString() });
   }
+}
+
+/** Whether a caller's address is this machine's (IPv4 127/8, IPv6 ::1, or IPv4-mapped loopback). */
+function isLoopback(remote: string | undefined): boolean {
+  if (remote === undefined) return false;
+  const a = remote.startsWith("::ffff:") ? remote.slice(7) : remote;
+  return a === "::1" || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(a);
 }
 
 /** A counter kept elsewhere (the engine's stats) brought up to `value`. */

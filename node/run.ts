@@ -13,12 +13,19 @@ export interface StartArgs {
   genesis?: string;
   dataDir?: string;
   reset?: boolean;
+  /** A peer's RPC URL: snapshot-sync from it when the data dir is empty (overrides snapshots.syncFrom). */
+  snapshotFrom?: string;
 }
 
 export async function startFromFiles(args: StartArgs): Promise<LuniverseNode> {
   const config: NodeConfig = args.config ? loadNodeConfigFile(args.config) : resolveNodeConfig({});
   if (args.genesis) config.genesis = path.resolve(args.genesis);
-  if (args.dataDir) config.dataDir = path.resolve(args.dataDir);
+  if (args.dataDir) {
+    // the snapshots' default folder follows the data dir
+    if (config.snapshots.dir === `${config.dataDir}.snapshots`) config.snapshots.dir = `${path.resolve(args.dataDir)}.snapshots`;
+    config.dataDir = path.resolve(args.dataDir);
+  }
+  if (args.snapshotFrom) config.snapshots.syncFrom = resolveNodeConfig({ chainId: 1, snapshots: { syncFrom: args.snapshotFrom } }).snapshots.syncFrom;
   if (!config.genesis) throw new NodeConfigError("CONFIG_INVALID", "genesis", "no genesis file: set \"genesis\" in the config or pass --genesis (build one with `npx hardhat node:genesis`)");
   const genesis = readGenesisFile(config.genesis);
   if (args.reset) rmSync(config.dataDir, { recursive: true, force: true });

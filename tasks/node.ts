@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { task, types } from "./lib/task";
 import { TaskError } from "./lib/errors";
@@ -67,13 +67,100 @@ task("node:start", "Runs a Luniverse node (validator or full node) until Ctrl-C"
   .addOptionalParam("genesis", "Genesis file (overrides the config's)")
   .addOptionalParam("dataDir", "Data directory (overrides the config's)")
   .addFlag("reset", "Delete the data directory first")
-  .setAction(async (args: { nodeConfig?: string; genesis?: string; dataDir?: string; reset: boolean }) => {
+  .addOptionalParam("snapshotFrom", "A peer's RPC URL: when the data dir is empty, restore the peer's latest snapshot (proven by finality signatures), then sync the blocks after it")
+  .setAction(async (args: { nodeConfig?: string; genesis?: string; dataDir?: string; reset: boolean; snapshotFrom?: string }) => {
     const { startFromFiles, runUntilSignal } = await import("../node/run");
     let node;
     try {
-      node = await startFromFiles({ config: args.nodeConfig, genesis: args.genesis, dataDir: args.dataDir, reset: args.reset });
+      node = await startFromFiles({ config: args.nodeConfig, genesis: args.genesis, dataDir: args.dataDir, reset: args.reset, snapshotFrom: args.snapshotFrom });
     } catch (err) {
       throw new TaskError((err as Error).message);
     }
     await runUntilSignal(node);
   });
+
+task("node:backup", "Writes a consistent snapshot of a node's database at its final head, with a manifest signed by the node's key")
+  .addOptionalParam("rpc", "A running node's RPC URL (on this machine): the node writes the snapshot into its snapshots.dir without stopping")
+  .addOptionalParam("dataDir", "A stopped node's data directory: the snapshot is read from it directly (with --out)")
+  .addOptionalParam("out", "Folder to write (with --data-dir; must not exist)")
+  .addOptionalParam("nodeConfig", "Node configuration whose validator key signs the manifest (with --data-dir; without it the manifest is unsigned)")
+  .addOptionalParam("genesis", "Genesis file of the chain (with --data-dir; default: the node config's)")
+  .setAction(async (args: { rpc?: string; dataDir?: string; out?: string; nodeConfig?: string; genesis?: string }) => {
+    if ((args.rpc === undefined) === (args.dataDir === undefined)) {
+      throw new TaskError("node:backup needs exactly one of --rpc (a running node on this machine) and --data-dir (a stopped node's data directory, with --out)");
+    }
+    if (args.rpc !== undefined) {
+      if (args.out !== undefined || args.nodeConfig !== undefined || args.genesis !== undefined) throw new TaskError("--out, --node-config and --genesis go with --data-dir; with --rpc the node writes into its snapshots.dir");
+      const { rpc } = await import("../lib/jsonRpc");
+      const s = await rpc<{ dir: string; height: string; hash: string; stateRoot: string; files: number; bytes: number; rawBytes: number; signer: string | null; ms: number }>(args.rpc, "luniverse_backup", [], 30 * 60_000);
+      console.log(`snapshot at height ${s.height} (${s.hash}) written to ${s.dir}`);
+      console.log(`  state root ${s.stateRoot}; ${s.files} file(s), ${mib(s.bytes)} (${mib(s.rawBytes)} uncompressed) in ${(s.ms / 1000).toFixed(1)} s; signed by ${s.signer ?? "nobody (the node has no key)"}`);
+      return s;
+    }
+    if (args.out === undefined) throw new TaskError("--data-dir needs --out: the folder to write the snapshot into");
+    const { loadNodeConfigFile, loadValidatorKey } = await import("../node/config");
+    const { readGenesisFile } = await import("../node/genesis/genesis");
+    const { makeCommon } = await import("../node/execution/common");
+    const { openLevel } = await import("../node/storage/db");
+    const { writeSnapshot } = await import("../node/backup/write");
+    const config = args.nodeConfig === undefined ? null : loadNodeConfigFile(args.nodeConfig);
+    const genesisFile = args.genesis ?? config?.genesis ?? null;
+    if (genesisFile === null) throw new TaskError("node:backup --data-dir needs --genesis (or a --node-config that names the genesis file)");
+    const genesis = readGenesisFile(path.resolve(genesisFile));
+    if (!existsSync(path.join(path.resolve(args.dataDir!), "CURRENT"))) throw new TaskError(`${path.resolve(args.dataDir!)} holds no node database`);
+    const key = config === null ? null : await loadValidatorKey(config);
+    const level = await openLevel(path.resolve(args.dataDir!));
+    try {
+      const w = await writeSnapshot(level, path.resolve(args.out), { common: makeCommon(BigInt(genesis.config.chainId)), key });
+      const bytes = w.manifest.files.reduce((a, f) => a + f.bytes, 0);
+      console.log(`snapshot at height ${w.manifest.height} (${w.manifest.hash}) written to ${w.dir}`);
+      console.log(`  state root ${w.manifest.stateRoot}; ${w.manifest.files.length} file(s), ${mib(bytes)} (${mib(w.rawBytes)} uncompressed) in ${(w.ms / 1000).toFixed(1)} s; signed by ${w.manifest.signer ?? "nobody (no --node-config with a validator key)"}`);
+      return w.manifest;
+    } finally {
+      await level.close();
+    }
+  });
+
+task("node:restore", "Restores a snapshot into a data directory after proving it (checksums, signature, head, block history, state trie, finality signatures)")
+  .addParam("from", "The snapshot: a folder node:backup wrote, or a peer's RPC URL (its latest snapshot is downloaded)")
+  .addParam("dataDir", "Data directory to restore into (must be empty unless --force)")
+  .addOptionalParam("genesis", "Genesis file of the chain (default: the node config's)")
+  .addOptionalParam("nodeConfig", "Node configuration (its genesis file)")
+  .addOptionalParam("signer", "Refuse the snapshot unless its manifest is signed by this address")
+  .addFlag("force", "Replace a data directory that already holds a chain (its signing record is kept)")
+  .setAction(async (args: { from: string; dataDir: string; genesis?: string; nodeConfig?: string; signer?: string; force: boolean }) => {
+    const { loadNodeConfigFile } = await import("../node/config");
+    const { readGenesisFile } = await import("../node/genesis/genesis");
+    const { makeCommon } = await import("../node/execution/common");
+    const { restoreSnapshot } = await import("../node/backup/restore");
+    const { downloadSnapshot } = await import("../node/backup/sync");
+    if (args.signer !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(args.signer)) throw new TaskError(`--signer must be an address (0x and 40 hex digits), got ${args.signer}`);
+    const genesisFile = args.genesis ?? (args.nodeConfig === undefined ? null : loadNodeConfigFile(args.nodeConfig).genesis);
+    if (genesisFile === null) throw new TaskError("node:restore needs --genesis (or a --node-config that names the genesis file)");
+    const genesis = readGenesisFile(path.resolve(genesisFile));
+    const dataDir = path.resolve(args.dataDir);
+    const remote = /^https?:\/\//.test(args.from);
+    let from = path.resolve(args.from);
+    if (remote) {
+      from = `${dataDir}.download`;
+      const m = await downloadSnapshot(args.from, from);
+      console.log(`downloaded snapshot ${m.height} from ${args.from} (${m.files.length} file(s))`);
+    }
+    const r = await restoreSnapshot(from, dataDir, {
+      genesis,
+      common: makeCommon(BigInt(genesis.config.chainId)),
+      expectSigner: args.signer as `0x${string}` | undefined,
+      // a snapshot from a peer is taken on the word of the validators this genesis names, as snapshot sync does
+      trustedValidators: remote ? genesis.luniverse.validators.map((v) => v.toLowerCase() as `0x${string}`) : undefined,
+      force: args.force,
+    });
+    if (remote) rmSync(from, { recursive: true, force: true });
+    console.log(`restored height ${r.height} (${r.manifest.hash}) into ${r.dataDir} in ${(r.ms / 1000).toFixed(1)} s`);
+    console.log(`  proven: ${r.blocks} blocks linked to genesis, ${r.stateNodes} state nodes and ${r.codes} contract codes under ${r.manifest.stateRoot}, finality signed by ${r.signers.length} of ${r.validators.length} validators`);
+    console.log(`  manifest signed by ${r.signer ?? "nobody (unsigned: the node that took it had no key)"}`);
+    return { height: r.height.toString(), hash: r.manifest.hash, stateRoot: r.manifest.stateRoot, signer: r.signer, ms: r.ms };
+  });
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

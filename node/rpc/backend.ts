@@ -42,6 +42,12 @@ export interface BackendHost {
   gas?: { usage(account: Hex): Promise<unknown>; sponsorUsage(id: bigint): Promise<unknown> };
   /** luniverse_reportAbuse (gasFree.abuseReportsFrom): undefined when this node takes no reports. */
   reportAbuse?(account: Hex, reason: string, remote: string | undefined): unknown;
+  /** luniverse_backup, luniverse_snapshots and GET /snapshots (node/backup/service.ts). */
+  backups?: {
+    backup(remote: string | undefined): Promise<unknown>;
+    snapshots(): unknown[];
+    httpGet(path: string, res: import("node:http").ServerResponse, head: boolean): boolean;
+  };
   /** The Slashing system contract: traces re-run a block's downtime system calls (undefined: the block has none). */
   slashing?: Hex;
   /** The pool's pending and queued transactions per sender, in nonce order (txpool_content). */
@@ -332,6 +338,18 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   get reportAbuse(): RpcBackend["reportAbuse"] {
     const report = this.host.reportAbuse;
     return report === undefined ? undefined : (account, reason, remote) => report(account, reason, remote);
+  }
+  get backup(): RpcBackend["backup"] {
+    const b = this.host.backups;
+    return b === undefined ? undefined : (remote) => b.backup(remote);
+  }
+  get snapshots(): RpcBackend["snapshots"] {
+    const b = this.host.backups;
+    return b === undefined ? undefined : () => b.snapshots();
+  }
+  get httpGet(): RpcBackend["httpGet"] {
+    const b = this.host.backups;
+    return b === undefined ? undefined : (path, res, head) => b.httpGet(path, res, head);
   }
   get gasSponsorUsage(): RpcBackend["gasSponsorUsage"] {
     const gas = this.host.gas;

@@ -315,6 +315,16 @@ export const methods: Record<string, MethodHandler> = {
     if (report === undefined) throw noGasPolicy("luniverse_reportAbuse");
     return report(account, reason, ctx.remote);
   },
+  luniverse_backup: async (p, ctx) => {
+    new Args(p, 0, 0);
+    const backup = ctx.backend.backup;
+    if (backup === undefined) throw new RpcError(METHOD_NOT_FOUND, "luniverse_backup: this node takes no snapshots");
+    return backup(ctx.remote);
+  },
+  luniverse_snapshots: (p, ctx) => {
+    new Args(p, 0, 0);
+    return ctx.backend.snapshots?.() ?? [];
+  },
   luniverse_gasSponsorUsage: (p, ctx) => {
     const id = parseQuantity(new Args(p, 1, 1).get(0), { index: 0 }, "sponsor id");
     const usage = ctx.backend.gasSponsorUsage;

@@ -271,7 +271,8 @@ export async function startRpcServer(backend: RpcBackend, options: RpcServerOpti
             return send(req, res, 503, "application/json", JSON.stringify({ status: "error" }));
           }
         }
-        return send(req, res, 405, "application/json", JSON.stringify({ error: "send JSON-RPC requests with POST; GET serves /metrics and /health" }), { allow: "POST, GET, OPTIONS" });
+        if (backend.httpGet?.(path!, res, method === "HEAD") === true) return;
+        return send(req, res, 405, "application/json", JSON.stringify({ error: "send JSON-RPC requests with POST; GET serves /metrics, /health and /snapshots" }), { allow: "POST, GET, OPTIONS" });
       }
       if (method !== "POST") {
         req.resume();

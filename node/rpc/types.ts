@@ -193,6 +193,15 @@ export interface RpcBackend extends EventEmitter {
    */
   reportAbuse?(account: Hex, reason: string, remote: string | undefined): unknown;
   peers(): PeerInfo[];
+  /**
+   * luniverse_backup: takes a snapshot of the node's database now (node/backup/); `remote` is the caller's address
+   * (only loopback callers may). Undefined: the node takes none.
+   */
+  backup?(remote: string | undefined): Promise<unknown>;
+  /** luniverse_snapshots: the snapshots the node holds, newest first. */
+  snapshots?(): unknown[];
+  /** GET routes beyond /metrics and /health (the snapshots served to new nodes); true when it answered. */
+  httpGet?(path: string, res: import("node:http").ServerResponse, head: boolean): boolean;
   /** Prometheus text exposition, served at GET /metrics. */
   metrics(): string;
   /** ots_*, debug_trace*, txpool_*, luniverse_nodeInfo, erigon_getHeaderByNumber (undefined: not offered: -32601). */
