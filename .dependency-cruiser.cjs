@@ -65,6 +65,21 @@ module.exports = {
       to: { path: "^node/gasfree/" },
     },
     {
+      name: "node-backup-beside-consensus",
+      comment:
+        "Backups and snapshot sync (node/backup/) prove a restored database with the chain, the consensus' validator reader and commit digests; nothing but the wiring imports them (rpc/ serves them through the backend host).",
+      severity: "error",
+      from: { path: "^node/(consensus|txpool|p2p|chain|execution|storage|rpc|gasfree)/" },
+      to: { path: "^node/backup/" },
+    },
+    {
+      name: "node-backup-not-rpc",
+      comment: "node/backup/ never reaches up into rpc/.",
+      severity: "error",
+      from: { path: "^node/backup/" },
+      to: { path: "^node/rpc/" },
+    },
+    {
       name: "node-chain-below-consensus",
       comment: "chain/ (blocks, receipts, finality on disk) sits below consensus, the pool and the network: it never imports them.",
       severity: "error",
