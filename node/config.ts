@@ -126,6 +126,13 @@ export interface SnapshotsConfig {
   syncFrom: string | null;
 }
 
+/** A standby for a validator's key (node/consensus/keyGuard.ts): signs nothing until the operator confirms a takeover. */
+export interface StandbyConfig {
+  enabled: boolean;
+  /** Committed blocks without the key's commit signature before a takeover is accepted. */
+  afterBlocks: number;
+}
+
 /** The fully resolved configuration: every field present, paths absolute. */
 export interface NodeConfig {
   chainId: bigint;
@@ -140,6 +147,7 @@ export interface NodeConfig {
   gasFree: GasFreeConfig;
   pool: PoolConfig;
   snapshots: SnapshotsConfig;
+  standby: StandbyConfig;
   log: { level: LogLevel };
 }
 
@@ -160,6 +168,7 @@ export interface NodeConfigInput {
   gasFree?: Partial<Omit<GasFreeConfig, "minGasPrice">> & { minGasPrice?: Quantity };
   pool?: Partial<Omit<PoolConfig, "minGasPrice">> & { minGasPrice?: Quantity };
   snapshots?: Partial<Omit<SnapshotsConfig, "dir">> & { dir?: string | null };
+  standby?: Partial<StandbyConfig>;
   log?: { level?: LogLevel };
 }
 
@@ -195,6 +204,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = deepFreeze({
   gasFree: { enabled: false, maxTxPerSenderPerMinute: 600, minGasPrice: 0n, policy: true, abuseReportsFrom: null },
   pool: { maxSize: 20_000, maxPerSender: 1000, priceBumpPercent: 10, minGasPrice: GWEI, maxTxBytes: 128 * 1024, recoveryWorkers: 1 },
   snapshots: { dir: ".luniverse/node.snapshots", interval: 0, keep: 2, serve: true, syncFrom: null },
+  standby: { enabled: false, afterBlocks: 20 },
   log: { level: "info" },
 });
 
@@ -225,7 +235,7 @@ function peerUrl(v: unknown, at: string): string {
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 const KEYS = {
-  root: ["chainId", "genesis", "dataDir", "rpc", "p2p", "validator", "consensus", "gasFree", "pool", "snapshots", "log"],
+  root: ["chainId", "genesis", "dataDir", "rpc", "p2p", "validator", "consensus", "gasFree", "pool", "snapshots", "standby", "log"],
   rpc: ["enabled", "host", "port", "maxRequestBytes", "maxBatch", "allowFrom"],
   p2p: ["host", "port", "peers", "maxPeers", "maxMessageBytes"],
   validator: ["keystore", "passwordEnv", "privateKeyEnv", "pkcs11"],
@@ -233,6 +243,7 @@ const KEYS = {
   gasFree: ["enabled", "maxTxPerSenderPerMinute", "minGasPrice", "policy", "abuseReportsFrom"],
   pool: ["maxSize", "maxPerSender", "priceBumpPercent", "minGasPrice", "maxTxBytes", "recoveryWorkers"],
   snapshots: ["dir", "interval", "keep", "serve", "syncFrom"],
+  standby: ["enabled", "afterBlocks"],
   log: ["level"],
 } as const;
 
@@ -396,6 +407,15 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     syncFrom: httpUrl(sIn.syncFrom, "snapshots.syncFrom"),
   };
 
+  const sbIn = section(input, "standby", "", KEYS.standby);
+  const standby: StandbyConfig = {
+    enabled: bool(sbIn, "enabled", "standby", d.standby.enabled),
+    afterBlocks: int(sbIn, "afterBlocks", "standby", d.standby.afterBlocks, 1, 1_000_000),
+  };
+  if (standby.enabled && validator === null) {
+    throw new NodeConfigError("CONFIG_INVALID", "standby.enabled", `standby.enabled: a standby holds the validator's key: give "validator" (the same key source as the validator it stands by for)`);
+  }
+
   const lIn = section(input, "log", "", KEYS.log);
   const level = lIn.level === undefined ? d.log.level : lIn.level;
   if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) throw invalid("log.level", `one of ${LEVELS.join(", ")}`, level);
@@ -411,6 +431,7 @@ function resolveChecked(input: unknown, baseDir: string): NodeConfig {
     gasFree,
     pool,
     snapshots,
+    standby,
     log: { level: level as LogLevel },
   };
 }

@@ -17,6 +17,7 @@ import { SnapshotError } from "./backup/format";
 import { SnapshotService } from "./backup/service";
 import { snapshotSync } from "./backup/sync";
 import { PoaEngine, type EnginePool } from "./consensus/engine";
+import { KeyGuardError, type KeyGuard } from "./consensus/keyGuard";
 import { HeadCaller } from "./consensus/validators";
 import { GasFreeGuard, GAS_RULES } from "./gasfree/guard";
 import { UsageLedger } from "./gasfree/ledger";
@@ -64,6 +65,11 @@ export class LuniverseNode {
     proposalsDropped: this.metricsRegistry.counter("luniverse_proposals_dropped_total", "Peers' proposals dropped because some of their transactions were found at no peer"),
     snapshots: this.metricsRegistry.counter("luniverse_snapshots_taken_total", "Snapshots of the database written since start (node/backup/)"),
     snapshotsFailed: this.metricsRegistry.counter("luniverse_snapshots_failed_total", "Snapshots that failed since start"),
+  };
+  private readonly keyMetrics = {
+    signing: this.metricsRegistry.gauge("luniverse_validator_signing", "1 when this node signs with its validator key, 0 when it stands by or stood down (absent on a full node)"),
+    absent: this.metricsRegistry.gauge("luniverse_validator_key_absent_blocks", "Committed blocks since the last one with this key's commit signature"),
+    otherSigners: this.metricsRegistry.counter("luniverse_validator_other_signer_total", "Blocks that showed another node signing with this node's key (it stopped signing)"),
   };
   private readonly snapshotGauges = {
     seconds: this.metricsRegistry.gauge("luniverse_snapshot_last_duration_seconds", "Time the last snapshot took to write"),
@@ -216,8 +222,16 @@ export class LuniverseNode {
       proposalsByHash: config.consensus.proposalsByHash,
       selector: guard ?? undefined,
       equivocate: opts.equivocate,
+      standby: config.standby,
       log: log.child("consensus"),
     });
+    /** The key guard for an operator's call from this machine (a full node has none). */
+    const adminKeyGuard = (method: string, remote: string | undefined): KeyGuard => {
+      if (!isLoopback(remote)) throw new RpcError(SERVER_ERROR, `${method}: only callers on this machine may change who signs (${remote ?? "this client"} is not loopback)`);
+      const guard = engine.keyGuard;
+      if (guard === null) throw new RpcError(SERVER_ERROR, `${method}: this node has no validator key (a standby needs the validator's key source in "validator")`);
+      return guard;
+    };
     const backend = new NodeBackend({
       chain,
       chainId,
@@ -249,6 +263,19 @@ export class LuniverseNode {
         },
         snapshots: () => snapshots.list(),
         httpGet: (p, res, head) => snapshots.serveHttp(p, res, head),
+      },
+      keyGuard: {
+        status: () => engine.keyGuard?.status() ?? null,
+        takeover: async (record, remote) => {
+          const guard = adminKeyGuard("luniverse_takeover", remote);
+          try {
+            return await guard.takeover(record);
+          } catch (err) {
+            if (err instanceof KeyGuardError) throw new RpcError(SERVER_ERROR, `luniverse_takeover: ${err.message}`);
+            throw err;
+          }
+        },
+        standDown: (remote) => adminKeyGuard("luniverse_standDown", remote).standDown(),
       },
     });
     node = new LuniverseNode(config, genesis, chain, pool, net, engine, backend, address, log, new SenderRecovery(config.pool.recoveryWorkers), guard, snapshots);
@@ -377,6 +404,13 @@ export class LuniverseNode {
     catchUp(this.counters.missedRounds, this.engine.stats.missedRounds);
     catchUp(this.counters.proposalTxsFetched, this.engine.proposalStats.fetched);
     catchUp(this.counters.proposalsDropped, this.engine.proposalStats.dropped);
+    const guard = this.engine.keyGuard;
+    if (guard !== null) {
+      const st = guard.status();
+      this.keyMetrics.signing.set({}, st.active ? 1 : 0);
+      this.keyMetrics.absent.set({}, st.absentBlocks);
+      catchUp(this.keyMetrics.otherSigners, guard.stats.otherSigners);
+    }
     catchUp(this.counters.snapshots, this.snapshots.stats.taken);
     catchUp(this.counters.snapshotsFailed, this.snapshots.stats.failed);
     this.snapshotGauges.seconds.set({}, this.snapshots.stats.lastMs / 1000);

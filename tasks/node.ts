@@ -164,3 +164,58 @@ task("node:restore", "Restores a snapshot into a data directory after proving it
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+interface KeyGuardStatusView {
+  validator: string;
+  active: boolean;
+  role: string;
+  lastSignedHeight: string | null;
+  absentBlocks: number;
+  afterBlocks: number;
+  ready: boolean;
+  otherSigner: { height: string; hash: string } | null;
+  signingRecord: { height: string; hash: string } | null;
+}
+
+function printKeyGuard(s: KeyGuardStatusView): void {
+  console.log(`validator ${s.validator}: ${s.role}${s.active ? " (signs)" : " (signs nothing)"}`);
+  console.log(`  key last seen in a commit at ${s.lastSignedHeight ?? "no block since start"}; ${s.absentBlocks} block(s) without it (a takeover needs ${s.afterBlocks}): ${s.ready ? "ready for node:takeover" : "not ready"}`);
+  if (s.otherSigner) console.log(`  another node signed block ${s.otherSigner.height} (${s.otherSigner.hash}) with this key`);
+  console.log(`  signing record: ${s.signingRecord === null ? "none" : `${s.signingRecord.height}:${s.signingRecord.hash}`}`);
+}
+
+task("node:standby", "Shows who signs with a node's validator key: active, standby or stood down, and whether a takeover is allowed")
+  .addParam("rpc", "The node's RPC URL")
+  .setAction(async (args: { rpc: string }) => {
+    const { rpc } = await import("../lib/jsonRpc");
+    const s = await rpc<KeyGuardStatusView | null>(args.rpc, "luniverse_standby", []);
+    if (s === null) throw new TaskError(`${args.rpc} is a full node: it holds no validator key`);
+    printKeyGuard(s);
+    return s;
+  });
+
+task("node:stand-down", "Stops a node signing with its validator key (a planned switch to its standby); prints the signing record to hand over")
+  .addParam("rpc", "The node's RPC URL (on this machine)")
+  .setAction(async (args: { rpc: string }) => {
+    const { rpc } = await import("../lib/jsonRpc");
+    const s = await rpc<KeyGuardStatusView>(args.rpc, "luniverse_standDown", []);
+    printKeyGuard(s);
+    if (s.signingRecord) console.log(`hand over: npx hardhat node:takeover --rpc <standby> --signing-record ${s.signingRecord.height}:${s.signingRecord.hash}`);
+    return s;
+  });
+
+task("node:takeover", "Makes a standby sign with the validator key once the key has been absent for standby.afterBlocks blocks (fenced above the old node's signing record)")
+  .addParam("rpc", "The standby's RPC URL (on this machine)")
+  .addOptionalParam("signingRecord", "The old node's signing record HEIGHT:HASH (node:stand-down prints it); without it the standby fences at its head + 1")
+  .setAction(async (args: { rpc: string; signingRecord?: string }) => {
+    let record: { height: string; hash: string } | null = null;
+    if (args.signingRecord !== undefined) {
+      const m = /^([0-9]+):(0x[0-9a-fA-F]{64})$/.exec(args.signingRecord);
+      if (m === null) throw new TaskError(`--signing-record must be HEIGHT:HASH (e.g. 1204:0x…64 hex digits), as node:stand-down prints it; got ${args.signingRecord}`);
+      record = { height: `0x${BigInt(m[1]!).toString(16)}`, hash: m[2]! };
+    }
+    const { rpc } = await import("../lib/jsonRpc");
+    const s = await rpc<KeyGuardStatusView>(args.rpc, "luniverse_takeover", record === null ? [] : [record]);
+    printKeyGuard(s);
+    return s;
+  });

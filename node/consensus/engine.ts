@@ -31,6 +31,7 @@ import { compactProposalFromItems, proposalFromItems, proposalItems, type Prevot
 import { ProposalCodec } from "./proposals";
 import { RoundMachine, type RoundHost } from "./rounds";
 import { SigningRecord } from "./signingRecord";
+import { KeyGuard } from "./keyGuard";
 import { BlockSync } from "./sync";
 import { BlockTiming } from "./timing";
 import { HeadCaller, ValidatorSetReader } from "./validators";
@@ -94,6 +95,8 @@ export interface EngineOptions {
   selector?: BlockSelector;
   /** Test hook: sign a second, conflicting hash at every height (an equivocating validator). */
   equivocate?: boolean;
+  /** Start as a standby for the key (sign nothing until a takeover), and the blocks of absence a takeover needs. */
+  standby?: { enabled: boolean; afterBlocks: number };
   log: Logger;
 }
 
@@ -106,6 +109,8 @@ export class PoaEngine extends EventEmitter {
   private readonly caller: HeadCaller;
   private readonly validatorSet: ValidatorSetReader;
   private readonly signing: SigningRecord;
+  /** One active signer per key: the standby's takeover and the guard against another signer (keyGuard.ts); null on a full node. */
+  readonly keyGuard: KeyGuard | null;
   private readonly evidence: DoubleSignDetector;
   private readonly reporter: EvidenceReporter | null;
   private readonly rounds: RoundMachine;
@@ -123,6 +128,14 @@ export class PoaEngine extends EventEmitter {
     this.caller = new HeadCaller(chain.executor, () => chain.head);
     this.validatorSet = new ValidatorSetReader(this.caller, opts.validatorSet, () => chain.height);
     this.signing = new SigningRecord(chain.level);
+    this.keyGuard =
+      opts.key && opts.address
+        ? new KeyGuard(this.signing, () => chain.height, { address: opts.address.toLowerCase() as Hex, standby: opts.standby?.enabled ?? false, afterBlocks: opts.standby?.afterBlocks ?? 20, log: opts.log })
+        : null;
+    if (this.keyGuard !== null) {
+      const guard = this.keyGuard;
+      chain.on("block", (c: { block: Block; signatures: FinalitySignature[] }) => guard.onCommitted(c.block, c.signatures));
+    }
     this.evidence = new DoubleSignDetector((e) => {
       opts.log.warn("double signing detected", { validator: e.validator, number: e.number.toString(), hashA: e.a.hash, hashB: e.b.hash });
       this.emit("equivocation", { validator: e.validator, number: e.number });
@@ -178,7 +191,7 @@ export class PoaEngine extends EventEmitter {
     };
     const timing = new BlockTiming({ blockPeriodMs: opts.blockPeriodMs, proposalTimeoutMs: opts.proposalTimeoutMs });
     this.rounds = new RoundMachine(
-      { chainId: opts.chainId, slashing: opts.slashing, key: opts.key, address: opts.address, baseFeePerGas: opts.baseFeePerGas, gasLimit: opts.gasLimit, equivocate: opts.equivocate, log: opts.log },
+      { chainId: opts.chainId, slashing: opts.slashing, key: opts.key, address: opts.address, baseFeePerGas: opts.baseFeePerGas, gasLimit: opts.gasLimit, equivocate: opts.equivocate, signs: () => this.keyGuard?.signs ?? false, log: opts.log },
       host,
       timing,
       this.signing,

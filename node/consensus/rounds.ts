@@ -73,6 +73,8 @@ export interface RoundConfig {
   gasLimit: bigint;
   /** Test hook: sign a second, conflicting hash at every height (an equivocating validator). */
   equivocate?: boolean;
+  /** Whether this node signs with its key now (keyGuard.ts: a standby, or a node that saw another signer, does not). */
+  signs?: () => boolean;
   log: Logger;
 }
 
@@ -126,7 +128,7 @@ export class RoundMachine {
   }
 
   private get isValidator(): boolean {
-    return this.cfg.key !== null && this.cfg.address !== null && this.validators.includes(this.cfg.address);
+    return this.cfg.key !== null && this.cfg.address !== null && this.validators.includes(this.cfg.address) && (this.cfg.signs?.() ?? true);
   }
 
   proposerOf(round: number): Hex {

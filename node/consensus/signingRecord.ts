@@ -66,6 +66,18 @@ export class SigningRecord {
     return true;
   }
 
+  /**
+   * Raises the record to `height` without a block (hash zero: no block matches it), so this validator signs nothing
+   * at or below `height` — what a standby that takes over a validator's key writes before its first signature (the
+   * other node may have signed up to there). No-op when the record is already at or above `height`.
+   */
+  async fence(height: bigint): Promise<void> {
+    if (this.last !== null && this.last.height >= height) return;
+    const hash = `0x${"00".repeat(32)}` as Hex;
+    await this.store.put(SIGNING_RECORD_KEY, Buffer.from(JSON.stringify({ height: height.toString(), hash }), "utf8"));
+    this.last = { height, hash };
+  }
+
   get latest(): SignedCommit | null {
     return this.last;
   }

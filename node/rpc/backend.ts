@@ -42,6 +42,12 @@ export interface BackendHost {
   gas?: { usage(account: Hex): Promise<unknown>; sponsorUsage(id: bigint): Promise<unknown> };
   /** luniverse_reportAbuse (gasFree.abuseReportsFrom): undefined when this node takes no reports. */
   reportAbuse?(account: Hex, reason: string, remote: string | undefined): unknown;
+  /** luniverse_standby, luniverse_takeover, luniverse_standDown (node/consensus/keyGuard.ts). */
+  keyGuard?: {
+    status(): unknown;
+    takeover(record: { height: bigint; hash: Hex } | null, remote: string | undefined): Promise<unknown>;
+    standDown(remote: string | undefined): unknown;
+  };
   /** luniverse_backup, luniverse_snapshots and GET /snapshots (node/backup/service.ts). */
   backups?: {
     backup(remote: string | undefined): Promise<unknown>;
@@ -338,6 +344,9 @@ export class NodeBackend extends EventEmitter implements RpcBackend {
   get reportAbuse(): RpcBackend["reportAbuse"] {
     const report = this.host.reportAbuse;
     return report === undefined ? undefined : (account, reason, remote) => report(account, reason, remote);
+  }
+  get keyGuard(): RpcBackend["keyGuard"] {
+    return this.host.keyGuard;
   }
   get backup(): RpcBackend["backup"] {
     const b = this.host.backups;

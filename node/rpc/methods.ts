@@ -315,6 +315,31 @@ export const methods: Record<string, MethodHandler> = {
     if (report === undefined) throw noGasPolicy("luniverse_reportAbuse");
     return report(account, reason, ctx.remote);
   },
+  luniverse_standby: (p, ctx) => {
+    new Args(p, 0, 0);
+    return ctx.backend.keyGuard?.status() ?? null;
+  },
+  luniverse_takeover: async (p, ctx) => {
+    const args = new Args(p, 0, 1);
+    const raw = args.get(0);
+    let record: { height: bigint; hash: Hex } | null = null;
+    if (raw !== undefined && raw !== null) {
+      const r = raw as { height?: unknown; hash?: unknown };
+      if (typeof r !== "object" || typeof r.hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(r.hash)) {
+        throw invalidParams(`invalid argument 0: the old node's signing record {height, hash} (node:stand-down prints it), or nothing`);
+      }
+      record = { height: parseQuantity(r.height, { index: 0 }, "height"), hash: r.hash.toLowerCase() as Hex };
+    }
+    const guard = ctx.backend.keyGuard;
+    if (guard === undefined) throw new RpcError(METHOD_NOT_FOUND, "luniverse_takeover: not offered by this node");
+    return guard.takeover(record, ctx.remote);
+  },
+  luniverse_standDown: (p, ctx) => {
+    new Args(p, 0, 0);
+    const guard = ctx.backend.keyGuard;
+    if (guard === undefined) throw new RpcError(METHOD_NOT_FOUND, "luniverse_standDown: not offered by this node");
+    return guard.standDown(ctx.remote);
+  },
   luniverse_backup: async (p, ctx) => {
     new Args(p, 0, 0);
     const backup = ctx.backend.backup;

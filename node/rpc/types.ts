@@ -198,6 +198,12 @@ export interface RpcBackend extends EventEmitter {
    * (only loopback callers may). Undefined: the node takes none.
    */
   backup?(remote: string | undefined): Promise<unknown>;
+  /** luniverse_standby / luniverse_takeover / luniverse_standDown: who signs with this node's validator key. */
+  keyGuard?: {
+    status(): unknown;
+    takeover(record: { height: bigint; hash: Hex } | null, remote: string | undefined): Promise<unknown>;
+    standDown(remote: string | undefined): unknown;
+  };
   /** luniverse_snapshots: the snapshots the node holds, newest first. */
   snapshots?(): unknown[];
   /** GET routes beyond /metrics and /health (the snapshots served to new nodes); true when it answered. */

@@ -175,9 +175,17 @@ export async function makeCluster(genesis: string, validators: (number | null)[]
   const dir = mkdtempSync(path.join(tmpdir(), "luniverse-cluster-"));
   const p2pPorts: number[] = [];
   const rpcPorts: number[] = [];
+  // a port freed by one call may come back from the next: every port of the cluster distinct
+  const taken = new Set<number>();
+  const distinctPort = async (): Promise<number> => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) return (taken.add(p), p);
+    }
+  };
   for (let i = 0; i < validators.length; i++) {
-    p2pPorts.push(await freePort());
-    rpcPorts.push(await freePort());
+    p2pPorts.push(await distinctPort());
+    rpcPorts.push(await distinctPort());
   }
   const nodes = validators.map(
     (v, i) =>
