@@ -139,6 +139,11 @@ describe("node/config", function () {
       ["gasFree.maxTxPerSenderPerMinute", { gasFree: { maxTxPerSenderPerMinute: 0 } }, "gasFree.maxTxPerSenderPerMinute: expected integer 1–1000000"],
       ["gasFree.minGasPrice", { gasFree: { minGasPrice: -1 } }, "gasFree.minGasPrice: expected integer >= 0 (number, decimal string or 0x-hex string), got number -1"],
       ["pool.maxSize", { pool: { maxSize: 0 } }, "pool.maxSize: expected integer 1–10000000, got number 0"],
+      ["snapshots.interval", { snapshots: { interval: -1 } }, "snapshots.interval: expected integer 0–100000000, got number -1"],
+      ["snapshots.keep", { snapshots: { keep: 0 } }, "snapshots.keep: expected integer 1–1000, got number 0"],
+      ["snapshots.syncFrom", { snapshots: { syncFrom: "ws://peer:1" } }, `snapshots.syncFrom: expected the http(s):// URL of a peer's RPC port, or null, got string "ws://peer:1"`],
+      ["standby.enabled", { standby: { enabled: true } }, `standby.enabled: a standby holds the validator's key`],
+      ["standby.afterBlocks", { validator: { privateKeyEnv: "K" }, standby: { enabled: true, afterBlocks: 0 } }, "standby.afterBlocks: expected integer 1–1000000, got number 0"],
       ["pool.maxPerSender", { pool: { maxPerSender: [] } }, "pool.maxPerSender: expected integer 1–10000000, got array"],
       ["pool.maxPerSender", { pool: { maxSize: 10, maxPerSender: 11 } }, "pool.maxPerSender: expected integer <= pool.maxSize (10), got number 11"],
       ["pool.priceBumpPercent", { pool: { priceBumpPercent: 10.5 } }, "pool.priceBumpPercent: expected integer 0–1000, got number 10.5"],
@@ -184,6 +189,7 @@ describe("node/config", function () {
     it("names an unknown nested key with its full path and suggestion", function () {
       throwsConfig(() => resolve(withChain({ rpc: { prot: 1 } })), "CONFIG_UNKNOWN_KEY", "rpc.prot", `rpc.prot: unknown key (did you mean "rpc.port"?)`);
       throwsConfig(() => resolve(withChain({ pool: { maxPerSendr: 3 } })), "CONFIG_UNKNOWN_KEY", "pool.maxPerSendr", `did you mean "pool.maxPerSender"?`);
+      throwsConfig(() => resolve(withChain({ snapshots: { servee: true } })), "CONFIG_UNKNOWN_KEY", "snapshots.servee", `did you mean "snapshots.serve"?`);
       throwsConfig(() => resolve(withChain({ gasFree: { enable: true } })), "CONFIG_UNKNOWN_KEY", "gasFree.enable", `did you mean "gasFree.enabled"?`);
       throwsConfig(() => resolve(withChain({ validator: { keyStore: "k.json" } })), "CONFIG_UNKNOWN_KEY", "validator.keyStore", `did you mean "validator.keystore"?`);
     });
