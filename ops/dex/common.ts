@@ -62,9 +62,13 @@ export function checkSlippage(slippageBps: bigint): void {
   }
 }
 
-/** The latest block's timestamp plus `seconds`: a router deadline in chain time. */
+/** `seconds` after the later of the latest block's timestamp and the clock: a router deadline in chain time. */
 export async function deadlineIn(provider: Provider, seconds: bigint): Promise<bigint> {
-  return BigInt((await provider.getBlock("latest"))!.timestamp) + seconds;
+  // the later of the last block's time and the clock: on a chain that mined nothing for a while the next block is
+  // stamped with the current time, far past a deadline counted from the last block
+  const latest = BigInt((await provider.getBlock("latest"))!.timestamp);
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  return (latest > now ? latest : now) + seconds;
 }
 
 /** Throws unless the sender holds `amount` of the native coin (gas comes on top). */
