@@ -2,7 +2,7 @@ import { ZeroAddress, isAddress, type Signer } from "ethers";
 import { ConfigError } from "./config";
 import { contractAt, resolveDeployContext, type DeployTarget } from "./context";
 import type { Manifest } from "./manifest";
-import { deploySteps, type GovernedContract } from "./steps";
+import { deploySteps, type ChainStatusFollower, type GovernedContract } from "./steps";
 import type { AnchorRegistry } from "../typechain-types";
 
 /** Manifest names of the anchoring contracts (one UUPS proxy). */
@@ -32,6 +32,11 @@ export interface DeployAnchorContext {
   council: string;
   /** Child chains to register (and their anchorers) before the hand-over. */
   children?: AnchorChildConfig[];
+  /**
+   * The main chain's ProductChainRegistry: a product chain it suspends or retires anchors no more
+   * (`AnchorRegistry.setChainRegistry`). Default: none (e.g. the phase-2 registry on Ethereum).
+   */
+  chainRegistry?: string;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;
 }
@@ -42,10 +47,11 @@ export interface DeployAnchorResult {
 
 /**
  * Deploys (or completes) the anchor registry (UUPS proxy, manifest name `AnchorRegistry`), registers the
- * configured child chains and their anchorers while the deployer still governs it, then hands it to governance:
- * the timelock gets `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE`, the council `PAUSER_ROLE`, and the deployer
- * renounces its roles. Idempotent like `deploySystem`; once governance holds the registry, children still
- * missing are reported as a {@link ConfigError} naming the task that proposes them.
+ * configured child chains and their anchorers and points it at the product-chain registry (when given) while the
+ * deployer still governs it, then hands it to governance: the timelock gets `DEFAULT_ADMIN_ROLE` and
+ * `GOVERNANCE_ROLE`, the council `PAUSER_ROLE`, and the deployer renounces its roles. Idempotent like
+ * `deploySystem`; once governance holds the registry, children or a product-chain registry still missing are
+ * reported as a {@link ConfigError} naming the task that proposes them.
  */
 export async function deployAnchor(target: DeployTarget, ctx: DeployAnchorContext): Promise<DeployAnchorResult> {
   const chain = await resolveDeployContext(target);
@@ -55,11 +61,12 @@ export async function deployAnchor(target: DeployTarget, ctx: DeployAnchorContex
   for (const [what, address] of [
     ["timelock", ctx.timelock],
     ["council", ctx.council],
+    ...(ctx.chainRegistry === undefined ? [] : [["chainRegistry", ctx.chainRegistry] as const]),
   ] as const) {
     if (!isAddress(address) || address === ZeroAddress) throw new ConfigError(`deployAnchor: ${what} must be an address, got "${address}"`);
   }
 
-  const { ensure, handOver } = deploySteps(chain, { manifest: ctx.manifest, save: ctx.save, deployer, log });
+  const { ensure, handOver, setChainRegistry } = deploySteps(chain, { manifest: ctx.manifest, save: ctx.save, deployer, log });
   const address = await ensure("AnchorRegistry", "uups", [deployerAddress]);
   const registry = contractAt("AnchorRegistry", address, deployer);
 
@@ -87,6 +94,8 @@ export async function deployAnchor(target: DeployTarget, ctx: DeployAnchorContex
       log(`AnchorRegistry: ${a} anchors chain ${chainId}`);
     }
   }
+
+  if (ctx.chainRegistry !== undefined) await setChainRegistry(registry as unknown as ChainStatusFollower, "AnchorRegistry", ctx.chainRegistry);
 
   await handOver([["AnchorRegistry", registry as unknown as GovernedContract]], ctx.timelock, ctx.council);
   ctx.save();

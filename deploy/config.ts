@@ -105,6 +105,24 @@ export interface SystemConfig {
   };
   /** The gas policy of gas-free chains (contracts/gas/GasPolicy.sol), deployed on every chain. */
   gasPolicy: GasPolicyConfig;
+  /**
+   * PRODUCT CHAINS ONLY. Present: deploys NodeOwnerSync (contracts/chains/NodeOwnerSync.sol, deploy/ownerSync.ts), which
+   * applies the node-owner swaps decided on the main chain's ProductChainRegistry to this chain's validator set once
+   * the bridge signers (4 of 6) confirm them, and gives it `GOVERNANCE_ROLE` on the ValidatorSet. It needs
+   * `validatorSet.minStake` 0 (node owners validate unstaked). Absent (default): not deployed. Never on the main
+   * chain: its validator set must not be governable by the bridge signers (the deployment refuses a chain whose
+   * ProductChainRegistry has chains registered).
+   */
+  nodeOwnerSync?: NodeOwnerSyncConfig;
+}
+
+/** The `nodeOwnerSync` section (product chains only). */
+export interface NodeOwnerSyncConfig {
+  /**
+   * The main chain's `ownersNonce` of this chain (ProductChainRegistry `getChain(chainId).ownersNonce`) that the genesis
+   * validators already reflect; swaps up to it count as applied. Default 0 (no swap yet).
+   */
+  ownersNonce?: number;
 }
 
 const ETHER = 10n ** 18n;
@@ -190,6 +208,7 @@ const SHAPE: Shape = {
     downtimeWindow: "number",
   },
   governance: { votingDelay: "number", votingPeriod: "number", timelockDelay: "number" },
+  nodeOwnerSync: { ownersNonce: "number" },
   gasPolicy: {
     windowSeconds: "number",
     maxTxGas: "number",
@@ -273,7 +292,7 @@ function coerce(path: string, kind: Shape[string], value: unknown): unknown {
  */
 export function resolveConfig(partial: unknown = {}): SystemConfig {
   const checked = coerce("", SHAPE, partial) as Partial<SystemConfig>;
-  return {
+  const resolved: SystemConfig = {
     ...DEFAULT_CONFIG,
     ...checked,
     validatorSet: { ...DEFAULT_CONFIG.validatorSet, ...checked.validatorSet },
@@ -281,6 +300,12 @@ export function resolveConfig(partial: unknown = {}): SystemConfig {
     governance: { ...DEFAULT_CONFIG.governance, ...checked.governance },
     gasPolicy: { ...DEFAULT_CONFIG.gasPolicy, ...checked.gasPolicy },
   };
+  if (resolved.nodeOwnerSync && resolved.validatorSet.minStake !== 0n) {
+    throw new ConfigError(
+      `config key "nodeOwnerSync" needs "validatorSet.minStake": 0 (got ${resolved.validatorSet.minStake}): a product chain's validators are its node owners, unstaked`,
+    );
+  }
+  return resolved;
 }
 
 /** Reads a JSON configuration file and resolves it (see {@link resolveConfig}). */

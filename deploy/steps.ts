@@ -1,4 +1,5 @@
 import type { Signer } from "ethers";
+import { ConfigError } from "./config";
 import type { DeployContext } from "./context";
 import type { Manifest, ProxyKind } from "./manifest";
 
@@ -14,6 +15,12 @@ export interface GovernedContract extends RoleHolder {
   GOVERNANCE_ROLE(): Promise<string>;
   DEFAULT_ADMIN_ROLE(): Promise<string>;
   PAUSER_ROLE(): Promise<string>;
+}
+
+/** A system contract that obeys the product-chain registry's chain statuses (AnchorRegistry, MainBridge). */
+export interface ChainStatusFollower extends GovernedContract {
+  chainRegistry(): Promise<string>;
+  setChainRegistry(registry: string): Promise<{ wait(): Promise<unknown> }>;
 }
 
 export interface DeployStepsOptions {
@@ -37,6 +44,11 @@ export interface DeploySteps {
    * `GOVERNANCE_ROLE` (while the deployer can still grant them), then the deployer renounces its own.
    */
   handOver(contracts: [string, GovernedContract][], timelock: string, council: string): Promise<void>;
+  /**
+   * Points `c` at the product-chain registry `registry` unless it already is: directly while the deployer governs
+   * `c`, else a {@link ConfigError} naming the governance proposal that does it.
+   */
+  setChainRegistry(c: ChainStatusFollower, contract: string, registry: string): Promise<void>;
 }
 
 export function deploySteps(ctx: DeployContext, options: DeployStepsOptions): DeploySteps {
@@ -90,6 +102,27 @@ export function deploySteps(ctx: DeployContext, options: DeployStepsOptions): De
         await steps.renounce(c, name, "GOVERNANCE_ROLE", await c.GOVERNANCE_ROLE());
         await steps.renounce(c, name, "DEFAULT_ADMIN_ROLE", await c.DEFAULT_ADMIN_ROLE());
       }
+    },
+
+    async setChainRegistry(c, contract, registry) {
+      let current: string;
+      try {
+        current = await c.chainRegistry();
+      } catch (e) {
+        throw new ConfigError(
+          `${contract} does not answer chainRegistry() (${(e as Error).message.split("\n")[0]}): its implementation predates it; ` +
+            `upgrade it through governance first (gov:propose --action upgrade --contract ${contract})`,
+        );
+      }
+      if (current.toLowerCase() === registry.toLowerCase()) return;
+      if (!(await c.hasRole(await c.GOVERNANCE_ROLE(), await deployer.getAddress()))) {
+        throw new ConfigError(
+          `${contract} belongs to governance: propose its product-chain registry with ` +
+            `npx hardhat gov:propose --network ${ctx.networkName} --action call --target ${contract} --signature "setChainRegistry(address)" --args '["${registry}"]'`,
+        );
+      }
+      await (await c.setChainRegistry(registry)).wait();
+      log(`${contract}: obeys the chain statuses of ProductChainRegistry ${registry}`);
     },
   };
   return steps;

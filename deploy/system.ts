@@ -6,8 +6,9 @@ import { deployEconomy, ECONOMY_CONTRACTS } from "./economy";
 import { deployDex, DEX_CONTRACTS, type DeployDexResult } from "./dex";
 import { deployAnchor, ANCHOR_CONTRACTS } from "./anchor";
 import { deployGasPolicy, GAS_CONTRACTS } from "./gas";
+import { deployNodeOwnerSync } from "./ownerSync";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest";
-import { deploySteps, type GovernedContract, type RoleHolder } from "./steps";
+import { deploySteps, type ChainStatusFollower, type GovernedContract, type RoleHolder } from "./steps";
 import type {
   EmergencyCouncil,
   GasPolicy,
@@ -15,6 +16,7 @@ import type {
   LuniverseTimelock,
   MainBridge,
   MainTokenFactory,
+  NodeOwnerSync,
   ProductBridge,
   ProductChainRegistry,
   ProductTokenFactory,
@@ -58,6 +60,8 @@ export interface DeploySystemResult {
   dex: DeployDexResult;
   /** The gas policy of gas-free chains (deploy/gas.ts). */
   gasPolicy: GasPolicy;
+  /** Product chains with `nodeOwnerSync` only: carries the main chain's node-owner swaps (deploy/ownerSync.ts). */
+  nodeOwnerSync?: NodeOwnerSync;
   genesisValidators: string[];
   councilMembers: string[];
   bridgeSigners: string[];
@@ -139,7 +143,7 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
     if (file) writeManifest(file, m);
   };
 
-  const { ensure, grant, renounce, handOver } = deploySteps(ctx, { manifest: m, save, deployer, log });
+  const { ensure, grant, renounce, handOver, setChainRegistry } = deploySteps(ctx, { manifest: m, save, deployer, log });
 
   // ---- contracts
   let tokenAddress: string;
@@ -234,6 +238,24 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
       await grant(chainRegistry as unknown as RoleHolder, "ProductChainRegistry", "CP_ROLE", CP_ROLE, cp);
     }
   }
+  // A product chain that governance suspends or retires in the registry stops bridging (contracts/bridge/MainBridge.sol).
+  await setChainRegistry(mainBridge as unknown as ChainStatusFollower, "MainBridge", registryAddress);
+  // Product chains only (config nodeOwnerSync, deploy/ownerSync.ts): NodeOwnerSync, which applies the main chain's node-owner
+  // swaps once the bridge signers confirm them, gets GOVERNANCE_ROLE on the validator set before the set is handed over.
+  const ownerSync = config.nodeOwnerSync
+    ? await deployNodeOwnerSync(ctx, {
+        manifest: m,
+        save,
+        deployer,
+        timelock: timelockAddress,
+        council: councilAddress,
+        validatorSet: vsAddress,
+        signerSource: productBridgeAddress,
+        chainRegistry: registryAddress,
+        ownersNonce: config.nodeOwnerSync.ownersNonce ?? 0,
+        log,
+      })
+    : undefined;
   // Hand over: from here on only governance (the timelock) administers the system.
   const governed = (
     [
@@ -253,8 +275,8 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
   const economy = await deployEconomy(ctx, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
   // DEX (deploy/dex.ts): wrapped native coin, listing registry, factory, router
   const dex = await deployDex(ctx, { deployer, manifest: m, timelock: timelockAddress, council: councilAddress }, { save, log });
-  // anchoring (deploy/anchor.ts): the registry child chains anchor their blocks into
-  await deployAnchor(ctx, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, log });
+  // anchoring (deploy/anchor.ts): the registry child chains anchor their blocks into, obeying the product chains' status
+  await deployAnchor(ctx, { manifest: m, save, deployer, timelock: timelockAddress, council: councilAddress, chainRegistry: registryAddress, log });
   // gas policy (deploy/gas.ts): quotas, sponsors, abuse reports and blacklist of gas-free chains
   const { sponsors, ...gasParams } = config.gasPolicy;
   const { gasPolicy } = await deployGasPolicy(ctx, {
@@ -288,6 +310,7 @@ export async function deploySystem(target: DeployTarget, options: DeploySystemOp
     rewardEngineFactory: economy.rewardEngineFactory,
     dex,
     gasPolicy,
+    ...(ownerSync ? { nodeOwnerSync: ownerSync.nodeOwnerSync } : {}),
     genesisValidators,
     councilMembers,
     bridgeSigners,

@@ -90,6 +90,8 @@ export const DEFAULT_REVERT_HINTS: Record<string, string> = {
   LuniverseGovernorNotValidator: "only validators in force at the proposal's snapshot can vote",
   AccessControlUnauthorizedAccount: "the account lacks the role; governance grants roles (gov:propose)",
   ChainRegistryNotNodeOwner: "only the chain's node owners vote on swaps",
+  AnchorRegistryChainNotActive: "governance has suspended (status 2) or retired (status 3) the product chain in the ProductChainRegistry: it anchors no more until it is active again",
+  MainBridgeChainNotActive: "governance has suspended (status 2) or retired (status 3) the product chain in the ProductChainRegistry: suspended, it neither deposits nor withdraws; retired, it takes no deposits",
   SlashingNotValidator: "only a validator in force can report",
 };
 

@@ -56,6 +56,8 @@ task("bridge:relayer", "Runs one bridge signer (relayer): confirms main-chain de
   .addOptionalParam("hsmModule", "PKCS#11 module (default SoftHSM2's)")
   .addOptionalParam("mainBridge", "MainBridge address (default: from the main chain's manifest)")
   .addOptionalParam("productBridge", "ProductBridge address (default: from the product chain's manifest)")
+  .addOptionalParam("ownerSync", "NodeOwnerSync on the product chain: also carry the main chain's node-owner swaps (default: from the product chain's manifest when it has one)")
+  .addOptionalParam("chainRegistry", "ProductChainRegistry on the main chain, for the node-owner swaps (default: from the main chain's manifest)")
   .addOptionalParam("mainManifest", "Manifest of the main chain (default: deployments/<network>.json or the one for its chain id)")
   .addOptionalParam("productManifest", "Manifest of the product chain")
   .addOptionalParam("confirmations", "Blocks an event must be buried under before it is confirmed", "3")
@@ -80,6 +82,8 @@ task("bridge:relayer", "Runs one bridge signer (relayer): confirms main-chain de
       hsmModule: args.hsmModule,
       mainBridge: args.mainBridge,
       productBridge: args.productBridge,
+      ownerSync: args.ownerSync,
+      chainRegistry: args.chainRegistry,
       mainManifest: args.mainManifest ?? main.manifest,
       productManifest: args.productManifest ?? product.manifest,
       deploymentsDir: deploymentsDir(),

@@ -4,7 +4,7 @@
 import hre, { ethers, upgrades } from "hardhat";
 import { machine } from "../machine";
 import { blockLeaf, MerkleTree, type BlockLeafData } from "../../services/anchor/merkleTree";
-import type { AnchorRegistry } from "../../typechain-types";
+import type { AnchorRegistry, ProductChainRegistry } from "../../typechain-types";
 
 const CHILD = 5_001n;
 const SIZES = [1n, 10n, 100n, 1000n];
@@ -50,10 +50,22 @@ async function main(): Promise<void> {
     });
     start += size;
   }
+
+  // the same 1-block range with the main chain's product-chain status check on (a registry set, the child Active)
+  const chains = (await upgrades.deployProxy(await ethers.getContractFactory("ProductChainRegistry"), [admin!.address], {
+    kind: "uups",
+  })) as unknown as ProductChainRegistry;
+  await (await chains.grantRole(await chains.CP_ROLE(), admin!.address)).wait();
+  const owners = (await ethers.getSigners()).slice(1, 5).map((s) => s.address) as [string, string, string, string];
+  await (await chains.registerChain(CHILD, "bench chain", admin!.address, owners, 0)).wait();
+  await (await registry.setChainRegistry(await chains.getAddress())).wait();
+  const checkedTree = MerkleTree.fromBlocks(fakeBlocks(start, 1n));
+  const checked = await (await registry.anchor(CHILD, start, start, checkedTree.root)).wait();
   console.log(`AnchorRegistry.anchor gas per anchored block — network ${hre.network.name}, solc 0.8.28, optimizer 200 runs`);
   console.log(`machine: ${machine()}`);
   console.log(`first range of a child (ranges length slot zero → non-zero): ${first!.gasUsed} gas`);
   console.table(rows);
+  console.log(`with the product-chain status check (ProductChainRegistry set, child Active), 1 block: ${checked!.gasUsed} gas`);
 }
 
 main().catch((e) => {

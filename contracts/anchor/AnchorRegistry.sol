@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SystemContract} from "../utils/SystemContract.sol";
+import {IProductChainRegistry} from "../interfaces/IProductChainRegistry.sol";
 
 /**
  * @title AnchorRegistry
@@ -16,6 +17,10 @@ import {SystemContract} from "../utils/SystemContract.sol";
  * hashed twice as in OpenZeppelin's StandardMerkleTree so that no leaf can be confused with an inner node
  * (the 64-byte second-preimage warning of {MerkleProof}). Inner nodes hash their children as a sorted pair,
  * so proofs verify with {MerkleProof-verify}.
+ *
+ * On the main chain the registry points at the product-chain registry ({setChainRegistry}): a child that is a product
+ * chain anchors only while governance has not suspended or retired it there. A child the product-chain registry does
+ * not know (status None: the signer's audit log, or the main chain itself in a registry on Ethereum) is not affected.
  */
 contract AnchorRegistry is SystemContract {
     /// @notice Longest range one anchor may cover, in blocks (keeps proof generation off chain bounded).
@@ -42,6 +47,7 @@ contract AnchorRegistry is SystemContract {
     struct AnchorRegistryStorage {
         mapping(uint256 chainId => Child) children;
         uint256[] childIds;
+        IProductChainRegistry chainRegistry; // zero: no status check (e.g. the phase-2 registry on Ethereum)
     }
 
     // keccak256(abi.encode(uint256(keccak256("luniverse.storage.AnchorRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -51,6 +57,8 @@ contract AnchorRegistry is SystemContract {
     event ChildRegistered(uint256 indexed chainId, uint64 startBlock);
     /// @notice Governance authorised (`allowed`) or removed an anchorer of `chainId`.
     event AnchorerSet(uint256 indexed chainId, address indexed anchorer, bool allowed);
+    /// @notice Governance pointed the registry at product-chain registry `newRegistry` (zero: no status check).
+    event ChainRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
     /// @notice Range number `index` of `chainId`, blocks `start..end`, was anchored with Merkle root `root`.
     event RangeAnchored(
         uint256 indexed chainId,
@@ -77,6 +85,8 @@ contract AnchorRegistry is SystemContract {
     error AnchorRegistryZeroRoot();
     /// @dev There is no range number `index` for `chainId`.
     error AnchorRegistryUnknownRange(uint256 chainId, uint256 index);
+    /// @dev Governance suspended or retired product chain `chainId` in the product-chain registry: it anchors no more.
+    error AnchorRegistryChainNotActive(uint256 chainId, IProductChainRegistry.Status status);
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
@@ -121,17 +131,38 @@ contract AnchorRegistry is SystemContract {
         emit AnchorerSet(chainId, anchorer, allowed);
     }
 
+    /**
+     * @notice Points the registry at the product-chain registry whose chain statuses {anchor} obeys; zero turns the
+     * check off.
+     * Requirements: `GOVERNANCE_ROLE`. Emits {ChainRegistryChanged}.
+     */
+    function setChainRegistry(address registry) external onlyRole(GOVERNANCE_ROLE) {
+        AnchorRegistryStorage storage $ = _storage();
+        emit ChainRegistryChanged(address($.chainRegistry), registry);
+        $.chainRegistry = IProductChainRegistry(registry);
+    }
+
     // ---------------------------------------------------------------- anchoring
 
     /**
      * @notice Anchors blocks `start..end` of child chain `chainId` with the Merkle root of their leaves.
-     * Requirements: not paused; child registered; caller an authorised anchorer of the child;
-     * `start` equal to {nextStart}; `start <= end` and at most {MAX_RANGE_LENGTH} blocks; `root` not zero.
+     * Requirements: not paused; child registered; caller an authorised anchorer of the child; the child not
+     * Suspended or Retired in the product-chain registry (when one is set); `start` equal to {nextStart};
+     * `start <= end` and at most {MAX_RANGE_LENGTH} blocks; `root` not zero.
      * Emits {RangeAnchored}.
      */
     function anchor(uint256 chainId, uint64 start, uint64 end, bytes32 root) external whenNotPaused {
         Child storage c = _child(chainId);
         if (!c.isAnchorer[msg.sender]) revert AnchorRegistryNotAnchorer(chainId, msg.sender);
+        // A view call to a system contract governance set: the status it reports is the rule, read before any effect.
+        // Gas: about 10k per anchor when set (a call through the registry's UUPS proxy), one storage read when not.
+        IProductChainRegistry registry = _storage().chainRegistry;
+        if (address(registry) != address(0)) {
+            IProductChainRegistry.Status status = registry.chainStatus(chainId);
+            if (status == IProductChainRegistry.Status.Suspended || status == IProductChainRegistry.Status.Retired) {
+                revert AnchorRegistryChainNotActive(chainId, status);
+            }
+        }
         if (start != c.nextStart) revert AnchorRegistryNonContiguous(chainId, c.nextStart, start);
         if (end < start || end - start >= MAX_RANGE_LENGTH) revert AnchorRegistryInvalidRange(start, end);
         if (root == bytes32(0)) revert AnchorRegistryZeroRoot();
@@ -228,6 +259,11 @@ contract AnchorRegistry is SystemContract {
     /// @notice Whether `account` may anchor ranges of `chainId`.
     function isAnchorer(uint256 chainId, address account) external view returns (bool) {
         return _storage().children[chainId].isAnchorer[account];
+    }
+
+    /// @notice The product-chain registry {anchor} obeys (zero: none).
+    function chainRegistry() external view returns (IProductChainRegistry) {
+        return _storage().chainRegistry;
     }
 
     /// @notice Every registered child chain id, in registration order.

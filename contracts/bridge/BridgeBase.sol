@@ -118,12 +118,14 @@ abstract contract BridgeBase is SystemContract, ReentrancyGuardUpgradeable {
 
     /**
      * @notice Settles a queued operation once the pair's daily budget allows it. Anyone may call.
-     * Requirements: not paused; `id` is queued; within today's `dailyOut`. Emits the side's settlement event.
+     * Requirements: not paused; `id` is queued; the side allows it (MainBridge: the pair's product chain is not
+     * suspended); within today's `dailyOut`. Emits the side's settlement event.
      */
     function executeQueued(bytes32 id) external whenNotPaused nonReentrant {
         BridgeBaseStorage storage $ = _base();
         if ($.status[id] != Status.Queued) revert BridgeNotQueued(id);
         Operation memory op = $.queued[id];
+        _beforeSettleQueued(op);
         uint256 remaining = _remainingOut(op.pairId);
         if (op.amount > remaining) revert BridgeDailyLimitExceeded(op.amount, remaining);
         delete $.queued[id];
@@ -210,6 +212,11 @@ abstract contract BridgeBase is SystemContract, ReentrancyGuardUpgradeable {
 
     /// @dev Performs a settled operation (release or mint) and emits its event.
     function _settle(bytes32 id, Operation memory op) internal virtual;
+
+    /// @dev Reverts when a side's own rules forbid settling a queued operation now (checked by {executeQueued}; a
+    /// confirmation checks them itself). None by default.
+    // solhint-disable-next-line no-empty-blocks
+    function _beforeSettleQueued(Operation memory /* op */) internal view virtual {}
 
     /**
      * @dev Counts the caller's confirmation of `op` under `id`; on the threshold-th identical confirmation,

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {BridgeBase} from "./BridgeBase.sol";
+import {IProductChainRegistry} from "../interfaces/IProductChainRegistry.sol";
 
 /**
  * @title MainBridge
@@ -14,6 +15,14 @@ import {BridgeBase} from "./BridgeBase.sol";
  *
  * Pair id: `keccak256(abi.encode(mainChainId, mainToken, productChainId, productToken))`, the same on both sides.
  * Deposit id: `keccak256(abi.encode(block.chainid, address(this), nonce))`, unique across chains and bridges.
+ *
+ * Product-chain status: the bridge obeys the status governance gives a pair's product chain in the product-chain
+ * registry ({setChainRegistry}). A **suspended** chain is frozen both ways — no deposits, no withdrawal confirmations,
+ * no settling of queued withdrawals — because suspension is incident response: while the chain may be compromised,
+ * nothing it claims (a redeem) may release main tokens and nothing more may be locked for it; lifting the suspension
+ * resumes both. A **retired** chain takes no more deposits, but its withdrawals still settle: the chain is shutting
+ * down and its users must be able to take their main tokens out. A chain the registry does not know (status None),
+ * or no registry set, changes nothing.
  */
 contract MainBridge is BridgeBase {
     using SafeERC20 for IERC20;
@@ -32,6 +41,7 @@ contract MainBridge is BridgeBase {
         bytes32[] pairIds;
         mapping(bytes32 pairId => uint256) locked;
         uint256 nonce;
+        IProductChainRegistry chainRegistry; // zero: no status check
     }
 
     // keccak256(abi.encode(uint256(keccak256("luniverse.storage.MainBridge")) - 1)) & ~bytes32(uint256(0xff))
@@ -56,6 +66,8 @@ contract MainBridge is BridgeBase {
         uint256 nonce
     );
     event Released(bytes32 indexed redeemId, bytes32 indexed pairId, address indexed recipient, uint256 mainAmount);
+    /// @notice Governance pointed the bridge at product-chain registry `newRegistry` (zero: no status check).
+    event ChainRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
 
     error MainBridgeUnknownPair(bytes32 pairId);
     error MainBridgePairExists(bytes32 pairId);
@@ -63,6 +75,8 @@ contract MainBridge is BridgeBase {
     error MainBridgeInvalidPair(string reason);
     error MainBridgeTransferMismatch(uint256 expected, uint256 received);
     error MainBridgeExceedsLocked(uint256 requested, uint256 locked);
+    /// @dev Product chain `productChainId` is suspended (no deposits, no withdrawals) or retired (no deposits).
+    error MainBridgeChainNotActive(uint256 productChainId, IProductChainRegistry.Status status);
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
@@ -111,13 +125,25 @@ contract MainBridge is BridgeBase {
         emit PairEnabled(pairId, enabled);
     }
 
+    /**
+     * @notice Points the bridge at the product-chain registry whose chain statuses it obeys (see the contract's
+     * notice); zero turns the check off.
+     * Requirements: `GOVERNANCE_ROLE`. Emits {ChainRegistryChanged}.
+     */
+    function setChainRegistry(address registry) external onlyRole(GOVERNANCE_ROLE) {
+        MainBridgeStorage storage $ = _storage();
+        emit ChainRegistryChanged(address($.chainRegistry), registry);
+        $.chainRegistry = IProductChainRegistry(registry);
+    }
+
     // ---------------------------------------------------------------- users
 
     /**
      * @notice Locks `mainAmount` of the pair's main token and announces `mainAmount × ratio` product tokens for
      * `recipient` on the product chain.
-     * Requirements: not paused; pair registered and enabled; recipient not zero; within the pair's per-transaction
-     * and daily limits; allowance; the token delivers exactly `mainAmount` (no fee-on-transfer tokens).
+     * Requirements: not paused; pair registered and enabled; its product chain neither suspended nor retired;
+     * recipient not zero; within the pair's per-transaction and daily limits; allowance; the token delivers exactly
+     * `mainAmount` (no fee-on-transfer tokens).
      * Emits {Deposited}.
      */
     function deposit(
@@ -129,6 +155,7 @@ contract MainBridge is BridgeBase {
         Pair storage p = $.pairs[pairId];
         if (p.mainToken == address(0)) revert MainBridgeUnknownPair(pairId);
         if (!p.enabled) revert MainBridgePairDisabled(pairId);
+        _requireChainOpen(p.productChainId, true);
         if (recipient == address(0)) revert SystemContractZeroAddress("recipient");
         _useIn(pairId, mainAmount);
         uint256 nonce = $.nonce++;
@@ -151,7 +178,8 @@ contract MainBridge is BridgeBase {
      * tokens of `pairId` for `recipient`. The threshold-th identical confirmation releases them (or queues the
      * release when over the pair's daily limit).
      * Requirements: not paused; caller is a signer; `redeemId` not settled; caller has not confirmed it under the
-     * current set; pair registered; amount > 0 and not more than the pair holds locked.
+     * current set; pair registered; its product chain not suspended (a retired chain's withdrawals settle); amount > 0
+     * and not more than the pair holds locked.
      * Emits {Confirmed}; {Released} or {OperationQueued} on the deciding confirmation.
      */
     function confirmWithdrawal(
@@ -161,6 +189,7 @@ contract MainBridge is BridgeBase {
         uint256 mainAmount
     ) external whenNotPaused nonReentrant onlySigner {
         _requirePair(pairId);
+        _requireChainOpen(_storage().pairs[pairId].productChainId, false);
         if (mainAmount == 0) revert BridgeZeroAmount();
         if (recipient == address(0)) revert SystemContractZeroAddress("recipient");
         _confirm(redeemId, Operation(pairId, recipient, mainAmount));
@@ -176,6 +205,11 @@ contract MainBridge is BridgeBase {
     /// @notice A registered pair (zero when unknown).
     function getPair(bytes32 pairId) external view returns (Pair memory) {
         return _storage().pairs[pairId];
+    }
+
+    /// @notice The product-chain registry the bridge obeys (zero: none).
+    function chainRegistry() external view returns (IProductChainRegistry) {
+        return _storage().chainRegistry;
     }
 
     /// @notice Every registered pair id.
@@ -202,6 +236,26 @@ contract MainBridge is BridgeBase {
 
     function _requirePair(bytes32 pairId) internal view override {
         if (_storage().pairs[pairId].mainToken == address(0)) revert MainBridgeUnknownPair(pairId);
+    }
+
+    /// @dev A queued release waits while its product chain is suspended (see the contract's notice).
+    function _beforeSettleQueued(Operation memory op) internal view override {
+        _requireChainOpen(_storage().pairs[op.pairId].productChainId, false);
+    }
+
+    /**
+     * @dev Reverts with {MainBridgeChainNotActive} when the product-chain registry (if set) has `productChainId`
+     * suspended, or retired and `depositing`. A view call to a system contract governance set, before any effect.
+     * Gas (paid by every deposit and confirmation): one storage read when no registry is set; with one, about 10k more —
+     * a call through the registry's UUPS proxy, two cold accounts and two cold slots.
+     */
+    function _requireChainOpen(uint256 productChainId, bool depositing) private view {
+        IProductChainRegistry registry = _storage().chainRegistry;
+        if (address(registry) == address(0)) return;
+        IProductChainRegistry.Status status = registry.chainStatus(productChainId);
+        if (status == IProductChainRegistry.Status.Suspended || (depositing && status == IProductChainRegistry.Status.Retired)) {
+            revert MainBridgeChainNotActive(productChainId, status);
+        }
     }
 
     /// @dev Releases locked main tokens; never more than the pair has locked (its deposits are the only source

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {SystemContract} from "../utils/SystemContract.sol";
+import {IProductChainRegistry} from "../interfaces/IProductChainRegistry.sol";
 
 /**
  * @title ProductChainRegistry
@@ -9,9 +10,11 @@ import {SystemContract} from "../utils/SystemContract.sol";
  * granted by governance) registers a chain with its id, name, product developer (PD), four invited
  * node owners and shard group. Node owners change by **swap voting**: when a majority (3 of 4) of the
  * chain's node owners vote for the same swap (old owner → new owner), it is applied. Governance can
- * suspend or retire a chain and force a swap.
+ * suspend or retire a chain and force a swap. The anchor registry and the main bridge read a chain's status
+ * ({chainStatus}): a suspended chain neither anchors nor bridges; a retired one anchors no more and takes no deposits,
+ * but its withdrawals still settle.
  */
-contract ProductChainRegistry is SystemContract {
+contract ProductChainRegistry is SystemContract, IProductChainRegistry {
     /// @notice Role of consortium partners, granted by governance.
     bytes32 public constant CP_ROLE = keccak256("CP_ROLE");
     /// @notice Node owners per product chain.
@@ -20,13 +23,6 @@ contract ProductChainRegistry is SystemContract {
     uint256 public constant SWAP_MAJORITY = 3;
     /// @notice Longest accepted chain name, in bytes.
     uint256 public constant MAX_NAME_LENGTH = 64;
-
-    enum Status {
-        None,
-        Active,
-        Suspended,
-        Retired
-    }
 
     struct ProductChain {
         string name;
@@ -157,7 +153,9 @@ contract ProductChainRegistry is SystemContract {
     }
 
     /**
-     * @notice Sets the status of a chain (Active, Suspended or Retired; Retired is final).
+     * @notice Sets the status of a chain (Active, Suspended or Retired; Retired is final). The anchor registry and the
+     * main bridge that point at this registry follow it at once: Suspended stops the chain's anchors, deposits and
+     * withdrawals until it is Active again; Retired stops its anchors and deposits while its withdrawals still settle.
      * Requirements: `GOVERNANCE_ROLE`; chain registered and not retired; status not None. Emits {ChainStatusChanged}.
      */
     function setChainStatus(uint256 chainId, Status status) external onlyRole(GOVERNANCE_ROLE) {
@@ -183,6 +181,11 @@ contract ProductChainRegistry is SystemContract {
     /// @notice Everything recorded about chain `chainId` (status None when unknown).
     function getChain(uint256 chainId) external view returns (ProductChain memory) {
         return _storage().chains[chainId];
+    }
+
+    /// @inheritdoc IProductChainRegistry
+    function chainStatus(uint256 chainId) external view returns (Status) {
+        return _storage().chains[chainId].status;
     }
 
     /// @notice The node owners of `chainId`.

@@ -46,7 +46,7 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
     /// @notice Parameters governance can change.
     struct Params {
         uint256 maxValidators;
-        uint256 minStake;
+        uint256 minStake; // 0 on a chain without stake (a product chain): approval alone lists a candidate
         uint256 epochLength; // blocks
         uint256 unbondingPeriod; // blocks, >= epochLength so a leaving validator stays slashable
         uint256 jailPeriod; // blocks
@@ -350,7 +350,8 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
     /**
      * @notice Sets every governance parameter at once. A new epoch length applies from the next epoch boundary.
      * Requirements: `GOVERNANCE_ROLE`; 1 <= maxValidators <= MAX_VALIDATORS_LIMIT; epochLength >= 1;
-     * unbondingPeriod >= epochLength; minStake > 0. Emits {ParamsChanged}.
+     * unbondingPeriod >= epochLength. `minStake` may be 0: a chain whose validators are chosen, not staked (a product
+     * chain, whose validators are its node owners), lists every approved candidate at once. Emits {ParamsChanged}.
      */
     function setParams(Params calldata params_) external onlyRole(GOVERNANCE_ROLE) {
         _checkParams(params_);
@@ -542,7 +543,6 @@ contract ValidatorSet is SystemContract, ReentrancyGuardUpgradeable, IValidatorS
         if (p.maxValidators == 0 || p.maxValidators > MAX_VALIDATORS_LIMIT) {
             revert ValidatorSetInvalidParameter("maxValidators", p.maxValidators);
         }
-        if (p.minStake == 0) revert ValidatorSetInvalidParameter("minStake", p.minStake);
         if (p.epochLength == 0 || p.epochLength > type(uint32).max) {
             revert ValidatorSetInvalidParameter("epochLength", p.epochLength);
         }

@@ -37,6 +37,7 @@ export const CONTRACT_FOLLOWERS: Record<string, string> = {
   LuniverseTimelock: "governance (the council vetoes queued operations), indexer",
   EmergencyCouncil: "governance (council members approve actions), indexer",
   ProductChainRegistry: "chain operators, governance, indexer",
+  NodeOwnerSync: "relayers (they confirm the main chain's node-owner swaps), validators, chain operators, indexer",
   MainBridge: "relayers, indexer",
   ProductBridge: "relayers, indexer",
   BridgeBase: "relayers, indexer",
@@ -64,6 +65,8 @@ export const CONTRACT_FOLLOWERS: Record<string, string> = {
 /** Events whose audience differs from their contract's: `Contract.Event`. */
 export const EVENT_FOLLOWERS: Record<string, string> = {
   "MainBridge.Deposited": "relayers (they confirm the mint on the product chain), indexer",
+  "ProductChainRegistry.NodeOwnerSwapped": "relayers (they carry the swap to the product chain's NodeOwnerSync), chain operators, governance, indexer",
+  "NodeOwnerSync.NodeOwnerSwapApplied": "validators, the node's operators (the set changes at the epoch boundary), chain operators, indexer",
   "ProductBridge.Redeemed": "relayers (they confirm the release on the main chain), indexer",
   "MainBridge.Confirmed": "relayers (progress to the threshold; `bridge:status`), indexer",
   "ProductBridge.Confirmed": "relayers (progress to the threshold; `bridge:status`), indexer",

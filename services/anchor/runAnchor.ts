@@ -166,8 +166,9 @@ function describe(e: unknown, iface: Interface): string {
  * Runs one anchoring process: every `every` child blocks (at least `confirmations` deep) it reads them over
  * JSON-RPC, builds their Merkle tree and anchors `[nextStart, nextStart + every - 1]` in the parent's registry.
  * The registry's `nextStart` is read before every range, so nothing is submitted twice, whatever the cursor
- * says. Failures are logged, counted and retried with exponential backoff. Resolves when `signal` aborts or
- * after `maxRanges` ranges.
+ * says. Failures are logged, counted and retried with exponential backoff; while governance has the child suspended
+ * or retired on the main chain (`AnchorRegistryChainNotActive`) it warns and asks again every `maxBackoffMs`.
+ * Resolves when `signal` aborts or after `maxRanges` ranges.
  */
 export async function runAnchor(options: RunAnchorOptions): Promise<RunAnchorResult> {
   validateRunAnchorOptions(options);
@@ -283,14 +284,22 @@ export async function runAnchor(options: RunAnchorOptions): Promise<RunAnchorRes
         failures++;
         const kind = errorKind(e, registry.interface);
         m.errors.inc({ kind });
-        const delayMs = kind === "AnchorRegistryNonContiguous" ? 0 : backoffDelay(failures, { initialDelayMs: Math.min(pollMs, 500), maxDelayMs: options.maxBackoffMs ?? 30_000 });
-        const level = kind === "AnchorRegistryNonContiguous" ? "warn" : "error";
-        log[level](kind === "AnchorRegistryNonContiguous" ? "another anchorer was first; re-reading the registry" : "anchoring failed; retrying", {
-          kind,
-          error: describe(e, registry.interface),
-          attempt: failures,
-          retryInMs: delayMs,
-        });
+        const maxDelayMs = options.maxBackoffMs ?? 30_000;
+        const fields = { kind, error: describe(e, registry.interface), attempt: failures };
+        let delayMs: number;
+        if (kind === "AnchorRegistryNonContiguous") {
+          delayMs = 0;
+          log.warn("another anchorer was first; re-reading the registry", { ...fields, retryInMs: delayMs });
+        } else if (kind === "AnchorRegistryChainNotActive") {
+          // governance suspended or retired the child on the main chain: only governance lifts it, so ask again at
+          // the slowest pace rather than backing off from a fast start
+          delayMs = maxDelayMs;
+          const status = decodeRevert(e, registry.interface)?.args[1] === 3n ? "retired" : "suspended";
+          log.warn(`chain ${childChainId} is ${status} on the main chain: anchoring paused`, { ...fields, retryInMs: delayMs });
+        } else {
+          delayMs = backoffDelay(failures, { initialDelayMs: Math.min(pollMs, 500), maxDelayMs });
+          log.error("anchoring failed; retrying", { ...fields, retryInMs: delayMs });
+        }
         try {
           await sleep(delayMs, signal);
         } catch {

@@ -34,6 +34,13 @@ export interface RelayerOptions {
   mainBridge?: string;
   /** ProductBridge address; default: from the product chain's manifest. */
   productBridge?: string;
+  /**
+   * NodeOwnerSync address on the product chain: with it the relayer also carries the main chain's node-owner swaps
+   * of this product chain. Default: from the product chain's manifest when it records one; none: the duty is off.
+   */
+  ownerSync?: string;
+  /** ProductChainRegistry address on the main chain (read for `NodeOwnerSwapped`); default: from the main chain's manifest. */
+  chainRegistry?: string;
   /** Manifest files; default: the manifest in `deploymentsDir` whose chain id matches (or named by the network). */
   mainManifest?: string;
   productManifest?: string;
@@ -86,6 +93,8 @@ export const RELAYER_OPTION_KEYS = [
   "productRpc",
   "mainBridge",
   "productBridge",
+  "ownerSync",
+  "chainRegistry",
   "mainManifest",
   "productManifest",
   "deploymentsDir",
@@ -157,6 +166,8 @@ export function resolveRelayerOptions(raw: RawRelayerOptions): RelayerOptions {
     productRpc: url("productRpc", raw.productRpc),
     mainBridge: address("mainBridge", raw.mainBridge),
     productBridge: address("productBridge", raw.productBridge),
+    ownerSync: address("ownerSync", raw.ownerSync),
+    chainRegistry: address("chainRegistry", raw.chainRegistry),
     mainManifest: str(raw.mainManifest),
     productManifest: str(raw.productManifest),
     deploymentsDir: str(raw.deploymentsDir) ?? RELAYER_DEFAULTS.deploymentsDir,
@@ -211,4 +222,65 @@ export function findBridgeAddress(contract: "MainBridge" | "ProductBridge", chai
     );
   }
   throw new RelayerConfigError(`several manifests record a ${contract} on chain ${chainId} (${found.map((x) => x.file).join(", ")}); choose with --${flag}-manifest or --${flag}-bridge`);
+}
+
+/** The contracts of the node-owner duty: the main chain's registry and the product chain's NodeOwnerSync. */
+export interface OwnerSyncAddresses {
+  chainRegistry: string;
+  ownerSync: string;
+}
+
+/**
+ * Finds the contracts of the node-owner duty: `--owner-sync`, else the product chain's manifest (as for the bridges:
+ * the given one, else the one in `dir` for that chain id) when it records a NodeOwnerSync; none found: the duty is
+ * off (undefined). The main chain's ProductChainRegistry comes from `--chain-registry` or the main chain's manifest and
+ * is then required.
+ */
+export function findOwnerSyncAddresses(
+  o: Pick<RelayerOptions, "ownerSync" | "chainRegistry" | "mainManifest" | "productManifest" | "deploymentsDir">,
+  mainChainId: bigint,
+  productChainId: bigint,
+): OwnerSyncAddresses | undefined {
+  const ownerSync = o.ownerSync ?? findInManifests("NodeOwnerSync", productChainId, o.productManifest, o.deploymentsDir, "product", "owner-sync");
+  if (!ownerSync) {
+    if (o.chainRegistry) {
+      throw new RelayerConfigError(`--chain-registry is for the node-owner duty, but the product chain ${productChainId} has no NodeOwnerSync in its manifest; pass --owner-sync <address>`);
+    }
+    return undefined;
+  }
+  const chainRegistry = o.chainRegistry ?? findInManifests("ProductChainRegistry", mainChainId, o.mainManifest, o.deploymentsDir, "main", "chain-registry");
+  if (!chainRegistry) {
+    throw new RelayerConfigError(
+      `no manifest in ${o.deploymentsDir}/ records a ProductChainRegistry on the main chain ${mainChainId}; the node-owner duty needs it: pass --chain-registry <address>`,
+    );
+  }
+  return { chainRegistry, ownerSync };
+}
+
+/** `contract` on chain `chainId` from the given manifest, else the one manifest in `dir` for that chain id; undefined when none. */
+function findInManifests(contract: string, chainId: bigint, manifestFile: string | undefined, dir: string, side: "main" | "product", flag: string): string | undefined {
+  if (manifestFile) {
+    const m = readManifest(manifestFile);
+    if (!m) throw new RelayerConfigError(`--${side}-manifest ${manifestFile} does not exist`);
+    if (BigInt(m.chainId) !== chainId) throw new RelayerConfigError(`${manifestFile} is for chain ${m.chainId}, but the ${side} chain RPC is chain ${chainId}`);
+    const entry = m.contracts[contract];
+    return entry ? getAddress(entry.address) : undefined;
+  }
+  const found: { file: string; address: string }[] = [];
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".json"))) {
+      const file = path.join(dir, f);
+      try {
+        const m = readManifest(file);
+        if (m && BigInt(m.chainId) === chainId && m.contracts[contract]) found.push({ file, address: getAddress(m.contracts[contract].address) });
+      } catch {
+        // not a manifest
+      }
+    }
+  }
+  const distinct = [...new Set(found.map((x) => x.address))];
+  if (distinct.length > 1) {
+    throw new RelayerConfigError(`several manifests record a ${contract} on chain ${chainId} (${found.map((x) => x.file).join(", ")}); choose with --${side}-manifest or --${flag}`);
+  }
+  return distinct[0];
 }

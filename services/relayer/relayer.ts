@@ -1,20 +1,33 @@
 import path from "node:path";
-import { ZeroHash, type JsonRpcProvider, type Log, type TransactionResponse, type Wallet, type HDNodeWallet } from "ethers";
+import { ZeroHash, getAddress, toBeHex, zeroPadValue, type JsonRpcProvider, type Log, type TransactionResponse, type Wallet, type HDNodeWallet } from "ethers";
 import { connect } from "../../lib/chain";
-import { Cursor } from "../../lib/cursor";
+import { Cursor, CursorError } from "../../lib/cursor";
 import { createLogger, type Logger } from "../../lib/log";
 import { Registry, serveMetrics, type MetricsServer } from "../../lib/metrics";
 import { backoffDelay, sleep } from "../../lib/retry";
 import { loadKeystore } from "../../lib/keystore";
 import { openHsmSigner, type HsmSigner } from "../../lib/hsmSigner";
-import { findBridgeAddress, keystoreFile, RelayerConfigError, type RelayerOptions } from "./config";
+import { findBridgeAddress, findOwnerSyncAddresses, keystoreFile, RelayerConfigError, type OwnerSyncAddresses, type RelayerOptions } from "./config";
 
-import type { MainBridge, ProductBridge } from "../../typechain-types";
+import type { MainBridge, NodeOwnerSync, ProductBridge, ProductChainRegistry } from "../../typechain-types";
 import { typechain } from "../../lib/typechain";
 import { LuniverseError } from "../../lib/errors";
+import { decodeCustomError } from "../../lib/revert";
 
 /** Which way an operation travels: a main-chain deposit confirmed on the product chain, or the reverse. */
 export type Direction = "deposits" | "redeems";
+
+/** What a relayer loop does: one bridge direction, or carrying the main chain's node-owner swaps to NodeOwnerSync. */
+export type Duty = Direction | "ownerSwaps";
+
+/** A node-owner swap of this product chain that the main chain's ProductChainRegistry made (`NodeOwnerSwapped`). */
+export interface OwnerSwap {
+  ownersNonce: bigint;
+  oldOwner: string;
+  newOwner: string;
+  blockNumber: number;
+  txHash: string;
+}
 
 /** An operation announced on the source chain, exactly as its event says. */
 export interface BridgeOperation {
@@ -38,6 +51,8 @@ export interface RelayerState {
   /** Next block to scan on the source chain of each direction. */
   deposits: { next: number };
   redeems: { next: number };
+  /** The node-owner duty, when on: next main-chain block to scan, and the contracts it was written for. */
+  ownerSwaps?: { next: number } & OwnerSyncAddresses;
 }
 
 /** Metrics of one relayer. */
@@ -68,6 +83,8 @@ function makeMetrics(signer: number, address: string): RelayerMetrics {
 }
 
 const REVERTS_MEANING_DONE = new Set(["BridgeAlreadySettled", "BridgeAlreadyConfirmed"]);
+/** Round failures that only governance lifts (a product chain suspended on the main chain): retried at the slowest pace. */
+const KINDS_MEANING_HELD = new Set(["revert_MainBridgeChainNotActive"]);
 
 /** A relayer round that must be retried (the message says why). */
 export class RelayerRoundError extends LuniverseError<"RELAYER_ROUND"> {
@@ -92,6 +109,10 @@ interface Side {
  * `confirmations` blocks confirms each on the other side — exactly the event's (pair, recipient, amount), read
  * from blocks at that depth. Progress is a cursor on disk; before confirming, the destination bridge's status and
  * this signer's `confirmedData` are checked, so a restart never re-sends a confirmation the contract counts.
+ *
+ * With a NodeOwnerSync on the product chain (`--owner-sync` or its manifest) it also carries node-owner governance:
+ * each `NodeOwnerSwapped` of this product chain on the main chain's ProductChainRegistry, at the same depth, becomes
+ * this signer's `confirmSwap` on the NodeOwnerSync, with its own cursor and the same restart checks.
  */
 export class Relayer {
   readonly log: Logger;
@@ -103,6 +124,11 @@ export class Relayer {
   mainBridge!: MainBridge;
   productBridge!: ProductBridge;
   cursor!: Cursor<RelayerState>;
+  /** The node-owner duty's contracts (undefined: the duty is off). */
+  ownerSync?: NodeOwnerSync;
+  chainRegistry?: ProductChainRegistry;
+  /** The last round sending on each chain: rounds that send on one chain take turns. */
+  private readonly turns = new Map<Side["name"], Promise<unknown>>();
   private metricsServer?: MetricsServer;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
@@ -151,6 +177,7 @@ export class Relayer {
         );
       }
     }
+    const ownerSwaps = await this.connectOwnerSync(productAddr);
     const initial: RelayerState = {
       version: 1,
       signer: this.address,
@@ -173,6 +200,7 @@ export class Relayer {
       },
     });
     this.cursor.save(this.cursor.get()); // the file exists (and is checked) from the first start on
+    this.adoptOwnerSwapsCursor(ownerSwaps);
     this.metrics = makeMetrics(o.signer, this.address);
     if (o.metricsPort !== undefined) this.metricsServer = await serveMetrics(this.metrics.registry, o.metricsPort);
     const st = this.cursor.get();
@@ -184,6 +212,7 @@ export class Relayer {
       cursor: { file: stateFile, deposits: st.deposits.next, redeems: st.redeems.next },
       metricsPort: this.metricsServer?.port,
     });
+    if (ownerSwaps) this.log.info("carrying node-owner swaps", { ...ownerSwaps, productChainId: product.chainId, cursor: this.cursor.get().ownerSwaps!.next });
   }
 
   /** The port metrics are served on (when enabled). */
@@ -191,9 +220,10 @@ export class Relayer {
     return this.metricsServer?.port;
   }
 
-  /** Runs both directions until {@link stop}. */
+  /** Runs both directions (and the node-owner duty when on) until {@link stop}. */
   async run(): Promise<void> {
-    this.loops = (["deposits", "redeems"] as Direction[]).map((d) => this.loop(d));
+    const duties: Duty[] = ["deposits", "redeems", ...(this.ownerSync ? (["ownerSwaps"] as const) : [])];
+    this.loops = duties.map((d) => this.loop(d));
     await Promise.all(this.loops);
   }
 
@@ -207,13 +237,13 @@ export class Relayer {
     this.log.info("relayer stopped");
   }
 
-  private async loop(direction: Direction): Promise<void> {
+  private async loop(direction: Duty): Promise<void> {
     const log = this.log.child(direction);
     let failures = 0;
     while (!this.abort.signal.aborted) {
       let more = false;
       try {
-        more = await this.round(direction, log);
+        more = await this.roundOf(direction, log);
         if (failures > 0) log.info("recovered", { after: failures });
         failures = 0;
       } catch (e) {
@@ -221,8 +251,10 @@ export class Relayer {
         failures++;
         const kind = e instanceof RelayerRoundError ? e.kind : "rpc";
         this.metrics.errors.inc({ direction, kind });
-        const delayMs = backoffDelay(failures, { initialDelayMs: Math.min(500, this.options.pollIntervalMs), maxDelayMs: this.options.maxBackoffMs });
-        log.warn("round failed; retrying", { kind, error: e, attempt: failures, retryInMs: delayMs });
+        const held = KINDS_MEANING_HELD.has(kind);
+        const delayMs = held ? this.options.maxBackoffMs : backoffDelay(failures, { initialDelayMs: Math.min(500, this.options.pollIntervalMs), maxDelayMs: this.options.maxBackoffMs });
+        if (held) log.warn((e as Error).message, { kind, attempt: failures, retryInMs: delayMs });
+        else log.warn("round failed; retrying", { kind, error: e, attempt: failures, retryInMs: delayMs });
         await sleep(delayMs, this.abort.signal).catch(() => undefined);
         continue;
       }
@@ -313,7 +345,13 @@ export class Relayer {
           m.skipped.inc({ direction, reason: name === "BridgeAlreadySettled" ? "settled" : "already_confirmed" });
           continue;
         }
-        sendError = name ? new RelayerRoundError(`confirming ${op.id} reverts with ${name}; will retry`, `revert_${name}`) : e;
+        if (name === "MainBridgeChainNotActive") {
+          // governance suspended the product chain on the main chain: its withdrawals wait until it is active again
+          const status = decodeCustomError(e, this.mainBridge.interface)?.args[1] === 3n ? "retired" : "suspended";
+          sendError = new RelayerRoundError(`chain ${this.product.chainId} is ${status} on the main chain: bridge paused (confirming ${op.id} waits)`, `revert_${name}`);
+        } else {
+          sendError = name ? new RelayerRoundError(`confirming ${op.id} reverts with ${name}; will retry`, `revert_${name}`) : e;
+        }
         break; // later events wait: the cursor does not pass an unconfirmed one
       }
     }
@@ -358,6 +396,169 @@ export class Relayer {
     }
     if ((e as { code?: string }).code === "CALL_EXCEPTION") return "unknown";
     return undefined;
+  }
+
+  /**
+   * One round of a duty. Rounds that send on the same chain take turns (deposits and node-owner swaps both send on the
+   * product chain): each numbers its transactions from the account's nonce and awaits them before the next starts.
+   */
+  private roundOf(duty: Duty, log: Logger): Promise<boolean> {
+    const chain: Side["name"] = duty === "redeems" ? "main" : "product";
+    const previous = this.turns.get(chain) ?? Promise.resolve();
+    const round = previous.then(() => (duty === "ownerSwaps" ? this.ownerSwapRound(log) : this.round(duty, log)));
+    this.turns.set(chain, round.catch(() => undefined));
+    return round;
+  }
+
+  // ---------------------------------------------------------------- node-owner duty (contracts/chains/NodeOwnerSync.sol)
+
+  /**
+   * Connects the node-owner duty's contracts when `--owner-sync` is given or the product chain's manifest records a
+   * NodeOwnerSync; returns their addresses, or undefined (the duty is off). The NodeOwnerSync must count the signers of
+   * the ProductBridge this relayer signs for.
+   */
+  private async connectOwnerSync(productBridge: string): Promise<OwnerSyncAddresses | undefined> {
+    const found = findOwnerSyncAddresses(this.options, this.main.chainId, this.product.chainId);
+    if (!found) return undefined;
+    for (const [side, address, contract] of [
+      [this.main, found.chainRegistry, "ProductChainRegistry"],
+      [this.product, found.ownerSync, "NodeOwnerSync"],
+    ] as const) {
+      if ((await side.provider.getCode(address)) === "0x") {
+        throw new RelayerConfigError(`no ${contract} at ${address} on the ${side.name} chain (${side.url}); the chain was reset or the manifest is stale: deploy again`);
+      }
+    }
+    this.chainRegistry = typechain().ProductChainRegistry__factory.connect(found.chainRegistry, this.main.provider);
+    this.ownerSync = typechain().NodeOwnerSync__factory.connect(found.ownerSync, this.wallet.connect(this.product.provider));
+    const source = getAddress(await this.ownerSync.signerSource());
+    if (source !== getAddress(productBridge)) {
+      throw new RelayerConfigError(
+        `the NodeOwnerSync at ${found.ownerSync} counts the signers of ${source}, not of the ProductBridge ${productBridge} this relayer signs for; pass the right --owner-sync`,
+      );
+    }
+    return found;
+  }
+
+  /** Gives the cursor its node-owner part (a cursor older than the duty starts it at --main-start-block), or checks it. */
+  private adoptOwnerSwapsCursor(found: OwnerSyncAddresses | undefined): void {
+    if (!found) return;
+    const st = this.cursor.get().ownerSwaps;
+    if (!st) {
+      this.cursor.update((s) => {
+        s.ownerSwaps = { next: this.options.mainStartBlock, ...found };
+      });
+      return;
+    }
+    if (st.ownerSync !== found.ownerSync || st.chainRegistry !== found.chainRegistry) {
+      throw new CursorError(
+        `state file ${this.cursor.file} cannot be used: written for NodeOwnerSync ${st.ownerSync} / ProductChainRegistry ${st.chainRegistry}, ` +
+          `now ${found.ownerSync} / ${found.chainRegistry} (redeployed? move the file away)`,
+      );
+    }
+  }
+
+  /** Reads the main chain registry's `NodeOwnerSwapped` events of this product chain in [from, to], in chain order. */
+  async readOwnerSwaps(from: number, to: number): Promise<OwnerSwap[]> {
+    const registry = this.chainRegistry!;
+    const event = registry.interface.getEvent("NodeOwnerSwapped");
+    const address = await registry.getAddress();
+    const chainTopic = zeroPadValue(toBeHex(this.product.chainId), 32);
+    const logs: Log[] = [];
+    for (let f = from; f <= to; f += this.options.blockChunk) {
+      const t = Math.min(to, f + this.options.blockChunk - 1);
+      logs.push(...(await this.main.provider.getLogs({ address, topics: [event.topicHash, chainTopic], fromBlock: f, toBlock: t })));
+    }
+    logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    return logs.map((l) => {
+      if (l.blockNumber > to || l.removed) throw new RelayerRoundError(`log outside the confirmed range (block ${l.blockNumber})`, "reorg");
+      const a = registry.interface.decodeEventLog("NodeOwnerSwapped", l.data, l.topics);
+      return { ownersNonce: a.ownersNonce as bigint, oldOwner: a.oldOwner as string, newOwner: a.newOwner as string, blockNumber: l.blockNumber, txHash: l.transactionHash };
+    });
+  }
+
+  /**
+   * One scan of the node-owner duty: each swap of this product chain that the main chain made, buried `confirmations`
+   * deep, is confirmed on the product chain's NodeOwnerSync (`confirmSwap`) unless it is decided already or this signer
+   * confirmed it; the cursor then passes the range. Returns true when more confirmed blocks are waiting.
+   */
+  private async ownerSwapRound(log: Logger): Promise<boolean> {
+    const duty: Duty = "ownerSwaps";
+    const m = this.metrics;
+    const sync = this.ownerSync!;
+    const head = await this.main.provider.getBlockNumber();
+    m.head.set({ chain: this.main.name }, head);
+    const safe = head - this.options.confirmations + 1;
+    const from = this.cursor.get().ownerSwaps!.next;
+    m.cursor.set({ direction: duty }, from);
+    m.lag.set({ direction: duty }, Math.max(0, head - from + 1));
+    if (from > safe) return false;
+    const to = Math.min(safe, from + this.options.blockChunk - 1);
+
+    // as in `round`: our own confirmations still in flight (a restart after kill -9) land first, so the checks below see them
+    const me = this.address;
+    const [latestNonce, pendingNonce] = await Promise.all([this.product.provider.getTransactionCount(me, "latest"), this.product.provider.getTransactionCount(me, "pending")]);
+    if (pendingNonce > latestNonce) {
+      throw new RelayerRoundError(`${pendingNonce - latestNonce} of our transactions are still pending on the product chain; waiting for them`, "pending");
+    }
+
+    const swaps = await this.readOwnerSwaps(from, to);
+    const sent: { swap: OwnerSwap; tx: TransactionResponse }[] = [];
+    let nonce = pendingNonce;
+    let sendError: unknown;
+    for (const swap of swaps) {
+      m.eventsSeen.inc({ direction: duty });
+      const at = { ownersNonce: swap.ownersNonce, oldOwner: swap.oldOwner, newOwner: swap.newOwner, sourceBlock: swap.blockNumber };
+      if ((await sync.swapStatus(swap.ownersNonce)) !== 0n) {
+        m.skipped.inc({ direction: duty, reason: "decided" });
+        continue;
+      }
+      const mine = await sync.confirmedSwap(swap.ownersNonce, me);
+      if (mine !== ZeroHash) {
+        if (mine === (await sync.swapHash(swap.ownersNonce, swap.oldOwner, swap.newOwner))) {
+          m.skipped.inc({ direction: duty, reason: "already_confirmed" });
+        } else {
+          // only a reorged main chain could show us other owners for a nonce we confirmed: say so, never confirm twice
+          m.skipped.inc({ direction: duty, reason: "conflicting" });
+          log.error("this signer confirmed other owners for this node-owner swap; not confirming", { ...at, confirmed: mine });
+        }
+        continue;
+      }
+      try {
+        const tx = await sync.confirmSwap(swap.ownersNonce, swap.oldOwner, swap.newOwner, { nonce });
+        nonce++;
+        sent.push({ swap, tx });
+      } catch (e) {
+        const name = decodeCustomError(e, sync.interface)?.name;
+        if (name === "NodeOwnerSyncAlreadyDecided" || name === "NodeOwnerSyncAlreadyConfirmed") {
+          m.skipped.inc({ direction: duty, reason: name === "NodeOwnerSyncAlreadyDecided" ? "decided" : "already_confirmed" });
+          continue;
+        }
+        const reverted = name !== undefined || (e as { code?: string }).code === "CALL_EXCEPTION";
+        sendError = reverted ? new RelayerRoundError(`confirming node-owner swap ${swap.ownersNonce} reverts with ${name ?? "no reason"}; will retry`, `revert_${name ?? "unknown"}`) : e;
+        break; // later swaps wait: the cursor does not pass an unconfirmed one
+      }
+    }
+    for (const { swap, tx } of sent) {
+      const receipt = await tx.wait(1).catch((e: unknown) => {
+        if ((e as { code?: string }).code === "CALL_EXCEPTION") return null; // reverted: decided meanwhile
+        throw e;
+      });
+      if (receipt?.status === 1) {
+        m.confirmationsSent.inc({ direction: duty });
+        log.info("confirmed node-owner swap", { ownersNonce: swap.ownersNonce, oldOwner: swap.oldOwner, newOwner: swap.newOwner, sourceBlock: swap.blockNumber, tx: tx.hash });
+      } else {
+        m.skipped.inc({ direction: duty, reason: "reverted_race" });
+        log.warn("node-owner swap confirmation reverted (decided meanwhile?)", { ownersNonce: swap.ownersNonce, tx: tx.hash });
+      }
+    }
+    if (sendError) throw sendError;
+    this.cursor.update((s) => {
+      s.ownerSwaps!.next = to + 1;
+    });
+    m.cursor.set({ direction: duty }, to + 1);
+    m.lag.set({ direction: duty }, Math.max(0, head - to));
+    if (swaps.length > 0) log.debug("scanned", { from, to, events: swaps.length, sent: sent.length });
+    return to < safe;
   }
 }
 

@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySystemFixture, passProposal } from "../fixtures/system";
 
 describe("upgrades: storage-layout check of every system contract", function () {
-  for (const name of ["ValidatorSet", "Slashing", "LuniverseGovernor", "LuniverseTimelock", "EmergencyCouncil", "ProductChainRegistry", "MainTokenFactory", "ProductTokenFactory", "MainBridge", "ProductBridge", "TemplateFactory", "RewardEngineFactory", "DexFactory", "DexListingRegistry", "AnchorRegistry", "GasPolicy"]) {
+  for (const name of ["ValidatorSet", "Slashing", "LuniverseGovernor", "LuniverseTimelock", "EmergencyCouncil", "ProductChainRegistry", "MainTokenFactory", "ProductTokenFactory", "MainBridge", "ProductBridge", "TemplateFactory", "RewardEngineFactory", "DexFactory", "DexListingRegistry", "AnchorRegistry", "GasPolicy", "NodeOwnerSync"]) {
     it(`${name} passes the upgrade-safety validation as a UUPS implementation`, async function () {
       await upgrades.validateImplementation(await ethers.getContractFactory(name), { kind: "uups" });
     });

@@ -10,10 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import { Interface, Wallet } from "ethers";
 import { artifactDeployContext, contractAt, initializerData } from "../../deploy/context";
-import { ConfigError } from "../../deploy/config";
+import { ConfigError, resolveConfig } from "../../deploy/config";
 import { deploySystem, SYSTEM_CONTRACTS } from "../../deploy/system";
 import { defaultValidationsFile, upgradesRecordFile, writeUpgradesRecord, type UpgradesRecord } from "../../deploy/upgradesRecord";
-import { deploySystemFixture, testConfig } from "../fixtures/system";
+import { deploySystemFixture, testConfig, TEST_CONFIG_INPUT } from "../fixtures/system";
 
 describe("deploy/context: deploying without Hardhat's runtime", function () {
   async function artifactSystem() {
@@ -110,5 +110,18 @@ describe("deploy/context: deploying without Hardhat's runtime", function () {
     expect(initializerData(new Interface(["function f()"]), [])).to.equal("0x");
     await refused(() => initializerData(new Interface(["function f()"]), [1]), /no initialize function/);
     await refused(artifactDeployContext(deployer!, { validations: path.join(os.tmpdir(), "no-such-validations.json") }), /run npx hardhat compile/);
+  });
+
+  it("deploys a product chain's NodeOwnerSync too (nodeOwnerSync, minStake 0), as a genesis build would", async function () {
+    const signers = await ethers.getSigners();
+    const ctx = await artifactDeployContext(signers[0]!, { accounts: signers.map((s) => s.address), networkName: "artifacts", validations: defaultValidationsFile() });
+    const config = resolveConfig({ ...TEST_CONFIG_INPUT, validatorSet: { ...TEST_CONFIG_INPUT.validatorSet, minStake: "0" }, nodeOwnerSync: {} });
+    const system = await deploySystem(ctx, { config, manifestDir: null });
+    const entry = system.manifest.contracts.NodeOwnerSync!;
+    expect(entry.proxyKind).to.equal("uups");
+    expect(await upgrades.erc1967.getImplementationAddress(entry.address)).to.equal(entry.implementation);
+    expect(await system.validatorSet.hasRole(await system.validatorSet.GOVERNANCE_ROLE(), entry.address)).to.equal(true);
+    expect(await system.nodeOwnerSync!.signerSource()).to.equal(await system.productBridge.getAddress());
+    expect(await system.nodeOwnerSync!.hasRole(await system.nodeOwnerSync!.GOVERNANCE_ROLE(), system.manifest.contracts.LuniverseTimelock!.address)).to.equal(true);
   });
 });

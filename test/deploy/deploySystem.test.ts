@@ -4,12 +4,61 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { deploySystem, SYSTEM_CONTRACTS } from "../../deploy/system";
+import { deploySystem, SYSTEM_CONTRACTS, type DeploySystemResult } from "../../deploy/system";
 import { ECONOMY_IMPLEMENTATIONS } from "../../deploy/economy";
 import { DEX_PLAIN_CONTRACTS } from "../../deploy/dex";
 import { ConfigError, DEFAULT_GAS_POLICY, resolveConfig } from "../../deploy/config";
 import { manifestPath, type Manifest } from "../../deploy/manifest";
-import { deploySystemFixture, testConfig } from "../fixtures/system";
+import { resolveDeployContext } from "../../deploy/context";
+import { deploySteps, type ChainStatusFollower } from "../../deploy/steps";
+import { deploySystemFixture, testConfig, TEST_CONFIG_INPUT } from "../fixtures/system";
+import { deployNodeOwnerSync, OWNER_SYNC_CONTRACTS } from "../../deploy/ownerSync";
+import { DEV_ROLES } from "../../lib/accounts";
+import type { AccessControlUpgradeable } from "../../typechain-types";
+
+/** Current holders of `role` on `c`, from its RoleGranted / RoleRevoked events (AccessControl does not enumerate). */
+async function roleHolders(c: AccessControlUpgradeable, role: string): Promise<string[]> {
+  const granted = await c.queryFilter(c.filters.RoleGranted(role), 0);
+  const revoked = await c.queryFilter(c.filters.RoleRevoked(role), 0);
+  const events = [...granted, ...revoked].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const holders = new Set<string>();
+  for (const e of events) {
+    if (e.eventName === "RoleGranted") holders.add(e.args.account);
+    else holders.delete(e.args.account);
+  }
+  return [...holders].sort();
+}
+
+/** What deployNodeOwnerSync needs, from a deployed system (a fresh manifest: it deploys a new NodeOwnerSync). */
+async function ownerSyncContext(sys: DeploySystemResult) {
+  return {
+    manifest: { network: "hardhat", chainId: 31337, deployer: await sys.deployer.getAddress(), updatedAt: "", contracts: {} } as Manifest,
+    save: () => undefined,
+    timelock: await sys.timelock.getAddress(),
+    council: await sys.council.getAddress(),
+    validatorSet: await sys.validatorSet.getAddress(),
+    signerSource: await sys.productBridge.getAddress(),
+    chainRegistry: await sys.chainRegistry.getAddress(),
+  };
+}
+
+/** The ConfigError `p` rejects with (fails the test when it resolves or throws something else). */
+async function configRefusal(p: Promise<unknown>): Promise<ConfigError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  return expect.fail("expected a ConfigError");
+}
+
+/** A product chain's system: the test configuration with `minStake` 0 and `nodeOwnerSync` (genesis reflects main-chain swaps 1..2). */
+async function productChainSystemFixture() {
+  const config = resolveConfig({ ...TEST_CONFIG_INPUT, validatorSet: { ...TEST_CONFIG_INPUT.validatorSet, minStake: "0" }, nodeOwnerSync: { ownersNonce: 2 } });
+  const result = await deploySystem(hre, { manifestDir: null, config });
+  return { ...result, config, signers: await ethers.getSigners() };
+}
 
 describe("deploySystem", function () {
   describe("a fresh deployment", function () {
@@ -74,6 +123,11 @@ describe("deploySystem", function () {
       expect(p.maxValidators).to.equal(f.config.validatorSet.maxValidators);
       const sp = await f.slashing.params();
       expect(sp.felonyThreshold).to.equal(f.config.slashing.felonyThreshold);
+      // the bridge and the anchor registry obey the product chains' status in the registry
+      const registry = await f.chainRegistry.getAddress();
+      expect(await f.mainBridge.chainRegistry()).to.equal(registry);
+      const anchorRegistry = await ethers.getContractAt("AnchorRegistry", f.manifest.contracts.AnchorRegistry!.address);
+      expect(await anchorRegistry.chainRegistry()).to.equal(registry);
     });
   });
 
@@ -197,6 +251,20 @@ describe("deploySystem", function () {
       expect(rewritten.contracts).to.deep.equal(first.manifest.contracts);
     });
 
+    it("asks for an upgrade when a contract cannot be pointed at the product-chain registry (an implementation that predates it)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const steps = deploySteps(await resolveDeployContext(hre), { manifest: f.manifest, save: () => undefined, deployer: f.deployer });
+      let caught: unknown;
+      try {
+        // ProductBridge has no chainRegistry(): it stands for a MainBridge still on an older implementation
+        await steps.setChainRegistry(f.productBridge as unknown as ChainStatusFollower, "MainBridge", await f.chainRegistry.getAddress());
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).to.be.instanceOf(ConfigError);
+      expect((caught as Error).message).to.match(/^MainBridge does not answer chainRegistry\(\) .*upgrade it through governance first \(gov:propose --action upgrade --contract MainBridge\)$/);
+    });
+
     it("rejects a manifest recorded for another chain id with a ConfigError", async function () {
       await loadFixture(deploySystemFixture);
       const file = manifestPath(dir, "hardhat");
@@ -290,6 +358,94 @@ describe("deploySystem", function () {
         [{ gasPolicy: { sponsors: [{ name: "Game", admin }] } }, '"gasPolicy.sponsors[0].budgetPerWindow" is required'],
       ] as const) {
         expect(() => resolveConfig(input), key).to.throw(ConfigError).with.property("message").that.contains(key);
+      }
+    });
+  });
+
+  describe("nodeOwnerSync (product chains only)", function () {
+    it("is off by default: no NodeOwnerSync, and the timelock is the validator set's only GOVERNANCE_ROLE holder", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      expect(f.config.nodeOwnerSync).to.equal(undefined);
+      expect(f.manifest.contracts.NodeOwnerSync).to.equal(undefined);
+      expect(f.nodeOwnerSync).to.equal(undefined);
+      const vs = f.validatorSet as unknown as AccessControlUpgradeable;
+      expect(await roleHolders(vs, await f.validatorSet.GOVERNANCE_ROLE())).to.deep.equal([await f.timelock.getAddress()]);
+      expect(await roleHolders(vs, await f.validatorSet.DEFAULT_ADMIN_ROLE())).to.deep.equal([await f.timelock.getAddress()]);
+    });
+
+    it("deploys NodeOwnerSync wired to the validator set and the product bridge, with GOVERNANCE_ROLE on the set, handed to governance", async function () {
+      const f = await loadFixture(productChainSystemFixture);
+      const entry = f.manifest.contracts.NodeOwnerSync!;
+      expect(Object.keys(f.manifest.contracts).sort()).to.deep.equal([...SYSTEM_CONTRACTS, ...OWNER_SYNC_CONTRACTS].sort());
+      expect(entry.proxyKind).to.equal("uups");
+      expect(entry.implementation).to.equal(await upgrades.erc1967.getImplementationAddress(entry.address));
+      const sync = f.nodeOwnerSync!;
+      expect(await sync.getAddress()).to.equal(entry.address);
+      expect(await sync.validatorSet()).to.equal(await f.validatorSet.getAddress());
+      expect(await sync.signerSource()).to.equal(await f.productBridge.getAddress());
+      expect(await sync.lastAppliedNonce()).to.equal(2n);
+      expect((await f.validatorSet.params()).minStake).to.equal(0n);
+      const timelock = await f.timelock.getAddress();
+      const council = await f.council.getAddress();
+      const vs = f.validatorSet as unknown as AccessControlUpgradeable;
+      expect(await roleHolders(vs, await f.validatorSet.GOVERNANCE_ROLE())).to.deep.equal([entry.address, timelock].sort());
+      const d = await f.deployer.getAddress();
+      for (const [role, holder] of [
+        [await sync.DEFAULT_ADMIN_ROLE(), timelock],
+        [await sync.GOVERNANCE_ROLE(), timelock],
+        [await sync.PAUSER_ROLE(), council],
+      ] as const) {
+        expect(await roleHolders(sync as unknown as AccessControlUpgradeable, role)).to.deep.equal([holder]);
+        expect(await sync.hasRole(role, d)).to.equal(false);
+      }
+    });
+
+    it("4 of the 6 bridge signers carry a main-chain swap: the new owner validates from the next epoch, unstaked, and the old one leaves", async function () {
+      const f = await loadFixture(productChainSystemFixture);
+      const sync = f.nodeOwnerSync!;
+      const [old] = f.genesisValidators;
+      const newOwner = f.signers[DEV_ROLES.user]!.address;
+      let tx;
+      for (const i of DEV_ROLES.signers.slice(0, 4)) tx = await sync.connect(f.signers[i]!).confirmSwap(3n, old!, newOwner);
+      const block = (await tx!.wait())!.blockNumber;
+      const boundary = await f.validatorSet.epochStartBlock((await f.validatorSet.epochOf(block)) + 1n);
+      await expect(tx).to.emit(sync, "NodeOwnerSwapApplied").withArgs(3n, old, newOwner, boundary);
+      expect(await f.validatorSet.isValidatorAt(newOwner, boundary)).to.equal(true);
+      expect(await f.validatorSet.isValidatorAt(old!, boundary)).to.equal(false);
+      expect(await f.validatorSet.isValidatorAt(old!, boundary - 1n)).to.equal(true);
+      expect(await f.validatorSet.validatorCountAt(boundary)).to.equal(4n);
+    });
+
+    it("refuses a validator set with a minimum stake (the main chain's)", async function () {
+      const main = await loadFixture(deploySystemFixture);
+      const e = await configRefusal(deployNodeOwnerSync(hre, await ownerSyncContext(main)));
+      expect(e.message).to.match(/needs "validatorSet.minStake": 0 .*requires 1000000000000000000000/);
+    });
+
+    it("refuses a missing grant once governance holds the validator set, and a chain that registers product chains", async function () {
+      const f = await loadFixture(productChainSystemFixture);
+      // a new NodeOwnerSync after the hand-over: its grant is a governance decision
+      expect((await configRefusal(deployNodeOwnerSync(hre, await ownerSyncContext(f)))).message).to.match(
+        /ValidatorSet belongs to governance: .*gov:propose .*grantRole\(bytes32,address\)/,
+      );
+      // a chain whose registry registers product chains is a main chain
+      const owners = DEV_ROLES.validators.map((i) => f.signers[i]!.address) as [string, string, string, string];
+      await f.chainRegistry.connect(f.deployer).registerChain(1_001n, "Game Chain", f.signers[DEV_ROLES.user]!.address, owners, 0);
+      expect((await configRefusal(deployNodeOwnerSync(hre, await ownerSyncContext(f)))).message).to.match(/product chains only, .*registers 1 product chain/);
+    });
+
+    it("resolveConfig: nodeOwnerSync needs minStake 0, takes ownersNonce, and names unknown or wrong keys", function () {
+      const ok = resolveConfig({ validatorSet: { minStake: "0" }, nodeOwnerSync: { ownersNonce: 3 } });
+      expect(ok.nodeOwnerSync).to.deep.equal({ ownersNonce: 3 });
+      expect(resolveConfig({ validatorSet: { minStake: 0 }, nodeOwnerSync: {} }).nodeOwnerSync).to.deep.equal({});
+      expect(resolveConfig({ validatorSet: { minStake: 0 } }).nodeOwnerSync).to.equal(undefined);
+      for (const [input, text] of [
+        [{ nodeOwnerSync: {} }, '"nodeOwnerSync" needs "validatorSet.minStake": 0'],
+        [{ validatorSet: { minStake: 0 }, nodeOwnerSync: { ownerNonce: 1 } }, '"nodeOwnerSync.ownerNonce" (did you mean "nodeOwnerSync.ownersNonce"?)'],
+        [{ validatorSet: { minStake: 0 }, nodeOwnerSync: { ownersNonce: "x" } }, '"nodeOwnerSync.ownersNonce" must be a non-negative integer'],
+        [{ validatorSet: { minStake: 0 }, nodeOwnerSync: true }, '"nodeOwnerSync" must be an object'],
+      ] as const) {
+        expect(() => resolveConfig(input), text).to.throw(ConfigError).with.property("message").that.contains(text);
       }
     });
   });

@@ -105,7 +105,7 @@ describe("AnchorRegistry", function () {
       expect(await f.registry.nextStart(CHILD)).to.equal(START); // state kept
     });
 
-    it("deployAnchor is idempotent and registers configured children while the deployer governs", async function () {
+    it("deployAnchor is idempotent and registers configured children and the chain registry while the deployer governs", async function () {
       const f = await loadFixture(deploySystemFixture);
       // a manifest without AnchorRegistry, so a new one is deployed even when deploySystem already includes it
       const { AnchorRegistry: _existing, ...others } = f.manifest.contracts;
@@ -116,12 +116,14 @@ describe("AnchorRegistry", function () {
         timelock: await f.timelock.getAddress(),
         council: await f.council.getAddress(),
         children: [{ chainId: CHILD, startBlock: 7n, anchorers: [f.outsiders[0]!.address] }],
+        chainRegistry: await f.chainRegistry.getAddress(),
       };
       const first = await deployAnchor(hre, ctx);
       const again = await deployAnchor(hre, ctx);
       expect(await again.anchorRegistry.getAddress()).to.equal(await first.anchorRegistry.getAddress());
       expect(await first.anchorRegistry.getChild(CHILD)).to.deep.equal([true, 7n, 7n, 0n, 1n]);
       expect(await first.anchorRegistry.isAnchorer(CHILD, f.outsiders[0]!.address)).to.equal(true);
+      expect(await first.anchorRegistry.chainRegistry()).to.equal(await f.chainRegistry.getAddress());
       // governance holds it now: a new child is governance's to add
       let thrown: unknown;
       try {
@@ -131,6 +133,16 @@ describe("AnchorRegistry", function () {
       }
       expect(thrown).to.be.instanceOf(ConfigError);
       expect((thrown as Error).message).to.match(/belongs to governance: propose child 5002 .*anchor:authorize/);
+      // and so is another product-chain registry
+      const elsewhere = f.outsiders[9]!.address;
+      thrown = undefined;
+      try {
+        await deployAnchor(hre, { ...ctx, chainRegistry: elsewhere });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).to.be.instanceOf(ConfigError);
+      expect((thrown as Error).message).to.contain(`AnchorRegistry belongs to governance: propose its product-chain registry with npx hardhat gov:propose --network hardhat --action call --target AnchorRegistry --signature "setChainRegistry(address)" --args '["${elsewhere}"]'`);
     });
 
     it("deployAnchor rejects a timelock or council that is not an address", async function () {
@@ -342,6 +354,80 @@ describe("AnchorRegistry", function () {
         .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
         .withArgs(f.outsider.address, await f.registry.PAUSER_ROLE());
       await expect(f.gov.unpause()).to.emit(f.registry, "Unpaused");
+      await expect(f.registry.connect(f.anchorer).anchor(CHILD, START, START, ethers.id("r"))).to.emit(f.registry, "RangeAnchored");
+    });
+  });
+
+  describe("product-chain status (ProductChainRegistry)", function () {
+    /** ProductChainRegistry.Status */
+    const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3 };
+
+    /** The anchor fixture with CHILD also registered as a product chain in the ProductChainRegistry. */
+    async function productChildFixture(): Promise<AnchorFixture> {
+      const f = await anchorFixture();
+      const owners = f.outsiders.slice(2, 6).map((s) => s.address) as [string, string, string, string];
+      await (await f.chainRegistry.connect(f.deployer).registerChain(CHILD, "Game Chain", f.outsiders[6]!.address, owners, 0)).wait();
+      return f;
+    }
+
+    async function setStatus(f: AnchorFixture, status: number): Promise<void> {
+      const timelock = await impersonate(await f.timelock.getAddress());
+      await (await f.chainRegistry.connect(timelock).setChainStatus(CHILD, status)).wait();
+    }
+
+    it("deploySystem points the registry at the ProductChainRegistry", async function () {
+      const f = await loadFixture(anchorFixture);
+      expect(await f.registry.chainRegistry()).to.equal(await f.chainRegistry.getAddress());
+    });
+
+    it("setChainRegistry is governance's only (AccessControlUnauthorizedAccount) and emits ChainRegistryChanged", async function () {
+      const f = await loadFixture(anchorFixture);
+      const registry = await f.chainRegistry.getAddress();
+      await expect(f.registry.connect(f.outsider).setChainRegistry(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(f.outsider.address, await f.registry.GOVERNANCE_ROLE());
+      await expect(f.gov.setChainRegistry(ethers.ZeroAddress)).to.emit(f.registry, "ChainRegistryChanged").withArgs(registry, ethers.ZeroAddress);
+      expect(await f.registry.chainRegistry()).to.equal(ethers.ZeroAddress);
+      await expect(f.gov.setChainRegistry(registry)).to.emit(f.registry, "ChainRegistryChanged").withArgs(ethers.ZeroAddress, registry);
+    });
+
+    it("a suspended product chain anchors no more (AnchorRegistryChainNotActive); reactivated, it anchors again", async function () {
+      const f = await loadFixture(productChildFixture);
+      await anchorRange(f, fakeBlocks(START, START + 1n));
+      await setStatus(f, Status.Suspended);
+      const blocks = fakeBlocks(START + 2n, START + 3n);
+      const root = MerkleTree.fromBlocks(blocks).root;
+      await expect(f.registry.connect(f.anchorer).anchor(CHILD, START + 2n, START + 3n, root))
+        .to.be.revertedWithCustomError(f.registry, "AnchorRegistryChainNotActive")
+        .withArgs(CHILD, Status.Suspended);
+      await setStatus(f, Status.Active);
+      await expect(f.registry.connect(f.anchorer).anchor(CHILD, START + 2n, START + 3n, root)).to.emit(f.registry, "RangeAnchored").withArgs(CHILD, 1n, START + 2n, START + 3n, root, f.anchorer.address);
+    });
+
+    it("a retired product chain anchors no more (AnchorRegistryChainNotActive); what it anchored still verifies", async function () {
+      const f = await loadFixture(productChildFixture);
+      const blocks = fakeBlocks(START, START + 3n);
+      const tree = await anchorRange(f, blocks);
+      await setStatus(f, Status.Retired);
+      await expect(f.registry.connect(f.anchorer).anchor(CHILD, START + 4n, START + 4n, ethers.id("r")))
+        .to.be.revertedWithCustomError(f.registry, "AnchorRegistryChainNotActive")
+        .withArgs(CHILD, Status.Retired);
+      expect(await verify(f, blocks[2]!, tree.proof(blockLeaf(blocks[2]!)))).to.equal(true);
+    });
+
+    it("a child the ProductChainRegistry does not know (status None, e.g. an audit log) anchors as before", async function () {
+      const f = await loadFixture(productChildFixture);
+      await setStatus(f, Status.Suspended);
+      await (await f.gov.registerChild(OTHER_CHILD, 0)).wait();
+      await (await f.gov.setAnchorer(OTHER_CHILD, f.anchorer.address, true)).wait();
+      expect(await f.chainRegistry.chainStatus(OTHER_CHILD)).to.equal(Status.None);
+      await expect(f.registry.connect(f.anchorer).anchor(OTHER_CHILD, 0, 3, ethers.id("r"))).to.emit(f.registry, "RangeAnchored");
+    });
+
+    it("checks nothing without a product-chain registry (zero)", async function () {
+      const f = await loadFixture(productChildFixture);
+      await setStatus(f, Status.Suspended);
+      await (await f.gov.setChainRegistry(ethers.ZeroAddress)).wait();
       await expect(f.registry.connect(f.anchorer).anchor(CHILD, START, START, ethers.id("r"))).to.emit(f.registry, "RangeAnchored");
     });
   });

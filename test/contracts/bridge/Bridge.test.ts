@@ -478,6 +478,113 @@ describe("bridge", function () {
     });
   });
 
+  describe("product-chain status (ProductChainRegistry)", function () {
+    /** ProductChainRegistry.Status */
+    const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3 };
+    const PRODUCT_CHAIN = 7_001n;
+
+    /** The bridge world plus product chain PRODUCT_CHAIN registered in the registry, a main-bridge pair toward it and 100 main tokens locked in it. */
+    async function registeredChainFixture() {
+      const f = await deployBridgeFixture();
+      const owners = f.outsiders.slice(0, 4).map((s) => s.address) as [string, string, string, string];
+      await (await f.chainRegistry.connect(f.deployer).registerChain(PRODUCT_CHAIN, "Game Chain", f.pd.address, owners, 0)).wait();
+      const mainToken = await f.mainToken.getAddress();
+      const productToken = await f.pairs[0]!.productToken.getAddress();
+      await (await f.mainBridge.connect(f.gov).registerPair(mainToken, PRODUCT_CHAIN, productToken, 1n, limits())).wait();
+      const pairId = await f.mainBridge.pairIdOf(mainToken, PRODUCT_CHAIN, productToken);
+      await (await f.mainBridge.connect(f.user).deposit(pairId, f.user.address, 100n * E)).wait();
+      return { ...f, pairId };
+    }
+
+    async function setStatus(f: BridgeFixture, status: number): Promise<void> {
+      await (await f.chainRegistry.connect(f.gov).setChainStatus(PRODUCT_CHAIN, status)).wait();
+    }
+
+    /** Confirms withdrawal `id` of `amount` main tokens to the user with signers 0..count-1 (the last transaction is returned unawaited). */
+    async function confirmWithdrawal(f: BridgeFixture, id: string, pairId: string, amount: bigint, count = 4) {
+      for (let i = 0; i < count - 1; ++i) await (await f.mainBridge.connect(f.signerAccounts[i]!).confirmWithdrawal(id, pairId, f.user.address, amount)).wait();
+      return f.mainBridge.connect(f.signerAccounts[count - 1]!).confirmWithdrawal(id, pairId, f.user.address, amount);
+    }
+
+    it("deploySystem points the main bridge at the ProductChainRegistry", async function () {
+      const f = await loadFixture(deployBridgeFixture);
+      expect(await f.mainBridge.chainRegistry()).to.equal(await f.chainRegistry.getAddress());
+    });
+
+    it("setChainRegistry is governance's only (AccessControlUnauthorizedAccount) and emits ChainRegistryChanged", async function () {
+      const f = await loadFixture(deployBridgeFixture);
+      const registry = await f.chainRegistry.getAddress();
+      await expect(f.mainBridge.connect(f.user).setChainRegistry(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(f.mainBridge, "AccessControlUnauthorizedAccount")
+        .withArgs(f.user.address, await f.mainBridge.GOVERNANCE_ROLE());
+      await expect(f.mainBridge.connect(f.gov).setChainRegistry(ethers.ZeroAddress)).to.emit(f.mainBridge, "ChainRegistryChanged").withArgs(registry, ethers.ZeroAddress);
+      expect(await f.mainBridge.chainRegistry()).to.equal(ethers.ZeroAddress);
+      await expect(f.mainBridge.connect(f.gov).setChainRegistry(registry)).to.emit(f.mainBridge, "ChainRegistryChanged").withArgs(ethers.ZeroAddress, registry);
+    });
+
+    it("a suspended chain takes no deposit and settles no withdrawal (MainBridgeChainNotActive); reactivated, both work again", async function () {
+      const f = await loadFixture(registeredChainFixture);
+      await setStatus(f, Status.Suspended);
+      await expect(f.mainBridge.connect(f.user).deposit(f.pairId, f.user.address, E))
+        .to.be.revertedWithCustomError(f.mainBridge, "MainBridgeChainNotActive")
+        .withArgs(PRODUCT_CHAIN, Status.Suspended);
+      const id = ethers.id("redeem on the suspended chain");
+      await expect(f.mainBridge.connect(f.signerAccounts[0]!).confirmWithdrawal(id, f.pairId, f.user.address, 10n * E))
+        .to.be.revertedWithCustomError(f.mainBridge, "MainBridgeChainNotActive")
+        .withArgs(PRODUCT_CHAIN, Status.Suspended);
+      expect(await f.mainBridge.confirmations(id, dataHash(f.pairId, f.user.address, 10n * E))).to.equal(0n);
+
+      await setStatus(f, Status.Active);
+      await expect(f.mainBridge.connect(f.user).deposit(f.pairId, f.user.address, E)).to.emit(f.mainBridge, "Deposited");
+      const before = await f.mainToken.balanceOf(f.user.address);
+      await expect(confirmWithdrawal(f, id, f.pairId, 10n * E)).to.emit(f.mainBridge, "Released").withArgs(id, f.pairId, f.user.address, 10n * E);
+      expect(await f.mainToken.balanceOf(f.user.address)).to.equal(before + 10n * E);
+      expect(await f.mainBridge.locked(f.pairId)).to.equal(91n * E);
+    });
+
+    it("a suspension holds a queued withdrawal too: executeQueued refuses it until the chain is active again", async function () {
+      const f = await loadFixture(registeredChainFixture);
+      await f.mainBridge.connect(f.gov).setLimits(f.pairId, { ...limits(), dailyOut: 10n * E });
+      const id = ethers.id("queued redeem");
+      await expect(confirmWithdrawal(f, id, f.pairId, 30n * E)).to.emit(f.mainBridge, "OperationQueued");
+      await f.mainBridge.connect(f.gov).setLimits(f.pairId, { ...limits(), dailyOut: 30n * E });
+      await setStatus(f, Status.Suspended);
+      await expect(f.mainBridge.executeQueued(id)).to.be.revertedWithCustomError(f.mainBridge, "MainBridgeChainNotActive").withArgs(PRODUCT_CHAIN, Status.Suspended);
+      await setStatus(f, Status.Active);
+      await expect(f.mainBridge.executeQueued(id)).to.emit(f.mainBridge, "Released").withArgs(id, f.pairId, f.user.address, 30n * E);
+    });
+
+    it("a retired chain takes no deposit (MainBridgeChainNotActive) but its withdrawals still settle, queued ones included", async function () {
+      const f = await loadFixture(registeredChainFixture);
+      await f.mainBridge.connect(f.gov).setLimits(f.pairId, { ...limits(), dailyOut: 50n * E });
+      const queued = ethers.id("queued before retirement");
+      await expect(confirmWithdrawal(f, queued, f.pairId, 60n * E)).to.emit(f.mainBridge, "OperationQueued");
+      await setStatus(f, Status.Retired);
+      await expect(f.mainBridge.connect(f.user).deposit(f.pairId, f.user.address, E))
+        .to.be.revertedWithCustomError(f.mainBridge, "MainBridgeChainNotActive")
+        .withArgs(PRODUCT_CHAIN, Status.Retired);
+      const before = await f.mainToken.balanceOf(f.user.address);
+      const id = ethers.id("redeem on the retired chain");
+      await expect(confirmWithdrawal(f, id, f.pairId, 40n * E)).to.emit(f.mainBridge, "Released").withArgs(id, f.pairId, f.user.address, 40n * E);
+      await f.mainBridge.connect(f.gov).setLimits(f.pairId, { ...limits(), dailyOut: 100n * E });
+      await expect(f.mainBridge.executeQueued(queued)).to.emit(f.mainBridge, "Released").withArgs(queued, f.pairId, f.user.address, 60n * E);
+      expect(await f.mainToken.balanceOf(f.user.address)).to.equal(before + 100n * E);
+      expect(await f.mainBridge.locked(f.pairId)).to.equal(0n);
+    });
+
+    it("checks nothing without a registry (zero), and nothing for a chain the registry does not know (status None)", async function () {
+      const f = await loadFixture(registeredChainFixture);
+      // the world's pairs bridge to chain 31337, which no registry records
+      expect(await f.chainRegistry.chainStatus(CHAIN_ID)).to.equal(Status.None);
+      await expect(f.mainBridge.connect(f.user).deposit(f.pairs[0]!.pairId, f.user.address, E)).to.emit(f.mainBridge, "Deposited");
+      await setStatus(f, Status.Suspended);
+      await f.mainBridge.connect(f.gov).setChainRegistry(ethers.ZeroAddress);
+      await expect(f.mainBridge.connect(f.user).deposit(f.pairId, f.user.address, E)).to.emit(f.mainBridge, "Deposited");
+      const id = ethers.id("redeem without a registry");
+      await expect(confirmWithdrawal(f, id, f.pairId, E)).to.emit(f.mainBridge, "Released");
+    });
+  });
+
   describe("pause", function () {
     it("the council pauses both sides: deposits, redeems and confirmations stop; governance unpauses", async function () {
       const f = await loadFixture(deployBridgeFixture);

@@ -187,6 +187,18 @@ describe("ProductChainRegistry", function () {
       expect((await f.chainRegistry.getChain(42n)).status).to.equal(Status.None);
     });
 
+    it("chainStatus reads a chain's status as getChain does: None when unknown, then Active, Suspended, Retired", async function () {
+      const f = await loadFixture(registeredChainFixture);
+      expect(await f.chainRegistry.chainStatus(42n)).to.equal(Status.None);
+      expect(await f.chainRegistry.chainStatus(CHAIN_ID)).to.equal(Status.Active);
+      const asTimelock = await impersonate(await f.timelock.getAddress());
+      for (const status of [Status.Suspended, Status.Active, Status.Retired]) {
+        await (await f.chainRegistry.connect(asTimelock).setChainStatus(CHAIN_ID, status)).wait();
+        expect(await f.chainRegistry.chainStatus(CHAIN_ID)).to.equal(status);
+        expect((await f.chainRegistry.getChain(CHAIN_ID)).status).to.equal(status);
+      }
+    });
+
     it("reports no node owner at all on an unknown chain (isNodeOwner false, even for the zero address)", async function () {
       const f = await loadFixture(deploySystemFixture);
       expect(await f.chainRegistry.isNodeOwner(42n, f.outsiders[0]!.address)).to.equal(false);

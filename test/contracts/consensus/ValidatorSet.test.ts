@@ -130,11 +130,11 @@ describe("ValidatorSet", function () {
       expect(await vs.validatorsAt(block)).to.deep.equal(sortAddresses(genesis));
     });
 
-    it("accepts the limits of every parameter", async function () {
+    it("accepts the limits of every parameter (minStake 0: a chain without stake)", async function () {
       const { vs, tokenAddress, admin, treasury, genesis } = await loadFixture(uninitialisedProxyFixture);
       const limits: VsParams = {
         maxValidators: 100n,
-        minStake: 1n,
+        minStake: 0n,
         epochLength: UINT32_MAX,
         unbondingPeriod: UINT32_MAX,
         jailPeriod: UINT32_MAX,
@@ -152,7 +152,6 @@ describe("ValidatorSet", function () {
           name: "maxValidators",
           value: 101n,
         },
-        { what: "minStake = 0", params: { ...PARAMS, minStake: 0n }, name: "minStake", value: 0n },
         { what: "epochLength = 0", params: { ...PARAMS, epochLength: 0n }, name: "epochLength", value: 0n },
         {
           what: "epochLength > uint32 max",
@@ -378,6 +377,20 @@ describe("ValidatorSet", function () {
       await expect(tx).to.emit(vs, "CandidateApproved").withArgs(c1.address);
       await expect(tx).to.emit(vs, "ValidatorAdded").withArgs(c1.address, boundary);
       expect(await vs.isValidatorAt(c1.address, boundary)).to.equal(true);
+    });
+
+    it("with minStake 0 (a product chain: validators chosen, not staked) lists a candidate without stake at the next epoch", async function () {
+      const { vs, admin, c1 } = await loadFixture(deployValidatorSetFixture);
+      await vs.connect(admin).setParams({ ...PARAMS, minStake: 0n });
+      const { boundary } = await positionInNextEpoch(vs, 3n);
+      const tx = vs.connect(admin).approveCandidate(c1.address);
+      await expect(tx).to.emit(vs, "ValidatorAdded").withArgs(c1.address, boundary);
+      expect((await vs.getValidator(c1.address)).stake).to.equal(0n);
+      expect(await vs.isValidatorAt(c1.address, boundary - 1n)).to.equal(false);
+      expect(await vs.isValidatorAt(c1.address, boundary)).to.equal(true);
+      // nothing to unstake, and a slash of nothing is nothing: it stays listed
+      await expect(vs.connect(c1).requestUnstake(1n)).to.be.revertedWithCustomError(vs, "ValidatorSetInsufficientStake").withArgs(0n, 1n);
+      expect((await vs.getValidator(c1.address)).listed).to.equal(true);
     });
 
     it("does not list a staked candidate when the set is full", async function () {
@@ -808,7 +821,6 @@ describe("ValidatorSet", function () {
       const cases: { params: VsParams; name: string; value: bigint }[] = [
         { params: { ...PARAMS, maxValidators: 0n }, name: "maxValidators", value: 0n },
         { params: { ...PARAMS, maxValidators: 101n }, name: "maxValidators", value: 101n },
-        { params: { ...PARAMS, minStake: 0n }, name: "minStake", value: 0n },
         { params: { ...PARAMS, epochLength: 0n }, name: "epochLength", value: 0n },
         { params: { ...PARAMS, unbondingPeriod: 9n }, name: "unbondingPeriod", value: 9n },
         { params: { ...PARAMS, jailPeriod: UINT32_MAX + 1n }, name: "jailPeriod", value: UINT32_MAX + 1n },

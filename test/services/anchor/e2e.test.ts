@@ -2,10 +2,13 @@ import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Network, type Wallet } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Network, NonceManager, type Wallet } from "ethers";
 import { rpcCall } from "../../../lib/chain";
 import { DEV_MNEMONIC } from "../../../lib/accounts";
+import { createLogger } from "../../../lib/log";
+import { artifactDeployContext, contractAt } from "../../../deploy/context";
 import { deployAnchorRegistry } from "../../../services/anchor/deployRegistry";
+import { runAnchor } from "../../../services/anchor/runAnchor";
 import type { AnchorRegistry } from "../../../typechain-types";
 import { expectTaskError, runTask } from "../../helpers/tasks";
 import { freePort, GiveUp, jsonLines, kill, startAnvil, startHardhat, stop, waitFor, type Proc } from "./processes";
@@ -212,6 +215,42 @@ describe("anchoring end to end: product chain → main chain → Ethereum (anvil
     }
     await waitFor("phase 1 to resume", async () => alive(phase1) && (await mainRegistry.rangeCount(PRODUCT_CHAIN)) > before, 30_000);
     expectContiguous(await anchoredRanges(mainRegistry, PRODUCT_CHAIN), 1n, BigInt(EVERY_1));
+  });
+
+  it("while the main chain's ProductChainRegistry has the child suspended, anchoring warns and retries at the slowest pace", async function () {
+    // a registry of its own on the main chain (phase 1 keeps anchoring into mainRegistry), pointed at a ProductChainRegistry
+    const admin = new NonceManager(deployer); // one nonce count for every transaction below
+    const me = await admin.getAddress();
+    const anchorer = devWallet(3, mainProvider).address;
+    const { registry: held } = await deployAnchorRegistry({ deployer: admin, children: [{ chainId: BigInt(PRODUCT_CHAIN), startBlock: 1n, anchorers: [anchorer] }] });
+    const { address: chains } = await (await artifactDeployContext(admin)).deployProxy("ProductChainRegistry", [me], admin);
+    const chainRegistry = contractAt("ProductChainRegistry", chains, admin);
+    await (await chainRegistry.grantRole(await chainRegistry.CP_ROLE(), me)).wait();
+    const owners = [4, 5, 6, 7].map((i) => devWallet(i, mainProvider).address) as [string, string, string, string];
+    await (await chainRegistry.registerChain(PRODUCT_CHAIN, "product chain", me, owners, 0)).wait();
+    await (await chainRegistry.setChainStatus(PRODUCT_CHAIN, 2)).wait(); // Suspended
+    await (await held.connect(admin).setChainRegistry(chains)).wait();
+
+    const lines: string[] = [];
+    const stopped = new AbortController();
+    const run = runAnchor({
+      childUrl: productUrl, parentUrl: mainUrl, every: 2, confirmations: 1, registry: { registry: await held.getAddress() }, key: { devAccount: 3 },
+      cursorFile: path.join(dir, "held.json"), pollMs: 50, maxBackoffMs: 300, maxRanges: 1, signal: stopped.signal,
+      logger: createLogger("anchor", { write: (l) => void lines.push(l) }),
+    });
+    try {
+      const warnings = (): Record<string, unknown>[] => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === `chain ${PRODUCT_CHAIN} is suspended on the main chain: anchoring paused`);
+      await waitFor("two warnings", async () => warnings().length >= 2, 30_000);
+      for (const w of warnings()) expect(w).to.include({ level: "warn", kind: "AnchorRegistryChainNotActive", retryInMs: 300 });
+      expect(await held.rangeCount(PRODUCT_CHAIN)).to.equal(0n);
+      await (await chainRegistry.setChainStatus(PRODUCT_CHAIN, 1)).wait(); // Active again
+      const result = await run;
+      expect(result.ranges).to.have.length(1);
+      expect(await held.rangeCount(PRODUCT_CHAIN)).to.equal(1n);
+    } finally {
+      stopped.abort();
+      await run.catch(() => undefined);
+    }
   });
 
   it("a restarted anchorer trusts the registry over a stale cursor and never resubmits", async function () {

@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseEther } from "ethers";
+import { Interface, parseEther } from "ethers";
 import { runTask, expectTaskError } from "../../helpers/tasks";
 import { Relayer } from "../../../services/relayer/relayer";
 import { resolveRelayerOptions, RelayerConfigError, findBridgeAddress } from "../../../services/relayer/config";
@@ -12,7 +12,11 @@ import { silentLogger } from "../../../lib/log";
 import { KeystoreError } from "../../../lib/keystore";
 import { ChainError } from "../../../lib/chain";
 import { CursorError } from "../../../lib/cursor";
-import { blockTicker, children, deployBridges, freePort, hardhat, killAll, spawnRelayer, startAnvil, waitFor, type Bridges, type RelayerProc } from "./harness";
+import { decodeCustomError } from "../../../lib/revert";
+import { addressOf, readDeployment } from "../../../ops/deployment";
+import { registerChain } from "../../../ops/chain/registerChain";
+import { passProposal } from "../../../ops/governance/passProposal";
+import { anvilClock, blockTicker, children, deployBridges, freePort, hardhat, killAll, spawnRelayer, startAnvil, waitFor, type Bridges, type RelayerProc } from "./harness";
 
 const PW = "relayer-test-pw";
 
@@ -93,6 +97,38 @@ describe("bridge relayers (two anvil chains, six relayer processes)", function (
     await waitFor("the release", async () => (await b.mainBridge.status(id)) === 2n, 60_000);
     expect((await b.mainToken.balanceOf!(who)) - before).to.equal(parseEther("100"));
     expect(await b.mainBridge.locked(b.pairId)).to.equal(0n);
+  });
+
+  it("a product chain suspended on the main chain holds its withdrawals (relayers warn, retry slowly); reactivated, they settle", async () => {
+    const mm = readDeployment(path.join(b.dir, "deployments/main.json"));
+    const registry = addressOf(mm, "ProductChainRegistry");
+    const chainId = (await b.product.provider.getNetwork()).chainId;
+    const who = await b.depositor.getAddress();
+    const owners = (await Promise.all([16, 17, 18, 19].map(async (i) => (await b.main.provider.getSigner(i)).getAddress()))) as [string, string, string, string];
+    await registerChain(b.depositor, { registry, chainId, name: "relayer test chain", productDeveloper: who, nodeOwners: owners });
+    const validators = await Promise.all([1, 2, 3, 4].map((i) => b.main.provider.getSigner(i)));
+    const setStatus = (status: number, description: string) =>
+      passProposal(
+        { provider: b.main.provider, validators },
+        { governor: addressOf(mm, "LuniverseGovernor"), targets: [registry], calldatas: [new Interface(["function setChainStatus(uint256,uint8)"]).encodeFunctionData("setChainStatus", [chainId, status])], description, clock: anvilClock(b.main.url) },
+      );
+    const minted = await deposit(parseEther("10"));
+    await waitFor("the mint", async () => (await b.productBridge.status(minted)) === 2n, 60_000);
+
+    await setStatus(2, "suspend the relayer test chain");
+    const refused = await b.mainBridge.connect(b.depositor).deposit(b.pairId, who, parseEther("1")).then(() => undefined, (e: unknown) => e);
+    expect(decodeCustomError(refused)?.name).to.equal("MainBridgeChainNotActive");
+    const r = await (await b.productBridge.redeem(b.pairId, who, parseEther("100"))).wait();
+    const id = b.productBridge.interface.parseLog(r!.logs.find((l) => b.productBridge.interface.parseLog(l)?.name === "Redeemed")!)!.args.redeemId as string;
+    const warning = `chain ${chainId} is suspended on the main chain: bridge paused`;
+    const warned = (): { retryInMs?: number }[] =>
+      [...relayers.values()].flatMap((x) => x.lines.filter((l) => l.includes(warning)).map((l) => JSON.parse(l) as { retryInMs?: number }));
+    await waitFor("the relayers to warn twice", async () => warned().length >= 2, 30_000);
+    expect(warned().every((l) => l.retryInMs === 1_000)).to.equal(true); // the slowest pace (--max-backoff-ms 1000) from the first refusal on
+    expect(await b.mainBridge.status(id)).to.equal(0n);
+
+    await setStatus(1, "reactivate the relayer test chain");
+    await waitFor("the release", async () => (await b.mainBridge.status(id)) === 2n, 60_000);
   });
 
   it("bridge:status shows every signer's confirmation and its data hash", async () => {
