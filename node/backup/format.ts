@@ -227,7 +227,8 @@ export class RecordDecoder {
       const vl = buf.readUInt32BE(o + 4 + kl);
       if (buf.length - o < 8 + kl + vl) break;
       const key = buf.toString("utf8", o + 4, o + 4 + kl);
-      const value = new Uint8Array(buf.subarray(o + 8 + kl, o + 8 + kl + vl)); // a copy: LevelDB keeps no view of the chunk
+      // a view of the chunk: LevelDB copies it when the batch is written, and nothing writes into a chunk once decoded
+      const value = buf.subarray(o + 8 + kl, o + 8 + kl + vl);
       out.push([key, value]);
       o += 8 + kl + vl;
     }

@@ -151,7 +151,9 @@ async function loadFile(level: Awaited<ReturnType<typeof openLevel>>, file: stri
   let ops: { type: "put"; key: string; value: Uint8Array }[] = [];
   let bytes = 0;
   let count = 0;
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip());
+  // one batch is written (in LevelDB's thread) while the next is decoded: the two overlap
+  let writing: Promise<void> = Promise.resolve();
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }));
   try {
     for await (const chunk of stream) {
       for (const [key, value] of decoder.push(chunk as Buffer)) {
@@ -160,11 +162,14 @@ async function loadFile(level: Awaited<ReturnType<typeof openLevel>>, file: stri
         count++;
       }
       if (bytes >= BATCH_BYTES) {
-        await level.batch(ops);
+        await writing;
+        writing = level.batch(ops);
+        writing.catch(() => undefined); // awaited below; never an unhandled rejection if the stream fails first
         ops = [];
         bytes = 0;
       }
     }
+    await writing;
   } catch (err) {
     throw new SnapshotError("SNAPSHOT_FILE_MISMATCH", `the snapshot's ${path.basename(file)} cannot be read`, { details: (err as Error).message, hint: "the file is damaged; restore another snapshot" });
   }
