@@ -194,34 +194,12 @@ export function keystoreFile(o: Pick<RelayerOptions, "keystore" | "keystoreDir" 
 export function findBridgeAddress(contract: "MainBridge" | "ProductBridge", chainId: bigint, explicit: string | undefined, manifestFile: string | undefined, dir: string): string {
   if (explicit) return explicit;
   const flag = contract === "MainBridge" ? "main" : "product";
-  if (manifestFile) {
-    const m = readManifest(manifestFile);
-    if (!m) throw new RelayerConfigError(`--${flag}-manifest ${manifestFile} does not exist`);
-    if (BigInt(m.chainId) !== chainId) throw new RelayerConfigError(`${manifestFile} is for chain ${m.chainId}, but the ${flag} chain RPC is chain ${chainId}`);
-    const entry = m.contracts[contract];
-    if (!entry) throw new RelayerConfigError(`${manifestFile} has no ${contract}; deploy it or pass --${flag}-bridge`);
-    return getAddress(entry.address);
-  }
-  const found: { file: string; address: string }[] = [];
-  if (existsSync(dir)) {
-    for (const f of readdirSync(dir).filter((x) => x.endsWith(".json"))) {
-      const file = path.join(dir, f);
-      try {
-        const m = readManifest(file);
-        if (m && BigInt(m.chainId) === chainId && m.contracts[contract]) found.push({ file, address: getAddress(m.contracts[contract].address) });
-      } catch {
-        // not a manifest
-      }
-    }
-  }
-  const distinct = [...new Set(found.map((x) => x.address))];
-  if (distinct.length === 1) return distinct[0]!;
-  if (distinct.length === 0) {
-    throw new RelayerConfigError(
-      `no manifest in ${dir}/ records a ${contract} on chain ${chainId}; deploy it (npx hardhat ${flag === "main" ? "deploy:system" : "deploy:product-chain"}) or pass --${flag}-bridge <address>`,
-    );
-  }
-  throw new RelayerConfigError(`several manifests record a ${contract} on chain ${chainId} (${found.map((x) => x.file).join(", ")}); choose with --${flag}-manifest or --${flag}-bridge`);
+  const found = findInManifests(contract, chainId, manifestFile, dir, flag, `${flag}-bridge`);
+  if (found !== undefined) return found;
+  if (manifestFile) throw new RelayerConfigError(`${manifestFile} has no ${contract}; deploy it or pass --${flag}-bridge`);
+  throw new RelayerConfigError(
+    `no manifest in ${dir}/ records a ${contract} on chain ${chainId}; deploy it (npx hardhat ${flag === "main" ? "deploy:system" : "deploy:product-chain"}) or pass --${flag}-bridge <address>`,
+  );
 }
 
 /** The contracts of the node-owner duty: the main chain's registry and the product chain's NodeOwnerSync. */
