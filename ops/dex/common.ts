@@ -62,13 +62,25 @@ export function checkSlippage(slippageBps: bigint): void {
   }
 }
 
-/** `seconds` after the later of the latest block's timestamp and the clock: a router deadline in chain time. */
+/**
+ * `seconds` after the time the next block will carry, as well as it can be known: the latest of the last block's
+ * timestamp, the clock, and the pending block's timestamp where the node reports one (Hardhat, anvil: a chain whose time
+ * was moved ahead stamps its next block ahead of both the clock and an old last block). A router deadline in chain time.
+ */
 export async function deadlineIn(provider: Provider, seconds: bigint): Promise<bigint> {
-  // the later of the last block's time and the clock: on a chain that mined nothing for a while the next block is
-  // stamped with the current time, far past a deadline counted from the last block
-  const latest = BigInt((await provider.getBlock("latest"))!.timestamp);
+  let t = BigInt((await provider.getBlock("latest"))!.timestamp);
   const now = BigInt(Math.floor(Date.now() / 1000));
-  return (latest > now ? latest : now) + seconds;
+  if (now > t) t = now;
+  const send = (provider as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send;
+  if (typeof send === "function") {
+    // ethers cannot format a pending block (its number is null): the raw answer's timestamp
+    const pending = (await send.call(provider, "eth_getBlockByNumber", ["pending", false]).catch(() => null)) as { timestamp?: string } | null;
+    if (pending?.timestamp !== undefined) {
+      const p = BigInt(pending.timestamp);
+      if (p > t) t = p;
+    }
+  }
+  return t + seconds;
 }
 
 /** Throws unless the sender holds `amount` of the native coin (gas comes on top). */
