@@ -50,13 +50,15 @@ task("chain:create", "Builds a registered product chain's genesis — its four n
   .addOptionalParam("from", "Account index or address of the consortium partner (registration)", "0")
   .addFlag("fees", "A chain with fees (default: gas-free)")
   .addOptionalParam("epochLength", "Blocks per epoch of the product chain's validator set (owner swaps take effect at the next epoch)")
+  .addOptionalParam("votingDelay", "Blocks between a proposal of the product chain's governance and the opening of its vote")
   .addOptionalParam("votingPeriod", "Blocks a proposal of the product chain's governance stays open")
+  .addOptionalParam("timelockDelay", "Seconds a passed proposal of the product chain's governance waits in its timelock")
   .addOptionalParam("host", "Host the owners' nodes listen on in the written configurations", "127.0.0.1")
   .addOptionalParam("rpcPort", "RPC port of owner 1's node (owner i: + i − 1)", "8645")
   .addOptionalParam("p2pPort", "p2p port of owner 1's node (owner i: + i − 1)", "30403")
   .setAction(
     async (
-      args: { chainId: string; out?: string; name?: string; pd?: string; owners?: string; shard: string; from: string; fees: boolean; epochLength?: string; votingPeriod?: string; host: string; rpcPort: string; p2pPort: string },
+      args: { chainId: string; out?: string; name?: string; pd?: string; owners?: string; shard: string; from: string; fees: boolean; epochLength?: string; votingDelay?: string; votingPeriod?: string; timelockDelay?: string; host: string; rpcPort: string; p2pPort: string },
       hre,
     ) => {
       const { mkdirSync, writeFileSync } = await import("node:fs");
@@ -70,7 +72,11 @@ task("chain:create", "Builds a registered product chain's genesis — its four n
       const p2pPort = Number(parseInteger("p2p-port", args.p2pPort));
       if (rpcPort < 1 || rpcPort + 3 > 65535 || p2pPort < 1 || p2pPort + 3 > 65535) throw new TaskError("--rpc-port and --p2p-port must leave room for four ports below 65536");
       const epochLength = args.epochLength === undefined ? undefined : Number(parseInteger("epoch-length", args.epochLength));
-      const votingPeriod = args.votingPeriod === undefined ? undefined : Number(parseInteger("voting-period", args.votingPeriod));
+      // the product chain's governance timing: what is given, the rest from deploy/config.ts's defaults
+      const governance: Record<string, number> = {};
+      for (const [key, flag] of [["votingDelay", "voting-delay"], ["votingPeriod", "voting-period"], ["timelockDelay", "timelock-delay"]] as const) {
+        if (args[key] !== undefined) governance[key] = Number(parseInteger(flag, args[key]));
+      }
       const registering = [args.name, args.pd, args.owners].filter((x) => x !== undefined).length;
       if (registering !== 0 && registering !== 3) throw new TaskError("to register the chain first, give all of --name, --pd and --owners (or none, for a chain registered already)");
       const { signer, at } = await loadDeployment(hre, args.from);
@@ -90,7 +96,7 @@ task("chain:create", "Builds a registered product chain's genesis — its four n
         chainId,
         gasFree: !args.fees,
         epochLength,
-        governance: votingPeriod === undefined ? undefined : { votingPeriod },
+        governance,
         log: (line) => console.error(line),
       });
       const out = path.resolve(args.out ?? path.join(".luniverse", "chains", chainId.toString()));

@@ -83,6 +83,13 @@ function makeMetrics(signer: number, address: string): RelayerMetrics {
 }
 
 const REVERTS_MEANING_DONE = new Set(["BridgeAlreadySettled", "BridgeAlreadyConfirmed"]);
+/**
+ * Gas added to a confirmation's estimate. The estimate is made before the other signers' confirmations land, so it
+ * prices a plain vote; whichever confirmation lands as the threshold-th also settles (mints or releases the tokens)
+ * or, for a node-owner swap, applies the swap to the validator set. Several signers send in the same block, so any of
+ * them may be that one: each carries room for the deciding path (unused gas is not charged).
+ */
+export const CONFIRMATION_GAS_ALLOWANCE = { bridge: 200_000n, ownerSwap: 500_000n } as const;
 /** Round failures that only governance lifts (a product chain suspended on the main chain): retried at the slowest pace. */
 const KINDS_MEANING_HELD = new Set(["revert_MainBridgeChainNotActive"]);
 
@@ -333,10 +340,10 @@ export class Relayer {
         continue;
       }
       try {
-        const tx =
-          direction === "deposits"
-            ? await this.productBridge.confirmDeposit(op.id, op.pairId, op.recipient, op.mainAmount, { nonce })
-            : await this.mainBridge.confirmWithdrawal(op.id, op.pairId, op.recipient, op.mainAmount, { nonce });
+        const args = [op.id, op.pairId, op.recipient, op.mainAmount] as const;
+        const confirm = direction === "deposits" ? this.productBridge.confirmDeposit : this.mainBridge.confirmWithdrawal;
+        const gasLimit = (await confirm.estimateGas(...args)) + CONFIRMATION_GAS_ALLOWANCE.bridge;
+        const tx = await confirm(...args, { nonce, gasLimit });
         nonce++;
         sent.push({ op, tx });
       } catch (e) {
@@ -356,13 +363,19 @@ export class Relayer {
       }
     }
     for (const { op, tx } of sent) {
-      const receipt = await tx.wait(1);
+      const receipt = await tx.wait(1).catch((e: unknown) => {
+        if ((e as { code?: string }).code === "CALL_EXCEPTION") return null; // reverted
+        throw e;
+      });
       if (receipt?.status === 1) {
         m.confirmationsSent.inc({ direction });
         log.info("confirmed", { id: op.id, pairId: op.pairId, recipient: op.recipient, mainAmount: op.mainAmount, sourceBlock: op.blockNumber, tx: tx.hash });
-      } else {
+      } else if ((await destBridge.status(op.id)) !== 0n) {
         m.skipped.inc({ direction, reason: "reverted_race" });
-        log.warn("confirmation reverted (settled meanwhile?)", { id: op.id, tx: tx.hash });
+        log.info("confirmation reverted: settled meanwhile", { id: op.id, tx: tx.hash });
+      } else {
+        // reverted and still open: the cursor stays, the next round confirms again
+        sendError ??= new RelayerRoundError(`confirmation of ${op.id} reverted (tx ${tx.hash}) and it is not settled; will retry`, "reverted_open");
       }
     }
     if (sendError) throw sendError;
@@ -524,7 +537,8 @@ export class Relayer {
         continue;
       }
       try {
-        const tx = await sync.confirmSwap(swap.ownersNonce, swap.oldOwner, swap.newOwner, { nonce });
+        const gasLimit = (await sync.confirmSwap.estimateGas(swap.ownersNonce, swap.oldOwner, swap.newOwner)) + CONFIRMATION_GAS_ALLOWANCE.ownerSwap;
+        const tx = await sync.confirmSwap(swap.ownersNonce, swap.oldOwner, swap.newOwner, { nonce, gasLimit });
         nonce++;
         sent.push({ swap, tx });
       } catch (e) {
@@ -546,9 +560,12 @@ export class Relayer {
       if (receipt?.status === 1) {
         m.confirmationsSent.inc({ direction: duty });
         log.info("confirmed node-owner swap", { ownersNonce: swap.ownersNonce, oldOwner: swap.oldOwner, newOwner: swap.newOwner, sourceBlock: swap.blockNumber, tx: tx.hash });
-      } else {
+      } else if ((await sync.swapStatus(swap.ownersNonce)) !== 0n) {
         m.skipped.inc({ direction: duty, reason: "reverted_race" });
-        log.warn("node-owner swap confirmation reverted (decided meanwhile?)", { ownersNonce: swap.ownersNonce, tx: tx.hash });
+        log.info("node-owner swap confirmation reverted: decided meanwhile", { ownersNonce: swap.ownersNonce, tx: tx.hash });
+      } else {
+        // reverted and still undecided: the cursor stays, the next round confirms again
+        sendError ??= new RelayerRoundError(`confirmation of node-owner swap ${swap.ownersNonce} reverted (tx ${tx.hash}) and it is not decided; will retry`, "reverted_open");
       }
     }
     if (sendError) throw sendError;
