@@ -12,6 +12,7 @@ import { Program, type SourceFile } from "./ast/program";
 import type { CompilerSet } from "./compilers";
 import { satisfies } from "./compilers";
 import { parseToAst } from "./parseFallback";
+import type { Remapping } from "./project";
 import { importClosure, relaxPragmas, toUnitName, versionRange } from "./sources";
 import type { CompileStatus, FileStatus } from "./types";
 import semver from "semver";
@@ -22,6 +23,12 @@ export interface CompileOptions {
   roots: string[];
   /** Cache folder (cache/audit); undefined disables the cache. */
   cacheDir?: string;
+  /** The project's remappings (audit/project.ts). */
+  remappings?: Remapping[];
+  /** The project's EVM version (Foundry's `evm_version`), given to compilers that know it. */
+  evmVersion?: string;
+  /** Said after "Import not found": how the project's imports were resolved and what to do. */
+  importHint?: string;
   /** Called after each file is settled (for progress). */
   onFile?: (absPath: string) => void;
 }
@@ -63,7 +70,7 @@ export async function compileFiles(targets: string[], options: CompileOptions): 
   const newest = compilers.versions()[0];
 
   for (const absPath of targets) {
-    const closure = importClosure(absPath, options.roots);
+    const closure = importClosure(absPath, options.roots, undefined, options.remappings);
     const unit = toUnitName(absPath);
     const ranges = [...closure.units.values()].map((u) => versionRange(u.text)).filter((r) => r !== "");
     const own = versionRange(closure.units.get(unit)!.text);
@@ -74,7 +81,7 @@ export async function compileFiles(targets: string[], options: CompileOptions): 
       relaxed = version !== undefined;
     }
     const plan: Plan = { absPath, unit, version: version ?? "", relaxed, units: closure.units };
-    if (closure.missing.length > 0) plan.failure = `Import not found: ${closure.missing.join(", ")}`;
+    if (closure.missing.length > 0) plan.failure = `Import not found: ${closure.missing.join(", ")}${options.importHint ? `; ${options.importHint}` : ""}`;
     else if (!version) plan.failure = "No Solidity compiler is installed (npm i solc)";
     if (relaxed && !plan.failure) {
       for (const [name, u] of plan.units) {
@@ -227,6 +234,20 @@ function buildProgram(output: SolcOutput, units: Map<string, { absPath: string; 
   return new Program(files);
 }
 
+/** The first solc release that knows each recent EVM version (older names are known to every 0.8 compiler). */
+const EVM_SINCE: Record<string, string> = { berlin: "0.8.5", london: "0.8.7", paris: "0.8.18", shanghai: "0.8.20", cancun: "0.8.24", prague: "0.8.27", osaka: "0.8.29" };
+
+/**
+ * The project's EVM version when this compiler knows it (a compiler's default is older than the project wants only
+ * for code such as `tload`/`mcopy` in assembly, which then compiles); undefined otherwise (the compiler's default).
+ */
+export function evmVersionFor(compiler: string, wanted: string | undefined): string | undefined {
+  if (!wanted) return undefined;
+  const since = EVM_SINCE[wanted];
+  if (since === undefined) return semver.gte(compiler, "0.8.0") ? wanted : undefined;
+  return semver.gte(compiler, since) ? wanted : undefined;
+}
+
 function compileCached(
   options: CompileOptions,
   version: string,
@@ -235,7 +256,8 @@ function compileCached(
   const sources: Record<string, { content: string }> = {};
   const names = [...units.keys()].sort();
   const hash = createHash("sha256");
-  hash.update(`v2|${version}|`);
+  const evmVersion = evmVersionFor(version, options.evmVersion);
+  hash.update(`v2|${version}|${evmVersion ?? ""}|`);
   for (const n of names) {
     const text = units.get(n)!.text;
     sources[n] = { content: text };
@@ -250,7 +272,7 @@ function compileCached(
       // corrupt entry: compile again
     }
   }
-  const input = { language: "Solidity", sources, settings: { outputSelection: { "*": { "": ["ast"] } } } };
+  const input = { language: "Solidity", sources, settings: { outputSelection: { "*": { "": ["ast"] } }, ...(evmVersion ? { evmVersion } : {}) } };
   const raw = options.compilers.compile(version, input) as SolcOutput;
   const output: SolcOutput = { errors: raw.errors, sources: {} };
   for (const [name, s] of Object.entries(raw.sources ?? {})) output.sources![name] = { id: s.id, ast: s.ast };

@@ -29,12 +29,17 @@ export function globToRegExp(glob: string): RegExp {
 
 const SKIP = new Set(["node_modules", ".git", "artifacts", "cache", "typechain-types", "coverage"]);
 
-/** The Solidity files under a folder (or the one file given), skipping node_modules and build output. */
-export function discoverSolidity(target: string, exclude: string[] = []): DiscoverResult {
+/**
+ * The Solidity files under a folder (or the one file given), skipping node_modules, build output and the project's
+ * dependency folders `skipDirs` (absolute: Foundry's `lib/`) — those are compiled as imports, never reported.
+ */
+export function discoverSolidity(target: string, exclude: string[] = [], skipDirs: string[] = []): DiscoverResult {
   const abs = path.resolve(target);
   const st = statSync(abs);
   if (st.isFile()) return { root: path.dirname(abs), files: [abs], excluded: 0 };
   const patterns = exclude.filter((e) => e.trim() !== "").map(globToRegExp);
+  // a dependency folder given as the target itself is scanned (the user asked for it)
+  const skip = new Set(skipDirs.map((d) => path.resolve(d)).filter((d) => d !== abs));
   const files: string[] = [];
   const stack = [abs];
   while (stack.length > 0) {
@@ -42,6 +47,7 @@ export function discoverSolidity(target: string, exclude: string[] = []): Discov
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.name.startsWith(".") || SKIP.has(entry.name)) continue;
       const p = path.join(dir, entry.name);
+      if (entry.isDirectory() && skip.has(p)) continue;
       if (entry.isDirectory()) stack.push(p);
       else if (entry.isFile() && entry.name.endsWith(".sol")) files.push(p);
     }

@@ -10,6 +10,7 @@ import { findAll } from "./ast/node";
 import { compileFiles } from "./compile";
 import { CompilerSet } from "./compilers";
 import { discoverSolidity } from "./discover";
+import { detectProject, type ProjectKind } from "./project";
 import { mergeDuplicates, toFinding } from "./merge";
 import { runSlither } from "./slither";
 import { runSolhint, solhintAvailable } from "./solhint";
@@ -62,6 +63,8 @@ export interface AuditSummary {
 export interface AuditResult {
   /** The scanned path as given (relative to the project root when inside it). */
   scannedPath: string;
+  /** The project the path belongs to: its kind, root and how many remappings its imports resolve with. */
+  project: { kind: ProjectKind; root: string; remappings: number };
   /** Absolute folder that finding paths are relative to. */
   root: string;
   /** Exclude patterns applied and how many files they left out. */
@@ -88,16 +91,25 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
   const target = path.resolve(projectRoot, options.path ?? "contracts");
   if (!existsSync(target)) throw new AuditPathError(target);
-  const { root, files, excluded } = discoverSolidity(target, options.exclude ?? []);
+  // the project the path belongs to (Foundry, Hardhat or plain): its remappings and dependency folders
+  const project = detectProject(target);
+  const { root, files, excluded } = discoverSolidity(target, options.exclude ?? [], project.libs);
   const rel = (abs: string): string => path.relative(root, abs).split(path.sep).join("/") || path.basename(abs);
   const notes: string[] = [];
   const compilers = options.compilers ?? new CompilerSet({ roots: [projectRoot] });
   const cacheDir = options.cache === false ? undefined : (options.cacheDir ?? path.join(projectRoot, "cache", "audit"));
 
   let compiledCount = 0;
+  const importHint =
+    project.kind === "foundry"
+      ? `Foundry project at ${project.root}: no remapping (foundry.toml, remappings.txt, or derived from ${project.libs.length - 1} lib folder(s)) and no node_modules holds it — add a remapping to remappings.txt or install the dependency (forge install)`
+      : `${project.kind === "hardhat" ? "Hardhat" : "plain"} project at ${project.root}: not in node_modules (npm install the package) nor under the project`;
   const compiled = await compileFiles(files, {
     compilers,
-    roots: [projectRoot, root],
+    roots: [...new Set([project.root, projectRoot, root])],
+    remappings: project.remappings,
+    evmVersion: project.settings.evmVersion,
+    importHint,
     cacheDir,
     onFile: (abs) => options.onProgress?.({ phase: "compile", done: ++compiledCount, total: files.length, file: rel(abs) }),
   });
@@ -164,6 +176,7 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
   const scannedPath = path.relative(projectRoot, target).startsWith("..") ? target : path.relative(projectRoot, target) || ".";
   return {
     scannedPath,
+    project: { kind: project.kind, root: project.root, remappings: project.remappings.length },
     root,
     excluded: { patterns: options.exclude ?? [], files: excluded },
     files: statuses,

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { applyRemappings, type Remapping } from "./project";
 
 /** Replaces comments with spaces (line breaks kept), so offsets and line numbers stay the same. */
 export function blankComments(text: string): string {
@@ -95,8 +96,23 @@ export interface Closure {
   missing: string[];
 }
 
-/** The target and everything it imports, transitively. */
-export function importClosure(target: string, roots: string[], read: (p: string) => string = (p) => readFileSync(p, "utf8")): Closure {
+/**
+ * Finds the file of an import's unit name seen from the file at `importerFile`: the project's remappings first (for a
+ * non-absolute name), then `locateUnit` (node_modules walked up, then the roots).
+ */
+export function locateImport(unitName: string, importerFile: string, roots: string[], remappings: Remapping[] = []): string | undefined {
+  if (remappings.length > 0 && !path.posix.isAbsolute(unitName)) {
+    const mapped = applyRemappings(remappings, importerFile, unitName);
+    if (mapped !== undefined && isFile(mapped)) return mapped;
+  }
+  return locateUnit(unitName, roots);
+}
+
+/**
+ * The target and everything it imports, transitively. Unit names are what the compiler derives from the import
+ * paths (relative ones joined to their importer's name), so no remapping needs to be given to the compiler.
+ */
+export function importClosure(target: string, roots: string[], read: (p: string) => string = (p) => readFileSync(p, "utf8"), remappings: Remapping[] = []): Closure {
   const units = new Map<string, { absPath: string; text: string }>();
   const missing: string[] = [];
   const start = toUnitName(target);
@@ -109,7 +125,7 @@ export function importClosure(target: string, roots: string[], read: (p: string)
     for (const imp of importPaths(text)) {
       const name = importUnitName(unit, imp);
       if (units.has(name)) continue;
-      const file = locateUnit(name, [path.dirname(absPath), ...roots]);
+      const file = locateImport(name, absPath, [path.dirname(absPath), ...roots], remappings);
       if (!file) {
         missing.push(`${imp} (imported by ${path.basename(absPath)})`);
         continue;

@@ -5,6 +5,7 @@ import { parseFailOn, parseFormats } from "../audit/options";
 import { progressBar } from "../audit/progress";
 import { writeReports } from "../audit/report/write";
 import { AuditPathError, gateFindings, runAudit, type AuditResult } from "../audit/scan";
+import { AuditProjectError } from "../audit/project";
 import { SEVERITIES } from "../audit/types";
 
 interface AuditArgs {
@@ -49,6 +50,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
       });
     } catch (e) {
       if (e instanceof AuditPathError) throw new TaskError(`audit: ${e.message} (give a .sol file or a folder with --path)`);
+      if (e instanceof AuditProjectError) throw new TaskError(`audit: ${e.message}`);
       throw e;
     } finally {
       bar.done();
@@ -63,6 +65,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
       `audit: ${s.files} file(s) — ${s.compiled} compiled, ${s.parseOnly} parse-tree only, ${s.failed} unreadable — in ${(result.durationMs / 1000).toFixed(1)} s` +
         (result.excluded.files > 0 ? `; ${result.excluded.files} left out by --exclude ${result.excluded.patterns.join(",")}` : ""),
     );
+    console.log(`audit: ${result.project.kind} project at ${result.project.root} (${result.project.remappings} remapping(s))`);
     console.log(`audit: findings ${[...SEVERITIES].reverse().map((v) => `${v} ${s.bySeverity[v]}`).join(", ")}; suppressed ${s.suppressed}`);
     for (const f of result.files) {
       if (f.status === "compiled") continue;

@@ -8,6 +8,7 @@ export function toJsonReport(result: AuditResult, toolVersion: string): object {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: "luniverse-audit", version: toolVersion },
     scannedPath: result.scannedPath,
+    project: result.project,
     excluded: result.excluded,
     startedAt: result.startedAt,
     durationMs: result.durationMs,

@@ -22,6 +22,7 @@ export function toMarkdown(result: AuditResult): string {
       (result.excluded.files > 0 ? ` ${result.excluded.files} file(s) left out by ${result.excluded.patterns.map((p) => `\`${p}\``).join(", ")}.` : ""),
     "",
   );
+  out.push(`Project: ${result.project.kind} at \`${result.project.root}\` (${result.project.remappings} remapping(s)).`, "");
   out.push(`Tools: own detectors; solc ${result.tools.solc.join(", ")}; solhint: ${result.tools.solhint}; slither: ${result.tools.slither}.`, "");
   out.push("| severity | findings |", "|---|---:|");
   for (const sev of [...SEVERITIES].reverse()) out.push(`| ${sev} | ${s.bySeverity[sev]} |`);

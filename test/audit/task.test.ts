@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { isTaskError } from "../../tasks/lib/errors";
@@ -52,6 +52,14 @@ describe("audit task", function () {
 
   it("fails with a clear message on an unknown severity", async function () {
     await expectTaskError(audit({ failOn: "critical", out }), /unknown severity "critical" for --fail-on: use none, low, medium or high/);
+  });
+
+  it("fails with a clear message on a Foundry project whose foundry.toml is not TOML", async function () {
+    const bad = path.join(out, "bad-foundry");
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(path.join(bad, "foundry.toml"), "[profile.default\n");
+    writeFileSync(path.join(bad, "A.sol"), "pragma solidity ^0.8.20;\ncontract A {}\n");
+    await expectTaskError(audit({ path: bad, out: path.join(out, "reports"), failOn: "none" }), /audit: .*foundry\.toml is not valid TOML.*fix the file/);
   });
 
   it("fails when the path holds no Solidity file", async function () {

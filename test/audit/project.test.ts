@@ -1,0 +1,258 @@
+/**
+ * The scanner resolves imports as the build tools do (audit/project.ts): a Foundry project (foundry.toml, remappings.txt,
+ * lib/ with forge-std's nested ds-test and an OpenZeppelin-style dependency with its own remappings), a Hardhat project
+ * (node_modules) and a plain folder — each written here for the test — compile fully, scanning the project root or
+ * only src/; dependencies are compiled but never reported; an import nothing resolves says why, per file.
+ */
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runAudit } from "../../audit/scan";
+import { applyRemappings, detectProject, isDependency, parseRemapping, AuditProjectError } from "../../audit/project";
+import { evmVersionFor } from "../../audit/compile";
+import { discoverSolidity } from "../../audit/discover";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const p = path.join(root, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+}
+
+const FORGE_STD = {
+  // forge-std as its authors lay it out: src/, and ds-test in its own lib/ imported as "ds-test/test.sol"
+  "lib/forge-std/src/Test.sol": `// SPDX-License-Identifier: MIT
+pragma solidity >=0.6.2 <0.9.0;
+import "ds-test/test.sol";
+import {Vm} from "./Vm.sol";
+abstract contract Test is DSTest {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+}
+`,
+  "lib/forge-std/src/Vm.sol": `// SPDX-License-Identifier: MIT
+pragma solidity >=0.6.2 <0.9.0;
+interface Vm {
+    function prank(address) external;
+    function deal(address, uint256) external;
+}
+`,
+  "lib/forge-std/lib/ds-test/src/test.sol": `// SPDX-License-Identifier: GPL-3.0
+pragma solidity >=0.5.0;
+contract DSTest {
+    bool public IS_TEST = true;
+    function assertTrue(bool condition) internal pure {
+        require(condition, "assertion failed");
+    }
+}
+`,
+};
+
+const OZ_LIKE = {
+  // an OpenZeppelin-style dependency: sources under contracts/, and its own remappings.txt naming them
+  "lib/openzeppelin-contracts/remappings.txt": "@openzeppelin/contracts/=contracts/\n",
+  "lib/openzeppelin-contracts/contracts/token/ERC20/IERC20.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+interface IERC20 {
+    function transfer(address to, uint256 value) external returns (bool);
+    function balanceOf(address account) external view returns (uint256);
+}
+`,
+  "lib/openzeppelin-contracts/contracts/utils/ReentrancyGuard.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+abstract contract ReentrancyGuard {
+    uint256 private _status = 1;
+    modifier nonReentrant() {
+        require(_status == 1, "reentrant");
+        _status = 2;
+        _;
+        _status = 1;
+    }
+}
+`,
+  // a dependency with src/ (derived remapping "solmate/")
+  "lib/solmate/src/utils/FixedPointMathLib.sol": `// SPDX-License-Identifier: AGPL-3.0-only
+pragma solidity >=0.8.0;
+library FixedPointMathLib {
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        return (x * y) / d;
+    }
+}
+`,
+};
+
+const VAULT = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ReentrancyGuard} from "openzeppelin-contracts/utils/ReentrancyGuard.sol";
+import {FixedPointMathLib} from "solmate/utils/FixedPointMathLib.sol";
+contract Vault is ReentrancyGuard {
+    IERC20 public immutable asset;
+    mapping(address => uint256) public shares;
+    uint256 public totalShares;
+    constructor(IERC20 asset_) {
+        asset = asset_;
+    }
+    function sharesFor(uint256 assets) public view returns (uint256) {
+        uint256 held = asset.balanceOf(address(this));
+        return totalShares == 0 ? assets : FixedPointMathLib.mulDivDown(assets, totalShares, held);
+    }
+}
+`;
+
+const VAULT_TEST = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import {Test} from "forge-std/Test.sol";
+import {Vault} from "../src/Vault.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+contract VaultTest is Test {
+    function test_firstDeposit() public {
+        Vault v = new Vault(IERC20(address(0x1234)));
+        vm.prank(address(1));
+        assertTrue(address(v) != address(0));
+    }
+}
+`;
+
+describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain folders)", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let cacheDir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "audit-projects-"));
+    cacheDir = path.join(dir, "cache");
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe("a Foundry project", function () {
+    let foundry: string;
+    before(() => {
+      foundry = path.join(dir, "foundry");
+      write(foundry, {
+        "foundry.toml": `[profile.default]\nsrc = "src"\nout = "out"\nlibs = ["lib"]\nevm_version = "cancun"\n`,
+        "remappings.txt": "# the project's own\nopenzeppelin-contracts/=lib/openzeppelin-contracts/contracts/\n",
+        ...FORGE_STD,
+        ...OZ_LIKE,
+        "src/Vault.sol": VAULT,
+        "test/Vault.t.sol": VAULT_TEST,
+        "script/Deploy.s.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {Vault} from "src/Vault.sol";\ncontract Deploy { function run() external returns (address) { return address(0); } }\n`,
+      });
+    });
+
+    it("is detected from its root or any folder under it, with the remappings forge uses", function () {
+      for (const from of [foundry, path.join(foundry, "src"), path.join(foundry, "test", "Vault.t.sol")]) {
+        const p = detectProject(from);
+        expect(p.kind, from).to.equal("foundry");
+        expect(p.root).to.equal(foundry);
+      }
+      const p = detectProject(foundry);
+      expect(p.settings.evmVersion).to.equal("cancun");
+      const byPrefix = (prefix: string) => p.remappings.filter((r) => r.prefix === prefix).map((r) => [path.relative(foundry, r.target), r.origin]);
+      expect(byPrefix("ds-test/")).to.deep.include(["lib/forge-std/lib/ds-test/src", "derived"]);
+      expect(byPrefix("forge-std/")).to.deep.include(["lib/forge-std/src", "derived"]);
+      expect(byPrefix("solmate/")).to.deep.include(["lib/solmate/src", "derived"]);
+      expect(byPrefix("@openzeppelin/contracts/")).to.deep.include(["lib/openzeppelin-contracts/contracts", "lib/openzeppelin-contracts/remappings.txt"]);
+      // the project's remapping comes before the derived one for the same prefix (lib/openzeppelin-contracts has no src/)
+      expect(byPrefix("openzeppelin-contracts/")[0]).to.deep.equal(["lib/openzeppelin-contracts/contracts", "remappings.txt"]);
+      expect(isDependency(p, path.join(foundry, "lib/forge-std/src/Test.sol"))).to.equal(true);
+      expect(isDependency(p, path.join(foundry, "src/Vault.sol"))).to.equal(false);
+    });
+
+    it("scanning the project root compiles every own file (src, test, script) and reports nothing from lib/", async function () {
+      const r = await runAudit({ path: foundry, projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+      expect(r.project).to.include({ kind: "foundry", root: foundry });
+      expect(r.files.map((f) => [f.file, f.status, f.message])).to.deep.equal([
+        ["script/Deploy.s.sol", "compiled", undefined],
+        ["src/Vault.sol", "compiled", undefined],
+        ["test/Vault.t.sol", "compiled", undefined],
+      ]);
+      expect(r.findings.filter((f) => f.file.startsWith("lib/"))).to.deep.equal([]);
+    });
+
+    it("scanning src/ alone still finds lib/ through the project's remappings", async function () {
+      const r = await runAudit({ path: path.join(foundry, "src"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+      expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([["Vault.sol", "compiled"]]);
+    });
+
+    it("a dependency asked for by its path is scanned (lib/ is skipped only under a scanned project)", async function () {
+      const lib = path.join(foundry, "lib");
+      expect(discoverSolidity(foundry, [], [lib]).files.some((f) => f.startsWith(lib))).to.equal(false);
+      const r = await runAudit({ path: path.join(lib, "forge-std"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+      expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([
+        ["lib/ds-test/src/test.sol", "compiled"],
+        ["src/Test.sol", "compiled"],
+        ["src/Vm.sol", "compiled"],
+      ]);
+    });
+
+    it("an import nothing resolves falls back to parse-only with the import, the project and what to do", async function () {
+      const broken = path.join(dir, "foundry-broken");
+      write(broken, { "foundry.toml": `[profile.default]\nsrc = "src"\n`, ...FORGE_STD, "src/Uses.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "solady/utils/LibString.sol";\ncontract Uses {}\n` });
+      const r = await runAudit({ path: broken, projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+      const s = r.files.find((f) => f.file === "src/Uses.sol")!;
+      expect(s.status).to.equal("parse-only");
+      expect(s.message).to.contain("Import not found: solady/utils/LibString.sol (imported by Uses.sol)").and.contain(`Foundry project at ${broken}`).and.contain("remappings.txt");
+    });
+
+    it("refuses a foundry.toml that is not TOML, wrong config types and a remapping without '=' with the file named", function () {
+      const bad = path.join(dir, "foundry-bad");
+      write(bad, { "foundry.toml": "[profile.default\nsrc = 'src'\n" });
+      expect(() => detectProject(bad)).to.throw(AuditProjectError, /foundry\.toml is not valid TOML/);
+      write(bad, { "foundry.toml": "[profile.default]\nlibs = 'lib'\n" });
+      expect(() => detectProject(bad)).to.throw(AuditProjectError, /libs must be an array of strings/);
+      write(bad, { "foundry.toml": "[profile.default]\n", "remappings.txt": "forge-std\n" });
+      expect(() => detectProject(bad)).to.throw(AuditProjectError, /remappings\.txt: "forge-std" is not a remapping/);
+    });
+  });
+
+  describe("remappings", function () {
+    it("take the longest prefix, a matching context before none, and leave unmatched imports alone", function () {
+      const base = "/p";
+      const rs = [parseRemapping("a/=lib/a/", base, "t")!, parseRemapping("a/b/=lib/ab/", base, "t")!, parseRemapping("lib/x/:a/=lib/x/lib/a/", base, "t")!];
+      expect(applyRemappings(rs, "/p/src/F.sol", "a/b/C.sol")).to.equal("/p/lib/ab/C.sol");
+      expect(applyRemappings(rs, "/p/src/F.sol", "a/C.sol")).to.equal("/p/lib/a/C.sol");
+      expect(applyRemappings(rs, "/p/lib/x/src/F.sol", "a/C.sol")).to.equal("/p/lib/x/lib/a/C.sol");
+      expect(applyRemappings(rs, "/p/src/F.sol", "other/C.sol")).to.equal(undefined);
+      expect(parseRemapping("  # comment", base, "t")).to.equal(undefined);
+    });
+
+    it("give the project's EVM version only to compilers that know it", function () {
+      expect(evmVersionFor("0.8.28", "cancun")).to.equal("cancun");
+      expect(evmVersionFor("0.8.19", "cancun")).to.equal(undefined);
+      expect(evmVersionFor("0.8.28", undefined)).to.equal(undefined);
+      expect(evmVersionFor("0.7.6", "istanbul")).to.equal(undefined);
+    });
+  });
+
+  it("a Hardhat project: @-imports from node_modules, which is never reported", async function () {
+    const hh = path.join(dir, "hardhat");
+    write(hh, {
+      "hardhat.config.js": "module.exports = { solidity: '0.8.28' };\n",
+      "package.json": "{}\n",
+      "node_modules/@openzeppelin/contracts/token/ERC20/IERC20.sol": OZ_LIKE["lib/openzeppelin-contracts/contracts/token/ERC20/IERC20.sol"],
+      "node_modules/@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {IERC20} from "../IERC20.sol";\nlibrary SafeERC20 {\n    function safeTransfer(IERC20 t, address to, uint256 v) internal {\n        require(t.transfer(to, v), "transfer failed");\n    }\n}\n`,
+      "contracts/Payout.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";\nimport {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";\ncontract Payout {\n    using SafeERC20 for IERC20;\n    function pay(IERC20 t, address to, uint256 v) external { t.safeTransfer(to, v); }\n}\n`,
+    });
+    expect(detectProject(path.join(hh, "contracts"))).to.include({ kind: "hardhat", root: hh });
+    const r = await runAudit({ path: hh, projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.project.kind).to.equal("hardhat");
+    expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([["contracts/Payout.sol", "compiled"]]);
+  });
+
+  it("a plain folder: relative imports", async function () {
+    const plain = path.join(dir, "plain");
+    write(plain, {
+      "A.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "./util/B.sol";\ncontract A is B {}\n`,
+      "util/B.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract B {}\n`,
+    });
+    const r = await runAudit({ path: plain, projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.project.kind).to.equal("plain");
+    expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([
+      ["A.sol", "compiled"],
+      ["util/B.sol", "compiled"],
+    ]);
+  });
+});
