@@ -8,6 +8,8 @@ import { timestampDependence } from "./timestamp";
 import { frontRunning } from "./frontRunning";
 import { denialOfService } from "./denialOfService";
 import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop } from "./misc";
+import { DEFI_DETECTORS } from "./defi";
+import { CRYPTO_DETECTORS } from "./crypto";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -25,6 +27,8 @@ export const DETECTORS: readonly Detector[] = [
   signatureReplay,
   unsafeErc20,
   msgValueInLoop,
+  ...DEFI_DETECTORS,
+  ...CRYPTO_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

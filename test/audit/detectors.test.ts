@@ -5,6 +5,8 @@ import path from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import { runAudit, type AuditResult } from "../../audit/scan";
 import type { Category, Severity } from "../../audit/types";
+import { DEFI_CASES } from "./cases/defi";
+import { CRYPTO_CASES } from "./cases/crypto";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -51,6 +53,8 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "uninitialized-storage-pointer", category: "other", severity: "high" },
   { detector: "unchecked-erc20-transfer", category: "unchecked_low_level_calls", severity: "medium" },
   { detector: "erc20-call-without-safeerc20", category: "other", severity: "low" },
+  ...DEFI_CASES,
+  ...CRYPTO_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");
