@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Finding, FindingSource } from "./types";
 import { severityRank } from "./types";
 import type { RawFinding } from "./detectors";
+import { swcOf } from "./swc";
 
 const SOURCE_RANK: Record<FindingSource, number> = { own: 0, slither: 1, solhint: 2 };
 
@@ -28,6 +29,7 @@ export function toFinding(raw: RawFinding, source: FindingSource, file: string):
     function: raw.function,
     message: raw.message,
     remediation: raw.remediation,
+    swc: swcOf(raw.detector, raw.category),
   };
   f.id = findingId(f);
   return f;

@@ -1,5 +1,5 @@
 import { REPORT_FORMATS, type ReportFormat } from "./report/write";
-import { SEVERITIES, type Severity } from "./types";
+import { CONFIDENCES, SEVERITIES, type Confidence, type Severity } from "./types";
 import { LuniverseError } from "../lib/errors";
 
 /** A wrong option value; the message names the option, the value and what is accepted. */
@@ -30,4 +30,10 @@ export function parseFailOn(value: string): FailOn {
   const v = value.trim().toLowerCase();
   if (v === "none" || (SEVERITIES as readonly string[]).includes(v)) return v as FailOn;
   throw new AuditOptionsError(`unknown severity "${value}" for --fail-on: use none, low, medium or high`);
+}
+
+export function parseConfidence(value: string): Confidence {
+  const v = value.trim().toLowerCase();
+  if ((CONFIDENCES as readonly string[]).includes(v)) return v as Confidence;
+  throw new AuditOptionsError(`unknown confidence "${value}" for --min-confidence: use low, medium or high`);
 }

@@ -15,8 +15,8 @@ import { mergeDuplicates, toFinding } from "./merge";
 import { runSlither } from "./slither";
 import { runSolhint, solhintAvailable } from "./solhint";
 import { applySuppressions, ignoreComments } from "./suppress";
-import type { Category, FileStatus, Finding, Severity } from "./types";
-import { CATEGORIES, SEVERITIES, severityRank } from "./types";
+import type { Category, Confidence, FileStatus, Finding, Severity } from "./types";
+import { CATEGORIES, SEVERITIES, confidenceRank, severityRank } from "./types";
 import { readFileSync } from "node:fs";
 import { LuniverseError } from "../lib/errors";
 
@@ -213,8 +213,12 @@ export function summarize(files: FileStatus[], findings: Finding[]): AuditSummar
   };
 }
 
-/** Unsuppressed findings at or above `threshold` ("none" never fails). */
-export function gateFindings(result: AuditResult, threshold: Severity | "none"): Finding[] {
+/**
+ * The CI gate, severity × confidence: unsuppressed findings at or above `threshold` whose confidence is at least
+ * `minConfidence` ("none" never fails). A low-confidence finding is reported but fails nothing unless asked
+ * (`--min-confidence low`).
+ */
+export function gateFindings(result: AuditResult, threshold: Severity | "none", minConfidence: Confidence = "low"): Finding[] {
   if (threshold === "none") return [];
-  return result.findings.filter((f) => !f.suppressed && severityRank(f.severity) >= severityRank(threshold));
+  return result.findings.filter((f) => !f.suppressed && severityRank(f.severity) >= severityRank(threshold) && confidenceRank(f.confidence) >= confidenceRank(minConfidence));
 }

@@ -13,12 +13,17 @@ export const CATEGORIES = [
   "front_running",
   "time_manipulation",
   "short_addresses",
+  // beyond DASP-10: classes it has no bucket for (each finding also carries its SWC ids where the registry has one)
+  "oracle_manipulation",
+  "signatures",
+  "defi_accounting",
   "other",
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export type FindingSource = "own" | "slither" | "solhint";
-export type Confidence = "high" | "medium" | "low";
+export const CONFIDENCES = ["low", "medium", "high"] as const;
+export type Confidence = (typeof CONFIDENCES)[number];
 
 /** Where an accepted finding was silenced (`// audit-ignore: <detector> <reason>`). */
 export interface Suppression {
@@ -45,6 +50,8 @@ export interface Finding {
   message: string;
   /** Patch guidance a non-expert can follow, with a short code suggestion where one fits. */
   remediation: string;
+  /** SWC registry ids of the weakness (empty when the registry has none, e.g. oracle manipulation). */
+  swc: string[];
   /** Other sources/detectors whose duplicate findings were merged into this one. */
   alsoReportedBy?: { source: FindingSource; detector: string }[];
   /** Present when an inline audit-ignore comment accepted the finding; it then never fails the gate. */
@@ -67,6 +74,10 @@ export interface FileStatus {
 
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
+}
+
+export function confidenceRank(c: Confidence): number {
+  return CONFIDENCES.indexOf(c);
 }
 
 export function isSeverity(s: string): s is Severity {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
-import { parseFailOn, parseFormats } from "../audit/options";
+import { parseConfidence, parseFailOn, parseFormats } from "../audit/options";
 import { progressBar } from "../audit/progress";
 import { writeReports } from "../audit/report/write";
 import { AuditPathError, gateFindings, runAudit, type AuditResult } from "../audit/scan";
@@ -14,6 +14,7 @@ interface AuditArgs {
   format: string;
   out: string;
   failOn: string;
+  minConfidence: string;
   noCache: boolean;
   noSlither: boolean;
   noSolhint: boolean;
@@ -25,12 +26,14 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
   .addOptionalParam("format", "Report formats, comma-separated: json, sarif, md", "json,sarif,md")
   .addOptionalParam("out", "Folder for the reports", "reports/audit")
   .addOptionalParam("failOn", "Fail when an unsuppressed finding has this severity or higher: none, low, medium, high", "high")
+  .addOptionalParam("minConfidence", "Only findings of at least this confidence fail the build (--fail-on): low, medium, high", "medium")
   .addFlag("noCache", "Compile everything again instead of reusing cache/audit")
   .addFlag("noSlither", "Do not run slither even when it is installed")
   .addFlag("noSolhint", "Do not fold in solhint's security rules")
   .setAction(async (args: AuditArgs, hre): Promise<AuditResult> => {
     const formats = parseFormats(args.format);
     const failOn = parseFailOn(args.failOn);
+    const minConfidence = parseConfidence(args.minConfidence);
     const root = hre.config.paths.root;
     const bar = progressBar();
     let result: AuditResult;
@@ -76,14 +79,14 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
     for (const n of result.notes) console.log(`audit: ${n}`);
     for (const w of written) console.log(`audit: wrote ${path.relative(process.cwd(), w) || w}`);
 
-    const failing = gateFindings(result, failOn);
+    const failing = gateFindings(result, failOn, minConfidence);
     if (failing.length > 0) {
       const list = failing
         .slice(0, 10)
-        .map((f) => `  - [${f.severity}] ${f.detector} ${f.file}:${f.lines.join(",")}${f.function ? ` (${f.function})` : ""}: ${f.message.split(". ")[0]}`)
+        .map((f) => `  - [${f.severity}, confidence ${f.confidence}] ${f.detector} ${f.file}:${f.lines.join(",")}${f.function ? ` (${f.function})` : ""}: ${f.message.split(". ")[0]}`)
         .join("\n");
       throw new TaskError(
-        `audit: ${failing.length} finding(s) at or above "${failOn}" (--fail-on ${failOn}):\n${list}${failing.length > 10 ? `\n  … and ${failing.length - 10} more` : ""}\n` +
+        `audit: ${failing.length} finding(s) at or above "${failOn}" with confidence ${minConfidence} or more (--fail-on ${failOn} --min-confidence ${minConfidence}):\n${list}${failing.length > 10 ? `\n  … and ${failing.length - 10} more` : ""}\n` +
           `Fix them (see "How to fix" in the Markdown report), or accept one with a comment on its line: // audit-ignore: <detector> <reason>`,
       );
     }

@@ -50,7 +50,7 @@ export function toMarkdown(result: AuditResult): string {
     for (const f of fs) {
       const also = f.alsoReportedBy?.length ? ` (also: ${f.alsoReportedBy.map((a) => `${a.source} ${a.detector}`).join(", ")})` : "";
       out.push(`### ${f.detector} — ${where(f)}`, "");
-      out.push(`*${f.category}, confidence ${f.confidence}, found by ${f.source}${also}; id \`${f.id}\`*`, "");
+      out.push(`*${f.category}${f.swc.length > 0 ? ` (${f.swc.join(", ")})` : ""}, confidence ${f.confidence}, found by ${f.source}${also}; id \`${f.id}\`*`, "");
       out.push(f.message, "");
       out.push("**How to fix:** " + f.remediation, "");
     }

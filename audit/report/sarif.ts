@@ -32,7 +32,7 @@ export function toSarif(result: AuditResult, toolVersion: string): object {
       shortDescription: { text: titles.get(f.detector) ?? `${f.source} ${f.detector}` },
       help: { text: f.remediation, markdown: f.remediation },
       defaultConfiguration: { level: LEVEL[f.severity] },
-      properties: { tags: ["security", f.category], "security-severity": SECURITY_SEVERITY[f.severity], category: f.category, source: f.source },
+      properties: { tags: ["security", f.category, ...f.swc], "security-severity": SECURITY_SEVERITY[f.severity], category: f.category, source: f.source, swc: f.swc },
     });
     ruleIndex.set(key, rules.length - 1);
     return rules.length - 1;
@@ -57,6 +57,7 @@ export function toSarif(result: AuditResult, toolVersion: string): object {
         severity: f.severity,
         confidence: f.confidence,
         category: f.category,
+        swc: f.swc,
         source: f.source,
         lines: f.lines,
         contract: f.contract,

@@ -10,7 +10,7 @@ import { toMarkdown } from "../../audit/report/markdown";
 import { progressBar } from "../../audit/progress";
 import { mapSlither, type SlitherOutput } from "../../audit/slither";
 import { CATEGORIES, SEVERITIES } from "../../audit/types";
-import { parseFailOn, parseFormats, AuditOptionsError } from "../../audit/options";
+import { parseConfidence, parseFailOn, parseFormats, AuditOptionsError } from "../../audit/options";
 import { globToRegExp } from "../../audit/discover";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -117,6 +117,14 @@ describe("audit pipeline", function () {
     it("keeps suppressed findings out of the gate", function () {
       const failing = gateFindings(result, "high");
       expect(failing.map((f) => f.lines[0])).to.deep.equal([19]);
+    });
+
+    it("gates on severity × confidence", function () {
+      const f = gateFindings(result, "high")[0]!;
+      const higher = { low: "medium", medium: "high", high: undefined } as const;
+      expect(gateFindings(result, "high", f.confidence)).to.have.lengthOf(1);
+      const above = higher[f.confidence];
+      if (above) expect(gateFindings(result, "high", above)).to.deep.equal([]);
     });
   });
 
@@ -258,6 +266,8 @@ describe("audit pipeline", function () {
       expect(() => parseFormats("json,xml")).to.throw(AuditOptionsError, /unknown report format "xml".*json, sarif, md/);
       expect(parseFailOn("Medium")).to.equal("medium");
       expect(() => parseFailOn("critical")).to.throw(AuditOptionsError, /unknown severity "critical".*none, low, medium or high/);
+      expect(parseConfidence("High")).to.equal("high");
+      expect(() => parseConfidence("sure")).to.throw(AuditOptionsError, /unknown confidence "sure".*low, medium or high/);
     });
 
     it("draws a bar on a terminal and status lines in a log", function () {

@@ -101,7 +101,7 @@ describe("audit task", function () {
   it("fails the run on a finding at or above --fail-on, naming it", async function () {
     const file = path.join(FIX, "detectors", "tx-origin-auth", "Vulnerable.sol");
     const e = await expectTaskError(audit({ path: file, out, failOn: "high" }), /1 finding\(s\) at or above "high"/);
-    expect(e.message).to.match(/\[high\] tx-origin-auth Vulnerable\.sol:8 \(transferTo\)/);
+    expect(e.message).to.match(/\[high, confidence (medium|high)\] tx-origin-auth Vulnerable\.sol:8 \(transferTo\)/);
     expect(e.message).to.match(/audit-ignore: <detector> <reason>/);
     // the reports are written before the gate fails
     expect(existsSync(path.join(out, "audit.sarif"))).to.equal(true);
@@ -114,7 +114,21 @@ describe("audit task", function () {
     const low = path.join(FIX, "detectors", "erc20-approve-race", "Vulnerable.sol");
     const r2 = await audit({ path: low, out, failOn: "medium" });
     expect(r2.result.summary.bySeverity.high + r2.result.summary.bySeverity.medium).to.equal(0);
-    await expectTaskError(audit({ path: low, out, failOn: "low" }), /at or above "low"/);
+    await expectTaskError(audit({ path: low, out, failOn: "low", minConfidence: "low" }), /at or above "low" with confidence low or more/);
+  });
+
+  it("gates on severity × confidence: a finding below --min-confidence is reported but fails nothing", async function () {
+    const file = path.join(FIX, "detectors", "tx-origin-auth", "Vulnerable.sol");
+    const { result } = await audit({ path: file, out, failOn: "none" });
+    const f = result.findings.find((x) => x.detector === "tx-origin-auth")!;
+    expect(f.swc).to.deep.equal(["SWC-115"]);
+    const above = { low: "medium", medium: "high", high: undefined }[f.confidence];
+    if (above) {
+      const r = await audit({ path: file, out, failOn: "high", minConfidence: above });
+      expect(r.result.summary.bySeverity.high).to.equal(1);
+    }
+    await expectTaskError(audit({ path: file, out, failOn: "high", minConfidence: f.confidence }), /1 finding\(s\) at or above "high"/);
+    await expectTaskError(audit({ path: file, out, minConfidence: "certain" }), /unknown confidence "certain" for --min-confidence: use low, medium or high/);
   });
 
   it("scans the project's contracts/ by default, and they pass --fail-on high", async function () {

@@ -1,0 +1,89 @@
+/**
+ * Findings → SWC registry ids (https://swcregistry.io): by detector id (ours and solhint's), else by category for
+ * slither's checks. Classes the registry predates (oracle manipulation, share inflation, fee-on-transfer accounting)
+ * have none.
+ */
+import type { Category } from "./types";
+
+const BY_DETECTOR: Record<string, string[]> = {
+  // ours
+  reentrancy: ["SWC-107"],
+  "callback-reentrancy": ["SWC-107"],
+  "unchecked-low-level-call": ["SWC-104"],
+  "unchecked-send": ["SWC-104"],
+  "call-not-executed": ["SWC-104"],
+  "unchecked-erc20-transfer": ["SWC-104"],
+  "erc20-call-without-safeerc20": ["SWC-104"],
+  "tx-origin-auth": ["SWC-115"],
+  "unprotected-selfdestruct": ["SWC-106"],
+  "unprotected-ether-withdrawal": ["SWC-105"],
+  "withdrawal-without-debit": ["SWC-105"],
+  "inverted-balance-check": ["SWC-105"],
+  "unprotected-owner-setter": ["SWC-105", "SWC-118"],
+  "unprotected-initializer": ["SWC-105"],
+  "public-internal-helper": ["SWC-100"],
+  "unprotected-mint": ["SWC-105"],
+  "unprotected-burn": ["SWC-105"],
+  "arbitrary-transfer-from": ["SWC-105"],
+  "delegatecall-user-target": ["SWC-112"],
+  "delegatecall-user-data": ["SWC-112"],
+  "delegatecall-storage": ["SWC-112"],
+  "array-length-manipulation": ["SWC-124"],
+  "signature-replay": ["SWC-121"],
+  "ecrecover-zero-address": ["SWC-122"],
+  "signature-malleability": ["SWC-117"],
+  "integer-overflow": ["SWC-101"],
+  "unchecked-arithmetic": ["SWC-101"],
+  "unsafe-downcast": ["SWC-101"],
+  "weak-randomness": ["SWC-120"],
+  "timestamp-dependence": ["SWC-116"],
+  "erc20-approve-race": ["SWC-114"],
+  "secret-in-clear": ["SWC-114"],
+  "clear-secret-submission": ["SWC-114"],
+  "tx-order-dependence": ["SWC-114"],
+  "missing-slippage": ["SWC-114"],
+  "calls-in-loop": ["SWC-113"],
+  "push-payment-dos": ["SWC-113"],
+  "unbounded-loop": ["SWC-128"],
+  "loop-grows-array": ["SWC-128"],
+  "clear-growing-array": ["SWC-128"],
+  "uninitialized-storage-pointer": ["SWC-109"],
+  "encode-packed-collision": ["SWC-133"],
+  "forced-ether-balance": ["SWC-132"],
+  // solhint's security rules
+  "avoid-tx-origin": ["SWC-115"],
+  "check-send-result": ["SWC-104"],
+  "avoid-low-level-calls": ["SWC-104"],
+  "multiple-sends": ["SWC-113"],
+  "not-rely-on-block-hash": ["SWC-120"],
+  "not-rely-on-time": ["SWC-116"],
+  "avoid-suicide": ["SWC-106"],
+  "func-visibility": ["SWC-100"],
+  // slither checks with a registry entry of their own
+  "controlled-delegatecall": ["SWC-112"],
+  "arbitrary-send-eth": ["SWC-105"],
+  suicidal: ["SWC-106"],
+  "tx-origin": ["SWC-115"],
+  "weak-prng": ["SWC-120"],
+  "incorrect-equality": ["SWC-132"],
+  shadowing: ["SWC-119"],
+  "shadowing-state": ["SWC-119"],
+  "uninitialized-storage": ["SWC-109"],
+  "solc-version": ["SWC-102", "SWC-103"],
+  pragma: ["SWC-103"],
+  assembly: ["SWC-127"],
+};
+
+const BY_CATEGORY: Partial<Record<Category, string[]>> = {
+  reentrancy: ["SWC-107"],
+  unchecked_low_level_calls: ["SWC-104"],
+  arithmetic: ["SWC-101"],
+  bad_randomness: ["SWC-120"],
+  time_manipulation: ["SWC-116"],
+  front_running: ["SWC-114"],
+};
+
+/** The SWC ids of a finding (empty when the registry has no entry for it). */
+export function swcOf(detector: string, category: Category): string[] {
+  return BY_DETECTOR[detector] ?? BY_CATEGORY[category] ?? [];
+}
