@@ -1,12 +1,13 @@
 /**
  * Scanner benchmark (not part of `npm test`): recall/precision on SmartBugs-curated, false positives on
- * OpenZeppelin v5, time per contract with and without the compile cache.
+ * OpenZeppelin v5 (every file) and on this repository's contracts/, recall/precision on our own detector fixtures (the
+ * tuning set), time per contract with and without the compile cache.
  *
  *   npm run bench:audit                       # everything
  *   npm run bench:audit -- --window 0         # exact-line matching
  *   npm run bench:audit -- --skip-timing      # recall/precision and OpenZeppelin only
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CompilerSet } from "../../audit/compilers";
@@ -176,30 +177,52 @@ async function main(): Promise<void> {
   console.log(`- medium and high: ${pMed.tp}/${pMed.all} (${pct(pMed.tp, pMed.all).trim()})`);
   console.log(`- own detectors only: ${pOwn.tp}/${pOwn.all} (${pct(pOwn.tp, pOwn.all).trim()})\n`);
 
-  // OpenZeppelin false positives.
-  const oz = [
-    "token/ERC20/ERC20.sol",
-    "access/Ownable.sol",
-    "access/AccessControl.sol",
-    "utils/ReentrancyGuard.sol",
-    "finance/VestingWallet.sol",
-    "governance/TimelockController.sol",
+  // False positives where there should be none: every file of OpenZeppelin Contracts v5 (and its upgradeable
+  // variant), and this repository's own contracts/ (as CI scans them: without mocks/ and test/).
+  const corpora: { name: string; path: string; exclude?: string[] }[] = [
+    { name: "OpenZeppelin Contracts v5 (node_modules/@openzeppelin/contracts, every file)", path: path.join(PROJECT, "node_modules/@openzeppelin/contracts") },
+    { name: "OpenZeppelin Contracts Upgradeable v5 (every file)", path: path.join(PROJECT, "node_modules/@openzeppelin/contracts-upgradeable") },
+    { name: "this repository's contracts/ (without mocks/ and test/)", path: path.join(PROJECT, "contracts"), exclude: ["mocks/**", "test/**"] },
   ];
-  console.log("## OpenZeppelin Contracts v5 (node_modules) — high/medium findings are false positives\n");
-  console.log("| contract | high | medium | low | info |");
-  console.log("|---|---:|---:|---:|---:|");
-  let ozHM = 0;
-  const ozDetails: string[] = [];
-  for (const f of oz) {
-    const r: AuditResult = await runAudit({ path: path.join(PROJECT, "node_modules/@openzeppelin/contracts", f), projectRoot: PROJECT, cacheDir, compilers });
-    const s = r.summary.bySeverity;
-    ozHM += s.high + s.medium;
-    for (const x of r.findings) if (!x.suppressed && severityRank(x.severity) >= severityRank("medium")) ozDetails.push(`  - ${f}:${x.lines.join(",")} ${x.severity} ${x.detector}: ${x.message.slice(0, 120)}`);
-    console.log(`| ${f} | ${s.high} | ${s.medium} | ${s.low} | ${s.info} |`);
+  for (const c of corpora) {
+    const r: AuditResult = await runAudit({ path: c.path, exclude: c.exclude, projectRoot: PROJECT, cacheDir, compilers, slither: false });
+    const open = r.findings.filter((x) => !x.suppressed);
+    const hm = open.filter((x) => severityRank(x.severity) >= severityRank("medium"));
+    console.log(`## ${c.name} — medium/high findings are false positives\n`);
+    console.log(`${r.files.length} files (${r.summary.compiled} compiled); findings: high ${r.summary.bySeverity.high}, medium ${r.summary.bySeverity.medium}, low ${r.summary.bySeverity.low}, info ${r.summary.bySeverity.info}\n`);
+    const byDetector = new Map<string, number>();
+    for (const x of hm) byDetector.set(`${x.source}:${x.detector}:${x.severity}`, (byDetector.get(`${x.source}:${x.detector}:${x.severity}`) ?? 0) + 1);
+    if (byDetector.size > 0) {
+      console.log("| source:detector:severity | findings |");
+      console.log("|---|---:|");
+      for (const [k, n] of [...byDetector].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${n} |`);
+      for (const x of hm.slice(0, 20)) console.log(`  - ${x.file}:${x.lines.join(",")} ${x.severity} ${x.detector}: ${x.message.slice(0, 120)}`);
+      console.log("");
+    }
   }
-  console.log(`\nOpenZeppelin high/medium findings: ${ozHM}`);
-  for (const d of ozDetails) console.log(d);
-  console.log("");
+
+  // Our own fixtures (test/audit/fixtures/detectors/<detector>/{Vulnerable,Fixed}.sol) — the detectors were written
+  // against these, so this is the tuning set, not an independent measure.
+  const fixtures = path.join(PROJECT, "test/audit/fixtures/detectors");
+  const fx = await runAudit({ path: fixtures, projectRoot: PROJECT, cacheDir, compilers, slither: false, solhint: false });
+  let fxHit = 0;
+  let fxTotal = 0;
+  let fxTp = 0;
+  let fxAll = 0;
+  for (const dir of readdirSync(fixtures).sort()) {
+    const marks = readFileSync(path.join(fixtures, dir, "Vulnerable.sol"), "utf8")
+      .split("\n")
+      .map((l, i) => (l.includes(`// <- ${dir}`) ? i + 1 : 0))
+      .filter((n) => n > 0);
+    fxTotal++;
+    const here = fx.findings.filter((f) => f.file.startsWith(`${dir}/`) && !f.suppressed && severityRank(f.severity) >= severityRank("medium"));
+    if (here.some((f) => f.detector === dir && f.file === `${dir}/Vulnerable.sol`)) fxHit++;
+    for (const f of here) {
+      fxAll++;
+      if (f.file === `${dir}/Vulnerable.sol` && f.detector === dir && f.lines.some((l) => marks.includes(l))) fxTp++;
+    }
+  }
+  console.log(`## Our detector fixtures (${fxTotal} vulnerable/fixed pairs; the tuning set): recall ${fxHit}/${fxTotal} (${pct(fxHit, fxTotal).trim()}); medium/high precision ${fxTp}/${fxAll} (${pct(fxTp, fxAll).trim()}; any other medium/high finding in a pair counts as false)\n`);
 
   if (!skipTiming) {
     // Time per contract: each file scanned on its own, first with an empty cache, then warm.
