@@ -10,6 +10,7 @@ import { denialOfService } from "./denialOfService";
 import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop } from "./misc";
 import { DEFI_DETECTORS } from "./defi";
 import { CRYPTO_DETECTORS } from "./crypto";
+import { PROXY_DETECTORS } from "./proxy";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -29,6 +30,7 @@ export const DETECTORS: readonly Detector[] = [
   msgValueInLoop,
   ...DEFI_DETECTORS,
   ...CRYPTO_DETECTORS,
+  ...PROXY_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -7,6 +7,7 @@ import { runAudit, type AuditResult } from "../../audit/scan";
 import type { Category, Severity } from "../../audit/types";
 import { DEFI_CASES } from "./cases/defi";
 import { CRYPTO_CASES } from "./cases/crypto";
+import { PROXY_CASES } from "./cases/proxy";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -55,6 +56,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "erc20-call-without-safeerc20", category: "other", severity: "low" },
   ...DEFI_CASES,
   ...CRYPTO_CASES,
+  ...PROXY_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");
