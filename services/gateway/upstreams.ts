@@ -7,7 +7,10 @@
  *   `maxLagBlocks` of the best head among the reachable upstreams.
  * - A connection failure during a real request takes the upstream out at once (after `failAfterErrors` in a row); only
  *   a later successful probe takes it back.
- * - A read is retried on the next candidate after any connection failure, timeout or HTTP 5xx. A write
+ * - A read is retried on the next candidate after any connection failure, timeout or HTTP 5xx, and after an answer
+ *   saying the node lacks the block asked for ("header not found", "unknown block"): nodes of one chain are a block or
+ *   two apart, and a block the client saw from one of them (a receipt's block number) may not have reached another
+ *   yet. Such an answer is returned only when no other node has the block either. A write
  *   (eth_sendRawTransaction) is retried only when the request cannot have reached the node (`UpstreamError.sent` is
  *   false: connection refused, DNS, connect timeout). A duplicate raw transaction would be harmless on Ethereum
  *   ("already known"), but the gateway does not count on every node saying so: a write that may have been sent fails
@@ -305,6 +308,9 @@ function positiveInt(name: string, v: number | undefined, def: number, min: numb
   return v;
 }
 
+/** A node's answer that it does not have the block a read names yet (geth, our node, Besu, anvil wordings). */
+const MISSING_BLOCK = /"message"\s*:\s*"[^"]*(header not found|unknown block|block not found|BlockOutOfRange)/i;
+
 /** The upstreams of one chain: probing, health, ordering and failover. */
 export class UpstreamPool {
   readonly chain: string;
@@ -431,6 +437,7 @@ export class UpstreamPool {
       regionOrder,
     );
     let last5xx: SendResult | undefined;
+    let lastMissing: SendResult | undefined;
     for (const u of [...healthy, ...others]) {
       let res: UpstreamResponse;
       try {
@@ -447,8 +454,13 @@ export class UpstreamPool {
         last5xx = { upstream: u, ...res };
         continue;
       }
+      if (!write && MISSING_BLOCK.test(res.body.subarray(0, 4096).toString("utf8"))) {
+        lastMissing ??= { upstream: u, ...res };
+        continue;
+      }
       return { upstream: u, ...res };
     }
+    if (lastMissing) return lastMissing;
     if (last5xx) return last5xx;
     throw new NoUpstreamError(this.chain, Object.fromEntries(this.upstreams.map((u) => [`${u.name} (${u.url})`, u.health.lastError])));
   }

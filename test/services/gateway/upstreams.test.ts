@@ -10,7 +10,7 @@ import { freePort, rpcCall, waitFor } from "../../helpers/net";
 const CHAIN_ID = 31337;
 const READ = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "eth_blockNumber", params: [] });
 
-type ProxyMode = "pass" | "hold" | "delay" | "503" | "reset";
+type ProxyMode = "pass" | "hold" | "delay" | "503" | "reset" | "missing";
 
 /**
  * A real HTTP server in front of an anvil node that misbehaves on demand for JSON-RPC requests (probes, which are
@@ -39,6 +39,8 @@ async function startProxy(target: string): Promise<Proxy> {
         if (!probe) proxy.received.push(body);
         const mode = probe ? "pass" : proxy.mode;
         if (mode === "503") return void res.writeHead(503).end("busy");
+        // a node a block behind, asked for the block another node just made (our node's and geth's words)
+        if (mode === "missing") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: 7, error: { code: -32000, message: "header not found" } }));
         if (mode === "reset") return void req.socket.destroy();
         if (mode === "hold") await new Promise<void>((r) => held.push(r));
         if (mode === "delay") await new Promise((r) => setTimeout(r, proxy.delayMs));
@@ -212,6 +214,29 @@ describe("gateway upstreams (real anvil nodes)", function () {
       expect(res.status).to.equal(200);
     }
     expect(p.get("bad")!.health.lastError).to.match(/failed after the request was sent/);
+  });
+
+  it("asks the next upstream when a node does not have the block a read names yet, and returns that answer only when none has it", async function () {
+    const behind = await proxyTo(urlA);
+    const p = pool([
+      { name: "behind", url: behind.url, region: "eu" },
+      { name: "b", url: urlB, region: "us" },
+    ]);
+    await p.start();
+    behind.mode = "missing";
+    const read = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "eth_getBlockByNumber", params: ["0x1", false] });
+    const res = await p.send(read, { region: "eu", regionOrder: ["us"], write: false });
+    expect(behind.received.length, "the lagging node was asked first").to.equal(1);
+    expect(res.upstream.name).to.equal("b");
+    expect((JSON.parse(res.body.toString()) as { result: { number: string } }).result.number).to.equal("0x1");
+    // alone, its answer is the client's
+    const only = pool([{ name: "behind", url: behind.url, region: null }]);
+    await only.start();
+    const alone = await only.send(read, { region: null, write: false });
+    expect(JSON.parse(alone.body.toString())).to.deep.include({ error: { code: -32000, message: "header not found" } });
+    // a write is never sent twice for it
+    const w = await p.send(sendRaw("0x00"), { region: "eu", regionOrder: ["us"], write: true });
+    expect(w.upstream.name).to.equal("behind");
   });
 
   it("does not retry a write that may have reached a node (sent = true)", async function () {
