@@ -5,17 +5,20 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, encryptKeystoreJson, parseEther, type Signer } from "ethers";
-import { resolveConfig } from "../deploy/config";
+import { ConfigError, resolveConfig } from "../deploy/config";
 import { artifactDeployContext } from "../deploy/context";
-import { writeManifest, type Manifest } from "../deploy/manifest";
+import { readManifest, writeManifest, type Manifest } from "../deploy/manifest";
+import { deployNodeOwnerSync } from "../deploy/ownerSync";
 import { deployProductChain } from "../deploy/product";
 import { defaultValidationsFile, upgradesRecordFile, writeUpgradesRecord, type UpgradesRecord } from "../deploy/upgradesRecord";
 import { DEV_ACCOUNT_COUNT, devAddresses } from "../lib/accounts";
 import { errorMessage } from "../lib/errors";
 import { buildGenesis, type BuildGenesisReturnType } from "../ops/chain/buildGenesis";
+import { registerChain } from "../ops/chain/registerChain";
+import { connectContract } from "../ops/contracts";
 import { deployAnchorRegistry } from "../services/anchor/deployRegistry";
 
-import { AUDIT_LOG_ID, DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, devWallet, devnetMainGenesisParameters, devnetProductGenesisParameters, type DevnetGenesisParameters, type DevnetOptions, type DevnetPaths } from "./config";
+import { AUDIT_LOG_ID, DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, PRODUCT_CHAIN_NAME, ROLES, devWallet, devnetMainGenesisParameters, devnetProductGenesisParameters, devnetProductOwners, type DevnetGenesisParameters, type DevnetOptions, type DevnetPaths } from "./config";
 import { passProposal } from "../ops/governance/passProposal";
 import { anchorerAction } from "../ops/governance/proposalActions";
 import { isLuniverseError } from "../lib/errors";
@@ -70,7 +73,10 @@ export async function deployDevnetProductBridge(product: JsonRpcProvider, opts: 
   return { manifest, upgradesRecord: ctx.upgradesRecord() };
 }
 
-/** Step 1: the genesis files of the main chain (with `validators` validators) and of the gas-free product chain. */
+/**
+ * Step 1: the genesis files of the main chain (with `validators` validators) and of the gas-free product chain (with
+ * `productValidators`).
+ */
 export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log): Promise<DevnetState> {
   const existing = readState(p.state);
   if (existing && existing.validators !== o.validators) {
@@ -79,15 +85,22 @@ export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log):
       `${o.dataDir} holds a devnet with ${existing.validators} validator(s); start it with --validators ${existing.validators}, or pass --reset to start a new one with ${o.validators}`,
     );
   }
+  const existingProduct = existing?.productValidators ?? 1;
+  if (existing && existingProduct !== o.productValidators) {
+    throw new DevnetError(
+      "DEVNET_VALIDATORS",
+      `${o.dataDir} holds a devnet whose product chain has ${existingProduct} validator(s); start it with --product-validators ${existingProduct}, or pass --reset to start a new one with ${o.productValidators}`,
+    );
+  }
   const mainManifest = path.join(p.deployments, "luniverse.json");
   if (existing && existsSync(p.mainGenesis) && existsSync(p.productGenesis) && existsSync(mainManifest)) return existing;
 
   mkdirSync(p.genesisDir, { recursive: true });
   const mainParameters = devnetMainGenesisParameters(o.validators);
-  const productParameters = devnetProductGenesisParameters();
+  const productParameters = devnetProductGenesisParameters(o.productValidators);
   writeFileSync(p.systemConfig, JSON.stringify(mainParameters.systemConfig, null, 2) + "\n");
   writeFileSync(path.join(p.genesisDir, "product-system.json"), JSON.stringify(productParameters.systemConfig, null, 2) + "\n");
-  log(`building the genesis files (main chain ${MAIN_CHAIN_ID} with ${o.validators} validator(s), gas-free product chain ${PRODUCT_CHAIN_ID})`);
+  log(`building the genesis files (main chain ${MAIN_CHAIN_ID} with ${o.validators} validator(s), gas-free product chain ${PRODUCT_CHAIN_ID} with ${o.productValidators})`);
   const toFile = bootstrapLog(p);
   const genesisOf = (parameters: DevnetGenesisParameters) =>
     devnetStep(`building the genesis of chain ${parameters.chainId}`, p, async () => {
@@ -104,11 +117,100 @@ export async function ensureGenesis(o: DevnetOptions, p: DevnetPaths, log: Log):
   const state: DevnetState = {
     version: 1,
     validators: o.validators,
+    productValidators: o.productValidators,
     chainIds: { main: MAIN_CHAIN_ID, product: PRODUCT_CHAIN_ID, ethereum: ETHEREUM_CHAIN_ID },
     main: Object.fromEntries(Object.values(m.contracts).map((c) => [c.name, c.address])),
   };
   writeState(p.state, state);
   return state;
+}
+
+/**
+ * `deployments/luniverseProduct.json`, for tasks that address the product chain with --network luniverseProduct: its
+ * genesis contracts (the gas policy, its governance), with what the devnet deployed after the genesis
+ * (deployments/product.json: the bridge side, and with four validators NodeOwnerSync) in place of the genesis ones.
+ */
+function writeProductManifest(p: DevnetPaths, genesis: Manifest, state: DevnetState): void {
+  const own = readManifest(path.join(p.deployments, "product.json"));
+  const kind = (name: string) => own?.contracts[name]?.proxyKind ?? genesis.contracts[name]?.proxyKind ?? "none";
+  const deployed = Object.fromEntries(Object.entries(state.product!).map(([name, address]) => [name, { name, address, proxyKind: kind(name) }]));
+  writeManifest(path.join(p.deployments, "luniverseProduct.json"), { ...genesis, network: "luniverseProduct", chainId: PRODUCT_CHAIN_ID, contracts: { ...genesis.contracts, ...deployed } } as Manifest);
+}
+
+/**
+ * With four product validators: the product chain in the main chain's ProductChainRegistry, registered by the
+ * consortium partner `cp` (development account 0: the main genesis grants CP_ROLE to deploy/config.ts's
+ * `consortiumPartners`, by default the deployer) with the sample DApp's product developer and the four node owners
+ * ({@link devnetProductOwners}). Skipped when the registry knows the chain already, whatever its owners are now (swaps
+ * change them).
+ */
+async function ensureProductChainRegistered(cp: Signer, registry: string, log: Log): Promise<void> {
+  const record = await connectContract("ProductChainRegistry", registry, cp).getChain(PRODUCT_CHAIN_ID);
+  if (record.status !== 0n) return; // Status.None: not registered
+  const owners = devnetProductOwners();
+  log(`registering product chain ${PRODUCT_CHAIN_ID} in the main chain's ProductChainRegistry with its four node owners (accounts ${ROLES.validators.join(", ")})`);
+  await registerChain(cp, { registry, chainId: BigInt(PRODUCT_CHAIN_ID), name: PRODUCT_CHAIN_NAME, productDeveloper: devWallet(ROLES.productDeveloper).address, nodeOwners: owners });
+}
+
+/**
+ * With four product validators: the product chain's NodeOwnerSync, through which the six relayers apply the node-owner
+ * swaps decided on the main chain to the product chain's validator set (deploy/ownerSync.ts). It counts the signers of
+ * the devnet's ProductBridge — the one the relayers sign for, deployed after the genesis — so it is deployed here, not in
+ * the genesis, and recorded in `deployments/product.json` beside the bridge side; ownersNonce 0, as the genesis
+ * validators are the owners as registered. The chain's governance holds its ValidatorSet from the genesis on: the first
+ * run stops at the missing `GOVERNANCE_ROLE` (deployNodeOwnerSync's ConfigError naming the proposal), the four owners pass
+ * that proposal on the product chain, and the deployment completes (NodeOwnerSync handed to the chain's timelock and
+ * council). A later run finds everything done and sends nothing. Returns NodeOwnerSync's address.
+ */
+async function ensureOwnerSync(o: DevnetOptions, p: DevnetPaths, product: JsonRpcProvider, on: { productBridge: string; genesis: Manifest }, log: Log): Promise<string> {
+  return devnetStep("deploying the product chain's NodeOwnerSync", p, async () => {
+    const file = path.join(p.deployments, "product.json");
+    const manifest = readManifest(file);
+    if (manifest === undefined) throw new DevnetError("DEVNET_STEP", `${file} is missing; start with --reset`);
+    const c = (name: string): string => {
+      const address = on.genesis.contracts[name]?.address;
+      if (address === undefined) throw new DevnetError("DEVNET_STEP", `the product genesis records no ${name}; start with --reset`);
+      return address;
+    };
+    const fresh = !(await hasCode(product, manifest.contracts.NodeOwnerSync?.address));
+    if (fresh) log("deploying the product chain's NodeOwnerSync (the relayers carry the node owners' swaps to it)");
+    const ctx = await artifactDeployContext(signer(product, ROLES.deployer), { accounts: devAccounts(), networkName: "luniverseProduct", validations: defaultValidationsFile(o.root) });
+    const deploy = () =>
+      deployNodeOwnerSync(ctx, {
+        manifest,
+        save: () => writeManifest(file, { ...manifest, updatedAt: new Date().toISOString() }),
+        timelock: c("LuniverseTimelock"),
+        council: c("EmergencyCouncil"),
+        validatorSet: c("ValidatorSet"),
+        signerSource: on.productBridge,
+        chainRegistry: c("ProductChainRegistry"),
+        ownersNonce: 0,
+        log: bootstrapLog(p),
+      });
+    try {
+      await deploy();
+    } catch (e) {
+      const address = manifest.contracts.NodeOwnerSync?.address;
+      const validatorSet = connectContract("ValidatorSet", c("ValidatorSet"), product);
+      const role = await validatorSet.GOVERNANCE_ROLE();
+      if (!(e instanceof ConfigError) || address === undefined || (await validatorSet.hasRole(role, address))) throw e;
+      log(`governance on the product chain: GOVERNANCE_ROLE on its ValidatorSet for NodeOwnerSync ${address} (votes by its ${ROLES.validators.length} node owners)`);
+      await passProposal(
+        { provider: product, validators: ROLES.validators.map((i) => signer(product, i)) },
+        {
+          governor: c("LuniverseGovernor"),
+          targets: [c("ValidatorSet")],
+          calldatas: [validatorSet.interface.encodeFunctionData("grantRole", [role, address])],
+          description: `devnet: NodeOwnerSync ${address} applies the node-owner swaps of chain ${PRODUCT_CHAIN_ID} decided on the main chain`,
+          log,
+        },
+      );
+      await deploy();
+    }
+    // the chain goes on: add the proxy to the upgrades plugin's record of it
+    if (fresh) writeUpgradesRecord(upgradesRecordFile(o.root, PRODUCT_CHAIN_ID), ctx.upgradesRecord(), { merge: true });
+    return manifest.contracts.NodeOwnerSync!.address;
+  });
 }
 
 async function hasCode(prov: JsonRpcProvider, address: string | undefined): Promise<boolean> {
@@ -196,17 +298,15 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
     const productGenesis = JSON.parse(readFileSync(p.productGenesis, "utf8")) as { luniverse: { systemContracts: Record<string, string>; deployment?: Manifest } };
     const policy = productGenesis.luniverse.systemContracts.GasPolicy;
     const productDeployment = productGenesis.luniverse.deployment;
-    if (productDeployment !== undefined) {
-      // tasks address the product chain with --network luniverseProduct: its genesis contracts (the gas policy, its
-      // governance), with the bridge side the devnet deployed (deployments/product.json) in place of the genesis one
-      const deployed = Object.fromEntries(Object.entries(state.product!).map(([name, address]) => [name, { name, address, proxyKind: productDeployment.contracts[name]?.proxyKind ?? "none" }]));
-      writeManifest(path.join(p.deployments, "luniverseProduct.json"), { ...productDeployment, network: "luniverseProduct", chainId: PRODUCT_CHAIN_ID, contracts: { ...productDeployment.contracts, ...deployed } } as Manifest);
-    }
+    if (productDeployment !== undefined) writeProductManifest(p, productDeployment, state);
     if (policy !== undefined) {
       const platform = await setSponsored(adminProduct, { policy, sponsorId: 1n, contracts: [state.product!.ProductBridge!, state.product!.ProductTokenFactory!], sponsored: true });
       const dapp = await setSponsored(pd, { policy, sponsorId: 2n, contracts: [s.productToken], sponsored: true });
       if (platform.transactionHashes.length + dapp.transactionHashes.length > 0) log("gas policy: the product bridge and token factory sponsored by the platform, the sample token by its DApp");
     }
+    // four product validators: the product chain registered in the main chain's ProductChainRegistry with its four node
+    // owners (the relayers carry their swaps to the NodeOwnerSync deployed below)
+    if (o.productValidators === 4) await ensureProductChainRegistered(cpMain, m.ProductChainRegistry!, log);
     const calls: { target: string; data: string }[] = pair.main?.call ? [pair.main.call] : [];
 
     // phase-1 anchoring: the product chain registered in the main chain's AnchorRegistry, with its anchorer (no calls
@@ -227,7 +327,8 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
       if (audit) calls.push(...audit.calls);
       if ((await main.getBalance(extra.auditAnchorer)) < parseEther("1")) await (await cpMain.sendTransaction({ to: extra.auditAnchorer, value: parseEther("100") })).wait();
     }
-    if (calls.length > 0) {
+    const mainGovernance = async (): Promise<void> => {
+      if (calls.length === 0) return;
       log(`governance: registering the sample pair and the phase-1 anchorer (${calls.length} call(s); votes by ${o.validators} validator(s))`);
       await passProposal(
         { provider: main, validators: ROLES.validators.slice(0, o.validators).map((i) => signer(main, i)) },
@@ -239,7 +340,19 @@ export async function bootstrapContracts(o: DevnetOptions, p: DevnetPaths, urls:
           log,
         },
       );
-    }
+    };
+    // the product chain's NodeOwnerSync may need a proposal on the product chain: both chains' governance at once
+    const productOwnerSync = async (): Promise<void> => {
+      if (o.productValidators !== 4 || productDeployment === undefined) return;
+      const address = await ensureOwnerSync(o, p, product, { productBridge: state.product!.ProductBridge!, genesis: productDeployment }, log);
+      if (state.product!.NodeOwnerSync !== address) {
+        state.product = { ...state.product, NodeOwnerSync: address };
+        writeProductManifest(p, productDeployment, state);
+        save();
+      }
+    };
+    const settled = await Promise.allSettled([mainGovernance(), productOwnerSync()]);
+    for (const r of settled) if (r.status === "rejected") throw r.reason;
 
     // phase-2 anchoring: a registry on "Ethereum" (anvil), governed by the deployer, with the main chain as child
     state.anchoring = { ...(state.anchoring ?? { phase2Anchorer: anchorer2 }), phase1Registry: m.AnchorRegistry!, phase1Anchorer: anchorer1, phase2Anchorer: anchorer2 };

@@ -18,15 +18,20 @@ export interface DevnetOptions {
   dataDir: string;
   /** Main-chain validators: 1 or 4 node processes. */
   validators: 1 | 4;
+  /**
+   * Product-chain validators: 1 node process (development account 1), or 4 — the chain's node owners (accounts 1–4,
+   * {@link devnetProductOwners}), registered in the main chain's ProductChainRegistry, their swaps carried by the relayers.
+   */
+  productValidators: 1 | 4;
   /** Delete the data folder first. */
   reset: boolean;
   /** Main chain JSON-RPC port; validator i (1..4) listens on basePort + i − 1 (default 8545). */
   mainPort: number;
-  /** Product chain JSON-RPC port (default 8546, or 8549 with four validators). */
+  /** Product chain JSON-RPC port of node 1; node i (1..4) listens on productPort + i − 1 (default 8546, or 8549 with four main validators). */
   productPort: number;
   /** anvil ("Ethereum") port (default 8555). */
   ethereumPort: number;
-  /** First p2p port: main validators from here, the product node after them (default 30303). */
+  /** First p2p port: main validators from here, the product nodes after them (default 30303). */
   p2pPort: number;
   /** First Prometheus port: relayers 1..6 at +0..+5, anchoring phases at +6, +7 (default 9100). */
   metricsPort: number;
@@ -67,6 +72,8 @@ export interface DevnetGenesisParameters {
   systemConfig: {
     genesisValidators: string[];
     governance: { votingDelay: number; votingPeriod: number; timelockDelay: number };
+    /** Node owners validate unstaked (a product chain with four owners). */
+    validatorSet?: { minStake: string };
     gasPolicy?: { sponsors: { name: string; admin: string; budgetPerWindow: string; accounts?: string[]; contracts?: string[] }[] };
   };
 }
@@ -93,12 +100,37 @@ export function devnetMainGenesisParameters(validators: 1 | 4): DevnetGenesisPar
   return { chainId: MAIN_CHAIN_ID, gasFree: false, systemConfig: { genesisValidators, governance: { ...DEVNET_GOVERNANCE } } };
 }
 
-/** The gas-free product chain's genesis: one validator (development account 1), whatever the main chain has. */
-export function devnetProductGenesisParameters(): DevnetGenesisParameters {
+/**
+ * The product chain's four node owners with `--product-validators 4`: development accounts 1–4, the main chain's
+ * validator accounts (one consortium runs both chains; each account is funded on the main chain, where owners vote
+ * their swaps, and signs nothing else on the product chain). Account 1 is also the single product validator of the
+ * default devnet, so node 1 keeps its key either way.
+ */
+export function devnetProductOwners(): [string, string, string, string] {
+  return ROLES.validators.map((i) => devWallet(i).address) as [string, string, string, string];
+}
+
+/** Name of the devnet's product chain in the main chain's ProductChainRegistry (with four product validators). */
+export const PRODUCT_CHAIN_NAME = "Luniverse devnet product chain";
+
+/**
+ * The gas-free product chain's genesis, whatever the main chain has: one validator (development account 1), or its four
+ * node owners ({@link devnetProductOwners}) as validators, unstaked (`validatorSet.minStake` 0, as `chain:create` makes
+ * a product chain) so that an owner swapped in on the main chain validates without stake. Their NodeOwnerSync is not in
+ * the genesis: it must count the signers of the bridge side the devnet deploys after the genesis (the relayers sign for
+ * that ProductBridge), so the bootstrap deploys it (devnet/bootstrap.ts `ensureOwnerSync`).
+ */
+export function devnetProductGenesisParameters(validators: 1 | 4 = 1): DevnetGenesisParameters {
+  const genesisValidators = validators === 4 ? devnetProductOwners() : [devWallet(ROLES.validators[0]).address];
   return {
     chainId: PRODUCT_CHAIN_ID,
     gasFree: true,
-    systemConfig: { genesisValidators: [devWallet(ROLES.validators[0]).address], governance: { ...DEVNET_GOVERNANCE }, gasPolicy: { sponsors: devnetGasSponsors() } },
+    systemConfig: {
+      genesisValidators,
+      governance: { ...DEVNET_GOVERNANCE },
+      ...(validators === 4 ? { validatorSet: { minStake: "0" } } : {}),
+      gasPolicy: { sponsors: devnetGasSponsors() },
+    },
   };
 }
 
@@ -108,11 +140,16 @@ export const DEV_KEYSTORE_PASSWORD = "luniverse-devnet-only";
 export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: string }): DevnetOptions {
   const validators = input.validators ?? 1;
   if (validators !== 1 && validators !== 4) throw new DevnetError("DEVNET_OPTION", `--validators must be 1 or 4, got ${String(validators)}`);
+  const productValidators = input.productValidators ?? 1;
+  if (productValidators !== 1 && productValidators !== 4) {
+    throw new DevnetError("DEVNET_OPTION", `--product-validators must be 1 or 4 (one validator, or the chain's four node owners), got ${String(productValidators)}`);
+  }
   const mainPort = input.mainPort ?? 8545;
   const o: DevnetOptions = {
     root: input.root,
     dataDir: path.resolve(input.root, input.dataDir ?? path.join(".luniverse", "devnet")),
     validators,
+    productValidators,
     reset: input.reset ?? false,
     mainPort,
     productPort: input.productPort ?? (validators === 4 ? mainPort + 4 : mainPort + 1),
@@ -128,9 +165,9 @@ export function resolveDevnetOptions(input: Partial<DevnetOptions> & { root: str
   };
   const ports: [string, number][] = [
     ...Array.from({ length: validators }, (_, i) => [`main validator ${i + 1} RPC`, mainPort + i] as [string, number]),
-    ["product RPC", o.productPort],
+    ...Array.from({ length: productValidators }, (_, i) => [`product node ${i + 1} RPC`, o.productPort + i] as [string, number]),
     ["ethereum RPC", o.ethereumPort],
-    ...Array.from({ length: validators + 1 }, (_, i) => [`p2p ${i + 1}`, o.p2pPort + i] as [string, number]),
+    ...Array.from({ length: validators + productValidators }, (_, i) => [`p2p ${i + 1}`, o.p2pPort + i] as [string, number]),
     ...Array.from({ length: 8 }, (_, i) => [`metrics ${i + 1}`, o.metricsPort + i] as [string, number]),
     ["gateway", o.gatewayPort],
     ["indexer", o.indexerPort],
@@ -180,8 +217,13 @@ export type DevnetPaths = ReturnType<typeof devnetPaths>;
 export function mainRpcUrl(o: DevnetOptions): string {
   return `http://127.0.0.1:${o.mainPort}`;
 }
+/** The product chain's JSON-RPC: node 1's. */
 export function productRpcUrl(o: DevnetOptions): string {
   return `http://127.0.0.1:${o.productPort}`;
+}
+/** Every product node's JSON-RPC (node i at productPort + i − 1). */
+export function productRpcUrls(o: DevnetOptions): string[] {
+  return Array.from({ length: o.productValidators }, (_, i) => `http://127.0.0.1:${o.productPort + i}`);
 }
 export function ethereumRpcUrl(o: DevnetOptions): string {
   return `http://127.0.0.1:${o.ethereumPort}`;

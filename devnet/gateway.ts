@@ -1,5 +1,5 @@
 /**
- * The devnet's gateway: one replica in front of every chain (the main chain's validators, the product chain's node,
+ * The devnet's gateway: one replica in front of every chain (the main chain's validators, the product chain's node(s),
  * anvil as Ethereum), its embedded SQLite store and admin token under `<dataDir>/gateway/`, and the development DApp's
  * API key (bound to the main and product chains) created once and kept in state.json.
  */
@@ -9,7 +9,7 @@ import path from "node:path";
 import { gatewayAdmin } from "../ops/gateway/client";
 import { createApiKey } from "../ops/gateway/createApiKey";
 import { listApiKeys } from "../ops/gateway/listApiKeys";
-import { DEVNET_DAPP, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ethereumRpcUrl, gatewayUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { DEVNET_DAPP, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ethereumRpcUrl, gatewayUrl, productRpcUrls, type DevnetOptions, type DevnetPaths } from "./config";
 import type { DevnetState } from "./state";
 import type { ChildSpec } from "./supervisor";
 
@@ -33,7 +33,7 @@ export function gatewaySpec(o: DevnetOptions, p: DevnetPaths): ChildSpec {
     store: { kind: "sqlite", path: p.gatewayStore },
     chains: [
       { id: MAIN_CHAIN_ID, name: "main", upstreams: Array.from({ length: o.validators }, (_, i) => ({ name: `main-${i + 1}`, url: `http://127.0.0.1:${o.mainPort + i}` })) },
-      { id: PRODUCT_CHAIN_ID, name: "product", upstreams: [{ name: "product", url: productRpcUrl(o) }] },
+      { id: PRODUCT_CHAIN_ID, name: "product", upstreams: productRpcUrls(o).map((url, i) => ({ name: o.productValidators === 1 ? "product" : `product-${i + 1}`, url })) },
       { id: ETHEREUM_CHAIN_ID, name: "ethereum", upstreams: [{ name: "anvil", url: ethereumRpcUrl(o) }] },
     ],
     cache: { maxBytes: 64 * 1024 * 1024, diskDir: path.join(path.dirname(p.gatewayStore), "cache") },

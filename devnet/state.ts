@@ -8,10 +8,12 @@ import path from "node:path";
 export interface DevnetState {
   version: 1;
   validators: number;
+  /** Product-chain validators (absent in a folder from before the option: 1). */
+  productValidators?: number;
   chainIds: { main: number; product: number; ethereum: number };
   /** Main-chain system contracts (from the genesis manifest). */
   main?: Record<string, string>;
-  /** Product-chain bridge side (deploy:product-chain). */
+  /** Product-chain bridge side (deploy:product-chain), and with four product validators their NodeOwnerSync. */
   product?: Record<string, string>;
   sample?: { mainToken: string; productToken: string; ratio: string; pairId: string };
   /** Anchoring: phase-1 registry (main chain) and phase-2 registry (anvil). */

@@ -20,7 +20,7 @@ export interface StatusSources {
 
 export interface DevnetStatus {
   main: { height: number; finalized: number; peers: number } | null;
-  product: { height: number; finalized: number } | null;
+  product: { height: number; finalized: number; peers: number } | null;
   ethereum: { height: number } | null;
   phase1: { ranges: number; lastAnchored: number } | null;
   phase2: { ranges: number; lastAnchored: number } | null;
@@ -101,15 +101,19 @@ export class StatusPoller {
         this.productFrom = product.height + 1;
       }
     });
-    return { main: main ? { ...main } : null, product: product ? { height: product.height, finalized: product.finalized } : null, ethereum, phase1, phase2, bridge: { ...this.counts } };
+    return { main: main ? { ...main } : null, product: product ? { ...product } : null, ethereum, phase1, phase2, bridge: { ...this.counts } };
   }
 }
 
-/** One line: `main #120 (final 120, 3 peers) | product #118 (final 118) | eth #14 | anchored p1 ≤110 (11) p2 ≤100 (5) | bridge pending 0↓ 0↑ queued 0`. */
-export function formatStatus(st: DevnetStatus, validators: number): string {
+/**
+ * One line: `main #120 (final 120, 3 peers) | product #118 (final 118, 3 peers) | eth #14 | anchored p1 ≤110 (11) p2 ≤100 (5) | bridge …`;
+ * the peers of a chain's first node when the chain has four.
+ */
+export function formatStatus(st: DevnetStatus, chains: { validators: number; productValidators: number }): string {
   const down = "DOWN";
-  const main = st.main ? `main #${st.main.height} (final ${st.main.finalized}${validators > 1 ? `, ${st.main.peers} peers` : ""})` : `main ${down}`;
-  const product = st.product ? `product #${st.product.height} (final ${st.product.finalized})` : `product ${down}`;
+  const peers = (n: number, count: number): string => (count > 1 ? `, ${n} peers` : "");
+  const main = st.main ? `main #${st.main.height} (final ${st.main.finalized}${peers(st.main.peers, chains.validators)})` : `main ${down}`;
+  const product = st.product ? `product #${st.product.height} (final ${st.product.finalized}${peers(st.product.peers, chains.productValidators)})` : `product ${down}`;
   const eth = st.ethereum ? `eth #${st.ethereum.height}` : `eth ${down}`;
   const a = (x: { ranges: number; lastAnchored: number } | null): string => (x ? (x.ranges === 0 ? "none yet" : `≤${x.lastAnchored} (${x.ranges})`) : "?");
   const b = st.bridge;

@@ -1,13 +1,13 @@
 /**
  * `npm start`: the whole platform on one machine. Builds (or reuses) the genesis files, starts the main chain (1 or
- * 4 validator processes), the gas-free product chain and anvil as Ethereum, deploys and registers what is missing,
- * starts six relayers and both anchoring phases, the gateway, the indexer and the web console, prints the endpoints and
- * keeps a live status line until Ctrl-C.
+ * 4 validator processes), the gas-free product chain (1 validator process, or its 4 node owners') and anvil as
+ * Ethereum, deploys and registers what is missing, starts six relayers and both anchoring phases, the gateway, the
+ * indexer and the web console, prints the endpoints and keeps a live status line until Ctrl-C.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { bootstrapContracts, ensureGenesis, provider, type Log } from "./bootstrap";
-import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, consoleUrl, devWallet, devnetPaths, ethereumRpcUrl, gatewayUrl, indexerUrl, mainRpcUrl, productRpcUrl, type DevnetOptions, type DevnetPaths } from "./config";
+import { DEV_KEYSTORE_PASSWORD, DevnetError, ETHEREUM_CHAIN_ID, MAIN_CHAIN_ID, PRODUCT_CHAIN_ID, ROLES, consoleUrl, devWallet, devnetPaths, ethereumRpcUrl, gatewayUrl, indexerUrl, mainRpcUrl, productRpcUrl, productRpcUrls, type DevnetOptions, type DevnetPaths } from "./config";
 import { consoleSpec, ensureConsoleBuilt, indexerSpec } from "./console";
 import { DEVNET_TOKEN, HSM_KEYS, ensureHsm, hsmEnv, hsmPaths, signerSpec, signerUrl, softhsmInstalled } from "./hsm";
 import { writeState } from "./state";
@@ -89,7 +89,12 @@ function chainSpecs(o: DevnetOptions, p: DevnetPaths): ChildSpec[] {
   for (let i = 0; i < o.validators; i++) {
     specs.push(node(`main-${i + 1}`, p.mainGenesis, o.mainPort + i, mainP2p[i]!, mainP2p.filter((_, j) => j !== i), ROLES.validators[i]!, o.hsm && i === 0 ? HSM_KEYS.validator : undefined));
   }
-  specs.push(node("product", p.productGenesis, o.productPort, o.p2pPort + o.validators, [], ROLES.validators[0]));
+  // the product chain: one validator (account 1), or its four node owners (accounts 1–4), p2p ports after the main chain's
+  const productP2p = Array.from({ length: o.productValidators }, (_, i) => o.p2pPort + o.validators + i);
+  for (let i = 0; i < o.productValidators; i++) {
+    const name = o.productValidators === 1 ? "product" : `product-${i + 1}`;
+    specs.push(node(name, p.productGenesis, o.productPort + i, productP2p[i]!, productP2p.filter((_, j) => j !== i), ROLES.validators[i]!));
+  }
   mkdirSync(path.dirname(p.anvilState), { recursive: true });
   const anvil = anvilBinary(o.root);
   const url = ethereumRpcUrl(o);
@@ -104,9 +109,14 @@ function chainSpecs(o: DevnetOptions, p: DevnetPaths): ChildSpec[] {
   return specs;
 }
 
-/** Relayer and anchoring process specs (after the bootstrap). */
+/**
+ * Relayer and anchoring process specs (after the bootstrap). With four product validators the relayers also carry the
+ * node owners' swaps: the main chain's ProductChainRegistry and the product chain's NodeOwnerSync are named explicitly
+ * (both are in the manifests of --deployments-dir too).
+ */
 function serviceSpecs(o: DevnetOptions, p: DevnetPaths, state: DevnetState): ChildSpec[] {
   const specs: ChildSpec[] = [];
+  const ownerSync = o.productValidators === 4 ? ["--owner-sync", state.product!.NodeOwnerSync!, "--chain-registry", state.main!.ProductChainRegistry!] : [];
   for (let n = 1; n <= 6; n++) {
     specs.push({
       name: `relayer-${n}`,
@@ -119,6 +129,7 @@ function serviceSpecs(o: DevnetOptions, p: DevnetPaths, state: DevnetState): Chi
         "--product-rpc", productRpcUrl(o),
         "--main-bridge", state.main!.MainBridge!,
         "--product-bridge", state.product!.ProductBridge!,
+        ...ownerSync,
         ...(o.hsm ? ["--hsm-token", DEVNET_TOKEN] : ["--keystore-dir", p.keystores]),
         "--state-dir", p.relayerState,
         "--deployments-dir", p.deployments,
@@ -157,7 +168,8 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
   lines.push("", `Luniverse devnet (data ${o.dataDir})`, "");
   const ep: string[][] = [["endpoint", "chain id", "JSON-RPC", "WebSocket"]];
   for (let i = 0; i < o.validators; i++) ep.push([`main chain, validator ${i + 1}`, String(MAIN_CHAIN_ID), `http://127.0.0.1:${o.mainPort + i}`, `ws://127.0.0.1:${o.mainPort + i}`]);
-  ep.push(["product chain (gas-free)", String(PRODUCT_CHAIN_ID), productRpcUrl(o), `ws://127.0.0.1:${o.productPort}`]);
+  if (o.productValidators === 1) ep.push(["product chain (gas-free)", String(PRODUCT_CHAIN_ID), productRpcUrl(o), `ws://127.0.0.1:${o.productPort}`]);
+  else productRpcUrls(o).forEach((url, i) => ep.push([`product chain (gas-free), node ${i + 1}`, String(PRODUCT_CHAIN_ID), url, url.replace(/^http/, "ws")]));
   ep.push(["Ethereum (anvil)", String(ETHEREUM_CHAIN_ID), ethereumRpcUrl(o), `ws://127.0.0.1:${o.ethereumPort}`]);
   const key = state.gateway?.devKey;
   if (key !== undefined) {
@@ -176,6 +188,7 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
   for (const name of ["ValidatorSet", "LuniverseGovernor", "LuniverseTimelock", "MainTokenFactory", "MainBridge", "AnchorRegistry", "StakingToken"]) {
     if (state.main?.[name]) c.push([`main`, name, state.main[name]!]);
   }
+  if (o.productValidators === 4 && state.main?.ProductChainRegistry) c.push(["main", `ProductChainRegistry (chain ${PRODUCT_CHAIN_ID}, 4 node owners)`, state.main.ProductChainRegistry]);
   for (const [name, addr] of Object.entries(state.product ?? {})) c.push(["product", name, addr]);
   if (state.anchoring?.phase2Registry) c.push(["ethereum", "AnchorRegistry (phase 2)", state.anchoring.phase2Registry]);
   if (state.sample) {
@@ -188,20 +201,22 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
   lines.push("", "development accounts (mnemonic \"test test … junk\", 1,000,000 ETH-equivalent on every chain; local use only)");
   const roles: [string, number[]][] = [
     ["deployer, consortium partner, sample token holder", [ROLES.deployer]],
-    ["main-chain validators", ROLES.validators.slice(0, o.validators)],
-    ["bridge signers (relayers 1–6)", [...ROLES.signers]],
+    ["main-chain validator", ROLES.validators.slice(0, o.validators)],
+    [o.productValidators === 4 ? "product-chain node owner (validator)" : "product-chain validator", ROLES.validators.slice(0, o.productValidators)],
+    ["bridge signer (relayers 1–6)", [...ROLES.signers]],
     ["product developer", [ROLES.productDeveloper]],
-    ["anchorers (phase 1, phase 2)", [ROLES.anchorerPhase1, ROLES.anchorerPhase2]],
+    ["anchorer (phase 1, phase 2)", [ROLES.anchorerPhase1, ROLES.anchorerPhase2]],
     ["user", [ROLES.user]],
   ];
   if (o.hsm) {
     lines.splice(lines.length - 1, 1, "development accounts (mnemonic \"test test … junk\", 1,000,000 ETH-equivalent on every chain; local use only; relayers, validator 1 and the anchorers sign with their copies in the SoftHSM2 token \"devnet\")");
   }
-  for (const [role, idx] of roles) {
-    for (const i of idx) {
-      const w = devWallet(i);
-      lines.push(`  #${String(i).padEnd(2)} ${w.address}  ${w.privateKey}  ${role}`);
-    }
+  // one line per account, its roles together (the main chain's validators also own the product chain's nodes)
+  const byAccount = new Map<number, string[]>();
+  for (const [role, idx] of roles) for (const i of idx) byAccount.set(i, [...(byAccount.get(i) ?? []), role]);
+  for (const [i, accountRoles] of byAccount) {
+    const w = devWallet(i);
+    lines.push(`  #${String(i).padEnd(2)} ${w.address}  ${w.privateKey}  ${accountRoles.join("; ")}`);
   }
   lines.push(
     "",
@@ -213,6 +228,22 @@ export function formatTable(o: DevnetOptions, p: DevnetPaths, state: DevnetState
     "",
   );
   return lines.join("\n");
+}
+
+/** Waits until the chain at `url` makes a block (its validators see each other); returns the height it started from. */
+async function blockAfterStart(url: string, chainId: number, timeoutMessage: string): Promise<number> {
+  const chain = provider(url, chainId);
+  try {
+    const start = await chain.getBlockNumber();
+    const deadline = Date.now() + 60_000;
+    while ((await chain.getBlockNumber()) <= start) {
+      if (Date.now() > deadline) throw new DevnetError("DEVNET_NO_BLOCKS", timeoutMessage);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return start;
+  } finally {
+    chain.destroy();
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -294,19 +325,15 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     } else {
       log(softhsmInstalled() ? "--no-hsm: relayers read keystores, validators development keys; no signer service" : "SoftHSM2 is not installed (apt-get install softhsm2): relayers read keystores, validators development keys; no signer service");
     }
-    log(`starting the chains: ${o.validators} main-chain validator(s), the product chain, anvil`);
+    log(`starting the chains: ${o.validators} main-chain validator(s), ${o.productValidators} product-chain validator(s), anvil`);
     const chains = chainSpecs(o, p);
     for (const c of chains) critical.add(c.name);
     await Promise.all(chains.map((c) => supervisor.start(c)));
-    // the chain produces blocks once its validators see each other
-    const main = provider(mainRpcUrl(o), MAIN_CHAIN_ID);
-    const start = await main.getBlockNumber();
-    const deadline = Date.now() + 60_000;
-    while ((await main.getBlockNumber()) <= start) {
-      if (Date.now() > deadline) throw new DevnetError("DEVNET_NO_BLOCKS", `the main chain made no block in 60 s; see ${p.logs}/main-*.log`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    main.destroy();
+    // a chain produces blocks once its validators see each other
+    const [start] = await Promise.all([
+      blockAfterStart(mainRpcUrl(o), MAIN_CHAIN_ID, `the main chain made no block in 60 s; see ${p.logs}/main-*.log`),
+      blockAfterStart(productRpcUrl(o), PRODUCT_CHAIN_ID, `the product chain made no block in 60 s; see ${p.logs}/product*.log`),
+    ]);
     log(`chains up (main at block ${start}); ${fresh ? "deploying" : "checking"} contracts`);
     state = await bootstrapContracts(o, p, { main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o) }, state, log, { auditAnchorer: hsmKeys?.[HSM_KEYS.signerAudit] });
     log("starting six relayers, both anchoring phases and the gateway");
@@ -322,7 +349,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
     const gw = gatewayUrl(o);
     writeFileSync(
       path.join(o.dataDir, "endpoints.json"),
-      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, indexer: `${indexerUrl(o)}/api/v1`, console: consoleUrl(o), signer: o.hsm ? signerUrl(o) : null, pid: process.pid }, null, 2) + "\n",
+      JSON.stringify({ main: mainRpcUrl(o), product: productRpcUrl(o), productNodes: productRpcUrls(o), ethereum: ethereumRpcUrl(o), gateway: { main: `${gw}/v1/${MAIN_CHAIN_ID}/${devKey}`, product: `${gw}/v1/${PRODUCT_CHAIN_ID}/${devKey}`, ethereum: `${gw}/v1/${ETHEREUM_CHAIN_ID}/${devKey}`, admin: `${gw}/admin/v1` }, indexer: `${indexerUrl(o)}/api/v1`, console: consoleUrl(o), signer: o.hsm ? signerUrl(o) : null, pid: process.pid }, null, 2) + "\n",
     );
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     out(formatTable(o, p, state));
@@ -348,7 +375,7 @@ export async function runDevnet(o: DevnetOptions, run: RunDevnetOptions = {}): P
       poller
         .poll()
         .then((st) => {
-          const line = formatStatus(st, o.validators);
+          const line = formatStatus(st, o);
           if (tty) stream.write(`\r\x1b[2K${line.slice(0, Math.max(40, (stream.columns ?? 200) - 1))}`);
           else if (Date.now() - last >= 10_000) {
             last = Date.now();

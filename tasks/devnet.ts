@@ -4,6 +4,7 @@ import { TaskError } from "./lib/errors";
 
 interface UpArgs {
   validators: number;
+  productValidators: number;
   reset: boolean;
   dataDir: string;
   mainPort: number;
@@ -20,12 +21,13 @@ interface UpArgs {
 
 task("devnet:up", "Runs the whole platform locally: main chain, gas-free product chain, anvil as Ethereum, contracts, six relayers, two anchoring phases, the gateway, the indexer, the web console and the signer (npm start)")
   .addOptionalParam("validators", "Main-chain validators: 1 or 4 node processes", 1, types.int)
+  .addOptionalParam("productValidators", "Product-chain validators: 1 node process, or 4 — the chain's node owners, registered on the main chain, their swaps carried by the relayers", 1, types.int)
   .addFlag("reset", "Delete the data folder first and start a new devnet")
   .addOptionalParam("dataDir", "Data folder (state, chain data, logs)", path.join(".luniverse", "devnet"))
   .addOptionalParam("mainPort", "Main chain JSON-RPC port (validator i listens on main-port + i − 1)", 8545, types.int)
-  .addOptionalParam("productPort", "Product chain JSON-RPC port (default: after the main chain's)", undefined, types.int)
+  .addOptionalParam("productPort", "Product chain JSON-RPC port of node 1 (node i: product-port + i − 1; default: after the main chain's)", undefined, types.int)
   .addOptionalParam("ethereumPort", "anvil (Ethereum) JSON-RPC port (default main-port + 10)", undefined, types.int)
-  .addOptionalParam("p2pPort", "First p2p port (main validators, then the product node)", 30303, types.int)
+  .addOptionalParam("p2pPort", "First p2p port (main validators, then the product nodes)", 30303, types.int)
   .addOptionalParam("metricsPort", "First Prometheus port (relayers 1–6, anchoring phases 1–2)", 9100, types.int)
   .addOptionalParam("gatewayPort", "The gateway's port (JSON-RPC at /v1/<chain>/<apiKey>, admin API at /admin/v1)", 8600, types.int)
   .addOptionalParam("indexerPort", "The indexer's HTTP API port (/api/v1)", 8700, types.int)
@@ -41,6 +43,7 @@ task("devnet:up", "Runs the whole platform locally: main chain, gas-free product
     const options = resolveDevnetOptions({
       root: hre.config.paths.root,
       validators: args.validators as 1 | 4,
+      productValidators: args.productValidators as 1 | 4,
       reset: args.reset,
       dataDir: args.dataDir,
       mainPort: args.mainPort,

@@ -3,8 +3,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Contract, JsonRpcProvider, parseEther } from "ethers";
-import { devWallet, ROLES } from "../../devnet/config";
+import { Contract, JsonRpcProvider, ZeroHash, getAddress, parseEther } from "ethers";
+import { devWallet, devnetProductOwners, ROLES } from "../../devnet/config";
+import { connectContract } from "../../ops/contracts";
 import type { ReconciliationRow } from "../../lib/indexerApi";
 import { freeRange } from "../helpers/net";
 import { alive, childPids, killGroups } from "../helpers/processes";
@@ -27,7 +28,12 @@ interface Devnet {
   exited: Promise<number | null>;
 }
 
-describe("devnet:up end to end (one validator, real processes)", function () {
+/**
+ * One devnet run shared by the `it`s: one main-chain validator and the product chain's four node owners
+ * (`--product-validators 4`, the heavier product chain; the default single product validator is covered by the unit
+ * tests of devnet/config.ts and by the package test, which builds its product chain).
+ */
+describe("devnet:up end to end (one main validator, four product-chain node owners, real processes)", function () {
   this.timeout(300_000);
   let dir: string;
   const used = new Set<number>();
@@ -43,6 +49,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
       "--main-port", String(ports.main), "--product-port", String(ports.product), "--ethereum-port", String(ports.ethereum),
       "--p2p-port", String(ports.p2p), "--metrics-port", String(ports.metrics), "--gateway-port", String(ports.gateway),
       "--indexer-port", String(ports.indexer), "--console-port", String(ports.console), "--signer-port", String(ports.signer),
+      "--product-validators", "4",
     ];
     const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -69,7 +76,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
   /** SIGINT, then: exit code 0 and every child gone. */
   async function interrupt(d: Devnet): Promise<void> {
     const children = childPids(d.proc.pid!);
-    expect(children.length, "supervised processes: 1 main node, product node, anvil, 6 relayers, 2 anchoring, the gateway, the indexer, the console, the signer").to.equal(15);
+    expect(children.length, "supervised processes: 1 main node, 4 product nodes, anvil, 6 relayers, 2 anchoring, the gateway, the indexer, the console, the signer").to.equal(18);
     d.proc.kill("SIGINT");
     const code = await Promise.race([d.exited, new Promise<string>((r) => setTimeout(() => r("timeout"), 60_000))]);
     expect(code, d.output().slice(-2000)).to.equal(0);
@@ -81,9 +88,9 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     dir = mkdtempSync(path.join(os.tmpdir(), "luniverse-devnet-"));
     ports = {
       main: await freeRange(1, used),
-      product: await freeRange(1, used),
+      product: await freeRange(4, used),
       ethereum: await freeRange(1, used),
-      p2p: await freeRange(2, used),
+      p2p: await freeRange(5, used),
       metrics: await freeRange(8, used),
       gateway: await freeRange(1, used),
       indexer: await freeRange(1, used),
@@ -103,7 +110,7 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     await waitForOutput(d, /DEVNET READY/, 240_000);
     const out = d.output();
     expect(out).to.contain(`http://127.0.0.1:${ports.main}`);
-    expect(out).to.match(/product chain \(gas-free\)\s+3001/);
+    for (let i = 0; i < 4; i++) expect(out).to.match(new RegExp(`product chain \\(gas-free\\), node ${i + 1}\\s+3001\\s+http://127\\.0\\.0\\.1:${ports.product + i}`));
     expect(out).to.match(/Ethereum \(anvil\)\s+1337/);
     expect(out).to.contain(devWallet(ROLES.user).address);
     expect(out).to.match(/sample pair id\s+0x[0-9a-f]{64}/);
@@ -130,11 +137,67 @@ describe("devnet:up end to end (one validator, real processes)", function () {
     expect(chains.map((c) => c.chainId).sort()).to.deep.equal([1337, 2018, 3001]);
     expect(state.sample?.pairId).to.match(/^0x[0-9a-f]{64}$/);
     expect(state.anchoring?.phase2Registry).to.match(/^0x[0-9a-fA-F]{40}$/);
-    // the manifests @luniverse/contracts ships (npm run package:deployments) hold the addresses this devnet wrote
+    // the main-chain manifest @luniverse/contracts ships (npm run package:deployments) holds the addresses this devnet
+    // wrote; its devnet-product manifest is the default single-validator product chain's (the package test rebuilds it)
     const addresses = (file: string) =>
       Object.fromEntries(Object.entries((JSON.parse(readFileSync(file, "utf8")) as { contracts: Record<string, { address: string; implementation?: string }> }).contracts).map(([k, c]) => [k, [c.address, c.implementation]]));
     expect(addresses(path.join(dir, "deployments", "luniverse.json")), "package/deployments/devnet-main.json").to.deep.equal(addresses(path.join(ROOT, "package", "deployments", "devnet-main.json")));
-    expect(addresses(path.join(dir, "deployments", "product.json")), "package/deployments/devnet-product.json").to.deep.equal(addresses(path.join(ROOT, "package", "deployments", "devnet-product.json")));
+  });
+
+  it("--product-validators 4: the four node owners validate the product chain, 3 of 4 finalise, the chain is registered on main, the relayers carry owner swaps", async () => {
+    const owners = devnetProductOwners().map((a) => a.toLowerCase());
+    // four product nodes peered with each other, each validating with its own owner key
+    for (let i = 0; i < 4; i++) {
+      const url = `http://127.0.0.1:${ports.product + i}`;
+      const st = (await rpc(url, "luniverse_status")) as { chainId: string; validator: string | null; peers: number; gasFree: boolean };
+      expect(st.chainId, url).to.equal("0xbb9");
+      expect(st.validator, `product node ${i + 1} signs as owner ${i + 1}`).to.equal(owners[i]);
+      expect(st.peers, `product node ${i + 1}'s peers`).to.equal(3);
+      const config = JSON.parse(readFileSync(path.join(dir, "nodes", `product-${i + 1}.json`), "utf8")) as { validator: unknown; p2p: { peers: string[] } };
+      expect(config.validator).to.deep.equal({ privateKeyEnv: "LUNIVERSE_DEVNET_VALIDATOR_KEY" });
+      expect(config.p2p.peers).to.have.length(3);
+    }
+    const product = `http://127.0.0.1:${ports.product}`;
+    expect(((await rpc(product, "luniverse_validators")) as string[]).map((a) => a.toLowerCase()).sort()).to.deep.equal([...owners].sort());
+    const head = Number(await rpc(product, "eth_blockNumber"));
+    const finality = (await rpc(`http://127.0.0.1:${ports.product + 3}`, "luniverse_getFinality", ["0x" + (head - 2).toString(16)])) as { final: boolean; threshold: number; validators: string[]; signatures: { validator: string }[] };
+    expect(finality.final).to.equal(true);
+    expect(finality.threshold, "floor(2·4/3) + 1").to.equal(3);
+    expect(finality.signatures.length).to.be.at.least(3);
+    for (const sig of finality.signatures) expect(owners).to.include(sig.validator.toLowerCase());
+
+    const main = new JsonRpcProvider(`http://127.0.0.1:${ports.main}`, 2018, { staticNetwork: true });
+    const productProvider = new JsonRpcProvider(product, 3001, { staticNetwork: true });
+    try {
+      // registered on the main chain by the consortium partner (account 0), with the four owners
+      const record = await connectContract("ProductChainRegistry", state.main!.ProductChainRegistry!, main).getChain(3001);
+      expect(record.status, "Active").to.equal(1n);
+      expect(record.nodeOwners.map((a) => a.toLowerCase())).to.deep.equal(owners);
+      expect(record.consortiumPartner).to.equal(devWallet(ROLES.deployer).address);
+      expect(record.productDeveloper).to.equal(devWallet(ROLES.productDeveloper).address);
+      expect(record.ownersNonce).to.equal(0n);
+      // NodeOwnerSync counts the signers of the bridge the relayers sign for, may apply swaps to the validator set and
+      // belongs to the product chain's governance
+      const sync = connectContract("NodeOwnerSync", state.product!.NodeOwnerSync!, productProvider);
+      expect(getAddress(await sync.signerSource())).to.equal(getAddress(state.product!.ProductBridge!));
+      expect(await sync.lastAppliedNonce()).to.equal(0n);
+      const genesis = JSON.parse(readFileSync(path.join(dir, "genesis", "product.json"), "utf8")) as { luniverse: { deployment: { contracts: Record<string, { address: string }> } } };
+      const c = genesis.luniverse.deployment.contracts;
+      const validatorSet = connectContract("ValidatorSet", c.ValidatorSet!.address, productProvider);
+      expect(await validatorSet.hasRole(await validatorSet.GOVERNANCE_ROLE(), await sync.getAddress())).to.equal(true);
+      expect(await sync.hasRole(ZeroHash, c.LuniverseTimelock!.address), "DEFAULT_ADMIN_ROLE with the product chain's timelock").to.equal(true);
+      expect(await sync.hasRole(ZeroHash, devWallet(ROLES.deployer).address), "the deployer kept no role").to.equal(false);
+      // the relayers find it (deployments/luniverseProduct.json records it as well) and carry the swaps
+      const manifest = JSON.parse(readFileSync(path.join(dir, "deployments", "luniverseProduct.json"), "utf8")) as { contracts: Record<string, { address: string }> };
+      expect(manifest.contracts.NodeOwnerSync?.address).to.equal(state.product!.NodeOwnerSync);
+      for (let n = 1; n <= 6; n++) {
+        const log = readFileSync(path.join(dir, "logs", `relayer-${n}.log`), "utf8");
+        expect(log, `relayer-${n}`).to.match(new RegExp(`carrying node-owner swaps.*"ownerSync":"${state.product!.NodeOwnerSync!}"`, "i"));
+      }
+    } finally {
+      main.destroy();
+      productProvider.destroy();
+    }
   });
 
   it("keys in SoftHSM2: validator 1 finalises with its key in the token, relayers and anchorers sign there, and the signer serves wallets", async () => {
