@@ -50,6 +50,10 @@ const BY_DETECTOR: Record<string, string[]> = {
   "uninitialized-storage-pointer": ["SWC-109"],
   "encode-packed-collision": ["SWC-133"],
   "forced-ether-balance": ["SWC-132"],
+  "proxy-storage-collision": ["SWC-124"],
+  "unprotected-upgrade": ["SWC-105", "SWC-112"],
+  "arbitrary-call": ["SWC-105"],
+  "read-only-reentrancy": ["SWC-107"],
   // solhint's security rules
   "avoid-tx-origin": ["SWC-115"],
   "check-send-result": ["SWC-104"],

@@ -2,7 +2,871 @@
  * Proxies, upgrades and calls out (issue #18): storage collisions in proxies, unprotected UUPS upgrades, arbitrary
  * `call` targets with caller-chosen data, read-only reentrancy.
  */
-import type { Detector } from "./detector";
+import type { AstNode } from "../ast/node";
+import { child, findAll, isNode, list, str, typeString, walk } from "../ast/node";
+import type { Program } from "../ast/program";
+import { isAccessControlled, isAuthCondition } from "../ast/access";
+import { walkFlow, type OutgoingCall } from "../ast/flow";
+import {
+  builtinCallName,
+  contractKind,
+  enclosingConditions,
+  functionKind,
+  guardConditions,
+  internalCallee,
+  isEntryPoint,
+  isGlobal,
+  isReadOnly,
+  isSenderLike,
+  isStateVariable,
+  lowLevelCall,
+  memberOf,
+  modifierOf,
+  parameters,
+  stopsExecution,
+  stripConversions,
+} from "../ast/semantics";
+import { contractsIn, displayName, linesIn, type Detector, type DetectorContext } from "./detector";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The functions with a body a contract runs: its linearization, most derived first, overridden ones left out. */
+function effectiveFunctions(program: Program, contract: AstNode): AstNode[] {
+  const seen = new Set<string>();
+  const out: AstNode[] = [];
+  for (const c of program.linearized(contract)) {
+    for (const f of list(c, "nodes")) {
+      if (f.nodeType !== "FunctionDefinition") continue;
+      const kind = functionKind(f);
+      if (kind === "constructor") continue;
+      const key = kind === "function" ? `${str(f, "name")}/${parameters(f).length}` : kind;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (child(f, "body")) out.push(f);
+    }
+  }
+  return out;
+}
+
+/** The functions and modifiers a callable runs (itself, its modifiers, internal callees), up to `maxDepth` deep. */
+function reachableCallables(program: Program, root: AstNode, context: AstNode, maxDepth = 6): AstNode[] {
+  const out: AstNode[] = [];
+  const seen = new Set<AstNode>();
+  const visit = (fn: AstNode, depth: number): void => {
+    if (seen.has(fn) || depth > maxDepth) return;
+    seen.add(fn);
+    out.push(fn);
+    for (const inv of list(fn, "modifiers")) {
+      const m = modifierOf(program, inv, context);
+      if (m && child(m, "body")) visit(m, depth + 1);
+    }
+    const body = child(fn, "body");
+    if (!body) return;
+    for (const call of findAll(body, "FunctionCall")) {
+      const callee = internalCallee(program, call, context);
+      if (callee && child(callee, "body")) visit(callee, depth + 1);
+    }
+  };
+  visit(root, 0);
+  return out;
+}
+
+/** Visits every node of an inline-assembly block's Yul tree. */
+function walkYul(asm: AstNode, visit: (n: AstNode) => void): void {
+  const stack: unknown[] = [asm.AST];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      stack.push(...v);
+    } else if (isNode(v)) {
+      visit(v);
+      for (const [k, x] of Object.entries(v)) if (k !== "src" && k !== "nativeSrc" && typeof x === "object" && x !== null) stack.push(x);
+    }
+  }
+}
+
+function yulCallName(n: AstNode): string | undefined {
+  if (n.nodeType !== "YulFunctionCall") return undefined;
+  const fn = n.functionName as { name?: unknown } | undefined;
+  return typeof fn?.name === "string" ? fn.name : undefined;
+}
+
+/** Whether an inline-assembly block calls one of the given EVM instructions. */
+function yulCalls(asm: AstNode, names: string[]): boolean {
+  let found = false;
+  if (asm.AST !== undefined) {
+    walkYul(asm, (n) => {
+      const name = yulCallName(n);
+      if (name && names.includes(name)) found = true;
+    });
+    return found;
+  }
+  // Older compilers (and the parse-tree fallback) keep the assembly as text.
+  const text = JSON.stringify(asm.operations ?? asm);
+  return names.some((name) => new RegExp(`\\b${name}\\s*\\(`).test(text));
+}
+
+function isThis(program: Program, node: AstNode | undefined): boolean {
+  const n = stripConversions(node);
+  return isGlobal(program, n, "this") || (n !== undefined && n.nodeType === "Identifier" && str(n, "name") === "this");
+}
+
+/** Whether a node runs only inside `if (msg.sender == owner) { … }` (a caller check that skips instead of reverting). */
+function insideCallerBranch(program: Program, node: AstNode, stop: AstNode): boolean {
+  return enclosingConditions(program, node, stop).some((c) => isAuthCondition(program, c, (n) => isSenderLike(program, n)));
+}
+
+function isOrdinaryStateVariable(decl: AstNode): boolean {
+  if (!isStateVariable(decl)) return false;
+  const m = str(decl, "mutability");
+  return !(decl.constant === true || m === "constant" || m === "immutable");
+}
+
+function isAddressLike(program: Program, decl: AstNode): boolean {
+  const t = typeString(decl) ?? program.text(child(decl, "typeName") ?? decl);
+  return /^(address|contract |I[A-Z])/.test(t) || (/\baddress\b/.test(t) && !t.startsWith("mapping"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// proxy-storage-collision
+// ---------------------------------------------------------------------------------------------------------------
+
+const PROXY_VARIABLE = /^_?(implementation|impl|logic|logicContract|target|masterCopy|master|singleton|beacon|admin|proxyAdmin|owner|proxyOwner|upgrader|governance|_?implementationAddress)$/i;
+
+/** A delegatecall target fixed at deployment: an immutable or constant, or the contract itself. */
+function fixedTarget(program: Program, target: AstNode | undefined): boolean {
+  const t = stripConversions(target);
+  if (!t) return false;
+  if (isThis(program, t)) return true;
+  const d = t.nodeType === "Identifier" ? program.declOf(t) : undefined;
+  return d !== undefined && isStateVariable(d) && !isOrdinaryStateVariable(d);
+}
+
+/** An assembly `delegatecall(gas, target, …)` whose target is not an immutable or constant. */
+function yulDelegatesToVariableTarget(program: Program, asm: AstNode): boolean {
+  if (asm.AST === undefined) return yulCalls(asm, ["delegatecall", "callcode"]);
+  const refs = ((asm.externalReferences as unknown[] | undefined) ?? []) as { declaration?: unknown; src?: unknown }[];
+  let found = false;
+  walkYul(asm, (y) => {
+    const name = yulCallName(y);
+    if (name !== "delegatecall" && name !== "callcode") return;
+    const target = (y.arguments as AstNode[] | undefined)?.[1];
+    if (target?.nodeType === "YulIdentifier") {
+      const ref = refs.find((r) => r.src === target.src);
+      const d = typeof ref?.declaration === "number" ? program.byId(ref.declaration) : undefined;
+      if (d && isStateVariable(d) && !isOrdinaryStateVariable(d)) return;
+    }
+    found = true;
+  });
+  return found;
+}
+
+interface DelegatingFallback {
+  fallback: AstNode;
+  delegatecalls: AstNode[];
+  /** Ordinary state variables read on the way to the delegatecall. */
+  reads: Set<AstNode>;
+  /** `sload(0)`-style reads of low numbered slots in assembly. */
+  slotLoads: AstNode[];
+}
+
+function delegatingFallback(program: Program, contract: AstNode): DelegatingFallback | undefined {
+  for (const fb of effectiveFunctions(program, contract)) {
+    const kind = functionKind(fb);
+    if (kind !== "fallback" && kind !== "receive") continue;
+    const delegatecalls: AstNode[] = [];
+    const reads = new Set<AstNode>();
+    const slotLoads: AstNode[] = [];
+    for (const callable of reachableCallables(program, fb, contract)) {
+      const body = child(callable, "body");
+      if (!body) continue;
+      walk(body, (n) => {
+        if (n.nodeType === "FunctionCall") {
+          const ll = lowLevelCall(program, n);
+          if (ll && (ll.kind === "delegatecall" || ll.kind === "callcode") && !fixedTarget(program, ll.target)) delegatecalls.push(n);
+        } else if (n.nodeType === "Identifier") {
+          const d = program.declOf(n);
+          if (d && isOrdinaryStateVariable(d)) reads.add(d);
+        } else if (n.nodeType === "InlineAssembly") {
+          if (yulDelegatesToVariableTarget(program, n)) delegatecalls.push(n);
+          for (const ref of (n.externalReferences as unknown[] | undefined) ?? []) {
+            // `sload(implementation.slot)`: a state variable's own slot
+            const r = ref as { declaration?: unknown };
+            const d = typeof r.declaration === "number" ? program.byId(r.declaration) : undefined;
+            if (d && isOrdinaryStateVariable(d)) reads.add(d);
+          }
+          if (n.AST !== undefined) {
+            walkYul(n, (y) => {
+              if (yulCallName(y) !== "sload") return;
+              const arg = (y.arguments as AstNode[] | undefined)?.[0];
+              if (arg?.nodeType === "YulLiteral" && /^(0x)?[0-9a-f]{1,4}$/i.test(String(arg.value ?? ""))) slotLoads.push(n);
+            });
+          }
+          return false;
+        }
+        return undefined;
+      });
+    }
+    if (delegatecalls.length > 0) return { fallback: fb, delegatecalls, reads, slotLoads };
+  }
+  return undefined;
+}
+
+export const proxyStorageCollision: Detector = {
+  id: "proxy-storage-collision",
+  category: "access_control",
+  title: "Proxy keeping its implementation or admin address in an ordinary storage slot (collides with the implementation's variables)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      if (contractKind(contract) !== "contract" || contract.abstract === true) continue;
+      const proxy = delegatingFallback(program, contract);
+      if (!proxy) continue;
+      const vars = new Set<AstNode>();
+      for (const d of proxy.reads) vars.add(d);
+      for (const c of program.linearized(contract)) {
+        for (const d of list(c, "nodes")) {
+          if (d.nodeType === "VariableDeclaration" && isOrdinaryStateVariable(d) && isAddressLike(program, d) && PROXY_VARIABLE.test(str(d, "name") ?? "")) vars.add(d);
+        }
+      }
+      if (vars.size === 0 && proxy.slotLoads.length === 0) continue;
+      const names = [...vars].map((d) => str(d, "name") ?? "?");
+      let lines = linesIn(program, file, [...vars, ...proxy.slotLoads, ...proxy.delegatecalls]);
+      if (lines.length === 0) lines = linesIn(program, file, [contract]);
+      const what = names.length > 0 ? names.join(", ") : "the implementation address";
+      ctx.report({
+        detector: "proxy-storage-collision",
+        category: "access_control",
+        severity: "high",
+        confidence: proxy.reads.size > 0 || proxy.slotLoads.length > 0 ? "high" : "medium",
+        lines,
+        contract: str(contract, "name"),
+        function: displayName(proxy.fallback),
+        message:
+          `${str(contract, "name")} is a proxy (its ${displayName(proxy.fallback)} delegatecalls into an implementation) and keeps ${what} in ordinary storage ` +
+          `slot${names.length === 1 ? "" : "s"} (0, 1, …). The implementation's code runs on the proxy's storage, so its own first variables live in the same slots: ` +
+          "writing them overwrites the implementation or admin address (an attacker can redirect or take over the proxy), and the implementation reads garbage.",
+        remediation:
+          "Keep the proxy's own addresses in the EIP-1967 slots, which no compiler-assigned variable can reach, or use OpenZeppelin's `ERC1967Proxy`/`TransparentUpgradeableProxy`:\n" +
+          "```solidity\nimport {StorageSlot} from \"@openzeppelin/contracts/utils/StorageSlot.sol\";\n" +
+          "// bytes32(uint256(keccak256(\"eip1967.proxy.implementation\")) - 1)\n" +
+          "bytes32 internal constant IMPLEMENTATION_SLOT = 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc;\n" +
+          "function _implementation() internal view returns (address) {\n    return StorageSlot.getAddressSlot(IMPLEMENTATION_SLOT).value;\n}\n```\n" +
+          "Do the same for the admin (`eip1967.proxy.admin`) and declare no state variables in the proxy.",
+      });
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// unprotected-upgrade
+// ---------------------------------------------------------------------------------------------------------------
+
+const UPGRADE_FUNCTION = /^(upgradeTo|upgradeToAndCall|upgradeAndCall|upgrade|upgradeImplementation|setImplementation|changeImplementation|updateImplementation|setLogic|setLogicContract|updateLogic)$/i;
+
+/** Whether a function changes which code runs: a state write, an `sstore`, a StorageSlot `.value =`, or an upgrade helper call. */
+function changesImplementation(program: Program, fn: AstNode, contract: AstNode): boolean {
+  let writes = false;
+  const body0 = child(fn, "body")!;
+  const guarded = (n: AstNode, sites: AstNode[]): boolean => {
+    const here = program.contains(body0, n) ? n : sites.find((x) => program.contains(body0, x));
+    return here !== undefined && insideCallerBranch(program, here, body0);
+  };
+  walkFlow(program, fn, contract, {
+    initial: () => 0,
+    clone: (s) => s,
+    merge: (a) => a,
+    onWrite: (_s, _d, node, sites) => {
+      if (!guarded(node, sites)) writes = true;
+    },
+  });
+  if (writes) return true;
+  for (const callable of reachableCallables(program, fn, contract)) {
+    const body = child(callable, "body");
+    if (!body) continue;
+    let found = false;
+    walk(body, (n) => {
+      if (found) return false;
+      if (callable === fn && (n.nodeType === "IfStatement" || n.nodeType === "Conditional") && isAuthCondition(program, child(n, "condition"), (x) => isSenderLike(program, x))) {
+        return false; // if (msg.sender == owner) { … }
+      }
+      if (n.nodeType === "InlineAssembly") {
+        if (yulCalls(n, ["sstore"])) found = true;
+        return false;
+      }
+      if (n.nodeType === "Assignment") {
+        const lhs = child(n, "leftHandSide");
+        if (lhs?.nodeType === "MemberAccess" && str(lhs, "memberName") === "value") found = true;
+      }
+      if (n.nodeType === "FunctionCall") {
+        const callee = child(n, "expression");
+        const name = callee ? (str(callee, "name") ?? str(callee, "memberName") ?? "") : "";
+        if (/upgrade|setImplementation/i.test(name)) found = true;
+      }
+      return undefined;
+    });
+    if (found) return true;
+  }
+  return false;
+}
+
+const UPGRADE_REMEDIATION =
+  "Restrict upgrades to the account or role that may change the code; for UUPS, put the check in `_authorizeUpgrade`:\n" +
+  "```solidity\nfunction _authorizeUpgrade(address newImplementation) internal override onlyOwner {}\n" +
+  "// or, with AccessControl:\nfunction _authorizeUpgrade(address) internal override onlyRole(UPGRADER_ROLE) {}\n```\n" +
+  "Prefer a timelock or a multisig as that owner, and test that a stranger's `upgradeToAndCall` reverts.";
+
+export const unprotectedUpgrade: Detector = {
+  id: "unprotected-upgrade",
+  category: "access_control",
+  title: "UUPS `_authorizeUpgrade` or a public upgrade function that anyone can call",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    const reported = new Set<AstNode>();
+    const contracts = contractsIn(ctx).filter((c) => contractKind(c) === "contract");
+    for (const contract of contracts) {
+      const cname = str(contract, "name");
+      const fns = effectiveFunctions(program, contract);
+      // (a) the _authorizeUpgrade hook of a UUPS implementation
+      const hook = fns.find((f) => str(f, "name") === "_authorizeUpgrade" && parameters(f).length === 1);
+      const isAbstractVirtual = hook !== undefined && contract.abstract === true && hook.virtual === true;
+      if (hook && !reported.has(hook) && !isAbstractVirtual) {
+        const body = child(hook, "body")!;
+        const disabled = stopsExecution(program, body);
+        if (!disabled && !isAccessControlled(program, hook, contract)) {
+          reported.add(hook);
+          const local = program.fileOf(hook) === file;
+          ctx.report({
+            detector: "unprotected-upgrade",
+            category: "access_control",
+            severity: "high",
+            confidence: "high",
+            lines: linesIn(program, file, [local ? hook : contract]),
+            contract: cname,
+            function: "_authorizeUpgrade",
+            message:
+              (program.contractOf(hook) === contract
+                ? `${cname} overrides _authorizeUpgrade without an access check`
+                : `${cname} inherits an _authorizeUpgrade without an access check from ${str(program.contractOf(hook) ?? contract, "name")}`) +
+              ": anyone can call upgradeToAndCall() on the proxy, point it at their own implementation and take every asset and role it holds (or brick it).",
+            remediation: UPGRADE_REMEDIATION,
+          });
+        }
+      }
+      // (b) public upgrade functions with no access control
+      for (const fn of fns) {
+        if (reported.has(fn) || !isEntryPoint(fn) || isReadOnly(fn) || !UPGRADE_FUNCTION.test(str(fn, "name") ?? "")) continue;
+        if (program.fileOf(fn) !== file) continue;
+        const callsHook = reachableCallables(program, fn, contract).some((c) => str(c, "name") === "_authorizeUpgrade");
+        if (callsHook) continue; // decided by the hook, above
+        if (isAccessControlled(program, fn, contract) || !changesImplementation(program, fn, contract)) continue;
+        reported.add(fn);
+        ctx.report({
+          detector: "unprotected-upgrade",
+          category: "access_control",
+          severity: "high",
+          confidence: "high",
+          lines: linesIn(program, file, [fn]),
+          contract: cname,
+          function: displayName(fn),
+          message: `Anyone can call ${displayName(fn)}() and replace the contract's implementation with their own code, which then runs with this contract's storage and balance.`,
+          remediation: UPGRADE_REMEDIATION.replace(
+            "for UUPS, put the check in `_authorizeUpgrade`:",
+            `e.g. \`function ${str(fn, "name")}(address newImplementation) external onlyOwner { … }\`; for UUPS, put the check in \`_authorizeUpgrade\`:`,
+          ),
+        });
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// arbitrary-call
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Where a value comes from, as keys of the entry function's parameters and the parts taken from them:
+ * `12` (parameter with id 12), `12.to` (its field), `12[]` (an element), `msg.data`.
+ */
+type Origins = Set<string>;
+type Env = Map<AstNode, Origins>;
+
+const NON_VALUE_MEMBERS = new Set(["length", "balance", "code", "codehash", "selector", "address"]);
+
+/** The parts of the input a value is taken from whole (not computed from): `target`, `calls[i].data`, `data[4:]`. */
+function wholeOrigins(program: Program, expr: AstNode | undefined, env: Env): Origins {
+  const e = stripConversions(expr);
+  const out: Origins = new Set();
+  if (!e) return out;
+  const map = (inner: Origins, suffix: string): Origins => new Set([...inner].map((o) => o + suffix));
+  switch (e.nodeType) {
+    case "Identifier": {
+      const d = program.declOf(e);
+      return new Set(d ? (env.get(d) ?? []) : []);
+    }
+    case "MemberAccess": {
+      if (memberOf(program, e, "msg", "data")) return new Set(["msg.data"]);
+      const m = str(e, "memberName") ?? "";
+      if (NON_VALUE_MEMBERS.has(m)) return out;
+      return map(wholeOrigins(program, child(e, "expression"), env), `.${m}`);
+    }
+    case "IndexAccess":
+      return map(wholeOrigins(program, child(e, "baseExpression"), env), "[]");
+    case "IndexRangeAccess":
+      return wholeOrigins(program, child(e, "baseExpression"), env);
+    case "Conditional":
+      return new Set([...wholeOrigins(program, child(e, "trueExpression"), env), ...wholeOrigins(program, child(e, "falseExpression"), env)]);
+    case "FunctionCall": {
+      const name = builtinCallName(program, e);
+      const args = list(e, "arguments");
+      const callee = child(e, "expression");
+      const concat = callee?.nodeType === "MemberAccess" && str(callee, "memberName") === "concat" && /bytes/.test(program.text(child(callee, "expression") ?? callee));
+      // the selector (or the whole payload) is the caller's
+      if (name === "abi.encodePacked" || name === "abi.encodeWithSelector" || name === "abi.encodeWithSignature" || name === "abi.decode" || concat) {
+        return wholeOrigins(program, args[0], env);
+      }
+      return out;
+    }
+    default:
+      return out;
+  }
+}
+
+/** Every input part an expression mentions (for hashes and checks). */
+function mentionedOrigins(program: Program, expr: AstNode, env: Env): Origins {
+  const out: Origins = new Set();
+  walk(expr, (n, parent) => {
+    if (n.nodeType === "Identifier" || n.nodeType === "MemberAccess" || n.nodeType === "IndexAccess") {
+      const chainPart = parent && ((parent.nodeType === "MemberAccess" && child(parent, "expression") === n) || (parent.nodeType === "IndexAccess" && child(parent, "baseExpression") === n));
+      if (!chainPart) for (const o of wholeOrigins(program, n, env)) out.add(o);
+    }
+    return undefined;
+  });
+  return out;
+}
+
+/** Whether two input parts overlap (one is the other or a part of it). */
+function overlaps(a: string, b: string): boolean {
+  const within = (x: string, y: string): boolean => x === y || x.startsWith(`${y}.`) || x.startsWith(`${y}[`);
+  return within(a, b) || within(b, a);
+}
+
+function anyOverlap(a: Origins, b: Origins): boolean {
+  for (const x of a) for (const y of b) if (overlaps(x, y)) return true;
+  return false;
+}
+
+const SIGNATURE_CHECK = /^(ecrecover|recover|tryRecover|isValidSignatureNow|isValidSignature|isValidERC1271SignatureNow|_?verifySignature|_?validateSignature)$/;
+
+interface CallCandidate {
+  call: AstNode;
+  site: AstNode;
+  target: Origins;
+  data: Origins;
+}
+
+interface CallAnalysis {
+  candidates: CallCandidate[];
+  /** Input parts compared with an allowlist, a stored value or checked by a function. */
+  checked: Origins;
+  /** Input parts hashed (committed to by a proposal, an operation id or a signature). */
+  committed: Origins;
+  signed: boolean;
+  restricted: boolean;
+}
+
+function analyzeCalls(program: Program, entry: AstNode, contract: AstNode): CallAnalysis {
+  const result: CallAnalysis = { candidates: [], checked: new Set(), committed: new Set(), signed: false, restricted: false };
+  const active = new Set<AstNode>();
+
+  const localEnv = (body: AstNode, env: Env): void => {
+    for (let pass = 0; pass < 2; pass++) {
+      walk(body, (n) => {
+        if (n.nodeType === "VariableDeclarationStatement") {
+          const init = child(n, "initialValue");
+          if (!init) return undefined;
+          const decls = (n.declarations as (AstNode | null)[] | undefined) ?? [];
+          decls.forEach((d, i) => {
+            if (!d) return;
+            const source = decls.length > 1 && init.nodeType === "TupleExpression" ? list(init, "components")[i] : init;
+            const o = wholeOrigins(program, source, env);
+            if (o.size > 0) env.set(d, new Set([...(env.get(d) ?? []), ...o]));
+          });
+        } else if (n.nodeType === "Assignment" && str(n, "operator") === "=") {
+          const lhs = child(n, "leftHandSide");
+          const d = lhs?.nodeType === "Identifier" ? program.declOf(lhs) : undefined;
+          if (d && !isStateVariable(d)) {
+            const o = wholeOrigins(program, child(n, "rightHandSide"), env);
+            if (o.size > 0) env.set(d, new Set([...(env.get(d) ?? []), ...o]));
+          }
+        }
+        return undefined;
+      });
+    }
+  };
+
+  const noteGuard = (cond: AstNode, env: Env): void => {
+    walk(cond, (n) => {
+      if (n.nodeType === "IndexAccess") {
+        // allowed[target], trusted[calls[i].target]
+        for (const o of mentionedOrigins(program, child(n, "indexExpression") ?? n, env)) result.checked.add(o);
+      } else if (n.nodeType === "BinaryOperation" && (str(n, "operator") === "==" || str(n, "operator") === "!=")) {
+        const l = child(n, "leftExpression");
+        const r = child(n, "rightExpression");
+        const constant = (x: AstNode | undefined): boolean => {
+          const s = stripConversions(x);
+          return s?.nodeType === "Literal" || (s !== undefined && memberOf(program, s, "msg", "value"));
+        };
+        const lo = wholeOrigins(program, l, env);
+        const ro = wholeOrigins(program, r, env);
+        if (lo.size > 0 && ro.size === 0 && !constant(r)) for (const o of lo) result.checked.add(o);
+        if (ro.size > 0 && lo.size === 0 && !constant(l)) for (const o of ro) result.checked.add(o);
+      } else if (n.nodeType === "FunctionCall" && builtinCallName(program, n) === undefined && str(n, "kind") !== "typeConversion") {
+        // isAllowed(target), registry.isApproved(target)
+        for (const a of list(n, "arguments")) for (const o of wholeOrigins(program, a, env)) result.checked.add(o);
+      }
+      return undefined;
+    });
+  };
+
+  const visit = (callable: AstNode, env: Env, site: AstNode | undefined, depth: number): void => {
+    if (active.has(callable) || depth > 6) return;
+    active.add(callable);
+    if (depth > 0 && callable.nodeType === "FunctionDefinition" && isAccessControlled(program, callable, contract)) result.restricted = true;
+    for (const inv of list(callable, "modifiers")) {
+      const m = modifierOf(program, inv, contract);
+      if (!m || !child(m, "body")) continue;
+      const menv: Env = new Map();
+      list(inv, "arguments").forEach((a, i) => {
+        const p = parameters(m)[i];
+        const o = wholeOrigins(program, a, env);
+        if (p && o.size > 0) menv.set(p, o);
+      });
+      visit(m, menv, site, depth + 1);
+    }
+    const body = child(callable, "body");
+    if (body) {
+      localEnv(body, env);
+      for (const g of guardConditions(program, body)) noteGuard(g.cond, env);
+      for (const call of findAll(body, "FunctionCall")) {
+        const here = site ?? call;
+        const builtin = builtinCallName(program, call);
+        if (builtin === "keccak256" || builtin === "sha256" || builtin === "sha3") {
+          for (const a of list(call, "arguments")) for (const o of mentionedOrigins(program, a, env)) result.committed.add(o);
+          continue;
+        }
+        const calleeExpr = child(call, "expression");
+        const calleeName = calleeExpr ? (str(calleeExpr, "name") ?? str(calleeExpr, "memberName") ?? "") : "";
+        if (SIGNATURE_CHECK.test(calleeName)) result.signed = true;
+        const ll = lowLevelCall(program, call);
+        if (ll) {
+          if ((ll.kind === "call" || ll.kind === "callcode") && !isThis(program, ll.target)) {
+            const target = wholeOrigins(program, ll.target, env);
+            const data = wholeOrigins(program, ll.args[0], env);
+            if (target.size > 0 && data.size > 0) result.candidates.push({ call, site: here, target, data });
+          }
+          continue;
+        }
+        const callee = internalCallee(program, call, contract);
+        if (!callee || !child(callee, "body")) continue;
+        const params = parameters(callee);
+        const args = list(call, "arguments");
+        // `target.functionCall(data)` with `using Address for address`: the receiver is the first parameter
+        const receiver = params.length === args.length + 1 && calleeExpr?.nodeType === "MemberAccess" ? child(calleeExpr, "expression") : undefined;
+        const actual = receiver ? [receiver, ...args] : args;
+        const cenv: Env = new Map();
+        actual.forEach((a, i) => {
+          const p = params[i];
+          const o = wholeOrigins(program, a, env);
+          if (p && o.size > 0) cenv.set(p, o);
+        });
+        visit(callee, cenv, here, depth + 1);
+      }
+    }
+    active.delete(callable);
+  };
+
+  const env: Env = new Map();
+  for (const p of parameters(entry)) env.set(p, new Set([String(p.id)]));
+  visit(entry, env, undefined, 0);
+  return result;
+}
+
+export const arbitraryCall: Detector = {
+  id: "arbitrary-call",
+  category: "access_control",
+  title: "Low-level call whose target and calldata the caller chooses, in a function anyone can call",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      if (contractKind(contract) !== "contract") continue;
+      const cname = str(contract, "name");
+      for (const fn of list(contract, "nodes")) {
+        if (!isEntryPoint(fn) || isReadOnly(fn)) continue;
+        if (isAccessControlled(program, fn, contract)) continue;
+        const a = analyzeCalls(program, fn, contract);
+        if (a.restricted || a.signed || a.candidates.length === 0) continue;
+        const seen = new Set<AstNode>();
+        for (const c of a.candidates) {
+          if (anyOverlap(c.target, a.checked) || anyOverlap(c.target, a.committed)) continue;
+          if (insideCallerBranch(program, c.site, child(fn, "body")!)) continue;
+          if (seen.has(c.site)) continue;
+          seen.add(c.site);
+          const lines = linesIn(program, file, [c.site]);
+          ctx.report({
+            detector: "arbitrary-call",
+            category: "access_control",
+            severity: "high",
+            confidence: c.site === c.call ? "high" : "medium",
+            lines: lines.length > 0 ? lines : linesIn(program, file, [fn]),
+            contract: cname,
+            function: displayName(fn),
+            message:
+              `Anyone can call ${displayName(fn)}() and make this contract call any address with any calldata (\`${program.text(c.site).split("\n")[0]!.slice(0, 80)}\`). ` +
+              "The call is made as this contract: a caller can have it run `token.transferFrom(victim, attacker, amount)` on every approval users gave it, " +
+              "or `token.transfer(attacker, balance)` on the tokens it holds.",
+            remediation:
+              "Only call addresses the contract trusts (an allowlist the owner maintains), or only the contract itself, and never forward calldata to token contracts:\n" +
+              "```solidity\nmapping(address => bool) public allowedTargets; // set by the owner\n\n" +
+              "function execute(address target, bytes calldata data) external {\n    require(allowedTargets[target], \"target not allowed\");\n" +
+              "    (bool ok, ) = target.call(data);\n    require(ok);\n}\n```\n" +
+              "If only privileged accounts should route calls, restrict the function (`onlyOwner`) instead.",
+          });
+        }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// read-only-reentrancy
+// ---------------------------------------------------------------------------------------------------------------
+
+const LOCK_MODIFIER = /nonReentrant|reentran|lock|mutex/i;
+const LOCK_CHECK = /reentrancyGuardEntered|reentran|locked|_status\b|mutex|\bentered\b|_lock/i;
+
+/**
+ * Whether a call goes to an address the contract itself chose: a state variable (the timelock, WETH), an immutable,
+ * a constant or `this` — not msg.sender, a parameter or an entry of a list users can join. A target that is a
+ * parameter of an inlined helper (Address.sendValue's `recipient`) is followed back to the arguments its callers pass.
+ */
+function storedTarget(program: Program, expr: AstNode | undefined, stack: AstNode[], level: number, depth = 0): boolean {
+  const e = stripConversions(expr);
+  if (!e || depth > 6) return false;
+  if (isThis(program, e)) return true;
+  if (e.nodeType === "FunctionCall" && list(e, "arguments").length === 0) {
+    // _timelock(), owner(): a getter of stored state
+    const callee = program.declOf(child(e, "expression"));
+    return callee?.nodeType === "FunctionDefinition" && isReadOnly(callee);
+  }
+  if (e.nodeType !== "Identifier" && e.nodeType !== "MemberAccess") return false;
+  const d = e.nodeType === "Identifier" ? program.declOf(e) : baseDeclarationOf(program, e);
+  if (!d || d.nodeType !== "VariableDeclaration") return false;
+  if (isStateVariable(d) || (program.parent(d)?.nodeType === "StructDefinition" && e.nodeType === "MemberAccess")) return true;
+  const fn = stack[level];
+  if (!fn || level === 0) return false;
+  const i = parameters(fn).indexOf(d);
+  if (i < 0) return false;
+  const caller = stack[level - 1];
+  const body = caller ? child(caller, "body") : undefined;
+  if (!body) return false;
+  const args: AstNode[] = [];
+  for (const call of findAll(body, "FunctionCall")) {
+    const callee = internalCallee(program, call, program.contractOf(caller!));
+    if (callee !== fn) continue;
+    const calleeExpr = child(call, "expression");
+    const a = list(call, "arguments");
+    const receiver = parameters(fn).length === a.length + 1 && calleeExpr?.nodeType === "MemberAccess" ? child(calleeExpr, "expression") : undefined;
+    const actual = receiver ? [receiver, ...a] : a;
+    if (actual[i]) args.push(actual[i]!);
+  }
+  return args.length > 0 && args.every((a) => storedTarget(program, a, stack, level - 1, depth + 1));
+}
+
+/** `$.field` / `s.timelock` through a storage pointer: the struct member; `a.b` on a state struct: the state variable. */
+function baseDeclarationOf(program: Program, e: AstNode): AstNode | undefined {
+  if (e.nodeType !== "MemberAccess") return undefined;
+  const member = program.declOf(e);
+  if (member?.nodeType === "VariableDeclaration") return member;
+  const base = child(e, "expression");
+  return base?.nodeType === "Identifier" ? program.declOf(base) : undefined;
+}
+
+/**
+ * An external call that hands control to code the caller may control: sends ether, or is a low-level call made by
+ * the contract's own code; and goes to an address the contract did not fix itself.
+ */
+function handsControl(program: Program, call: OutgoingCall): boolean {
+  let target: AstNode | undefined;
+  if (call.lowLevel) {
+    if (call.lowLevel.kind !== "call" && call.lowLevel.kind !== "callcode") return false;
+    const owner = program.contractOf(call.node);
+    if (!call.value && (owner === undefined || contractKind(owner) === "library")) return false;
+    target = call.lowLevel.target;
+  } else if (call.external) {
+    if (!call.value) return false;
+    target = call.external.target;
+  } else {
+    return false; // assembly: value-sending helpers are followed through their Solidity callers' low-level calls
+  }
+  const level = call.stack.findIndex((f) => f === program.callableOf(call.node));
+  return !storedTarget(program, target, call.stack, level < 0 ? call.stack.length - 1 : level);
+}
+
+/** Whether a view refuses to run while the contract is locked (a reentrancy-guard check or modifier). */
+function viewChecksLock(program: Program, view: AstNode, contract: AstNode): boolean {
+  if (list(view, "modifiers").some((inv) => LOCK_MODIFIER.test(str(child(inv, "modifierName") ?? inv, "name") ?? ""))) return true;
+  for (const callable of reachableCallables(program, view, contract, 3)) {
+    const body = child(callable, "body");
+    if (!body) continue;
+    for (const g of guardConditions(program, body)) if (LOCK_CHECK.test(program.text(g.cond))) return true;
+  }
+  return false;
+}
+
+interface LateWrites {
+  fn: AstNode;
+  call: OutgoingCall;
+  writes: { decl: AstNode; node: AstNode; sites: AstNode[] }[];
+}
+
+/**
+ * Whether statement `write` of a function runs after statement `call` on some path: it follows it in the source,
+ * outside any if/else branch or catch clause `call` sits in (or `call`'s condition guards it).
+ */
+function runsAfter(program: Program, call: AstNode, write: AstNode): boolean {
+  if (call === write || program.contains(call, write)) return true;
+  if (program.fileOf(call) !== program.fileOf(write) || !program.before(call, write) || program.contains(write, call)) return false;
+  const fn = program.callableOf(call);
+  if (!fn || fn !== program.callableOf(write)) return false;
+  for (let cur: AstNode | undefined = call; cur && cur !== fn; cur = program.parent(cur)) {
+    const parent = program.parent(cur);
+    const branch =
+      (parent?.nodeType === "IfStatement" && (child(parent, "trueBody") === cur || child(parent, "falseBody") === cur)) ||
+      parent?.nodeType === "TryCatchClause";
+    if (branch && !program.contains(cur, write)) return false;
+  }
+  return true;
+}
+
+/**
+ * State a function writes after its first call that hands control away. Events are taken in evaluation order
+ * across inlined helpers (the flow walker does not hand a helper's branch state back to its caller, so the order is
+ * kept here, and branches are told apart by the analysed function's statements).
+ */
+function lateWrites(program: Program, fn: AstNode, contract: AstNode): LateWrites[] {
+  const byCall = new Map<AstNode, LateWrites>();
+  const calls: OutgoingCall[] = [];
+  const early = new Set<AstNode>();
+  const earlyDecls = new Set<AstNode>();
+  const last = (sites: AstNode[]): AstNode | undefined => sites[sites.length - 1];
+  walkFlow(program, fn, contract, {
+    initial: () => 0,
+    clone: (st) => st,
+    merge: (a) => a,
+    onCall: (_st, call) => {
+      if (!handsControl(program, call)) return;
+      const body = child(fn, "body")!;
+      const here = program.contains(body, call.node) ? call.node : call.sites.find((x) => program.contains(body, x));
+      if (here && insideCallerBranch(program, here, body)) return; // only a privileged caller gets here
+      calls.push(call);
+    },
+    onWrite: (_st, decl, node, sites) => {
+      if (calls.length === 0) {
+        early.add(node);
+        earlyDecls.add(decl);
+        return;
+      }
+      // Not stale state: the same write on a loop's next round, the release of a reentrancy lock, and a value set
+      // for the duration of the call and restored after it (`_executionId = id; target.call(…); _executionId = before;`).
+      if (early.has(node) || earlyDecls.has(decl)) return;
+      const where = program.callableOf(node);
+      if (where && (where.nodeType === "ModifierDefinition" || /reentran/i.test(str(where, "name") ?? ""))) return;
+      const ws = last(sites);
+      const call = calls.find((c) => {
+        const cs = last(c.sites);
+        return cs !== undefined && ws !== undefined && runsAfter(program, cs, ws);
+      });
+      if (!call) return;
+      const entry = byCall.get(call.node) ?? { fn, call, writes: [] };
+      if (!entry.writes.some((w) => w.node === node)) entry.writes.push({ decl, node, sites });
+      byCall.set(call.node, entry);
+    },
+  });
+  return [...byCall.values()];
+}
+
+export const readOnlyReentrancy: Detector = {
+  id: "read-only-reentrancy",
+  category: "reentrancy",
+  title: "Public view returning state that another function updates only after handing control to the caller",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      if (contractKind(contract) !== "contract") continue;
+      const fns = effectiveFunctions(program, contract);
+      const views = fns.filter(
+        (f) => isEntryPoint(f) && str(f, "stateMutability") === "view" && list(child(f, "returnParameters"), "parameters").length > 0,
+      );
+      if (views.length === 0) continue;
+      const late: LateWrites[] = [];
+      for (const fn of fns) {
+        if (!isEntryPoint(fn) || isReadOnly(fn)) continue;
+        if (isAccessControlled(program, fn, contract)) continue; // only a privileged caller can open the window
+        late.push(...lateWrites(program, fn, contract));
+      }
+      if (late.length === 0) continue;
+      const reads = new Map<AstNode, Set<AstNode>>();
+      const readsOf = (view: AstNode): Set<AstNode> => {
+        let r = reads.get(view);
+        if (!r) {
+          const set = new Set<AstNode>();
+          walkFlow(program, view, contract, { initial: () => 0, clone: (s) => s, merge: (a) => a, onRead: (_s, d) => void set.add(d) });
+          reads.set(view, set);
+          r = set;
+        }
+        return r;
+      };
+      const locked = new Map<AstNode, boolean>();
+      for (const lw of late) {
+        const affected = views.filter((v) => {
+          const r = readsOf(v);
+          if (!lw.writes.some((w) => r.has(w.decl))) return false;
+          if (!locked.has(v)) locked.set(v, viewChecksLock(program, v, contract));
+          return !locked.get(v);
+        });
+        if (affected.length === 0) continue;
+        const inFile = program.fileOf(lw.fn) === file || affected.some((v) => program.fileOf(v) === file);
+        if (!inFile) continue;
+        const stale = lw.writes.filter((w) => affected.some((v) => readsOf(v).has(w.decl)));
+        const vars = [...new Set(stale.map((w) => str(w.decl, "name") ?? "?"))];
+        const viewNames = affected.map((v) => `${displayName(v)}()`);
+        const shown = [lw.call.node, ...lw.call.sites].find((n) => program.fileOf(n) === file && n.nodeType !== "ModifierInvocation");
+        const callText = shown ? program.text(shown).split("\n")[0]!.replace(/;$/, "").slice(0, 80) : "an external call";
+        ctx.report({
+          detector: "read-only-reentrancy",
+          category: "reentrancy",
+          severity: "medium",
+          confidence: "medium",
+          lines: linesIn(program, file, [lw.call.node, ...lw.call.sites, ...stale.flatMap((w) => [w.node, ...w.sites]), ...affected]),
+          contract: str(contract, "name"),
+          function: displayName(lw.fn),
+          message:
+            `${displayName(lw.fn)}() hands control to another contract (\`${callText}\`) before it updates ${vars.join(", ")}, and ${viewNames.join(", ")} ` +
+            `return${affected.length === 1 ? "s" : ""} values computed from ${vars.length === 1 ? "it" : "them"}. During the call the receiver can make another protocol ` +
+            "read these stale values (a share price, reserves, a balance) and borrow, mint or liquidate at the wrong price. A nonReentrant on the writer does not stop a view from being read.",
+          remediation:
+            "Update the state before the external call (checks-effects-interactions), or make the views revert while the contract is in a call:\n" +
+            "```solidity\nshares[msg.sender] -= amount;   // effects first\ntotalShares -= amount;\n" +
+            "(bool ok, ) = msg.sender.call{value: amount}(\"\");  // interaction last\nrequire(ok);\n\n" +
+            "function sharePrice() external view returns (uint256) {\n    require(!_reentrancyGuardEntered(), \"locked\"); // OpenZeppelin ReentrancyGuard\n    ...\n}\n```",
+        });
+      }
+    }
+  },
+};
 
 /** The detectors of this group, in report order. */
-export const PROXY_DETECTORS: readonly Detector[] = [];
+export const PROXY_DETECTORS: readonly Detector[] = [proxyStorageCollision, unprotectedUpgrade, arbitraryCall, readOnlyReentrancy];
