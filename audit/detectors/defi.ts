@@ -1,8 +1,1167 @@
 /**
  * DeFi accounting and pricing (issue #18): spot-price oracles, stale oracle answers, share inflation in vaults,
- * fee-on-transfer and rebasing token accounting, missing slippage and deadline protection.
+ * fee-on-transfer token accounting, missing slippage and deadline protection.
+ *
+ * - `oracle-spot-price`: a price derived from a pool's reserves/balances (also through an oracle contract of the same
+ *   compilation) decides a guard, a stored valuation or a payment in a function anyone can call;
+ * - `oracle-stale-price`: `latestRoundData()` without `answer > 0` and `updatedAt` vs `block.timestamp` guards (here, in
+ *   helpers it passes them to, or in callers it returns them to), and the deprecated `latestAnswer()`;
+ * - `vault-share-inflation`: shares = assets × supply / (own token balance) with no virtual offset, dead shares or
+ *   minimum deposit;
+ * - `fee-on-transfer-accounting`: `transferFrom(…, address(this), amount)` followed by crediting `amount` to storage
+ *   without measuring the balance after the transfer;
+ * - `missing-slippage`: swap/liquidity calls with a zero minimum output, an unbounded maximum input, or a deadline of
+ *   `block.timestamp`.
+ * Forge test and script contracts (never deployed) are left out.
+ *
+ * The detectors share a small value-flow analysis (`ValueFlow`): which locals of a function carry a value derived
+ * from chosen source expressions, followed into internal functions and library calls (their result carries what
+ * their body returns), with one frame per callee and taint of its arguments.
  */
-import type { Detector } from "./detector";
+import type { AstNode } from "../ast/node";
+import { child, findAll, list, str, typeString, walk } from "../ast/node";
+import type { Program, SourceFile } from "../ast/program";
+import { isAccessControlled } from "../ast/access";
+import {
+  baseDeclaration,
+  blockValue,
+  contractKind,
+  externalCall,
+  findFunction,
+  guardConditions,
+  initialValueOf,
+  internalCallee,
+  isConstantVariable,
+  isEntryPoint,
+  isGlobal,
+  isReadOnly,
+  isSenderLike,
+  isStorageVariable,
+  lowLevelCall,
+  modifierName,
+  parameters,
+  stripConversions,
+  unwrapCallOptions,
+  writtenStateVariable,
+} from "../ast/semantics";
+import { callablesOf, contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
+
+// ---------------------------------------------------------------------------------------------- value flow
+
+type Sources = Set<AstNode>;
+
+/** One analysed run of a function: the sources each local carries, what it returns, the internal calls it makes. */
+interface Frame {
+  fn: AstNode;
+  depth: number;
+  env: Map<AstNode, Sources>;
+  returns: Sources;
+  /** Internal calls made by the function → the callee's frame (with the taint of the arguments passed). */
+  calls: Map<AstNode, Frame>;
+}
+
+function addAll(into: Sources, from: Iterable<AstNode> | undefined): void {
+  if (from) for (const n of from) into.add(n);
+}
+
+function unionOf(sets: Sources[]): Sources {
+  const out: Sources = new Set();
+  for (const s of sets) addAll(out, s);
+  return out;
+}
+
+/** The function a call runs inside this contract (internal, private, library, super), with a body. */
+function internalTarget(program: Program, call: AstNode, context: AstNode | undefined): AstNode | undefined {
+  const fn = internalCallee(program, call, context);
+  return fn && fn.nodeType === "FunctionDefinition" && child(fn, "body") ? fn : undefined;
+}
+
+function isLibraryFunction(program: Program, fn: AstNode): boolean {
+  const owner = program.contractOf(fn);
+  return owner !== undefined && contractKind(owner) === "library";
+}
+
+/**
+ * The arguments of a call in the order of the callee's parameters: named arguments reordered, the bound first
+ * argument of a `using … for` call (`assets.mulDiv(a, b)`) put in front.
+ */
+function argumentsFor(program: Program, call: AstNode, fn: AstNode | undefined): AstNode[] {
+  let args = list(call, "arguments");
+  const names = (call.names as string[] | undefined) ?? [];
+  const params = fn ? parameters(fn) : [];
+  if (names.length > 0 && params.length > 0) {
+    const byName = new Map(names.map((n, i) => [n, args[i]!] as const));
+    args = params.map((p) => byName.get(str(p, "name") ?? "")).filter((a): a is AstNode => a !== undefined);
+    return args;
+  }
+  const callee = unwrapCallOptions(child(call, "expression")).callee;
+  if (fn && callee?.nodeType === "MemberAccess" && params.length === args.length + 1 && isLibraryFunction(program, fn)) {
+    const base = child(callee, "expression");
+    const baseType = base ? typeString(base) : undefined;
+    if (base && !(baseType ?? "").startsWith("type(")) return [base, ...args];
+  }
+  return args;
+}
+
+class ValueFlow {
+  private readonly memo = new Map<string, Frame>();
+
+  constructor(
+    readonly program: Program,
+    private readonly context: AstNode | undefined,
+    readonly isSource: (n: AstNode) => boolean,
+    private readonly maxDepth = 4,
+  ) {}
+
+  /** The frame of `fn` called with arguments carrying `args` (by parameter position). */
+  frame(fn: AstNode, args: Sources[] = [], depth = 0): Frame {
+    const key = `${fn.id}:${args.map((s) => [...s].map((n) => n.id).sort((a, b) => a - b).join(",")).join("|")}`;
+    const known = this.memo.get(key);
+    if (known) return known;
+    const frame: Frame = { fn, depth, env: new Map(), returns: new Set(), calls: new Map() };
+    this.memo.set(key, frame);
+    parameters(fn).forEach((p, i) => {
+      if (args[i] && args[i]!.size > 0) frame.env.set(p, new Set(args[i]));
+    });
+    const body = child(fn, "body");
+    if (!body) return frame;
+    const assign = (decl: AstNode | undefined, sources: Sources): void => {
+      if (!decl || decl.nodeType !== "VariableDeclaration" || isStorageVariable(this.program, decl) || sources.size === 0) return;
+      const set = frame.env.get(decl) ?? new Set<AstNode>();
+      addAll(set, sources);
+      frame.env.set(decl, set);
+    };
+    for (let pass = 0; pass < 2; pass++) {
+      walk(body, (n) => {
+        if (n.nodeType === "VariableDeclarationStatement") {
+          const init = child(n, "initialValue");
+          if (!init) return undefined;
+          const decls = (n.declarations as (AstNode | null)[] | undefined) ?? [];
+          const comps = init.nodeType === "TupleExpression" ? ((init.components as (AstNode | null)[] | undefined) ?? []) : [];
+          if (decls.length > 1 && comps.length === decls.length) {
+            decls.forEach((d, i) => d && assign(d, this.taint(frame, comps[i] ?? undefined)));
+          } else {
+            const t = this.taint(frame, init);
+            for (const d of decls) if (d) assign(d, t);
+          }
+        } else if (n.nodeType === "Assignment") {
+          const lhs = child(n, "leftHandSide");
+          const rhs = child(n, "rightHandSide");
+          const targets = lhs?.nodeType === "TupleExpression" ? ((lhs.components as (AstNode | null)[] | undefined) ?? []) : [lhs ?? null];
+          const comps = rhs?.nodeType === "TupleExpression" ? ((rhs.components as (AstNode | null)[] | undefined) ?? []) : [];
+          const whole = comps.length === targets.length && targets.length > 1 ? undefined : this.taint(frame, rhs);
+          targets.forEach((t, i) => {
+            if (!t) return;
+            assign(baseDeclaration(this.program, t), whole ?? this.taint(frame, comps[i] ?? undefined));
+          });
+        }
+        return undefined;
+      });
+    }
+    // With the final environment: the internal calls' frames and what the function returns.
+    for (const call of findAll(body, "FunctionCall")) this.call(frame, call);
+    for (const r of findAll(body, "Return")) addAll(frame.returns, this.taint(frame, child(r, "expression")));
+    for (const p of list(child(fn, "returnParameters"), "parameters")) addAll(frame.returns, frame.env.get(p));
+    return frame;
+  }
+
+  /** The sources an expression's value depends on, in `frame`. */
+  taint(frame: Frame, expr: AstNode | undefined): Sources {
+    const out: Sources = new Set();
+    if (!expr) return out;
+    walk(expr, (n) => {
+      if (this.isSource(n)) {
+        out.add(n);
+        return false;
+      }
+      if (n.nodeType === "Identifier") {
+        const d = this.program.declOf(n);
+        if (d) addAll(out, frame.env.get(d));
+        return undefined;
+      }
+      if (n.nodeType === "Conditional") {
+        addAll(out, this.taint(frame, child(n, "trueExpression")));
+        addAll(out, this.taint(frame, child(n, "falseExpression")));
+        return false;
+      }
+      if (n.nodeType === "FunctionCall") {
+        const r = this.call(frame, n);
+        if (r) {
+          addAll(out, r);
+          return false;
+        }
+      }
+      return undefined;
+    });
+    return out;
+  }
+
+  /** The sources the result of an internal call carries (undefined: not an internal call). */
+  private call(frame: Frame, call: AstNode): Sources | undefined {
+    const fn = internalTarget(this.program, call, this.context);
+    if (!fn) return undefined;
+    const args = argumentsFor(this.program, call, fn).map((a) => this.taint(frame, a));
+    const passThrough = unionOf(args);
+    if (frame.depth >= this.maxDepth || fn === frame.fn) return passThrough;
+    const sub = this.frame(fn, args, frame.depth + 1);
+    frame.calls.set(call, sub);
+    const out = new Set(sub.returns);
+    // Library maths (mulDiv, SafeCast…) often computes in assembly: its result depends on its arguments.
+    if (isLibraryFunction(this.program, fn) || findAll(child(fn, "body")!, "InlineAssembly").length > 0) addAll(out, passThrough);
+    return out;
+  }
+
+  /** Every frame reachable from `root`, with the internal call sites that lead to it (outermost first). */
+  reachable(root: Frame): { frame: Frame; sites: AstNode[] }[] {
+    const out: { frame: Frame; sites: AstNode[] }[] = [];
+    const seen = new Set<Frame>();
+    const visit = (f: Frame, sites: AstNode[]): void => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      out.push({ frame: f, sites });
+      for (const [call, sub] of f.calls) visit(sub, [...sites, call]);
+    };
+    visit(root, []);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- shared helpers
+
+/** Removes conversions and parentheses, also `address(x)`/`uint256(x)` as the untyped parse tree writes them. */
+function unwrap(expr: AstNode | undefined): AstNode | undefined {
+  let e = stripConversions(expr);
+  while (e?.nodeType === "FunctionCall" && list(e, "arguments").length === 1) {
+    const callee = child(e, "expression");
+    if (callee?.nodeType !== "Identifier" || !/^(address|payable|u?int\d*|bytes\d*)$/.test(str(callee, "name") ?? "")) break;
+    e = stripConversions(list(e, "arguments")[0]);
+  }
+  return e;
+}
+
+const AUTH_MODIFIER = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|admin|whenAuthori[sz]ed|checkAccess|hasRole)/i;
+
+/**
+ * Only privileged callers reach `fn`. On the untyped parse tree external calls cannot be told from role checks
+ * (`require(token.transfer(msg.sender, x))` would look like one), so there only auth modifiers and
+ * `msg.sender == stored` guards count.
+ */
+function restricted(program: Program, fn: AstNode, contract: AstNode): boolean {
+  if (program.fileOf(fn)?.typed !== false) return isAccessControlled(program, fn, contract);
+  if (list(fn, "modifiers").some((m) => AUTH_MODIFIER.test(modifierName(m)))) return true;
+  return guardConditions(program, child(fn, "body")!).some(({ cond }) =>
+    findAll(cond, "BinaryOperation").some((b) => {
+      if (str(b, "operator") !== "==" && str(b, "operator") !== "!=") return false;
+      return isSenderLike(program, child(b, "leftExpression")) !== isSenderLike(program, child(b, "rightExpression"));
+    }),
+  );
+}
+
+/** `address(this)` (or `this`). */
+function isThisAddress(program: Program, expr: AstNode | undefined): boolean {
+  const e = unwrap(expr);
+  return isGlobal(program, e, "this");
+}
+
+/** The name of the function a call invokes (member or identifier), or undefined. */
+function calledName(call: AstNode): string | undefined {
+  const callee = unwrapCallOptions(child(call, "expression")).callee;
+  if (callee?.nodeType === "MemberAccess") return str(callee, "memberName");
+  if (callee?.nodeType === "Identifier") return str(callee, "name");
+  return undefined;
+}
+
+/** An external call's function name (typed AST), or a member call's name on the untyped parse tree. */
+function externalName(program: Program, call: AstNode): string | undefined {
+  if (call.nodeType !== "FunctionCall") return undefined;
+  const ext = externalCall(program, call);
+  if (ext) return ext.functionName;
+  if (program.fileOf(call)?.typed === false) {
+    const callee = unwrapCallOptions(child(call, "expression")).callee;
+    if (callee?.nodeType === "MemberAccess" && !internalTarget(program, call, program.contractOf(call))) return str(callee, "memberName");
+  }
+  return undefined;
+}
+
+/** `token.balanceOf(address(this))` or `address(this).balance`: what the contract holds, donations included. */
+function isOwnBalance(program: Program, n: AstNode): boolean {
+  if (n.nodeType === "MemberAccess" && str(n, "memberName") === "balance") return isThisAddress(program, child(n, "expression"));
+  if (n.nodeType !== "FunctionCall" || externalName(program, n) !== "balanceOf") return false;
+  const args = list(n, "arguments");
+  return args.length === 1 && isThisAddress(program, args[0]);
+}
+
+function isZeroLiteral(expr: AstNode | undefined): boolean {
+  const e = unwrap(expr);
+  return e?.nodeType === "Literal" && /^0+$|^0x0+$/.test(str(e, "value") ?? "");
+}
+
+const COMPARISONS = new Set(["<", ">", "<=", ">=", "==", "!="]);
+const ORDERINGS = new Set(["<", ">", "<=", ">="]);
+
+/** The comparisons (`a < b`, `a == b`…) inside a condition, through `&&`, `||` and `!`. */
+function comparisonsIn(cond: AstNode): AstNode[] {
+  return findAll(cond, "BinaryOperation").filter((b) => COMPARISONS.has(str(b, "operator") ?? ""));
+}
+
+function nameOf(expr: AstNode | undefined): string {
+  const e = unwrap(expr);
+  if (!e) return "";
+  if (e.nodeType === "Identifier") return str(e, "name") ?? "";
+  if (e.nodeType === "MemberAccess") return str(e, "memberName") ?? "";
+  if (e.nodeType === "FunctionCall") return calledName(e) ?? "";
+  return "";
+}
+
+/** Lines of `nodes` in the scanned file; a node elsewhere (a base contract, a library) counts at its call site. */
+function reportLines(program: Program, file: SourceFile, items: { node: AstNode; sites: AstNode[] }[], fallback: AstNode): number[] {
+  const nodes: AstNode[] = [];
+  for (const { node, sites } of items) {
+    if (program.fileOf(node) === file) nodes.push(node);
+    else {
+      const site = [...sites].reverse().find((s) => program.fileOf(s) === file);
+      if (site) nodes.push(site);
+    }
+  }
+  const lines = linesIn(program, file, nodes);
+  return lines.length > 0 ? lines : linesIn(program, file, [fallback]);
+}
+
+/** NatSpec of a contract or function (empty when there is none). */
+function docText(node: AstNode | undefined): string {
+  const d = node?.documentation;
+  if (typeof d === "string") return d;
+  if (d && typeof d === "object") return String((d as { text?: unknown }).text ?? "");
+  return "";
+}
+
+const HARNESS_BASE = /^(Test|DSTest|Script|TestBase|ScriptBase|StdAssertions|StdCheats)$/;
+
+/** Contracts of the scanned file that get deployed: forge test and script contracts (never deployed) left out. */
+function deployedContracts(ctx: DetectorContext): AstNode[] {
+  return contractsIn(ctx).filter((c) => !ctx.program.linearized(c).some((b) => b !== c && HARNESS_BASE.test(str(b, "name") ?? "")));
+}
+
+// ---------------------------------------------------------------------------------------------- oracle-spot-price
+
+const SPOT_CALL = /^(getReserves\w*|slot0|getAmountsOut|getAmountsIn)$/;
+const POOL_NAME = /pair|pool|amm|^lp$|lpToken|uniswap|sushi|exchange/i;
+/** A time-weighted or external price read alongside: the spot value is then a sanity check, not the price. */
+const ORACLE_MARK = /^(latestRoundData|latestAnswer|consult|observe|observations|price[01]CumulativeLast|currentCumulativePrices|getTwap\w*|twap\w*|getTimeWeighted\w*)$/i;
+/** A caller-chosen bound: the value is a quote the caller protects with its own minimum / maximum. */
+const BOUND_NAME = /min|max|limit|slippage|expected|least|most/i;
+/** Calls that move value out or in on the strength of an amount. */
+const VALUE_CALL = /^(transfer|transferFrom|safeTransfer|safeTransferFrom|send|sendValue|mint|_mint|_safeMint|borrow|withdraw)$/;
+
+function isPoolAddress(expr: AstNode | undefined): boolean {
+  const e = unwrap(expr);
+  if (!e || (e.nodeType === "Identifier" && str(e, "name") === "this")) return false; // the pool's own balance
+  if (POOL_NAME.test(nameOf(e))) return true;
+  return /^contract \w*(Pair|Pool)\b/i.test(typeString(e) ?? "");
+}
+
+/**
+ * A read of an AMM's spot state: `pair.getReserves()`, `pool.slot0()`, `router.getAmountsOut(…)`,
+ * `token.balanceOf(pair)`, `address(pair).balance`.
+ */
+function isSpotRead(program: Program, n: AstNode): boolean {
+  if (n.nodeType === "MemberAccess" && str(n, "memberName") === "balance") return isPoolAddress(child(n, "expression")); // V1: ether reserve
+  if (n.nodeType !== "FunctionCall") return false;
+  const name = externalName(program, n);
+  if (!name) return false;
+  if (SPOT_CALL.test(name)) return true;
+  if (name !== "balanceOf") return false;
+  const args = list(n, "arguments");
+  return args.length === 1 && !isThisAddress(program, args[0]) && isPoolAddress(args[0]);
+}
+
+/** Implementations in this compilation of the function an external call invokes (`oracle.getPrice()` → `SpotOracle.getPrice`). */
+function implementationsOf(program: Program, call: AstNode, memo: Map<AstNode, AstNode[]>): AstNode[] {
+  const decl = program.declOf(unwrapCallOptions(child(call, "expression")).callee);
+  if (decl?.nodeType !== "FunctionDefinition") return [];
+  const known = memo.get(decl);
+  if (known) return known;
+  const out: AstNode[] = [];
+  const owner = program.contractOf(decl);
+  if (child(decl, "body")) out.push(decl);
+  else if (owner) {
+    const name = str(decl, "name") ?? "";
+    const arity = parameters(decl).length;
+    const candidates = program.files.flatMap((f) =>
+      list(f.ast, "nodes").filter((c) => c.nodeType === "ContractDefinition" && contractKind(c) === "contract" && c !== owner),
+    );
+    // Contracts that implement the interface; else (an interface declared beside, not inherited) any of that shape.
+    for (const inherits of [true, false]) {
+      for (const c of candidates) {
+        if (inherits !== program.linearized(c).includes(owner)) continue;
+        const impl = findFunction(program, c, name, arity);
+        if (impl) out.push(impl);
+      }
+      if (out.length > 0) break;
+    }
+  }
+  memo.set(decl, out);
+  return out;
+}
+
+/**
+ * Spot reads, also through another contract of the compilation: a call of `oracle.getPrice()` whose implementation
+ * returns a value derived from a pool's reserves is a spot read too. `underlying` gives the reserve reads behind it.
+ */
+function spotSources(program: Program): { isSource: (n: AstNode) => boolean; underlying: (n: AstNode) => AstNode[] } {
+  const impls = new Map<AstNode, AstNode[]>();
+  const returned = new Map<AstNode, AstNode[]>();
+  const byCall = new Map<AstNode, AstNode[]>();
+  const readsOf = (impl: AstNode): AstNode[] => {
+    const known = returned.get(impl);
+    if (known) return known;
+    returned.set(impl, []);
+    const flow = new ValueFlow(program, program.contractOf(impl), (n) => isSpotRead(program, n), 3);
+    const reads = [...flow.frame(impl).returns];
+    returned.set(impl, reads);
+    return reads;
+  };
+  const underlying = (n: AstNode): AstNode[] => {
+    const known = byCall.get(n);
+    if (known) return known;
+    let out: AstNode[] = [];
+    if (n.nodeType === "FunctionCall" && !isSpotRead(program, n) && externalCall(program, n)) {
+      out = implementationsOf(program, n, impls).flatMap(readsOf);
+    }
+    byCall.set(n, out);
+    return out;
+  };
+  return { isSource: (n) => isSpotRead(program, n) || underlying(n).length > 0, underlying };
+}
+
+/** Whether the contract (with its bases) reads any node matching `pred` at all: a cheap test before the analysis. */
+function contractUses(program: Program, contract: AstNode, pred: (n: AstNode) => boolean): boolean {
+  for (const c of program.linearized(contract)) {
+    let found = false;
+    walk(c, (n) => {
+      if (found) return false;
+      if (pred(n)) found = true;
+      return undefined;
+    });
+    if (found) return true;
+  }
+  return false;
+}
+
+/** A bare parameter of `fn` (or a field of one) named like a caller-chosen bound, or `msg.value` (the most the caller pays). */
+function isBoundParameter(program: Program, expr: AstNode | undefined, fn: AstNode): boolean {
+  let e = unwrap(expr);
+  if (e?.nodeType === "MemberAccess" && str(e, "memberName") === "value" && isGlobal(program, child(e, "expression"), "msg")) return true;
+  let name = "";
+  while (e?.nodeType === "MemberAccess") {
+    name ||= str(e, "memberName") ?? "";
+    e = unwrap(child(e, "expression"));
+  }
+  if (e?.nodeType !== "Identifier") return false;
+  const d = program.declOf(e);
+  if (!d || !parameters(fn).includes(d)) return false;
+  return BOUND_NAME.test(name || (str(e, "name") ?? ""));
+}
+
+export const oracleSpotPrice: Detector = {
+  id: "oracle-spot-price",
+  category: "oracle_manipulation",
+  title: "Prices taken from an AMM's spot reserves or balances (manipulable with a flash loan)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    const { isSource, underlying } = spotSources(program);
+    for (const contract of deployedContracts(ctx)) {
+      if (!contractUses(program, contract, isSource)) continue;
+      const flow = new ValueFlow(program, contract, isSource);
+      for (const fn of functionsOf(contract)) {
+        if (!isEntryPoint(fn) || isReadOnly(fn) || restricted(program, fn, contract)) continue;
+        const frames = flow.reachable(flow.frame(fn));
+        const sinks: { node: AstNode; sites: AstNode[] }[] = [];
+        const sources: Sources = new Set();
+        let bounded = false;
+        let stored = false;
+        let oracle = false;
+        for (const { frame, sites } of frames) {
+          const body = child(frame.fn, "body")!;
+          const calls = findAll(body, "FunctionCall");
+          if (calls.some((c) => ORACLE_MARK.test(externalName(program, c) ?? ""))) oracle = true;
+          const sink = (node: AstNode, t: Sources): void => {
+            sinks.push({ node, sites });
+            addAll(sources, t);
+          };
+          // Guards that decide on the value (collateral checks, liquidation thresholds), not caller bounds.
+          for (const g of guardConditions(program, body)) {
+            for (const cmp of comparisonsIn(g.cond)) {
+              if (!ORDERINGS.has(str(cmp, "operator") ?? "")) continue;
+              const l = child(cmp, "leftExpression");
+              const r = child(cmp, "rightExpression");
+              const lt = flow.taint(frame, l);
+              const rt = flow.taint(frame, r);
+              if (lt.size === 0 && rt.size === 0) continue;
+              const other = lt.size > 0 ? r : l;
+              if ((lt.size > 0) !== (rt.size > 0) && isBoundParameter(program, other, frame.fn)) {
+                bounded = true;
+                continue;
+              }
+              if (isZeroLiteral(other) || (lt.size > 0 && rt.size > 0)) continue;
+              sink(g.node, unionOf([lt, rt]));
+            }
+          }
+          // Stored valuations (collateral, debt, prices, shares).
+          for (const n of findAll(body, "Assignment", "FunctionCall")) {
+            const w = writtenStateVariable(program, n);
+            if (!w) continue;
+            const value = n.nodeType === "Assignment" ? child(n, "rightHandSide") : list(n, "arguments")[0];
+            const t = flow.taint(frame, value);
+            if (t.size > 0) {
+              sink(n, t);
+              stored = true;
+            }
+          }
+          // Value sent, minted or lent on the strength of the price.
+          for (const c of calls) {
+            const ll = lowLevelCall(program, c);
+            if (ll) {
+              const t = flow.taint(frame, ll.value);
+              if (t.size > 0) sink(c, t);
+              continue;
+            }
+            const name = calledName(c) ?? "";
+            if (!VALUE_CALL.test(name)) continue;
+            const target = internalTarget(program, c, contract);
+            if (target && !isLibraryFunction(program, target)) continue; // internal mints: their writes are found inside
+            const args = target ? argumentsFor(program, c, target) : list(c, "arguments");
+            const amount = args[args.length - 1];
+            if (args.length >= 2 && isPoolAddress(args[args.length - 2])) continue; // paying the pool itself: a trade
+            const t = flow.taint(frame, amount);
+            if (t.size > 0) sink(c, t);
+          }
+        }
+        // A quote the caller bounds (amountOutMin, msg.value) is a trade, unless the price is also booked in storage.
+        if (sinks.length === 0 || (bounded && !stored) || oracle) continue;
+        const srcItems = [...sources].flatMap((s) => {
+          const sites = frames.find((f) => program.contains(child(f.frame.fn, "body")!, s))?.sites ?? [];
+          return [{ node: s, sites }, ...underlying(s).map((u) => ({ node: u, sites: [] }))];
+        });
+        const lines = reportLines(program, file, [...srcItems, ...sinks], fn);
+        ctx.report({
+          detector: "oracle-spot-price",
+          category: "oracle_manipulation",
+          severity: "high",
+          confidence: "medium",
+          lines,
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message:
+            `${displayName(fn)}() values assets with a price read from an AMM pool's current reserves or balances. ` +
+            "Anyone can move that price within one transaction (a flash loan, a large swap), call this function at the " +
+            "distorted price and swap back: borrow against inflated collateral, mint or buy cheaply, liquidate healthy positions.",
+          remediation:
+            "Do not price anything with a pool's spot state. Use a manipulation-resistant oracle — a Chainlink feed with " +
+            "staleness checks, or a time-weighted average price (Uniswap V3 `observe`, a V2 cumulative-price TWAP over a " +
+            "window of minutes):\n```solidity\n(, int256 answer, , uint256 updatedAt, ) = priceFeed.latestRoundData();\n" +
+            "require(answer > 0 && block.timestamp - updatedAt <= MAX_DELAY, \"bad price\");\n" +
+            "uint256 value = collateral[user] * uint256(answer) / 10 ** priceFeed.decimals();\n```",
+        });
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- oracle-stale-price
+
+/** Locals bound by `(…) = call` / `T x = call`, by position in the call's result. */
+function resultBindings(program: Program, call: AstNode): (AstNode | undefined)[] | undefined {
+  let node = call;
+  let parent = program.parent(node);
+  while (parent && parent.nodeType === "FunctionCall" && list(parent, "arguments").length === 1 && unwrap(parent) !== parent) {
+    node = parent;
+    parent = program.parent(node);
+  }
+  if (parent?.nodeType === "TryStatement" && child(parent, "externalCall") === node) {
+    const success = list(parent, "clauses")[0];
+    return list(child(success, "parameters"), "parameters");
+  }
+  if (parent?.nodeType === "VariableDeclarationStatement" && child(parent, "initialValue") === node) {
+    return ((parent.declarations as (AstNode | null)[] | undefined) ?? []).map((d) => d ?? undefined);
+  }
+  if (parent?.nodeType === "Assignment" && child(parent, "rightHandSide") === node) {
+    const lhs = child(parent, "leftHandSide");
+    const targets = lhs?.nodeType === "TupleExpression" ? ((lhs.components as (AstNode | null)[] | undefined) ?? []) : [lhs ?? null];
+    return targets.map((t) => {
+      const d = t ? program.declOf(unwrap(t)) : undefined;
+      return d?.nodeType === "VariableDeclaration" ? d : undefined;
+    });
+  }
+  return undefined;
+}
+
+interface OracleCheck {
+  /** The answer is compared (with zero or a bound) in a guard. */
+  answer: boolean;
+  /** The update time is compared with block.timestamp in a guard. */
+  fresh: boolean;
+}
+
+/**
+ * Whether guards in `fn` (and the internal functions it passes the values to, and — when `fn` returns them — its
+ * callers in the same contract) check an answer and its update time. `answer`/`time` tell which nodes carry them.
+ */
+function oracleChecks(
+  program: Program,
+  contract: AstNode,
+  fn: AstNode,
+  isAnswer: (n: AstNode) => boolean,
+  isTime: (n: AstNode) => boolean,
+  returned: { answer: boolean; time: boolean } = { answer: false, time: false },
+  depth = 0,
+): OracleCheck {
+  const isNow = (n: AstNode): boolean => blockValue(program, n) === "timestamp";
+  const flow = new ValueFlow(program, contract, (n) => isAnswer(n) || isTime(n) || isNow(n), 3);
+  const root = flow.frame(fn);
+  const out: OracleCheck = { answer: false, fresh: false };
+  for (const { frame } of flow.reachable(root)) {
+    for (const g of guardConditions(program, child(frame.fn, "body")!)) {
+      for (const cmp of comparisonsIn(g.cond)) {
+        const t = flow.taint(frame, cmp);
+        const hasAnswer = [...t].some(isAnswer);
+        const hasTime = [...t].some(isTime);
+        if (hasAnswer) out.answer = true;
+        if (hasTime && [...t].some(isNow)) out.fresh = true;
+      }
+    }
+  }
+  if ((out.answer && out.fresh) || depth >= 2) return out;
+  // Returned to callers in this contract: they may check.
+  const returnsAnswer = returned.answer || [...root.returns].some(isAnswer);
+  const returnsTime = returned.time || [...root.returns].some(isTime);
+  if (!returnsAnswer && !returnsTime) return out;
+  for (const caller of program.linearized(contract).flatMap((c) => callablesOf(c))) {
+    for (const call of findAll(child(caller, "body")!, "FunctionCall")) {
+      if (internalTarget(program, call, contract) !== fn) continue;
+      const sub = oracleChecks(
+        program,
+        contract,
+        caller,
+        (n) => n === call && returnsAnswer,
+        (n) => n === call && returnsTime,
+        undefined,
+        depth + 1,
+      );
+      if (sub.answer) out.answer = true;
+      if (sub.fresh) out.fresh = true;
+    }
+  }
+  return out;
+}
+
+export const oracleStalePrice: Detector = {
+  id: "oracle-stale-price",
+  category: "oracle_manipulation",
+  title: "Chainlink answers used without checking that they are positive and fresh (or the deprecated latestAnswer)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      for (const fn of callablesOf(contract)) {
+        for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+          const name = externalName(program, call);
+          if ((name !== "latestRoundData" && name !== "latestAnswer") || list(call, "arguments").length !== 0) continue;
+          const bound = resultBindings(program, call);
+          let check: OracleCheck;
+          if (name === "latestRoundData") {
+            const answer = bound?.[1];
+            const startedAt = bound?.[2];
+            const updatedAt = bound?.[3];
+            if (bound && !answer && !updatedAt && !startedAt) continue; // only the round id is read
+            const refs = (d: AstNode | undefined) => (n: AstNode): boolean =>
+              d !== undefined && n.nodeType === "Identifier" && program.declOf(n) === d;
+            const outputs = list(child(fn, "returnParameters"), "parameters");
+            const returned = {
+              answer: answer !== undefined && outputs.includes(answer),
+              time: [updatedAt, startedAt].some((d) => d !== undefined && outputs.includes(d)),
+            };
+            check = bound
+              ? oracleChecks(program, contract, fn, refs(answer), (n) => refs(updatedAt)(n) || refs(startedAt)(n), returned)
+              : oracleChecks(program, contract, fn, (n) => n === call, (n) => n === call);
+            if (bound && !answer) check.answer = true; // the answer is not used here
+          } else {
+            const isStamp = (n: AstNode): boolean => n.nodeType === "FunctionCall" && externalName(program, n) === "latestTimestamp";
+            const refs = (n: AstNode): boolean => n === call || (bound?.[0] !== undefined && n.nodeType === "Identifier" && program.declOf(n) === bound[0]);
+            check = oracleChecks(program, contract, fn, refs, isStamp);
+          }
+          if (check.answer && check.fresh) continue;
+          const deprecated = name === "latestAnswer";
+          const missing = [
+            ...(check.answer ? [] : ["that the answer is positive"]),
+            ...(check.fresh ? [] : [`how old the answer is (${deprecated ? "latestTimestamp()" : "updatedAt"} against block.timestamp)`]),
+          ];
+          ctx.report({
+            detector: "oracle-stale-price",
+            category: "oracle_manipulation",
+            severity: "medium",
+            confidence: missing.length === 2 || deprecated ? "high" : "medium",
+            lines: linesIn(program, file, [call]),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              (deprecated
+                ? `${displayName(fn)}() reads the deprecated \`latestAnswer()\` (which does not tell when the price was last updated)`
+                : `${displayName(fn)}() uses \`latestRoundData()\``) +
+              ` without checking ${missing.join(" or ")}. A feed that stopped updating (heartbeat missed, sequencer down, ` +
+              "feed deprecated) or returns 0 lets users borrow, liquidate or swap at a wrong price.",
+            remediation:
+              "Read `latestRoundData()` and reject non-positive or stale answers (choose the maximum age from the feed's " +
+              "heartbeat):\n```solidity\n(uint80 roundId, int256 answer, , uint256 updatedAt, uint80 answeredInRound) = feed.latestRoundData();\n" +
+              "require(answer > 0, \"invalid price\");\nrequire(updatedAt != 0 && block.timestamp - updatedAt <= MAX_PRICE_AGE, \"stale price\");\n" +
+              "require(answeredInRound >= roundId, \"stale round\");\n```",
+          });
+        }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- vault-share-inflation
+
+const MUL_DIV = /^(mulDiv|mulDivDown|mulDivUp|fullMulDiv|fullMulDivUp|mulDivRoundingUp)$/;
+const SUPPLY_NAME = /^_?(total(Supply|Shares|ShareSupply)|sharesTotal|shareSupply)$/i;
+const OFFSET_NAME = /offset|virtual/i;
+const MIN_NAME = /^_?(MIN|MINIMUM)_|^_?min(imum)?_?(Deposit|Shares|Liquidity|Assets|Amount|Supply|Mint)/i;
+const DEAD_NAME = /dead|burn|lock/i;
+
+function isSupplyRead(program: Program, n: AstNode): boolean {
+  if (n.nodeType === "FunctionCall") return calledName(n) === "totalSupply" && list(n, "arguments").length === 0;
+  if (n.nodeType === "Identifier") {
+    const d = program.declOf(n);
+    return d !== undefined && isStorageVariable(program, d) && SUPPLY_NAME.test(str(d, "name") ?? "");
+  }
+  return false;
+}
+
+/** The numerator factors and the denominator of `a * b / c` or `mulDiv(a, b, c)`. */
+function divisionParts(program: Program, n: AstNode, context: AstNode): { num: AstNode[]; den: AstNode } | undefined {
+  if (n.nodeType === "BinaryOperation" && str(n, "operator") === "/") {
+    const l = child(n, "leftExpression");
+    const r = child(n, "rightExpression");
+    return l && r ? { num: [l], den: r } : undefined;
+  }
+  if (n.nodeType === "FunctionCall" && MUL_DIV.test(calledName(n) ?? "")) {
+    const fn = internalTarget(program, n, context);
+    const args = argumentsFor(program, n, fn);
+    if (args.length < 3) return undefined;
+    return { num: [args[0]!, args[1]!], den: args[2]! };
+  }
+  return undefined;
+}
+
+/** A virtual offset in an expression: `x + 1`, `x + 10 ** offset`, `x + VIRTUAL_SHARES`, through locals and helpers. */
+function hasOffset(program: Program, expr: AstNode | undefined, context: AstNode, depth = 0): boolean {
+  if (!expr || depth > 3) return false;
+  const term = (e: AstNode | undefined): boolean => {
+    const t = unwrap(e);
+    if (!t) return false;
+    if (t.nodeType === "Literal") return !isZeroLiteral(t);
+    if (t.nodeType === "BinaryOperation" && str(t, "operator") === "**") return true;
+    if (OFFSET_NAME.test(nameOf(t))) return true;
+    if (t.nodeType === "Identifier") {
+      const d = program.declOf(t);
+      return d?.nodeType === "VariableDeclaration" && d.stateVariable === true && isConstantVariable(d);
+    }
+    return false;
+  };
+  let found = false;
+  walk(expr, (n) => {
+    if (found) return false;
+    if (n.nodeType === "BinaryOperation" && str(n, "operator") === "+" && (term(child(n, "leftExpression")) || term(child(n, "rightExpression")))) {
+      found = true;
+      return false;
+    }
+    if (n.nodeType === "Identifier") {
+      const d = program.declOf(n);
+      if (d?.nodeType === "VariableDeclaration" && d.stateVariable !== true) {
+        const init = initialValueOf(program, d);
+        if (init && hasOffset(program, init, context, depth + 1)) found = true;
+      }
+    } else if (n.nodeType === "FunctionCall") {
+      const fn = internalTarget(program, n, context);
+      if (fn && !isLibraryFunction(program, fn)) {
+        for (const r of findAll(child(fn, "body")!, "Return")) if (hasOffset(program, child(r, "expression"), context, depth + 1)) found = true;
+      }
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/** Dead shares minted to an unowned address, or a minimum first deposit, anywhere in these functions. */
+function protectsFirstDeposit(program: Program, fns: AstNode[]): boolean {
+  const deadAddress = (e: AstNode | undefined): boolean => {
+    const t = unwrap(e);
+    if (!t) return false;
+    if (t.nodeType === "Literal") return true;
+    if (DEAD_NAME.test(nameOf(t))) return true;
+    const d = t.nodeType === "Identifier" ? program.declOf(t) : undefined;
+    return d?.nodeType === "VariableDeclaration" && d.stateVariable === true && isConstantVariable(d);
+  };
+  for (const fn of fns) {
+    const body = child(fn, "body");
+    if (!body) continue;
+    for (const c of findAll(body, "FunctionCall")) {
+      if (/^_?mint$/i.test(calledName(c) ?? "") && deadAddress(list(c, "arguments")[0])) return true;
+    }
+    for (const a of findAll(body, "Assignment")) {
+      const lhs = child(a, "leftHandSide");
+      if (lhs?.nodeType === "IndexAccess" && writtenStateVariable(program, a) && deadAddress(child(lhs, "indexExpression"))) return true;
+    }
+    for (const g of guardConditions(program, body)) {
+      let named = false;
+      walk(g.cond, (n) => {
+        if ((n.nodeType === "Identifier" || n.nodeType === "MemberAccess") && MIN_NAME.test(nameOf(n))) named = true;
+        return undefined;
+      });
+      if (named) return true;
+    }
+  }
+  return false;
+}
+
+export const vaultShareInflation: Detector = {
+  id: "vault-share-inflation",
+  category: "defi_accounting",
+  title: "Vault shares priced on the contract's own token balance without virtual shares or dead shares (inflation attack)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      if (!contractUses(program, contract, (n) => isOwnBalance(program, n))) continue;
+      const isSource = (n: AstNode): boolean => isOwnBalance(program, n) || isSupplyRead(program, n);
+      const flow = new ValueFlow(program, contract, isSource);
+      const ctor = program.linearized(contract).flatMap((c) => functionsOf(c)).filter((f) => str(f, "kind") === "constructor" || f.isConstructor === true);
+      const reported = new Set<AstNode>();
+      for (const fn of functionsOf(contract)) {
+        if (!isEntryPoint(fn) || isReadOnly(fn) || restricted(program, fn, contract)) continue;
+        const frames = flow.reachable(flow.frame(fn));
+        for (const { frame, sites } of frames) {
+          if (isLibraryFunction(program, frame.fn)) continue; // the maths inside mulDiv: judged at its call
+          for (const n of findAll(child(frame.fn, "body")!, "BinaryOperation", "FunctionCall")) {
+            if (reported.has(n)) continue;
+            const parts = divisionParts(program, n, contract);
+            if (!parts) continue;
+            const den = flow.taint(frame, parts.den);
+            const balances = [...den].filter((s) => isOwnBalance(program, s));
+            if (balances.length === 0) continue;
+            if (![...unionOf(parts.num.map((x) => flow.taint(frame, x)))].some((s) => isSupplyRead(program, s))) continue;
+            if (hasOffset(program, parts.den, contract) || parts.num.some((x) => hasOffset(program, x, contract))) continue;
+            // The quotient must become shares: minted, or credited to storage.
+            const shareFlow = new ValueFlow(program, contract, (m) => m === n);
+            const shareFrames = shareFlow.reachable(shareFlow.frame(fn));
+            const credited = shareFrames.some(({ frame: f }) => {
+              if (/burn|transfer|update|withdraw|redeem/i.test(str(f.fn, "name") ?? "")) return false;
+              const body = child(f.fn, "body")!;
+              const mints = findAll(body, "FunctionCall").some(
+                (c) => /^_?mint$/i.test(calledName(c) ?? "") && list(c, "arguments").some((a) => shareFlow.taint(f, a).size > 0),
+              );
+              const credits = findAll(body, "Assignment").some((a) => {
+                if (!writtenStateVariable(program, a)) return false;
+                const op = str(a, "operator");
+                const rhs = child(a, "rightHandSide");
+                if (op === "+=") return shareFlow.taint(f, rhs).size > 0;
+                return op === "=" && rhs?.nodeType === "BinaryOperation" && str(rhs, "operator") === "+" && shareFlow.taint(f, rhs).size > 0;
+              });
+              return mints || credits;
+            });
+            if (!credited) continue;
+            if (protectsFirstDeposit(program, [...frames.map((f) => f.frame.fn), ...ctor])) continue;
+            reported.add(n);
+            const srcSites = balances.map((b) => ({ node: b, sites: frames.find((f) => program.contains(child(f.frame.fn, "body")!, b))?.sites ?? sites }));
+            ctx.report({
+              detector: "vault-share-inflation",
+              category: "defi_accounting",
+              severity: "high",
+              confidence: "medium",
+              lines: reportLines(program, file, [{ node: n, sites }, ...srcSites], fn),
+              contract: str(contract, "name"),
+              function: displayName(fn),
+              message:
+                `${displayName(fn)}() prices shares as assets × totalSupply / totalAssets, with totalAssets read from the ` +
+                "contract's own token balance and no virtual shares, dead shares or minimum deposit. The first depositor can " +
+                "mint 1 share, then donate tokens straight to the vault: the next depositor's shares round down to 0 (or 1) " +
+                "and the attacker redeems their deposit.",
+            remediation:
+                "Add a virtual offset to the share price (what OpenZeppelin's ERC4626 does with `_decimalsOffset()`), or " +
+                "track deposited assets in storage instead of reading `balanceOf(address(this))`, and/or mint dead shares on " +
+                "the first deposit:\n```solidity\nshares = Math.mulDiv(assets, totalSupply() + 10 ** OFFSET, totalAssets() + 1);\n" +
+                "// or: uint256 public totalManagedAssets; (+= on deposit, -= on withdraw) instead of balanceOf(address(this))\n```",
+            });
+          }
+        }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- fee-on-transfer
+
+/** An ERC-20 pull into this contract: `token.transferFrom(from, address(this), amount)` or SafeERC20's. */
+function pullIntoThis(program: Program, call: AstNode, context: AstNode): AstNode | undefined {
+  const name = calledName(call);
+  const args = list(call, "arguments");
+  if (name === "transferFrom") {
+    if (externalName(program, call) !== "transferFrom" || args.length !== 3) return undefined;
+    const t = typeString(child(call, "expression"));
+    if (t !== undefined && !/returns \(bool\)/.test(t)) return undefined; // ERC-721 transferFrom returns nothing
+    return isThisAddress(program, args[1]) ? args[2] : undefined;
+  }
+  if (name === "safeTransferFrom") {
+    const fn = internalTarget(program, call, context);
+    if (!fn || !isLibraryFunction(program, fn)) return undefined; // ERC-721/1155 safeTransferFrom are external
+    const all = argumentsFor(program, call, fn);
+    if (all.length !== 4) return undefined;
+    return isThisAddress(program, all[2]) ? all[3] : undefined;
+  }
+  return undefined;
+}
+
+const FOT_DOC = /fee[- ]on[- ]transfer|deflationary/i;
+const FOT_DOC_LIMIT = /only|not support|unsupported|must not|are not|is not/i;
+
+export const feeOnTransferAccounting: Detector = {
+  id: "fee-on-transfer-accounting",
+  category: "defi_accounting",
+  title: "Deposits credited with the requested amount instead of the tokens received (fee-on-transfer tokens)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        if (isReadOnly(fn)) continue;
+        const body = child(fn, "body")!;
+        const pulls = findAll(body, "FunctionCall")
+          .map((c) => ({ call: c, amount: pullIntoThis(program, c, contract) }))
+          .filter((p): p is { call: AstNode; amount: AstNode } => p.amount !== undefined);
+        if (pulls.length === 0) continue;
+        const amountDecls = new Set<AstNode>();
+        for (const p of pulls) {
+          walk(p.amount, (n) => {
+            const d = n.nodeType === "Identifier" ? program.declOf(n) : undefined;
+            if (d?.nodeType === "VariableDeclaration" && !isStorageVariable(program, d)) amountDecls.add(d);
+            return undefined;
+          });
+        }
+        if (amountDecls.size === 0) continue;
+        const flow = new ValueFlow(program, contract, (n) => n.nodeType === "Identifier" && amountDecls.has(program.declOf(n)!), 3);
+        const root = flow.frame(fn);
+        const frames = flow.reachable(root);
+        // The balance is measured after the transfer (balanceBefore / balanceAfter, or a check that all of it arrived).
+        const firstPull = pulls[0]!.call;
+        const readsBalance = (f: Frame): boolean =>
+          flow.reachable(f).some(({ frame }) => findAll(child(frame.fn, "body")!, "FunctionCall").some((c) => isOwnBalance(program, c)));
+        const measured = findAll(body, "FunctionCall").some((c) => {
+          if (!program.before(firstPull, c) || program.contains(firstPull, c)) return false;
+          if (isOwnBalance(program, c)) return true;
+          const sub = root.calls.get(c);
+          return sub !== undefined && readsBalance(sub);
+        });
+        if (measured) continue;
+        const credits: { node: AstNode; sites: AstNode[] }[] = [];
+        for (const { frame, sites } of frames) {
+          if (program.fileOf(frame.fn) !== file || /burn|withdraw|redeem/i.test(str(frame.fn, "name") ?? "")) continue;
+          for (const n of findAll(child(frame.fn, "body")!, "Assignment", "FunctionCall")) {
+            if (!writtenStateVariable(program, n)) continue;
+            const op = n.nodeType === "Assignment" ? str(n, "operator") : "push";
+            if (op !== "=" && op !== "+=" && op !== "push") continue;
+            const value = n.nodeType === "Assignment" ? child(n, "rightHandSide") : list(n, "arguments")[0];
+            if (flow.taint(frame, value).size > 0) credits.push({ node: n, sites });
+          }
+        }
+        if (credits.length === 0) continue;
+        const docs = `${docText(contract)} ${docText(fn)}`;
+        const documented = FOT_DOC.test(docs) && FOT_DOC_LIMIT.test(docs);
+        ctx.report({
+          detector: "fee-on-transfer-accounting",
+          category: "defi_accounting",
+          severity: documented ? "low" : "medium",
+          confidence: "medium",
+          lines: reportLines(program, file, [...pulls.map((p) => ({ node: p.call, sites: [] })), ...credits], fn),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message:
+            `${displayName(fn)}() credits the amount it asked \`transferFrom\` for, not what arrived. With a token that ` +
+            "takes a fee on transfer (or a rebasing/deflationary token) the contract receives less than it books, so the " +
+            "last users to withdraw find the contract short" +
+            (documented ? " (the contract's documentation restricts it to standard tokens; the code does not enforce it)." : "."),
+          remediation:
+            "Credit the balance difference measured around the transfer (and use `nonReentrant`, since the token is called " +
+            "in between), or reject tokens that deliver less:\n```solidity\nuint256 before = token.balanceOf(address(this));\n" +
+            "token.safeTransferFrom(msg.sender, address(this), amount);\nuint256 received = token.balanceOf(address(this)) - before;\n" +
+            "balances[msg.sender] += received;\n```",
+        });
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- missing-slippage
+
+const MIN_PARAM = /^_?(amount\w*Min(imum)?|min(imum)?(_|[A-Z])\w*|min_?dy)$/;
+const MAX_PARAM = /^_?(amount\w*Max(imum)?|max(imum)?(_|[A-Z])\w*In\w*)$/;
+const DEADLINE_PARAM = /^_?(deadline|expiry|expiration)$/i;
+
+/** Parameter names of well-known router functions, for calls whose declaration is not in the compilation. */
+const KNOWN_PARAMS: Record<string, string[]> = {
+  swapExactTokensForTokens: ["amountIn", "amountOutMin", "path", "to", "deadline"],
+  swapExactTokensForTokensSupportingFeeOnTransferTokens: ["amountIn", "amountOutMin", "path", "to", "deadline"],
+  swapExactETHForTokens: ["amountOutMin", "path", "to", "deadline"],
+  swapExactETHForTokensSupportingFeeOnTransferTokens: ["amountOutMin", "path", "to", "deadline"],
+  swapExactTokensForETH: ["amountIn", "amountOutMin", "path", "to", "deadline"],
+  swapExactTokensForETHSupportingFeeOnTransferTokens: ["amountIn", "amountOutMin", "path", "to", "deadline"],
+  swapTokensForExactTokens: ["amountOut", "amountInMax", "path", "to", "deadline"],
+  swapTokensForExactETH: ["amountOut", "amountInMax", "path", "to", "deadline"],
+  swapETHForExactTokens: ["amountOut", "path", "to", "deadline"],
+  addLiquidity: ["tokenA", "tokenB", "amountADesired", "amountBDesired", "amountAMin", "amountBMin", "to", "deadline"],
+  addLiquidityETH: ["token", "amountTokenDesired", "amountTokenMin", "amountETHMin", "to", "deadline"],
+  removeLiquidity: ["tokenA", "tokenB", "liquidity", "amountAMin", "amountBMin", "to", "deadline"],
+  removeLiquidityETH: ["token", "liquidity", "amountTokenMin", "amountETHMin", "to", "deadline"],
+};
+
+/** A literal zero, directly or through a constant or a local initialised to zero and never reassigned. */
+function isZeroValue(program: Program, expr: AstNode | undefined, fn: AstNode): boolean {
+  const e = unwrap(expr);
+  if (isZeroLiteral(e)) return true;
+  if (e?.nodeType !== "Identifier") return false;
+  const d = program.declOf(e);
+  if (d?.nodeType !== "VariableDeclaration") return false;
+  if (d.stateVariable === true) return isConstantVariable(d) && str(d, "mutability") !== "immutable" && isZeroLiteral(child(d, "value"));
+  if (parameters(fn).includes(d)) return false;
+  const init = initialValueOf(program, d);
+  const reassigned = findAll(child(fn, "body")!, "Assignment").some((a) => baseDeclaration(program, child(a, "leftHandSide")) === d);
+  return !reassigned && (init === undefined ? program.parent(d)?.nodeType === "VariableDeclarationStatement" : isZeroLiteral(init));
+}
+
+/** `type(uint256).max` or a literal of at least 2^255. */
+function isMaxValue(expr: AstNode | undefined): boolean {
+  const e = unwrap(expr);
+  if (e?.nodeType === "MemberAccess" && str(e, "memberName") === "max") return true;
+  if (e?.nodeType === "Literal") {
+    try {
+      return BigInt(str(e, "value") ?? "0") >= 2n ** 255n;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** `block.timestamp` (plus anything) or no deadline at all (`type(uint256).max`). */
+function isNowDeadline(program: Program, expr: AstNode | undefined): boolean {
+  const e = unwrap(expr);
+  if (!e) return false;
+  if (isMaxValue(e)) return true;
+  if (blockValue(program, e) === "timestamp") return true;
+  if (e.nodeType === "BinaryOperation" && str(e, "operator") === "+") {
+    const l = unwrap(child(e, "leftExpression"));
+    const r = unwrap(child(e, "rightExpression"));
+    return (l !== undefined && blockValue(program, l) === "timestamp") || (r !== undefined && blockValue(program, r) === "timestamp");
+  }
+  return false;
+}
+
+/** Field name → value of a struct argument (`Params({a: x})`, `Params(x, …)`, or a local struct filled field by field). */
+function structFields(program: Program, expr: AstNode | undefined, fn: AstNode): Map<string, AstNode> | undefined {
+  const e = unwrap(expr);
+  let ctor: AstNode | undefined = e;
+  let decl: AstNode | undefined;
+  if (e?.nodeType === "Identifier") {
+    decl = program.declOf(e);
+    ctor = decl ? initialValueOf(program, decl) : undefined;
+  }
+  const out = new Map<string, AstNode>();
+  if (ctor?.nodeType === "FunctionCall" && str(ctor, "kind") === "structConstructorCall") {
+    const names = (ctor.names as string[] | undefined) ?? [];
+    const args = list(ctor, "arguments");
+    const def = program.declOf(child(ctor, "expression"));
+    const members = def?.nodeType === "StructDefinition" ? list(def, "members").map((m) => str(m, "name") ?? "") : [];
+    args.forEach((a, i) => {
+      const key = names.length > 0 ? names[i] : members[i];
+      if (key) out.set(key, a);
+    });
+  }
+  if (decl) {
+    for (const a of findAll(child(fn, "body")!, "Assignment")) {
+      const lhs = child(a, "leftHandSide");
+      if (lhs?.nodeType === "MemberAccess" && program.declOf(unwrap(child(lhs, "expression"))) === decl) {
+        out.set(str(lhs, "memberName") ?? "", child(a, "rightHandSide")!);
+      }
+    }
+  }
+  return out.size > 0 ? out : undefined;
+}
+
+export const missingSlippage: Detector = {
+  id: "missing-slippage",
+  category: "front_running",
+  title: "Swaps and liquidity calls with a zero minimum output or a deadline of block.timestamp (sandwich attacks)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      for (const fn of callablesOf(contract)) {
+        for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+          const name = externalName(program, call);
+          if (!name) continue;
+          const callee = unwrapCallOptions(child(call, "expression")).callee;
+          const decl = program.declOf(callee);
+          const paramNames =
+            decl?.nodeType === "FunctionDefinition" ? parameters(decl).map((p) => str(p, "name") ?? "") : (KNOWN_PARAMS[name] ?? []);
+          const paramDecls = decl?.nodeType === "FunctionDefinition" ? parameters(decl) : [];
+          const args = argumentsFor(program, call, decl?.nodeType === "FunctionDefinition" ? decl : undefined);
+          if (args.length !== paramNames.length) continue;
+          const hasBound = (names: string[]): boolean => names.some((n) => MIN_PARAM.test(n) || MAX_PARAM.test(n));
+          const bad: { node: AstNode; why: string }[] = [];
+          let checked = false;
+          const inspect = (pname: string, arg: AstNode): void => {
+            if (MIN_PARAM.test(pname)) {
+              checked = true;
+              if (isZeroValue(program, arg, fn)) bad.push({ node: arg, why: `\`${pname}\` is 0 (any output is accepted)` });
+            } else if (MAX_PARAM.test(pname)) {
+              checked = true;
+              if (isMaxValue(arg)) bad.push({ node: arg, why: `\`${pname}\` is the maximum (any input is taken)` });
+            } else if (DEADLINE_PARAM.test(pname)) {
+              if (isNowDeadline(program, arg)) bad.push({ node: arg, why: `\`${pname}\` is \`block.timestamp\` (the transaction never expires)` });
+            }
+          };
+          paramNames.forEach((pname, i) => {
+            const arg = args[i]!;
+            const pdecl = paramDecls[i];
+            const ptype = pdecl ? (typeString(pdecl) ?? "") : "";
+            if (ptype.startsWith("struct ") || (!pdecl && !pname)) {
+              const fields = structFields(program, arg, fn);
+              if (fields && hasBound([...fields.keys()])) for (const [k, v] of fields) inspect(k, v);
+              return;
+            }
+            inspect(pname, arg);
+          });
+          // Only calls that take a minimum output / maximum input (swaps, liquidity, zaps): a bare deadline is a permit.
+          if (!checked || bad.length === 0) continue;
+          ctx.report({
+            detector: "missing-slippage",
+            category: "front_running",
+            severity: "medium",
+            confidence: bad.some((b) => /is 0|maximum/.test(b.why)) ? "high" : "medium",
+            lines: linesIn(program, file, [call, ...bad.map((b) => b.node)]),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() calls \`${name}\` without protection: ${bad.map((b) => b.why).join("; ")}. A searcher ` +
+              "who sees the transaction can move the price before it (sandwich attack) and take the difference; a transaction " +
+              "that lingers in the mempool executes whenever it is most profitable for the block producer.",
+            remediation:
+              "Let the caller choose the minimum output (computed off-chain from a quote minus a slippage tolerance) and the " +
+              "deadline, and pass them through:\n```solidity\nfunction swap(uint256 amountIn, uint256 amountOutMin, uint256 deadline) external {\n" +
+              "    router.swapExactTokensForTokens(amountIn, amountOutMin, path, msg.sender, deadline);\n}\n```",
+          });
+        }
+      }
+    }
+  },
+};
 
 /** The DeFi detectors, in report order. */
-export const DEFI_DETECTORS: readonly Detector[] = [];
+export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, vaultShareInflation, feeOnTransferAccounting, missingSlippage];
