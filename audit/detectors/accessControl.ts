@@ -52,8 +52,10 @@ export function privilegedVariables(program: Program, contract: AstNode): Set<As
       }
       if (n.nodeType === "MemberAccess") {
         if (child(n, "expression")?.nodeType !== "Identifier") return false;
+        // `$.owner` through a namespaced-storage pointer is the variable `owner`; `proposal.executed` through a
+        // pointer to one record (`ProposalCore storage proposal = $._proposals[id]`) is a per-record field.
         const d = baseDeclaration(program, n);
-        if (d && isStorageVariable(program, d) && !isStateVariable(d)) out.add(d);
+        if (d && d === program.declOf(n) && isStorageVariable(program, d) && !isStateVariable(d)) out.add(d);
         return false;
       }
       if (n.nodeType === "Identifier") {
@@ -67,21 +69,73 @@ export function privilegedVariables(program: Program, contract: AstNode): Set<As
       return undefined;
     });
   };
+  // Name-matched mappings not keyed by address count only when the caller is looked up in them
+  // (Parity's m_ownerIndex[uint(msg.sender)]), not when they map items to owners (ERC-721 _owners[tokenId]).
+  const named: AstNode[] = [];
+  const callerKeyed = new Set<AstNode>();
   for (const c of chain) {
     for (const n of list(c, "nodes")) {
-      if (n.nodeType === "VariableDeclaration" && OWNER_NAME.test(str(n, "name") ?? "")) {
-        const t = typeString(n) ?? program.text(child(n, "typeName") ?? n);
-        if (/address|mapping/.test(t)) out.add(n);
-      }
+      if (n.nodeType === "VariableDeclaration" && OWNER_NAME.test(str(n, "name") ?? "")) named.push(n);
       if ((n.nodeType === "FunctionDefinition" || n.nodeType === "ModifierDefinition") && child(n, "body")) {
         for (const g of guardConditions(program, child(n, "body")!)) {
           if (isAuthCondition(program, g.cond, isSender)) collectReads(g.cond, 0);
         }
+        for (const ia of findAll(child(n, "body")!, "IndexAccess")) {
+          if (!isSender(child(ia, "indexExpression"))) continue;
+          const base = child(ia, "baseExpression");
+          const d = base?.nodeType === "Identifier" ? program.declOf(base) : undefined;
+          if (d) callerKeyed.add(d);
+        }
       }
     }
   }
+  for (const n of named) {
+    const kind = ownerVariableKind(program, n);
+    if (kind === "address" || kind === "address-keyed" || (kind === "item-keyed" && callerKeyed.has(n))) out.add(n);
+  }
   for (const d of [...out]) if (str(d, "mutability") === "constant" || d.constant === true || str(d, "mutability") === "immutable") out.delete(d);
   return out;
+}
+
+/**
+ * What a variable named like an owner holds: an address or a list of them (`owner`, `address[] owners`), a
+ * membership table keyed by address (`owners[account] = true`), or a mapping keyed by something else. The last
+ * records either the owner of each item (ERC-721 `_owners[tokenId]`: per-item ownership that the item's owner
+ * changes on their own by transferring or burning it, not control of the contract) or, when the caller is looked up
+ * in it, a table of accounts under another key type (Parity's `m_ownerIndex[uint(msg.sender)]`).
+ */
+function ownerVariableKind(program: Program, decl: AstNode): "address" | "address-keyed" | "item-keyed" | "other" {
+  const t = (typeString(decl) ?? program.text(child(decl, "typeName") ?? decl)).replace(/\s+/g, " ").trim();
+  const key = /^mapping ?\( ?([A-Za-z_][\w.]*)/.exec(t);
+  if (key) return key[1] === "address" ? "address-keyed" : "item-keyed";
+  return /address/.test(t) ? "address" : "other";
+}
+
+/**
+ * `token.transferFrom(msg.sender, …)`, `token.safeTransferFrom(msg.sender, …)` (ERC-20/721/1155) or
+ * `SafeERC20.safeTransferFrom(token, msg.sender, …)`: the caller pays something into the call.
+ */
+function pullsFromCaller(program: Program, call: AstNode, contract: AstNode): boolean {
+  const args = list(call, "arguments");
+  const ext = externalCall(program, call);
+  if (ext) return (ext.functionName === "transferFrom" || ext.functionName === "safeTransferFrom") && args.length >= 3 && isSenderLike(program, args[0]);
+  const callee = internalCallee(program, call, contract);
+  if (!callee || !isLibraryFunction(program, callee) || !/^(safeT|t)ransferFrom$/.test(str(callee, "name") ?? "")) return false;
+  // SafeERC20.safeTransferFrom(token, from, …) or token.safeTransferFrom(from, …) through `using … for`
+  const from = args.length === parameters(callee).length ? args[1] : args[0];
+  return isSenderLike(program, from);
+}
+
+/** Whether a constructor of the contract or of a base calls _disableInitializers(). */
+function disablesInitializers(program: Program, contract: AstNode): boolean {
+  return program.linearized(contract).some((c) =>
+    functionsOf(c).some((f) => functionKind(f) === "constructor" && findAll(child(f, "body")!, "FunctionCall").some((x) => /_disableInitializers/.test(program.text(x)))),
+  );
+}
+
+function isLibraryFunction(program: Program, fn: AstNode): boolean {
+  const owner = program.contractOf(fn);
+  return owner !== undefined && contractKind(owner) === "library";
 }
 
 const REMEDIATION_RESTRICT =
@@ -196,12 +250,15 @@ export const accessControl: Detector = {
           });
         });
 
-        // Minting to anyone / burning anyone's tokens, with no condition at all.
+        // Minting to anyone / burning anyone's tokens, with no condition at all. A mint paid for by a transfer
+        // from the caller into the contract in the same function (a wrapper's depositFor) is backed, not free.
         if (guards.length === 0 && !modifierGuards && !helperGuards) {
+          const backed = findAll(body, "FunctionCall").some((c) => pullsFromCaller(program, c, contract));
           for (const call of findAll(body, "FunctionCall")) {
             const callee = internalCallee(program, call, contract);
             const name = callee ? str(callee, "name") : undefined;
             if (name !== "_mint" && name !== "_safeMint" && name !== "_burn") continue;
+            if (backed && name !== "_burn") continue;
             const account = list(call, "arguments")[0];
             if (name === "_burn" && isSenderLike(program, account)) continue;
             const burn = name === "_burn";
@@ -226,8 +283,9 @@ export const accessControl: Detector = {
             const callee = ext ? undefined : internalCallee(program, call, contract);
             let from: AstNode | undefined;
             if (ext && ext.functionName === "transferFrom" && list(call, "arguments").length === 3) from = list(call, "arguments")[0];
-            else if (callee && str(callee, "name") === "safeTransferFrom" && parameters(callee).length === 4) {
-              // SafeERC20.safeTransferFrom(token, from, to, value) or token.safeTransferFrom(from, to, value)
+            else if (callee && str(callee, "name") === "safeTransferFrom" && parameters(callee).length === 4 && isLibraryFunction(program, callee)) {
+              // SafeERC20.safeTransferFrom(token, from, to, value) or token.safeTransferFrom(from, to, value); not the
+              // contract's own transferFrom/safeTransferFrom (ERC-721's overloads), which authorise the caller themselves
               const args = list(call, "arguments");
               from = args.length === 4 ? args[1] : args[0];
             }
@@ -395,22 +453,33 @@ export const accessControl: Detector = {
         }
       }
 
-      // Initializers of upgradeable contracts whose implementation can be initialised by anyone.
-      if (contractKind(contract) === "contract" && contract.abstract !== true) {
-        const ctor = functionsOf(contract).find((f) => functionKind(f) === "constructor");
-        const disables = ctor ? findAll(child(ctor, "body")!, "FunctionCall").some((c) => /_disableInitializers/.test(program.text(c))) : false;
-        if (!disables) {
-          for (const fn of functionsOf(contract)) {
+      // Initializers of upgradeable contracts whose implementation can be initialised by anyone. Every constructor
+      // of the linearization runs at deployment, so a base constructor's _disableInitializers() locks it too. A
+      // `virtual` initializer is written to be extended (OpenZeppelin's AccessManagerUpgradeable, TimelockController…):
+      // the contract deployed as the implementation is the one deriving from it, so it is reported there.
+      if (contractKind(contract) === "contract" && contract.abstract !== true && !disablesInitializers(program, contract)) {
+        const seen = new Set<string>();
+        for (const base of program.linearized(contract)) {
+          for (const fn of functionsOf(base)) {
+            const key = `${str(fn, "name")}/${parameters(fn).length}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
             if (!isEntryPoint(fn) || !list(fn, "modifiers").some((m) => /^initializer$/.test(str(child(m, "modifierName")!, "name") ?? ""))) continue;
+            const own = base === contract;
+            if (own ? fn.virtual === true : !(fn.virtual === true || contractKind(base) !== "contract" || base.abstract === true)) continue;
+            const lines = linesIn(program, file, [own ? fn : contract]);
+            if (lines.length === 0) continue;
             ctx.report({
               detector: "implementation-initializable",
               category: "access_control",
               severity: "medium",
               confidence: "medium",
-              lines: linesIn(program, file, [fn]),
+              lines,
               contract: cname,
               function: displayName(fn),
-              message: `${displayName(fn)}() is an initializer, and the contract's constructor does not call _disableInitializers(): anyone can initialise the implementation contract behind a proxy and become its owner.`,
+              message:
+                `${displayName(fn)}() is an initializer${own ? "" : ` (inherited from ${str(base, "name")})`}, and the contract's constructor does not call ` +
+                "_disableInitializers(): anyone can initialise the implementation contract behind a proxy and become its owner.",
               remediation:
                 "Lock the implementation in its constructor and initialise the proxy in the deployment transaction:\n```solidity\n/// @custom:oz-upgrades-unsafe-allow constructor\nconstructor() { _disableInitializers(); }\n```",
             });

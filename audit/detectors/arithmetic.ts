@@ -217,15 +217,16 @@ export const divideBeforeMultiply: Detector = {
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
         const hits: AstNode[] = [];
-        const isDivision = (n: AstNode | undefined, depth = 0): AstNode | undefined => {
+        // The division behind a factor: `a / b` itself, or a local declared as `q = a / b` (then `via` is q).
+        const divisionOf = (n: AstNode | undefined): { div: AstNode; via?: AstNode } | undefined => {
           const e = stripConversions(n);
           if (!e) return undefined;
-          if (e.nodeType === "BinaryOperation" && str(e, "operator") === "/") return e;
-          if (e.nodeType === "Identifier" && depth === 0) {
+          if (e.nodeType === "BinaryOperation" && str(e, "operator") === "/") return { div: e };
+          if (e.nodeType === "Identifier") {
             const d = program.declOf(e);
             if (d && d.stateVariable !== true) {
-              const init = initialValueOf(program, d);
-              if (init) return isDivision(init, 1);
+              const init = stripConversions(initialValueOf(program, d));
+              if (init?.nodeType === "BinaryOperation" && str(init, "operator") === "/") return { div: init, via: d };
             }
           }
           return undefined;
@@ -236,11 +237,18 @@ export const divideBeforeMultiply: Detector = {
               [child(n, "leftExpression"), child(n, "rightExpression")],
               [child(n, "rightExpression"), child(n, "leftExpression")],
             ] as const) {
-              const div = isDivision(side);
-              if (!div || !other) continue;
+              const found = divisionOf(side);
+              if (!found || !other) continue;
+              const div = found.div;
               // x / unit * unit rounds down to a multiple of unit on purpose.
               const divisor = child(div, "rightExpression");
               if (divisor && exprKey(program, divisor) === exprKey(program, other)) continue;
+              // (x + (d - 1)) / d rounds up on purpose (ceiling division: 4 * ((len + 2) / 3) in Base64).
+              if (isCeilDivision(program, div)) continue;
+              // A whole-number quotient: q = a / b where the truncation is the point, i.e. the function also takes
+              // q times the divisor (the remainder a - b * q: Euclid's algorithm in Math.invMod), or q is named as a
+              // count of whole units (quotient, times, periods…).
+              if (found.via && (namedAsWholeCount(str(found.via, "name") ?? "") || (divisor && multipliesByDivisor(program, body, found.via, divisor)))) continue;
               if (isConstantExpr(program, child(div, "leftExpression")) && isConstantExpr(program, divisor)) continue;
               // fixed-point: the dividend was scaled up first ((x << 112) / y, x * 1e18 / y), so little is lost
               if (isScaled(program, child(div, "leftExpression"))) continue;
@@ -268,6 +276,62 @@ export const divideBeforeMultiply: Detector = {
   },
 };
 
+
+/** Names of locals that hold a count of whole units on purpose: `quotient`, `q`, `times`, `periods`, `epochCount`. */
+const WHOLE_COUNT = /^_?(q|quotient|times|count|(full|whole|elapsed|completed|passed)?(periods|intervals|epochs|rounds|cycles|steps))$/i;
+const CAMEL_COUNT = /^_?[a-z][A-Za-z0-9]*Count$/; // epochCount, not discount
+
+function namedAsWholeCount(name: string): boolean {
+  return WHOLE_COUNT.test(name) || CAMEL_COUNT.test(name);
+}
+
+/** The value of an integer literal without subdenomination (`3`, `1_000`, `0x10`), else undefined. */
+function literalValue(n: AstNode | undefined): bigint | undefined {
+  const e = stripConversions(n);
+  if (e?.nodeType !== "Literal" || e.subdenomination) return undefined;
+  const v = String(e.value ?? "").replace(/_/g, "");
+  return /^(\d+|0x[0-9a-f]+)$/i.test(v) ? BigInt(v) : undefined;
+}
+
+/** `(x + (d - 1)) / d`, `(x + d - 1) / d`, `(x + 2) / 3`: the ceiling of x / d, rounded up on purpose. */
+function isCeilDivision(program: Program, div: AstNode): boolean {
+  const num = stripConversions(child(div, "leftExpression"));
+  const d = stripConversions(child(div, "rightExpression"));
+  if (!num || !d || num.nodeType !== "BinaryOperation") return false;
+  const dKey = exprKey(program, d);
+  const dValue = literalValue(d);
+  const isDMinusOne = (n: AstNode | undefined): boolean => {
+    const e = stripConversions(n);
+    if (!e) return false;
+    const v = literalValue(e);
+    if (dValue !== undefined && v !== undefined) return v === dValue - 1n;
+    return e.nodeType === "BinaryOperation" && str(e, "operator") === "-" && exprKey(program, child(e, "leftExpression")!) === dKey && literalValue(child(e, "rightExpression")) === 1n;
+  };
+  const l = child(num, "leftExpression");
+  const r = child(num, "rightExpression");
+  if (str(num, "operator") === "+") return isDMinusOne(l) || isDMinusOne(r);
+  if (str(num, "operator") === "-" && literalValue(r) === 1n) {
+    const sum = stripConversions(l);
+    return sum?.nodeType === "BinaryOperation" && str(sum, "operator") === "+" && [child(sum, "leftExpression"), child(sum, "rightExpression")].some((x) => x !== undefined && exprKey(program, stripConversions(x) ?? x) === dKey);
+  }
+  return false;
+}
+
+/** Whether `root` multiplies the quotient variable `q` by `divisor` (`b * q`, as in the remainder `a - b * q`). */
+function multipliesByDivisor(program: Program, root: AstNode, q: AstNode, divisor: AstNode): boolean {
+  const key = exprKey(program, stripConversions(divisor) ?? divisor);
+  const isQ = (n: AstNode | undefined): boolean => {
+    const e = stripConversions(n);
+    return e?.nodeType === "Identifier" && program.declOf(e) === q;
+  };
+  const isDivisor = (n: AstNode | undefined): boolean => n !== undefined && exprKey(program, stripConversions(n) ?? n) === key;
+  return findAll(root, "BinaryOperation").some((m) => {
+    if (str(m, "operator") !== "*") return false;
+    const l = child(m, "leftExpression");
+    const r = child(m, "rightExpression");
+    return (isQ(l) && isDivisor(r)) || (isQ(r) && isDivisor(l));
+  });
+}
 
 function isScaled(program: Program, n: AstNode | undefined): boolean {
   if (!n) return false;

@@ -1,8 +1,21 @@
 import type { AstNode } from "../ast/node";
-import { str } from "../ast/node";
+import { child, findAll, list, str } from "../ast/node";
+import type { Program } from "../ast/program";
 import { walkFlow, type OutgoingCall } from "../ast/flow";
 import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
-import { isEntryPoint, isReadOnly, minorVersion } from "../ast/semantics";
+import {
+  contractKind,
+  dependsOnInput,
+  exprKey,
+  initialValueOf,
+  internalCallee,
+  isEntryPoint,
+  isReadOnly,
+  mentionsSender,
+  minorVersion,
+  parameters,
+  stripConversions,
+} from "../ast/semantics";
 import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
@@ -27,6 +40,121 @@ function canReenter(call: OutgoingCall, staticViews: boolean): boolean {
   if (call.assembly) return true;
   if (call.lowLevel) return call.lowLevel.kind === "call" || call.lowLevel.kind === "callcode" || call.lowLevel.kind === "delegatecall";
   if (call.external) return !call.external.readOnly || !staticViews;
+  return false;
+}
+
+/** SafeERC20 / TransferHelper functions that only move or approve ERC-20 tokens (no recipient callback). */
+const ERC20_LIBRARY_CALL = /^(safeTransfer|safeTransferFrom|trySafeTransfer|trySafeTransferFrom|safeApprove|forceApprove|safeIncreaseAllowance|safeDecreaseAllowance)$/;
+/** Plain ERC-20 functions (ERC-721 `transferFrom` has no callback either; `safeTransferFrom` calls the recipient). */
+const ERC20_CALL = /^(transfer|transferFrom|approve)$/;
+
+/**
+ * An ERC-20 transfer or approval (a token's `transfer`/`transferFrom`/`approve`, SafeERC20's `safeTransfer(From)`…)
+ * of a token the caller does not choose, without ether: the callee is the token, which runs no code of the caller's
+ * unless it is a token with transfer hooks (ERC-777). Returns undefined when the call is something else.
+ */
+function tokenCall(program: Program, call: OutgoingCall, fn: AstNode, context: AstNode): { callerChosen: boolean } | undefined {
+  if (call.value) return undefined;
+  if (call.external && !call.assembly && !call.lowLevel) {
+    if (!ERC20_CALL.test(call.external.functionName)) return undefined;
+    return { callerChosen: callerChosen(program, call.external.target, call.stack.length - 1, call.stack, fn, context) };
+  }
+  // A low-level or assembly call made inside a SafeERC20-style library function: the token is that function's argument.
+  const i = call.stack.findIndex((f) => {
+    const owner = program.contractOf(f);
+    return f.nodeType === "FunctionDefinition" && owner !== undefined && contractKind(owner) === "library" && ERC20_LIBRARY_CALL.test(str(f, "name") ?? "");
+  });
+  if (i <= 0) return undefined;
+  const lib = call.stack[i]!;
+  const frame = call.stack[i - 1]!;
+  const body = child(frame, "body");
+  if (!body) return { callerChosen: true };
+  const sites = findAll(body, "FunctionCall").filter((c) => internalCallee(program, c, context) === lib);
+  if (sites.length === 0) return { callerChosen: true };
+  return { callerChosen: sites.some((c) => callerChosen(program, argumentFor(c, lib, 0), i - 1, call.stack, fn, context)) };
+}
+
+/** The expression passed for parameter `index` of `callee` (the receiver for `token.safeTransfer(…)` via `using … for`). */
+function argumentFor(call: AstNode, callee: AstNode, index: number): AstNode | undefined {
+  const args = list(call, "arguments");
+  const bound = args.length === parameters(callee).length - 1;
+  if (!bound) return args[index];
+  if (index === 0) {
+    const e = child(call, "expression");
+    return e?.nodeType === "MemberAccess" ? child(e, "expression") : undefined;
+  }
+  return args[index - 1];
+}
+
+/**
+ * Whether the token `expr` (evaluated in `stack[level]`) may be chosen by a caller: msg.sender, a parameter of the
+ * entry function (followed back through the internal calls that pass it on), or a token stored per record
+ * (`channels[id].token`, `tokenOf[id]`: set by whoever created the record, as in the SpankChain attack). A token in a
+ * plain state variable, an immutable or a view of one (`asset()`, `underlying()`) is the deployer's choice.
+ * Shapes not understood count as caller-chosen.
+ */
+function callerChosen(program: Program, expr: AstNode | undefined, level: number, stack: AstNode[], fn: AstNode, context: AstNode, depth = 0): boolean {
+  if (!expr || depth > 6) return true;
+  if (mentionsSender(program, expr)) return true;
+  if (findAll(expr, "IndexAccess", "IndexRangeAccess").length > 0) return true;
+  const frame = stack[level];
+  if (!frame) return true;
+  const e = stripConversions(expr);
+  const root = e?.nodeType === "MemberAccess" ? stripConversions(child(e, "expression")) : e;
+  const d = root?.nodeType === "Identifier" ? program.declOf(root) : undefined;
+  if (d?.nodeType === "VariableDeclaration" && d.stateVariable !== true) {
+    const k = parameters(frame).indexOf(d);
+    if (k >= 0) {
+      if (frame === fn || level === 0 || root !== e) return true;
+      const caller = stack[level - 1];
+      const body = caller ? child(caller, "body") : undefined;
+      if (!body || caller!.nodeType !== "FunctionDefinition") return true;
+      const sites = findAll(body, "FunctionCall").filter((c) => internalCallee(program, c, context) === frame);
+      if (sites.length === 0) return true;
+      return sites.some((c) => callerChosen(program, argumentFor(c, frame, k), level - 1, stack, fn, context, depth + 1));
+    }
+    if (str(d, "storageLocation") === "storage") return true; // Channel storage channel = channels[id]
+    const init = initialValueOf(program, d);
+    return init === undefined || callerChosen(program, init, level, stack, fn, context, depth + 1);
+  }
+  return dependsOnInput(program, expr, frame);
+}
+
+/**
+ * ERC-3156: the lender calls the borrower's `onFlashLoan` and then settles the loan from the borrower's account
+ * (`_spendAllowance(receiver, …)`, `_burn(receiver, …)`, `_transfer(receiver, feeReceiver, fee)`). Writes made by an
+ * internal call that is handed the borrower are that settlement, the order the standard prescribes.
+ */
+function isFlashLoanSettlement(program: Program, call: OutgoingCall, writeSites: AstNode[], write: AstNode, context: AstNode): boolean {
+  if (call.external?.functionName !== "onFlashLoan") return false;
+  const borrower = exprKey(program, stripConversions(call.external.target) ?? call.external.target);
+  const site = writeSites[writeSites.length - 1];
+  // the write happens inside the called function, not in the statement itself (`loans = count(receiver)`)
+  if (!site || site === write || program.contains(site, write)) return false;
+  return findAll(site, "FunctionCall").some(
+    (c) =>
+      internalCallee(program, c, context) !== undefined &&
+      list(c, "arguments").some((a) => exprKey(program, stripConversions(a) ?? a) === borrower),
+  );
+}
+
+/**
+ * A write reached after the call only through a loop's back edge: in the same loop body the write comes before the
+ * call, so every iteration writes its effects before its interaction (checks-effects-interactions per iteration);
+ * a re-entrant call between two iterations sees the state of the completed ones.
+ */
+function loopCarriedOnly(program: Program, call: OutgoingCall, writeSites: AstNode[], write: AstNode): boolean {
+  const callAt = call.sites[call.sites.length - 1] ?? call.node;
+  const writeAt = writeSites[writeSites.length - 1] ?? write;
+  if (program.fileOf(callAt) !== program.fileOf(writeAt) || !program.before(writeAt, callAt)) return false;
+  if (program.contains(writeAt, callAt) || program.contains(callAt, writeAt)) return false;
+  let loop = program.ancestor(callAt, "ForStatement", "WhileStatement", "DoWhileStatement");
+  while (loop) {
+    const body = child(loop, "body");
+    if (body && (body === writeAt || program.contains(body, writeAt))) return true;
+    const up = program.parent(loop);
+    loop = up ? program.ancestor(up, "ForStatement", "WhileStatement", "DoWhileStatement") : undefined;
+  }
   return false;
 }
 
@@ -74,6 +202,8 @@ export const reentrancy: Detector = {
           },
           onWrite: (s, decl, node, sites) => {
             if (!s.firstCall) return;
+            if (isFlashLoanSettlement(program, s.firstCall, sites, node, contract)) return;
+            if (loopCarriedOnly(program, s.firstCall, sites, node)) return;
             violations.push({ call: s.firstCall, decl, write: node, writeSites: sites, readBefore: s.readBefore.has(decl) });
           },
         });
@@ -87,6 +217,10 @@ export const reentrancy: Detector = {
           const readFirst = vs.some((v) => v.readBefore);
           let severity: Severity = call.value ? (readFirst ? "high" : "medium") : readFirst ? "medium" : "low";
           if (restricted) severity = "low";
+          // An ERC-20 transfer of a token the caller does not choose re-enters only through a hooked token (ERC-777).
+          const token = tokenCall(program, call, fn, contract);
+          const tokenOnly = token !== undefined && !token.callerChosen;
+          if (tokenOnly) severity = "low";
           const vars = [...new Set(vs.map((v) => str(v.decl, "name") ?? "?"))];
           const others = new Set<string>();
           for (const v of vs) for (const r of readers.get(v.decl) ?? []) if (r !== displayName(fn)) others.add(r);
@@ -104,7 +238,10 @@ export const reentrancy: Detector = {
               `${displayName(fn)}() makes ${call.value ? "an ether-sending " : ""}external call \`${callText}\` and only afterwards writes ` +
               `${vars.join(", ")}. The callee can call back into the contract while ${vars.join(", ")} still hold the old value` +
               (others.size > 0 ? ` (cross-function: ${[...others].slice(0, 5).join(", ")} also read${others.size === 1 ? "s" : ""} it).` : ".") +
-              (restricted ? " The function is restricted to privileged callers, which lowers the risk." : ""),
+              (restricted ? " The function is restricted to privileged callers, which lowers the risk." : "") +
+              (tokenOnly
+                ? " The call is a transfer or approval of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)."
+                : ""),
             remediation:
               "Follow checks-effects-interactions: update the contract's state before the external call, and make the call last. " +
               "Also add a reentrancy guard (OpenZeppelin ReentrancyGuard) to every function that moves value. For example:\n" +
