@@ -27,7 +27,8 @@ import { issueMainToken } from "../../ops/token/issueMainToken";
 import { permitProductToken } from "../../ops/token/permitProductToken";
 import { issueProductToken } from "../../ops/token/issueProductToken";
 import { runTask } from "../helpers/tasks";
-import { anvilClock, blockTicker, freePort, hardhat, killAll, spawnRelayer, startAnvil, waitFor, type Anvil, type RelayerProc } from "../services/relayer/harness";
+import { anvilClock, blockTicker, hardhat, killAll, spawnRelayer, startAnvil, waitFor, type Anvil, type RelayerProc } from "../services/relayer/harness";
+import { freeRange } from "../helpers/net";
 import { height, NodeProcess, rpc, stopAll } from "../node/helpers/nodes";
 
 const MAIN_ID = 31_017;
@@ -76,8 +77,10 @@ describe("product chains as a service: chain:create with four owner nodes, the b
     mainManifest = readDeployment(path.join(dir, "deployments/main.json"));
 
     // chain:create registers the chain (account 0 is a consortium partner) and writes its genesis and the owners' configs
-    const rpcPort = await freePort();
-    const p2pPort = await freePort();
+    // four consecutive free ports each (chain:create gives owner i base + i - 1), all distinct
+    const used = new Set<number>();
+    const rpcPort = await freeRange(4, used);
+    const p2pPort = await freeRange(4, used);
     const out = path.join(dir, "chain");
     const created = await hardhat(
       [
@@ -94,8 +97,8 @@ describe("product chains as a service: chain:create with four owner nodes, the b
     // the owners' nodes on the ports chain:create wrote (keys from the environment in the test), and the future owner's
     // node following them with its key
     const p2p = OWNERS.map((_, i) => `ws://127.0.0.1:${p2pPort + i}`);
-    const extraRpc = await freePort();
-    const extraP2p = await freePort();
+    const extraRpc = await freeRange(1, used);
+    const extraP2p = await freeRange(1, used);
     mkdirSync(path.join(out, "data"), { recursive: true });
     nodes = OWNERS.map(
       (v, i) => new NodeProcess({ genesis, dataDir: path.join(out, "data", `owner-${i + 1}`), rpcPort: rpcPort + i, p2pPort: p2pPort + i, peers: p2p.filter((_, j) => j !== i), validator: v }, `owner-${i + 1}`),
