@@ -6,6 +6,7 @@
  *   npm run bench:audit                       # everything
  *   npm run bench:audit -- --window 0         # exact-line matching
  *   npm run bench:audit -- --skip-timing      # recall/precision and OpenZeppelin only
+ *   npm run bench:audit -- --sets-only        # the public labelled sets only (bench/audit/labels/), --misses lists misses
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -16,9 +17,12 @@ import type { Category, Finding } from "../../audit/types";
 import { CATEGORIES, severityRank } from "../../audit/types";
 import { parseCommandLine } from "../../lib/args";
 import { isLuniverseError } from "../../lib/errors";
+import { scoreLabelledSets } from "./labelled";
 
 const PROJECT = path.resolve(__dirname, "../..");
 const DATASET = process.env.SMARTBUGS_DIR ?? path.resolve(PROJECT, "../shared/bench/smartbugs-curated");
+/** Where bench/audit/fetch-datasets.sh puts the public labelled sets. */
+const DATASETS = process.env.AUDIT_DATASETS ?? path.resolve(PROJECT, "../shared/bench");
 
 interface Annotated {
   name: string;
@@ -89,8 +93,14 @@ function precision(entries: Annotated[], findings: Map<string, Finding[]>, windo
 async function main(): Promise<void> {
   const { values: argv } = parseCommandLine(
     process.argv.slice(2),
-    { window: { type: "string", default: "2" }, "skip-timing": { type: "boolean", default: false } },
-    "usage: npm run bench:audit -- [--window LINES] [--skip-timing]",
+    {
+      window: { type: "string", default: "2" },
+      "skip-timing": { type: "boolean", default: false },
+      "sets-only": { type: "boolean", default: false },
+      misses: { type: "boolean", default: false },
+      "by-detector": { type: "boolean", default: false },
+    },
+    "usage: npm run bench:audit -- [--window LINES] [--skip-timing] [--sets-only] [--misses] [--by-detector]",
   );
   const window = Number(argv.window);
   const skipTiming = argv["skip-timing"];
@@ -102,6 +112,14 @@ async function main(): Promise<void> {
   console.log("# Luniverse audit benchmark\n");
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`);
   console.log(`compilers: solc ${compilers.versions().join(", ")}`);
+  const labelled = async (): Promise<void> => {
+    await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses });
+  };
+  if (argv["sets-only"]) {
+    await labelled();
+    rmSync(cacheDir, { recursive: true, force: true });
+    return;
+  }
   console.log(`dataset: ${DATASET} (${entries.length} contracts, ${entries.reduce((n, e) => n + e.vulnerabilities.length, 0)} annotated vulnerabilities)`);
   console.log(`a hit: a finding of the annotated category within ±${window} lines of an annotated line\n`);
 
@@ -138,7 +156,7 @@ async function main(): Promise<void> {
     }
     console.log("");
   };
-  if (process.argv.includes("--misses")) {
+  if (argv.misses) {
     console.log("## Missed annotations\n");
     for (const e of entries) {
       const fs = byFile.get(e.path) ?? [];
@@ -153,7 +171,7 @@ async function main(): Promise<void> {
   table("ICSE 2020 subset (69 contracts)", sub69);
   console.log("Published on the same 69 contracts (Durieux et al., ICSE 2020, 115 vulnerabilities): Slither 20 (17 %), Mythril 31 (27 %), all nine tools 48 (42 %).\n");
 
-  if (process.argv.includes("--by-detector")) {
+  if (argv["by-detector"]) {
     const det = new Map<string, { all: number; tp: number }>();
     for (const e of entries) {
       for (const f of byFile.get(e.path) ?? []) {
@@ -176,6 +194,9 @@ async function main(): Promise<void> {
   console.log(`- all findings: ${pAll.tp}/${pAll.all} match an annotation (${pct(pAll.tp, pAll.all).trim()})`);
   console.log(`- medium and high: ${pMed.tp}/${pMed.all} (${pct(pMed.tp, pMed.all).trim()})`);
   console.log(`- own detectors only: ${pOwn.tp}/${pOwn.all} (${pct(pOwn.tp, pOwn.all).trim()})\n`);
+
+  // Public labelled sets (bench/audit/labels/): not used while writing the detectors.
+  await labelled();
 
   // False positives where there should be none: every file of OpenZeppelin Contracts v5 (and its upgradeable
   // variant), and this repository's own contracts/ (as CI scans them: without mocks/ and test/).

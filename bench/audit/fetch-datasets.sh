@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Fetches the public labelled sets that `npm run bench:audit` scores beside SmartBugs-curated, at the commits the labels
+# in bench/audit/labels/ were written against, with the git submodules their contracts import (nothing else).
+#
+#   bash bench/audit/fetch-datasets.sh [DEST]        # DEST defaults to ../shared/bench (beside smartbugs-curated)
+#
+# The files stay outside this repository: Ethernaut is AGPL-3.0; Damn Vulnerable DeFi is MIT but keeps its own
+# history. Only our labels (file, lines, category, why) are committed.
+#
+# Where GitHub is not reachable, MIRROR=<folder> takes each repository from <folder>/<owner>+<name>/repo (a git
+# directory, names compared without case) instead of https://github.com/<owner>/<name>.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+dest=${1:-$here/../../../shared/bench}
+mkdir -p "$dest"
+dest=$(cd "$dest" && pwd)
+
+# source URL of owner/name: GitHub, or the mirror folder
+url() {
+  local slug=$1
+  if [[ -n "${MIRROR:-}" ]]; then
+    local want=${slug/\//+} dir
+    dir=$(find "$MIRROR" -mindepth 1 -maxdepth 1 -iname "$want" -print -quit)
+    [[ -n "$dir" ]] || { echo "fetch-datasets: $slug is not in MIRROR=$MIRROR (looked for $want/repo)" >&2; exit 1; }
+    echo "$dir/repo"
+  else
+    echo "https://github.com/$slug"
+  fi
+}
+
+# fetch NAME OWNER/REPO COMMIT [SUBMODULE_PATH...]
+fetch() {
+  local name=$1 slug=$2 commit=$3
+  shift 3
+  local into=$dest/$name
+  if [[ -d "$into/.git" ]] && [[ "$(git -C "$into" rev-parse HEAD)" == "$commit" ]]; then
+    echo "$name: already at $commit"
+  else
+    rm -rf "$into"
+    git clone --quiet --no-checkout "$(url "$slug")" "$into"
+    git -C "$into" checkout --quiet "$commit"
+    echo "$name: $slug at $commit"
+  fi
+  local sub sub_url sub_slug
+  for sub in "$@"; do
+    if [[ -n "$(ls -A "$into/$sub" 2>/dev/null)" ]]; then continue; fi
+    sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$sub.url")
+    sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##' <<<"$sub_url")
+    git -C "$into" submodule --quiet init -- "$sub"
+    [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$sub.url" "$(url "$sub_slug")"
+    git -C "$into" -c protocol.file.allow=always submodule --quiet update -- "$sub" 2>/dev/null || {
+      # a mirror may lack large non-source files (audit PDFs): check out the Solidity sources only
+      local pinned
+      pinned=$(git -C "$into" ls-tree HEAD "$sub" | awk '{print $3}')
+      git -C "$into/$sub" ls-tree -r --name-only "$pinned" | grep '\.sol$' |
+        xargs -d '\n' git -C "$into/$sub" checkout --quiet "$pinned" --
+      echo "  $sub: some non-Solidity files missing from the source; Solidity files checked out"
+    }
+    echo "  $sub: $(git -C "$into/$sub" rev-parse --short HEAD)"
+  done
+}
+
+fetch ethernaut OpenZeppelin/ethernaut d05643a40aa98c45d66247c69ffceab8f44dd8cb \
+  contracts/lib/openzeppelin-contracts-06 contracts/lib/openzeppelin-contracts-08 \
+  contracts/lib/openzeppelin-contracts-v4.6.0 contracts/lib/openzeppelin-contracts-v5.4.0
+
+fetch damn-vulnerable-defi theredguild/damn-vulnerable-defi 64fddf9f96de2782f8868898d68673acb295119c \
+  lib/forge-std lib/openzeppelin-contracts lib/openzeppelin-contracts-upgradeable lib/solmate lib/solady \
+  lib/v2-core lib/v2-periphery lib/v3-core lib/v3-periphery lib/safe-smart-account lib/permit2
+
+echo "done: $dest (labels: bench/audit/labels/; run npm run bench:audit)"

@@ -1,0 +1,62 @@
+/**
+ * The labels of the public sets bench:audit scores (bench/audit/labels/*.json) are well formed: every label names a
+ * scanner category, lines and a reason, an SWC id of the registry's form, a file that is not also left out; and the
+ * matching rule (same file, category or SWC id, within the line window) holds on both sides of its edges.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadLabelledSets, matches, type Label } from "../../bench/audit/labelled";
+import type { Finding } from "../../audit/types";
+
+describe("audit: labelled public sets (bench/audit/labels)", function () {
+  const sets = loadLabelledSets();
+
+  it("has the Ethernaut and Damn Vulnerable DeFi sets, each pinned to a commit", function () {
+    expect(sets.map((s) => s.folder).sort()).to.deep.equal(["damn-vulnerable-defi", "ethernaut"]);
+    for (const s of sets) {
+      expect(s.commit, s.name).to.match(/^[0-9a-f]{40}$/);
+      expect(s.repo, s.name).to.match(/^[\w.-]+\/[\w.-]+$/);
+      expect(s.labels.length, s.name).to.be.greaterThan(10);
+    }
+  });
+
+  it("every label has lines, a reason, a registry-shaped SWC id, and a file that is not left out", function () {
+    for (const s of sets) {
+      const left = new Set(s.excluded.map((e) => e.file));
+      for (const l of s.labels) {
+        expect(l.lines.every((n) => Number.isInteger(n) && n > 0), `${s.name} ${l.file}`).to.equal(true);
+        expect(l.why.length, `${s.name} ${l.file}`).to.be.greaterThan(10);
+        if (l.swc !== undefined) expect(l.swc, `${s.name} ${l.file}`).to.match(/^SWC-1\d\d$/);
+        expect(left.has(l.file), `${s.name} ${l.file} is both labelled and left out`).to.equal(false);
+      }
+      for (const e of s.excluded) expect(e.why.length, `${s.name} ${e.file}`).to.be.greaterThan(5);
+    }
+  });
+
+  it("matches a finding of the label's category or SWC id within the window, and nothing else", function () {
+    const label: Label = { file: "a/V.sol", lines: [10], category: "reentrancy", swc: "SWC-107", why: "ether sent before the debit" };
+    const finding = (over: Partial<Finding>): Finding =>
+      ({ file: "a/V.sol", lines: [11], category: "reentrancy", swc: ["SWC-107"], ...over }) as Finding;
+    expect(matches(label, finding({}), 2)).to.equal(true);
+    expect(matches(label, finding({ lines: [12] }), 2)).to.equal(true);
+    expect(matches(label, finding({ lines: [13] }), 2)).to.equal(false);
+    expect(matches(label, finding({ file: "b/V.sol" }), 2)).to.equal(false);
+    expect(matches(label, finding({ category: "other", swc: [] }), 2)).to.equal(false);
+    expect(matches(label, finding({ category: "other", swc: ["SWC-107"] }), 2)).to.equal(true);
+    expect(matches({ ...label, swc: undefined }, finding({ category: "other", swc: ["SWC-107"] }), 2)).to.equal(false);
+  });
+
+  it("refuses a label with an unknown category, naming the set and the file", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labels-"));
+    try {
+      fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [{ file: "X.sol", lines: [1], category: "oops", why: "no such category" }], excluded: [] }));
+      expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: unknown category "oops"/);
+      fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [{ file: "X.sol", lines: [], category: "other", why: "no lines given" }], excluded: [] }));
+      expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: a label needs at least one line/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
