@@ -22,6 +22,11 @@ const AUTH_MODIFIER = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|onl
 const GUARD_MODIFIER = /nonReentrant|noReentran|reentrancyGuard|nonreentrant|mutex|^lock$|^locked$|^noReentry/i;
 const INITIALIZER_MODIFIER = /^(initializer|reinitializer|onlyInitializing)$/;
 
+/** A modifier invocation named like an access check: `onlyOwner`, `auth`, `requiresAuth`, `hasRole`… */
+export function isAuthModifier(invocation: AstNode): boolean {
+  return AUTH_MODIFIER.test(modifierName(invocation));
+}
+
 type SenderTest = (node: AstNode | undefined) => boolean;
 
 function senderTest(program: Program, params: Set<AstNode>): SenderTest {
@@ -133,7 +138,7 @@ export function checksCaller(
   for (const g of guardConditions(program, body)) if (isAuthCondition(program, g.cond, isSender)) return true;
   if (depth >= 4) return false;
   for (const inv of list(callable, "modifiers")) {
-    if (AUTH_MODIFIER.test(modifierName(inv))) return true;
+    if (isAuthModifier(inv)) return true;
     const mod = modifierOf(program, inv, context);
     if (mod && mod !== callable && checksCaller(program, mod, context, new Set(), depth + 1)) return true;
   }

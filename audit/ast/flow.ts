@@ -54,6 +54,25 @@ export function walkFlow<S>(program: Program, fn: AstNode, context: AstNode | un
   return walker.finalState ?? state;
 }
 
+/** What a walk with no state of its own is told: calls out, state reads and state writes, in evaluation order. */
+export interface FlowEvents {
+  onCall?(call: OutgoingCall): void;
+  onRead?(decl: AstNode, node: AstNode, sites: AstNode[]): void;
+  onWrite?(decl: AstNode, node: AstNode, sites: AstNode[]): void;
+}
+
+/** Walks a function like `walkFlow` with nothing to fork or merge at branches, handing every event to `events`. */
+export function walkFlowEvents(program: Program, fn: AstNode, context: AstNode | undefined, events: FlowEvents): void {
+  walkFlow<number>(program, fn, context, {
+    initial: () => 0,
+    clone: (s) => s,
+    merge: (a) => a,
+    onCall: events.onCall && ((_s, call) => events.onCall!(call)),
+    onRead: events.onRead && ((_s, decl, node, sites) => events.onRead!(decl, node, sites)),
+    onWrite: events.onWrite && ((_s, decl, node, sites) => events.onWrite!(decl, node, sites)),
+  });
+}
+
 class FlowWalker<S> {
   finalState: S | undefined;
   private readonly stack: AstNode[] = [];

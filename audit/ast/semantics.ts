@@ -55,12 +55,19 @@ export function contractKind(contract: AstNode): string {
   return str(contract, "contractKind") ?? "contract";
 }
 
+/** Whether a function (or modifier) is declared in a library. */
+export function isLibraryFunction(program: Program, fn: AstNode): boolean {
+  const owner = program.contractOf(fn);
+  return owner !== undefined && contractKind(owner) === "library";
+}
+
 /** Whether an Identifier is a global (msg, block, tx, now, this, require, …) rather than a user declaration. */
 export function isGlobal(program: Program, node: AstNode | undefined, name: string): boolean {
   return node?.nodeType === "Identifier" && str(node, "name") === name && program.declOf(node) === undefined;
 }
 
-function stripParens(node: AstNode | undefined): AstNode | undefined {
+/** Removes the parentheses around an expression: `((x))` → `x`. */
+export function stripParens(node: AstNode | undefined): AstNode | undefined {
   let cur = node;
   while (cur?.nodeType === "TupleExpression" && list(cur, "components").length === 1) cur = list(cur, "components")[0];
   return cur;
@@ -579,6 +586,34 @@ export function enclosingConditions(program: Program, node: AstNode, stop: AstNo
     cur = program.parent(cur);
   }
   return out;
+}
+
+export interface ConditionPositionOptions {
+  /** How many ancestors to look at (default 16). */
+  maxDepth?: number;
+  /** Only an if statement's condition counts, not a while loop's or a `?:`'s (default false). */
+  ifOnly?: boolean;
+  /** Any argument of require/assert counts, also the message (default false: only the condition, the first). */
+  anyArgument?: boolean;
+}
+
+/** Whether a node sits in the condition of an if/while/?: or in a require/assert argument (same statement). */
+export function isInCondition(program: Program, node: AstNode, options: ConditionPositionOptions = {}): boolean {
+  const { maxDepth = 16, ifOnly = false, anyArgument = false } = options;
+  let cur: AstNode | undefined = node;
+  for (let i = 0; i < maxDepth && cur; i++) {
+    const p = program.parent(cur);
+    if (!p) return false;
+    const conditional = p.nodeType === "IfStatement" || (!ifOnly && (p.nodeType === "WhileStatement" || p.nodeType === "Conditional"));
+    if (conditional && child(p, "condition") === cur) return true;
+    if (p.nodeType === "FunctionCall" && p !== cur) {
+      const name = builtinCallName(program, p);
+      if ((name === "require" || name === "assert") && (anyArgument || list(p, "arguments")[0] === cur)) return true;
+    }
+    if (p.nodeType.endsWith("Statement") || p.nodeType === "Block") return false;
+    cur = p;
+  }
+  return false;
 }
 
 function isWrittenStorage(program: Program, decl: AstNode | undefined, lhs: AstNode): boolean {

@@ -45,16 +45,13 @@ export function propagate(program: Program, roots: AstNode[], taint: Taint, isSo
         if (v) add(taint, root, taintOf(program, v, taint, isSource), root);
         continue;
       }
-      walk(root, (n) => {
-        if (n.nodeType === "VariableDeclarationStatement") {
-          const init = child(n, "initialValue");
-          if (!init) return undefined;
-          const decls = ((n.declarations as (AstNode | null)[] | undefined) ?? []).filter((d): d is AstNode => d !== null);
+      walkDefinitions(root, 1, {
+        declaration: (n, declarations, init) => {
+          const decls = declarations.filter((d): d is AstNode => d !== null);
           const t = taintOf(program, init, taint, isSource);
           for (const d of decls) add(taint, d, t, n);
-        } else if (n.nodeType === "Assignment") {
-          const lhs = child(n, "leftHandSide");
-          const rhs = child(n, "rightHandSide");
+        },
+        assignment: (n, lhs, rhs) => {
           const t = taintOf(program, rhs, taint, isSource);
           const targets = lhs?.nodeType === "TupleExpression" ? list(lhs, "components") : lhs ? [lhs] : [];
           for (const target of targets) {
@@ -64,10 +61,32 @@ export function propagate(program: Program, roots: AstNode[], taint: Taint, isSo
             if (isStateVariable(d) && target.nodeType !== "Identifier" && !options.throughRecords) continue;
             add(taint, d, t, isStateVariable(d) ? n : undefined);
           }
-        }
-        return undefined;
+        },
       });
     }
+  }
+}
+
+/** What `walkDefinitions` reports: the places a local or state variable gets a value. */
+export interface DefinitionVisitor {
+  /** `T a = init;` or `(T a, , U b) = init;`: the declarations as written (null where one is left out). */
+  declaration?(statement: AstNode, declarations: (AstNode | null)[], initialValue: AstNode): void;
+  /** `lhs = rhs`, `lhs += rhs`… (any operator). */
+  assignment?(assignment: AstNode, lhs: AstNode | undefined, rhs: AstNode | undefined): void;
+}
+
+/** Visits every declaration with an initial value and every assignment under `root`, parents first, `passes` times over. */
+export function walkDefinitions(root: AstNode, passes: number, visitor: DefinitionVisitor): void {
+  for (let pass = 0; pass < passes; pass++) {
+    walk(root, (n) => {
+      if (n.nodeType === "VariableDeclarationStatement") {
+        const init = child(n, "initialValue");
+        if (init) visitor.declaration?.(n, (n.declarations as (AstNode | null)[] | undefined) ?? [], init);
+      } else if (n.nodeType === "Assignment") {
+        visitor.assignment?.(n, child(n, "leftHandSide"), child(n, "rightHandSide"));
+      }
+      return undefined;
+    });
   }
 }
 

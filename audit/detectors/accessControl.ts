@@ -2,7 +2,7 @@ import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { hasInitializerModifier, isAccessControlled, isAuthCondition } from "../ast/access";
-import { walkFlow } from "../ast/flow";
+import { walkFlowEvents } from "../ast/flow";
 import {
   baseDeclaration,
   builtinCallName,
@@ -13,8 +13,10 @@ import {
   functionKind,
   guardConditions,
   internalCallee,
+  isConstantVariable,
   isEntryPoint,
   isGlobal,
+  isLibraryFunction,
   isParameterOf,
   isReadOnly,
   isSenderLike,
@@ -93,7 +95,7 @@ export function privilegedVariables(program: Program, contract: AstNode): Set<As
     const kind = ownerVariableKind(program, n);
     if (kind === "address" || kind === "address-keyed" || (kind === "item-keyed" && callerKeyed.has(n))) out.add(n);
   }
-  for (const d of [...out]) if (str(d, "mutability") === "constant" || d.constant === true || str(d, "mutability") === "immutable") out.delete(d);
+  for (const d of [...out]) if (isConstantVariable(d)) out.delete(d);
   return out;
 }
 
@@ -131,11 +133,6 @@ function disablesInitializers(program: Program, contract: AstNode): boolean {
   return program.linearized(contract).some((c) =>
     functionsOf(c).some((f) => functionKind(f) === "constructor" && findAll(child(f, "body")!, "FunctionCall").some((x) => /_disableInitializers/.test(program.text(x)))),
   );
-}
-
-function isLibraryFunction(program: Program, fn: AstNode): boolean {
-  const owner = program.contractOf(fn);
-  return owner !== undefined && contractKind(owner) === "library";
 }
 
 const REMEDIATION_RESTRICT =
@@ -316,11 +313,8 @@ export const accessControl: Detector = {
             const decl = baseDeclaration(program, balanceRead);
             if (decl && isStateVariable(decl)) {
               let debited = false;
-              walkFlow(program, fn, contract, {
-                initial: () => 0,
-                clone: (s) => s,
-                merge: (a) => a,
-                onWrite: (_s, d) => {
+              walkFlowEvents(program, fn, contract, {
+                onWrite: (d) => {
                   if (d === decl) debited = true;
                 },
               });
@@ -378,11 +372,8 @@ export const accessControl: Detector = {
         // Writes to owner/role variables from a function anyone can call.
         if (!initGuarded && privileged.size > 0) {
           const writes: { decl: AstNode; node: AstNode; sites: AstNode[] }[] = [];
-          walkFlow(program, fn, contract, {
-            initial: () => 0,
-            clone: (s) => s,
-            merge: (a) => a,
-            onWrite: (_s, decl, node, sites) => {
+          walkFlowEvents(program, fn, contract, {
+            onWrite: (decl, node, sites) => {
               if (!privileged.has(decl)) return;
               const w = writtenStateVariable(program, node);
               if (w && senderKeyed(program, w.lhs)) return; // self-service: members[msg.sender] = …

@@ -5,8 +5,8 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, span, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
-import { walkFlow, type OutgoingCall } from "../ast/flow";
-import { checksCaller, hasReentrancyGuard, isAccessControlled, isAuthCondition } from "../ast/access";
+import { walkFlowEvents, type OutgoingCall } from "../ast/flow";
+import { checksCaller, hasReentrancyGuard, isAccessControlled, isAuthCondition, isAuthModifier } from "../ast/access";
 import {
   baseDeclaration,
   builtinCallName,
@@ -20,16 +20,17 @@ import {
   isEntryPoint,
   isGlobal,
   isHashCall,
+  isInCondition,
   isReadOnly,
   isSenderLike,
   isStateVariable,
   isStorageVariable,
   memberOf,
-  modifierName,
   modifierOf,
   parameters,
   stopsExecution,
   stripConversions,
+  stripParens,
   writtenStateVariable,
 } from "../ast/semantics";
 import type { Severity } from "../types";
@@ -37,12 +38,6 @@ import { reentrancy } from "./reentrancy";
 import { callablesOf, contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext, type RawFinding } from "./detector";
 
 // ------------------------------------------------------------------------------------------------ shared helpers
-
-function unparen(node: AstNode | undefined): AstNode | undefined {
-  let cur = node;
-  while (cur?.nodeType === "TupleExpression" && list(cur, "components").length === 1) cur = list(cur, "components")[0];
-  return cur;
-}
 
 function startOf(node: AstNode): number {
   return span(node).start;
@@ -76,23 +71,6 @@ function mentions(program: Program, root: AstNode | undefined, decls: Set<AstNod
     return undefined;
   });
   return found;
-}
-
-/** Whether a node sits in the condition of an if/while/?: or in a require/assert argument (same statement). */
-function isInCondition(program: Program, node: AstNode): boolean {
-  let cur: AstNode | undefined = node;
-  for (let i = 0; i < 16 && cur; i++) {
-    const p = program.parent(cur);
-    if (!p) return false;
-    if ((p.nodeType === "IfStatement" || p.nodeType === "WhileStatement" || p.nodeType === "Conditional") && child(p, "condition") === cur) return true;
-    if (p.nodeType === "FunctionCall" && p !== cur) {
-      const name = builtinCallName(program, p);
-      if ((name === "require" || name === "assert") && list(p, "arguments")[0] === cur) return true;
-    }
-    if (p.nodeType.endsWith("Statement") || p.nodeType === "Block") return false;
-    cur = p;
-  }
-  return false;
 }
 
 /**
@@ -146,8 +124,6 @@ function returnParams(fn: AstNode): AstNode[] {
   return list(child(fn, "returnParameters"), "parameters");
 }
 
-const AUTH_MODIFIER_NAME = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|admin|whenAuthori[sz]ed|checkAccess|hasRole)/i;
-
 /**
  * Whether only privileged callers reach a function. Stricter than `isAccessControlled`: `require(!claimed[msg.sender])`
  * (anyone who has not yet…) is no restriction, nor is a caller check on the very state in `exclude`.
@@ -155,7 +131,7 @@ const AUTH_MODIFIER_NAME = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwne
 function isRestricted(program: Program, fn: AstNode, contract: AstNode, exclude: Set<AstNode> = new Set()): boolean {
   if (!isAccessControlled(program, fn, contract)) return false;
   for (const inv of list(fn, "modifiers")) {
-    if (AUTH_MODIFIER_NAME.test(modifierName(inv))) return true;
+    if (isAuthModifier(inv)) return true;
     const mod = modifierOf(program, inv, contract);
     if (mod && checksCaller(program, mod, contract)) return true;
   }
@@ -165,10 +141,10 @@ function isRestricted(program: Program, fn: AstNode, contract: AstNode, exclude:
   const auth = guardConditions(program, body).filter((g) => isAuthCondition(program, g.cond, isSender));
   if (auth.length === 0) return true; // through a helper such as _checkOwner()
   return auth.some((g) => {
-    let c = unparen(g.cond);
+    let c = stripParens(g.cond);
     let mustHold = g.node.nodeType !== "IfStatement" || !stopsExecution(program, child(g.node, "trueBody"));
     while (c?.nodeType === "UnaryOperation" && str(c, "operator") === "!") {
-      c = unparen(child(c, "subExpression"));
+      c = stripParens(child(c, "subExpression"));
       mustHold = !mustHold;
     }
     // the caller must NOT be in the table: a once-per-address rule, not a role
@@ -274,7 +250,7 @@ function followValue(program: Program, start: AstNode, depth = 0, flow: ValueFlo
     }
     case "Assignment": {
       if (child(p, "rightHandSide") !== cur) return flow;
-      const lhs = unparen(child(p, "leftHandSide"));
+      const lhs = stripParens(child(p, "leftHandSide"));
       const d = lhs?.nodeType === "Identifier" ? program.declOf(lhs) : undefined;
       if (d?.nodeType === "VariableDeclaration" && !isStateVariable(d)) intoDecl(d);
       return flow;
@@ -322,7 +298,7 @@ function zeroCompared(program: Program, scopes: Iterable<AstNode>): { decls: Set
       const l = child(b, "leftExpression");
       const r = child(b, "rightExpression");
       const side = isZeroLiteral(l) ? r : isZeroLiteral(r) ? l : undefined;
-      const n = unparen(stripConversions(side));
+      const n = stripParens(stripConversions(side));
       if (!n) continue;
       texts.add(exprKey(program, n));
       const d = n.nodeType === "Identifier" ? program.declOf(n) : undefined;
@@ -344,9 +320,9 @@ function neverZeroState(program: Program, decl: AstNode, contract: AstNode): boo
     for (const f of callablesOf(base)) {
       for (const a of findAll(child(f, "body")!, "Assignment")) {
         const w = writtenStateVariable(program, a);
-        if (w?.decl !== decl || unparen(child(a, "leftHandSide"))?.nodeType !== "Identifier") continue;
+        if (w?.decl !== decl || stripParens(child(a, "leftHandSide"))?.nodeType !== "Identifier") continue;
         writes++;
-        const rhs = unparen(stripConversions(child(a, "rightHandSide")));
+        const rhs = stripParens(stripConversions(child(a, "rightHandSide")));
         if (rhs && isSenderLike(program, rhs)) continue;
         if (isNonZeroLiteral(rhs)) continue;
         const z = zeroCompared(program, [f]);
@@ -359,7 +335,7 @@ function neverZeroState(program: Program, decl: AstNode, contract: AstNode): boo
 
 /** The comparison partner can never be zero (msg.sender, a non-zero literal, checked against zero). */
 function otherSideSafe(program: Program, other: AstNode | undefined, zero: { decls: Set<AstNode>; texts: Set<string> }, contract: AstNode): boolean {
-  const o = unparen(stripConversions(other));
+  const o = stripParens(stripConversions(other));
   if (!o) return true;
   if (isSenderLike(program, o) || isGlobal(program, o, "this")) return true;
   if (o.nodeType === "Literal") return true; // zero (a check itself) or a fixed address
@@ -394,7 +370,7 @@ function recoveredSources(program: Program, fn: AstNode): { source: AstNode; sta
       errIgnored = !err;
     } else if (p?.nodeType === "Assignment") {
       // raw components: an omitted one is null, and list() would drop it and shift the rest
-      const all = (unparen(child(p, "leftHandSide"))?.components as (AstNode | null)[] | undefined) ?? [];
+      const all = (stripParens(child(p, "leftHandSide"))?.components as (AstNode | null)[] | undefined) ?? [];
       const s = all[0];
       const e = all[1];
       signer = s && s.nodeType === "Identifier" ? program.declOf(s) : undefined;
@@ -582,7 +558,7 @@ function dependsOn(program: Program, expr: AstNode | undefined, decls: Set<AstNo
       const body = fn ? child(fn, "body") : undefined;
       if (!found && body) {
         for (const a of findAll(body, "Assignment")) {
-          if (program.declOf(unparen(child(a, "leftHandSide"))) === d && dependsOn(program, child(a, "rightHandSide"), decls, depth + 1)) found = true;
+          if (program.declOf(stripParens(child(a, "leftHandSide"))) === d && dependsOn(program, child(a, "rightHandSide"), decls, depth + 1)) found = true;
         }
       }
     }
@@ -684,7 +660,7 @@ function bitsOfValue(v: bigint): number {
 }
 
 function literalValue(program: Program, node: AstNode | undefined): bigint | undefined {
-  const n = unparen(node);
+  const n = stripParens(node);
   if (!n) return undefined;
   const t = typeString(n);
   const m = t ? /^int_const (-?\d+)$/.exec(t) : null;
@@ -767,7 +743,7 @@ class DowncastAnalysis {
 
   private info(expr: AstNode | undefined, fn: AstNode, at: AstNode, target: number, depth: number, seen: Set<AstNode>): ValueInfo {
     const program = this.program;
-    const e = unparen(expr);
+    const e = stripParens(expr);
     if (!e) return NONE;
     const lit = literalValue(program, e);
     if (lit !== undefined) return { ...NONE, width: bitsOfValue(lit) };
@@ -934,7 +910,7 @@ class DowncastAnalysis {
     }
     if (body) {
       for (const a of findAll(body, "Assignment")) {
-        const lhs = unparen(child(a, "leftHandSide"));
+        const lhs = stripParens(child(a, "leftHandSide"));
         if (lhs?.nodeType === "Identifier" && program.declOf(lhs) === d) {
           sources.push(child(a, "rightHandSide")!);
           if (str(a, "operator") !== "=") unknown = true;
@@ -961,7 +937,7 @@ class DowncastAnalysis {
   bounded(arg: AstNode, fn: AstNode, at: AstNode, depth: number): boolean {
     const program = this.program;
     const decls = new Set<AstNode>();
-    const texts = new Set<string>([exprKey(program, unparen(stripConversions(arg)) ?? arg)]);
+    const texts = new Set<string>([exprKey(program, stripParens(stripConversions(arg)) ?? arg)]);
     walk(arg, (n) => {
       if (n.nodeType === "Identifier") {
         const d = program.declOf(n);
@@ -977,7 +953,7 @@ class DowncastAnalysis {
       for (const d of (declStmt.declarations as (AstNode | null)[] | undefined) ?? []) if (d) castVars.add(d);
     }
     const assign = program.ancestor(at, "Assignment");
-    const lhs = assign ? unparen(child(assign, "leftHandSide")) : undefined;
+    const lhs = assign ? stripParens(child(assign, "leftHandSide")) : undefined;
     if (lhs?.nodeType === "Identifier" && program.declOf(lhs)) castVars.add(program.declOf(lhs)!);
     const boundsKey = (cond: AstNode | undefined, positive: boolean): boolean =>
       upperBounded(program, cond, positive, castVars).some((b) => mentions(program, b, decls, texts) || texts.has(exprKey(program, b)));
@@ -1042,10 +1018,10 @@ class DowncastAnalysis {
  * `max >= x`, `!(x > max)`, `if (x > max) revert`, and `uint256(uint128(x)) == x` round trips.
  */
 function upperBounded(program: Program, cond: AstNode | undefined, positive: boolean, narrowDecls: Set<AstNode> = new Set()): AstNode[] {
-  let c = unparen(cond);
+  let c = stripParens(cond);
   let pos = positive;
   while (c?.nodeType === "UnaryOperation" && str(c, "operator") === "!") {
-    c = unparen(child(c, "subExpression"));
+    c = stripParens(child(c, "subExpression"));
     pos = !pos;
   }
   if (c?.nodeType !== "BinaryOperation") return [];
@@ -1076,17 +1052,17 @@ function upperBounded(program: Program, cond: AstNode | undefined, positive: boo
 const IDENTIFIER_NAME = /(^id$|Id$|_id$|ID$|[hH]ash|^key$|Key$|[sS]alt|[sS]eed|[sS]elector|[pP]acked)/;
 
 function isIdentifierLike(program: Program, arg: AstNode): boolean {
-  const n = unparen(stripConversions(arg));
+  const n = stripParens(stripConversions(arg));
   const name = n?.nodeType === "Identifier" ? str(n, "name") : n?.nodeType === "MemberAccess" ? str(n, "memberName") : undefined;
   return name !== undefined && IDENTIFIER_NAME.test(name);
 }
 
 /** Unpacking a packed word: the same variable is also shifted right in the function (`uint64(w)`, `uint192(w >> 64)`). */
 function unpacks(program: Program, arg: AstNode, fn: AstNode): boolean {
-  const n = unparen(stripConversions(arg));
+  const n = stripParens(stripConversions(arg));
   const d = n?.nodeType === "Identifier" ? program.declOf(n) : undefined;
   if (!d) return false;
-  return findAll(child(fn, "body")!, "BinaryOperation").some((b) => str(b, "operator") === ">>" && program.declOf(unparen(child(b, "leftExpression"))) === d);
+  return findAll(child(fn, "body")!, "BinaryOperation").some((b) => str(b, "operator") === ">>" && program.declOf(stripParens(child(b, "leftExpression"))) === d);
 }
 
 /** A comment on the cast's line or just above it that says why the value fits (as `unchecked` blocks are justified). */
@@ -1169,7 +1145,7 @@ function isDynamicType(program: Program, node: AstNode): boolean {
 
 /** A value that cannot change between calls: a literal, a constant, or a conversion of one. */
 function isFixedValue(program: Program, node: AstNode): boolean {
-  const n = unparen(stripConversions(node));
+  const n = stripParens(stripConversions(node));
   if (!n) return true;
   if (n.nodeType === "Literal") return true;
   const d = n.nodeType === "Identifier" ? program.declOf(n) : undefined;
@@ -1179,8 +1155,8 @@ function isFixedValue(program: Program, node: AstNode): boolean {
   const init = isStateVariable(d) ? undefined : initialValueOf(program, d);
   const fn = program.callableOf(d);
   const body = fn ? child(fn, "body") : undefined;
-  const reassigned = body ? findAll(body, "Assignment").some((a) => program.declOf(unparen(child(a, "leftHandSide"))) === d) : true;
-  return init !== undefined && unparen(stripConversions(init))?.nodeType === "Literal" && !reassigned;
+  const reassigned = body ? findAll(body, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : true;
+  return init !== undefined && stripParens(stripConversions(init))?.nodeType === "Literal" && !reassigned;
 }
 
 /** Calls that sign, recover or prove a hash: a collision there lets one signature or proof stand for other values. */
@@ -1197,10 +1173,10 @@ export const encodePackedCollision: Detector = {
       for (const fn of callablesOf(contract)) {
         for (const hash of findAll(child(fn, "body")!, "FunctionCall")) {
           if (!isHashCall(program, hash)) continue;
-          let packed = unparen(list(hash, "arguments")[0]);
+          let packed = stripParens(list(hash, "arguments")[0]);
           if (packed?.nodeType === "Identifier") {
             const d = program.declOf(packed);
-            packed = d && !isStateVariable(d) ? unparen(initialValueOf(program, d)) : undefined;
+            packed = d && !isStateVariable(d) ? stripParens(initialValueOf(program, d)) : undefined;
           }
           if (!packed || packed.nodeType !== "FunctionCall" || builtinCallName(program, packed) !== "abi.encodePacked") continue;
           const args = list(packed, "arguments");
@@ -1208,10 +1184,10 @@ export const encodePackedCollision: Detector = {
           if (dynamic.length < 2) continue;
           // a literal separator between every two dynamic values ("TypedDataSign(", name, " contents,…", type) delimits them
           const positions = dynamic.map((a) => args.indexOf(a));
-          const separated = positions.slice(1).every((pos, k) => args.slice(positions[k]! + 1, pos).some((a) => unparen(a)?.nodeType === "Literal" && String(unparen(a)!.value ?? "").length > 0));
+          const separated = positions.slice(1).every((pos, k) => args.slice(positions[k]! + 1, pos).some((a) => stripParens(a)?.nodeType === "Literal" && String(stripParens(a)!.value ?? "").length > 0));
           if (separated) continue;
           // a length prefix (toString(message.length), message) makes the encoding unambiguous
-          const keys = dynamic.map((a) => exprKey(program, unparen(stripConversions(a)) ?? a));
+          const keys = dynamic.map((a) => exprKey(program, stripParens(stripConversions(a)) ?? a));
           const lengthPrefixed = args.some((a) => {
             const text = expandedText(program, a).replace(/\s+/g, "");
             return keys.some((k) => text.includes(`${k}.length`) || text.includes(`${k}).length`));
@@ -1252,7 +1228,7 @@ export const encodePackedCollision: Detector = {
 
 /** `address(this).balance`, `this.balance`, or a local holding it, possibly plus/minus other terms. */
 function readsOwnBalance(program: Program, expr: AstNode | undefined, depth = 0): boolean {
-  const e = unparen(expr);
+  const e = stripParens(expr);
   if (!e) return false;
   if (e.nodeType === "MemberAccess" && str(e, "memberName") === "balance") {
     const base = stripConversions(child(e, "expression"));
@@ -1268,7 +1244,7 @@ function readsOwnBalance(program: Program, expr: AstNode | undefined, depth = 0)
       const init = initialValueOf(program, d);
       // only a value taken once and never reassigned
       const fn = program.callableOf(d);
-      const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(unparen(child(a, "leftHandSide"))) === d) : false;
+      const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : false;
       return !reassigned && readsOwnBalance(program, init, depth + 1);
     }
   }
@@ -1364,20 +1340,17 @@ export const callbackReentrancy: Detector = {
         if (hasReentrancyGuard(program, fn, contract)) continue;
         // One shared state (no forking): a hook inside a branch of an inlined helper still precedes what follows it.
         const state: HookState = { guardReads: new Set(), writes: [] };
-        walkFlow<HookState>(program, fn, contract, {
-          initial: () => state,
-          clone: (s) => s,
-          merge: (a) => a,
-          onCall: (s, call) => {
-            if (s.hook || !isHookCall(call)) return;
+        walkFlowEvents(program, fn, contract, {
+          onCall: (call) => {
+            if (state.hook || !isHookCall(call)) return;
             if (call.stack.some((f) => f !== fn && f.nodeType === "FunctionDefinition" && hasReentrancyGuard(program, f, contract))) return;
-            s.hook = call;
+            state.hook = call;
           },
-          onRead: (s, decl, node, sites) => {
-            if (!s.hook && (isInCondition(program, node) || isGuardStatement(program, sites[sites.length - 1]))) s.guardReads.add(decl);
+          onRead: (decl, node, sites) => {
+            if (!state.hook && (isInCondition(program, node) || isGuardStatement(program, sites[sites.length - 1]))) state.guardReads.add(decl);
           },
-          onWrite: (s, decl, node, sites) => {
-            if (s.hook && s.guardReads.has(decl)) s.writes.push({ decl, node, sites });
+          onWrite: (decl, node, sites) => {
+            if (state.hook && state.guardReads.has(decl)) state.writes.push({ decl, node, sites });
           },
         });
         if (!state.hook || state.writes.length === 0) continue;

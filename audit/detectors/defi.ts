@@ -21,7 +21,8 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program, SourceFile } from "../ast/program";
-import { isAccessControlled } from "../ast/access";
+import { isAccessControlled, isAuthModifier } from "../ast/access";
+import { walkDefinitions } from "../ast/taint";
 import {
   baseDeclaration,
   blockValue,
@@ -34,11 +35,11 @@ import {
   isConstantVariable,
   isEntryPoint,
   isGlobal,
+  isLibraryFunction,
   isReadOnly,
   isSenderLike,
   isStorageVariable,
   lowLevelCall,
-  modifierName,
   parameters,
   stripConversions,
   unwrapCallOptions,
@@ -74,11 +75,6 @@ function unionOf(sets: Sources[]): Sources {
 function internalTarget(program: Program, call: AstNode, context: AstNode | undefined): AstNode | undefined {
   const fn = internalCallee(program, call, context);
   return fn && fn.nodeType === "FunctionDefinition" && child(fn, "body") ? fn : undefined;
-}
-
-function isLibraryFunction(program: Program, fn: AstNode): boolean {
-  const owner = program.contractOf(fn);
-  return owner !== undefined && contractKind(owner) === "library";
 }
 
 /**
@@ -131,33 +127,26 @@ class ValueFlow {
       addAll(set, sources);
       frame.env.set(decl, set);
     };
-    for (let pass = 0; pass < 2; pass++) {
-      walk(body, (n) => {
-        if (n.nodeType === "VariableDeclarationStatement") {
-          const init = child(n, "initialValue");
-          if (!init) return undefined;
-          const decls = (n.declarations as (AstNode | null)[] | undefined) ?? [];
-          const comps = init.nodeType === "TupleExpression" ? ((init.components as (AstNode | null)[] | undefined) ?? []) : [];
-          if (decls.length > 1 && comps.length === decls.length) {
-            decls.forEach((d, i) => d && assign(d, this.taint(frame, comps[i] ?? undefined)));
-          } else {
-            const t = this.taint(frame, init);
-            for (const d of decls) if (d) assign(d, t);
-          }
-        } else if (n.nodeType === "Assignment") {
-          const lhs = child(n, "leftHandSide");
-          const rhs = child(n, "rightHandSide");
-          const targets = lhs?.nodeType === "TupleExpression" ? ((lhs.components as (AstNode | null)[] | undefined) ?? []) : [lhs ?? null];
-          const comps = rhs?.nodeType === "TupleExpression" ? ((rhs.components as (AstNode | null)[] | undefined) ?? []) : [];
-          const whole = comps.length === targets.length && targets.length > 1 ? undefined : this.taint(frame, rhs);
-          targets.forEach((t, i) => {
-            if (!t) return;
-            assign(baseDeclaration(this.program, t), whole ?? this.taint(frame, comps[i] ?? undefined));
-          });
+    walkDefinitions(body, 2, {
+      declaration: (_n, decls, init) => {
+        const comps = init.nodeType === "TupleExpression" ? ((init.components as (AstNode | null)[] | undefined) ?? []) : [];
+        if (decls.length > 1 && comps.length === decls.length) {
+          decls.forEach((d, i) => d && assign(d, this.taint(frame, comps[i] ?? undefined)));
+        } else {
+          const t = this.taint(frame, init);
+          for (const d of decls) if (d) assign(d, t);
         }
-        return undefined;
-      });
-    }
+      },
+      assignment: (_n, lhs, rhs) => {
+        const targets = lhs?.nodeType === "TupleExpression" ? ((lhs.components as (AstNode | null)[] | undefined) ?? []) : [lhs ?? null];
+        const comps = rhs?.nodeType === "TupleExpression" ? ((rhs.components as (AstNode | null)[] | undefined) ?? []) : [];
+        const whole = comps.length === targets.length && targets.length > 1 ? undefined : this.taint(frame, rhs);
+        targets.forEach((t, i) => {
+          if (!t) return;
+          assign(baseDeclaration(this.program, t), whole ?? this.taint(frame, comps[i] ?? undefined));
+        });
+      },
+    });
     // With the final environment: the internal calls' frames and what the function returns.
     for (const call of findAll(body, "FunctionCall")) this.call(frame, call);
     for (const r of findAll(body, "Return")) addAll(frame.returns, this.taint(frame, child(r, "expression")));
@@ -239,8 +228,6 @@ function unwrap(expr: AstNode | undefined): AstNode | undefined {
   return e;
 }
 
-const AUTH_MODIFIER = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|admin|whenAuthori[sz]ed|checkAccess|hasRole)/i;
-
 /**
  * Only privileged callers reach `fn`. On the untyped parse tree external calls cannot be told from role checks
  * (`require(token.transfer(msg.sender, x))` would look like one), so there only auth modifiers and
@@ -248,7 +235,7 @@ const AUTH_MODIFIER = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|adm
  */
 function restricted(program: Program, fn: AstNode, contract: AstNode): boolean {
   if (program.fileOf(fn)?.typed !== false) return isAccessControlled(program, fn, contract);
-  if (list(fn, "modifiers").some((m) => AUTH_MODIFIER.test(modifierName(m)))) return true;
+  if (list(fn, "modifiers").some(isAuthModifier)) return true;
   return guardConditions(program, child(fn, "body")!).some(({ cond }) =>
     findAll(cond, "BinaryOperation").some((b) => {
       if (str(b, "operator") !== "==" && str(b, "operator") !== "!=") return false;

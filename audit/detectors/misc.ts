@@ -2,17 +2,19 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
-import { walkFlow } from "../ast/flow";
+import { walkFlowEvents } from "../ast/flow";
 import {
   builtinCallName,
   externalCall,
   isEntryPoint,
   isGlobal,
+  isInCondition,
   isReadOnly,
   minorVersion,
   parameters,
   initialValueOf,
   internalCallee,
+  type ConditionPositionOptions,
 } from "../ast/semantics";
 import { resultIsChecked } from "./uncheckedCalls";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -161,19 +163,8 @@ function expandedText(program: Program, expr: AstNode, context: AstNode | undefi
   return out;
 }
 
-/** Whether a node sits in the condition of an if statement or in a require/assert argument. */
-function isInGuard(program: Program, node: AstNode): boolean {
-  let cur: AstNode | undefined = node;
-  for (let i = 0; i < 12 && cur; i++) {
-    const p = program.parent(cur);
-    if (!p) return false;
-    if (p.nodeType === "IfStatement" && child(p, "condition") === cur) return true;
-    if (p.nodeType === "FunctionCall" && (builtinCallName(program, p) === "require" || builtinCallName(program, p) === "assert") && p !== cur) return true;
-    if (p.nodeType.endsWith("Statement") || p.nodeType === "Block") return false;
-    cur = p;
-  }
-  return false;
-}
+/** In the condition of an if statement or in any require/assert argument (the message too). */
+const IN_GUARD: ConditionPositionOptions = { maxDepth: 12, ifOnly: true, anyArgument: true };
 
 /** Signatures checked without a nonce (replayable) or without the chain id/contract (replayable elsewhere). */
 export const signatureReplay: Detector = {
@@ -219,14 +210,11 @@ export const signatureReplay: Detector = {
         let marks = /nonce/i.test(digestTexts.join(" "));
         // A replay marker: written here, and named like one or checked in a guard first (check-then-mark).
         const guardReads = new Set<AstNode>();
-        walkFlow(program, fn, contract, {
-          initial: () => 0,
-          clone: (s) => s,
-          merge: (a) => a,
-          onRead: (_s, decl, node) => {
-            if (program.ancestor(node, "IfStatement", "FunctionCall") && isInGuard(program, node)) guardReads.add(decl);
+        walkFlowEvents(program, fn, contract, {
+          onRead: (decl, node) => {
+            if (program.ancestor(node, "IfStatement", "FunctionCall") && isInCondition(program, node, IN_GUARD)) guardReads.add(decl);
           },
-          onWrite: (_s, decl) => {
+          onWrite: (decl) => {
             if (REPLAY_NAME.test(str(decl, "name") ?? "") || guardReads.has(decl)) marks = true;
           },
         });

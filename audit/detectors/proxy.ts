@@ -6,7 +6,8 @@ import type { AstNode } from "../ast/node";
 import { child, findAll, isNode, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { isAccessControlled, isAuthCondition } from "../ast/access";
-import { walkFlow, type OutgoingCall } from "../ast/flow";
+import { walkFlowEvents, type OutgoingCall } from "../ast/flow";
+import { walkDefinitions } from "../ast/taint";
 import {
   builtinCallName,
   contractKind,
@@ -14,6 +15,7 @@ import {
   functionKind,
   guardConditions,
   internalCallee,
+  isConstantVariable,
   isEntryPoint,
   isGlobal,
   isReadOnly,
@@ -119,9 +121,7 @@ function insideCallerBranch(program: Program, node: AstNode, stop: AstNode): boo
 }
 
 function isOrdinaryStateVariable(decl: AstNode): boolean {
-  if (!isStateVariable(decl)) return false;
-  const m = str(decl, "mutability");
-  return !(decl.constant === true || m === "constant" || m === "immutable");
+  return isStateVariable(decl) && !isConstantVariable(decl);
 }
 
 function isAddressLike(program: Program, decl: AstNode): boolean {
@@ -274,11 +274,8 @@ function changesImplementation(program: Program, fn: AstNode, contract: AstNode)
     const here = program.contains(body0, n) ? n : sites.find((x) => program.contains(body0, x));
     return here !== undefined && insideCallerBranch(program, here, body0);
   };
-  walkFlow(program, fn, contract, {
-    initial: () => 0,
-    clone: (s) => s,
-    merge: (a) => a,
-    onWrite: (_s, _d, node, sites) => {
+  walkFlowEvents(program, fn, contract, {
+    onWrite: (_d, node, sites) => {
       if (!guarded(node, sites)) writes = true;
     },
   });
@@ -482,29 +479,24 @@ function analyzeCalls(program: Program, entry: AstNode, contract: AstNode): Call
   const active = new Set<AstNode>();
 
   const localEnv = (body: AstNode, env: Env): void => {
-    for (let pass = 0; pass < 2; pass++) {
-      walk(body, (n) => {
-        if (n.nodeType === "VariableDeclarationStatement") {
-          const init = child(n, "initialValue");
-          if (!init) return undefined;
-          const decls = (n.declarations as (AstNode | null)[] | undefined) ?? [];
-          decls.forEach((d, i) => {
-            if (!d) return;
-            const source = decls.length > 1 && init.nodeType === "TupleExpression" ? list(init, "components")[i] : init;
-            const o = wholeOrigins(program, source, env);
-            if (o.size > 0) env.set(d, new Set([...(env.get(d) ?? []), ...o]));
-          });
-        } else if (n.nodeType === "Assignment" && str(n, "operator") === "=") {
-          const lhs = child(n, "leftHandSide");
-          const d = lhs?.nodeType === "Identifier" ? program.declOf(lhs) : undefined;
-          if (d && !isStateVariable(d)) {
-            const o = wholeOrigins(program, child(n, "rightHandSide"), env);
-            if (o.size > 0) env.set(d, new Set([...(env.get(d) ?? []), ...o]));
-          }
+    walkDefinitions(body, 2, {
+      declaration: (_n, decls, init) => {
+        decls.forEach((d, i) => {
+          if (!d) return;
+          const source = decls.length > 1 && init.nodeType === "TupleExpression" ? list(init, "components")[i] : init;
+          const o = wholeOrigins(program, source, env);
+          if (o.size > 0) env.set(d, new Set([...(env.get(d) ?? []), ...o]));
+        });
+      },
+      assignment: (n, lhs, rhs) => {
+        if (str(n, "operator") !== "=") return;
+        const d = lhs?.nodeType === "Identifier" ? program.declOf(lhs) : undefined;
+        if (d && !isStateVariable(d)) {
+          const o = wholeOrigins(program, rhs, env);
+          if (o.size > 0) env.set(d, new Set([...(env.get(d) ?? []), ...o]));
         }
-        return undefined;
-      });
-    }
+      },
+    });
   };
 
   const noteGuard = (cond: AstNode, env: Env): void => {
@@ -762,18 +754,15 @@ function lateWrites(program: Program, fn: AstNode, contract: AstNode): LateWrite
   const early = new Set<AstNode>();
   const earlyDecls = new Set<AstNode>();
   const last = (sites: AstNode[]): AstNode | undefined => sites[sites.length - 1];
-  walkFlow(program, fn, contract, {
-    initial: () => 0,
-    clone: (st) => st,
-    merge: (a) => a,
-    onCall: (_st, call) => {
+  walkFlowEvents(program, fn, contract, {
+    onCall: (call) => {
       if (!handsControl(program, call)) return;
       const body = child(fn, "body")!;
       const here = program.contains(body, call.node) ? call.node : call.sites.find((x) => program.contains(body, x));
       if (here && insideCallerBranch(program, here, body)) return; // only a privileged caller gets here
       calls.push(call);
     },
-    onWrite: (_st, decl, node, sites) => {
+    onWrite: (decl, node, sites) => {
       if (calls.length === 0) {
         early.add(node);
         earlyDecls.add(decl);
@@ -823,7 +812,7 @@ export const readOnlyReentrancy: Detector = {
         let r = reads.get(view);
         if (!r) {
           const set = new Set<AstNode>();
-          walkFlow(program, view, contract, { initial: () => 0, clone: (s) => s, merge: (a) => a, onRead: (_s, d) => void set.add(d) });
+          walkFlowEvents(program, view, contract, { onRead: (d) => void set.add(d) });
           reads.set(view, set);
           r = set;
         }

@@ -1,15 +1,15 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str } from "../ast/node";
 import type { Program } from "../ast/program";
-import { walkFlow, type OutgoingCall } from "../ast/flow";
+import { walkFlow, walkFlowEvents, type OutgoingCall } from "../ast/flow";
 import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
 import {
-  contractKind,
   dependsOnInput,
   exprKey,
   initialValueOf,
   internalCallee,
   isEntryPoint,
+  isLibraryFunction,
   isReadOnly,
   mentionsSender,
   minorVersion,
@@ -60,10 +60,7 @@ function tokenCall(program: Program, call: OutgoingCall, fn: AstNode, context: A
     return { callerChosen: callerChosen(program, call.external.target, call.stack.length - 1, call.stack, fn, context) };
   }
   // A low-level or assembly call made inside a SafeERC20-style library function: the token is that function's argument.
-  const i = call.stack.findIndex((f) => {
-    const owner = program.contractOf(f);
-    return f.nodeType === "FunctionDefinition" && owner !== undefined && contractKind(owner) === "library" && ERC20_LIBRARY_CALL.test(str(f, "name") ?? "");
-  });
+  const i = call.stack.findIndex((f) => f.nodeType === "FunctionDefinition" && isLibraryFunction(program, f) && ERC20_LIBRARY_CALL.test(str(f, "name") ?? ""));
   if (i <= 0) return undefined;
   const lib = call.stack[i]!;
   const frame = call.stack[i - 1]!;
@@ -171,11 +168,8 @@ export const reentrancy: Detector = {
       const allFns = program.linearized(contract).flatMap(functionsOf);
       for (const fn of allFns) {
         if (!isEntryPoint(fn)) continue;
-        walkFlow(program, fn, contract, {
-          initial: () => 0,
-          clone: (s) => s,
-          merge: (a) => a,
-          onRead: (_s, decl) => {
+        walkFlowEvents(program, fn, contract, {
+          onRead: (decl) => {
             const set = readers.get(decl) ?? new Set<string>();
             set.add(displayName(fn) ?? "?");
             readers.set(decl, set);
