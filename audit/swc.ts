@@ -54,6 +54,16 @@ const BY_DETECTOR: Record<string, string[]> = {
   "unprotected-upgrade": ["SWC-105", "SWC-112"],
   "arbitrary-call": ["SWC-105"],
   "read-only-reentrancy": ["SWC-107"],
+  // calls made before the check that authorises them: the calls re-enter and make the late check pass (checks-effects-interactions)
+  "unchecked-before-verify": ["SWC-107"],
+  // no registry entry: ERC-2771 sender spoofing through a multicall, msg.value reused by delegatecalled sub-calls, flash-loaned votes
+  "erc2771-multicall": [],
+  "multicall-msg-value": [],
+  "governance-flash-vote": [],
+  "reentrancy-balance": ["SWC-107"],
+  "return-bomb": ["SWC-113"],
+  "incorrect-exp": [], // no registry entry (and not an overflow, SWC-101)
+  "private-data-on-chain": ["SWC-136"],
   // solhint's security rules
   "avoid-tx-origin": ["SWC-115"],
   "check-send-result": ["SWC-104"],

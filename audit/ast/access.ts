@@ -15,6 +15,7 @@ import {
   modifierName,
   modifierOf,
   parameters,
+  stopsExecution,
   stripConversions,
 } from "./semantics";
 
@@ -41,10 +42,17 @@ function senderTest(program: Program, params: Set<AstNode>): SenderTest {
   };
 }
 
-/** Whether a condition restricts the caller: `msg.sender == owner`, `hasRole(r, msg.sender)`, `owners[msg.sender]`. */
-export function isAuthCondition(program: Program, cond: AstNode | undefined, isSender: SenderTest, depth = 0): boolean {
+/**
+ * Whether a condition restricts the caller: `msg.sender == owner`, `hasRole(r, msg.sender)`, `owners[msg.sender]`.
+ * `passes` says how the condition is used when known: true when it must hold for the caller to go on (`require(c)`),
+ * false when it stops the caller (`if (c) revert`). Then an alternative (`require(msg.value >= prize || msg.sender ==
+ * owner)`) restricts the caller only when every branch does; unknown, either branch is taken as enough.
+ */
+export function isAuthCondition(program: Program, cond: AstNode | undefined, isSender: SenderTest, depth = 0, passes?: boolean): boolean {
   let c = cond;
+  let pass = passes;
   while (c && (c.nodeType === "TupleExpression" || (c.nodeType === "UnaryOperation" && str(c, "operator") === "!"))) {
+    if (c.nodeType === "UnaryOperation" && pass !== undefined) pass = !pass;
     c = c.nodeType === "TupleExpression" ? list(c, "components")[0] : child(c, "subExpression");
   }
   if (!c) return false;
@@ -52,7 +60,13 @@ export function isAuthCondition(program: Program, cond: AstNode | undefined, isS
     const op = str(c, "operator");
     const l = child(c, "leftExpression");
     const r = child(c, "rightExpression");
-    if (op === "&&" || op === "||") return isAuthCondition(program, l, isSender, depth) || isAuthCondition(program, r, isSender, depth);
+    if (op === "&&" || op === "||") {
+      const lAuth = isAuthCondition(program, l, isSender, depth, pass);
+      const rAuth = isAuthCondition(program, r, isSender, depth, pass);
+      // an alternative way through (`a || b` that must hold, `a && b` that stops) restricts only when both sides do
+      const alternative = pass !== undefined && (op === "||") === pass;
+      return alternative ? lAuth && rAuth : lAuth || rAuth;
+    }
     if (op === "==" || op === "!=") {
       const ls = isSender(l);
       const rs = isSender(r);
@@ -135,7 +149,10 @@ export function checksCaller(
   const body = child(callable, "body");
   if (!body) return false;
   const isSender = senderTest(program, senderParams);
-  for (const g of guardConditions(program, body)) if (isAuthCondition(program, g.cond, isSender)) return true;
+  for (const g of guardConditions(program, body)) {
+    const stops = g.node.nodeType === "IfStatement" ? stopsExecution(program, child(g.node, "trueBody")) : false;
+    if (isAuthCondition(program, g.cond, isSender, 0, !stops)) return true;
+  }
   if (depth >= 4) return false;
   for (const inv of list(callable, "modifiers")) {
     if (isAuthModifier(inv)) return true;

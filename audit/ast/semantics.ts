@@ -648,3 +648,45 @@ export function hashUsedAsNumber(program: Program, hash: AstNode): boolean {
   return false;
 }
 
+
+/**
+ * The contract a contract-typed expression's static type names, when that is a concrete contract (not an interface
+ * or abstract contract): its code is known, so what its functions do can be read (`DamnValuableToken token`).
+ */
+export function concreteContractType(program: Program, expr: AstNode | undefined): AstNode | undefined {
+  const n = stripParens(expr);
+  if (!n) return undefined;
+  const t = /^contract (\S+)$/.exec(typeString(n) ?? "");
+  const name = t?.[1] ?? contractTypeName(program, n);
+  if (!name) return undefined;
+  const c = program.contractsNamed(name.split(".").pop() ?? name)[0];
+  if (!c || contractKind(c) !== "contract" || c.abstract === true) return undefined;
+  return c;
+}
+
+/** The function named `name` a contract runs (its own or the nearest base's), when it has a body. */
+export function resolvedFunction(program: Program, contract: AstNode, name: string): AstNode | undefined {
+  for (const base of program.linearized(contract)) {
+    for (const f of list(base, "nodes")) if (f.nodeType === "FunctionDefinition" && str(f, "name") === name && child(f, "body")) return f;
+  }
+  return undefined;
+}
+
+/** Whether every `return` of a function returns the literal `true` (a token that reverts on failure). */
+export function onlyReturnsTrue(fn: AstNode): boolean {
+  const rets = findAll(child(fn, "body")!, "Return");
+  return rets.length > 0 && rets.every((r) => {
+    const e = stripParens(child(r, "expression"));
+    return e?.nodeType === "Literal" && str(e, "value") === "true";
+  });
+}
+
+/** Whether a declaration comes from a dependency (node_modules/, an npm package import, a Foundry lib/), e.g. OpenZeppelin's or solmate's ERC20. */
+export function isFromDependency(program: Program, node: AstNode): boolean {
+  const f = program.fileOf(node);
+  if (!f) return false;
+  if (/(^|[\\/])(node_modules|lib)[\\/]/.test(f.unitName) || f.unitName.startsWith("@") || /[\\/]node_modules[\\/]/.test(f.absPath)) return true;
+  // imported through a remapping (`solmate/tokens/WETH.sol`) from a Foundry lib/ folder
+  const abs = f.absPath.replace(/\\/g, "/");
+  return /\/lib\//.test(abs) && !abs.endsWith(`/${f.unitName.replace(/\\/g, "/")}`);
+}

@@ -9,6 +9,7 @@ import {
   contractKind,
   dependsOnInput,
   enclosingConditions,
+  exprKey,
   externalCall,
   functionKind,
   guardConditions,
@@ -16,6 +17,7 @@ import {
   isConstantVariable,
   isEntryPoint,
   isGlobal,
+  isInCondition,
   isLibraryFunction,
   isParameterOf,
   isReadOnly,
@@ -290,6 +292,14 @@ export const accessControl: Detector = {
             const f0 = stripConversions(from);
             if (f0 && (isGlobal(program, f0, "this") || program.text(f0) === "this")) continue;
             if (!findAll(from, "Identifier").some((i) => isParameterOf(program, program.declOf(i), fn)) && !(from.nodeType === "Identifier" && isParameterOf(program, program.declOf(from), fn))) continue;
+            // ERC-3156 settlement: the lender pulls from a borrower it has just called and whose answer it checked
+            const fromKey = exprKey(program, stripConversions(from) ?? from);
+            const consented = findAll(body, "FunctionCall").some((c) => {
+              if (c === call || !program.before(c, call)) return false;
+              const e = externalCall(program, c);
+              return e !== undefined && !e.readOnly && exprKey(program, stripConversions(e.target) ?? e.target) === fromKey && isInCondition(program, c);
+            });
+            if (consented) continue;
             report(
               "arbitrary-transfer-from",
               "high",

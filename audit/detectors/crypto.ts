@@ -13,6 +13,7 @@ import {
   exprKey,
   guardConditions,
   hasCheckedArithmetic,
+  externalCall,
   initialValueOf,
   internalCallee,
   isConstantVariable,
@@ -1252,6 +1253,40 @@ function readsOwnBalance(program: Program, expr: AstNode | undefined, depth = 0)
 }
 
 /** Exact comparisons with the contract's ether balance: selfdestruct/coinbase can add ether without calling the contract. */
+/**
+ * `token.balanceOf(address(this))`, a local holding it, or a function of this contract that returns it
+ * (`totalAssets()`), possibly plus/minus other terms: a balance anyone can raise by transferring tokens in.
+ */
+function readsOwnTokenBalance(program: Program, expr: AstNode | undefined, context: AstNode, depth = 0): boolean {
+  const e = stripParens(expr);
+  if (!e || depth > 3) return false;
+  if (e.nodeType === "BinaryOperation" && ["+", "-"].includes(str(e, "operator") ?? "")) {
+    const l = readsOwnTokenBalance(program, child(e, "leftExpression"), context, depth);
+    const r = readsOwnTokenBalance(program, child(e, "rightExpression"), context, depth);
+    // `after - before` is what arrived, not a balance
+    return str(e, "operator") === "-" && l && r ? false : l || r;
+  }
+  if (e.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d)) return false;
+    const fn = program.callableOf(d);
+    const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : false;
+    return !reassigned && readsOwnTokenBalance(program, initialValueOf(program, d), context, depth + 1);
+  }
+  if (e.nodeType !== "FunctionCall") return false;
+  if (isConversion(e)) return readsOwnTokenBalance(program, list(e, "arguments")[0], context, depth);
+  const ext = externalCall(program, e);
+  if (ext) {
+    const args = list(e, "arguments");
+    const self = stripConversions(args[0]);
+    return ext.functionName === "balanceOf" && args.length === 1 && self !== undefined && isGlobal(program, self, "this");
+  }
+  const callee = internalCallee(program, e, context);
+  if (!callee || list(e, "arguments").length > 0 || !child(callee, "body")) return false;
+  const rets = findAll(child(callee, "body")!, "Return");
+  return rets.length > 0 && rets.every((r) => readsOwnTokenBalance(program, child(r, "expression"), context, depth + 1));
+}
+
 export const forcedEtherBalance: Detector = {
   id: "forced-ether-balance",
   category: "denial_of_service",
@@ -1260,10 +1295,17 @@ export const forcedEtherBalance: Detector = {
     const { program, file } = ctx;
     for (const contract of contractsIn(ctx)) {
       for (const fn of callablesOf(contract)) {
-        const hits = findAll(child(fn, "body")!, "BinaryOperation").filter((b) => {
-          const op = str(b, "operator");
-          return (op === "==" || op === "!=") && (readsOwnBalance(program, child(b, "leftExpression")) || readsOwnBalance(program, child(b, "rightExpression")));
+        const comparisons = findAll(child(fn, "body")!, "BinaryOperation").filter((b) => ["==", "!="].includes(str(b, "operator") ?? ""));
+        const hits = comparisons.filter((b) => readsOwnBalance(program, child(b, "leftExpression")) || readsOwnBalance(program, child(b, "rightExpression")));
+        // a token balance held to an exact value by a record of the contract's own (`shares == balance`); not a
+        // balance compared with an earlier reading of itself (`after == before + amount`, a fee-on-transfer check)
+        const tokenHits = comparisons.filter((b) => {
+          const l = readsOwnTokenBalance(program, child(b, "leftExpression"), contract);
+          const r = readsOwnTokenBalance(program, child(b, "rightExpression"), contract);
+          return l !== r;
         });
+        const token = hits.length === 0 && tokenHits.length > 0;
+        if (token) hits.push(...tokenHits);
         if (hits.length === 0) continue;
         const restricted = fn.nodeType === "FunctionDefinition" && isRestricted(program, fn, contract);
         ctx.report({
@@ -1274,12 +1316,17 @@ export const forcedEtherBalance: Detector = {
           lines: linesIn(program, file, hits),
           contract: str(contract, "name"),
           function: displayName(fn),
-          message:
-            `${displayName(fn)}() tests the contract's ether balance for an exact value. Anyone can add ether without calling the ` +
-            "contract (selfdestruct of another contract, a block reward to this address, a pre-computed deployment address), so the " +
-            "balance can skip the expected value forever: the game never ends, the check always fails, funds are stuck.",
-          remediation:
-            "Keep your own record of the ether the contract has received and test that, or compare with >= instead of ==:\n" +
+          message: token
+            ? `${displayName(fn)}() requires the contract's token balance to equal a value it keeps itself. Anyone can transfer ` +
+              "tokens to the contract without calling it, so one donated token makes the two differ forever and the check fails " +
+              "for everyone: the function is blocked (denial of service)."
+            : `${displayName(fn)}() tests the contract's ether balance for an exact value. Anyone can add ether without calling the ` +
+              "contract (selfdestruct of another contract, a block reward to this address, a pre-computed deployment address), so the " +
+              "balance can skip the expected value forever: the game never ends, the check always fails, funds are stuck.",
+          remediation: token
+            ? "Do not hold the balance to your own accounting exactly; account for tokens received through your own functions, and " +
+              "treat a surplus as a donation:\n```solidity\nif (balance < totalDeposited) revert Insolvent();   // instead of balance != totalDeposited\n```"
+            : "Keep your own record of the ether the contract has received and test that, or compare with >= instead of ==:\n" +
             "```solidity\nuint256 public deposited;\nfunction deposit() external payable { deposited += msg.value; }\n" +
             "// if (deposited >= target) { ... }   instead of   if (address(this).balance == target)\n```",
         });

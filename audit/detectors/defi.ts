@@ -26,6 +26,7 @@ import { walkDefinitions } from "../ast/taint";
 import {
   baseDeclaration,
   blockValue,
+  concreteContractType,
   contractKind,
   externalCall,
   findFunction,
@@ -34,6 +35,7 @@ import {
   internalCallee,
   isConstantVariable,
   isEntryPoint,
+  isFromDependency,
   isGlobal,
   isLibraryFunction,
   isReadOnly,
@@ -41,6 +43,7 @@ import {
   isStorageVariable,
   lowLevelCall,
   parameters,
+  resolvedFunction,
   stripConversions,
   unwrapCallOptions,
   writtenStateVariable,
@@ -355,7 +358,11 @@ function isSpotRead(program: Program, n: AstNode): boolean {
   if (n.nodeType === "MemberAccess" && str(n, "memberName") === "balance") return isPoolAddress(child(n, "expression")); // V1: ether reserve
   if (n.nodeType !== "FunctionCall") return false;
   const name = externalName(program, n);
-  if (!name) return false;
+  if (!name) {
+    // a library helper that reads a pair's reserves (`UniswapV2Library.getReserves(factory, a, b)`)
+    const decl = program.declOf(unwrapCallOptions(child(n, "expression")).callee);
+    return decl?.nodeType === "FunctionDefinition" && isLibraryFunction(program, decl) && SPOT_CALL.test(str(decl, "name") ?? "");
+  }
   if (SPOT_CALL.test(name)) return true;
   if (name !== "balanceOf") return false;
   const args = list(n, "arguments");
@@ -908,6 +915,23 @@ function pullIntoThis(program: Program, call: AstNode, context: AstNode): AstNod
   return undefined;
 }
 
+/**
+ * The token a pull reads from, when its static type is a concrete token whose transfer functions all come from a
+ * dependency (OpenZeppelin's or solmate's ERC20 unchanged): such a token moves exactly the amount asked.
+ */
+function isStandardTokenPull(program: Program, call: AstNode, context: AstNode): boolean {
+  let token: AstNode | undefined;
+  if (calledName(call) === "transferFrom") token = child(child(call, "expression")!, "expression");
+  else {
+    const fn = internalTarget(program, call, context);
+    token = fn ? argumentsFor(program, call, fn)[0] : undefined;
+  }
+  const c = concreteContractType(program, token);
+  if (!c) return false;
+  const impls = ["transfer", "transferFrom", "_transfer", "_update"].map((n) => resolvedFunction(program, c, n)).filter((f): f is AstNode => f !== undefined);
+  return impls.length > 0 && impls.every((f) => isFromDependency(program, f));
+}
+
 const FOT_DOC = /fee[- ]on[- ]transfer|deflationary/i;
 const FOT_DOC_LIMIT = /only|not support|unsupported|must not|are not|is not/i;
 
@@ -923,7 +947,7 @@ export const feeOnTransferAccounting: Detector = {
         const body = child(fn, "body")!;
         const pulls = findAll(body, "FunctionCall")
           .map((c) => ({ call: c, amount: pullIntoThis(program, c, contract) }))
-          .filter((p): p is { call: AstNode; amount: AstNode } => p.amount !== undefined);
+          .filter((p): p is { call: AstNode; amount: AstNode } => p.amount !== undefined && !isStandardTokenPull(program, p.call, contract));
         if (pulls.length === 0) continue;
         const amountDecls = new Set<AstNode>();
         for (const p of pulls) {

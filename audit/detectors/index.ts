@@ -11,6 +11,10 @@ import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20
 import { DEFI_DETECTORS } from "./defi";
 import { CRYPTO_DETECTORS } from "./crypto";
 import { PROXY_DETECTORS } from "./proxy";
+import { PARITY_DETECTORS } from "./parity";
+import { AUTH_DETECTORS } from "./auth";
+import { COMPOSITION_DETECTORS } from "./composition";
+import { roundingDirection } from "./rounding";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -31,6 +35,10 @@ export const DETECTORS: readonly Detector[] = [
   ...DEFI_DETECTORS,
   ...CRYPTO_DETECTORS,
   ...PROXY_DETECTORS,
+  ...PARITY_DETECTORS,
+  ...AUTH_DETECTORS,
+  ...COMPOSITION_DETECTORS,
+  roundingDirection,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

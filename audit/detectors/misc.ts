@@ -5,6 +5,9 @@ import type { Program } from "../ast/program";
 import { walkFlowEvents } from "../ast/flow";
 import {
   builtinCallName,
+  concreteContractType,
+  onlyReturnsTrue,
+  resolvedFunction,
   externalCall,
   isEntryPoint,
   isGlobal,
@@ -257,6 +260,10 @@ export const unsafeErc20: Detector = {
           if ((ext.functionName === "transferFrom" ? 3 : 2) !== argc) continue;
           const t = typeString(child(call, "expression"));
           if (t !== undefined && !/returns \(bool\)/.test(t)) continue;
+          // a token whose code is known and only ever returns true reverts on failure (OpenZeppelin's, solmate's ERC20)
+          const token = concreteContractType(program, ext.target);
+          const impl = token ? resolvedFunction(program, token, ext.functionName) : undefined;
+          if (impl && onlyReturnsTrue(impl)) continue;
           const checked = resultIsChecked(program, call, fn);
           ctx.report({
             detector: checked ? "erc20-call-without-safeerc20" : "unchecked-erc20-transfer",

@@ -8,6 +8,10 @@ import type { Category, Severity } from "../../audit/types";
 import { DEFI_CASES } from "./cases/defi";
 import { CRYPTO_CASES } from "./cases/crypto";
 import { PROXY_CASES } from "./cases/proxy";
+import { COMPOSITION_CASES } from "./cases/composition";
+import { AUTH_CASES } from "./cases/auth";
+import { PARITY_CASES } from "./cases/parity";
+import { ROUNDING_CASES } from "./cases/rounding";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -57,6 +61,10 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...DEFI_CASES,
   ...CRYPTO_CASES,
   ...PROXY_CASES,
+  ...COMPOSITION_CASES,
+  ...AUTH_CASES,
+  ...PARITY_CASES,
+  ...ROUNDING_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");
