@@ -75,6 +75,23 @@ function yulConstant(n: AstNode | undefined): bigint | undefined {
   return undefined;
 }
 
+/**
+ * The value of a local variable that holds a compile-time constant and is never assigned again
+ * (`uint256 calldataOffset = 4 + 32 * 3;` — solc types the initializer `int_const 100`).
+ */
+function constantLocal(program: Program, decl: AstNode | undefined): bigint | undefined {
+  if (decl?.nodeType !== "VariableDeclaration" || decl.stateVariable === true) return undefined;
+  const fn = program.callableOf(decl);
+  const body = fn ? child(fn, "body") : undefined;
+  if (!body) return undefined;
+  const stmt = program.parent(decl);
+  const init = stmt?.nodeType === "VariableDeclarationStatement" && list(stmt, "declarations").length === 1 ? child(stmt, "initialValue") : undefined;
+  const m = /^int_const (\d+)$/.exec(typeString(init) ?? "");
+  if (!m) return undefined;
+  if (findAll(body, "Assignment").some((a) => program.declOf(child(a, "leftHandSide")) === decl)) return undefined;
+  return BigInt(m[1]!);
+}
+
 /** The inline-assembly blocks under a node that carry a Yul tree (0.6.0 and later). */
 function assemblyBlocks(root: AstNode | undefined): AstNode[] {
   return root ? findAll(root, "InlineAssembly").filter((a) => a.AST !== undefined) : [];
@@ -686,7 +703,8 @@ export const calldataOffsetCheck: Detector = {
             walk(asm.AST as AstNode, (y) => {
               const name = yulCallName(y);
               if (name !== "calldataload" && name !== "calldatacopy") return undefined;
-              const offset = yulConstant(yulArgs(y)[name === "calldataload" ? 0 : 1]);
+              const arg = yulArgs(y)[name === "calldataload" ? 0 : 1];
+              const offset = yulConstant(arg) ?? constantLocal(program, yulDeclaration(program, asm, arg));
               if (offset === undefined || offset < BigInt(headEnd) || sites.has(y)) return undefined;
               if (feedsCheck(program, asm, y, scanned)) sites.set(y, { fn, callable, offset, param: params[dynamicIndex]! });
               return undefined;
