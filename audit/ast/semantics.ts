@@ -690,3 +690,21 @@ export function isFromDependency(program: Program, node: AstNode): boolean {
   const abs = f.absPath.replace(/\\/g, "/");
   return /\/lib\//.test(abs) && !abs.endsWith(`/${f.unitName.replace(/\\/g, "/")}`);
 }
+
+/** The functions with a body a contract runs: its linearization, most derived first, overridden ones left out. */
+export function effectiveFunctions(program: Program, contract: AstNode): AstNode[] {
+  const seen = new Set<string>();
+  const out: AstNode[] = [];
+  for (const c of program.linearized(contract)) {
+    for (const f of list(c, "nodes")) {
+      if (f.nodeType !== "FunctionDefinition") continue;
+      const kind = functionKind(f);
+      if (kind === "constructor") continue;
+      const key = kind === "function" ? `${str(f, "name")}/${parameters(f).length}` : kind;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (child(f, "body")) out.push(f);
+    }
+  }
+  return out;
+}

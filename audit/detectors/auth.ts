@@ -6,6 +6,7 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
+import { yulArgs, yulCallName } from "../ast/yul";
 import { walkFlowEvents } from "../ast/flow";
 import { isAuthCondition } from "../ast/access";
 import {
@@ -36,16 +37,6 @@ import { callablesOf, contractsIn, displayName, functionsOf, linesIn, type Detec
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-function yulCallName(n: AstNode | undefined): string | undefined {
-  if (n?.nodeType !== "YulFunctionCall") return undefined;
-  const fn = n.functionName as { name?: unknown } | undefined;
-  return typeof fn?.name === "string" ? fn.name : undefined;
-}
-
-function yulArgs(n: AstNode): AstNode[] {
-  return list(n, "arguments");
-}
 
 /** The Solidity declaration a Yul identifier of an inline-assembly block refers to (`x`, `x.offset`, `x.slot`). */
 function yulDeclaration(program: Program, asm: AstNode, ident: AstNode | undefined): AstNode | undefined {

@@ -8,6 +8,7 @@ import { child, children, findAll, list, str, typeString, walk } from "../ast/no
 import type { Program, SourceFile } from "../ast/program";
 import { isAccessControlled } from "../ast/access";
 import {
+  effectiveFunctions,
   baseDeclaration,
   builtinCallName,
   contractKind,
@@ -288,24 +289,6 @@ function shownNode(program: Program, file: SourceFile, node: AstNode, frame: Fra
   if (program.fileOf(node) === file) return node;
   for (let f: Frame | undefined = frame; f?.parent; f = f.parent) if (f.site && program.fileOf(f.site) === file) return f.site;
   return undefined;
-}
-
-/** The functions with a body a contract runs: its linearization, most derived first, overridden ones left out. */
-function effectiveFunctions(program: Program, contract: AstNode): AstNode[] {
-  const seen = new Set<string>();
-  const out: AstNode[] = [];
-  for (const c of program.linearized(contract)) {
-    for (const f of list(c, "nodes")) {
-      if (f.nodeType !== "FunctionDefinition") continue;
-      const kind = functionKind(f);
-      if (kind === "constructor") continue;
-      const key = kind === "function" ? `${str(f, "name")}/${parameters(f).length}` : kind;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (child(f, "body")) out.push(f);
-    }
-  }
-  return out;
 }
 
 /** The functions and modifiers a callable runs (itself, its modifiers, internal callees), up to `maxDepth` deep. */

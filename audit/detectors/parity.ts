@@ -4,8 +4,9 @@
  * caller-chosen call targets, and balances compared across a re-entrant call.
  */
 import type { AstNode } from "../ast/node";
-import { child, findAll, isNode, list, span, str, typeString, walk } from "../ast/node";
+import { child, findAll, list, span, str, typeString, walk } from "../ast/node";
 import type { Program, SourceFile } from "../ast/program";
+import { walkYul, yulArgs, yulCallName } from "../ast/yul";
 import { walkFlowEvents, type OutgoingCall } from "../ast/flow";
 import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
 import {
@@ -108,30 +109,6 @@ function allRunnableCode(program: Program, contract: AstNode, roots: AstNode[] =
     }
   }
   return out;
-}
-
-/** Visits every node of an inline-assembly block's Yul tree. */
-function walkYul(asm: AstNode, visit: (n: AstNode) => void): void {
-  const stack: unknown[] = [asm.AST];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (Array.isArray(v)) {
-      stack.push(...v);
-    } else if (isNode(v)) {
-      visit(v);
-      for (const [k, x] of Object.entries(v)) if (k !== "src" && k !== "nativeSrc" && typeof x === "object" && x !== null) stack.push(x);
-    }
-  }
-}
-
-function yulCallName(n: AstNode): string | undefined {
-  if (n.nodeType !== "YulFunctionCall") return undefined;
-  const fn = n.functionName as { name?: unknown } | undefined;
-  return typeof fn?.name === "string" ? fn.name : undefined;
-}
-
-function yulArgs(n: AstNode): AstNode[] {
-  return ((n.arguments as unknown[] | undefined) ?? []).filter(isNode);
 }
 
 interface ExternalReference {

@@ -3,12 +3,14 @@
  * `call` targets with caller-chosen data, read-only reentrancy.
  */
 import type { AstNode } from "../ast/node";
-import { child, findAll, isNode, list, str, typeString, walk } from "../ast/node";
+import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
+import { walkYul, yulCallName } from "../ast/yul";
 import { isAccessControlled, isAuthCondition } from "../ast/access";
 import { walkFlowEvents, type OutgoingCall } from "../ast/flow";
 import { walkDefinitions } from "../ast/taint";
 import {
+  effectiveFunctions,
   builtinCallName,
   contractKind,
   enclosingConditions,
@@ -34,24 +36,6 @@ import { contractsIn, displayName, linesIn, type Detector, type DetectorContext 
 // Shared helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The functions with a body a contract runs: its linearization, most derived first, overridden ones left out. */
-function effectiveFunctions(program: Program, contract: AstNode): AstNode[] {
-  const seen = new Set<string>();
-  const out: AstNode[] = [];
-  for (const c of program.linearized(contract)) {
-    for (const f of list(c, "nodes")) {
-      if (f.nodeType !== "FunctionDefinition") continue;
-      const kind = functionKind(f);
-      if (kind === "constructor") continue;
-      const key = kind === "function" ? `${str(f, "name")}/${parameters(f).length}` : kind;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (child(f, "body")) out.push(f);
-    }
-  }
-  return out;
-}
-
 /** The functions and modifiers a callable runs (itself, its modifiers, internal callees), up to `maxDepth` deep. */
 function reachableCallables(program: Program, root: AstNode, context: AstNode, maxDepth = 6): AstNode[] {
   const out: AstNode[] = [];
@@ -73,26 +57,6 @@ function reachableCallables(program: Program, root: AstNode, context: AstNode, m
   };
   visit(root, 0);
   return out;
-}
-
-/** Visits every node of an inline-assembly block's Yul tree. */
-function walkYul(asm: AstNode, visit: (n: AstNode) => void): void {
-  const stack: unknown[] = [asm.AST];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (Array.isArray(v)) {
-      stack.push(...v);
-    } else if (isNode(v)) {
-      visit(v);
-      for (const [k, x] of Object.entries(v)) if (k !== "src" && k !== "nativeSrc" && typeof x === "object" && x !== null) stack.push(x);
-    }
-  }
-}
-
-function yulCallName(n: AstNode): string | undefined {
-  if (n.nodeType !== "YulFunctionCall") return undefined;
-  const fn = n.functionName as { name?: unknown } | undefined;
-  return typeof fn?.name === "string" ? fn.name : undefined;
 }
 
 /** Whether an inline-assembly block calls one of the given EVM instructions. */
