@@ -30,6 +30,7 @@ import {
   modifierOf,
   parameters,
   stripConversions,
+  stripParens,
   visibility,
   writtenStateVariable,
 } from "../ast/semantics";
@@ -82,7 +83,8 @@ export function privilegedVariables(program: Program, contract: AstNode): Set<As
       if (n.nodeType === "VariableDeclaration" && OWNER_NAME.test(str(n, "name") ?? "")) named.push(n);
       if ((n.nodeType === "FunctionDefinition" || n.nodeType === "ModifierDefinition") && child(n, "body")) {
         for (const g of guardConditions(program, child(n, "body")!)) {
-          if (isAuthCondition(program, g.cond, isSender)) collectReads(g.cond, 0);
+          // only the parts that check the caller: in `msg.value >= prize || msg.sender == owner`, owner, not prize
+          for (const part of authParts(program, g.cond, isSender)) collectReads(part, 0);
         }
         for (const ia of findAll(child(n, "body")!, "IndexAccess")) {
           if (!isSender(child(ia, "indexExpression"))) continue;
@@ -99,6 +101,17 @@ export function privilegedVariables(program: Program, contract: AstNode): Set<As
   }
   for (const d of [...out]) if (isConstantVariable(d)) out.delete(d);
   return out;
+}
+
+/** The sub-conditions of a guard (split at && and ||) that check who the caller is. */
+function authParts(program: Program, cond: AstNode | undefined, isSender: (n: AstNode | undefined) => boolean): AstNode[] {
+  const c = stripParens(cond);
+  if (!c || !isAuthCondition(program, c, isSender)) return [];
+  if (c.nodeType === "BinaryOperation" && ["&&", "||"].includes(str(c, "operator") ?? "")) {
+    const parts = [...authParts(program, child(c, "leftExpression"), isSender), ...authParts(program, child(c, "rightExpression"), isSender)];
+    if (parts.length > 0) return parts;
+  }
+  return [c];
 }
 
 /**
