@@ -69,4 +69,9 @@ fetch damn-vulnerable-defi theredguild/damn-vulnerable-defi 64fddf9f96de2782f886
   lib/forge-std lib/openzeppelin-contracts lib/openzeppelin-contracts-upgradeable lib/solmate lib/solady \
   lib/v2-core lib/v2-periphery lib/v3-core lib/v3-periphery lib/safe-smart-account lib/permit2
 
+fetch solidity-by-example Cyfrin/solidity-by-example.github.io 5bcdca0239409d7336a07b66a6fca8d0bcc710e6
+
+fetch sc-exploits-minimized Cyfrin/sc-exploits-minimized 1d053cc34da03dd9db7c56e79c8da2c90165c396 \
+  lib/forge-std lib/openzeppelin-contracts
+
 echo "done: $dest (labels: bench/audit/labels/; run npm run bench:audit)"

@@ -5,6 +5,8 @@
  *
  * A hit: a finding in the labelled file within ±window lines of a labelled line whose category is the label's, or
  * whose SWC ids include the label's (the registry is the shared vocabulary where our categories and a set's differ).
+ * A set may name line ranges to ignore (an attacker's contract written beside its victim): findings wholly inside
+ * one count neither for nor against precision. Ranges, like labels, are written before the scanner runs on a set.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -17,6 +19,13 @@ export interface Label {
   lines: number[];
   category: Category;
   swc?: string;
+  why: string;
+}
+
+/** Lines [from, to] of a file whose findings are not scored (an attacker's contract in the victim's file). */
+export interface IgnoredRange {
+  file: string;
+  lines: [number, number];
   why: string;
 }
 
@@ -33,6 +42,7 @@ export interface LabelledSet {
   written: string;
   labels: Label[];
   excluded: { file: string; why: string }[];
+  ignore?: IgnoredRange[];
 }
 
 export const LABELS_DIR = path.join(__dirname, "labels");
@@ -47,6 +57,12 @@ export function loadLabelledSets(dir = LABELS_DIR): LabelledSet[] {
         if (!(CATEGORIES as readonly string[]).includes(l.category)) throw new Error(`${f}: ${l.file}: unknown category "${l.category}"`);
         if (l.lines.length === 0) throw new Error(`${f}: ${l.file}: a label needs at least one line`);
       }
+      for (const r of set.ignore ?? []) {
+        const [from, to] = r.lines ?? [];
+        if (r.lines?.length !== 2 || !(from > 0 && to >= from)) throw new Error(`${f}: ${r.file}: an ignored range is [from, to] with 0 < from <= to`);
+        const inside = set.labels.find((l) => l.file === r.file && l.lines.some((n) => n >= from && n <= to));
+        if (inside) throw new Error(`${f}: ${r.file}: ignored range ${from}-${to} covers a labelled line`);
+      }
       return set;
     });
 }
@@ -55,6 +71,12 @@ export function matches(label: Label, f: Finding, window: number): boolean {
   if (f.file !== label.file) return false;
   if (f.category !== label.category && !(label.swc !== undefined && f.swc.includes(label.swc))) return false;
   return f.lines.some((l) => label.lines.some((a) => Math.abs(a - l) <= window));
+}
+
+/** True when every line of the finding lies in one of the set's ignored ranges of its file. */
+export function ignored(set: Pick<LabelledSet, "ignore">, f: Finding): boolean {
+  const ranges = (set.ignore ?? []).filter((r) => r.file === f.file);
+  return ranges.length > 0 && f.lines.length > 0 && f.lines.every((n) => ranges.some((r) => n >= r.lines[0] && n <= r.lines[1]));
 }
 
 function pct(n: number, d: number): string {
@@ -86,7 +108,8 @@ export async function scoreLabelledSets(opts: {
   for (const set of loadLabelledSets()) {
     const root = path.join(opts.datasets, set.folder);
     const scanned = path.join(root, set.scan);
-    console.log(`## ${set.name} (${set.repo} at ${set.commit.slice(0, 10)}; ${set.labels.length} labelled weaknesses, ${set.excluded.length} files left out)\n`);
+    const ranges = set.ignore?.length ? `, ${set.ignore.length} attacker line ranges not scored` : "";
+    console.log(`## ${set.name} (${set.repo} at ${set.commit.slice(0, 10)}; ${set.labels.length} labelled weaknesses, ${set.excluded.length} files left out${ranges})\n`);
     if (!existsSync(scanned)) {
       console.log(`not present at ${scanned}: run \`bash bench/audit/fetch-datasets.sh ${opts.datasets}\` (set MIRROR=<folder> where GitHub is unreachable)\n`);
       out.push({ set: set.name, present: false, labels: set.labels.length, hit: 0, mediumHigh: 0, mediumHighTrue: 0, files: 0, parseOnly: 0 });
@@ -94,7 +117,7 @@ export async function scoreLabelledSets(opts: {
     }
     const exclude = [...set.exclude, ...set.excluded.map((e) => e.file)];
     const r = await runAudit({ path: scanned, exclude, projectRoot: opts.projectRoot, cacheDir: opts.cacheDir, compilers: opts.compilers, slither: false });
-    const findings = r.findings.filter((f) => !f.suppressed);
+    const findings = r.findings.filter((f) => !f.suppressed && !ignored(set, f));
     const statusCount = (s: string): number => r.files.filter((f) => f.status === s).length;
     console.log(
       `project: ${r.project.kind} at ${path.relative(opts.datasets, r.project.root) || "."} (${r.project.remappings} remappings); files: ${r.files.length} — ` +
