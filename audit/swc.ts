@@ -25,6 +25,7 @@ const BY_DETECTOR: Record<string, string[]> = {
   "unprotected-mint": ["SWC-105"],
   "unprotected-burn": ["SWC-105"],
   "arbitrary-transfer-from": ["SWC-105"],
+  "phantom-permit": [], // no registry entry: a token's missing permit accepted silently
   "delegatecall-user-target": ["SWC-112"],
   "delegatecall-user-data": ["SWC-112"],
   "delegatecall-storage": ["SWC-112"],

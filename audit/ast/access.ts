@@ -18,6 +18,7 @@ import {
   stopsExecution,
   stripConversions,
 } from "./semantics";
+import { walkYul, yulArgs, yulCallName } from "./yul";
 
 const AUTH_MODIFIER = /^(only|auth|restricted|requiresAuth|ownerOnly|isOwner|onlyowner|admin|whenAuthori[sz]ed|checkAccess|hasRole)/i;
 const GUARD_MODIFIER = /nonReentrant|noReentran|reentrancyGuard|nonreentrant|mutex|^lock$|^locked$|^noReentry/i;
@@ -153,6 +154,7 @@ export function checksCaller(
     const stops = g.node.nodeType === "IfStatement" ? stopsExecution(program, child(g.node, "trueBody")) : false;
     if (isAuthCondition(program, g.cond, isSender, 0, !stops)) return true;
   }
+  if (yulChecksCaller(body)) return true;
   if (depth >= 4) return false;
   for (const inv of list(callable, "modifiers")) {
     if (isAuthModifier(inv)) return true;
@@ -178,6 +180,31 @@ export function checksCaller(
       if (isSender(a) && params[i]) passed.add(params[i]!);
     });
     if (checksCaller(program, callee, context, passed, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * A caller check in inline assembly at the top level of a body (solady's style): `if iszero(eq(sload(slot),
+ * caller())) { revert(…) }` or `if iszero(or(…, eq(caller(), …))) { … revert(…) }` — a Yul if whose condition
+ * compares caller() for equality and whose body reverts.
+ */
+function yulChecksCaller(body: AstNode): boolean {
+  for (const s of list(body, "statements")) {
+    if (s.nodeType !== "InlineAssembly") continue;
+    let found = false;
+    for (const stmt of list(s.AST as AstNode, "statements")) {
+      if (found || stmt.nodeType !== "YulIf") continue;
+      let comparesCaller = false;
+      walkYul({ AST: child(stmt, "condition") } as unknown as AstNode, (n) => {
+        if (yulCallName(n) === "eq" && yulArgs(n).some((a) => yulCallName(a) === "caller")) comparesCaller = true;
+      });
+      if (!comparesCaller) continue;
+      walkYul({ AST: child(stmt, "body") } as unknown as AstNode, (n) => {
+        if (yulCallName(n) === "revert") found = true;
+      });
+    }
+    if (found) return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@ import { walkFlowEvents } from "../ast/flow";
 import {
   baseDeclaration,
   builtinCallName,
+  concreteContractType,
   contractKind,
   dependsOnInput,
   enclosingConditions,
@@ -29,6 +30,7 @@ import {
   minorVersion,
   modifierOf,
   parameters,
+  resolvedFunction,
   stripConversions,
   stripParens,
   visibility,
@@ -165,6 +167,118 @@ function senderKeyed(program: Program, lhs: AstNode): boolean {
   return false;
 }
 
+/**
+ * `token.permit(owner, …)` then `token.transferFrom(owner, …)` on a token of interface type: a token without permit
+ * whose fallback does not revert (WETH9) lets the permit call succeed unchecked, and transferFrom then takes whatever
+ * `owner` had approved to this contract (Multichain's "phantom permit"). Silent when the token is a concrete contract
+ * of the program that implements permit, or the function reads the owner's nonce back.
+ */
+function phantomPermit(
+  ctx: DetectorContext,
+  fn: AstNode,
+  body: AstNode,
+  permit: AstNode,
+  report: (detector: string, severity: "high" | "medium" | "low", lines: number[], message: string, remediation: string) => void,
+): void {
+  const { program, file } = ctx;
+  const ext = externalCall(program, permit);
+  const owner = list(permit, "arguments")[0];
+  if (!ext || !owner) return;
+  const tokenKey = exprKey(program, stripConversions(ext.target) ?? ext.target);
+  const concrete = concreteContractType(program, ext.target);
+  if (concrete && resolvedFunction(program, concrete, "permit")) return;
+  const ownerKey = exprKey(program, stripConversions(owner) ?? owner);
+  let pull: AstNode | undefined;
+  let readsNonce = false;
+  const key = (n: AstNode | undefined): string | undefined => (n ? exprKey(program, stripConversions(n) ?? n) : undefined);
+  for (const c of findAll(body, "FunctionCall")) {
+    // token.transferFrom(owner, …), token.safeTransferFrom(owner, …) (using SafeERC20 for …) or
+    // SafeERC20.safeTransferFrom(token, owner, …)
+    const callee = child(c, "expression");
+    if (callee?.nodeType !== "MemberAccess") continue;
+    const member = str(callee, "memberName") ?? "";
+    const args = list(c, "arguments");
+    const onToken = key(child(callee, "expression")) === tokenKey;
+    if (member === "nonces" && onToken) readsNonce = true;
+    if (member !== "transferFrom" && member !== "safeTransferFrom") continue;
+    const from = onToken ? args[0] : key(args[0]) === tokenKey && args.length === 4 ? args[1] : undefined;
+    if (from && key(from) === ownerKey && program.before(permit, c)) pull = c;
+  }
+  if (!pull || readsNonce) return;
+  const fname = displayName(fn);
+  report(
+    "phantom-permit",
+    "medium",
+    linesIn(program, file, [permit, pull]),
+    `${fname}() calls permit() on ${program.text(ext.target)} and then pulls ${program.text(owner)}'s tokens. A token without permit whose fallback does not revert (WETH) accepts the call without checking any signature, so anyone moves the tokens ${program.text(owner)} approved to this contract.`,
+    "Pull only from the caller, or prove the permit took effect: read `nonces(owner)` before and require it to have increased after the call (or accept only tokens known to implement EIP-2612):\n```solidity\nuint256 nonce = token.nonces(owner);\ntoken.permit(owner, address(this), amount, deadline, v, r, s);\nrequire(token.nonces(owner) == nonce + 1, \"permit not applied\");\n```",
+  );
+}
+
+/** Whether the expression reads msg.value (`msg.value`, `msg.value * rate`). */
+function refersToMsgValue(program: Program, e: AstNode | undefined): boolean {
+  if (!e) return false;
+  if (e.nodeType === "MemberAccess" && memberOf(program, e, "msg", "value")) return true;
+  return findAll(e, "MemberAccess").some((m) => memberOf(program, m, "msg", "value"));
+}
+
+/**
+ * Whether the body spends the caller's allowance from `account` with a checked subtraction:
+ * `allowance[owner][msg.sender] = allowed - shares` or `allowance[owner][msg.sender] -= shares`.
+ */
+function spendsAllowanceOf(program: Program, body: AstNode, account: AstNode): boolean {
+  const key = exprKey(program, stripConversions(account) ?? account);
+  return findAll(body, "Assignment").some((a) => {
+    const lhs = child(a, "leftHandSide");
+    if (lhs?.nodeType !== "IndexAccess" || !isSenderLike(program, child(lhs, "indexExpression"))) return false;
+    const outer = child(lhs, "baseExpression");
+    if (outer?.nodeType !== "IndexAccess") return false;
+    const owner = child(outer, "indexExpression");
+    if (!owner || exprKey(program, stripConversions(owner) ?? owner) !== key) return false;
+    if (str(a, "operator") === "-=") return true;
+    const rhs = stripParens(child(a, "rightHandSide"));
+    return rhs?.nodeType === "BinaryOperation" && str(rhs, "operator") === "-";
+  });
+}
+
+/**
+ * Whether the caller's own balance is debited by the amount paid out: `_burn(msg.sender, amount)`,
+ * `_transfer(msg.sender, address(this), amount)` or `balances[msg.sender] -= amount` in the same function.
+ */
+function debitsCaller(program: Program, body: AstNode, amountText: string, contract: AstNode): boolean {
+  const same = (n: AstNode | undefined): boolean => n !== undefined && program.text(stripConversions(n) ?? n).replace(/\s+/g, "") === amountText;
+  for (const a of findAll(body, "Assignment")) {
+    if (str(a, "operator") === "-=" && senderKeyed(program, child(a, "leftHandSide")!) && same(child(a, "rightHandSide"))) return true;
+  }
+  return findAll(body, "FunctionCall").some((c) => {
+    const args = list(c, "arguments");
+    if (!isSenderLike(program, args[0]) || !args.slice(1).some(same)) return false;
+    const callee = internalCallee(program, c, contract);
+    return callee !== undefined && child(callee, "body") !== undefined && /burn|transfer|debit|spend|withdraw/i.test(str(callee, "name") ?? "");
+  });
+}
+
+/**
+ * A role the caller buys or wins: `king = msg.sender` in a payable function whose guard asks for a payment
+ * (`require(msg.value > balance)`), for a variable not named like an owner (a king, winner or highest bidder).
+ */
+function boughtRole(program: Program, fn: AstNode, body: AstNode, decl: AstNode, node: AstNode): boolean {
+  if (OWNER_NAME.test(str(decl, "name") ?? "") || str(fn, "stateMutability") !== "payable") return false;
+  if (node.nodeType !== "Assignment" || !isSenderLike(program, child(node, "rightHandSide"))) return false;
+  return guardConditions(program, body).some((g) => refersToMsgValue(program, g.cond));
+}
+
+/** Whether the function writes any state variable (directly or through internal calls). */
+function writesAnyState(program: Program, fn: AstNode, contract: AstNode): boolean {
+  let writes = false;
+  walkFlowEvents(program, fn, contract, {
+    onWrite: () => {
+      writes = true;
+    },
+  });
+  return writes;
+}
+
 export const accessControl: Detector = {
   id: "access-control",
   category: "access_control",
@@ -273,6 +387,10 @@ export const accessControl: Detector = {
             if (backed && name !== "_burn") continue;
             const account = list(call, "arguments")[0];
             if (name === "_burn" && isSenderLike(program, account)) continue;
+            // WETH's deposit: the caller is credited the ether they sent, `_mint(msg.sender, msg.value)`
+            if (name !== "_burn" && refersToMsgValue(program, list(call, "arguments")[1])) continue;
+            // ERC-4626 withdraw/redeem: the owner's allowance to the caller is spent before their shares are burnt
+            if (name === "_burn" && account && spendsAllowanceOf(program, body, account)) continue;
             const burn = name === "_burn";
             report(
               burn ? "unprotected-burn" : "unprotected-mint",
@@ -288,7 +406,9 @@ export const accessControl: Detector = {
         }
 
         // transferFrom(from, …) with a caller-chosen `from`: pulls the tokens of anyone who approved this contract.
-        const usesPermit = findAll(body, "FunctionCall").some((c) => /(^|\.)permit$/.test(program.text(child(c, "expression") ?? c).replace(/\s+/g, "")));
+        const permits = findAll(body, "FunctionCall").filter((c) => /(^|\.)permit$/.test(program.text(child(c, "expression") ?? c).replace(/\s+/g, "")));
+        const usesPermit = permits.length > 0;
+        for (const p of permits) phantomPermit(ctx, fn, body, p, report);
         if (!usesPermit) {
           for (const call of findAll(body, "FunctionCall")) {
             const ext = externalCall(program, call);
@@ -374,6 +494,8 @@ export const accessControl: Detector = {
             );
             continue;
           }
+          // the caller's own tokens or balance are debited by the amount first: `_burn(msg.sender, amount)`
+          if (debitsCaller(program, body, amountText, contract)) continue;
           const arbitraryAmount =
             /(this|address\(this\))\.balance/.test(amountText) || dependsOnInput(program, amount, fn) && !amountText.includes("msg.value");
           const conditions = [...guards.map((g) => g.cond), ...enclosingConditions(program, call, body)].filter(
@@ -392,7 +514,9 @@ export const accessControl: Detector = {
 
         if (isReadOnly(fn)) continue;
 
+
         // Writes to owner/role variables from a function anyone can call.
+        let ownerWritten = false;
         if (!initGuarded && privileged.size > 0) {
           const writes: { decl: AstNode; node: AstNode; sites: AstNode[] }[] = [];
           walkFlowEvents(program, fn, contract, {
@@ -400,10 +524,13 @@ export const accessControl: Detector = {
               if (!privileged.has(decl)) return;
               const w = writtenStateVariable(program, node);
               if (w && senderKeyed(program, w.lhs)) return; // self-service: members[msg.sender] = …
+              // a king, winner or highest bidder: the caller takes the role by paying what the guard asks
+              if (boughtRole(program, fn, body, decl, node)) return;
               writes.push({ decl, node, sites });
             },
           });
           if (writes.length > 0) {
+            ownerWritten = true;
             const vars = [...new Set(writes.map((w) => str(w.decl, "name") ?? "?"))];
             const once = guards.some((g) => findAll(g.cond, "Identifier").some((i) => writes.some((w) => program.declOf(i) === w.decl)));
             const looksInit = /^_?(init|initiali[sz]e|setup|set_?up)/i.test(str(fn, "name") ?? "") || once;
@@ -420,6 +547,18 @@ export const accessControl: Detector = {
               REMEDIATION_RESTRICT,
             );
           }
+        }
+
+        // An initializer with no check at all: anyone runs it at any time, again and again, and resets what it set.
+        const initName = /^_?(init|initiali[sz]e)([A-Z_]\w*)?$/.test(str(fn, "name") ?? "") || /^initiali[sz]e/i.test(str(fn, "name") ?? "");
+        if (initName && !initGuarded && guards.length === 0 && !modifierGuards && !helperGuards && !ownerWritten && writesAnyState(program, fn, contract)) {
+          report(
+            "unprotected-initializer",
+            "medium",
+            linesIn(program, file, [fn]),
+            `Anyone can call ${fname}() at any time, and again after it ran: nothing checks that the contract was already initialised, so every value it sets can be reset.`,
+            "Run initialisation once, from the deployer: use a constructor, or OpenZeppelin's `initializer` modifier on an upgradeable contract:\n```solidity\nfunction initialize(uint256 start) external initializer { ... }\n```",
+          );
         }
 
         // public functions named like internal helpers

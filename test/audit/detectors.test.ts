@@ -39,6 +39,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "unprotected-mint", category: "access_control", severity: "high" },
   { detector: "unprotected-burn", category: "access_control", severity: "high" },
   { detector: "arbitrary-transfer-from", category: "access_control", severity: "high" },
+  { detector: "phantom-permit", category: "access_control", severity: "medium" },
   { detector: "msg-value-in-loop", category: "other", severity: "high" },
   { detector: "integer-overflow", category: "arithmetic", severity: "high" },
   { detector: "unchecked-arithmetic", category: "arithmetic", severity: "high" },
