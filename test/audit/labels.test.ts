@@ -7,14 +7,14 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadLabelledSets, matches, type Label } from "../../bench/audit/labelled";
+import { ignored, loadLabelledSets, matches, type Label } from "../../bench/audit/labelled";
 import type { Finding } from "../../audit/types";
 
 describe("audit: labelled public sets (bench/audit/labels)", function () {
   const sets = loadLabelledSets();
 
-  it("has the Ethernaut and Damn Vulnerable DeFi sets, each pinned to a commit", function () {
-    expect(sets.map((s) => s.folder).sort()).to.deep.equal(["damn-vulnerable-defi", "ethernaut"]);
+  it("has the Ethernaut, Damn Vulnerable DeFi, Solidity by Example and sc-exploits-minimized sets, each pinned to a commit", function () {
+    expect(sets.map((s) => s.folder).sort()).to.deep.equal(["damn-vulnerable-defi", "ethernaut", "sc-exploits-minimized", "solidity-by-example"]);
     for (const s of sets) {
       expect(s.commit, s.name).to.match(/^[0-9a-f]{40}$/);
       expect(s.repo, s.name).to.match(/^[\w.-]+\/[\w.-]+$/);
@@ -48,6 +48,25 @@ describe("audit: labelled public sets (bench/audit/labels)", function () {
     expect(matches({ ...label, swc: undefined }, finding({ category: "other", swc: ["SWC-107"] }), 2)).to.equal(false);
   });
 
+  it("an ignored range (an attacker's contract) covers no labelled line and has a reason", function () {
+    for (const s of sets) {
+      for (const r of s.ignore ?? []) {
+        expect(r.lines[0], `${s.name} ${r.file}`).to.be.at.most(r.lines[1]);
+        expect(r.why.length, `${s.name} ${r.file}`).to.be.greaterThan(5);
+        expect(s.labels.some((l) => l.file === r.file && l.lines.some((n) => n >= r.lines[0] && n <= r.lines[1])), `${s.name} ${r.file}`).to.equal(false);
+      }
+    }
+  });
+
+  it("leaves out of scoring only findings wholly inside an ignored range of their file", function () {
+    const set = { ignore: [{ file: "a/V.sol", lines: [40, 60] as [number, number], why: "the attacker" }] };
+    const finding = (file: string, lines: number[]): Finding => ({ file, lines }) as Finding;
+    expect(ignored(set, finding("a/V.sol", [40, 60]))).to.equal(true);
+    expect(ignored(set, finding("a/V.sol", [39, 45]))).to.equal(false);
+    expect(ignored(set, finding("b/V.sol", [45]))).to.equal(false);
+    expect(ignored({}, finding("a/V.sol", [45]))).to.equal(false);
+  });
+
   it("refuses a label with an unknown category, naming the set and the file", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labels-"));
     try {
@@ -55,6 +74,11 @@ describe("audit: labelled public sets (bench/audit/labels)", function () {
       expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: unknown category "oops"/);
       fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [{ file: "X.sol", lines: [], category: "other", why: "no lines given" }], excluded: [] }));
       expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: a label needs at least one line/);
+      const label = { file: "X.sol", lines: [5], category: "other", why: "a weakness" };
+      fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [label], excluded: [], ignore: [{ file: "X.sol", lines: [9, 3], why: "backwards" }] }));
+      expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: an ignored range is \[from, to\] with 0 < from <= to/);
+      fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [label], excluded: [], ignore: [{ file: "X.sol", lines: [1, 9], why: "covers it" }] }));
+      expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: ignored range 1-9 covers a labelled line/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
