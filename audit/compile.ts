@@ -181,6 +181,31 @@ export async function compileFiles(targets: string[], options: CompileOptions): 
     }
   }
 
+  // An open pragma (`>=0.5.0`) admits compilers newer than the project uses, and the newest may reject the file
+  // (0.8 forbids int24 → uint8): try the versions the files importing it compiled with, then two more its pragmas
+  // admit, newest first, as the build tool would have compiled it with the project's version.
+  for (const p of plans) {
+    if (results.has(p.absPath) || !p.failure || p.relaxed || !p.version || p.failure.startsWith("Import not found")) continue;
+    const ranges = [...p.units.values()].map((u) => versionRange(u.text)).filter((r) => r !== "");
+    const importers = plans.filter((q) => q !== p && q.units.has(p.unit)).map((q) => results.get(q.absPath)?.status.compiler);
+    const admitted = compilers.versions().filter((v) => ranges.every((r) => satisfies(v, r)));
+    const candidates = [...new Set([...importers.filter((v): v is string => v !== undefined && admitted.includes(v)), ...admitted.slice(0, 3)])].filter((v) => v !== p.version);
+    for (const version of candidates.slice(0, 4)) {
+      let compiled: { output: SolcOutput; cached: boolean };
+      try {
+        compiled = compileCached(options, version, p.units);
+      } catch {
+        continue;
+      }
+      if ((compiled.output.errors ?? []).some((e) => e.severity === "error")) continue;
+      const program = buildProgram(compiled.output, p.units, version);
+      const source = program.files.find((f) => f.unitName === p.unit);
+      results.set(p.absPath, { absPath: p.absPath, status: { status: "compiled", compiler: version, cached: compiled.cached }, program, source });
+      options.onFile?.(p.absPath);
+      break;
+    }
+  }
+
   // Parse-tree fallback for what did not compile.
   for (const p of plans) {
     if (results.has(p.absPath)) continue;

@@ -515,11 +515,40 @@ export function stopsExecution(program: Program, stmt: AstNode | undefined): boo
   if (stmt.nodeType === "Throw" || stmt.nodeType === "RevertStatement" || stmt.nodeType === "Return") return true;
   if (stmt.nodeType === "ExpressionStatement") {
     const e = child(stmt, "expression");
-    return e?.nodeType === "FunctionCall" && builtinCallName(program, e) === "revert";
+    if (e?.nodeType !== "FunctionCall") return false;
+    if (builtinCallName(program, e) === "revert") return true;
+    // a helper that always reverts: Safe's revertWithError("GS200"), `_revert(Errors.X)`
+    return alwaysReverts(program, e);
   }
   if (stmt.nodeType === "Block" || stmt.nodeType === "UncheckedBlock") {
     const ss = list(stmt, "statements");
     return ss.some((s) => stopsExecution(program, s));
+  }
+  return false;
+}
+
+/**
+ * Whether an internal call runs a function whose body ends by reverting: its last statement is a revert, or inline
+ * assembly that ends with `revert(…)`.
+ */
+function alwaysReverts(program: Program, call: AstNode): boolean {
+  const callee = stripParens(child(call, "expression"));
+  if (callee?.nodeType !== "Identifier") return false;
+  const fn = program.declOf(callee);
+  const body = fn?.nodeType === "FunctionDefinition" ? child(fn, "body") : undefined;
+  const last = body ? list(body, "statements").at(-1) : undefined;
+  if (!last) return false;
+  if (last.nodeType === "RevertStatement" || last.nodeType === "Throw") return true;
+  if (last.nodeType === "ExpressionStatement") {
+    const e = child(last, "expression");
+    return e?.nodeType === "FunctionCall" && builtinCallName(program, e) === "revert";
+  }
+  if (last.nodeType === "InlineAssembly" && last.AST !== undefined) {
+    const stmts = list(last.AST as AstNode, "statements");
+    const end = stmts.at(-1);
+    const call = end?.nodeType === "YulExpressionStatement" ? child(end, "expression") : undefined;
+    const name = call?.nodeType === "YulFunctionCall" ? (call.functionName as { name?: unknown } | undefined)?.name : undefined;
+    return name === "revert";
   }
   return false;
 }

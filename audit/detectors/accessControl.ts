@@ -268,6 +268,52 @@ function boughtRole(program: Program, fn: AstNode, body: AstNode, decl: AstNode,
   return guardConditions(program, body).some((g) => refersToMsgValue(program, g.cond));
 }
 
+/**
+ * The once-only latches of a function: state variables it writes that a guard of the function or of an internal
+ * helper it calls reads (`if (threshold > 0) revert` in Safe's setupOwners).
+ */
+function latchVariables(program: Program, contract: AstNode, fn: AstNode, body: AstNode): Set<AstNode> {
+  const written = new Set<AstNode>();
+  walkFlowEvents(program, fn, contract, {
+    onWrite: (d) => {
+      written.add(d);
+    },
+  });
+  const latches = new Set<AstNode>();
+  const collect = (root: AstNode, depth: number): void => {
+    for (const g of guardConditions(program, root)) {
+      for (const i of findAll(g.cond, "Identifier")) {
+        const d = program.declOf(i);
+        if (d && written.has(d)) latches.add(d);
+      }
+    }
+    if (depth >= 2) return;
+    for (const c of findAll(root, "FunctionCall")) {
+      const callee = internalCallee(program, c, contract);
+      if (callee && child(callee, "body")) collect(child(callee, "body")!, depth + 1);
+    }
+  };
+  collect(body, 0);
+  return latches;
+}
+
+/** Whether a constructor of the contract or a base writes one of the latches: the deployed contract is locked. */
+function lockedAtDeployment(program: Program, contract: AstNode, latches: Set<AstNode>): boolean {
+  if (latches.size === 0) return false;
+  return program.linearized(contract).some((c) =>
+    functionsOf(c).some((f) => {
+      if (functionKind(f) !== "constructor") return false;
+      let locks = false;
+      walkFlowEvents(program, f, contract, {
+        onWrite: (d) => {
+          if (latches.has(d)) locks = true;
+        },
+      });
+      return locks;
+    }),
+  );
+}
+
 /** Whether the function writes any state variable (directly or through internal calls). */
 function writesAnyState(program: Program, fn: AstNode, contract: AstNode): boolean {
   let writes = false;
@@ -532,9 +578,13 @@ export const accessControl: Detector = {
           if (writes.length > 0) {
             ownerWritten = true;
             const vars = [...new Set(writes.map((w) => str(w.decl, "name") ?? "?"))];
-            const once = guards.some((g) => findAll(g.cond, "Identifier").some((i) => writes.some((w) => program.declOf(i) === w.decl)));
+            const latches = latchVariables(program, contract, fn, body);
+            const once = latches.size > 0 || guards.some((g) => findAll(g.cond, "Identifier").some((i) => writes.some((w) => program.declOf(i) === w.decl)));
             const looksInit = /^_?(init|initiali[sz]e|setup|set_?up)/i.test(str(fn, "name") ?? "") || once;
-            report(
+            // Safe's setup(): the once-only latch (threshold) is checked in a helper and set by the constructor, so the
+            // deployed contract is locked and only fresh proxies, initialised by their factory, can run it
+            const locked = looksInit && lockedAtDeployment(program, contract, latches);
+            if (!locked) report(
               looksInit ? "unprotected-initializer" : "unprotected-owner-setter",
               "high",
               linesIn(program, file, [fn, ...writes.flatMap((w) => [w.node, ...w.sites])]),

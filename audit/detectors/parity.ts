@@ -358,6 +358,11 @@ function scanWrites(program: Program, roots: AstNode[]): WriteScan {
           // library (`set.add(x)`), a function's storage parameter — may be written there.
           const top = accessTop(program, n);
           if (!isValueType(typeString(top))) note(d);
+          // `bitmap.flipTick(…)` with `using Lib for mapping(…)`: the variable itself goes to the library by reference
+          const p = program.parent(n);
+          const fnDecl = p?.nodeType === "MemberAccess" && child(p, "expression") === n ? program.declOf(p) : undefined;
+          const lib = fnDecl?.nodeType === "FunctionDefinition" ? program.contractOf(fnDecl) : undefined;
+          if (lib && contractKind(lib) === "library") note(d);
         }
       }
       return undefined;
@@ -445,6 +450,29 @@ function addressUse(program: Program, read: AstNode): "payout" | "auth" | undefi
   return undefined;
 }
 
+/** Whether some guard of the code compares address(this) with an immutable: a delegatecall-only check. */
+function onlyDelegateCalled(program: Program, code: AstNode[]): boolean {
+  const isThisAddress = (n: AstNode | undefined): boolean => {
+    const x = stripConversions(n);
+    return x !== undefined && (program.text(x).replace(/\s+/g, "") === "this" || program.text(n ?? x).replace(/\s+/g, "") === "address(this)");
+  };
+  const isImmutable = (n: AstNode | undefined): boolean => {
+    const x = stripConversions(n);
+    const d = x?.nodeType === "Identifier" ? program.declOf(x) : undefined;
+    return d !== undefined && str(d, "mutability") === "immutable";
+  };
+  return code.some((f) =>
+    guardConditions(program, child(f, "body")!).some((g) =>
+      findAll(g.cond, "BinaryOperation").some((b) => {
+        if (str(b, "operator") !== "!=" && str(b, "operator") !== "==") return false;
+        const l = child(b, "leftExpression");
+        const r = child(b, "rightExpression");
+        return (isThisAddress(l) && isImmutable(r)) || (isThisAddress(r) && isImmutable(l));
+      }),
+    ),
+  );
+}
+
 export const uninitializedState: Detector = {
   id: "uninitialized-state",
   category: "other",
@@ -467,6 +495,9 @@ export const uninitializedState: Detector = {
       );
       const scan = scanWrites(program, [...code.map((f) => child(f, "body")!), ...initialisers, ...chain.flatMap((c) => list(c, "baseContracts"))]);
       if (scan.unknownStore) continue;
+      // code meant to run by delegatecall only (Safe's SafeToL2Setup: `require(address(this) != _SELF)`) works on the
+      // caller's storage, which other code writes
+      if (onlyDelegateCalled(program, code)) continue;
       // Reads in the code that runs: overridden functions left out.
       const live = effectiveCallables(program, contract);
       const reads = new Map<AstNode, AstNode[]>();

@@ -178,6 +178,29 @@ function delegatingFallback(program: Program, contract: AstNode): DelegatingFall
   return undefined;
 }
 
+/** A contract's ordinary state variables in storage order (bases first). */
+function storageOrder(program: Program, contract: AstNode): AstNode[] {
+  return [...program.linearized(contract)].reverse().flatMap((c) => list(c, "nodes").filter((d) => d.nodeType === "VariableDeclaration" && isOrdinaryStateVariable(d)));
+}
+
+/**
+ * Whether another concrete contract of the program starts its storage with the proxy's variables, same names and
+ * types in the same order: an implementation that reserves the proxy's slots on purpose (Safe's `Singleton` keeps
+ * `singleton` first, as `SafeProxy` does).
+ */
+function layoutMirrored(program: Program, proxy: AstNode): boolean {
+  const own = storageOrder(program, proxy);
+  if (own.length === 0) return false;
+  const sig = (d: AstNode): string => `${str(d, "name")}:${typeString(d) ?? ""}`;
+  const chain = new Set(program.linearized(proxy));
+  const all = program.files.flatMap((f) => list(f.ast, "nodes").filter((n) => n.nodeType === "ContractDefinition"));
+  return all.some((c) => {
+    if (chain.has(c) || contractKind(c) !== "contract" || c.abstract === true) return false;
+    const theirs = storageOrder(program, c);
+    return theirs.length >= own.length && own.every((d, i) => sig(d) === sig(theirs[i]!));
+  });
+}
+
 export const proxyStorageCollision: Detector = {
   id: "proxy-storage-collision",
   category: "access_control",
@@ -196,6 +219,7 @@ export const proxyStorageCollision: Detector = {
         }
       }
       if (vars.size === 0 && proxy.slotLoads.length === 0) continue;
+      if (layoutMirrored(program, contract)) continue;
       const names = [...vars].map((d) => str(d, "name") ?? "?");
       let lines = linesIn(program, file, [...vars, ...proxy.slotLoads, ...proxy.delegatecalls]);
       if (lines.length === 0) lines = linesIn(program, file, [contract]);

@@ -1,0 +1,233 @@
+/**
+ * Shapes of well-known audited code (Uniswap v3, Safe, solady) that the scanner once got wrong, each written small
+ * for the test: a library with an open pragma that only the project's compiler accepts, a mapping handed to a
+ * library by `using … for`, a once-only setup latched in a helper that reverts through another helper and locked by
+ * the constructor, a proxy whose implementation mirrors its first slot, and code that only runs by delegatecall.
+ */
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runAudit, type AuditResult } from "../../audit/scan";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+const SOURCES: Record<string, string> = {
+  // 0.8 rejects int24 → uint8 in one conversion; the 0.7.6 code importing this library compiles it
+  "BitLib.sol": `// SPDX-License-Identifier: MIT
+pragma solidity >=0.5.0;
+
+library BitLib {
+    function low(int24 x) internal pure returns (uint8) {
+        return uint8(x);
+    }
+
+    function flip(mapping(int16 => uint256) storage self, int16 word) internal {
+        self[word] ^= 1;
+    }
+}
+`,
+  "Pool.sol": `// SPDX-License-Identifier: MIT
+pragma solidity =0.7.6;
+
+import "./BitLib.sol";
+
+contract Pool {
+    using BitLib for mapping(int16 => uint256);
+
+    mapping(int16 => uint256) public bitmap;
+
+    function touch(int16 word) external {
+        bitmap.flip(word);
+    }
+
+    function isSet(int16 word) external view returns (bool) {
+        return bitmap[word] & 1 == 1;
+    }
+
+    function low(int24 x) external pure returns (uint8) {
+        return BitLib.low(x);
+    }
+}
+`,
+  "Wallet.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+abstract contract Owners {
+    address[] internal owners;
+    uint256 internal threshold;
+
+    function revertWith(bytes32 code) internal pure {
+        assembly {
+            mstore(0x00, code)
+            revert(0x00, 0x20)
+        }
+    }
+
+    function setupOwners(address[] memory list, uint256 t) internal {
+        if (threshold > 0) revertWith("already set up");
+        if (t == 0 || t > list.length) revertWith("bad threshold");
+        owners = list;
+        threshold = t;
+    }
+}
+
+/// Safe-like: setup() runs once (the latch is in a helper); the deployed contract is locked by its constructor,
+/// so only fresh proxies, set up by their factory, can run it.
+contract Wallet is Owners {
+    constructor() {
+        threshold = 1;
+    }
+
+    function setup(address[] calldata list, uint256 t) external {
+        setupOwners(list, t);
+    }
+
+    function isOwner(address a) external view returns (bool) {
+        for (uint256 i; i < owners.length; i++) if (owners[i] == a) return true;
+        return false;
+    }
+
+    function execute(address to, uint256 value) external {
+        require(threshold > 0 && this.isOwner(msg.sender), "owner");
+        payable(to).transfer(value);
+    }
+}
+
+/// The same setup with no constructor lock: the deployed contract itself can be taken.
+contract OpenWallet is Owners {
+    function setup(address[] calldata list, uint256 t) external {
+        setupOwners(list, t);
+    }
+
+    function isOwner(address a) external view returns (bool) {
+        for (uint256 i; i < owners.length; i++) if (owners[i] == a) return true;
+        return false;
+    }
+}
+`,
+  "Proxy.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// The proxy keeps its implementation in slot 0, and the implementation declares the same variable first.
+contract MirrorProxy {
+    address internal singleton;
+
+    constructor(address impl) {
+        singleton = impl;
+    }
+
+    fallback() external payable {
+        assembly {
+            let impl := sload(0)
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), impl, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+}
+
+abstract contract Singleton {
+    address private singleton;
+}
+
+contract Implementation is Singleton {
+    uint256 public value;
+
+    function set(uint256 v) external {
+        value = v;
+    }
+}
+
+/// A proxy whose slot 0 nothing mirrors.
+contract PlainProxy {
+    address internal implementation;
+
+    constructor(address impl) {
+        implementation = impl;
+    }
+
+    fallback() external payable {
+        address impl = implementation;
+        (bool ok, ) = impl.delegatecall(msg.data);
+        require(ok);
+    }
+}
+`,
+  "Setup.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+abstract contract Storage {
+    uint256 internal nonce;
+}
+
+/// Runs only by delegatecall from a wallet: the nonce it reads is the wallet's.
+contract DelegateSetup is Storage {
+    address private immutable SELF;
+
+    constructor() {
+        SELF = address(this);
+    }
+
+    modifier onlyDelegateCall() {
+        require(address(this) != SELF, "delegatecall only");
+        _;
+    }
+
+    function configure() external onlyDelegateCall returns (bool) {
+        return nonce == 0;
+    }
+}
+
+/// The same read in a contract called directly: the nonce is never written.
+contract DirectSetup is Storage {
+    function configure() external view returns (bool) {
+        return nonce == 0;
+    }
+}
+`,
+};
+
+describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function () {
+  this.timeout(240_000);
+  let dir: string;
+  let result: AuditResult;
+
+  before(async function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-real-"));
+    mkdirSync(path.join(dir, "src"));
+    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
+    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles a library with an open pragma with the compiler of the code importing it, not the newest one", function () {
+    const lib = result.files.find((f) => f.file === "BitLib.sol");
+    expect(lib?.status).to.equal("compiled");
+    expect(lib?.compiler).to.equal("0.7.6");
+    expect(result.files.filter((f) => f.status !== "compiled")).to.deep.equal([]);
+  });
+
+  it("uninitialized-state: a mapping handed to a library by `using … for` is written there", function () {
+    expect(result.findings.filter((f) => f.file === "Pool.sol" && f.detector === "uninitialized-state")).to.deep.equal([]);
+  });
+
+  it("a guard that reverts through a helper (assembly revert) counts; a setup latched that way and locked by the constructor is not an open initializer", function () {
+    const open = result.findings.filter((f) => f.file === "Wallet.sol" && f.detector === "unprotected-initializer");
+    expect(open.map((f) => f.contract)).to.deep.equal(["OpenWallet"]);
+    expect(open[0]!.message).to.match(/first \(or again, if it was never called\)/);
+  });
+
+  it("proxy-storage-collision: silent when an implementation mirrors the proxy's first slot, reported otherwise", function () {
+    const found = result.findings.filter((f) => f.file === "Proxy.sol" && f.detector === "proxy-storage-collision");
+    expect(found.map((f) => f.contract)).to.deep.equal(["PlainProxy"]);
+  });
+
+  it("uninitialized-state: code that only runs by delegatecall reads its caller's storage", function () {
+    const found = result.findings.filter((f) => f.file === "Setup.sol" && f.detector === "uninitialized-state");
+    expect(found.map((f) => f.contract)).to.deep.equal(["DirectSetup"]);
+  });
+});
