@@ -3,7 +3,8 @@
  * fee-on-transfer token accounting, missing slippage and deadline protection.
  *
  * - `oracle-spot-price`: a price derived from a pool's reserves/balances (also through an oracle contract of the same
- *   compilation) decides a guard, a stored valuation or a payment in a function anyone can call;
+ *   compilation, or a view of a project contract that quotes from its own balances or reserves) decides a guard, a
+ *   stored valuation or a payment in a function anyone can call;
  * - `oracle-stale-price`: `latestRoundData()` without `answer > 0` and `updatedAt` vs `block.timestamp` guards (here, in
  *   helpers it passes them to, or in callers it returns them to), and the deprecated `latestAnswer()`;
  * - `vault-share-inflation`: shares = assets × supply / (own token balance) with no virtual offset, dead shares or
@@ -40,6 +41,7 @@ import {
   isLibraryFunction,
   isReadOnly,
   isSenderLike,
+  isStateVariable,
   isStorageVariable,
   lowLevelCall,
   parameters,
@@ -398,14 +400,55 @@ function implementationsOf(program: Program, call: AstNode, memo: Map<AstNode, A
   return out;
 }
 
+const RESERVES_CALL = /^_?getReserves\w*$/;
+const RESERVE_NAME = /^_?reserve/i;
+
+/**
+ * Inside a contract `context`: a read of its own spot state, what a swap or a donation moves — its token or ether
+ * balance (`token.balanceOf(address(this))`, `address(this).balance`), its reserves (`getReserves()`, a `reserve0`
+ * state variable).
+ */
+function isOwnReserveRead(program: Program, n: AstNode, context: AstNode): boolean {
+  if (isOwnBalance(program, n)) return true;
+  if (n.nodeType === "FunctionCall") {
+    const fn = internalTarget(program, n, context);
+    return fn !== undefined && RESERVES_CALL.test(str(fn, "name") ?? "");
+  }
+  if (n.nodeType !== "Identifier") return false;
+  const d = program.declOf(n);
+  return d !== undefined && isStateVariable(d) && RESERVE_NAME.test(str(d, "name") ?? "") && /^uint/.test(typeString(d) ?? "");
+}
+
+/** What an own-state read measures: the token whose balance it is, ether, the reserves, a reserve variable. */
+function reserveKey(program: Program, n: AstNode): string {
+  if (n.nodeType === "MemberAccess") return "ether";
+  if (n.nodeType === "Identifier") return `reserve:${str(program.declOf(n) ?? n, "name") ?? ""}`;
+  const callee = unwrapCallOptions(child(n, "expression")).callee;
+  if (externalName(program, n) === "balanceOf" && callee?.nodeType === "MemberAccess") {
+    const token = child(callee, "expression");
+    return token ? `balance:${program.text(token).replace(/\s+/g, "")}` : "balance";
+  }
+  return "reserves";
+}
+
 /**
  * Spot reads, also through another contract of the compilation: a call of `oracle.getPrice()` whose implementation
- * returns a value derived from a pool's reserves is a spot read too. `underlying` gives the reserve reads behind it.
+ * returns a value derived from a pool's reserves is a spot read too. So is a view of a project contract that quotes
+ * from its own spot state (`exchange.getPrice()` where the exchange returns a ratio of its current token balances or
+ * its reserves), resolved only when the receiver's type is a concrete contract of the scanned program and the view
+ * reads no oracle (Chainlink feed, TWAP). `underlying` gives the reserve reads behind it; `quotesOwnState` tells the
+ * calls resolved the second way.
  */
-function spotSources(program: Program): { isSource: (n: AstNode) => boolean; underlying: (n: AstNode) => AstNode[] } {
+function spotSources(program: Program): {
+  isSource: (n: AstNode) => boolean;
+  underlying: (n: AstNode) => AstNode[];
+  quotesOwnState: (n: AstNode) => boolean;
+} {
   const impls = new Map<AstNode, AstNode[]>();
   const returned = new Map<AstNode, AstNode[]>();
+  const ownQuotes = new Map<AstNode, AstNode[]>();
   const byCall = new Map<AstNode, AstNode[]>();
+  const viaOwnState = new Set<AstNode>();
   const readsOf = (impl: AstNode): AstNode[] => {
     const known = returned.get(impl);
     if (known) return known;
@@ -415,17 +458,47 @@ function spotSources(program: Program): { isSource: (n: AstNode) => boolean; und
     returned.set(impl, reads);
     return reads;
   };
+  // The own-state reads a view of a concrete project contract returns, when they make a price: two different
+  // balances or reserves (a ratio), or `getReserves()` (both at once).
+  const ownStateQuote = (call: AstNode): AstNode[] => {
+    const ext = externalCall(program, call);
+    const c = ext ? concreteContractType(program, ext.target) : undefined;
+    if (!ext || !c || isFromDependency(program, c)) return [];
+    const impl = resolvedFunction(program, c, ext.functionName);
+    if (!impl || !isReadOnly(impl)) return [];
+    const known = ownQuotes.get(impl);
+    if (known) return known;
+    ownQuotes.set(impl, []);
+    const flow = new ValueFlow(program, c, (n) => isOwnReserveRead(program, n, c), 3);
+    const root = flow.frame(impl);
+    const readsOracle = flow
+      .reachable(root)
+      .some(({ frame }) => findAll(child(frame.fn, "body")!, "FunctionCall").some((n) => ORACLE_MARK.test(externalName(program, n) ?? "")));
+    const reads = [...root.returns];
+    const keys = new Set(reads.map((r) => reserveKey(program, r)));
+    const quote = !readsOracle && (keys.has("reserves") || keys.size >= 2) ? reads : [];
+    ownQuotes.set(impl, quote);
+    return quote;
+  };
   const underlying = (n: AstNode): AstNode[] => {
     const known = byCall.get(n);
     if (known) return known;
     let out: AstNode[] = [];
     if (n.nodeType === "FunctionCall" && !isSpotRead(program, n) && externalCall(program, n)) {
       out = implementationsOf(program, n, impls).flatMap(readsOf);
+      if (out.length === 0) {
+        out = ownStateQuote(n);
+        if (out.length > 0) viaOwnState.add(n);
+      }
     }
     byCall.set(n, out);
     return out;
   };
-  return { isSource: (n) => isSpotRead(program, n) || underlying(n).length > 0, underlying };
+  return {
+    isSource: (n) => isSpotRead(program, n) || underlying(n).length > 0,
+    underlying,
+    quotesOwnState: (n) => underlying(n).length > 0 && viaOwnState.has(n),
+  };
 }
 
 /** Whether the contract (with its bases) reads any node matching `pred` at all: a cheap test before the analysis. */
@@ -440,6 +513,12 @@ function contractUses(program: Program, contract: AstNode, pred: (n: AstNode) =>
     if (found) return true;
   }
   return false;
+}
+
+/** `msg.value`. */
+function isMsgValue(program: Program, expr: AstNode | undefined): boolean {
+  const e = unwrap(expr);
+  return e?.nodeType === "MemberAccess" && str(e, "memberName") === "value" && isGlobal(program, child(e, "expression"), "msg");
 }
 
 /** A bare parameter of `fn` (or a field of one) named like a caller-chosen bound, or `msg.value` (the most the caller pays). */
@@ -463,7 +542,7 @@ export const oracleSpotPrice: Detector = {
   title: "Prices taken from an AMM's spot reserves or balances (manipulable with a flash loan)",
   run(ctx: DetectorContext) {
     const { program, file } = ctx;
-    const { isSource, underlying } = spotSources(program);
+    const { isSource, underlying, quotesOwnState } = spotSources(program);
     for (const contract of deployedContracts(ctx)) {
       if (!contractUses(program, contract, isSource)) continue;
       const flow = new ValueFlow(program, contract, isSource);
@@ -475,10 +554,17 @@ export const oracleSpotPrice: Detector = {
         let bounded = false;
         let stored = false;
         let oracle = false;
+        // Payments (`msg.value`) held against a project contract's own-state quote, and whether the function hands
+        // anything over (a state write, a transfer or mint): then the quote is the price of what it sells.
+        const paid: { node: AstNode; sites: AstNode[]; t: Sources }[] = [];
+        let handsOver = false;
         for (const { frame, sites } of frames) {
           const body = child(frame.fn, "body")!;
           const calls = findAll(body, "FunctionCall");
           if (calls.some((c) => ORACLE_MARK.test(externalName(program, c) ?? ""))) oracle = true;
+          handsOver ||=
+            calls.some((c) => VALUE_CALL.test(calledName(c) ?? "")) ||
+            findAll(body, "Assignment", "UnaryOperation", "FunctionCall").some((n) => writtenStateVariable(program, n) !== undefined);
           const sink = (node: AstNode, t: Sources): void => {
             sinks.push({ node, sites });
             addAll(sources, t);
@@ -494,7 +580,11 @@ export const oracleSpotPrice: Detector = {
               if (lt.size === 0 && rt.size === 0) continue;
               const other = lt.size > 0 ? r : l;
               if ((lt.size > 0) !== (rt.size > 0) && isBoundParameter(program, other, frame.fn)) {
-                bounded = true;
+                // `msg.value` is the most a buyer pays for a quote of a pool it swaps through, but against the quote of
+                // the project's own exchange it is the price this contract charges: a pushed-down quote is a discount.
+                const t = lt.size > 0 ? lt : rt;
+                if (isMsgValue(program, other) && [...t].some(quotesOwnState)) paid.push({ node: g.node, sites, t });
+                else bounded = true;
                 continue;
               }
               if (isZeroLiteral(other) || (lt.size > 0 && rt.size > 0)) continue;
@@ -531,8 +621,17 @@ export const oracleSpotPrice: Detector = {
             if (t.size > 0) sink(c, t);
           }
         }
-        // A quote the caller bounds (amountOutMin, msg.value) is a trade, unless the price is also booked in storage.
-        if (sinks.length === 0 || (bounded && !stored) || oracle) continue;
+        if (handsOver) {
+          for (const p of paid) {
+            sinks.push({ node: p.node, sites: p.sites });
+            addAll(sources, p.t);
+          }
+        }
+        const charged = handsOver && paid.length > 0;
+        // A quote the caller bounds (amountOutMin, msg.value) is a trade, unless the price is also booked in storage
+        // or charged for what the function sells.
+        if (sinks.length === 0 || (bounded && !stored && !charged) || oracle) continue;
+        const viaProject = [...sources].filter(quotesOwnState);
         const srcItems = [...sources].flatMap((s) => {
           const sites = frames.find((f) => program.contains(child(f.frame.fn, "body")!, s))?.sites ?? [];
           return [{ node: s, sites }, ...underlying(s).map((u) => ({ node: u, sites: [] }))];
@@ -547,7 +646,11 @@ export const oracleSpotPrice: Detector = {
           contract: str(contract, "name"),
           function: displayName(fn),
           message:
-            `${displayName(fn)}() values assets with a price read from an AMM pool's current reserves or balances. ` +
+            `${displayName(fn)}() values assets with a price read from an AMM pool's current reserves or balances` +
+            (viaProject.length > 0
+              ? ` (\`${program.text(viaProject[0]!).split("\n")[0]!.slice(0, 80)}\` quotes from that contract's ` +
+                "current token balances or reserves). "
+              : ". ") +
             "Anyone can move that price within one transaction (a flash loan, a large swap), call this function at the " +
             "distorted price and swap back: borrow against inflated collateral, mint or buy cheaply, liquidate healthy positions.",
           remediation:

@@ -4,6 +4,7 @@ import type { Program } from "../ast/program";
 import { walkFlow, walkFlowEvents, type OutgoingCall } from "../ast/flow";
 import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
 import {
+  builtinCallName,
   dependsOnInput,
   exprKey,
   initialValueOf,
@@ -15,6 +16,7 @@ import {
   minorVersion,
   parameters,
   stripConversions,
+  stripParens,
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -155,6 +157,66 @@ function loopCarriedOnly(program: Program, call: OutgoingCall, writeSites: AstNo
   return false;
 }
 
+/**
+ * A statement that always reverts: `revert(…)`, `revert Error(…)`, `throw`, `require(false, …)`, `assert(false)`, a block
+ * that reaches one of these, an `if` whose two branches both do.
+ */
+function alwaysReverts(program: Program, s: AstNode | undefined): boolean {
+  if (!s) return false;
+  switch (s.nodeType) {
+    case "Throw":
+    case "RevertStatement":
+      return true;
+    case "ExpressionStatement": {
+      const e = child(s, "expression");
+      if (e?.nodeType !== "FunctionCall") return false;
+      const name = builtinCallName(program, e);
+      if (name === "revert") return true;
+      if (name !== "require" && name !== "assert") return false;
+      const cond = stripParens(list(e, "arguments")[0]);
+      return cond?.nodeType === "Literal" && str(cond, "value") === "false";
+    }
+    case "Block":
+    case "UncheckedBlock":
+      return revertsFrom(program, list(s, "statements"), 0);
+    case "IfStatement":
+      return alwaysReverts(program, child(s, "trueBody")) && alwaysReverts(program, child(s, "falseBody"));
+    default:
+      return false;
+  }
+}
+
+/** Whether running `statements` from index `from` always reaches a revert: no return, break, continue or assembly before it. */
+function revertsFrom(program: Program, statements: AstNode[], from: number): boolean {
+  for (const s of statements.slice(from)) {
+    if (alwaysReverts(program, s)) return true;
+    if (s.nodeType === "InlineAssembly" || findAll(s, "Return", "Break", "Continue", "InlineAssembly").length > 0) return false;
+  }
+  return false;
+}
+
+/** Where the search for a revert that rolls a write back ends: the function, modifier or loop around it. */
+const ROLLBACK_SCOPE_END = new Set(["FunctionDefinition", "ModifierDefinition", "ForStatement", "WhileStatement", "DoWhileStatement"]);
+
+/**
+ * A write (or the statement that leads to it) on a path that ends in an unconditional revert, inside its own function:
+ * `if (!sent) { winner = address(0); revert Failed(); }`. The revert rolls the write back, so it is no effect after the
+ * interaction. The search climbs out of blocks and branches (after an `if` the statements that follow it run) and
+ * stops at a loop, where another iteration may follow.
+ */
+function rolledBack(program: Program, node: AstNode): boolean {
+  let cur = node;
+  for (let up = program.parent(cur); up; cur = up, up = program.parent(cur)) {
+    if (up.nodeType === "Block" || up.nodeType === "UncheckedBlock") {
+      const statements = list(up, "statements");
+      const i = statements.indexOf(cur);
+      if (i >= 0 && revertsFrom(program, statements, i + 1)) return true;
+    }
+    if (ROLLBACK_SCOPE_END.has(up.nodeType)) return false;
+  }
+  return false;
+}
+
 export const reentrancy: Detector = {
   id: "reentrancy",
   category: "reentrancy",
@@ -198,6 +260,8 @@ export const reentrancy: Detector = {
             if (!s.firstCall) return;
             if (isFlashLoanSettlement(program, s.firstCall, sites, node, contract)) return;
             if (loopCarriedOnly(program, s.firstCall, sites, node)) return;
+            // rolled back by a revert that ends its path: the effect never outlives the interaction
+            if ([node, ...sites].some((n) => rolledBack(program, n))) return;
             violations.push({ call: s.firstCall, decl, write: node, writeSites: sites, readBefore: s.readBefore.has(decl) });
           },
         });
