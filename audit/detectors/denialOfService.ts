@@ -1,16 +1,22 @@
 import type { AstNode } from "../ast/node";
-import { child, findAll, str, typeString } from "../ast/node";
+import { child, findAll, list, str, typeString } from "../ast/node";
 import type { Program } from "../ast/program";
-import { isAccessControlled } from "../ast/access";
+import { checksCaller, isAccessControlled, isAuthCondition, isAuthModifier } from "../ast/access";
 import {
   baseDeclaration,
   builtinCallName,
   externalCall,
+  guardConditions,
+  internalCallee,
+  isConstantVariable,
   isEntryPoint,
   isSenderLike,
   isStateVariable,
   lowLevelCall,
+  modifierOf,
+  stopsExecution,
   stripConversions,
+  stripParens,
 } from "../ast/semantics";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
@@ -28,7 +34,7 @@ function isDynamicStorageArray(decl: AstNode | undefined): boolean {
 function publiclyGrownArrays(program: Program, contract: AstNode): Set<AstNode> {
   const out = new Set<AstNode>();
   for (const fn of program.linearized(contract).flatMap(functionsOf)) {
-    if (!isEntryPoint(fn) || isAccessControlled(program, fn, contract)) continue;
+    if (!isEntryPoint(fn) || restrictsCaller(program, fn, contract)) continue;
     for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
       const callee = child(call, "expression");
       if (callee?.nodeType === "MemberAccess" && str(callee, "memberName") === "push") {
@@ -56,6 +62,7 @@ export const denialOfService: Detector = {
     for (const contract of contractsIn(ctx)) {
       const cname = str(contract, "name");
       const grown = publiclyGrownArrays(program, contract);
+      const reaching = unprivilegedEntryPointsReaching(program, contract);
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
         const fname = displayName(fn);
@@ -67,7 +74,7 @@ export const denialOfService: Detector = {
           if (!loopBody) continue;
           const cond = child(loop, "condition");
           // Loop over an array anyone can grow.
-          const overArray = cond
+          const overArray = cond && !hasFixedBound(program, cond)
             ? findAll(cond, "MemberAccess").find((m) => str(m, "memberName") === "length" && grown.has(baseDeclaration(program, child(m, "expression"))!))
             : undefined;
           // External calls inside the loop.
@@ -143,8 +150,11 @@ export const denialOfService: Detector = {
           );
         }
 
-        // Push payment that reverts to a stored recipient (auction refund): a recipient that rejects ether blocks the function.
-        if (isEntryPoint(fn) && !isAccessControlled(program, fn, contract)) {
+        // Push payment that must succeed, to a stored recipient that an unprivileged caller replaces (auction refund,
+        // king of the hill): a recipient that rejects ether blocks everyone who comes after it. The payment may sit in
+        // an internal helper of the function that replaces the recipient.
+        const replacers = reaching.get(fn) ?? [];
+        if (replacers.length > 0) {
           for (const c of findAll(body, "FunctionCall")) {
             const ll = lowLevelCall(program, c);
             if (!ll || !(ll.kind === "transfer" || ll.kind === "send" || (ll.kind === "call" && ll.value))) continue;
@@ -154,8 +164,7 @@ export const denialOfService: Detector = {
             const d = program.declOf(to);
             if (!d || !isStateVariable(d)) continue;
             if (ll.kind !== "transfer" && !requiresSuccess(program, c)) continue;
-            // Only when the function also replaces that recipient (auction / king-of-the-hill pattern).
-            const replaces = findAll(body, "Assignment").some((a) => baseDeclaration(program, child(a, "leftHandSide")) === d);
+            const replaces = replacers.some((r) => findAll(child(r, "body")!, "Assignment").some((a) => baseDeclaration(program, child(a, "leftHandSide")) === d));
             if (!replaces) continue;
             report(
               "push-payment-dos",
@@ -171,12 +180,169 @@ export const denialOfService: Detector = {
   },
 };
 
+/**
+ * Whether a failed payment reverts the function: `require(x.send(v))`, `if (!x.send(v)) revert …`, or the success
+ * flag bound to a variable (`(bool sent, ) = x.call{value: v}("")`) and then required (`require(sent)`,
+ * `if (!sent) revert …`). Handling the failure any other way (crediting a pull balance, logging it) is not.
+ */
 function requiresSuccess(program: Program, call: AstNode): boolean {
   const p = program.parent(call);
   if (p?.nodeType === "FunctionCall" && (builtinCallName(program, p) === "require" || builtinCallName(program, p) === "assert")) return true;
   if (p?.nodeType === "UnaryOperation" && str(p, "operator") === "!") {
     const ifs = program.parent(p);
-    return ifs?.nodeType === "IfStatement";
+    return ifs?.nodeType === "IfStatement" && stopsExecution(program, child(ifs, "trueBody"));
   }
+  const flag = successFlag(program, call);
+  const callable = program.callableOf(call);
+  const body = callable ? child(callable, "body") : undefined;
+  if (!flag || !body) return false;
+  return guardConditions(program, body).some((g) => {
+    if (!program.before(call, g.node)) return false;
+    // require(sent) / if (sent) {…} else revert: the flag must hold; if (!sent) revert: the flag must not fail
+    const mustHold = g.node.nodeType !== "IfStatement" || !stopsExecution(program, child(g.node, "trueBody"));
+    return demandsFlag(program, g.cond, flag, mustHold);
+  });
+}
+
+/** The local variable that receives a call's success flag: `bool ok = x.send(v)`, `(bool ok, ) = x.call(…)`, `(ok, ) = …`. */
+function successFlag(program: Program, call: AstNode): AstNode | undefined {
+  const p = program.parent(call);
+  if (p?.nodeType === "VariableDeclarationStatement" && child(p, "initialValue") === call) {
+    const first = (p.declarations as (AstNode | null)[] | undefined)?.[0];
+    return first ?? undefined;
+  }
+  if (p?.nodeType === "Assignment" && child(p, "rightHandSide") === call) {
+    const lhs = child(p, "leftHandSide");
+    const target = lhs?.nodeType === "TupleExpression" ? list(lhs, "components")[0] : lhs;
+    return target?.nodeType === "Identifier" ? program.declOf(target) : undefined;
+  }
+  return undefined;
+}
+
+/** Whether a guard condition fails whenever `flag` is false: `sent`, `sent && …`, `sent == true` (or, negated, `!sent`). */
+function demandsFlag(program: Program, cond: AstNode | undefined, flag: AstNode, mustHold: boolean): boolean {
+  const c = stripParens(cond);
+  if (!c) return false;
+  if (c.nodeType === "Identifier") return mustHold && program.declOf(c) === flag;
+  if (c.nodeType === "UnaryOperation" && str(c, "operator") === "!") return demandsFlag(program, child(c, "subExpression"), flag, !mustHold);
+  if (c.nodeType !== "BinaryOperation") return false;
+  const op = str(c, "operator");
+  const l = child(c, "leftExpression");
+  const r = child(c, "rightExpression");
+  // must hold: `sent && x` fails without sent; must not hold (stops when true): `!sent || x` stops without sent
+  if ((op === "&&" && mustHold) || (op === "||" && !mustHold)) return demandsFlag(program, l, flag, mustHold) || demandsFlag(program, r, flag, mustHold);
+  if (op === "==" || op === "!=") {
+    const literal = (n: AstNode | undefined): string | undefined => (stripParens(n)?.nodeType === "Literal" ? str(stripParens(n)!, "value") : undefined);
+    const [side, value] = literal(r) !== undefined ? [l, literal(r)] : [r, literal(l)];
+    if (value !== "true" && value !== "false") return false;
+    // sent == true holds exactly when sent does; sent == false and sent != true when it does not
+    const same = (op === "==") === (value === "true");
+    return demandsFlag(program, side, flag, same ? mustHold : !mustHold);
+  }
+  return false;
+}
+
+/**
+ * For every function of the contract, the unprivileged entry points that run it: the function itself when it is one,
+ * and those that reach it through internal calls (a few levels deep).
+ */
+function unprivilegedEntryPointsReaching(program: Program, contract: AstNode): Map<AstNode, AstNode[]> {
+  const out = new Map<AstNode, AstNode[]>();
+  const add = (fn: AstNode, entry: AstNode): void => {
+    const entries = out.get(fn) ?? [];
+    if (!entries.includes(entry)) out.set(fn, [...entries, entry]);
+  };
+  for (const entry of program.linearized(contract).flatMap(functionsOf)) {
+    if (!isEntryPoint(entry) || restrictsCaller(program, entry, contract)) continue;
+    const seen = new Set<AstNode>([entry]);
+    let frontier = [entry];
+    for (let depth = 0; depth <= 3 && frontier.length > 0; depth++) {
+      const next: AstNode[] = [];
+      for (const fn of frontier) {
+        add(fn, entry);
+        for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+          const callee = internalCallee(program, call, contract);
+          if (!callee || callee.nodeType !== "FunctionDefinition" || !child(callee, "body") || seen.has(callee)) continue;
+          seen.add(callee);
+          next.push(callee);
+        }
+      }
+      frontier = next;
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether only privileged callers get through a function. Unlike isAccessControlled, a check that only turns away
+ * a caller who matches something (`if (entrants[i] == msg.sender) revert`, `require(!banned[msg.sender])`) does
+ * not count: it leaves the function open to everyone else.
+ */
+function restrictsCaller(program: Program, fn: AstNode, contract: AstNode): boolean {
+  if (!isAccessControlled(program, fn, contract)) return false;
+  const body = child(fn, "body");
+  if (!body || findAll(body, "InlineAssembly").length > 0) return true;
+  const isSender = (n: AstNode | undefined): boolean => isSenderLike(program, n);
+  for (const g of guardConditions(program, body)) {
+    const stops = g.node.nodeType === "IfStatement" && stopsExecution(program, child(g.node, "trueBody"));
+    if (isAuthCondition(program, g.cond, isSender, 0, !stops) && !deniesOnly(program, g.cond, stops)) return true;
+  }
+  // The body's own caller checks only deny: the restriction, if any, is in a modifier or a helper called on its own.
+  for (const inv of list(fn, "modifiers")) {
+    if (isAuthModifier(inv)) return true;
+    const mod = modifierOf(program, inv, contract);
+    if (mod && checksCaller(program, mod, contract)) return true;
+  }
+  for (const stmt of findAll(body, "ExpressionStatement")) {
+    const e = child(stmt, "expression");
+    const callee = e?.nodeType === "FunctionCall" ? internalCallee(program, e, contract) : undefined;
+    if (!callee || callee === fn) continue;
+    const params = list(child(callee, "parameters"), "parameters");
+    const passed = new Set(list(e, "arguments").flatMap((a, i) => (isSender(a) && params[i] ? [params[i]!] : [])));
+    if (checksCaller(program, callee, contract, passed)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether every caller test in a guard only stops callers who match: equality with the caller (or membership keyed
+ * by the caller) that stops execution when it holds, or inequality that must hold. `stopsWhenTrue` is how the guard
+ * uses the condition (`if (c) revert` rather than `require(c)`).
+ */
+function deniesOnly(program: Program, cond: AstNode | undefined, stopsWhenTrue: boolean): boolean {
+  const c = stripParens(cond);
+  if (!c) return false;
+  if (c.nodeType === "UnaryOperation" && str(c, "operator") === "!") return deniesOnly(program, child(c, "subExpression"), !stopsWhenTrue);
+  const isSender = (n: AstNode | undefined): boolean => isSenderLike(program, n);
+  if (c.nodeType === "BinaryOperation") {
+    const op = str(c, "operator");
+    const l = child(c, "leftExpression");
+    const r = child(c, "rightExpression");
+    if (op === "&&" || op === "||") {
+      return [l, r].every((side) => !isAuthCondition(program, side, isSender) || deniesOnly(program, side, stopsWhenTrue));
+    }
+    if (op === "==") return stopsWhenTrue;
+    if (op === "!=") return !stopsWhenTrue;
+    return false;
+  }
+  return stopsWhenTrue;
+}
+
+/** A loop condition that also caps the iterations with a constant: `i < MAX_SCAN && i < items.length`. */
+function hasFixedBound(program: Program, cond: AstNode | undefined): boolean {
+  const c = stripParens(cond);
+  if (c?.nodeType !== "BinaryOperation") return false;
+  const op = str(c, "operator");
+  const l = child(c, "leftExpression");
+  const r = child(c, "rightExpression");
+  if (op === "&&") return hasFixedBound(program, l) || hasFixedBound(program, r);
+  const constant = (n: AstNode | undefined): boolean => {
+    const e = stripConversions(n);
+    if (e?.nodeType === "Literal") return true;
+    const d = e?.nodeType === "Identifier" ? program.declOf(e) : undefined;
+    return d !== undefined && isStateVariable(d) && isConstantVariable(d);
+  };
+  if (op === "<" || op === "<=") return constant(r);
+  if (op === ">" || op === ">=") return constant(l);
   return false;
 }

@@ -1,20 +1,24 @@
 import type { AstNode } from "../ast/node";
-import { child, findAll, str, walk } from "../ast/node";
+import { child, findAll, list, str, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { isAccessControlled } from "../ast/access";
 import { propagate, taintOf, type Taint } from "../ast/taint";
 import {
   baseDeclaration,
   guardConditions,
+  initialValueOf,
   isEntryPoint,
   isHashCall,
   isParameterOf,
   isPayable,
   isSenderLike,
   isStateVariable,
+  isStorageVariable,
   lowLevelCall,
+  mentionsSender,
   parameters,
   stripConversions,
+  unwrapCallOptions,
   writtenStateVariable,
 } from "../ast/semantics";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -68,17 +72,14 @@ export const frontRunning: Detector = {
 
         if (!isEntryPoint(fn)) continue;
 
-        // require(hash == keccak256(solution)): the solution travels in clear in the mempool.
-        for (const g of guardConditions(program, body)) {
-          const eq = findAll(g.cond, "BinaryOperation").find((b) => {
-            if (str(b, "operator") !== "==") return false;
-            return [child(b, "leftExpression"), child(b, "rightExpression")].some((side) => {
-              const s = stripConversions(side);
-              return s?.nodeType === "FunctionCall" && isHashCall(program, s) && paramsIn(program, s, fn) &&
-                !findAll(s, "MemberAccess").some((m) => isSenderLike(program, m));
-            });
-          });
-          if (!eq) continue;
+        // require(hash == keccak256(solution)), or if (keccak256(solution) == hash) { pay the caller }: the solution
+        // travels in clear in the mempool. Not when a commitment binding the caller to the solution is checked first.
+        const guards = guardConditions(program, body);
+        const checks = [...guards, ...payingIfs(program, body, fn).filter((n) => !guards.some((g) => g.node === n)).map((n) => ({ cond: child(n, "condition")!, node: n }))];
+        for (const g of checks) {
+          const preimage = preimageHash(program, g.cond, fn);
+          if (!preimage) continue;
+          if (guards.some((b) => (b.node === g.node || program.before(b.node, g.node)) && bindsCallerTo(program, b.cond, fn, preimage))) continue;
           ctx.report({
             detector: "secret-in-clear",
             category: "front_running",
@@ -155,6 +156,71 @@ export const frontRunning: Detector = {
     }
   },
 };
+
+/** The hash of a parameter compared for equality in `cond` (`keccak256(abi.encodePacked(solution)) == HASH`), unless the hash binds the caller. */
+function preimageHash(program: Program, cond: AstNode, fn: AstNode): AstNode | undefined {
+  for (const b of findAll(cond, "BinaryOperation")) {
+    if (str(b, "operator") !== "==") continue;
+    for (const side of [child(b, "leftExpression"), child(b, "rightExpression")]) {
+      const s = stripConversions(side);
+      if (s?.nodeType === "FunctionCall" && isHashCall(program, s) && paramsIn(program, s, fn) && !findAll(s, "MemberAccess").some((m) => isSenderLike(program, m))) {
+        return s;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A commitment check: `keccak256(abi.encodePacked(msg.sender, solution, secret)) == commits[msg.sender]` (or `!=` in an
+ * `if … revert`), where the hash covers the caller and every parameter of `preimage`, and the other side was stored
+ * earlier. A copied solution then fails the copier's own commitment.
+ */
+function bindsCallerTo(program: Program, cond: AstNode, fn: AstNode, preimage: AstNode): boolean {
+  const submitted = new Set(findAll(preimage, "Identifier").map((i) => program.declOf(i)).filter((d) => isParameterOf(program, d, fn)));
+  return findAll(cond, "BinaryOperation").some((b) => {
+    const op = str(b, "operator");
+    if (op !== "==" && op !== "!=") return false;
+    const sides = [child(b, "leftExpression"), child(b, "rightExpression")];
+    return sides.some((side, i) => {
+      const h = stripConversions(side);
+      if (h?.nodeType !== "FunctionCall" || !isHashCall(program, h) || !mentionsSender(program, h)) return false;
+      const covered = new Set(findAll(h, "Identifier").map((id) => program.declOf(id)));
+      return [...submitted].every((d) => covered.has(d)) && readsStorage(program, sides[1 - i]);
+    });
+  });
+}
+
+/** Whether an expression reads storage, directly or through a local initialised from it (`bytes32 c = commits[msg.sender];`). */
+function readsStorage(program: Program, expr: AstNode | undefined, depth = 0): boolean {
+  const d = baseDeclaration(program, stripConversions(expr));
+  if (!d) return false;
+  if (isStorageVariable(program, d)) return true;
+  const init = depth < 2 && d.nodeType === "VariableDeclaration" ? initialValueOf(program, d) : undefined;
+  return init !== undefined && readsStorage(program, init, depth + 1);
+}
+
+/**
+ * If statements whose true branch pays the caller (or an address the caller names): ether sent by transfer, send or
+ * call{value:}, or a token transfer or mint.
+ */
+function payingIfs(program: Program, body: AstNode, fn: AstNode): AstNode[] {
+  const toCaller = (to: AstNode | undefined): boolean => to !== undefined && (isSenderLike(program, to) || paramsIn(program, to, fn));
+  return findAll(body, "IfStatement").filter((ifs) => {
+    const branch = child(ifs, "trueBody");
+    return branch !== undefined && findAll(branch, "FunctionCall").some((c) => {
+      const ll = lowLevelCall(program, c);
+      if (ll) return ll.value !== undefined && toCaller(ll.target);
+      const callee = unwrapCallOptions(child(c, "expression")).callee;
+      const name = callee ? str(callee, "memberName") ?? str(callee, "name") : undefined;
+      const args = list(c, "arguments");
+      if (name === undefined || !PAYOUT.test(name)) return false;
+      return toCaller(/from$/i.test(name) ? args[1] : args[0]);
+    });
+  });
+}
+
+const PAYOUT = /^_?(safe)?(transfer|mint)(from)?$/i;
 
 /** Whether any of `decls` feeds a `%` or an equality test that decides an ether payment. */
 function usedInOutcome(program: Program, contract: AstNode, decls: Set<AstNode>): boolean {
