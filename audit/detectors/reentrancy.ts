@@ -2,6 +2,7 @@ import type { AstNode } from "../ast/node";
 import { child, findAll, list, str } from "../ast/node";
 import type { Program } from "../ast/program";
 import { walkFlow, walkFlowEvents, type OutgoingCall } from "../ast/flow";
+import { walkYul } from "../ast/yul";
 import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
 import {
   builtinCallName,
@@ -217,6 +218,44 @@ function rolledBack(program: Program, node: AstNode): boolean {
   return false;
 }
 
+/**
+ * Whether a call goes to a contract the function itself deployed before it: the target is a local assigned from
+ * `new C(…)` or from assembly `create`/`create2` (UniswapV2Factory's `pair.initialize(…)` after `create2`).
+ */
+function createdHere(program: Program, call: OutgoingCall, fn: AstNode): boolean {
+  const target = stripConversions(call.external?.target ?? call.lowLevel?.target);
+  const decl = target?.nodeType === "Identifier" ? program.declOf(target) : undefined;
+  const body = child(fn, "body");
+  if (!decl || !body || program.callableOf(decl) !== fn) return false;
+  const created = (e: AstNode | undefined): boolean => {
+    const x = stripConversions(e);
+    if (x?.nodeType === "FunctionCall" && stripParens(child(x, "expression"))?.nodeType === "NewExpression") return true;
+    return false;
+  };
+  for (const n of findAll(body, "VariableDeclarationStatement", "Assignment", "InlineAssembly")) {
+    if (!program.before(n, call.sites[0] ?? call.node)) continue;
+    if (n.nodeType === "VariableDeclarationStatement") {
+      if (list(n, "declarations").includes(decl) && created(child(n, "initialValue"))) return true;
+    } else if (n.nodeType === "Assignment") {
+      const lhs = child(n, "leftHandSide");
+      if (lhs?.nodeType === "Identifier" && program.declOf(lhs) === decl && created(child(n, "rightHandSide"))) return true;
+    } else {
+      let found = false;
+      walkYul(n, (y) => {
+        if (y.nodeType !== "YulAssignment") return;
+        const value = child(y, "value");
+        const name = value?.nodeType === "YulFunctionCall" ? (value.functionName as { name?: unknown } | undefined)?.name : undefined;
+        if (name !== "create" && name !== "create2") return;
+        const names = list(y, "variableNames");
+        const ref = ((n.externalReferences as { src?: string; declaration?: number }[] | undefined) ?? []).find((r) => names.some((v) => v.src === r.src));
+        if (ref && ref.declaration === decl.id) found = true;
+      });
+      if (found) return true;
+    }
+  }
+  return false;
+}
+
 export const reentrancy: Detector = {
   id: "reentrancy",
   category: "reentrancy",
@@ -249,6 +288,8 @@ export const reentrancy: Detector = {
           merge: (a, b) => ({ firstCall: a.firstCall ?? b.firstCall, readBefore: new Set([...a.readBefore, ...b.readBefore]) }),
           onCall: (s, call) => {
             if (!canReenter(call, staticViews)) return;
+            // a contract this function has just deployed runs code the project wrote (a factory initialising its pair)
+            if (createdHere(program, call, fn)) return;
             // made inside a nonReentrant function: re-entry is blocked
             if (call.stack.some((f) => f !== fn && f.nodeType === "FunctionDefinition" && hasReentrancyGuard(program, f, contract))) return;
             if (!s.firstCall || (call.value && !s.firstCall.value)) s.firstCall = call;

@@ -188,6 +188,49 @@ contract DirectSetup is Storage {
     }
 }
 `,
+  "Factory.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+contract Pair {
+    address public token0;
+    address public token1;
+
+    function initialize(address a, address b) external {
+        require(token0 == address(0), "set");
+        token0 = a;
+        token1 = b;
+    }
+}
+
+/// UniswapV2Factory-like: the pair is deployed here (create2 in assembly, or new) and initialised before it is recorded.
+contract Factory {
+    mapping(address => mapping(address => address)) public getPair;
+    address[] public allPairs;
+
+    function createPair(address a, address b) external returns (address pair) {
+        bytes memory code = type(Pair).creationCode;
+        bytes32 salt = keccak256(abi.encodePacked(a, b));
+        assembly {
+            pair := create2(0, add(code, 32), mload(code), salt)
+        }
+        Pair(pair).initialize(a, b);
+        getPair[a][b] = pair;
+        allPairs.push(pair);
+    }
+
+    function createWithNew(address a, address b) external returns (Pair pair) {
+        pair = new Pair();
+        pair.initialize(a, b);
+        getPair[a][b] = address(pair);
+    }
+
+    /// A pair the caller names runs the caller's code.
+    function register(address pair, address a, address b) external {
+        Pair(pair).initialize(a, b);
+        getPair[a][b] = pair;
+    }
+}
+`,
 };
 
 describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function () {
@@ -224,6 +267,11 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
   it("proxy-storage-collision: silent when an implementation mirrors the proxy's first slot, reported otherwise", function () {
     const found = result.findings.filter((f) => f.file === "Proxy.sol" && f.detector === "proxy-storage-collision");
     expect(found.map((f) => f.contract)).to.deep.equal(["PlainProxy"]);
+  });
+
+  it("reentrancy: a call to a contract the function has just deployed (create2, new) runs the project's code; a caller-named one does not", function () {
+    const found = result.findings.filter((f) => f.file === "Factory.sol" && f.detector === "reentrancy");
+    expect(found.map((f) => f.function)).to.deep.equal(["register"]);
   });
 
   it("uninitialized-state: code that only runs by delegatecall reads its caller's storage", function () {
