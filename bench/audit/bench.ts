@@ -8,7 +8,7 @@
  *   npm run bench:audit -- --skip-timing      # recall/precision and OpenZeppelin only
  *   npm run bench:audit -- --sets-only        # the public labelled sets only (bench/audit/labels/), --misses lists misses
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CompilerSet } from "../../audit/compilers";
@@ -23,6 +23,15 @@ const PROJECT = path.resolve(__dirname, "../..");
 const DATASET = process.env.SMARTBUGS_DIR ?? path.resolve(PROJECT, "../shared/bench/smartbugs-curated");
 /** Where bench/audit/fetch-datasets.sh puts the public labelled sets. */
 const DATASETS = process.env.AUDIT_DATASETS ?? path.resolve(PROJECT, "../shared/bench");
+
+/** Audited code scanned for false positives (fetched by bench/audit/fetch-datasets.sh at pinned commits). */
+const AUDITED: { name: string; folder: string; scan: string; exclude: string[] }[] = [
+  { name: "Uniswap v2 core", folder: "uniswap-v2-core", scan: "contracts", exclude: ["test/**"] },
+  { name: "Uniswap v3 core", folder: "uniswap-v3-core", scan: "contracts", exclude: ["test/**"] },
+  { name: "Safe smart account", folder: "safe-smart-account", scan: "contracts", exclude: ["test/**", "examples/**"] },
+  { name: "solmate", folder: "solmate", scan: "src", exclude: ["test/**"] },
+  { name: "solady", folder: "solady", scan: "src", exclude: [] },
+];
 
 interface Annotated {
   name: string;
@@ -204,8 +213,14 @@ async function main(): Promise<void> {
     { name: "OpenZeppelin Contracts v5 (node_modules/@openzeppelin/contracts, every file)", path: path.join(PROJECT, "node_modules/@openzeppelin/contracts") },
     { name: "OpenZeppelin Contracts Upgradeable v5 (every file)", path: path.join(PROJECT, "node_modules/@openzeppelin/contracts-upgradeable") },
     { name: "this repository's contracts/ (without mocks/ and test/)", path: path.join(PROJECT, "contracts"), exclude: ["mocks/**", "test/**"] },
+    // well-known audited code (bench/audit/fetch-datasets.sh brings it into <datasets>/audited/), without tests
+    ...AUDITED.map((a) => ({ name: `${a.name} (audited; ${a.scan}, without tests and examples)`, path: path.join(DATASETS, "audited", a.folder, a.scan), exclude: a.exclude })),
   ];
   for (const c of corpora) {
+    if (!existsSync(c.path)) {
+      console.log(`## ${c.name}\n\nnot present at ${c.path}: run \`bash bench/audit/fetch-datasets.sh\`\n`);
+      continue;
+    }
     const r: AuditResult = await runAudit({ path: c.path, exclude: c.exclude, projectRoot: PROJECT, cacheDir, compilers, slither: false });
     const open = r.findings.filter((x) => !x.suppressed);
     const hm = open.filter((x) => severityRank(x.severity) >= severityRank("medium"));

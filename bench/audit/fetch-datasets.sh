@@ -4,6 +4,9 @@
 #
 #   bash bench/audit/fetch-datasets.sh [DEST]        # DEST defaults to ../shared/bench (beside smartbugs-curated)
 #
+# Beside the labelled sets it fetches well-known audited code (Uniswap v2/v3 core, Safe, solmate, solady) into
+# audited/, where the bench counts medium/high findings as false positives.
+#
 # The files stay outside this repository: Ethernaut is AGPL-3.0; Damn Vulnerable DeFi is MIT but keeps its own
 # history. Only our labels (file, lines, category, why) are committed.
 #
@@ -73,5 +76,12 @@ fetch solidity-by-example Cyfrin/solidity-by-example.github.io 5bcdca0239409d733
 
 fetch sc-exploits-minimized Cyfrin/sc-exploits-minimized 1d053cc34da03dd9db7c56e79c8da2c90165c396 \
   lib/forge-std lib/openzeppelin-contracts
+
+# Audited code for false positives (no labels: every medium/high finding is read as a false positive)
+fetch audited/uniswap-v2-core Uniswap/v2-core ee547b17853e71ed4e0101ccfd52e70d5acded58
+fetch audited/uniswap-v3-core Uniswap/v3-core d8b1c635c275d2a9450bd6a78f3fa2484fef73eb
+fetch audited/safe-smart-account safe-global/safe-smart-account c35264b99a389254a25f589c8271394ba5db7f38
+fetch audited/solmate transmissions11/solmate 89365b880c4f3c786bdd453d4b8e8fe410344a69
+fetch audited/solady Vectorized/solady ab96a830e705de13e0f58cfaefadab4ac8257655
 
 echo "done: $dest (labels: bench/audit/labels/; run npm run bench:audit)"
