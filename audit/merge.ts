@@ -29,7 +29,7 @@ export function toFinding(raw: RawFinding, source: FindingSource, file: string):
     function: raw.function,
     message: raw.message,
     remediation: raw.remediation,
-    swc: swcOf(raw.detector, raw.category),
+    swc: raw.swc ?? swcOf(raw.detector, raw.category),
   };
   f.id = findingId(f);
   return f;

@@ -14,8 +14,12 @@ import {
   isEntryPoint,
   isReadOnly,
   isStateVariable,
+  isStorageVariable,
   lowLevelCall,
+  memberOf,
+  parameters,
   stripConversions,
+  stripParens,
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { severityRank } from "../types";
@@ -75,14 +79,14 @@ function operationsIn(program: Program, root: AstNode): Op[] {
 
 /**
  * Whether a comparison in a guard of the function relates the operands (require(a >= b) before a - b),
- * the result and an operand (require(c >= a) after c = a + b), or bounds the only variable operand.
+ * the result and an operand (require(c >= a) after c = a + b), or bounds the only variable operand
+ * (`if (count > 0)` before `count--`).
  */
-function isGuarded(program: Program, op: Op, guards: AstNode[], resultKey: string | undefined): boolean {
-  const vars = [op.left, op.right].filter((x) => !isConstantExpr(program, x)).map((x) => exprKey(program, x));
+function isGuarded(program: Program, node: AstNode, operands: AstNode[], mul: boolean, guards: AstNode[], resultKey: string | undefined): boolean {
+  const vars = operands.filter((x) => !isConstantExpr(program, x)).map((x) => exprKey(program, x));
   if (vars.length === 0) return true;
-  const mul = op.op === "*" || op.op === "**";
   for (const g of guards) {
-    if (g === op.node || program.contains(g, op.node)) continue;
+    if (g === node || program.contains(g, node)) continue;
     for (const cmp of [g, ...findAll(g, "BinaryOperation")]) {
       if (cmp.nodeType !== "BinaryOperation" || !["<", ">", "<=", ">=", "==", "!="].includes(str(cmp, "operator") ?? "")) continue;
       const a = exprKey(program, child(cmp, "leftExpression")!);
@@ -144,15 +148,16 @@ export const integerOverflow: Detector = {
           for (const op of operationsIn(program, root)) {
             if (isConstantExpr(program, op.left) && isConstantExpr(program, op.right)) continue;
             if (isTimeArithmetic(program, op)) continue;
-            // loop counters and local ++/-- are not reported
-            if (op.node.nodeType === "UnaryOperation") continue;
             let resultKey: string | undefined;
             const p = program.parent(op.node);
             if (p?.nodeType === "VariableDeclarationStatement") {
               const d = ((p.declarations as (AstNode | null)[]) ?? [])[0];
               if (d) resultKey = str(d, "name");
             } else if (op.target) resultKey = exprKey(program, op.target);
-            if (isGuarded(program, op, [...guards, ...enclosingConditions(program, op.node, body)], resultKey)) continue;
+            const mul = op.op === "*" || op.op === "**";
+            if (isGuarded(program, op.node, [op.left, op.right], mul, [...guards, ...enclosingConditions(program, op.node, body)], resultKey)) continue;
+            // balanceOf[to] += amount after a checked debit of balanceOf[from] or credit of totalSupply by the same amount
+            if (checked && boundedByCheckedCounterpart(program, body, op)) continue;
             if (op.op === "+" && isConstantExpr(program, op.right) && /^1$/.test(program.text(op.right).trim()) && !op.target) continue;
             // Adding msg.value cannot overflow in practice (bounded by the ether supply).
             if (op.op === "+" && [op.left, op.right].some((x) => program.text(x).replace(/\s+/g, "") === "msg.value")) continue;
@@ -163,6 +168,21 @@ export const integerOverflow: Detector = {
             if (checked) severity = justified ? "info" : entry && stored && input ? "high" : "low";
             else severity = entry && stored && input ? "high" : stored || (input && feedsPayment) ? "medium" : "low";
             found.push({ node: op.node, severity });
+          }
+          // ++/-- in unchecked: a counter in storage or a value the caller chose (loop counters are left alone)
+          if (checked) {
+            for (const step of stepsIn(root)) {
+              const { operand, decrement } = step;
+              if (isLoopCounter(program, step.node, operand, body)) continue;
+              if (isGuarded(program, step.node, [operand], false, [...guards, ...enclosingConditions(program, step.node, body)], undefined)) continue;
+              const stored = isStorageVariable(program, baseDeclaration(program, operand));
+              const input = readsCallerValue(program, operand, fn) || inputLocal(program, operand, fn);
+              if (!stored && !input) continue;
+              // One step up cannot wrap a 64-bit or wider counter in practice; one step down wraps any type at zero.
+              const bits = integerBits(operand);
+              if (!decrement && !(bits < 64)) continue;
+              found.push({ node: step.node, severity: justified ? "info" : entry && stored ? (input ? "high" : "medium") : "low" });
+            }
           }
         }
         if (found.length === 0) continue;
@@ -185,6 +205,157 @@ export const integerOverflow: Detector = {
     }
   },
 };
+
+interface Step {
+  node: AstNode;
+  operand: AstNode;
+  decrement: boolean;
+}
+
+/** `x++`, `++x`, `x--`, `--x` on integers under `root`. */
+function stepsIn(root: AstNode): Step[] {
+  const out: Step[] = [];
+  for (const n of findAll(root, "UnaryOperation")) {
+    const operator = str(n, "operator");
+    const operand = child(n, "subExpression");
+    if ((operator !== "++" && operator !== "--") || !operand || !isIntegerType(operand)) continue;
+    out.push({ node: n, operand, decrement: operator === "--" });
+  }
+  return out;
+}
+
+/** The width of an integer expression's type in bits (256 for `uint`), NaN when the type is not known. */
+function integerBits(n: AstNode): number {
+  const m = /^u?int(\d*)$/.exec(typeString(n) ?? "");
+  return m ? Number(m[1] || 256) : Number.NaN;
+}
+
+/**
+ * A loop counter: the variable stepped is declared in an enclosing for loop's initialisation or compared in an
+ * enclosing loop's condition (`for (uint256 i; i < n; ) { …; unchecked { ++i; } }`), so the loop bounds it.
+ */
+function isLoopCounter(program: Program, node: AstNode, operand: AstNode, stop: AstNode): boolean {
+  const key = exprKey(program, operand);
+  const decl = stripParens(operand)?.nodeType === "Identifier" ? program.declOf(stripParens(operand)) : undefined;
+  for (let cur = program.parent(node); cur && cur !== stop; cur = program.parent(cur)) {
+    if (cur.nodeType !== "ForStatement" && cur.nodeType !== "WhileStatement" && cur.nodeType !== "DoWhileStatement") continue;
+    const init = child(cur, "initializationExpression");
+    if (decl && init && findAll(init, "VariableDeclaration").includes(decl)) return true;
+    const cond = child(cur, "condition");
+    if (cond && findAll(cond, "BinaryOperation").some((c) => ["<", ">", "<=", ">=", "!="].includes(str(c, "operator") ?? "") && [child(c, "leftExpression"), child(c, "rightExpression")].some((x) => x !== undefined && exprKey(program, x) === key))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `expr` reads a value the caller chose: a parameter of `fn` other than a storage reference (a library's
+ * `Queue storage q` points into the contract's own state), msg.value or msg.data.
+ */
+function readsCallerValue(program: Program, expr: AstNode, fn: AstNode): boolean {
+  const params = parameters(fn).filter((p) => str(p, "storageLocation") !== "storage");
+  return (
+    findAll(expr, "Identifier").some((n) => {
+      const d = program.declOf(n);
+      return d !== undefined && params.includes(d);
+    }) ||
+    findAll(expr, "MemberAccess").some((n) => memberOf(program, n, "msg", "value") || memberOf(program, n, "msg", "data"))
+  );
+}
+
+/** A local whose initial value the caller chose (`uint8 n = uint8(count_);`). */
+function inputLocal(program: Program, operand: AstNode, fn: AstNode): boolean {
+  const e = stripParens(operand);
+  const decl = e?.nodeType === "Identifier" ? program.declOf(e) : undefined;
+  if (!decl || decl.nodeType !== "VariableDeclaration" || decl.stateVariable === true) return false;
+  const init = initialValueOf(program, decl);
+  return init !== undefined && readsCallerValue(program, init, fn);
+}
+
+/** `t += a`, `t -= a`, `t = t + a`, `t = a + t`, `t = t - a`: what is updated, in which direction, by how much. */
+interface Update {
+  node: AstNode;
+  target: AstNode;
+  op: "+" | "-";
+  amount: AstNode;
+}
+
+function updateOf(program: Program, assignment: AstNode | undefined): Update | undefined {
+  if (assignment?.nodeType !== "Assignment") return undefined;
+  const target = child(assignment, "leftHandSide");
+  const rhs = child(assignment, "rightHandSide");
+  if (!target || !rhs) return undefined;
+  const operator = str(assignment, "operator");
+  if (operator === "+=" || operator === "-=") return { node: assignment, target, op: operator === "+=" ? "+" : "-", amount: rhs };
+  const e = stripParens(rhs);
+  if (operator !== "=" || e?.nodeType !== "BinaryOperation") return undefined;
+  const op = str(e, "operator");
+  const l = child(e, "leftExpression");
+  const r = child(e, "rightExpression");
+  if ((op !== "+" && op !== "-") || !l || !r) return undefined;
+  const key = exprKey(program, target);
+  if (exprKey(program, l) === key) return { node: assignment, target, op, amount: r };
+  if (op === "+" && exprKey(program, r) === key) return { node: assignment, target, op, amount: l };
+  return undefined;
+}
+
+/** The same amount: the same declaration read (`amount`, `uint256(amount)`), else the same source text. */
+function sameAmount(program: Program, a: AstNode, b: AstNode): boolean {
+  const x = stripConversions(a) ?? a;
+  const y = stripConversions(b) ?? b;
+  if (x.nodeType === "Identifier" && y.nodeType === "Identifier") {
+    const dx = program.declOf(x);
+    const dy = program.declOf(y);
+    if (dx && dy) return dx === dy;
+  }
+  return exprKey(program, x) === exprKey(program, y);
+}
+
+/** The storage mapping (or array) an element update lands in: `balanceOf[to]` → balanceOf. */
+function balanceRecord(program: Program, target: AstNode): AstNode | undefined {
+  if (stripParens(target)?.nodeType !== "IndexAccess") return undefined;
+  const d = baseDeclaration(program, target);
+  return isStorageVariable(program, d) ? d : undefined;
+}
+
+/** A storage total updated as a whole: `totalSupply`, `$.totalSupply`. */
+function storageTotal(program: Program, target: AstNode): AstNode | undefined {
+  const t = stripParens(target);
+  if (t?.nodeType !== "Identifier" && t?.nodeType !== "MemberAccess") return undefined;
+  const d = baseDeclaration(program, target);
+  return isStorageVariable(program, d) ? d : undefined;
+}
+
+/**
+ * The ERC-20 bookkeeping idiom (solmate, OpenZeppelin): an unchecked update whose range is bounded by a checked
+ * update of the same amount that runs before it on every path (a statement of an enclosing block, outside `unchecked`):
+ * - `balanceOf[from] -= amount; unchecked { balanceOf[to] += amount; }`: the amount left one balance of the mapping,
+ *   so the sum of balances did not grow;
+ * - `totalSupply += amount; unchecked { balanceOf[to] += amount; }`: no balance exceeds the checked total;
+ * - `balanceOf[from] -= amount; unchecked { totalSupply -= amount; }`: the total is at least the balance just debited.
+ */
+function boundedByCheckedCounterpart(program: Program, body: AstNode, op: Op): boolean {
+  const assignment = op.node.nodeType === "Assignment" ? op.node : program.parent(op.node);
+  const u = updateOf(program, assignment);
+  if (!u || !(op.node === u.node || child(u.node, "rightHandSide") === op.node)) return false;
+  const record = balanceRecord(program, u.target);
+  const total = record ? undefined : storageTotal(program, u.target);
+  if (!(u.op === "+" && record) && !(u.op === "-" && total)) return false;
+  return findAll(body, "Assignment").some((a) => {
+    if (a === u.node || !program.before(a, u.node) || program.ancestor(a, "UncheckedBlock") !== undefined) return false;
+    // runs before the unchecked update on every path: a statement of a block that encloses it
+    const stmt = program.ancestor(a, "ExpressionStatement");
+    const block = stmt ? program.parent(stmt) : undefined;
+    if (block?.nodeType !== "Block" || !program.contains(block, u.node)) return false;
+    const c = updateOf(program, a);
+    if (!c || !sameAmount(program, c.amount, u.amount)) return false;
+    if (u.op === "+") {
+      if (c.op === "-") return balanceRecord(program, c.target) === record;
+      const t = storageTotal(program, c.target);
+      return t !== undefined && t !== record;
+    }
+    return c.op === "-" && balanceRecord(program, c.target) !== undefined;
+  });
+}
 
 /** A comment in or just above the unchecked block that says why it cannot overflow. */
 function hasJustification(line: string, prev: string, text: string): boolean {

@@ -14,6 +14,8 @@ export interface RawFinding {
   function?: string;
   message: string;
   remediation: string;
+  /** SWC ids where they depend on the case (weak randomness from block.timestamp is SWC-116 too); else swc.ts's by detector. */
+  swc?: string[];
 }
 
 export interface DetectorContext {

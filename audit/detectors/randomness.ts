@@ -29,6 +29,112 @@ function isSmallModulus(program: Program, divisor: AstNode | undefined): boolean
   return false;
 }
 
+/** Where one function uses block values as a random number (what weak-randomness reports). */
+export interface RandomnessUse {
+  fn: AstNode;
+  /** The expressions that turn block values into an outcome: `x % n`, `keccak256(…)` used as a number, `== guess`. */
+  sinks: AstNode[];
+  /** The block values (and sender addresses) the outcome is derived from, and state writes that carried them. */
+  used: Set<AstNode>;
+  /** Later reads of a local the outcome was stored in. */
+  outcomeUses: AstNode[];
+  returnsRandom: boolean;
+}
+
+const USES = new WeakMap<Program, WeakMap<AstNode, RandomnessUse[]>>();
+
+/**
+ * Every function of `contract` that derives a random outcome from block values: modulo, hashing into a number,
+ * narrowing casts, comparisons with a guess. Computed once per contract (timestamp-dependence asks too, so that a
+ * timestamp used as randomness is reported once, as weak randomness).
+ */
+export function randomnessUses(program: Program, contract: AstNode): RandomnessUse[] {
+  const byContract = USES.get(program) ?? new WeakMap<AstNode, RandomnessUse[]>();
+  USES.set(program, byContract);
+  const cached = byContract.get(contract);
+  if (cached) return cached;
+  const isSrc = (n: AstNode): boolean => isEntropySource(program, n);
+  const chain = program.linearized(contract);
+  const stateVars = chain.flatMap((c) => list(c, "nodes").filter((n) => n.nodeType === "VariableDeclaration"));
+  const fns = chain.flatMap(functionsOf);
+  const taint: Taint = new Map();
+  propagate(program, [...stateVars, ...fns.map((f) => child(f, "body")!).filter(Boolean)], taint, isSrc);
+
+  const out: RandomnessUse[] = [];
+  for (const fn of functionsOf(contract)) {
+    const sinks: AstNode[] = [];
+    const used = new Set<AstNode>();
+    let returnsRandom = false;
+    const consider = (sink: AstNode, expr: AstNode | undefined, needsStrong: boolean): boolean => {
+      const t = taintOf(program, expr, taint, isSrc);
+      const s = strength(program, t);
+      if (!s || (needsStrong && s !== "strong")) return false;
+      sinks.push(sink);
+      for (const x of t) used.add(x);
+      return true;
+    };
+    walk(child(fn, "body")!, (n) => {
+      if (n.nodeType === "BinaryOperation") {
+        const op = str(n, "operator");
+        const l = child(n, "leftExpression");
+        const r = child(n, "rightExpression");
+        if (op === "%") {
+          // block value % small number: a coin toss
+          if (isSmallModulus(program, r)) consider(n, l, false);
+          else consider(n, l, true);
+          // uint(msg.sender) % n, uint(block.coinbase) % n
+          const lc = stripConversions(l);
+          if (lc && l !== lc && isSenderLike(program, lc)) {
+            sinks.push(n);
+            used.add(lc);
+          }
+        } else if (op === "==" || op === "!=") {
+          if (!consider(n, l, true)) consider(n, r, true);
+        }
+      } else if (n.nodeType === "FunctionCall") {
+        if (isHashCall(program, n)) {
+          // hashing a strong source, or a timestamp/number whose hash is then used as a number
+          const numeric = hashUsedAsNumber(program, n);
+          for (const a of list(n, "arguments")) if (consider(n, a, !numeric)) break;
+        } else if (isConversion(n)) {
+          const t = typeString(n) ?? "";
+          const callee = child(n, "expression");
+          const to = t || (callee ? program.text(callee) : "");
+          if (/^u?int\d*$/.test(to) || /^bytes\d+$/.test(to)) {
+            const arg = list(n, "arguments")[0];
+            if (arg && blockValue(program, stripConversions(arg)!) === "blockhash") consider(n, arg, true);
+          }
+        }
+      } else if (n.nodeType === "Return") {
+        const e = child(n, "expression");
+        if (e && sinks.some((s) => s === e || program.contains(e, s))) returnsRandom = true;
+      }
+      return undefined;
+    });
+    if (sinks.length === 0) continue;
+    // Where the predictable outcome is used: later reads of a local it was stored in.
+    const outcomeUses: AstNode[] = [];
+    for (const sink of sinks) {
+      const holder = program.ancestor(sink, "VariableDeclarationStatement", "Assignment", "ExpressionStatement", "Return");
+      let decl: AstNode | undefined;
+      if (holder?.nodeType === "VariableDeclarationStatement") decl = ((holder.declarations as (AstNode | null)[]) ?? [])[0] ?? undefined;
+      else if (holder?.nodeType === "Assignment") decl = program.declOf(child(holder, "leftHandSide"));
+      if (!decl || decl.stateVariable === true) continue;
+      walk(child(fn, "body")!, (n) => {
+        if (n.nodeType === "Identifier" && program.declOf(n) === decl) outcomeUses.push(n);
+      });
+    }
+    out.push({ fn, sinks, used, outcomeUses, returnsRandom });
+  }
+  byContract.set(contract, out);
+  return out;
+}
+
+/** SWC-120 (weak randomness), and SWC-116 (timestamp dependence) too when block.timestamp is one of the sources. */
+function randomnessSwc(program: Program, used: Iterable<AstNode>): string[] {
+  return [...used].some((u) => blockValue(program, u) === "timestamp") ? ["SWC-120", "SWC-116"] : ["SWC-120"];
+}
+
 /**
  * Where block values are used as a random number: modulo, hashing into a number, narrowing casts,
  * comparisons with a guess.
@@ -39,77 +145,8 @@ export const weakRandomness: Detector = {
   title: "Block values (blockhash, timestamp, number, difficulty, coinbase) used as a source of randomness",
   run(ctx: DetectorContext) {
     const { program } = ctx;
-    const isSrc = (n: AstNode): boolean => isEntropySource(program, n);
     for (const contract of contractsIn(ctx)) {
-      const chain = program.linearized(contract);
-      const stateVars = chain.flatMap((c) => list(c, "nodes").filter((n) => n.nodeType === "VariableDeclaration"));
-      const fns = chain.flatMap(functionsOf);
-      const taint: Taint = new Map();
-      propagate(program, [...stateVars, ...fns.map((f) => child(f, "body")!).filter(Boolean)], taint, isSrc);
-
-      for (const fn of functionsOf(contract)) {
-        const sinks: AstNode[] = [];
-        const used = new Set<AstNode>();
-        let returnsRandom = false;
-        const consider = (sink: AstNode, expr: AstNode | undefined, needsStrong: boolean): boolean => {
-          const t = taintOf(program, expr, taint, isSrc);
-          const s = strength(program, t);
-          if (!s || (needsStrong && s !== "strong")) return false;
-          sinks.push(sink);
-          for (const x of t) used.add(x);
-          return true;
-        };
-        walk(child(fn, "body")!, (n) => {
-          if (n.nodeType === "BinaryOperation") {
-            const op = str(n, "operator");
-            const l = child(n, "leftExpression");
-            const r = child(n, "rightExpression");
-            if (op === "%") {
-              // block value % small number: a coin toss
-              if (isSmallModulus(program, r)) consider(n, l, false);
-              else consider(n, l, true);
-              // uint(msg.sender) % n, uint(block.coinbase) % n
-              const lc = stripConversions(l);
-              if (lc && l !== lc && isSenderLike(program, lc)) {
-                sinks.push(n);
-                used.add(lc);
-              }
-            } else if (op === "==" || op === "!=") {
-              if (!consider(n, l, true)) consider(n, r, true);
-            }
-          } else if (n.nodeType === "FunctionCall") {
-            if (isHashCall(program, n)) {
-              // hashing a strong source, or a timestamp/number whose hash is then used as a number
-              const numeric = hashUsedAsNumber(program, n);
-              for (const a of list(n, "arguments")) if (consider(n, a, !numeric)) break;
-            } else if (isConversion(n)) {
-              const t = typeString(n) ?? "";
-              const callee = child(n, "expression");
-              const to = t || (callee ? program.text(callee) : "");
-              if (/^u?int\d*$/.test(to) || /^bytes\d+$/.test(to)) {
-                const arg = list(n, "arguments")[0];
-                if (arg && blockValue(program, stripConversions(arg)!) === "blockhash") consider(n, arg, true);
-              }
-            }
-          } else if (n.nodeType === "Return") {
-            const e = child(n, "expression");
-            if (e && sinks.some((s) => s === e || program.contains(e, s))) returnsRandom = true;
-          }
-          return undefined;
-        });
-        if (sinks.length === 0) continue;
-        // Where the predictable outcome is used: later reads of a local it was stored in.
-        const outcomeUses: AstNode[] = [];
-        for (const sink of sinks) {
-          const holder = program.ancestor(sink, "VariableDeclarationStatement", "Assignment", "ExpressionStatement", "Return");
-          let decl: AstNode | undefined;
-          if (holder?.nodeType === "VariableDeclarationStatement") decl = ((holder.declarations as (AstNode | null)[]) ?? [])[0] ?? undefined;
-          else if (holder?.nodeType === "Assignment") decl = program.declOf(child(holder, "leftHandSide"));
-          if (!decl || decl.stateVariable === true) continue;
-          walk(child(fn, "body")!, (n) => {
-            if (n.nodeType === "Identifier" && program.declOf(n) === decl) outcomeUses.push(n);
-          });
-        }
+      for (const { fn, sinks, used, outcomeUses, returnsRandom } of randomnessUses(program, contract)) {
         const anyStrong = strength(program, used) === "strong";
         const lines = linesIn(program, ctx.file, [...sinks, ...used, ...outcomeUses, ...(returnsRandom ? [fn] : [])]);
         ctx.report({
@@ -128,6 +165,7 @@ export const weakRandomness: Detector = {
             "players first submit `keccak256(abi.encode(secret, msg.sender))`, reveal `secret` in a later block, and the outcome mixes all revealed secrets.\n" +
             "```solidity\nfunction commit(bytes32 h) external { commits[msg.sender] = Commit(h, block.number); }\n" +
             "function reveal(bytes32 secret) external {\n    require(keccak256(abi.encode(secret, msg.sender)) == commits[msg.sender].hash);\n    require(block.number > commits[msg.sender].blockNumber);\n    // combine revealed secrets here\n}\n```",
+          swc: randomnessSwc(program, used),
         });
       }
     }

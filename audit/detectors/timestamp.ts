@@ -4,10 +4,13 @@ import { blockValue, hashUsedAsNumber, isHashCall } from "../ast/semantics";
 import type { Severity } from "../types";
 import { severityRank } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
+import { randomnessUses } from "./randomness";
 
 /**
  * block.timestamp / now in decisions: validators can shift it by several seconds. Harmless for deadlines
- * measured in hours or days (low/info), dangerous for equality tests and coin tosses (medium).
+ * measured in hours or days (low/info), dangerous for equality tests and coin tosses (medium). A timestamp that
+ * weak-randomness reports as the source of a random outcome (`block.timestamp % 15 == 0`, hashed into a number) is
+ * left to that finding: one finding per weakness.
  */
 export const timestampDependence: Detector = {
   id: "timestamp-dependence",
@@ -15,18 +18,22 @@ export const timestampDependence: Detector = {
   title: "Decisions that depend on block.timestamp / now",
   run(ctx: DetectorContext) {
     const { program } = ctx;
+    // Timestamps that weak-randomness reports as the source of a random outcome (in any contract of the file: a
+    // derived contract's coin toss may read a base contract's stored timestamp).
+    const random = new Set<AstNode>();
+    for (const contract of contractsIn(ctx)) for (const use of randomnessUses(program, contract)) for (const u of use.used) random.add(u);
     for (const contract of contractsIn(ctx)) {
       const items: { fn?: AstNode; node: AstNode; severity: Severity }[] = [];
       for (const v of list(contract, "nodes")) {
         if (v.nodeType !== "VariableDeclaration" || !child(v, "value")) continue;
         walk(child(v, "value")!, (n) => {
-          if (blockValue(program, n) === "timestamp") items.push({ node: n, severity: "low" });
+          if (blockValue(program, n) === "timestamp" && !random.has(n)) items.push({ node: n, severity: "low" });
         });
       }
       for (const fn of functionsOf(contract)) {
         walk(child(fn, "body")!, (n) => {
           if (n.nodeType === "EmitStatement") return false;
-          if (blockValue(program, n) !== "timestamp") return undefined;
+          if (blockValue(program, n) !== "timestamp" || random.has(n)) return undefined;
           // Classify by the nearest meaningful ancestor.
           let severity: Severity = "info";
           let cur: AstNode | undefined = n;
