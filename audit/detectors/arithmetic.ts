@@ -86,7 +86,12 @@ function isGuarded(program: Program, node: AstNode, operands: AstNode[], mul: bo
   const vars = operands.filter((x) => !isConstantExpr(program, x)).map((x) => exprKey(program, x));
   if (vars.length === 0) return true;
   for (const g of guards) {
-    if (g === node || program.contains(g, node)) continue;
+    if (g === node) continue;
+    if (program.contains(g, node)) {
+      // checked after the fact, SafeMath's way: require((z = x + y) >= x), require(y == 0 || (z = x * y) / y == x)
+      if (checkedInPlace(program, g, node, vars)) return true;
+      continue;
+    }
     for (const cmp of [g, ...findAll(g, "BinaryOperation")]) {
       if (cmp.nodeType !== "BinaryOperation" || !["<", ">", "<=", ">=", "==", "!="].includes(str(cmp, "operator") ?? "")) continue;
       const a = exprKey(program, child(cmp, "leftExpression")!);
@@ -107,6 +112,19 @@ function isGuarded(program: Program, node: AstNode, operands: AstNode[], mul: bo
   return false;
 }
 
+
+/** A comparison in the guard with the operation (or its assignment) on one side and one of its operands alone on the other. */
+function checkedInPlace(program: Program, guard: AstNode, node: AstNode, vars: string[]): boolean {
+  for (const cmp of [guard, ...findAll(guard, "BinaryOperation")]) {
+    if (cmp.nodeType !== "BinaryOperation" || !["<", ">", "<=", ">=", "=="].includes(str(cmp, "operator") ?? "")) continue;
+    const l = child(cmp, "leftExpression")!;
+    const r = child(cmp, "rightExpression")!;
+    const holds = (side: AstNode): boolean => side === node || program.contains(side, node);
+    const [withOp, other] = holds(l) ? [l, r] : holds(r) ? [r, l] : [undefined, undefined];
+    if (withOp && other && vars.includes(exprKey(program, other))) return true;
+  }
+  return false;
+}
 
 function isTimeArithmetic(program: Program, op: Op): boolean {
   const sides = [op.left, op.right];

@@ -1,5 +1,5 @@
 import type { AstNode } from "../ast/node";
-import { child, list, str, walk } from "../ast/node";
+import { child, list, str, typeString, walk } from "../ast/node";
 import { blockValue, hashUsedAsNumber, isHashCall } from "../ast/semantics";
 import type { Severity } from "../types";
 import { severityRank } from "../types";
@@ -12,6 +12,14 @@ import { randomnessUses } from "./randomness";
  * weak-randomness reports as the source of a random outcome (`block.timestamp % 15 == 0`, hashed into a number) is
  * left to that finding: one finding per weakness.
  */
+/** A constant 2**n with n >= 32 (the type of `2**32` is `int_const 4294967296`). */
+function isWidePowerOfTwo(n: AstNode | undefined): boolean {
+  const m = /^int_const (\d+)$/.exec((n ? typeString(n) : undefined) ?? "");
+  if (!m) return false;
+  const v = BigInt(m[1]!);
+  return v >= 1n << 32n && (v & (v - 1n)) === 0n;
+}
+
 export const timestampDependence: Detector = {
   id: "timestamp-dependence",
   category: "time_manipulation",
@@ -42,6 +50,8 @@ export const timestampDependence: Detector = {
             if (!p) break;
             if (p.nodeType === "BinaryOperation") {
               const op = str(p, "operator");
+              // `block.timestamp % 2**32`: truncation to 32 bits (UniswapV2Pair), not a coin toss
+              if (op === "%" && child(p, "leftExpression") === cur && isWidePowerOfTwo(child(p, "rightExpression"))) break;
               if (op === "==" || op === "!=" || op === "%") {
                 severity = "medium";
                 break;

@@ -231,6 +231,45 @@ contract Factory {
     }
 }
 `,
+  "Checked07.sol": `// SPDX-License-Identifier: MIT
+pragma solidity =0.7.6;
+
+/// Uniswap v2's SafeMath: each operation is checked in the require that computes it.
+library CheckedMath {
+    function add(uint256 x, uint256 y) internal pure returns (uint256 z) {
+        require((z = x + y) >= x, "add");
+    }
+
+    function sub(uint256 x, uint256 y) internal pure returns (uint256 z) {
+        require((z = x - y) <= x, "sub");
+    }
+
+    function mul(uint256 x, uint256 y) internal pure returns (uint256 z) {
+        require(y == 0 || (z = x * y) / y == x, "mul");
+    }
+}
+
+contract Ledger {
+    using CheckedMath for uint256;
+
+    uint256 public total;
+    uint32 public lastUpdate;
+    uint256 public deadline;
+
+    function add(uint256 a) external {
+        total = total.add(a);
+        lastUpdate = uint32(block.timestamp % 2 ** 32);
+    }
+
+    function addRaw(uint256 a) external {
+        total = total + a;
+    }
+
+    function closeAt() external view returns (bool) {
+        return block.timestamp == deadline;
+    }
+}
+`,
 };
 
 describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function () {
@@ -272,6 +311,19 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
   it("reentrancy: a call to a contract the function has just deployed (create2, new) runs the project's code; a caller-named one does not", function () {
     const found = result.findings.filter((f) => f.file === "Factory.sol" && f.detector === "reentrancy");
     expect(found.map((f) => f.function)).to.deep.equal(["register"]);
+  });
+
+  it("integer-overflow (before 0.8): an operation checked in the require that computes it (SafeMath) is not reported; a bare one is", function () {
+    const found = result.findings.filter((f) => f.file === "Checked07.sol" && f.detector === "integer-overflow");
+    expect(found.map((f) => f.function)).to.deep.equal(["addRaw"]);
+  });
+
+  it("timestamp-dependence: block.timestamp % 2**32 truncates (UniswapV2Pair): information only; an equality with a deadline is medium", function () {
+    const found = result.findings.filter((f) => f.file === "Checked07.sol" && f.detector === "timestamp-dependence");
+    expect(found.map((f) => [f.function, f.severity])).to.deep.equal([
+      ["add", "info"],
+      ["closeAt", "medium"],
+    ]);
   });
 
   it("uninitialized-state: code that only runs by delegatecall reads its caller's storage", function () {
