@@ -1,6 +1,7 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
+import { isAccessControlled } from "../ast/access";
 import {
   baseDeclaration,
   blockValue,
@@ -160,6 +161,7 @@ export const integerOverflow: Detector = {
         if (roots.length === 0) continue;
         const guards = guardConditions(program, body).map((g) => g.cond);
         const entry = isEntryPoint(fn) && !isReadOnly(fn);
+        const restricted = entry && isAccessControlled(program, fn, contract);
         const found: { node: AstNode; severity: Severity }[] = [];
         for (const root of roots) {
           const justified = checked && hasJustification(file.lines.lineText(program.line(root)), file.lines.lineText(program.line(root) - 1), program.text(root));
@@ -184,6 +186,8 @@ export const integerOverflow: Detector = {
             const feedsPayment = isPaymentOrCheck(program, op.node);
             let severity: Severity;
             if (checked) severity = justified ? "info" : entry && stored && input ? "high" : "low";
+            else if (opJustified(program, file, op.node)) severity = "info"; // "overflow is desired" (Uniswap's oracles)
+            else if (restricted) severity = "low"; // only the owner chooses the operands
             else severity = entry && stored && input ? "high" : stored || (input && feedsPayment) ? "medium" : "low";
             found.push({ node: op.node, severity });
           }
@@ -373,6 +377,13 @@ function boundedByCheckedCounterpart(program: Program, body: AstNode, op: Op): b
     }
     return c.op === "-" && balanceRecord(program, c.target) !== undefined;
   });
+}
+
+/** Before 0.8: a `//` comment on the operation's line or the two above that says why it may or cannot wrap. */
+function opJustified(program: Program, file: DetectorContext["file"], node: AstNode): boolean {
+  const line = program.line(node);
+  const near = [line, line - 1, line - 2].map((n) => (n > 0 ? /\/\/.*$/.exec(file.lines.lineText(n))?.[0] ?? "" : "")).join("\n");
+  return near.trim() !== "" && hasJustification(near, "", "");
 }
 
 /** A comment in or just above the unchecked block that says why it cannot overflow. */

@@ -239,6 +239,10 @@ function createdHere(program: Program, call: OutgoingCall, fn: AstNode): boolean
     } else if (n.nodeType === "Assignment") {
       const lhs = child(n, "leftHandSide");
       if (lhs?.nodeType === "Identifier" && program.declOf(lhs) === decl && created(child(n, "rightHandSide"))) return true;
+    } else if (n.AST === undefined) {
+      // before 0.6 the assembly has no Yul tree: `pair := create2(…)` in its text
+      const name = str(decl, "name") ?? "";
+      if (name && new RegExp(`\\b${name}\\s*:=\\s*create2?\\s*\\(`).test(program.text(n))) return true;
     } else {
       let found = false;
       walkYul(n, (y) => {

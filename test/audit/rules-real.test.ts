@@ -265,8 +265,46 @@ contract Ledger {
         total = total + a;
     }
 
+    address public owner = msg.sender;
+    uint32 public cumulative;
+
+    function accumulate(uint32 a) external {
+        cumulative = cumulative + a; // overflow is desired
+    }
+
+    function setTotal(uint256 a) external {
+        require(msg.sender == owner, "owner");
+        total = total + a;
+    }
+
     function closeAt() external view returns (bool) {
         return block.timestamp == deadline;
+    }
+}
+`,
+  "Factory05.sol": `// SPDX-License-Identifier: MIT
+pragma solidity =0.5.17;
+
+contract Pair05 {
+    address public token0;
+
+    function initialize(address a) external {
+        token0 = a;
+    }
+}
+
+/// Before 0.6 the assembly has no Yul tree: the create2 is found in its text.
+contract Factory05 {
+    mapping(address => address) public getPair;
+
+    function createPair(address a) external returns (address pair) {
+        bytes memory code = type(Pair05).creationCode;
+        bytes32 salt = keccak256(abi.encodePacked(a));
+        assembly {
+            pair := create2(0, add(code, 32), mload(code), salt)
+        }
+        Pair05(pair).initialize(a);
+        getPair[a] = pair;
     }
 }
 `,
@@ -311,11 +349,16 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
   it("reentrancy: a call to a contract the function has just deployed (create2, new) runs the project's code; a caller-named one does not", function () {
     const found = result.findings.filter((f) => f.file === "Factory.sol" && f.detector === "reentrancy");
     expect(found.map((f) => f.function)).to.deep.equal(["register"]);
+    expect(result.findings.filter((f) => f.file === "Factory05.sol" && f.detector === "reentrancy")).to.deep.equal([]);
   });
 
-  it("integer-overflow (before 0.8): an operation checked in the require that computes it (SafeMath) is not reported; a bare one is", function () {
+  it("integer-overflow (before 0.8): checked in the require that computes it (SafeMath): silent; a comment that says it may wrap: info; only the owner's operands: low; bare: high", function () {
     const found = result.findings.filter((f) => f.file === "Checked07.sol" && f.detector === "integer-overflow");
-    expect(found.map((f) => f.function)).to.deep.equal(["addRaw"]);
+    expect(found.map((f) => [f.function, f.severity])).to.deep.equal([
+      ["addRaw", "high"],
+      ["accumulate", "info"],
+      ["setTotal", "low"],
+    ]);
   });
 
   it("timestamp-dependence: block.timestamp % 2**32 truncates (UniswapV2Pair): information only; an equality with a deadline is medium", function () {
