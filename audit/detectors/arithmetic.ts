@@ -383,8 +383,12 @@ function boundedByCheckedCounterpart(program: Program, body: AstNode, op: Op): b
 function opJustified(program: Program, file: DetectorContext["file"], node: AstNode): boolean {
   const line = program.line(node);
   const near = [line, line - 1, line - 2].map((n) => (n > 0 ? /\/\/.*$/.exec(file.lines.lineText(n))?.[0] ?? "" : "")).join("\n");
-  return near.trim() !== "" && hasJustification(near, "", "");
+  return near.trim() !== "" && INTENDED_WRAP.test(near);
 }
+
+/** Phrases that say a wrap is intended or impossible ("overflow is desired", "cannot underflow"), not just the word. */
+const INTENDED_WRAP =
+  /\b(over|under)flows? (is|are) (desired|intended|acceptable|expected|fine|ok|okay|allowed|wanted)\b|\b(cannot|can't|can not|never|won't|will not|doesn't|does not|should not) (over|under)flow|\bwrap(s|ping)?( around)? (is )?(intended|desired|expected|fine|ok)\b|\bchecked (above|before|earlier)\b/i;
 
 /** A comment in or just above the unchecked block that says why it cannot overflow. */
 function hasJustification(line: string, prev: string, text: string): boolean {
