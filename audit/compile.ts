@@ -190,17 +190,23 @@ export async function compileFiles(targets: string[], options: CompileOptions): 
     const importers = plans.filter((q) => q !== p && q.units.has(p.unit)).map((q) => results.get(q.absPath)?.status.compiler);
     const admitted = compilers.versions().filter((v) => ranges.every((r) => satisfies(v, r)));
     const candidates = [...new Set([...importers.filter((v): v is string => v !== undefined && admitted.includes(v)), ...admitted.slice(0, 3)])].filter((v) => v !== p.version);
-    for (const version of candidates.slice(0, 4)) {
+    const attempts: { version: string; evmVersion?: string }[] = candidates.slice(0, 4).map((version) => ({ version }));
+    // `tload` under the project's evm_version = "paris": the code targets a newer chain, compile it for that one
+    const needs = /only available for (\w+)-compatible VMs/.exec(p.failure)?.[1]?.toLowerCase();
+    if (needs && evmVersionFor(p.version, needs) === needs) attempts.unshift({ version: p.version, evmVersion: needs });
+    for (const a of attempts) {
+      const opts = a.evmVersion ? { ...options, evmVersion: a.evmVersion } : options;
       let compiled: { output: SolcOutput; cached: boolean };
       try {
-        compiled = compileCached(options, version, p.units);
+        compiled = compileCached(opts, a.version, p.units);
       } catch {
         continue;
       }
       if ((compiled.output.errors ?? []).some((e) => e.severity === "error")) continue;
-      const program = buildProgram(compiled.output, p.units, version);
+      const program = buildProgram(compiled.output, p.units, a.version);
       const source = program.files.find((f) => f.unitName === p.unit);
-      results.set(p.absPath, { absPath: p.absPath, status: { status: "compiled", compiler: version, cached: compiled.cached }, program, source });
+      const message = a.evmVersion ? `compiled for EVM ${a.evmVersion}: the code uses instructions the project's EVM version${options.evmVersion ? ` (${options.evmVersion})` : ""} lacks` : undefined;
+      results.set(p.absPath, { absPath: p.absPath, status: { status: "compiled", compiler: a.version, message, cached: compiled.cached }, program, source });
       options.onFile?.(p.absPath);
       break;
     }

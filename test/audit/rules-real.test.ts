@@ -374,3 +374,29 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
     expect(found.map((f) => f.contract)).to.deep.equal(["DirectSetup"]);
   });
 });
+
+describe("audit: code that needs a newer EVM than the project's evm_version", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let result: AuditResult;
+
+  before(async function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), "audit-evm-"));
+    mkdirSync(path.join(dir, "src"));
+    writeFileSync(path.join(dir, "foundry.toml"), '[profile.default]\nsrc = "src"\nevm_version = "paris"\n');
+    writeFileSync(
+      path.join(dir, "src", "Transient.sol"),
+      "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n\ncontract Transient {\n    function bump() external returns (uint256 v) {\n        assembly {\n            v := add(tload(0), 1)\n            tstore(0, v)\n        }\n    }\n}\n",
+    );
+    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles a file using tload/tstore for the EVM that has them, and says so", function () {
+    const f = result.files.find((x) => x.file === "Transient.sol");
+    expect(f?.status).to.equal("compiled");
+    expect(f?.message).to.match(/compiled for EVM cancun: the code uses instructions the project's EVM version \(paris\) lacks/);
+  });
+});
+
