@@ -1296,7 +1296,8 @@ export const forcedEtherBalance: Detector = {
     for (const contract of contractsIn(ctx)) {
       for (const fn of callablesOf(contract)) {
         const comparisons = findAll(child(fn, "body")!, "BinaryOperation").filter((b) => ["==", "!="].includes(str(b, "operator") ?? ""));
-        const hits = comparisons.filter((b) => readsOwnBalance(program, child(b, "leftExpression")) || readsOwnBalance(program, child(b, "rightExpression")));
+        // not the balance compared with an earlier reading of itself (`address(this).balance == before`: did a call move ether?)
+        const hits = comparisons.filter((b) => readsOwnBalance(program, child(b, "leftExpression")) !== readsOwnBalance(program, child(b, "rightExpression")));
         // a token balance held to an exact value by a record of the contract's own (`shares == balance`); not a
         // balance compared with an earlier reading of itself (`after == before + amount`, a fee-on-transfer check)
         const tokenHits = comparisons.filter((b) => {

@@ -308,6 +308,29 @@ contract Factory05 {
     }
 }
 `,
+  "ForceSend.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// solady's forceSafeTransferETH: whether the call moved ether is read from the balance before and after.
+contract ForceSend {
+    uint256 public deposits;
+
+    function send(address to, uint256 amount) external returns (bool moved) {
+        uint256 before = address(this).balance;
+        (bool ok, ) = to.call{value: amount}("");
+        ok;
+        moved = address(this).balance != before;
+    }
+
+    function settled() external view returns (bool) {
+        return address(this).balance == deposits;
+    }
+
+    receive() external payable {
+        deposits += msg.value;
+    }
+}
+`,
 };
 
 describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function () {
@@ -367,6 +390,11 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
       ["add", "info"],
       ["closeAt", "medium"],
     ]);
+  });
+
+  it("forced-ether-balance: the balance compared with an earlier reading of itself is no exact balance test; compared with a record it is", function () {
+    const found = result.findings.filter((f) => f.file === "ForceSend.sol" && f.detector === "forced-ether-balance");
+    expect(found.map((f) => f.function)).to.deep.equal(["settled"]);
   });
 
   it("uninitialized-state: code that only runs by delegatecall reads its caller's storage", function () {
