@@ -4,13 +4,11 @@
  * asks for), an initializer nothing stops from running again, and a caller check written in inline assembly.
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runAudit, type AuditResult } from "../../audit/scan";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources } from "./scanSources";
 import type { Finding } from "../../audit/types";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 const TOKEN = `
 abstract contract Token {
@@ -190,10 +188,7 @@ describe("audit: access-control rules beyond the fixture pairs", function () {
     result.findings.filter((f) => f.file === file && f.contract === contract && f.category === "access_control" && (detector === undefined || f.detector === detector));
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-access-"));
-    mkdirSync(path.join(dir, "src"));
-    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-rules-access-", SOURCES));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

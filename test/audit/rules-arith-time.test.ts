@@ -5,13 +5,11 @@
  * randomness) while deadlines stay timestamp dependences.
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runAudit, type AuditResult } from "../../audit/scan";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources } from "./scanSources";
 import type { Finding } from "../../audit/types";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 const SOURCES: Record<string, string> = {
   "StepCounter.sol": `// SPDX-License-Identifier: MIT
@@ -235,10 +233,7 @@ describe("audit: unchecked arithmetic, randomness and timestamp rules", function
   const dump = (file: string): string => JSON.stringify(result.findings.filter((f) => f.file === file).map((f) => [f.detector, f.function, f.severity, f.lines]));
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-arith-time-"));
-    mkdirSync(path.join(dir, "src"));
-    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-rules-arith-time-", SOURCES));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

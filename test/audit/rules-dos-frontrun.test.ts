@@ -4,13 +4,11 @@
  * preimage checked in an `if` that pays, and a preimage check behind a commitment that binds the caller.
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runAudit, type AuditResult } from "../../audit/scan";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources } from "./scanSources";
 import type { Finding } from "../../audit/types";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 const SOURCES: Record<string, string> = {
   "ThroneTransfer.sol": `// SPDX-License-Identifier: MIT
@@ -303,10 +301,7 @@ describe("audit: denial-of-service and front-running rules beyond the fixture pa
   const summary = (file: string): string => JSON.stringify(result.findings.filter((f) => f.file === file).map((f) => [f.detector, f.lines]));
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-dos-frontrun-"));
-    mkdirSync(path.join(dir, "src"));
-    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-rules-dos-frontrun-", SOURCES));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,12 +5,10 @@
  * the constructor, a proxy whose implementation mirrors its first slot, and code that only runs by delegatecall.
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runAudit, type AuditResult } from "../../audit/scan";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources } from "./scanSources";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 const SOURCES: Record<string, string> = {
   // 0.8 rejects int24 → uint8 in one conversion; the 0.7.6 code importing this library compiles it
@@ -339,10 +337,7 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
   let result: AuditResult;
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-real-"));
-    mkdirSync(path.join(dir, "src"));
-    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-rules-real-", SOURCES));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -409,14 +404,7 @@ describe("audit: code that needs a newer EVM than the project's evm_version", fu
   let result: AuditResult;
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-evm-"));
-    mkdirSync(path.join(dir, "src"));
-    writeFileSync(path.join(dir, "foundry.toml"), '[profile.default]\nsrc = "src"\nevm_version = "paris"\n');
-    writeFileSync(
-      path.join(dir, "src", "Transient.sol"),
-      "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n\ncontract Transient {\n    function bump() external returns (uint256 v) {\n        assembly {\n            v := add(tload(0), 1)\n            tstore(0, v)\n        }\n    }\n}\n",
-    );
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-evm-", { "Transient.sol": "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n\ncontract Transient {\n    function bump() external returns (uint256 v) {\n        assembly {\n            v := add(tload(0), 1)\n            tstore(0, v)\n        }\n    }\n}\n" }, { "foundry.toml": '[profile.default]\nsrc = "src"\nevm_version = "paris"\n' }));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

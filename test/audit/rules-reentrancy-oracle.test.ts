@@ -4,12 +4,10 @@
  * contract from its own token balances or reserves is a spot price at the call site that charges or pays with it.
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runAudit, type AuditResult } from "../../audit/scan";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources } from "./scanSources";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 const SOURCES: Record<string, string> = {
   "RewardRace.sol": `// SPDX-License-Identifier: MIT
@@ -388,10 +386,7 @@ describe("audit: reentrancy rollback and project-contract spot quotes", function
   let result: AuditResult;
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-reentrancy-oracle-"));
-    mkdirSync(path.join(dir, "src"));
-    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-rules-reentrancy-oracle-", SOURCES));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,12 +4,10 @@
  * through a library helper (oracle-spot-price), and a bid check whose owner alternative does not restrict the caller.
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runAudit, type AuditResult } from "../../audit/scan";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources } from "./scanSources";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 const SOURCES: Record<string, string> = {
   "TokenBalanceVault.sol": `// SPDX-License-Identifier: MIT
@@ -98,10 +96,7 @@ describe("audit: detector rules beyond the fixture pairs", function () {
   let result: AuditResult;
 
   before(async function () {
-    dir = mkdtempSync(path.join(os.tmpdir(), "audit-rules-"));
-    mkdirSync(path.join(dir, "src"));
-    for (const [name, text] of Object.entries(SOURCES)) writeFileSync(path.join(dir, "src", name), text);
-    result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
+    ({ dir, result } = await scanSources("audit-rules-", SOURCES));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
