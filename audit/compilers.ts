@@ -93,6 +93,8 @@ export class CompilerSet {
     const entry = this.installed.find((c) => c.version === version);
     if (!entry) throw new Error(`solc ${version} is not installed`);
     quietAsmJsWarnings();
+    // each soljson (emscripten) adds its own process listeners: more than ten loaded compilers is expected here
+    process.setMaxListeners(Math.max(process.getMaxListeners(), 2 * (this.loaded.size + 1) + 10));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(entry.dir) as SolcModule;
     this.loaded.set(version, mod);
