@@ -1,5 +1,5 @@
 import type { AstNode } from "../ast/node";
-import { child, findAll, str, typeString, walk } from "../ast/node";
+import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { isAccessControlled } from "../ast/access";
 import {
@@ -411,6 +411,14 @@ function isPaymentOrCheck(program: Program, node: AstNode): boolean {
 }
 
 /** (a / b) * c loses precision: the division rounds down first. */
+/** A bitwise expression: `~x`, `x & m`, `x | y`, `x ^ y` (shifts are scaling, handled apart). */
+function isBitwise(n: AstNode | undefined): boolean {
+  const e = n && n.nodeType === "TupleExpression" && list(n, "components").length === 1 ? list(n, "components")[0] : n;
+  if (!e) return false;
+  if (e.nodeType === "UnaryOperation") return str(e, "operator") === "~";
+  return e.nodeType === "BinaryOperation" && ["&", "|", "^"].includes(str(e, "operator") ?? "");
+}
+
 export const divideBeforeMultiply: Detector = {
   id: "divide-before-multiply",
   category: "arithmetic",
@@ -456,6 +464,8 @@ export const divideBeforeMultiply: Detector = {
               if (isConstantExpr(program, child(div, "leftExpression")) && isConstantExpr(program, divisor)) continue;
               // fixed-point: the dividend was scaled up first ((x << 112) / y, x * 1e18 / y), so little is lost
               if (isScaled(program, child(div, "leftExpression"))) continue;
+              // bit manipulation, not an amount: `~len / 0xffff * 0x7739` (solady's ERC1271) divides a bitwise result
+              if (isBitwise(child(div, "leftExpression"))) continue;
               hits.push(n);
               break;
             }

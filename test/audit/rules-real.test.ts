@@ -306,6 +306,20 @@ contract Factory05 {
     }
 }
 `,
+  "BitTrick.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// solady's ERC1271 gas trick: a bitwise result divided then multiplied is bit manipulation, not a rounded amount.
+contract BitTrick {
+    function probe(bytes calldata signature) external pure returns (uint256) {
+        return ~signature.length / 0xffff * 0x7739;
+    }
+
+    function share(uint256 amount, uint256 users, uint256 weight) external pure returns (uint256) {
+        return amount / users * weight;
+    }
+}
+`,
   "ForceSend.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -385,6 +399,11 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
       ["add", "info"],
       ["closeAt", "medium"],
     ]);
+  });
+
+  it("divide-before-multiply: a bitwise dividend (~len / 0xffff * 0x7739) is bit manipulation; an amount divided first is reported", function () {
+    const found = result.findings.filter((f) => f.file === "BitTrick.sol" && f.detector === "divide-before-multiply");
+    expect(found.map((f) => f.function)).to.deep.equal(["share"]);
   });
 
   it("forced-ether-balance: the balance compared with an earlier reading of itself is no exact balance test; compared with a record it is", function () {
