@@ -572,12 +572,19 @@ export const oracleSpotPrice: Detector = {
           // Guards that decide on the value (collateral checks, liquidation thresholds), not caller bounds.
           for (const g of guardConditions(program, body)) {
             for (const cmp of comparisonsIn(g.cond)) {
-              if (!ORDERINGS.has(str(cmp, "operator") ?? "")) continue;
               const l = child(cmp, "leftExpression");
               const r = child(cmp, "rightExpression");
+              // `msg.value == price` (or `!=` then revert): an exact charge, counted below only against an own-state quote
+              const exactCharge = ["==", "!="].includes(str(cmp, "operator") ?? "") && (isMsgValue(program, l) || isMsgValue(program, r));
+              if (!ORDERINGS.has(str(cmp, "operator") ?? "") && !exactCharge) continue;
               const lt = flow.taint(frame, l);
               const rt = flow.taint(frame, r);
               if (lt.size === 0 && rt.size === 0) continue;
+              if (exactCharge) {
+                const t = lt.size > 0 ? lt : rt;
+                if ([...t].some(quotesOwnState)) paid.push({ node: g.node, sites, t });
+                continue;
+              }
               const other = lt.size > 0 ? r : l;
               if ((lt.size > 0) !== (rt.size > 0) && isBoundParameter(program, other, frame.fn)) {
                 // `msg.value` is the most a buyer pays for a quote of a pool it swaps through, but against the quote of

@@ -251,6 +251,33 @@ contract BookShop {
     }
 }
 `,
+  "ExactShop.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {BadExchange} from "./BadExchange.sol";
+
+/// Charges exactly the exchange's current quote, through a public helper: a pushed-down quote is a discount.
+contract ExactShop {
+    uint256 public constant BOOK_PRICE_USDC = 100;
+    BadExchange public immutable exchange;
+    uint256 public sold;
+
+    constructor(BadExchange exchange_) {
+        exchange = exchange_;
+    }
+
+    function buy() external payable {
+        if (msg.value != price()) {
+            revert();
+        }
+        sold = sold + 1;
+    }
+
+    function price() public view returns (uint256) {
+        return exchange.getPriceOfUSDCInWeth() * BOOK_PRICE_USDC;
+    }
+}
+`,
   "WethDesk.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -434,6 +461,13 @@ describe("audit: reentrancy rollback and project-contract spot quotes", function
       lineOf("BookShop.sol", "if (msg.value < priceInWeth)"),
     ]);
     expect(found[0]!.message).to.match(/exchange\.getPriceOfUSDCInWeth\(\)/);
+  });
+
+  it("oracle-spot-price: msg.value required to equal a project exchange's own-state quote (through a public helper) is a spot price", function () {
+    const found = findings("ExactShop.sol", "oracle-spot-price");
+    expect(found, all()).to.have.lengthOf(1);
+    expect(found[0]!.function).to.equal("buy");
+    expect(found[0]!.lines).to.include(lineOf("ExactShop.sol", "if (msg.value != price())"));
   });
 
   it("oracle-spot-price: a quote followed through the exchange's internal helpers and paid out in a transfer is a spot price", function () {
