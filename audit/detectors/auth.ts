@@ -826,7 +826,7 @@ function writeIndex(program: Program): WriteIndex {
 }
 
 /** State variables compared directly with a parameter (`param == secret`, `secrets[k] == param`) deciding a require or an if. */
-function comparedWithParameter(program: Program, fn: AstNode): AstNode[] {
+function comparedWithParameter(program: Program, fn: AstNode, keyed?: Set<AstNode>): AstNode[] {
   const body = child(fn, "body");
   if (!body) return [];
   const params = new Set(parameters(fn));
@@ -846,7 +846,11 @@ function comparedWithParameter(program: Program, fn: AstNode): AstNode[] {
       if (b?.nodeType !== "Identifier" || !params.has(program.declOf(b)!)) continue;
       if (a?.nodeType !== "Identifier" && a?.nodeType !== "IndexAccess") continue;
       const d = baseDeclaration(program, a);
-      if (d && isStateVariable(d)) out.push(d);
+      if (d && isStateVariable(d)) {
+        out.push(d);
+        // the argument is named like a secret (`_key`, `password`): what it is checked against is one, whatever its name
+        if (keyed && isSecretName(str(program.declOf(b)!, "name") ?? "", false)) keyed.add(d);
+      }
     }
   };
   walk(body, (n) => {
@@ -905,10 +909,11 @@ export const privateDataOnChain: Detector = {
       for (const c of program.linearized(contract)) {
         for (const fn of functionsOf(c)) {
           if (!isEntryPoint(fn) || isReadOnly(fn)) continue;
-          for (const decl of comparedWithParameter(program, fn)) {
+          const keyed = new Set<AstNode>();
+          for (const decl of comparedWithParameter(program, fn, keyed)) {
             if (!ownSet.has(decl) || index.counters.has(decl)) continue;
             const named = found.get(decl);
-            if (!named && nameWords(str(decl, "name") ?? "").some((w) => NOT_SECRET_VALUE.has(w))) continue;
+            if (!named && !keyed.has(decl) && nameWords(str(decl, "name") ?? "").some((w) => NOT_SECRET_VALUE.has(w))) continue;
             const { acts, writesSecret } = actsOnState(program, fn, contract, decl);
             if (!acts || writesSecret) continue;
             const entry = named ?? { named: false, unlocks: [] };

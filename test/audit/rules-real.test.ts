@@ -320,6 +320,39 @@ contract BitTrick {
     }
 }
 `,
+  "Locker.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// The unlock code hides in a generically named private array; the argument it is checked against is a key.
+contract Locker {
+    bool public locked = true;
+    bytes32[3] private data;
+
+    constructor(bytes32[3] memory data_) {
+        data = data_;
+    }
+
+    function unlock(bytes16 _key) external {
+        require(_key == bytes16(data[2]), "wrong key");
+        locked = false;
+    }
+}
+
+/// The same comparison with an argument that is no key: a configured value, not a secret.
+contract Gate {
+    bool public open;
+    uint256 private data;
+
+    constructor(uint256 data_) {
+        data = data_;
+    }
+
+    function pass(uint256 amount) external {
+        require(amount == data, "wrong amount");
+        open = true;
+    }
+}
+`,
   "ForceSend.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -404,6 +437,11 @@ describe("audit: shapes of audited code (Uniswap v3, Safe, solady)", function ()
   it("divide-before-multiply: a bitwise dividend (~len / 0xffff * 0x7739) is bit manipulation; an amount divided first is reported", function () {
     const found = result.findings.filter((f) => f.file === "BitTrick.sol" && f.detector === "divide-before-multiply");
     expect(found.map((f) => f.function)).to.deep.equal(["share"]);
+  });
+
+  it("private-data-on-chain: a private value checked against an argument named like a key is a secret, whatever its own name", function () {
+    const found = result.findings.filter((f) => f.file === "Locker.sol" && f.detector === "private-data-on-chain");
+    expect(found.map((f) => f.contract)).to.deep.equal(["Locker"]);
   });
 
   it("forced-ether-balance: the balance compared with an earlier reading of itself is no exact balance test; compared with a record it is", function () {
