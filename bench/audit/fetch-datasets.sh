@@ -77,6 +77,22 @@ fetch solidity-by-example Cyfrin/solidity-by-example.github.io 5bcdca0239409d733
 fetch sc-exploits-minimized Cyfrin/sc-exploits-minimized 1d053cc34da03dd9db7c56e79c8da2c90165c396 \
   lib/forge-std lib/openzeppelin-contracts
 
+fetch sol-bug-bench hans-cyfrin/sol-bug-bench 274f14ba05f5e697f00afd2def13e8ef818e88c6 \
+  lib/forge-std lib/openzeppelin-contracts
+
+# The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
+fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
+fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
+  lib/openzeppelin-contracts lib/base64
+fetch cyfrin-t-swap Cyfrin/5-t-swap-audit 0290e26e6b0eb0710282ed91cf74213745c97e1f \
+  lib/forge-std lib/openzeppelin-contracts
+fetch cyfrin-thunder-loan Cyfrin/6-thunder-loan-audit 20f617f880ab7eb65b09beb542273a367ef094f1 \
+  lib/openzeppelin-contracts lib/openzeppelin-contracts-upgradeable
+fetch cyfrin-boss-bridge Cyfrin/7-boss-bridge-audit 7ec1e8602ecd5c406e4f0537f830bfde25fa3c00 \
+  lib/openzeppelin-contracts
+fetch cyfrin-vault-guardians Cyfrin/8-vault-guardians-audit 0600272180b6b6103f523b0ef65b070064158303 \
+  lib/openzeppelin-contracts
+
 # Audited code for false positives (no labels: every medium/high finding is read as a false positive)
 fetch audited/uniswap-v2-core Uniswap/v2-core ee547b17853e71ed4e0101ccfd52e70d5acded58
 fetch audited/uniswap-v3-core Uniswap/v3-core d8b1c635c275d2a9450bd6a78f3fa2484fef73eb
