@@ -701,6 +701,52 @@ export function resolvedFunction(program: Program, contract: AstNode, name: stri
   return undefined;
 }
 
+/**
+ * The base implementation a function hands its work to unchanged: an override whose body only adds checks that revert
+ * (`require(!blacklisted[to])`) and then returns `super.f(a, b, …)` with its own parameters in order (a token that adds a
+ * blacklist but moves exactly the amount asked). Undefined when it does anything else.
+ */
+export function passThroughTarget(program: Program, fn: AstNode, contract: AstNode): AstNode | undefined {
+  const body = child(fn, "body");
+  const stmts = body ? list(body, "statements") : [];
+  const last = stmts[stmts.length - 1];
+  if (!last) return undefined;
+  for (const s of stmts.slice(0, -1)) {
+    if (s.nodeType === "ExpressionStatement") {
+      const e = child(s, "expression");
+      if (e?.nodeType !== "FunctionCall" || !["require", "assert"].includes(builtinCallName(program, e) ?? "")) return undefined;
+    } else if (s.nodeType === "IfStatement") {
+      if (child(s, "falseBody") || !stopsExecution(program, child(s, "trueBody"))) return undefined;
+    } else return undefined;
+  }
+  const call = stripParens(last.nodeType === "Return" ? child(last, "expression") : undefined);
+  const callee = call?.nodeType === "FunctionCall" ? child(call, "expression") : undefined;
+  if (callee?.nodeType !== "MemberAccess" || str(callee, "memberName") !== str(fn, "name")) return undefined;
+  const base = child(callee, "expression");
+  if (base?.nodeType !== "Identifier" || str(base, "name") !== "super") return undefined;
+  const params = list(child(fn, "parameters")!, "parameters");
+  const args = list(call!, "arguments");
+  if (args.length !== params.length || !args.every((a, i) => a.nodeType === "Identifier" && program.declOf(a) === params[i])) return undefined;
+  const lin = program.linearized(contract);
+  const own = lin.findIndex((c) => list(c, "nodes").includes(fn));
+  if (own < 0) return undefined;
+  for (const c of lin.slice(own + 1)) {
+    for (const f of list(c, "nodes")) if (f.nodeType === "FunctionDefinition" && str(f, "name") === str(fn, "name") && child(f, "body") && list(child(f, "parameters")!, "parameters").length === params.length) return f;
+  }
+  return undefined;
+}
+
+/** The implementation that really runs `name` on a contract, past overrides that only add checks ({@link passThroughTarget}). */
+export function effectiveImplementation(program: Program, contract: AstNode, name: string): AstNode | undefined {
+  let f = resolvedFunction(program, contract, name);
+  for (let i = 0; f && i < 8; i++) {
+    const next = passThroughTarget(program, f, contract);
+    if (!next) break;
+    f = next;
+  }
+  return f;
+}
+
 /** Whether every `return` of a function returns the literal `true` (a token that reverts on failure). */
 export function onlyReturnsTrue(fn: AstNode): boolean {
   const rets = findAll(child(fn, "body")!, "Return");

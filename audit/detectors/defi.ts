@@ -29,6 +29,7 @@ import {
   blockValue,
   concreteContractType,
   contractKind,
+  effectiveImplementation,
   externalCall,
   findFunction,
   guardConditions,
@@ -338,6 +339,8 @@ function deployedContracts(ctx: DetectorContext): AstNode[] {
 
 const SPOT_CALL = /^(getReserves\w*|slot0|getAmountsOut|getAmountsIn)$/;
 const POOL_NAME = /pair|pool|amm|^lp$|lpToken|uniswap|sushi|exchange/i;
+/** A pool's quote of its current price (not a time-weighted one, which ORACLE_MARK names). */
+const POOL_PRICE_CALL = /^(get)?(spot)?price\w*$/i;
 /** A time-weighted or external price read alongside: the spot value is then a sanity check, not the price. */
 const ORACLE_MARK = /^(latestRoundData|latestAnswer|consult|observe|observations|price[01]CumulativeLast|currentCumulativePrices|getTwap\w*|twap\w*|getTimeWeighted\w*)$/i;
 /** A caller-chosen bound: the value is a quote the caller protects with its own minimum / maximum. */
@@ -366,6 +369,13 @@ function isSpotRead(program: Program, n: AstNode): boolean {
     return decl?.nodeType === "FunctionDefinition" && isLibraryFunction(program, decl) && SPOT_CALL.test(str(decl, "name") ?? "");
   }
   if (SPOT_CALL.test(name)) return true;
+  // a pool's own quote of its current price (`pool.getPriceOfOnePoolTokenInWeth()`): its reserves' ratio right now
+  const target = unwrapCallOptions(child(n, "expression")).callee;
+  // (a project contract's quote is followed into its code instead: see ownStateQuote)
+  if (
+    POOL_PRICE_CALL.test(name) && !ORACLE_MARK.test(name) && !/cumulative|average|twap|oracle/i.test(name) &&
+    target?.nodeType === "MemberAccess" && isPoolAddress(child(target, "expression")) && !concreteContractType(program, child(target, "expression"))
+  ) return true;
   if (name !== "balanceOf") return false;
   const args = list(n, "arguments");
   return args.length === 1 && !isThisAddress(program, args[0]) && isPoolAddress(args[0]);
@@ -767,6 +777,25 @@ export const oracleStalePrice: Detector = {
     const { program, file } = ctx;
     for (const contract of deployedContracts(ctx)) {
       for (const fn of callablesOf(contract)) {
+        // A deadline the caller passes and the function never reads: the transaction executes whenever it is mined.
+        const unread = fn.nodeType === "FunctionDefinition" && isEntryPoint(fn) && !isReadOnly(fn) ? unreadDeadline(program, fn) : undefined;
+        if (unread && program.fileOf(fn) === file) {
+          ctx.report({
+            detector: "missing-slippage",
+            category: "front_running",
+            severity: "medium",
+            confidence: "high",
+            lines: linesIn(program, file, [unread]),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() takes \`${str(unread, "name")}\` but never reads it: the deadline the caller sets is not ` +
+              "enforced, so a transaction that lingers in the mempool still executes, at whatever price holds when a block " +
+              "producer finds it most profitable.",
+            remediation:
+              `Revert once the deadline has passed:\n\`\`\`solidity\nif (block.timestamp > ${str(unread, "name")}) revert DeadlinePassed(${str(unread, "name")});\n\`\`\``,
+          });
+        }
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
           const name = externalName(program, call);
           if ((name !== "latestRoundData" && name !== "latestAnswer") || list(call, "arguments").length !== 0) continue;
@@ -1030,16 +1059,33 @@ function pullIntoThis(program: Program, call: AstNode, context: AstNode): AstNod
  * dependency (OpenZeppelin's or solmate's ERC20 unchanged): such a token moves exactly the amount asked.
  */
 function isStandardTokenPull(program: Program, call: AstNode, context: AstNode): boolean {
-  let token: AstNode | undefined;
-  if (calledName(call) === "transferFrom") token = child(child(call, "expression")!, "expression");
-  else {
-    const fn = internalTarget(program, call, context);
-    token = fn ? argumentsFor(program, call, fn)[0] : undefined;
-  }
-  const c = concreteContractType(program, token);
+  const c = concreteContractType(program, pulledToken(program, call, context));
   if (!c) return false;
-  const impls = ["transfer", "transferFrom", "_transfer", "_update"].map((n) => resolvedFunction(program, c, n)).filter((f): f is AstNode => f !== undefined);
+  const impls = ["transfer", "transferFrom", "_transfer", "_update"].map((n) => effectiveImplementation(program, c, n)).filter((f): f is AstNode => f !== undefined);
   return impls.length > 0 && impls.every((f) => isFromDependency(program, f));
+}
+
+/** The token expression a pull reads from (`token.transferFrom(…)`, `token.safeTransferFrom(…)` / `SafeERC20.safeTransferFrom(token, …)`). */
+function pulledToken(program: Program, call: AstNode, context: AstNode): AstNode | undefined {
+  if (calledName(call) === "transferFrom") return child(child(call, "expression")!, "expression");
+  const fn = internalTarget(program, call, context);
+  return fn ? argumentsFor(program, call, fn)[0] : undefined;
+}
+
+/**
+ * Whether a pull reads from the one token the deployer chose: a constant or immutable, or a state variable nothing but
+ * the constructor (or a one-time initializer) writes. The deployer knows that token; a fee-on-transfer token cannot
+ * be brought in later by a user, unlike a token passed per call or picked from a list.
+ */
+function fixedTokenPull(program: Program, call: AstNode, contract: AstNode): boolean {
+  const t = stripConversions(pulledToken(program, call, contract));
+  const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
+  if (!d || !isStateVariable(d)) return false;
+  if (isConstantVariable(d)) return true;
+  const setup = (f: AstNode): boolean => str(f, "kind") === "constructor" || /^(_{0,2}init|initiali[sz]e)/i.test(str(f, "name") ?? "");
+  return program.linearized(contract).flatMap(functionsOf).every(
+    (f) => setup(f) || !findAll(child(f, "body") ?? f, "Assignment").some((a) => writtenStateVariable(program, a)?.decl === d),
+  );
 }
 
 const FOT_DOC = /fee[- ]on[- ]transfer|deflationary/i;
@@ -1096,10 +1142,11 @@ export const feeOnTransferAccounting: Detector = {
         if (credits.length === 0) continue;
         const docs = `${docText(contract)} ${docText(fn)}`;
         const documented = FOT_DOC.test(docs) && FOT_DOC_LIMIT.test(docs);
+        const fixed = pulls.every((p) => fixedTokenPull(program, p.call, contract));
         ctx.report({
           detector: "fee-on-transfer-accounting",
           category: "defi_accounting",
-          severity: documented ? "low" : "medium",
+          severity: documented || fixed ? "low" : "medium",
           confidence: "medium",
           lines: reportLines(program, file, [...pulls.map((p) => ({ node: p.call, sites: [] })), ...credits], fn),
           contract: str(contract, "name"),
@@ -1108,7 +1155,11 @@ export const feeOnTransferAccounting: Detector = {
             `${displayName(fn)}() credits the amount it asked \`transferFrom\` for, not what arrived. With a token that ` +
             "takes a fee on transfer (or a rebasing/deflationary token) the contract receives less than it books, so the " +
             "last users to withdraw find the contract short" +
-            (documented ? " (the contract's documentation restricts it to standard tokens; the code does not enforce it)." : "."),
+            (documented
+              ? " (the contract's documentation restricts it to standard tokens; the code does not enforce it)."
+              : fixed
+                ? " (the token is fixed at deployment, so this matters only if the deployer picks a token that takes a fee)."
+                : "."),
           remediation:
             "Credit the balance difference measured around the transfer (and use `nonReentrant`, since the token is called " +
             "in between), or reject tokens that deliver less:\n```solidity\nuint256 before = token.balanceOf(address(this));\n" +
@@ -1214,6 +1265,16 @@ function structFields(program: Program, expr: AstNode | undefined, fn: AstNode):
     }
   }
   return out.size > 0 ? out : undefined;
+}
+
+/** A `deadline`-like parameter of a function with a body that nothing in the body or its modifiers' arguments reads. */
+function unreadDeadline(program: Program, fn: AstNode): AstNode | undefined {
+  const body = child(fn, "body");
+  if (!body || list(body, "statements").length === 0) return undefined;
+  const deadline = parameters(fn).find((p) => DEADLINE_PARAM.test(str(p, "name") ?? "") && /^uint/.test(typeString(p) ?? program.text(child(p, "typeName") ?? p)));
+  if (!deadline) return undefined;
+  const reads = [body, ...list(fn, "modifiers")].some((n) => findAll(n, "Identifier").some((i) => program.declOf(i) === deadline));
+  return reads ? undefined : deadline;
 }
 
 export const missingSlippage: Detector = {

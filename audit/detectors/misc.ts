@@ -6,8 +6,8 @@ import { walkFlowEvents } from "../ast/flow";
 import {
   builtinCallName,
   concreteContractType,
+  effectiveImplementation,
   onlyReturnsTrue,
-  resolvedFunction,
   externalCall,
   isEntryPoint,
   isGlobal,
@@ -262,7 +262,7 @@ export const unsafeErc20: Detector = {
           if (t !== undefined && !/returns \(bool\)/.test(t)) continue;
           // a token whose code is known and only ever returns true reverts on failure (OpenZeppelin's, solmate's ERC20)
           const token = concreteContractType(program, ext.target);
-          const impl = token ? resolvedFunction(program, token, ext.functionName) : undefined;
+          const impl = token ? effectiveImplementation(program, token, ext.functionName) : undefined;
           if (impl && onlyReturnsTrue(impl)) continue;
           const checked = resultIsChecked(program, call, fn);
           ctx.report({
