@@ -1267,6 +1267,33 @@ function structFields(program: Program, expr: AstNode | undefined, fn: AstNode):
   return out.size > 0 ? out : undefined;
 }
 
+const TRADE_NAME = /swap|buy|sell|trade/i;
+const MOVE_CALL = /^(transfer|transferFrom|safeTransfer|safeTransferFrom|sendValue)$/;
+
+/**
+ * The token movements of a swap-like entry point of an AMM whose amount is priced from the contract's own reserves
+ * (its token balances, `getReserves()`, `reserve*` variables), when no parameter bounds the trade (a minimum output,
+ * maximum input, price limit or expected amount): the caller takes whatever price the reserves give when it executes.
+ */
+function unboundedTrade(program: Program, fn: AstNode, contract: AstNode): { node: AstNode; sites: AstNode[] }[] {
+  if (!isEntryPoint(fn) || isReadOnly(fn) || !TRADE_NAME.test(str(fn, "name") ?? "") || !child(fn, "body")) return [];
+  if (parameters(fn).some((p) => BOUND_NAME.test(str(p, "name") ?? "") || MIN_PARAM.test(str(p, "name") ?? "") || MAX_PARAM.test(str(p, "name") ?? ""))) return [];
+  if (isAccessControlled(program, fn, contract)) return [];
+  const flow = new ValueFlow(program, contract, (n) => isOwnReserveRead(program, n, contract), 3);
+  const out: { node: AstNode; sites: AstNode[] }[] = [];
+  for (const { frame, sites } of flow.reachable(flow.frame(fn))) {
+    for (const call of findAll(child(frame.fn, "body")!, "FunctionCall")) {
+      const name = calledName(call);
+      if (!name || !MOVE_CALL.test(name)) continue;
+      const target = internalTarget(program, call, contract);
+      const args = target ? argumentsFor(program, call, target) : list(call, "arguments");
+      const amount = args[args.length - 1];
+      if (amount && flow.taint(frame, amount).size > 0) out.push({ node: sites[0] ?? call, sites: [] }, { node: call, sites });
+    }
+  }
+  return out;
+}
+
 /** A `deadline`-like parameter of a function with a body that nothing in the body or its modifiers' arguments reads. */
 function unreadDeadline(program: Program, fn: AstNode): AstNode | undefined {
   const body = child(fn, "body");
@@ -1285,6 +1312,26 @@ export const missingSlippage: Detector = {
     const { program, file } = ctx;
     for (const contract of deployedContracts(ctx)) {
       for (const fn of callablesOf(contract)) {
+        const unbounded = fn.nodeType === "FunctionDefinition" && program.fileOf(fn) === file ? unboundedTrade(program, fn, contract) : [];
+        if (unbounded.length > 0) {
+          ctx.report({
+            detector: "missing-slippage",
+            category: "front_running",
+            severity: "medium",
+            confidence: "medium",
+            lines: reportLines(program, file, unbounded, fn),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() trades at a price it computes from the pool's current reserves, and the caller cannot ` +
+              "bound it: no minimum output, maximum input or price limit. A searcher who sees the transaction moves the " +
+              "reserves first (sandwich attack), and the caller pays whatever the moved price asks.",
+            remediation:
+              "Take the caller's bound and revert when the trade is worse:\n```solidity\nfunction swapExactOutput(IERC20 tokenIn, " +
+              "IERC20 tokenOut, uint256 amountOut, uint256 maxAmountIn, uint64 deadline) external {\n    uint256 amountIn = " +
+              "quoteIn(amountOut);\n    if (amountIn > maxAmountIn) revert TooMuchInput(amountIn, maxAmountIn);\n```",
+          });
+        }
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
           const name = externalName(program, call);
           if (!name) continue;

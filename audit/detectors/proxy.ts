@@ -19,6 +19,7 @@ import {
   internalCallee,
   isConstantVariable,
   isEntryPoint,
+  isFromDependency,
   isGlobal,
   isReadOnly,
   isSenderLike,
@@ -201,10 +202,333 @@ function layoutMirrored(program: Program, proxy: AstNode): boolean {
   });
 }
 
+// A new implementation version whose storage layout moves the old one's variables (what OpenZeppelin's
+// `validateUpgrade` refuses): FooV1 → FooV2, Foo → FooUpgraded, ImplementationA → ImplementationB.
+
+/** Where a state variable lives, as solc packs it. */
+interface StorageEntry {
+  decl: AstNode;
+  name: string;
+  slot: number;
+  offset: number;
+  /** Bytes of a value type packed with its neighbours; 0 for what takes whole slots (structs, arrays, mappings, strings). */
+  bytes: number;
+  slots: number;
+  /** The type compared across versions: contract types as addresses, structs and enums by name without their scope. */
+  type: string;
+  /** The type as written. */
+  label: string;
+}
+
+interface TypeSize {
+  bytes: number;
+  slots: number;
+}
+
+const WHOLE_SLOT: TypeSize = { bytes: 0, slots: 1 };
+
+function elementarySize(name: string): TypeSize {
+  const n = name.replace(/\s+payable$/, "");
+  if (n === "bool" || n === "byte") return { bytes: 1, slots: 1 };
+  if (n === "address") return { bytes: 20, slots: 1 };
+  let m = /^u?int(\d*)$/.exec(n);
+  if (m) return { bytes: m[1] ? Number(m[1]) / 8 : 32, slots: 1 };
+  m = /^bytes(\d+)$/.exec(n);
+  if (m) return { bytes: Number(m[1]), slots: 1 };
+  m = /^u?fixed(?:(\d+)x\d+)?$/.exec(n);
+  if (m) return { bytes: m[1] ? Number(m[1]) / 8 : 16, slots: 1 };
+  return WHOLE_SLOT; // string, bytes
+}
+
+/** The declaration a user-defined type name stands for (by name in the untyped fallback). */
+function typeDeclaration(program: Program, t: AstNode): AstNode | undefined {
+  const d = program.declOf(t) ?? program.declOf(child(t, "pathNode"));
+  if (d) return d;
+  const name = (str(t, "name") ?? str(child(t, "pathNode") ?? t, "name") ?? "").split(".").pop()!;
+  return program.contractsNamed(name)[0];
+}
+
+/** The length of a fixed-size array type, undefined for a dynamic one. */
+function arrayLength(t: AstNode): number | undefined {
+  const len = child(t, "length");
+  if (!len) return undefined;
+  const m = /\[(\d+)\](?:\s+storage\b.*)?$/.exec(typeString(t) ?? "");
+  if (m) return Number(m[1]);
+  const v = Number(str(len, "value"));
+  return Number.isInteger(v) && v > 0 ? v : 1;
+}
+
+function typeSize(program: Program, t: AstNode | undefined, depth: number): TypeSize {
+  if (!t || depth > 8) return WHOLE_SLOT;
+  switch (t.nodeType) {
+    case "ElementaryTypeNameExpression":
+      return typeSize(program, child(t, "typeName"), depth);
+    case "ElementaryTypeName":
+      return elementarySize(str(t, "name") ?? "");
+    case "FunctionTypeName":
+      return { bytes: str(t, "visibility") === "external" ? 24 : 8, slots: 1 };
+    case "ArrayTypeName": {
+      const n = arrayLength(t);
+      if (n === undefined) return WHOLE_SLOT;
+      const elem = typeSize(program, child(t, "baseType"), depth + 1);
+      const slots = elem.bytes > 0 ? Math.ceil(n / Math.floor(32 / elem.bytes)) : n * elem.slots;
+      return { bytes: 0, slots: Math.max(1, slots) };
+    }
+    case "UserDefinedTypeName": {
+      const d = typeDeclaration(program, t);
+      if (d?.nodeType === "ContractDefinition") return { bytes: 20, slots: 1 };
+      if (d?.nodeType === "EnumDefinition") return { bytes: list(d, "members").length > 256 ? 2 : 1, slots: 1 };
+      if (d?.nodeType === "UserDefinedValueTypeDefinition") return typeSize(program, child(d, "underlyingType"), depth + 1);
+      if (d?.nodeType === "StructDefinition") return { bytes: 0, slots: Math.max(1, packStorage(program, list(d, "members"), depth + 1).slots) };
+      return WHOLE_SLOT;
+    }
+    default:
+      return WHOLE_SLOT; // mappings
+  }
+}
+
+function typeKey(program: Program, t: AstNode | undefined): string {
+  if (!t) return "?";
+  switch (t.nodeType) {
+    case "ElementaryTypeNameExpression":
+      return typeKey(program, child(t, "typeName"));
+    case "ElementaryTypeName": {
+      const n = (str(t, "name") ?? "").replace(/\s+payable$/, "");
+      return n === "uint" ? "uint256" : n === "int" ? "int256" : n === "byte" ? "bytes1" : n;
+    }
+    case "Mapping":
+      return `mapping(${typeKey(program, child(t, "keyType"))} => ${typeKey(program, child(t, "valueType"))})`;
+    case "ArrayTypeName":
+      return `${typeKey(program, child(t, "baseType"))}[${arrayLength(t) ?? ""}]`;
+    case "UserDefinedTypeName": {
+      const d = typeDeclaration(program, t);
+      if (d?.nodeType === "ContractDefinition") return "address";
+      if (d?.nodeType === "UserDefinedValueTypeDefinition") return typeKey(program, child(d, "underlyingType"));
+      const name = str(d ?? t, "name") ?? program.text(t);
+      if (d?.nodeType === "EnumDefinition") return `enum ${name}`;
+      if (d?.nodeType === "StructDefinition") return `struct ${name}`;
+      return name.split(".").pop()!;
+    }
+    default:
+      return program.text(t).replace(/\s+/g, " ");
+  }
+}
+
+/** Slots and offsets of variables laid out one after the other from slot 0, as solc packs them. */
+function packStorage(program: Program, decls: AstNode[], depth = 0): { entries: StorageEntry[]; slots: number } {
+  const entries: StorageEntry[] = [];
+  let slot = 0;
+  let offset = 0;
+  for (const decl of decls) {
+    const t = child(decl, "typeName");
+    const size = typeSize(program, t, depth);
+    const entry = (at: number, off: number): StorageEntry => ({
+      decl,
+      name: str(decl, "name") ?? "?",
+      slot: at,
+      offset: off,
+      bytes: size.bytes,
+      slots: size.slots,
+      type: depth === 0 ? typeKey(program, t) : "",
+      label: depth === 0 ? (t ? program.text(t).replace(/\s+/g, " ") : typeString(decl) ?? "?") : "",
+    });
+    if (size.bytes > 0) {
+      // value types share a slot while they fit
+      if (offset + size.bytes > 32) {
+        slot++;
+        offset = 0;
+      }
+      entries.push(entry(slot, offset));
+      offset += size.bytes;
+    } else {
+      // structs, arrays, mappings, strings start a new slot, and what follows them too
+      if (offset > 0) slot++;
+      entries.push(entry(slot, 0));
+      slot += size.slots;
+      offset = 0;
+    }
+  }
+  return { entries, slots: slot + (offset > 0 ? 1 : 0) };
+}
+
+const UPGRADEABLE_BASE = /^(Initializable|UUPSUpgradeable|\w+Upgradeable)$/;
+
+/** A constructor (its own code or a helper it calls) that writes state. */
+function constructorSetsStorage(program: Program, contract: AstNode): boolean {
+  for (const c of program.linearized(contract)) {
+    for (const f of list(c, "nodes")) {
+      if (f.nodeType !== "FunctionDefinition" || functionKind(f) !== "constructor" || !child(f, "body")) continue;
+      let writes = false;
+      walkFlowEvents(program, f, contract, {
+        onWrite: (d) => {
+          if (isOrdinaryStateVariable(d)) writes = true;
+        },
+      });
+      if (writes) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * An implementation meant to sit behind a proxy: it inherits `Initializable`, `UUPSUpgradeable` or another
+ * `…Upgradeable` base, or has an `initialize` function and no constructor that sets storage.
+ */
+function isUpgradeableImplementation(program: Program, contract: AstNode): boolean {
+  if (contractKind(contract) !== "contract" || contract.abstract === true) return false;
+  const bases = program.linearized(contract).slice(1).map((b) => str(b, "name") ?? "");
+  for (const b of list(contract, "baseContracts")) {
+    const bn = child(b, "baseName");
+    if (bn) bases.push((str(bn, "name") ?? str(bn, "namePath") ?? "").split(".").pop()!);
+  }
+  if (bases.some((b) => UPGRADEABLE_BASE.test(b))) return true;
+  const initializer = effectiveFunctions(program, contract).some((f) => functionKind(f) === "function" && str(f, "name") === "initialize");
+  return initializer && !constructorSetsStorage(program, contract);
+}
+
+/** A trailing version marker: FooV2 (stem Foo, rank 2), ImplementationB (stem Implementation, rank 2). */
+function versionMarker(name: string): { stem: string; kind: string; rank: number } | undefined {
+  let m = /^(.+?)_?[Vv](\d+)$/.exec(name);
+  if (m) return { stem: m[1]!, kind: "number", rank: Number(m[2]) };
+  m = /^(.*[a-z])([A-Z])$/.exec(name);
+  if (m) return { stem: m[1]!, kind: "letter", rank: m[2]!.charCodeAt(0) - 64 };
+  return undefined;
+}
+
+/** The old name plus a suffix saying it replaces it: FooUpgraded, FooNew, FooV2. */
+const UPGRADE_SUFFIX = /^(.+?)_?(Upgraded|Updated|New|V(?:[2-9]|[1-9]\d+))$/;
+
+/** The contract a new version replaces, by name: the closest earlier version marker of the same stem, or the name without the suffix. */
+function predecessorName(name: string, names: Set<string>): string | undefined {
+  const v = versionMarker(name);
+  if (v) {
+    let best: { name: string; rank: number } | undefined;
+    for (const other of names) {
+      const o = versionMarker(other);
+      if (o && o.stem === v.stem && o.kind === v.kind && o.rank < v.rank && (!best || o.rank > best.rank)) best = { name: other, rank: o.rank };
+    }
+    if (best) return best.name;
+  }
+  const m = UPGRADE_SUFFIX.exec(name);
+  return m && names.has(m[1]!) ? m[1]! : undefined;
+}
+
+/** A storage gap (`uint256[50] private __gap`): shrinking it to make room for new variables is the point. */
+function isStorageGap(e: StorageEntry): boolean {
+  return /^_*(storage_?)?gap/i.test(e.name) && /\[\d+\]$/.test(e.type);
+}
+
+function storageOverlaps(a: StorageEntry, b: StorageEntry): boolean {
+  const start = (e: StorageEntry): number => e.slot * 32 + e.offset;
+  const end = (e: StorageEntry): number => start(e) + (e.bytes > 0 ? e.bytes : e.slots * 32);
+  return start(a) < end(b) && start(b) < end(a);
+}
+
+interface LayoutBreak {
+  /** The old version's variable the new one no longer keeps in place. */
+  old: StorageEntry;
+  /** The new version's variable now where it was. */
+  occupant?: StorageEntry;
+  /** The new version's declaration of the same name (moved, retyped, or made constant/immutable). */
+  renamed?: AstNode;
+  /** Old variables out of place in all. */
+  count: number;
+}
+
+/** The first variable of the old layout that the new one moves, retypes or drops; appending and renaming in place are fine. */
+function layoutBreak(program: Program, oldLayout: StorageEntry[], newLayout: StorageEntry[], newContract: AstNode): LayoutBreak | undefined {
+  const newByName = new Map<string, StorageEntry>();
+  for (const e of newLayout) if (!newByName.has(e.name)) newByName.set(e.name, e);
+  const oldNames = new Set(oldLayout.map((e) => e.name));
+  const declared = new Map<string, AstNode>();
+  for (const c of program.linearized(newContract)) {
+    for (const d of list(c, "nodes")) if (d.nodeType === "VariableDeclaration" && isStateVariable(d) && !declared.has(str(d, "name") ?? "")) declared.set(str(d, "name") ?? "", d);
+  }
+  let first: LayoutBreak | undefined;
+  let count = 0;
+  for (const o of oldLayout) {
+    if (isStorageGap(o)) continue;
+    const at = newLayout.find((n) => n.slot === o.slot && n.offset === o.offset);
+    // kept (a rename: same type, same place, the old name gone and the new one not an old variable's)
+    if (at && at.type === o.type && (at.name === o.name || (!newByName.has(o.name) && !oldNames.has(at.name)))) continue;
+    count++;
+    if (!first) first = { old: o, occupant: at ?? newLayout.find((n) => storageOverlaps(n, o)), renamed: declared.get(o.name), count: 0 };
+  }
+  return first ? { ...first, count } : undefined;
+}
+
+function slotName(e: StorageEntry): string {
+  return `slot ${e.slot}${e.offset > 0 ? ` (offset ${e.offset})` : ""}`;
+}
+
+const LAYOUT_REMEDIATION =
+  "Keep every variable of the old version where it was: do not delete, reorder or retype them, nor turn them into constants or immutables. " +
+  "Mark a variable no longer used as deprecated instead of deleting it, and append new variables after the last one:\n" +
+  "```solidity\ncontract VaultV2 is Initializable {\n    uint256 public totalShares;\n    address private __deprecatedFeeRecipient; // was `feeRecipient`: kept so the slots after it stay put\n" +
+  "    mapping(address => uint256) public shares;\n    uint256 public fee;                        // new variables go at the end\n" +
+  "    uint256[48] private __gap;                 // a storage gap shrinks by the slots added\n}\n```\n" +
+  "Or keep the state in ERC-7201 namespaced storage (`/// @custom:storage-location erc7201:…`), which does not depend on declaration order, " +
+  "and run OpenZeppelin's upgrades plugin (`upgrades.validateUpgrade(OldFactory, NewFactory)` or `upgradeProxy`) before deploying a new implementation.";
+
+/** Reports, in the scanned file, new implementation versions whose layout breaks the version they replace. */
+function reportLayoutBreaks(ctx: DetectorContext): void {
+  const { program, file } = ctx;
+  const ownContracts = (): AstNode[] =>
+    program.files.flatMap((f) => list(f.ast, "nodes").filter((n) => n.nodeType === "ContractDefinition" && !isFromDependency(program, n)));
+  let candidates: Map<string, AstNode> | undefined;
+  for (const contract of contractsIn(ctx)) {
+    if (isFromDependency(program, contract) || (!versionMarker(str(contract, "name") ?? "") && !UPGRADE_SUFFIX.test(str(contract, "name") ?? ""))) continue;
+    if (!isUpgradeableImplementation(program, contract)) continue;
+    if (!candidates) {
+      candidates = new Map();
+      for (const c of ownContracts()) if (!candidates.has(str(c, "name") ?? "") && isUpgradeableImplementation(program, c)) candidates.set(str(c, "name") ?? "", c);
+    }
+    const name = str(contract, "name") ?? "";
+    const oldName = predecessorName(name, new Set([...candidates.keys()].filter((n) => n !== name)));
+    const old = oldName !== undefined ? candidates.get(oldName) : undefined;
+    if (!old) continue;
+    const oldLayout = packStorage(program, storageOrder(program, old)).entries;
+    const newLayout = packStorage(program, storageOrder(program, contract)).entries;
+    const broken = layoutBreak(program, oldLayout, newLayout, contract);
+    if (!broken) continue;
+    const { old: o, occupant, renamed } = broken;
+    const moved = renamed ? newLayout.find((e) => e.decl === renamed) : undefined;
+    const what = !renamed
+      ? `\`${o.name}\` was deleted`
+      : !moved
+        ? `\`${o.name}\` is now ${str(renamed, "mutability") === "immutable" ? "immutable" : "a constant"} and takes no slot, so the variables after it shift`
+        : moved.slot !== o.slot || moved.offset !== o.offset
+          ? `\`${o.name}\` moved to ${slotName(moved)}`
+          : `\`${o.name}\` changed type from \`${o.label}\` to \`${moved.label}\``;
+    const now = occupant ? `holds \`${occupant.label} ${occupant.name}\` in ${name}` : `is no longer used by ${name} (a variable added later would start from ${oldName}'s stale value)`;
+    const others = broken.count - 1;
+    let lines = linesIn(program, file, [renamed, occupant?.decl]);
+    if (lines.length === 0) lines = linesIn(program, file, [contract]);
+    ctx.report({
+      detector: "proxy-storage-collision",
+      category: "access_control",
+      severity: "high",
+      confidence: "medium",
+      lines,
+      contract: name,
+      message:
+        `${name} replaces ${oldName} (both are upgradeable implementations and the name marks a new version), but its storage layout is incompatible: ` +
+        `${slotName(o)} held \`${o.label} ${o.name}\` in ${oldName} and ${now}; ${what}. ` +
+        `A proxy keeps the storage ${oldName} wrote, so after the upgrade ${name} reads and overwrites ${o.name}'s data` +
+        (occupant ? ` as \`${occupant.label} ${occupant.name}\`` : "") +
+        (others > 0 ? `, and ${others} more of ${oldName}'s variables ${others === 1 ? "is" : "are"} out of place` : "") +
+        ". OpenZeppelin's upgrades plugin (validateUpgrade) refuses this upgrade.",
+      remediation: LAYOUT_REMEDIATION,
+    });
+  }
+}
+
 export const proxyStorageCollision: Detector = {
   id: "proxy-storage-collision",
   category: "access_control",
-  title: "Proxy keeping its implementation or admin address in an ordinary storage slot (collides with the implementation's variables)",
+  title:
+    "Proxy keeping its implementation or admin address in an ordinary storage slot (collides with the implementation's variables), " +
+    "or a new implementation version whose storage layout moves the variables of the version it replaces",
   run(ctx: DetectorContext) {
     const { program, file } = ctx;
     for (const contract of contractsIn(ctx)) {
@@ -245,6 +569,7 @@ export const proxyStorageCollision: Detector = {
           "Do the same for the admin (`eip1967.proxy.admin`) and declare no state variables in the proxy.",
       });
     }
+    reportLayoutBreaks(ctx);
   },
 };
 

@@ -13,12 +13,26 @@ import type { Finding } from "../../audit/types";
 describe("audit: labelled public sets (bench/audit/labels)", function () {
   const sets = loadLabelledSets();
 
-  it("has the Ethernaut, Damn Vulnerable DeFi, Solidity by Example and sc-exploits-minimized sets, each pinned to a commit", function () {
-    expect(sets.map((s) => s.folder).sort()).to.deep.equal(["damn-vulnerable-defi", "ethernaut", "sc-exploits-minimized", "solidity-by-example"]);
+  it("has the public sets, each pinned to a commit and fetched by fetch-datasets.sh into its folder", function () {
+    expect(sets.map((s) => s.folder).sort()).to.deep.equal([
+      "cyfrin-boss-bridge",
+      "cyfrin-passwordstore",
+      "cyfrin-puppy-raffle",
+      "cyfrin-t-swap",
+      "cyfrin-thunder-loan",
+      "cyfrin-vault-guardians",
+      "damn-vulnerable-defi",
+      "ethernaut",
+      "sc-exploits-minimized",
+      "sol-bug-bench",
+      "solidity-by-example",
+    ]);
+    const fetchScript = fs.readFileSync(path.join(__dirname, "../../bench/audit/fetch-datasets.sh"), "utf8");
     for (const s of sets) {
       expect(s.commit, s.name).to.match(/^[0-9a-f]{40}$/);
       expect(s.repo, s.name).to.match(/^[\w.-]+\/[\w.-]+$/);
-      expect(s.labels.length, s.name).to.be.greaterThan(10);
+      expect(s.labels.length, s.name).to.be.greaterThan(0);
+      expect(fetchScript, s.name).to.include(`fetch ${s.folder} ${s.repo} ${s.commit}`);
     }
   });
 

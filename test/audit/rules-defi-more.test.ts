@@ -170,6 +170,57 @@ contract PoolPriceLender {
     }
 }
 `,
+  "MiniPool.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+interface IPoolERC20 {
+    function balanceOf(address account) external view returns (uint256);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function transfer(address to, uint256 amount) external returns (bool);
+}
+
+/// A constant-product pool: one swap lets the caller bound it, the other does not.
+contract MiniPool {
+    error MiniPoolTooLittle(uint256 out, uint256 min);
+
+    function quoteIn(uint256 amountOut, uint256 reserveIn, uint256 reserveOut) public pure returns (uint256) {
+        return (reserveIn * amountOut * 1000) / ((reserveOut - amountOut) * 997) + 1;
+    }
+
+    function swapExactOutput(IPoolERC20 tokenIn, IPoolERC20 tokenOut, uint256 amountOut) external returns (uint256 amountIn) {
+        amountIn = quoteIn(amountOut, tokenIn.balanceOf(address(this)), tokenOut.balanceOf(address(this)));
+        _move(tokenIn, tokenOut, amountIn, amountOut);
+    }
+
+    function swapExactInput(IPoolERC20 tokenIn, IPoolERC20 tokenOut, uint256 amountIn, uint256 minAmountOut) external returns (uint256 amountOut) {
+        uint256 rIn = tokenIn.balanceOf(address(this));
+        uint256 rOut = tokenOut.balanceOf(address(this));
+        amountOut = (amountIn * 997 * rOut) / (rIn * 1000 + amountIn * 997);
+        if (amountOut < minAmountOut) revert MiniPoolTooLittle(amountOut, minAmountOut);
+        _move(tokenIn, tokenOut, amountIn, amountOut);
+    }
+
+    function _move(IPoolERC20 tokenIn, IPoolERC20 tokenOut, uint256 amountIn, uint256 amountOut) private {
+        require(tokenIn.transferFrom(msg.sender, address(this), amountIn), "in");
+        require(tokenOut.transfer(msg.sender, amountOut), "out");
+    }
+}
+
+/// Sells at a fixed price: nothing a searcher can move.
+contract FixedPriceShop {
+    IPoolERC20 public immutable token;
+    uint256 public constant PRICE = 1e15;
+
+    constructor(IPoolERC20 token_) {
+        token = token_;
+    }
+
+    function buy(uint256 amount) external payable {
+        require(msg.value == amount * PRICE, "price");
+        require(token.transfer(msg.sender, amount), "out");
+    }
+}
+`,
 };
 
 describe("audit rules: fixed tokens, pass-through tokens, unread deadlines, pool quotes", function () {
@@ -216,6 +267,18 @@ describe("audit rules: fixed tokens, pass-through tokens, unread deadlines, pool
     expect([f?.severity, f?.confidence]).to.deep.equal(["medium", "high"]);
     expect(f?.lines).to.deep.equal([15]);
     expect(f?.message).to.match(/takes `deadline` but never reads it/);
+  });
+
+  it("reports a swap priced from the pool's own reserves that the caller cannot bound", () => {
+    const hits = of("MiniPool.sol", "missing-slippage");
+    expect(hits.map((f) => [f.function, f.severity])).to.deep.equal([["swapExactOutput", "medium"]]);
+    expect(hits[0]!.lines).to.include(20);
+    expect(hits[0]!.message).to.match(/cannot bound it/);
+  });
+
+  it("stays silent on a swap with a minimum output and on a fixed-price sale", () => {
+    expect(of("MiniPool.sol", "missing-slippage", "swapExactInput")).to.deep.equal([]);
+    expect(of("MiniPool.sol", "missing-slippage").filter((f) => f.contract === "FixedPriceShop")).to.deep.equal([]);
   });
 
   it("reports a pool's quote of its current price used to pay out", () => {
