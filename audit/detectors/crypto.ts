@@ -10,6 +10,7 @@ import { checksCaller, hasReentrancyGuard, isAccessControlled, isAuthCondition, 
 import {
   baseDeclaration,
   builtinCallName,
+  dependsOnInput,
   exprKey,
   guardConditions,
   hasCheckedArithmetic,
@@ -1287,10 +1288,104 @@ function readsOwnTokenBalance(program: Program, expr: AstNode | undefined, conte
   return rets.length > 0 && rets.every((r) => readsOwnTokenBalance(program, child(r, "expression"), context, depth + 1));
 }
 
+/**
+ * The `balanceOf` call behind an expression that reads the token balance of a holder anyone can send tokens to without
+ * calling it: this contract (`token.balanceOf(address(this))`) or a contract or address the contract stores
+ * (`token.balanceOf(address(vault))`, an immutable or state variable); through a local holding it or a function of this
+ * contract returning it, possibly plus/minus other terms. Not a difference of two readings (`after - before`: what arrived).
+ */
+function heldTokenBalance(program: Program, expr: AstNode | undefined, context: AstNode, depth = 0): AstNode | undefined {
+  const e = stripParens(expr);
+  if (!e || depth > 3) return undefined;
+  if (e.nodeType === "BinaryOperation" && ["+", "-"].includes(str(e, "operator") ?? "")) {
+    const l = heldTokenBalance(program, child(e, "leftExpression"), context, depth);
+    const r = heldTokenBalance(program, child(e, "rightExpression"), context, depth);
+    return str(e, "operator") === "-" && l && r ? undefined : l ?? r;
+  }
+  if (e.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d)) return undefined;
+    const fn = program.callableOf(d);
+    const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : false;
+    return reassigned ? undefined : heldTokenBalance(program, initialValueOf(program, d), context, depth + 1);
+  }
+  if (e.nodeType !== "FunctionCall") return undefined;
+  if (isConversion(e)) return heldTokenBalance(program, list(e, "arguments")[0], context, depth);
+  const ext = externalCall(program, e);
+  if (ext) {
+    const args = list(e, "arguments");
+    if (ext.functionName !== "balanceOf" || args.length !== 1) return undefined;
+    const holder = stripConversions(args[0]);
+    if (!holder) return undefined;
+    if (isGlobal(program, holder, "this")) return e;
+    const d = holder.nodeType === "Identifier" ? program.declOf(holder) : undefined;
+    return d && isStateVariable(d) && /^(address|contract )/.test(typeString(d) ?? "address") ? e : undefined;
+  }
+  const callee = internalCallee(program, e, context);
+  if (!callee || list(e, "arguments").length > 0 || !child(callee, "body")) return undefined;
+  const rets = findAll(child(callee, "body")!, "Return").map((r) => heldTokenBalance(program, child(r, "expression"), context, depth + 1));
+  return rets.length > 0 && rets.every((r) => r !== undefined) ? rets[0] : undefined;
+}
+
+/**
+ * Caps on a token balance anyone can raise: guards that revert when such a balance (plus an amount) exceeds a limit —
+ * `if (token.balanceOf(address(vault)) + amount > LIMIT) revert …`, `require(bal + amount <= LIMIT)`. Not a balance
+ * held to an earlier reading of itself (the limit reads the balance too), nor a bound the caller passes in.
+ */
+function tokenBalanceCaps(program: Program, callable: AstNode, context: AstNode): { comparison: AstNode; balance: AstNode; limit: AstNode }[] {
+  const out: { comparison: AstNode; balance: AstNode; limit: AstNode }[] = [];
+  const body = child(callable, "body");
+  if (!body) return out;
+  const reverts = (stmt: AstNode | undefined): boolean => stmt !== undefined && stopsExecution(program, stmt) && findAll(stmt, "Return").length === 0;
+  // `mustHold`: execution goes on only when the condition holds (require(c)); otherwise it reverts when it holds (if (c) revert)
+  const visit = (cond: AstNode | undefined, mustHold: boolean): void => {
+    const c = stripParens(cond);
+    if (c?.nodeType === "UnaryOperation" && str(c, "operator") === "!") return visit(child(c, "subExpression"), !mustHold);
+    if (c?.nodeType !== "BinaryOperation") return;
+    const op = str(c, "operator") ?? "";
+    const l = child(c, "leftExpression");
+    const r = child(c, "rightExpression");
+    if ((op === "&&" && mustHold) || (op === "||" && !mustHold)) {
+      visit(l, mustHold);
+      visit(r, mustHold);
+      return;
+    }
+    if (!["<", "<=", ">", ">="].includes(op)) return;
+    // the side that must stay small: `big <= limit` must hold, `big > limit` reverts
+    const leftBig = op.startsWith("<") === mustHold;
+    const [big, limit] = leftBig ? [l, r] : [r, l];
+    const balance = heldTokenBalance(program, big, context);
+    if (!balance || !limit || heldTokenBalance(program, limit, context) || isZeroLiteral(limit)) return;
+    if (mentionsBalanceReading(program, limit, context) || dependsOnInput(program, limit, callable)) return;
+    out.push({ comparison: c, balance, limit });
+  };
+  for (const g of guardConditions(program, body)) {
+    if (g.node.nodeType === "IfStatement") {
+      if (reverts(child(g.node, "trueBody"))) visit(g.cond, false);
+      else if (reverts(child(g.node, "falseBody"))) visit(g.cond, true);
+    } else {
+      visit(g.cond, true);
+    }
+  }
+  return out;
+}
+
+/** Whether an expression reads any token balance, a local taken from one included (`before + amount`). */
+function mentionsBalanceReading(program: Program, expr: AstNode, context: AstNode, depth = 0): boolean {
+  if (depth > 2) return false;
+  return findAll(expr, "FunctionCall", "Identifier").some((n) => {
+    if (n.nodeType === "FunctionCall") return externalCall(program, n)?.functionName === "balanceOf" || heldTokenBalance(program, n, context) !== undefined;
+    const d = program.declOf(n);
+    if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d)) return false;
+    const init = initialValueOf(program, d);
+    return init !== undefined && mentionsBalanceReading(program, init, context, depth + 1);
+  });
+}
+
 export const forcedEtherBalance: Detector = {
   id: "forced-ether-balance",
   category: "denial_of_service",
-  title: "Strict equality on address(this).balance (ether can be forced in)",
+  title: "Strict equality on address(this).balance (ether can be forced in), or a cap on a token balance anyone can raise",
   run(ctx: DetectorContext) {
     const { program, file } = ctx;
     for (const contract of contractsIn(ctx)) {
@@ -1307,8 +1402,34 @@ export const forcedEtherBalance: Detector = {
         });
         const token = hits.length === 0 && tokenHits.length > 0;
         if (token) hits.push(...tokenHits);
-        if (hits.length === 0) continue;
         const restricted = fn.nodeType === "FunctionDefinition" && isRestricted(program, fn, contract);
+        if (hits.length === 0) {
+          // a cap on a token balance anyone can raise by transferring tokens straight to the holder
+          const caps = tokenBalanceCaps(program, fn, contract);
+          if (caps.length === 0) continue;
+          const { balance, limit } = caps[0]!;
+          const held = stripConversions(list(balance, "arguments")[0]);
+          const holder = held && isGlobal(program, held, "this") ? "the contract itself" : program.text(held ?? balance);
+          ctx.report({
+            detector: "forced-ether-balance",
+            category: "denial_of_service",
+            severity: restricted ? "low" : "medium",
+            confidence: "medium",
+            lines: linesIn(program, file, caps.map((c) => c.comparison)),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() reverts when the token balance of ${holder} (${program.text(balance)}) goes over ${program.text(limit)}: a ` +
+              `token-balance cap. Anyone can transfer tokens straight to ${holder} without calling the contract, so one transfer that ` +
+              `brings the balance up to the cap makes ${displayName(fn)}() revert ${restricted ? "for the owner, who alone calls it" : "for everyone"} (denial of service).`,
+            remediation:
+              "Cap what the contract has accepted through its own functions, tracked in a variable of its own, not the balance:\n" +
+              "```solidity\nuint256 public totalDeposited;\nfunction deposit(uint256 amount) external {\n" +
+              "    if (totalDeposited + amount > DEPOSIT_LIMIT) revert DepositLimitReached();   // not token.balanceOf(vault) + amount\n" +
+              "    totalDeposited += amount;\n    token.safeTransferFrom(msg.sender, vault, amount);\n}\n```",
+          });
+          continue;
+        }
         ctx.report({
           detector: "forced-ether-balance",
           category: "denial_of_service",

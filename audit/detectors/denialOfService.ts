@@ -1,22 +1,29 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString } from "../ast/node";
 import type { Program } from "../ast/program";
-import { checksCaller, isAccessControlled, isAuthCondition, isAuthModifier } from "../ast/access";
+import { checksCaller, hasInitializerModifier, isAccessControlled, isAuthCondition, isAuthModifier } from "../ast/access";
 import {
   baseDeclaration,
   builtinCallName,
   externalCall,
+  functionKind,
   guardConditions,
+  initialValueOf,
   internalCallee,
   isConstantVariable,
   isEntryPoint,
+  isPayable,
+  isReadOnly,
   isSenderLike,
   isStateVariable,
   lowLevelCall,
+  mentionsSender,
   modifierOf,
   stopsExecution,
   stripConversions,
   stripParens,
+  unwrapCallOptions,
+  writtenStateVariable,
 } from "../ast/semantics";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
@@ -63,9 +70,16 @@ export const denialOfService: Detector = {
       const cname = str(contract, "name");
       const grown = publiclyGrownArrays(program, contract);
       const reaching = unprivilegedEntryPointsReaching(program, contract);
+      const runOnChain = runByStateChangingCode(program);
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
         const fname = displayName(fn);
+        // A view/pure function no state-changing code runs is only read off-chain (eth_call): a loop that runs out of
+        // gas there costs nobody a transaction and blocks nothing on-chain.
+        const offChainOnly = isReadOnly(fn) && !runOnChain.has(fn);
+        const offChainNote = offChainOnly
+          ? ` It is a ${str(fn, "stateMutability") ?? "view"} function that no state-changing function calls, so this only breaks off-chain reads (and any contract that comes to call it on-chain).`
+          : "";
         const report = (detector: string, severity: "medium" | "low", nodes: AstNode[], message: string, remediation: string): void =>
           ctx.report({ detector, category: "denial_of_service", severity, confidence: "medium", lines: linesIn(program, file, nodes), contract: cname, function: fname, message, remediation });
 
@@ -95,17 +109,17 @@ export const denialOfService: Detector = {
           if (calls.length > 0) {
             report(
               "calls-in-loop",
-              (reverting.length > 0 && overStorage) || overArray ? "medium" : "low",
+              ((reverting.length > 0 && overStorage) || overArray) && !offChainOnly ? "medium" : "low",
               [...(reverting.length > 0 ? reverting : calls)],
-              `${fname}() makes external calls inside a loop${reverting.length > 0 ? " and reverts when one fails" : ""}: one recipient that reverts or uses up the gas blocks everyone${overArray ? ", and the list can grow without bound" : ""}.`,
+              `${fname}() makes external calls inside a loop${reverting.length > 0 ? " and reverts when one fails" : ""}: one recipient that reverts or uses up the gas blocks everyone${overArray ? ", and the list can grow without bound" : ""}.${offChainNote}`,
               "Pay in a pull pattern: record what each account is owed and let each withdraw on its own.\n```solidity\nfor (uint256 i = 0; i < payees.length; i++) owed[payees[i]] += share;   // no call in the loop\nfunction withdraw() external { uint256 a = owed[msg.sender]; owed[msg.sender] = 0; payable(msg.sender).transfer(a); }\n```",
             );
           } else if (overArray) {
             report(
               "unbounded-loop",
-              "medium",
+              offChainOnly ? "low" : "medium",
               [loop],
-              `${fname}() loops over ${program.text(child(overArray, "expression")!)}, which anyone can make longer: once it is long enough the loop runs out of gas and ${fname}() can never succeed.`,
+              `${fname}() loops over ${program.text(child(overArray, "expression")!)}, which anyone can make longer: once it is long enough the loop runs out of gas and ${fname}() can never succeed.${offChainNote}`,
               "Bound the work per transaction (process the array in batches with a start index), or cap the array's length when adding to it:\n```solidity\nrequire(items.length < MAX_ITEMS);\nitems.push(x);\n```",
             );
           }
@@ -122,9 +136,9 @@ export const denialOfService: Detector = {
             const writes = findAll(loopBody, "Assignment").filter((a) => child(a, "leftHandSide")?.nodeType === "IndexAccess");
             report(
               "loop-grows-array",
-              "medium",
+              offChainOnly ? "low" : "medium",
               [loop, ...pushes, ...lengthGrows, ...writes],
-              `${fname}() appends to a storage array inside a loop whose length the caller controls: the array (and every later loop over it) grows until transactions run out of gas.`,
+              `${fname}() appends to a storage array inside a loop whose length the caller controls: the array (and every later loop over it) grows until transactions run out of gas.${offChainNote}`,
               "Limit how much one call may add and how long the array may become:\n```solidity\nrequire(count <= MAX_BATCH && items.length + count <= MAX_ITEMS);\n```",
             );
           }
@@ -150,22 +164,25 @@ export const denialOfService: Detector = {
           );
         }
 
-        // Push payment that must succeed, to a stored recipient that an unprivileged caller replaces (auction refund,
-        // king of the hill): a recipient that rejects ether blocks everyone who comes after it. The payment may sit in
-        // an internal helper of the function that replaces the recipient.
+        // Push payment that must succeed (transfer, or send/call{value:} whose failure reverts) to a recipient that is
+        // not the caller and that the function cannot choose: one that rejects ether blocks the function.
+        //  - a stored recipient that an unprivileged caller replaces (auction refund, king of the hill), maybe paid in
+        //    an internal helper of the function that replaces it: medium;
+        //  - an entry of a storage array anyone can grow (a raffle winner), or a local taken from one: medium;
+        //  - the owner or an address only the owner sets, paid on the way through a function anyone calls: low.
+        // Payments in loops are calls-in-loop's; a failure credited to a pull balance or only logged blocks nobody.
         const replacers = reaching.get(fn) ?? [];
-        if (replacers.length > 0) {
-          for (const c of findAll(body, "FunctionCall")) {
-            const ll = lowLevelCall(program, c);
-            if (!ll || !(ll.kind === "transfer" || ll.kind === "send" || (ll.kind === "call" && ll.value))) continue;
-            if (program.ancestor(c, ...LOOPS) && program.contains(body, program.ancestor(c, ...LOOPS)!)) continue;
-            const to = stripConversions(ll.target);
-            if (!to || to.nodeType !== "Identifier" || isSenderLike(program, to)) continue;
-            const d = program.declOf(to);
-            if (!d || !isStateVariable(d)) continue;
-            if (ll.kind !== "transfer" && !requiresSuccess(program, c)) continue;
-            const replaces = replacers.some((r) => findAll(child(r, "body")!, "Assignment").some((a) => baseDeclaration(program, child(a, "leftHandSide")) === d));
-            if (!replaces) continue;
+        for (const c of findAll(body, "FunctionCall")) {
+          const ll = lowLevelCall(program, c);
+          if (!ll || !(ll.kind === "transfer" || ll.kind === "send" || (ll.kind === "call" && ll.value))) continue;
+          if (program.ancestor(c, ...LOOPS) && program.contains(body, program.ancestor(c, ...LOOPS)!)) continue;
+          const to = stripConversions(ll.target);
+          if (!to || isSenderLike(program, to)) continue;
+          if (ll.kind !== "transfer" && !requiresSuccess(program, c)) continue;
+          const d = to.nodeType === "Identifier" ? program.declOf(to) : undefined;
+          const replaces = d !== undefined && isStateVariable(d) &&
+            replacers.some((r) => findAll(child(r, "body")!, "Assignment").some((a) => baseDeclaration(program, child(a, "leftHandSide")) === d));
+          if (replaces) {
             report(
               "push-payment-dos",
               "medium",
@@ -173,12 +190,151 @@ export const denialOfService: Detector = {
               `${fname}() must pay ${program.text(to)} before it can go on; if that address is a contract that rejects ether, nobody can call ${fname}() successfully again.`,
               "Refund in a pull pattern: credit the previous recipient and let them withdraw.\n```solidity\npendingReturns[highestBidder] += highestBid;   // instead of transferring here\n```",
             );
+            continue;
+          }
+          const entry = grownArrayEntry(program, to, grown);
+          if (entry) {
+            report(
+              "push-payment-dos",
+              "medium",
+              [c],
+              `${fname}() must pay ${program.text(to)}, an entry of ${str(entry, "name")}, which anyone can add to, and reverts when the payment fails: one entrant that is a contract rejecting ether makes ${fname}() fail for everyone, for good.`,
+              "Do not push ether to entrants: credit what they won and let them withdraw it.\n```solidity\nowed[winner] += prize;   // instead of winner.call{value: prize}(\"\") + require\nfunction withdraw() external { uint256 a = owed[msg.sender]; owed[msg.sender] = 0; payable(msg.sender).transfer(a); }\n```",
+            );
+            continue;
+          }
+          // only when someone else's call is blocked: a payable entry point, or one that does something for its caller
+          // (not a payout whose only beneficiary is the payee itself, `payWinner()`, `withdrawToOwner()`)
+          const servesCaller = replacers.some((e) => isPayable(e) || mentionsSender(program, child(e, "body")!));
+          if (servesCaller && isAdminAddress(program, to, contract, reaching)) {
+            report(
+              "push-payment-dos",
+              "low",
+              [c],
+              `${fname}() pays ${program.text(to)}, an address only the deployer or the owner sets, and reverts when the payment fails: if that address cannot receive ether (a contract without receive(), or one that reverts), nobody can call ${fname}() for as long as it stays the payee.`,
+              "Let the owner pull the money instead of pushing it on every call:\n```solidity\nownerBalance += fee;   // instead of payable(owner).transfer(fee)\nfunction withdrawFees() external onlyOwner { uint256 a = ownerBalance; ownerBalance = 0; payable(msg.sender).transfer(a); }\n```",
+            );
           }
         }
       }
     }
   },
 };
+
+/** A local variable, when it is only ever its initial value: `address winner = players[i];` → `players[i]`. */
+function localValue(program: Program, expr: AstNode | undefined): AstNode | undefined {
+  const e = stripConversions(expr);
+  if (e?.nodeType !== "Identifier") return e;
+  const d = program.declOf(e);
+  if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d) || str(d, "storageLocation") === "storage") return e;
+  const init = initialValueOf(program, d);
+  const fn = program.callableOf(d);
+  const body = fn ? child(fn, "body") : undefined;
+  if (!init || !body) return e;
+  const reassigned = findAll(body, "Assignment").some((a) => {
+    const lhs = child(a, "leftHandSide");
+    const targets = lhs?.nodeType === "TupleExpression" ? list(lhs, "components") : [lhs];
+    return targets.some((t) => t?.nodeType === "Identifier" && program.declOf(t) === d);
+  });
+  return reassigned ? e : stripConversions(init);
+}
+
+/**
+ * The storage array anyone can grow whose entry an address is read from: `players[i]`, `entries[i].owner`, or a local
+ * holding one. Not an entry picked by the caller's own index (`players[indexOf[msg.sender]]`): that pays the caller.
+ */
+function grownArrayEntry(program: Program, expr: AstNode, grown: Set<AstNode>): AstNode | undefined {
+  const e = localValue(program, expr);
+  if (!e || (e.nodeType !== "IndexAccess" && e.nodeType !== "MemberAccess")) return undefined;
+  if (!findAll(e, "IndexAccess").length || mentionsSender(program, e)) return undefined;
+  const d = baseDeclaration(program, e);
+  return d && grown.has(d) ? d : undefined;
+}
+
+/**
+ * Whether an address is the owner's or one only the owner sets: a constant or immutable, a state variable written only
+ * in constructors, initializers and functions that check the caller (directly or through internal helpers), the value
+ * a function such as `owner()` returns, or a local holding one of these.
+ */
+function isAdminAddress(program: Program, expr: AstNode, contract: AstNode, reaching: Map<AstNode, AstNode[]>, depth = 0): boolean {
+  const e = localValue(program, expr);
+  if (!e || depth > 3) return false;
+  if (e.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    if (!d || !isStateVariable(d) || !/^(address|contract )/.test(typeString(d) ?? "address")) return false;
+    if (isConstantVariable(d)) return true;
+    const writes = program.linearized(contract).flatMap((c) => list(c, "nodes")).filter((n) => n.nodeType === "FunctionDefinition" || n.nodeType === "ModifierDefinition")
+      .flatMap((f) => (child(f, "body") ? findAll(child(f, "body")!, "Assignment", "UnaryOperation", "FunctionCall") : []))
+      .filter((n) => writtenStateVariable(program, n)?.decl === d);
+    if (writes.length === 0 && child(d, "value") === undefined) return false; // never set: address(0)
+    return writes.every((w) => {
+      const writer = program.callableOf(w);
+      if (!writer || (writer.nodeType === "FunctionDefinition" && functionKind(writer) === "constructor")) return true;
+      return (reaching.get(writer) ?? []).every((entry) => hasInitializerModifier(entry));
+    });
+  }
+  if (e.nodeType === "FunctionCall" && list(e, "arguments").length === 0) {
+    const callee = internalCallee(program, e, contract);
+    const body = callee ? child(callee, "body") : undefined;
+    if (!body) {
+      const name = unwrapCallOptions(child(e, "expression")).callee;
+      return name?.nodeType === "Identifier" && str(name, "name") === "owner";
+    }
+    const rets = findAll(body, "Return");
+    return rets.length > 0 && rets.every((r) => child(r, "expression") !== undefined && isAdminAddress(program, child(r, "expression")!, contract, reaching, depth + 1));
+  }
+  return false;
+}
+
+const stateChangingReach = new WeakMap<Program, Set<AstNode>>();
+
+/**
+ * The functions and modifiers that some state-changing function (not a constructor: it runs before anyone can grow
+ * anything) runs, in any contract of the compilation: through internal calls resolved against each contract's
+ * linearization, `this.f()` and calls of functions of contracts whose code is known, and modifiers.
+ */
+function runByStateChangingCode(program: Program): Set<AstNode> {
+  const cached = stateChangingReach.get(program);
+  if (cached) return cached;
+  const out = new Set<AstNode>();
+  const callsIn = new Map<AstNode, AstNode[]>();
+  const calls = (callable: AstNode): AstNode[] => {
+    let cs = callsIn.get(callable);
+    if (!cs) {
+      cs = child(callable, "body") ? findAll(child(callable, "body")!, "FunctionCall") : [];
+      callsIn.set(callable, cs);
+    }
+    return cs;
+  };
+  for (const file of program.files) {
+    for (const contract of list(file.ast, "nodes")) {
+      if (contract.nodeType !== "ContractDefinition" || str(contract, "contractKind") === "interface") continue;
+      const seen = new Set<AstNode>();
+      const stack = program.linearized(contract).flatMap(functionsOf).filter((f) => !isReadOnly(f) && functionKind(f) !== "constructor");
+      for (const f of stack) seen.add(f);
+      while (stack.length > 0) {
+        const callable = stack.pop()!;
+        out.add(callable);
+        const next: AstNode[] = [];
+        for (const inv of list(callable, "modifiers")) {
+          const mod = modifierOf(program, inv, contract);
+          if (mod?.nodeType === "ModifierDefinition") next.push(mod);
+        }
+        for (const call of calls(callable)) {
+          const callee = internalCallee(program, call, contract) ?? program.declOf(unwrapCallOptions(child(call, "expression")).callee);
+          if (callee?.nodeType === "FunctionDefinition" && child(callee, "body")) next.push(callee);
+        }
+        for (const n of next) {
+          if (seen.has(n)) continue;
+          seen.add(n);
+          stack.push(n);
+        }
+      }
+    }
+  }
+  stateChangingReach.set(program, out);
+  return out;
+}
 
 /**
  * Whether a failed payment reverts the function: `require(x.send(v))`, `if (!x.send(v)) revert …`, or the success
