@@ -33,6 +33,9 @@ const BY_DETECTOR: Record<string, string[]> = {
   "signature-replay": ["SWC-121"],
   "ecrecover-zero-address": ["SWC-122"],
   "signature-malleability": ["SWC-117"],
+  "vault-idle-total-assets": [], // no registry entry: ERC-4626 share accounting
+  "governor-clock-units": [], // no registry entry: governance timing
+  "unprefixed-signature": [], // no registry entry: a bare-hash signature only eth_sign produces
   "integer-overflow": ["SWC-101"],
   "unchecked-arithmetic": ["SWC-101"],
   "unsafe-downcast": ["SWC-101"],

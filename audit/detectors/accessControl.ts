@@ -17,6 +17,7 @@ import {
   internalCallee,
   isConstantVariable,
   isEntryPoint,
+  isFromDependency,
   isGlobal,
   isInCondition,
   isLibraryFunction,
@@ -325,6 +326,163 @@ function writesAnyState(program: Program, fn: AstNode, contract: AstNode): boole
   return writes;
 }
 
+// ---------------------------------------------------------------------------------------------- documented restriction
+
+/** Who a doc comment can restrict a function to: an owner, an admin, governance, a named role. */
+const DOC_ROLE_WORD = String.raw`(?:owner|admin(?:istrator)?|governance|governor|guardian|operator|manager|controller|minter|burner|pauser|keeper|deployer|creator|multi-?sig|timelock|dao|authority|[a-z][a-z0-9]*(?:_[a-z0-9]+)*_role)s?`;
+/** `the owner`, `the contract owner`, `an authorised operator`, `the minter role`; not `the owner's …`, `owner-approved`, `ownership`. */
+const DOC_ROLE_NP = String.raw`(?:(?:the|an?|its|this\s+contract'?s|contract|current|protocol|designated|authori[sz]ed|trusted|approved)\s+){0,3}${DOC_ROLE_WORD}(?:\s+roles?)?(?!['’\w-])`;
+/** `an account with the MINTER_ROLE`, `addresses holding the pauser role`. */
+const DOC_ROLE_HOLDER = String.raw`(?:(?:an?|the)\s+)?(?:accounts?|addresses?|callers?|users?|members?)\s+(?:with|having|holding|granted|that\s+(?:has|have|holds?))\s+(?:(?:the|an?)\s+)?(?:[\w-]+\s+)?(?:roles?|permission|[a-z][a-z0-9]*(?:_[a-z0-9]+)*_role)(?![\w-])`;
+const DOC_ROLE_ONE = `(?:${DOC_ROLE_HOLDER}|${DOC_ROLE_NP})`;
+/** One role or several: `the owner or the guardian`, `owner/admin`. */
+const DOC_ROLES = String.raw`${DOC_ROLE_ONE}(?:\s*(?:,|/|\bor\b|\band\b)\s*${DOC_ROLE_ONE})*`;
+/** What must follow `only the owner` for it to be about who calls: a modal (`can`, `may`, `is allowed to`), `call`, or the end of the sentence or line. */
+const DOC_CALLS_AFTER = String.raw`(?=\s*(?:[.;:!)\]]|[—–]|-\s|$)|\s*\n\s*@|\s+(?:can|may|must|should|shall|will\s+be\s+able|(?:is|are)\s+(?:allowed|able|permitted|authori[sz]ed|supposed)|ha(?:s|ve)\s+(?:the\s+)?(?:right|permission|ability|access)|calls?)\b)`;
+
+/** Doc phrases that restrict who may call the function they document. */
+const DOC_RESTRICTIONS: RegExp[] = [
+  // "Only the owner can set …", "Only owner.", "only the admin may", "only governance is allowed to"
+  new RegExp(String.raw`\bonly\s+(?:by\s+)?${DOC_ROLES}${DOC_CALLS_AFTER}`, "gi"),
+  // "can only be called by the owner", "only callable by governance", "may only be set by an account with the X role"
+  new RegExp(
+    String.raw`\bonly\s+(?:be\s+)?(?:(?:called|callable|invoked|invokable|executed|executable|triggered|used|usable|set|changed|updated|modified|performed|run|accessed|done)\s+(?:by|from)|(?:callable|accessible|available)\s+to)\s+${DOC_ROLES}`,
+    "gi",
+  ),
+  // "callable only by the owner", "can be called only by the admin", "accessible only to governance"
+  new RegExp(String.raw`\b(?:(?:called|callable|invoked|invokable|executed|executable|triggered|accessed)\s+only\s+(?:by|from)|(?:callable|accessible|available)\s+only\s+to)\s+${DOC_ROLES}`, "gi"),
+  // "allows only the owner to set …", "lets only the admin …"
+  new RegExp(String.raw`\b(?:allows?|lets?|permits?|enables?)\s+only\s+${DOC_ROLES}\s+to\b`, "gi"),
+  // "restricted to the owner", "access is restricted to only the admin"
+  new RegExp(String.raw`\brestricted\s+to\s+(?:only\s+)?${DOC_ROLES}`, "gi"),
+  // "Reverts if the caller is not the owner", "Throws if called by any account other than the owner", "Reverts unless called by the admin"
+  new RegExp(
+    String.raw`\b(?:reverts?|throws?|fails?)\s+(?:(?:if|when)\s+(?:called\s+by\s+|(?:the\s+)?(?:caller|sender|msg\.sender)\s+is\s+)?(?:(?:any(?:one|body)|any\s+(?:account|address|caller))\s+other\s+than|not)|unless\s+(?:called\s+by|(?:the\s+)?(?:caller|sender|msg\.sender)\s+is))\s+${DOC_ROLES}`,
+    "gi",
+  ),
+  // "onlyOwner", "onlyRole(MINTER_ROLE)", "only_admin"
+  new RegExp(String.raw`\bonly[-_]?(?:owner|admin|governance|governor|guardian|operator|manager|controller|minter|keeper|role|authori[sz]ed|dao|timelock)s?\b`, "gi"),
+  // "owner-only", "Admin only function", "(owner only)"
+  new RegExp(
+    String.raw`\b(?:owner|admin|governance|governor|guardian|operator)(?:-only\b|\s+only(?=\s*(?:[.;:!)\]]|$)|\s*\n\s*@|\s+(?:functions?|methods?|actions?|access|calls?|operations?)\b))`,
+    "gi",
+  ),
+];
+
+/** A negation just before the phrase: "not only the owner", "no longer restricted to the owner", "without onlyOwner". */
+const DOC_NEGATION = /^(?:not|no|never|nor|without|removed|dropped|instead|rather|previously|formerly|isn't|aren't|doesn't|don't|didn't|wasn't|weren't|cannot|can't|longer)$/i;
+/** A doc that says the function is open to all: a restriction it mentions is about something else. */
+const DOC_OPEN =
+  /\b(?:(?:any(?:one|body)|everyone)\s+(?:can|may|is\s+(?:able|allowed))|(?:callable|called|invoked|executed)\s+by\s+(?:any(?:one|body)|everyone)(?!\s+(?:else|other|but|except))|permissionless(?:ly)?|publicly\s+callable|no\s+access\s+control)\b/i;
+
+/** NatSpec of a declaration (empty when there is none). */
+function natspecOf(node: AstNode): string {
+  const d = node.documentation;
+  if (typeof d === "string") return d;
+  if (d && typeof d === "object") return String((d as { text?: unknown }).text ?? "");
+  return "";
+}
+
+/**
+ * The comment a function is documented with, comment markers stripped: the block of comment lines right above its
+ * signature (`///`, `/** … *\/`, or plain `//` lines), else its NatSpec.
+ */
+function docCommentOf(program: Program, fn: AstNode): string {
+  const file = program.fileOf(fn);
+  const lines: string[] = [];
+  if (file) {
+    for (let l = program.line(fn) - 1; l >= 1; l--) {
+      const t = file.lines.lineText(l).trim();
+      if (!/^(\/\/|\/\*|\*)/.test(t) && !/\*\/$/.test(t)) break;
+      lines.unshift(t);
+    }
+  }
+  const raw = lines.length > 0 ? lines.join("\n") : natspecOf(fn);
+  return raw
+    .split("\n")
+    .map((l) => l.trim().replace(/^(?:\/{2,}|\/\*+|\*+\/|\*+)/, "").replace(/\*+\/$/, "").trim())
+    .filter((l) => l.length > 0)
+    .join("\n");
+}
+
+/**
+ * The first phrase of a doc comment that restricts who may call the function ("only the owner can …", "can only be
+ * called by governance", "onlyOwner"), with the sentence it is in; undefined when there is none, when it is negated,
+ * or when the doc says anyone may call the function.
+ */
+function documentedRestriction(doc: string): { phrase: string; sentence: string } | undefined {
+  if (!doc || DOC_OPEN.test(doc)) return undefined;
+  const matches: RegExpExecArray[] = [];
+  for (const re of DOC_RESTRICTIONS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(doc); m; m = re.exec(doc)) matches.push(m);
+  }
+  matches.sort((a, b) => a.index - b.index);
+  for (const m of matches) {
+    // the words before the phrase in its sentence
+    const before = doc.slice(Math.max(0, m.index - 80), m.index).split(/[.!?;]\s|\n\s*@/).pop() ?? "";
+    const words = before.split(/[^\w']+/).filter((w) => w.length > 0).slice(-4);
+    if (words.some((w) => DOC_NEGATION.test(w))) continue;
+    const phrase = m[0].replace(/\s+/g, " ").trim();
+    const start = Math.max(0, ...[...doc.slice(0, m.index).matchAll(/[.!?;]\s|\n\s*(?=@)/g)].map((x) => x.index! + x[0].length));
+    const endRel = doc.slice(m.index + m[0].length).search(/[.!?;](?:\s|$)|\n\s*@/);
+    const end = endRel < 0 ? doc.length : m.index + m[0].length + endRel;
+    const sentence = doc.slice(start, end).replace(/^@\w+(?::[\w-]+)?\s*/, "").replace(/\s+/g, " ").trim();
+    return { phrase, sentence: sentence.length > 0 && sentence.length <= 160 ? sentence : phrase };
+  }
+  return undefined;
+}
+
+const SIGNATURE_CHECK = /^(ecrecover|_?recover\w*|tryRecover|isValidSignature\w*|_?verify\w*|_?checkSignatures?)$/i;
+const CHECK_CALL = /^_?(check|require|verify|assert|ensure|validate|auth|only)/i;
+
+/**
+ * Authorisation `isAccessControlled` does not see: a signature checked in the function (or a helper it calls), or a
+ * standalone check call given the caller (`acl.checkRole(ROLE, msg.sender)`), as in meta-transactions and external
+ * access managers.
+ */
+function otherAuthorisation(program: Program, fn: AstNode, contract: AstNode): boolean {
+  const roots = [child(fn, "body")!];
+  for (const c of findAll(roots[0]!, "FunctionCall")) {
+    const callee = internalCallee(program, c, contract);
+    if (callee && child(callee, "body")) roots.push(child(callee, "body")!);
+  }
+  return roots.some((root) =>
+    findAll(root, "FunctionCall").some((c) => {
+      const callee = child(c, "expression");
+      const name = builtinCallName(program, c) ?? (callee ? (str(callee, "memberName") ?? str(callee, "name")) : undefined) ?? "";
+      if (SIGNATURE_CHECK.test(name)) return true;
+      const stmt = program.parent(c);
+      return stmt?.nodeType === "ExpressionStatement" && CHECK_CALL.test(name) && list(c, "arguments").some((a) => isSenderLike(program, a));
+    }),
+  );
+}
+
+/**
+ * What the function does that the documented restriction should have kept from strangers: its first state write
+ * (the function's own or a helper's, not a modifier's), else its first call out of the contract.
+ */
+function firstEffect(program: Program, fn: AstNode, contract: AstNode): { node: AstNode; site?: AstNode; vars: string[] } | undefined {
+  let first: { node: AstNode; site?: AstNode } | undefined;
+  const vars: string[] = [];
+  let call: { node: AstNode; site?: AstNode } | undefined;
+  walkFlowEvents(program, fn, contract, {
+    onWrite: (decl, node, sites) => {
+      if (program.callableOf(node)?.nodeType === "ModifierDefinition") return;
+      first ??= { node, site: sites[0] };
+      const name = str(decl, "name");
+      if (name && !vars.includes(name)) vars.push(name);
+    },
+    onCall: (c) => {
+      if (program.callableOf(c.node)?.nodeType === "ModifierDefinition") return;
+      if (c.external?.readOnly && !c.value) return;
+      call ??= { node: c.node, site: c.sites[0] };
+    },
+  });
+  const effect = first ?? call;
+  return effect ? { ...effect, vars } : undefined;
+}
+
 export const accessControl: Detector = {
   id: "access-control",
   category: "access_control",
@@ -340,8 +498,11 @@ export const accessControl: Detector = {
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
         const fname = displayName(fn);
-        const report = (detector: string, severity: "high" | "medium" | "low", lines: number[], message: string, remediation: string): void =>
+        let reportedHere = false;
+        const report = (detector: string, severity: "high" | "medium" | "low", lines: number[], message: string, remediation: string): void => {
+          reportedHere = true;
           ctx.report({ detector, category: "access_control", severity, confidence: "medium", lines, contract: cname, function: fname, message, remediation });
+        };
 
         // tx.origin used for authorisation
         for (const g of guardConditions(program, body)) {
@@ -652,6 +813,34 @@ export const accessControl: Detector = {
                 "Never write `.length`; use `push()`/`pop()` and check the index against the length before writing:\n```solidity\nrequire(index < items.length);\nitems[index] = value;\n```",
               );
             }
+          }
+        }
+
+        // The documentation restricts the function to the owner, an admin or a role, and the code does not: the author's
+        // own words state the intent, so the missing check is a bug, not a design choice. One finding per function: not
+        // when another rule above already reported it.
+        if (!reportedHere && !initGuarded && !isFromDependency(program, fn) && !otherAuthorisation(program, fn, contract)) {
+          const promise = documentedRestriction(docCommentOf(program, fn));
+          const effect = promise ? firstEffect(program, fn, contract) : undefined;
+          if (promise && effect) {
+            const at = program.fileOf(effect.node) === file ? effect.node : effect.site;
+            const changes = effect.vars.length > 0 ? ` and change ${effect.vars.join(", ")}` : "";
+            ctx.report({
+              detector: "access-control",
+              category: "access_control",
+              severity: "high",
+              confidence: "high",
+              lines: linesIn(program, file, [fn, at]),
+              contract: cname,
+              function: fname,
+              swc: ["SWC-105"],
+              message:
+                `${fname}() is documented as restricted ("${promise.sentence}"), but nothing checks the caller: no access modifier, ` +
+                `no require or revert on msg.sender in it or in the functions it calls. Anyone can call it${changes}.`,
+              remediation:
+                "Enforce what the documentation says, with the modifier the other restricted functions use or a check at the top of the body:\n" +
+                `\`\`\`solidity\nfunction ${fname}(...) external onlyOwner { ... }\n// or\nif (msg.sender != owner) revert NotOwner();\n\`\`\``,
+            });
           }
         }
       }

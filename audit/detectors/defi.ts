@@ -1392,5 +1392,58 @@ export const missingSlippage: Detector = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------- vault-idle-total-assets
+
+const APPROVE_CALL = /^(approve|safeApprove|forceApprove|safeIncreaseAllowance|increaseAllowance)$/;
+
+/**
+ * An ERC-4626 vault that hands its assets to other protocols (it approves them to a strategy, a lending pool, a
+ * router) but keeps the library's `totalAssets()`, which counts only the assets idle in the vault: every share price,
+ * deposit and redemption is computed as if the invested assets were gone.
+ */
+export const vaultIdleTotalAssets: Detector = {
+  id: "vault-idle-total-assets",
+  category: "defi_accounting",
+  title: "ERC-4626 vault that invests its assets elsewhere but keeps the library's idle-balance totalAssets()",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      const lin = program.linearized(contract);
+      const base = lin.find((b) => str(b, "name") === "ERC4626" && isFromDependency(program, b));
+      if (!base) continue;
+      const total = resolvedFunction(program, contract, "totalAssets");
+      if (!total || !isFromDependency(program, total) || !findAll(child(total, "body")!, "FunctionCall").some((c) => externalName(program, c) === "balanceOf")) continue;
+      const approvals = lin
+        .filter((c) => !isFromDependency(program, c))
+        .flatMap(functionsOf)
+        .flatMap((fn) => findAll(child(fn, "body") ?? fn, "FunctionCall").filter((c) => APPROVE_CALL.test(calledName(c) ?? "")))
+        .filter((c) => {
+          const target = internalTarget(program, c, contract);
+          const args = target ? argumentsFor(program, c, target) : list(c, "arguments");
+          const spender = args[args.length - 2];
+          return spender !== undefined && !isThisAddress(program, spender) && !isSenderLike(program, unwrap(spender));
+        });
+      if (approvals.length === 0) continue;
+      ctx.report({
+        detector: "vault-idle-total-assets",
+        category: "defi_accounting",
+        severity: "high",
+        confidence: "medium",
+        lines: linesIn(program, file, [contract, ...approvals]).slice(0, 6),
+        contract: str(contract, "name"),
+        function: "totalAssets",
+        message:
+          `${str(contract, "name")} approves its tokens to other contracts to invest them, but totalAssets() is ERC4626's ` +
+          "own, which counts only the asset balance sitting in the vault. Once assets are invested, shares are priced as if " +
+          "they were lost: new depositors get too many shares and take value from earlier ones, and withdrawals and " +
+          "previews are wrong.",
+        remediation:
+          "Override totalAssets() to count what is invested as well as what is idle:\n```solidity\nfunction totalAssets() " +
+          "public view override returns (uint256) {\n    return IERC20(asset()).balanceOf(address(this)) + strategy.balanceOf(address(this));\n}\n```",
+      });
+    }
+  },
+};
+
 /** The DeFi detectors, in report order. */
-export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, vaultShareInflation, feeOnTransferAccounting, missingSlippage];
+export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, vaultShareInflation, feeOnTransferAccounting, missingSlippage, vaultIdleTotalAssets];

@@ -7,7 +7,7 @@ import { weakRandomness } from "./randomness";
 import { timestampDependence } from "./timestamp";
 import { frontRunning } from "./frontRunning";
 import { denialOfService } from "./denialOfService";
-import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop } from "./misc";
+import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop, governorClockUnits } from "./misc";
 import { DEFI_DETECTORS } from "./defi";
 import { CRYPTO_DETECTORS } from "./crypto";
 import { PROXY_DETECTORS } from "./proxy";
@@ -32,6 +32,7 @@ export const DETECTORS: readonly Detector[] = [
   signatureReplay,
   unsafeErc20,
   msgValueInLoop,
+  governorClockUnits,
   ...DEFI_DETECTORS,
   ...CRYPTO_DETECTORS,
   ...PROXY_DETECTORS,

@@ -10,6 +10,7 @@ import {
   onlyReturnsTrue,
   externalCall,
   isEntryPoint,
+  isFromDependency,
   isGlobal,
   isInCondition,
   isReadOnly,
@@ -131,6 +132,8 @@ export const uninitializedStoragePointer: Detector = {
 
 const RECOVER = /^(recover|tryRecover|isValidSignatureNow|isValidSignature|isValidERC1271SignatureNow)$/;
 const CHAIN_MARK = /chainid|chainId|CHAIN_ID|DOMAIN_SEPARATOR|domainSeparator|_hashTypedDataV4|_domainSeparatorV4|EIP712|address\(this\)/;
+/** A digest that is an EIP-191 message or EIP-712 typed data (what wallets sign). */
+const PREFIX_MARK = /toEthSignedMessageHash|Ethereum Signed Message|\\x19|_hashTypedDataV4|hashTypedData|toTypedDataHash|DOMAIN_SEPARATOR|domainSeparator|_domainSeparatorV4|1901|EIP712|permit/i;
 const REPLAY_NAME = /nonce|used|executed|processed|claimed|spent|consumed|done|redeemed|withdrawn|seen|filled|replay|invalidated|cancelled/i;
 
 /** Text of an expression with the local variables and internal calls it uses expanded (bounded). */
@@ -222,6 +225,30 @@ export const signatureReplay: Detector = {
           },
         });
         if (findAll(body, "FunctionCall").some((c) => /_?useNonce|_useCheckedNonce|_markUsed/i.test(program.text(child(c, "expression") ?? c)))) marks = true;
+        // A digest with neither the EIP-191 prefix nor an EIP-712 domain: what the signer signs is a bare 32-byte hash,
+        // which wallets only sign through the deprecated eth_sign (phishing warnings, often disabled) — and nothing
+        // ties the hash to this contract's purpose.
+        const digestText = digestTexts.join(" ");
+        if (!PREFIX_MARK.test(digestText) && recovers.some((c) => /keccak256|sha256/.test(digestTexts[recovers.indexOf(c)] ?? ""))) {
+          ctx.report({
+            detector: "unprefixed-signature",
+            category: "signatures",
+            severity: "medium",
+            confidence: "medium",
+            lines: linesIn(program, file, [...recovers, ...sites]),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() recovers the signer of a bare hash: the digest has neither the EIP-191 prefix ` +
+              '("\\x19Ethereum Signed Message:\\n32") nor an EIP-712 domain. Wallets sign messages with the prefix, so their ' +
+              "signatures never verify here; only the deprecated eth_sign produces one, and a signer asked to eth_sign an " +
+              "opaque hash cannot see what it authorises.",
+            remediation:
+              "Hash with the prefix wallets add, or better sign EIP-712 typed data (OpenZeppelin EIP712):\n```solidity\n" +
+              "bytes32 digest = MessageHashUtils.toEthSignedMessageHash(keccak256(abi.encode(user, amount, nonce)));\n" +
+              "// or: bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(CLAIM_TYPEHASH, user, amount, nonce)));\n```",
+          });
+        }
         if (marks && hasChain) continue;
 
         ctx.report({
@@ -312,6 +339,61 @@ export const msgValueInLoop: Detector = {
               "Read msg.value once and split it, checking that the parts add up:\n```solidity\nuint256 total;\nfor (uint256 i; i < amounts.length; i++) { total += amounts[i]; credit[to[i]] += amounts[i]; }\nrequire(total == msg.value);\n```",
           });
         }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- governor-clock-units
+
+const TIME_UNIT = /^(seconds|minutes|hours|days|weeks)$/;
+
+/** A literal written with a time unit (`1 days`, `7 * 1 days`) anywhere in an expression. */
+function timeUnitLiteral(expr: AstNode | undefined): AstNode | undefined {
+  if (!expr) return undefined;
+  return findAll(expr, "Literal").find((l) => TIME_UNIT.test(str(l, "subdenomination") ?? "")) ?? (expr.nodeType === "Literal" && TIME_UNIT.test(str(expr, "subdenomination") ?? "") ? expr : undefined);
+}
+
+/**
+ * A governor (OpenZeppelin's Governor) whose votingDelay()/votingPeriod() return a duration written in time units while
+ * its clock counts blocks (the ERC20Votes default): `1 days` is 86,400 blocks, about twelve days on Ethereum.
+ */
+export const governorClockUnits: Detector = {
+  id: "governor-clock-units",
+  category: "other",
+  title: "Governor voting delay or period written in seconds while the governor's clock counts blocks",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    // any project contract that moves the clock to timestamps (a votes token or the governor overriding clock())
+    const timestampClock = program.files.some((f) =>
+      findAll(f.ast, "FunctionDefinition").some((fn) => ["clock", "CLOCK_MODE"].includes(str(fn, "name") ?? "") && child(fn, "body") !== undefined && /timestamp/.test(program.text(child(fn, "body")!))),
+    );
+    if (timestampClock) return;
+    for (const contract of contractsIn(ctx)) {
+      if (!program.linearized(contract).some((b) => str(b, "name") === "Governor" && isFromDependency(program, b))) continue;
+      for (const fn of functionsOf(contract)) {
+        const name = str(fn, "name") ?? "";
+        if (name !== "votingDelay" && name !== "votingPeriod") continue;
+        const literals = findAll(child(fn, "body")!, "Return").map((r) => timeUnitLiteral(child(r, "expression"))).filter((l): l is AstNode => l !== undefined);
+        if (literals.length === 0) continue;
+        ctx.report({
+          detector: "governor-clock-units",
+          category: "other",
+          severity: "medium",
+          confidence: "medium",
+          lines: linesIn(program, file, [fn, ...literals]),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message:
+            `${name}() returns ${program.text(literals[0]!)}, a number of seconds, but this governor's clock counts blocks ` +
+            "(neither it nor its votes token overrides clock() to use timestamps): the value is read as that many blocks, " +
+            `so ${name === "votingDelay" ? "voting opens" : "voting lasts"} about twelve times longer than meant on Ethereum (and by another factor elsewhere).`,
+          remediation:
+            "Express the setting in blocks, or move the votes token (and so the governor) to a timestamp clock:\n```solidity\n" +
+            "function votingPeriod() public pure override returns (uint256) { return 50_400; } // ≈ 1 week of 12 s blocks\n" +
+            "// or, in the ERC20Votes token:\nfunction clock() public view override returns (uint48) { return uint48(block.timestamp); }\n" +
+            'function CLOCK_MODE() public pure override returns (string memory) { return "mode=timestamp"; }\n```',
+        });
       }
     }
   },

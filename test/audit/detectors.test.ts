@@ -41,6 +41,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "arbitrary-transfer-from", category: "access_control", severity: "high" },
   { detector: "phantom-permit", category: "access_control", severity: "medium" },
   { detector: "msg-value-in-loop", category: "other", severity: "high" },
+  { detector: "governor-clock-units", category: "other", severity: "medium" },
   { detector: "integer-overflow", category: "arithmetic", severity: "high" },
   { detector: "unchecked-arithmetic", category: "arithmetic", severity: "high" },
   { detector: "divide-before-multiply", category: "arithmetic", severity: "medium" },

@@ -7,4 +7,5 @@ export const DEFI_CASES: { detector: string; category: Category; severity: Sever
   { detector: "vault-share-inflation", category: "defi_accounting", severity: "high" },
   { detector: "fee-on-transfer-accounting", category: "defi_accounting", severity: "medium" },
   { detector: "missing-slippage", category: "front_running", severity: "medium" },
+  { detector: "vault-idle-total-assets", category: "defi_accounting", severity: "high" },
 ];
