@@ -1300,7 +1300,11 @@ function unreadDeadline(program: Program, fn: AstNode): AstNode | undefined {
   if (!body || list(body, "statements").length === 0) return undefined;
   const deadline = parameters(fn).find((p) => DEADLINE_PARAM.test(str(p, "name") ?? "") && /^uint/.test(typeString(p) ?? program.text(child(p, "typeName") ?? p)));
   if (!deadline) return undefined;
-  const reads = [body, ...list(fn, "modifiers")].some((n) => findAll(n, "Identifier").some((i) => program.declOf(i) === deadline));
+  const inAssembly = findAll(body, "InlineAssembly").some((a) => {
+    const refs = (a.externalReferences as { declaration?: number }[] | undefined) ?? [];
+    return refs.some((r) => r.declaration === deadline.id) || new RegExp(`\\b${str(deadline, "name")}\\b`).test(program.text(a));
+  });
+  const reads = inAssembly || [body, ...list(fn, "modifiers")].some((n) => findAll(n, "Identifier").some((i) => program.declOf(i) === deadline));
   return reads ? undefined : deadline;
 }
 
