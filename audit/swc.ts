@@ -34,6 +34,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "ecrecover-zero-address": ["SWC-122"],
   "signature-malleability": ["SWC-117"],
   "vault-idle-total-assets": [], // no registry entry: ERC-4626 share accounting
+  "centralization-risk": [], // no registry entry: trust in privileged accounts
+  "unassigned-return": [], // no registry entry: a logic error solc does not warn about
   "governor-clock-units": [], // no registry entry: governance timing
   "unprefixed-signature": [], // no registry entry: a bare-hash signature only eth_sign produces
   "integer-overflow": ["SWC-101"],

@@ -881,3 +881,43 @@ export const accessControl: Detector = {
     }
   },
 };
+
+// ---------------------------------------------------------------------------------------------- centralization-risk
+
+/**
+ * Functions only a privileged account may call (owner, admin, a role): the powers users must trust that account with.
+ * Reported once per contract, as information (what Aderyn and 4naly3er list as centralisation risk), so a reviewer sees
+ * who can upgrade, mint, pause or reconfigure; no CI gate fails on it.
+ */
+export const centralizationRisk: Detector = {
+  id: "centralization-risk",
+  category: "access_control",
+  title: "Privileged functions: what the owner or an admin role can do alone (centralisation)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      if (str(contract, "contractKind") !== "contract") continue;
+      const privileged = functionsOf(contract).filter(
+        (fn) => isEntryPoint(fn) && !isReadOnly(fn) && !hasInitializerModifier(fn) && str(fn, "kind") !== "constructor" && isAccessControlled(program, fn, contract),
+      );
+      if (privileged.length === 0) continue;
+      const names = privileged.map((fn) => `${displayName(fn)}()`);
+      ctx.report({
+        detector: "centralization-risk",
+        category: "access_control",
+        severity: "info",
+        confidence: "high",
+        lines: linesIn(program, file, privileged).slice(0, 12),
+        contract: str(contract, "name"),
+        function: displayName(privileged[0]!),
+        message:
+          `${str(contract, "name")} has ${privileged.length} function${privileged.length === 1 ? "" : "s"} only a privileged account ` +
+          `may call (${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}). Users trust that account not to misuse ` +
+          "them, and its key is a single point of failure.",
+        remediation:
+          "Hold privileged roles in a multisig behind a timelock (OpenZeppelin TimelockController), document each power, and " +
+          "drop the ones the system does not need after launch (renounce or make parameters immutable).",
+      });
+    }
+  },
+};

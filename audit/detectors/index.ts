@@ -1,13 +1,13 @@
 import type { Detector } from "./detector";
 import { reentrancy } from "./reentrancy";
 import { uncheckedCalls } from "./uncheckedCalls";
-import { accessControl } from "./accessControl";
+import { accessControl, centralizationRisk } from "./accessControl";
 import { integerOverflow, divideBeforeMultiply } from "./arithmetic";
 import { weakRandomness } from "./randomness";
 import { timestampDependence } from "./timestamp";
 import { frontRunning } from "./frontRunning";
 import { denialOfService } from "./denialOfService";
-import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop, governorClockUnits } from "./misc";
+import { shortAddress, uninitializedStoragePointer, signatureReplay, unsafeErc20, msgValueInLoop, governorClockUnits, unassignedReturn } from "./misc";
 import { DEFI_DETECTORS } from "./defi";
 import { CRYPTO_DETECTORS } from "./crypto";
 import { PROXY_DETECTORS } from "./proxy";
@@ -21,6 +21,7 @@ export const DETECTORS: readonly Detector[] = [
   reentrancy,
   uncheckedCalls,
   accessControl,
+  centralizationRisk,
   integerOverflow,
   divideBeforeMultiply,
   weakRandomness,
@@ -33,6 +34,7 @@ export const DETECTORS: readonly Detector[] = [
   unsafeErc20,
   msgValueInLoop,
   governorClockUnits,
+  unassignedReturn,
   ...DEFI_DETECTORS,
   ...CRYPTO_DETECTORS,
   ...PROXY_DETECTORS,

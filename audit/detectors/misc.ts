@@ -4,6 +4,7 @@ import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { walkFlowEvents } from "../ast/flow";
 import {
+  baseDeclaration,
   builtinCallName,
   concreteContractType,
   effectiveImplementation,
@@ -18,6 +19,7 @@ import {
   parameters,
   initialValueOf,
   internalCallee,
+  stopsExecution,
   type ConditionPositionOptions,
 } from "../ast/semantics";
 import { resultIsChecked } from "./uncheckedCalls";
@@ -393,6 +395,64 @@ export const governorClockUnits: Detector = {
             "function votingPeriod() public pure override returns (uint256) { return 50_400; } // ≈ 1 week of 12 s blocks\n" +
             "// or, in the ERC20Votes token:\nfunction clock() public view override returns (uint48) { return uint48(block.timestamp); }\n" +
             'function CLOCK_MODE() public pure override returns (string memory) { return "mode=timestamp"; }\n```',
+        });
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- unassigned-return
+
+/**
+ * A function with a named return value that nothing assigns and no `return` statement sets: it always returns zero
+ * (false, address(0)), whatever it did. Callers that trust the value act on a wrong number.
+ */
+export const unassignedReturn: Detector = {
+  id: "unassigned-return",
+  category: "other",
+  title: "Named return value never assigned: the function always returns the default value",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        const body = child(fn, "body");
+        if (!body || list(body, "statements").length === 0) continue;
+        const named = list(child(fn, "returnParameters"), "parameters").filter((p) => (str(p, "name") ?? "") !== "");
+        if (named.length === 0) continue;
+        if (findAll(body, "Return").some((r) => child(r, "expression") !== undefined)) continue;
+        const asm = findAll(body, "InlineAssembly");
+        const unassigned = named.filter((p) => {
+          const written = findAll(body, "Assignment").some((a) => {
+            const lhs = child(a, "leftHandSide");
+            const targets = lhs?.nodeType === "TupleExpression" ? list(lhs, "components") : [lhs];
+            return targets.some((t) => t !== undefined && baseDeclaration(program, t) === p);
+          }) || findAll(body, "UnaryOperation").some((u) => ["++", "--", "delete"].includes(str(u, "operator") ?? "") && baseDeclaration(program, child(u, "subExpression")) === p);
+          // passed on by reference (a storage pointer or memory struct handed to a helper) or touched in assembly
+          const referenced = findAll(body, "Identifier").some((i) => program.declOf(i) === p && program.parent(i)?.nodeType !== "Assignment");
+          const name = (str(p, "name") ?? "").replace(/\$/g, "\\$");
+          const inAsm = asm.some(
+            (a) =>
+              ((a.externalReferences as { declaration?: number }[] | undefined) ?? []).some((r) => r.declaration === p.id) ||
+              new RegExp(`(?<![\\w$])${name}(?![\\w$])`).test(program.text(a)),
+          );
+          return !written && !inAsm && !(referenced && !/^(u?int\d*|bool|address|bytes\d+)/.test(typeString(p) ?? ""));
+        });
+        if (unassigned.length === 0) continue;
+        // a body that only reverts returns nothing at all
+        if (list(body, "statements").every((s) => stopsExecution(program, s))) continue;
+        const names = unassigned.map((p) => `\`${str(p, "name")}\``).join(", ");
+        ctx.report({
+          detector: "unassigned-return",
+          category: "other",
+          severity: "low",
+          confidence: "high",
+          lines: linesIn(program, file, [fn, ...unassigned]),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message:
+            `${displayName(fn)}() declares the return value ${names} but never assigns it and has no \`return\` statement: ` +
+            "it always returns the type's default (0, false, address(0)), so a caller that uses the result acts on a wrong value.",
+          remediation: `Assign the named return value (or return the value explicitly):\n\`\`\`solidity\n${str(unassigned[0]!, "name")} = computeIt();\n\`\`\``,
         });
       }
     }

@@ -42,6 +42,8 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "phantom-permit", category: "access_control", severity: "medium" },
   { detector: "msg-value-in-loop", category: "other", severity: "high" },
   { detector: "governor-clock-units", category: "other", severity: "medium" },
+  { detector: "unassigned-return", category: "other", severity: "low" },
+  { detector: "centralization-risk", category: "access_control", severity: "info" },
   { detector: "integer-overflow", category: "arithmetic", severity: "high" },
   { detector: "unchecked-arithmetic", category: "arithmetic", severity: "high" },
   { detector: "divide-before-multiply", category: "arithmetic", severity: "medium" },

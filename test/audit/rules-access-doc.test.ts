@@ -231,8 +231,9 @@ describe("audit: a caller restriction the documentation promises and the code do
   this.timeout(180_000);
   let dir: string;
   let result: AuditResult;
+  // centralization-risk lists the functions a caller check guards (information), not a missing check
   const findings = (file: string, contract: string, detector?: string): Finding[] =>
-    result.findings.filter((f) => f.file === file && f.contract === contract && (detector === undefined || f.detector === detector));
+    result.findings.filter((f) => f.file === file && f.contract === contract && f.detector !== "centralization-risk" && (detector === undefined || f.detector === detector));
 
   before(async function () {
     ({ dir, result } = await scanSources("audit-rules-access-doc-", SOURCES));
