@@ -252,13 +252,14 @@ async function main(): Promise<void> {
       .filter((n) => n > 0);
     fxTotal++;
     const here = fx.findings.filter((f) => f.file.startsWith(`${dir}/`) && !f.suppressed && severityRank(f.severity) >= severityRank("medium"));
-    if (here.some((f) => f.detector === dir && f.file === `${dir}/Vulnerable.sol`)) fxHit++;
+    // recall at the fixture's own severity (some are low or info by design: erc20-approve-race, centralization-risk)
+    if (fx.findings.some((f) => !f.suppressed && f.detector === dir && f.file === `${dir}/Vulnerable.sol`)) fxHit++;
     for (const f of here) {
       fxAll++;
       if (f.file === `${dir}/Vulnerable.sol` && f.detector === dir && f.lines.some((l) => marks.includes(l))) fxTp++;
     }
   }
-  console.log(`## Our detector fixtures (${fxTotal} vulnerable/fixed pairs; the tuning set): recall ${fxHit}/${fxTotal} (${pct(fxHit, fxTotal).trim()}); medium/high precision ${fxTp}/${fxAll} (${pct(fxTp, fxAll).trim()}; any other medium/high finding in a pair counts as false)\n`);
+  console.log(`## Our detector fixtures (${fxTotal} vulnerable/fixed pairs; the tuning set): recall ${fxHit}/${fxTotal} (${pct(fxHit, fxTotal).trim()}, any severity); medium/high precision ${fxTp}/${fxAll} (${pct(fxTp, fxAll).trim()}; any other medium/high finding in a pair counts as false)\n`);
 
   if (!skipTiming) {
     // Time per contract: each file scanned on its own, first with an empty cache, then warm.
