@@ -747,6 +747,23 @@ export function effectiveImplementation(program: Program, contract: AstNode, nam
   return f;
 }
 
+/**
+ * Whether an expression names an address the deployer fixed: a constant or immutable state variable, or one nothing
+ * but the constructor (or a one-time initializer) writes (`IERC20(token)` with `token` immutable). Users cannot bring
+ * another contract in its place after deployment.
+ */
+export function fixedAtDeployment(program: Program, expr: AstNode | undefined, contract: AstNode): boolean {
+  const t = stripConversions(expr);
+  const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
+  if (!d || !isStateVariable(d)) return false;
+  if (isConstantVariable(d)) return true;
+  const setup = (f: AstNode): boolean => str(f, "kind") === "constructor" || /^(_{0,2}init|initiali[sz]e)/i.test(str(f, "name") ?? "");
+  return program
+    .linearized(contract)
+    .flatMap((c) => list(c, "nodes").filter((n) => n.nodeType === "FunctionDefinition"))
+    .every((f) => setup(f) || !findAll(child(f, "body") ?? f, "Assignment").some((a) => writtenStateVariable(program, a)?.decl === d));
+}
+
 /** Whether every `return` of a function returns the literal `true` (a token that reverts on failure). */
 export function onlyReturnsTrue(fn: AstNode): boolean {
   const rets = findAll(child(fn, "body")!, "Return");

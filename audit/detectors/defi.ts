@@ -32,6 +32,7 @@ import {
   effectiveImplementation,
   externalCall,
   findFunction,
+  fixedAtDeployment,
   guardConditions,
   initialValueOf,
   internalCallee,
@@ -1072,22 +1073,6 @@ function pulledToken(program: Program, call: AstNode, context: AstNode): AstNode
   return fn ? argumentsFor(program, call, fn)[0] : undefined;
 }
 
-/**
- * Whether a pull reads from the one token the deployer chose: a constant or immutable, or a state variable nothing but
- * the constructor (or a one-time initializer) writes. The deployer knows that token; a fee-on-transfer token cannot
- * be brought in later by a user, unlike a token passed per call or picked from a list.
- */
-function fixedTokenPull(program: Program, call: AstNode, contract: AstNode): boolean {
-  const t = stripConversions(pulledToken(program, call, contract));
-  const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
-  if (!d || !isStateVariable(d)) return false;
-  if (isConstantVariable(d)) return true;
-  const setup = (f: AstNode): boolean => str(f, "kind") === "constructor" || /^(_{0,2}init|initiali[sz]e)/i.test(str(f, "name") ?? "");
-  return program.linearized(contract).flatMap(functionsOf).every(
-    (f) => setup(f) || !findAll(child(f, "body") ?? f, "Assignment").some((a) => writtenStateVariable(program, a)?.decl === d),
-  );
-}
-
 const FOT_DOC = /fee[- ]on[- ]transfer|deflationary/i;
 const FOT_DOC_LIMIT = /only|not support|unsupported|must not|are not|is not/i;
 
@@ -1142,7 +1127,8 @@ export const feeOnTransferAccounting: Detector = {
         if (credits.length === 0) continue;
         const docs = `${docText(contract)} ${docText(fn)}`;
         const documented = FOT_DOC.test(docs) && FOT_DOC_LIMIT.test(docs);
-        const fixed = pulls.every((p) => fixedTokenPull(program, p.call, contract));
+        // the one token the deployer chose: a fee-on-transfer token only if the deployer picks one
+        const fixed = pulls.every((p) => fixedAtDeployment(program, pulledToken(program, p.call, contract), contract));
         ctx.report({
           detector: "fee-on-transfer-accounting",
           category: "defi_accounting",

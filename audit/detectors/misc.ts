@@ -10,6 +10,7 @@ import {
   effectiveImplementation,
   onlyReturnsTrue,
   externalCall,
+  fixedAtDeployment,
   isEntryPoint,
   isFromDependency,
   isGlobal,
@@ -294,17 +295,20 @@ export const unsafeErc20: Detector = {
           const impl = token ? effectiveImplementation(program, token, ext.functionName) : undefined;
           if (impl && onlyReturnsTrue(impl)) continue;
           const checked = resultIsChecked(program, call, fn);
+          // the one token the deployer chose: it returns false instead of reverting only if the deployer picked such a token
+          const fixed = !checked && fixedAtDeployment(program, ext.target, contract);
           ctx.report({
             detector: checked ? "erc20-call-without-safeerc20" : "unchecked-erc20-transfer",
             category: checked ? "other" : "unchecked_low_level_calls",
-            severity: checked ? "low" : "medium",
+            severity: checked || fixed ? "low" : "medium",
             confidence: "medium",
             lines: [program.line(call)],
             contract: str(contract, "name"),
             function: displayName(fn),
             message: checked
               ? `${displayName(fn)}() calls ${ext.functionName} on a token directly. Tokens that return nothing (USDT) make this call revert.`
-              : `${displayName(fn)}() ignores the boolean ${ext.functionName} returns: a token that returns false instead of reverting leaves the contract believing it was paid.`,
+              : `${displayName(fn)}() ignores the boolean ${ext.functionName} returns: a token that returns false instead of reverting leaves the contract believing it was paid` +
+                (fixed ? ` (${program.text(ext.target)} is fixed at deployment, so this matters only if the deployer picks such a token).` : "."),
             remediation:
               "Use OpenZeppelin SafeERC20, which reverts on failure and handles tokens that return nothing:\n```solidity\nusing SafeERC20 for IERC20;\ntoken.safeTransfer(to, amount);\ntoken.safeTransferFrom(from, address(this), amount);\n```",
           });
