@@ -7,6 +7,7 @@
  *   npm run bench:audit -- --window 0         # exact-line matching
  *   npm run bench:audit -- --skip-timing      # recall/precision and OpenZeppelin only
  *   npm run bench:audit -- --sets-only        # the public labelled sets only (bench/audit/labels/), --misses lists misses
+ *   npm run bench:audit -- --held-out         # the held-out set only (bench/audit/held-out/): the independent check
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -17,7 +18,7 @@ import type { Category, Finding } from "../../audit/types";
 import { CATEGORIES, severityRank } from "../../audit/types";
 import { parseCommandLine } from "../../lib/args";
 import { isLuniverseError } from "../../lib/errors";
-import { scoreLabelledSets } from "./labelled";
+import { HELD_OUT_DIR, scoreLabelledSets, type SetScore } from "./labelled";
 
 const PROJECT = path.resolve(__dirname, "../..");
 const DATASET = process.env.SMARTBUGS_DIR ?? path.resolve(PROJECT, "../shared/bench/smartbugs-curated");
@@ -99,6 +100,14 @@ function precision(entries: Annotated[], findings: Map<string, Finding[]>, windo
   return { tp, all };
 }
 
+/** Recall and medium/high precision summed over the sets that are present. */
+function printTotals(scores: SetScore[]): void {
+  const present = scores.filter((s) => s.present);
+  if (present.length === 0) return;
+  const sum = (k: "labels" | "hit" | "mediumHigh" | "mediumHighTrue" | "files" | "parseOnly"): number => present.reduce((n, s) => n + s[k], 0);
+  console.log(`all present sets: recall ${sum("hit")}/${sum("labels")} (${pct(sum("hit"), sum("labels"))}); medium/high precision ${sum("mediumHighTrue")}/${sum("mediumHigh")} (${pct(sum("mediumHighTrue"), sum("mediumHigh"))}); ${sum("files")} files, ${sum("parseOnly")} parse-tree only\n`);
+}
+
 async function main(): Promise<void> {
   const { values: argv } = parseCommandLine(
     process.argv.slice(2),
@@ -108,8 +117,9 @@ async function main(): Promise<void> {
       "sets-only": { type: "boolean", default: false },
       misses: { type: "boolean", default: false },
       "by-detector": { type: "boolean", default: false },
+      "held-out": { type: "boolean", default: false },
     },
-    "usage: npm run bench:audit -- [--window LINES] [--skip-timing] [--sets-only] [--misses] [--by-detector]",
+    "usage: npm run bench:audit -- [--window LINES] [--skip-timing] [--sets-only | --held-out] [--misses] [--by-detector]",
   );
   const window = Number(argv.window);
   const skipTiming = argv["skip-timing"];
@@ -124,6 +134,13 @@ async function main(): Promise<void> {
   const labelled = async (): Promise<void> => {
     await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses });
   };
+  if (argv["held-out"]) {
+    console.log("held out: scored alone, never with the other sets; no detector is written after reading these files or their misses\n");
+    const scores = await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses, dir: HELD_OUT_DIR });
+    printTotals(scores);
+    rmSync(cacheDir, { recursive: true, force: true });
+    return;
+  }
   if (argv["sets-only"]) {
     await labelled();
     rmSync(cacheDir, { recursive: true, force: true });

@@ -3,6 +3,7 @@
 # in bench/audit/labels/ were written against, with the git submodules their contracts import (nothing else).
 #
 #   bash bench/audit/fetch-datasets.sh [DEST]        # DEST defaults to ../shared/bench (beside smartbugs-curated)
+#   bash bench/audit/fetch-datasets.sh --held-out [DEST]   # only the held-out set (bench/audit/held-out/), see below
 #
 # Beside the labelled sets it fetches well-known audited code (Uniswap v2/v3 core, Safe, solmate, solady) into
 # audited/, where the bench counts medium/high findings as false positives.
@@ -15,6 +16,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+held_out=
+if [[ "${1:-}" == "--held-out" ]]; then held_out=1; shift; fi
 dest=${1:-$here/../../../shared/bench}
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
@@ -45,24 +48,39 @@ fetch() {
     git -C "$into" checkout --quiet "$commit"
     echo "$name: $slug at $commit"
   fi
-  local sub sub_url sub_slug
+  local sub
   for sub in "$@"; do
-    if [[ -n "$(ls -A "$into/$sub" 2>/dev/null)" ]]; then continue; fi
-    sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$sub.url")
-    sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##' <<<"$sub_url")
-    git -C "$into" submodule --quiet init -- "$sub"
-    [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$sub.url" "$(url "$sub_slug")"
-    git -C "$into" -c protocol.file.allow=always submodule --quiet update -- "$sub" 2>/dev/null || {
-      # a mirror may lack large non-source files (audit PDFs): check out the Solidity sources only
-      local pinned
-      pinned=$(git -C "$into" ls-tree HEAD "$sub" | awk '{print $3}')
-      git -C "$into/$sub" ls-tree -r --name-only "$pinned" | grep '\.sol$' |
-        xargs -d '\n' git -C "$into/$sub" checkout --quiet "$pinned" --
-      echo "  $sub: some non-Solidity files missing from the source; Solidity files checked out"
-    }
-    echo "  $sub: $(git -C "$into/$sub" rev-parse --short HEAD)"
+    # a nested submodule is written PARENT:PATH (forge-std's own lib/ds-test: lib/forge-std:lib/ds-test)
+    if [[ "$sub" == *:* ]]; then submodule "$into/${sub%%:*}" "${sub#*:}"; else submodule "$into" "$sub"; fi
   done
 }
+
+# submodule REPO_DIR PATH: checks out one submodule of a checked-out repository at the commit the repository pins
+submodule() {
+  local into=$1 sub=$2 sub_url sub_slug
+  if [[ -n "$(ls -A "$into/$sub" 2>/dev/null)" ]]; then return; fi
+  sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$sub.url")
+  sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##' <<<"$sub_url")
+  git -C "$into" submodule --quiet init -- "$sub"
+  [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$sub.url" "$(url "$sub_slug")"
+  git -C "$into" -c protocol.file.allow=always submodule --quiet update -- "$sub" 2>/dev/null || {
+    # a mirror may lack large non-source files (audit PDFs): check out the Solidity sources only
+    local pinned
+    pinned=$(git -C "$into" ls-tree HEAD "$sub" | awk '{print $3}')
+    git -C "$into/$sub" ls-tree -r --name-only "$pinned" | grep '\.sol$' |
+      xargs -d '\n' git -C "$into/$sub" checkout --quiet "$pinned" --
+    echo "  $sub: some non-Solidity files missing from the source; Solidity files checked out"
+  }
+  echo "  $sub: $(git -C "$into/$sub" rev-parse --short HEAD)"
+}
+
+if [[ -n "$held_out" ]]; then
+  # The held-out set (bench/audit/held-out/): scored only by `npm run bench:audit -- --held-out`, never tuned on
+  fetch defivulnlabs SunWeb3Sec/DeFiVulnLabs f61f6ee5c3f89eb7685030647f8df19997596f8b \
+    lib/forge-std lib/forge-std:lib/ds-test lib/openzeppelin-contracts
+  echo "done: $dest/defivulnlabs (labels: bench/audit/held-out/; run npm run bench:audit -- --held-out)"
+  exit 0
+fi
 
 fetch ethernaut OpenZeppelin/ethernaut d05643a40aa98c45d66247c69ffceab8f44dd8cb \
   contracts/lib/openzeppelin-contracts-06 contracts/lib/openzeppelin-contracts-08 \

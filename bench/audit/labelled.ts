@@ -46,6 +46,11 @@ export interface LabelledSet {
 }
 
 export const LABELS_DIR = path.join(__dirname, "labels");
+/**
+ * The held-out set (the independent check of the scanner): scored only by `npm run bench:audit -- --held-out`, never
+ * with the other sets, and no detector or rule is written after reading its files or its misses.
+ */
+export const HELD_OUT_DIR = path.join(__dirname, "held-out");
 
 export function loadLabelledSets(dir = LABELS_DIR): LabelledSet[] {
   return readdirSync(dir)
@@ -103,15 +108,19 @@ export async function scoreLabelledSets(opts: {
   compilers: CompilerSet;
   window: number;
   verbose: boolean;
+  /** Where the label files are (LABELS_DIR, or HELD_OUT_DIR for the held-out check). */
+  dir?: string;
 }): Promise<SetScore[]> {
   const out: SetScore[] = [];
-  for (const set of loadLabelledSets()) {
+  const heldOut = opts.dir === HELD_OUT_DIR;
+  for (const set of loadLabelledSets(opts.dir)) {
     const root = path.join(opts.datasets, set.folder);
     const scanned = path.join(root, set.scan);
     const ranges = set.ignore?.length ? `, ${set.ignore.length} attacker line ranges not scored` : "";
     console.log(`## ${set.name} (${set.repo} at ${set.commit.slice(0, 10)}; ${set.labels.length} labelled weaknesses, ${set.excluded.length} files left out${ranges})\n`);
     if (!existsSync(scanned)) {
-      console.log(`not present at ${scanned}: run \`bash bench/audit/fetch-datasets.sh ${opts.datasets}\` (set MIRROR=<folder> where GitHub is unreachable)\n`);
+      const fetch = `bash bench/audit/fetch-datasets.sh ${heldOut ? "--held-out " : ""}${opts.datasets}`;
+      console.log(`not present at ${scanned}: run \`${fetch}\` (set MIRROR=<folder> where GitHub is unreachable)\n`);
       out.push({ set: set.name, present: false, labels: set.labels.length, hit: 0, mediumHigh: 0, mediumHighTrue: 0, files: 0, parseOnly: 0 });
       continue;
     }

@@ -7,14 +7,25 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ignored, loadLabelledSets, matches, type Label } from "../../bench/audit/labelled";
+import { HELD_OUT_DIR, ignored, loadLabelledSets, matches, type Label } from "../../bench/audit/labelled";
 import type { Finding } from "../../audit/types";
 
-describe("audit: labelled public sets (bench/audit/labels)", function () {
-  const sets = loadLabelledSets();
+describe("audit: labelled public sets (bench/audit/labels, and the held-out set in bench/audit/held-out)", function () {
+  const tuning = loadLabelledSets();
+  // the held-out set's labels are checked for form only: no test scans its files
+  const heldOut = loadLabelledSets(HELD_OUT_DIR);
+  const sets = [...tuning, ...heldOut];
+
+  it("keeps the held-out set (DeFiVulnLabs) apart: in its own folder, fetched only by fetch-datasets.sh --held-out", function () {
+    expect(heldOut.map((s) => s.folder)).to.deep.equal(["defivulnlabs"]);
+    expect(tuning.some((s) => s.folder === "defivulnlabs")).to.equal(false);
+    const fetchScript = fs.readFileSync(path.join(__dirname, "../../bench/audit/fetch-datasets.sh"), "utf8");
+    const block = fetchScript.slice(fetchScript.indexOf('if [[ -n "$held_out" ]]'), fetchScript.indexOf("exit 0"));
+    expect(block).to.include(`fetch defivulnlabs ${heldOut[0]!.repo} ${heldOut[0]!.commit}`);
+  });
 
   it("has the public sets, each pinned to a commit and fetched by fetch-datasets.sh into its folder", function () {
-    expect(sets.map((s) => s.folder).sort()).to.deep.equal([
+    expect(tuning.map((s) => s.folder).sort()).to.deep.equal([
       "cyfrin-boss-bridge",
       "cyfrin-passwordstore",
       "cyfrin-puppy-raffle",
