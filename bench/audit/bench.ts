@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     return;
   }
   if (argv["sets-only"]) {
-    await labelled();
+    printTotals(await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses }));
     rmSync(cacheDir, { recursive: true, force: true });
     return;
   }
