@@ -55,6 +55,18 @@ fetch() {
   done
 }
 
+# npm_dep NAME PACKAGE VERSION: puts an npm package into the set's node_modules/ (only that package, no scripts run)
+npm_dep() {
+  local into=$dest/$1/node_modules/$2 tmp
+  if [[ -f "$into/package.json" ]] && grep -q "\"version\": \"$3\"" "$into/package.json"; then return; fi
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$2@$3" > /dev/null)
+  rm -rf "$into" && mkdir -p "$into"
+  tar -xzf "$tmp"/*.tgz -C "$into" --strip-components=1
+  rm -rf "$tmp"
+  echo "  node_modules/$2: $3 (npm)"
+}
+
 # submodule REPO_DIR PATH: checks out one submodule of a checked-out repository at the commit the repository pins
 submodule() {
   local into=$1 sub=$2 sub_url sub_slug
@@ -97,6 +109,12 @@ fetch sc-exploits-minimized Cyfrin/sc-exploits-minimized 1d053cc34da03dd9db7c56e
 
 fetch sol-bug-bench hans-cyfrin/sol-bug-bench 274f14ba05f5e697f00afd2def13e8ef818e88c6 \
   lib/forge-std lib/openzeppelin-contracts
+
+# RareSkills' CTFs: Solidity Riddles (a Hardhat project: its Solidity dependency from npm at the lock file's version,
+# as `npm install` would put it) and Capture the Ether ported to Foundry (forge-std vendored in each challenge)
+fetch rareskills-riddles RareSkills/solidity-riddles f1f2659bc3e078977d779e792e8753cc6388bf66
+npm_dep rareskills-riddles @openzeppelin/contracts 4.8.3
+fetch rareskills-capture-the-ether RareSkills/capture-the-ether-foundry e3e1c4e4df49dcaa200f41f6b333a11652ebb8de
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b

@@ -34,6 +34,8 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "cyfrin-vault-guardians",
       "damn-vulnerable-defi",
       "ethernaut",
+      "rareskills-capture-the-ether",
+      "rareskills-riddles",
       "sc-exploits-minimized",
       "sol-bug-bench",
       "solidity-by-example",
