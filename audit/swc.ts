@@ -70,6 +70,16 @@ const BY_DETECTOR: Record<string, string[]> = {
   "return-bomb": ["SWC-113"],
   "incorrect-exp": [], // no registry entry (and not an overflow, SWC-101)
   "private-data-on-chain": ["SWC-136"],
+  // no registry entry: a mapping left behind by delete, a write lost in a memory copy, msg.value where it is always 0,
+  // a modifier that skips instead of reverting, a Pyth/Chronicle price used unchecked
+  "mapping-deletion": [],
+  "array-by-reference": [],
+  "msg-value-in-nonpayable": [],
+  "incorrect-modifier": [],
+  "oracle-unchecked-price": [],
+  // a check that is always true or false is code that cannot run as written (SWC-135)
+  tautology: ["SWC-135"],
+  "boolean-constant": ["SWC-135"],
   // solhint's security rules
   "avoid-tx-origin": ["SWC-115"],
   "check-send-result": ["SWC-104"],

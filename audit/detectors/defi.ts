@@ -79,7 +79,7 @@ function unionOf(sets: Sources[]): Sources {
 }
 
 /** The function a call runs inside this contract (internal, private, library, super), with a body. */
-function internalTarget(program: Program, call: AstNode, context: AstNode | undefined): AstNode | undefined {
+export function internalTarget(program: Program, call: AstNode, context: AstNode | undefined): AstNode | undefined {
   const fn = internalCallee(program, call, context);
   return fn && fn.nodeType === "FunctionDefinition" && child(fn, "body") ? fn : undefined;
 }
@@ -88,7 +88,7 @@ function internalTarget(program: Program, call: AstNode, context: AstNode | unde
  * The arguments of a call in the order of the callee's parameters: named arguments reordered, the bound first
  * argument of a `using … for` call (`assets.mulDiv(a, b)`) put in front.
  */
-function argumentsFor(program: Program, call: AstNode, fn: AstNode | undefined): AstNode[] {
+export function argumentsFor(program: Program, call: AstNode, fn: AstNode | undefined): AstNode[] {
   let args = list(call, "arguments");
   const names = (call.names as string[] | undefined) ?? [];
   const params = fn ? parameters(fn) : [];
@@ -332,7 +332,7 @@ function docText(node: AstNode | undefined): string {
 const HARNESS_BASE = /^(Test|DSTest|Script|TestBase|ScriptBase|StdAssertions|StdCheats)$/;
 
 /** Contracts of the scanned file that get deployed: forge test and script contracts (never deployed) left out. */
-function deployedContracts(ctx: DetectorContext): AstNode[] {
+export function deployedContracts(ctx: DetectorContext): AstNode[] {
   return contractsIn(ctx).filter((c) => !ctx.program.linearized(c).some((b) => b !== c && HARNESS_BASE.test(str(b, "name") ?? "")));
 }
 

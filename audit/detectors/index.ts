@@ -15,6 +15,9 @@ import { PARITY_DETECTORS } from "./parity";
 import { AUTH_DETECTORS } from "./auth";
 import { COMPOSITION_DETECTORS } from "./composition";
 import { roundingDirection } from "./rounding";
+import { STORAGE_DETECTORS } from "./storage";
+import { LOGIC_DETECTORS } from "./logic";
+import { ORACLE_DETECTORS } from "./oracles";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -42,6 +45,9 @@ export const DETECTORS: readonly Detector[] = [
   ...AUTH_DETECTORS,
   ...COMPOSITION_DETECTORS,
   roundingDirection,
+  ...STORAGE_DETECTORS,
+  ...LOGIC_DETECTORS,
+  ...ORACLE_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -12,6 +12,9 @@ import { COMPOSITION_CASES } from "./cases/composition";
 import { AUTH_CASES } from "./cases/auth";
 import { PARITY_CASES } from "./cases/parity";
 import { ROUNDING_CASES } from "./cases/rounding";
+import { STORAGE_CASES } from "./cases/storage";
+import { LOGIC_CASES } from "./cases/logic";
+import { ORACLE_CASES } from "./cases/oracles";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -69,6 +72,9 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...AUTH_CASES,
   ...PARITY_CASES,
   ...ROUNDING_CASES,
+  ...STORAGE_CASES,
+  ...LOGIC_CASES,
+  ...ORACLE_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");
