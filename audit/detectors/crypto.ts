@@ -37,6 +37,7 @@ import {
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { reentrancy } from "./reentrancy";
+import { runByStateChangingCode } from "./denialOfService";
 import { callablesOf, contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext, type RawFinding } from "./detector";
 
 // ------------------------------------------------------------------------------------------------ shared helpers
@@ -1403,6 +1404,12 @@ export const forcedEtherBalance: Detector = {
         const token = hits.length === 0 && tokenHits.length > 0;
         if (token) hits.push(...tokenHits);
         const restricted = fn.nodeType === "FunctionDefinition" && isRestricted(program, fn, contract);
+        // a view that no state-changing code runs only answers off-chain reads: a balance that skips the value it waits
+        // for blocks no transaction and locks no funds (a CTF's isComplete(), a dashboard's isSolvent())
+        const offChainOnly = fn.nodeType === "FunctionDefinition" && isReadOnly(fn) && !runByStateChangingCode(program).has(fn);
+        const offChainNote = offChainOnly
+          ? ` ${displayName(fn)}() is a view that no state-changing function calls, so only off-chain readers see the wrong answer (low).`
+          : "";
         if (hits.length === 0) {
           // a cap on a token balance anyone can raise by transferring tokens straight to the holder
           const caps = tokenBalanceCaps(program, fn, contract);
@@ -1413,7 +1420,7 @@ export const forcedEtherBalance: Detector = {
           ctx.report({
             detector: "forced-ether-balance",
             category: "denial_of_service",
-            severity: restricted ? "low" : "medium",
+            severity: restricted || offChainOnly ? "low" : "medium",
             confidence: "medium",
             lines: linesIn(program, file, caps.map((c) => c.comparison)),
             contract: str(contract, "name"),
@@ -1421,7 +1428,7 @@ export const forcedEtherBalance: Detector = {
             message:
               `${displayName(fn)}() reverts when the token balance of ${holder} (${program.text(balance)}) goes over ${program.text(limit)}: a ` +
               `token-balance cap. Anyone can transfer tokens straight to ${holder} without calling the contract, so one transfer that ` +
-              `brings the balance up to the cap makes ${displayName(fn)}() revert ${restricted ? "for the owner, who alone calls it" : "for everyone"} (denial of service).`,
+              `brings the balance up to the cap makes ${displayName(fn)}() revert ${restricted ? "for the owner, who alone calls it" : "for everyone"} (denial of service).${offChainNote}`,
             remediation:
               "Cap what the contract has accepted through its own functions, tracked in a variable of its own, not the balance:\n" +
               "```solidity\nuint256 public totalDeposited;\nfunction deposit(uint256 amount) external {\n" +
@@ -1433,7 +1440,7 @@ export const forcedEtherBalance: Detector = {
         ctx.report({
           detector: "forced-ether-balance",
           category: "denial_of_service",
-          severity: restricted ? "low" : "medium",
+          severity: restricted || offChainOnly ? "low" : "medium",
           confidence: "high",
           lines: linesIn(program, file, hits),
           contract: str(contract, "name"),
@@ -1441,10 +1448,10 @@ export const forcedEtherBalance: Detector = {
           message: token
             ? `${displayName(fn)}() requires the contract's token balance to equal a value it keeps itself. Anyone can transfer ` +
               "tokens to the contract without calling it, so one donated token makes the two differ forever and the check fails " +
-              "for everyone: the function is blocked (denial of service)."
+              `for everyone: the function is blocked (denial of service).${offChainNote}`
             : `${displayName(fn)}() tests the contract's ether balance for an exact value. Anyone can add ether without calling the ` +
               "contract (selfdestruct of another contract, a block reward to this address, a pre-computed deployment address), so the " +
-              "balance can skip the expected value forever: the game never ends, the check always fails, funds are stuck.",
+              `balance can skip the expected value forever: the game never ends, the check always fails, funds are stuck.${offChainNote}`,
           remediation: token
             ? "Do not hold the balance to your own accounting exactly; account for tokens received through your own functions, and " +
               "treat a surplus as a donation:\n```solidity\nif (balance < totalDeposited) revert Insolvent();   // instead of balance != totalDeposited\n```"

@@ -293,7 +293,7 @@ const stateChangingReach = new WeakMap<Program, Set<AstNode>>();
  * anything) runs, in any contract of the compilation: through internal calls resolved against each contract's
  * linearization, `this.f()` and calls of functions of contracts whose code is known, and modifiers.
  */
-function runByStateChangingCode(program: Program): Set<AstNode> {
+export function runByStateChangingCode(program: Program): Set<AstNode> {
   const cached = stateChangingReach.get(program);
   if (cached) return cached;
   const out = new Set<AstNode>();

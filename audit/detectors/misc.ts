@@ -178,7 +178,7 @@ const IN_GUARD: ConditionPositionOptions = { maxDepth: 12, ifOnly: true, anyArgu
 /** Signatures checked without a nonce (replayable) or without the chain id/contract (replayable elsewhere). */
 export const signatureReplay: Detector = {
   id: "signature-replay",
-  category: "access_control",
+  category: "signatures",
   title: "Signatures without nonce / chain id / contract address (replay)",
   run(ctx: DetectorContext) {
     const { program, file } = ctx;
@@ -256,7 +256,7 @@ export const signatureReplay: Detector = {
 
         ctx.report({
           detector: "signature-replay",
-          category: "access_control",
+          category: "signatures",
           severity: marks ? "medium" : "high",
           confidence: "medium",
           lines: linesIn(program, file, [...recovers, ...sites]),

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`);
   console.log(`compilers: solc ${compilers.versions().join(", ")}`);
   const labelled = async (): Promise<void> => {
-    await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses });
+    printTotals(await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses }));
   };
   if (argv["held-out"]) {
     console.log("held out: scored alone, never with the other sets; no detector is written after reading these files or their misses\n");
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     return;
   }
   if (argv["sets-only"]) {
-    printTotals(await scoreLabelledSets({ datasets: DATASETS, projectRoot: PROJECT, cacheDir, compilers, window, verbose: argv.misses }));
+    await labelled();
     rmSync(cacheDir, { recursive: true, force: true });
     return;
   }

@@ -38,7 +38,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "public-internal-helper", category: "access_control", severity: "medium" },
   { detector: "array-length-manipulation", category: "access_control", severity: "high" },
   { detector: "implementation-initializable", category: "access_control", severity: "medium" },
-  { detector: "signature-replay", category: "access_control", severity: "high" },
+  { detector: "signature-replay", category: "signatures", severity: "high" },
   { detector: "unprotected-mint", category: "access_control", severity: "high" },
   { detector: "unprotected-burn", category: "access_control", severity: "high" },
   { detector: "arbitrary-transfer-from", category: "access_control", severity: "high" },

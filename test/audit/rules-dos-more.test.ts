@@ -295,6 +295,33 @@ contract CappedPool {
     }
 }
 `,
+  "BalanceViews.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// isDrained() and isFull() are only read off-chain; settle() runs isFull() inside a transaction.
+contract BalanceViews {
+    uint256 public constant TARGET = 10 ether;
+    address public winner;
+
+    function play() external payable {
+        require(msg.value == 1 ether, "one ether");
+    }
+
+    function isDrained() external view returns (bool) {
+        return address(this).balance == 0;
+    }
+
+    function isFull() public view returns (bool) {
+        return address(this).balance == TARGET;
+    }
+
+    function settle() external {
+        require(isFull(), "not yet");
+        winner = msg.sender;
+        payable(msg.sender).transfer(address(this).balance);
+    }
+}
+`,
   "TrackedCapPool.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -420,6 +447,16 @@ describe("audit: more denial-of-service rules (view loops, push payments to entr
       ["deposit", "medium", "medium", [23]],
       ["seed", "low", "medium", [30]],
     ]);
+  });
+
+  it("forced-ether-balance: low in a view only off-chain readers call, medium in a view a transaction runs", function () {
+    const found = findings("BalanceViews.sol", "forced-ether-balance");
+    expect(found.map((f) => [f.function, f.severity, f.lines]), summary("BalanceViews.sol")).to.deep.equal([
+      ["isDrained", "low", [14]],
+      ["isFull", "medium", [18]],
+    ]);
+    expect(found[0]!.message).to.match(/only off-chain readers/);
+    expect(found[1]!.message).to.not.match(/off-chain/);
   });
 
   it("forced-ether-balance: is silent for a cap on tracked deposits, before/after checks and a sufficiency check", function () {
