@@ -3,7 +3,7 @@
  * (msg.sender, _msgSender(), tx.origin) with a stored owner, a role or a membership mapping.
  */
 import type { AstNode } from "./node";
-import { child, list, str, typeString } from "./node";
+import { child, findAll, list, str, typeString } from "./node";
 import type { Program } from "./program";
 import {
   builtinCallName,
@@ -11,6 +11,7 @@ import {
   guardConditions,
   lowLevelCall,
   internalCallee,
+  isReadOnly,
   isSenderLike,
   modifierName,
   modifierOf,
@@ -76,9 +77,21 @@ export function isAuthCondition(program: Program, cond: AstNode | undefined, isS
       return isAuthCondition(program, l, isSender, depth) || isAuthCondition(program, r, isSender, depth);
     }
     if (op === ">" || op === ">=" || op === "<" || op === "<=") {
-      // membership: ownerIndex[msg.sender] > 0 (a role-like mapping compared with a constant)
+      // membership: ownerIndex[msg.sender] > 0 (a role-like mapping compared with a constant). Not a cap on the
+      // caller's own counter (`minted[msg.sender] <= 3`): an address that never appeared (its entry 0) passes it, so it
+      // keeps no one out.
       const lit = (n: AstNode | undefined): boolean => stripConversions(n)?.nodeType === "Literal";
-      return (isIndexedBySender(l, isSender, true) && lit(r)) || (isIndexedBySender(r, isSender, true) && lit(l));
+      const senderLeft = isIndexedBySender(l, isSender, true) && lit(r);
+      const senderRight = isIndexedBySender(r, isSender, true) && lit(l);
+      if (!senderLeft && !senderRight) return false;
+      const k = literalInteger(stripConversions(senderLeft ? r : l));
+      if (k === undefined) return true;
+      // the comparison for a fresh caller (entry 0), written as `entry op k`
+      const flipped: Record<string, string> = { ">": "<", ">=": "<=", "<": ">", "<=": ">=" };
+      const o = senderLeft ? op : flipped[op]!;
+      const holdsAtZero = o === ">" ? 0n > k : o === ">=" ? 0n >= k : o === "<" ? 0n < k : 0n <= k;
+      // a fresh caller is kept out when the condition fails for it (or, where it must not hold, holds for it)
+      return pass === false ? holdsAtZero : !holdsAtZero;
     }
     return false;
   }
@@ -91,6 +104,10 @@ export function isAuthCondition(program: Program, cond: AstNode | undefined, isS
     if (ext && !ext.readOnly) return false;
     if (lowLevelCall(program, c)) return false;
     const args = list(c, "arguments");
+    // a lookup (`hasRole(role, msg.sender)`, `isOwner(msg.sender)`), not a helper that calls out with the caller's
+    // address (`_checkOnERC721Received(from, msg.sender, …)` asks the receiver, it authorises no one)
+    const helper = internalCallee(program, c, program.contractOf(c));
+    if (helper && callsOut(program, helper)) return false;
     if (args.some((a) => isSender(a) || isIndexedBySender(a, isSender, true))) return true;
     // isOwner() { return msg.sender == owner; }
     if (depth < 3) {
@@ -103,6 +120,32 @@ export function isAuthCondition(program: Program, cond: AstNode | undefined, isS
     }
   }
   return false;
+}
+
+/** A state-changing internal function that makes an external call (not a view lookup). */
+function callsOut(program: Program, fn: AstNode): boolean {
+  const body = child(fn, "body");
+  if (!body || isReadOnly(fn)) return false;
+  return findAll(body, "FunctionCall").some((call) => {
+    const ll = lowLevelCall(program, call);
+    if (ll) return ll.kind !== "staticcall";
+    const ext = externalCall(program, call);
+    return ext !== undefined && !ext.readOnly;
+  });
+}
+
+/** A decimal or hex integer literal's value (`3`, `1e18`, `0x10`, `1_000`); undefined for anything else. */
+function literalInteger(n: AstNode | undefined): bigint | undefined {
+  if (n?.nodeType !== "Literal" || str(n, "kind") !== "number") return undefined;
+  const raw = (str(n, "value") ?? "").replace(/_/g, "");
+  const sub = str(n, "subdenomination");
+  if (sub) return undefined;
+  const m = /^(\d+)e(\d+)$/i.exec(raw);
+  try {
+    return m ? BigInt(m[1]!) * 10n ** BigInt(m[2]!) : BigInt(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function findReturns(fn: AstNode): AstNode[] {
