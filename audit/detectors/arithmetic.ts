@@ -1,5 +1,5 @@
 import type { AstNode } from "../ast/node";
-import { child, findAll, list, str, typeString, walk } from "../ast/node";
+import { child, findAll, list, span, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { isAccessControlled } from "../ast/access";
 import {
@@ -8,6 +8,7 @@ import {
   dependsOnInput,
   enclosingConditions,
   exprKey,
+  externalCall,
   guardConditions,
   hasCheckedArithmetic,
   initialValueOf,
@@ -127,6 +128,31 @@ function checkedInPlace(program: Program, guard: AstNode, node: AstNode, vars: s
   return false;
 }
 
+/** A call that hands control to other code that can call back: a low-level call (not staticcall, send or transfer) or a state-changing external call. */
+function canReenter(program: Program, call: AstNode): boolean {
+  const ll = lowLevelCall(program, call);
+  if (ll) return ll.kind === "call" || ll.kind === "delegatecall" || ll.kind === "callcode";
+  const ext = externalCall(program, call);
+  return ext !== undefined && !ext.readOnly;
+}
+
+/**
+ * The guards that still hold at an operation on storage: a check made before a call that can re-enter no longer
+ * does (`require(amount <= balances[msg.sender])`, then `msg.sender.call{value: amount}("")`, then an unchecked
+ * `balances[msg.sender] -= amount`: a re-entrant withdrawal passes the same check, and the debit wraps).
+ */
+function guardsHolding(program: Program, body: AstNode, guards: AstNode[], op: Op): AstNode[] {
+  const onStorage = [op.left, op.right, op.target].some((x) => x !== undefined && isStorageVariable(program, baseDeclaration(program, x)));
+  if (!onStorage) return guards;
+  const at = span(op.node).start;
+  const calls = findAll(body, "FunctionCall").filter((c) => span(c).start < at && canReenter(program, c));
+  if (calls.length === 0) return guards;
+  return guards.filter((g) => {
+    const end = span(g).start + span(g).length;
+    return !calls.some((c) => span(c).start >= end);
+  });
+}
+
 function isTimeArithmetic(program: Program, op: Op): boolean {
   const sides = [op.left, op.right];
   return sides.some((s) => {
@@ -162,7 +188,7 @@ export const integerOverflow: Detector = {
         const guards = guardConditions(program, body).map((g) => g.cond);
         const entry = isEntryPoint(fn) && !isReadOnly(fn);
         const restricted = entry && isAccessControlled(program, fn, contract);
-        const found: { node: AstNode; severity: Severity }[] = [];
+        const found: { node: AstNode; severity: Severity; stale?: boolean }[] = [];
         for (const root of roots) {
           const justified = checked && hasJustification(file.lines.lineText(program.line(root)), file.lines.lineText(program.line(root) - 1), program.text(root));
           for (const op of operationsIn(program, root)) {
@@ -175,7 +201,12 @@ export const integerOverflow: Detector = {
               if (d) resultKey = str(d, "name");
             } else if (op.target) resultKey = exprKey(program, op.target);
             const mul = op.op === "*" || op.op === "**";
-            if (isGuarded(program, op.node, [op.left, op.right], mul, [...guards, ...enclosingConditions(program, op.node, body)], resultKey)) continue;
+            const all = [...guards, ...enclosingConditions(program, op.node, body)];
+            // before 0.8 every debit after a call is this case, and the reentrancy finding names it; inside `unchecked`
+            // the wrap is what makes a re-entry pay (checked arithmetic would revert the re-entrant debit)
+            const holding = checked ? guardsHolding(program, body, all, op) : all;
+            if (isGuarded(program, op.node, [op.left, op.right], mul, holding, resultKey)) continue;
+            const stale = holding.length < all.length && isGuarded(program, op.node, [op.left, op.right], mul, all, resultKey);
             // balanceOf[to] += amount after a checked debit of balanceOf[from] or credit of totalSupply by the same amount
             if (checked && boundedByCheckedCounterpart(program, body, op)) continue;
             if (op.op === "+" && isConstantExpr(program, op.right) && /^1$/.test(program.text(op.right).trim()) && !op.target) continue;
@@ -189,7 +220,7 @@ export const integerOverflow: Detector = {
             else if (opJustified(program, file, op.node)) severity = "info"; // "overflow is desired" (Uniswap's oracles)
             else if (restricted) severity = "low"; // only the owner chooses the operands
             else severity = entry && stored && input ? "high" : stored || (input && feedsPayment) ? "medium" : "low";
-            found.push({ node: op.node, severity });
+            found.push({ node: op.node, severity, stale });
           }
           // ++/-- in unchecked: a counter in storage or a value the caller chose (loop counters are left alone)
           if (checked) {
@@ -218,9 +249,13 @@ export const integerOverflow: Detector = {
           lines,
           contract: str(contract, "name"),
           function: displayName(fn),
-          message: checked
-            ? `${displayName(fn)}() does arithmetic inside \`unchecked\` without a bound check on line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}: a result outside the type's range wraps around instead of reverting.`
-            : `${displayName(fn)}() adds, subtracts or multiplies without an overflow check (Solidity ${file.version} wraps around silently) on line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}.`,
+          message:
+            (checked
+              ? `${displayName(fn)}() does arithmetic inside \`unchecked\` without a bound check on line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}: a result outside the type's range wraps around instead of reverting.`
+              : `${displayName(fn)}() adds, subtracts or multiplies without an overflow check (Solidity ${file.version} wraps around silently) on line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}.`) +
+            (found.some((f) => f.stale)
+              ? " Its bound is checked, but before an external call that can re-enter: a re-entrant call passes the same check on the old value, and the operation after the call wraps."
+              : ""),
           remediation: checked ? REMEDIATION_UNCHECKED : REMEDIATION_PRE08,
         });
       }

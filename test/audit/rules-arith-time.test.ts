@@ -12,6 +12,57 @@ import type { Finding } from "../../audit/types";
 
 
 const SOURCES: Record<string, string> = {
+  "StaleGuardBank.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// withdraw() checks the balance, pays, then debits unchecked: a re-entrant withdraw passes the same check.
+contract StaleGuardBank {
+    mapping(address => uint256) public balances;
+
+    function deposit() external payable {
+        balances[msg.sender] += msg.value;
+    }
+
+    function withdraw(uint256 amount) external {
+        require(amount <= balances[msg.sender], "too much");
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok, "send failed");
+        unchecked {
+            balances[msg.sender] -= amount;
+        }
+    }
+
+    /// debited before the call (checks-effects-interactions): the check still holds
+    function withdrawFirst(uint256 amount) external {
+        require(amount <= balances[msg.sender], "too much");
+        unchecked {
+            balances[msg.sender] -= amount;
+        }
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok, "send failed");
+    }
+
+    /// checked again after the call
+    function withdrawRechecked(uint256 amount) external {
+        require(amount <= balances[msg.sender], "too much");
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok, "send failed");
+        require(amount <= balances[msg.sender], "changed");
+        unchecked {
+            balances[msg.sender] -= amount;
+        }
+    }
+
+    /// the call cannot re-enter (transfer forwards 2300 gas)
+    function withdrawByTransfer(uint256 amount) external {
+        require(amount <= balances[msg.sender], "too much");
+        payable(msg.sender).transfer(amount);
+        unchecked {
+            balances[msg.sender] -= amount;
+        }
+    }
+}
+`,
   "StepCounter.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -240,6 +291,23 @@ describe("audit: unchecked arithmetic, randomness and timestamp rules", function
 
   it("compiles every contract", function () {
     expect(result.files.map((f) => [f.file, f.status])).to.deep.equal(Object.keys(SOURCES).sort().map((f) => [f, "compiled"]));
+  });
+
+  describe("unchecked-arithmetic: a bound checked before a call that can re-enter", function () {
+    it("reports the unchecked debit after the call: the check no longer holds on re-entry", function () {
+      const found = findings("StaleGuardBank.sol", "unchecked-arithmetic", "withdraw");
+      expect(found, dump("StaleGuardBank.sol")).to.have.lengthOf(1);
+      expect(found[0]!.lines).to.deep.equal([17]);
+      expect(SOURCES["StaleGuardBank.sol"]!.split("\n")[16]).to.include("balances[msg.sender] -= amount;");
+      expect(found[0]!.severity).to.equal("high");
+      expect(found[0]!.message).to.match(/before an external call that can re-enter/);
+    });
+
+    it("is silent when the debit comes before the call, the bound is checked again after it, or the call is a transfer", function () {
+      for (const fn of ["withdrawFirst", "withdrawRechecked", "withdrawByTransfer"]) {
+        expect(findings("StaleGuardBank.sol", "unchecked-arithmetic", fn), `${fn}: ${dump("StaleGuardBank.sol")}`).to.deep.equal([]);
+      }
+    });
   });
 
   describe("unchecked-arithmetic: ++ and -- inside unchecked", function () {
