@@ -180,6 +180,8 @@ interface Subject {
 interface GuardSite {
   node: AstNode;
   via: "code" | "origin";
+  /** The check reverts for accounts with code (require, `if (…) revert`), rather than only choosing a branch. */
+  stops?: boolean;
 }
 
 const IS_CONTRACT_NAME = /^_?(isContract|isSmartContract|hasCode|isCA)$/;
@@ -430,17 +432,16 @@ class CodeChecks {
       } else if (y.nodeType === "YulIf" && sites) {
         const f = fact(child(y, "condition"));
         const truthy = f?.kind === "size" ? HAS_CODE : f;
-        if (truthy?.kind === "bool" && truthy.hasCode && yulStops(child(y, "body"))) sites.push({ node: y, via: truthy.via });
+        if (truthy?.kind === "bool" && truthy.hasCode && yulStops(child(y, "body"))) sites.push({ node: y, via: truthy.via, stops: true });
       }
       return undefined;
     });
   }
 
   /** The require/if guards of a callable that let only accounts without code through. */
-  guards(callable: AstNode): GuardSite[] {
+  guards(callable: AstNode, s: Subject = { caller: true, decls: new Set() }): GuardSite[] {
     const body = child(callable, "body");
     if (!body) return [];
-    const s: Subject = { caller: true, decls: new Set() };
     const sites: GuardSite[] = [];
     const env = this.environment(body, s, 0, sites);
     const p = this.program;
@@ -450,7 +451,7 @@ class CodeChecks {
         const name = builtinCallName(p, n);
         if (name === "require" || name === "assert") {
           const f = this.fact(list(n, "arguments")[0], s, env);
-          if (f?.kind === "bool" && !f.hasCode) sites.push({ node: n, via: f.via });
+          if (f?.kind === "bool" && !f.hasCode) sites.push({ node: n, via: f.via, stops: true });
         }
       } else if (n.nodeType === "IfStatement") {
         const f = this.fact(child(n, "condition"), s, env);
@@ -458,13 +459,32 @@ class CodeChecks {
           const trueStops = stopsExecution(p, child(n, "trueBody"));
           const falseStops = stopsExecution(p, child(n, "falseBody"));
           // if (isContract(msg.sender)) revert(); if (!isContract(msg.sender)) { <only for EOAs> }
-          if ((f.hasCode && trueStops) || (!f.hasCode && (falseStops || !trueStops))) sites.push({ node: n, via: f.via });
+          const stops = (f.hasCode && trueStops) || (!f.hasCode && falseStops);
+          if (stops || (!f.hasCode && !trueStops)) sites.push({ node: n, via: f.via, stops });
         }
       }
       return undefined;
     });
     return sites;
   }
+}
+
+/**
+ * A check that reverts for an address with code and admits nothing else in its place: a `require`/`assert`, or an
+ * `if` with a revert, whose condition has no `||` alternative (`to.code.length == 0 || onReceived(…) == selector`
+ * accepts contracts that answer) — not a branch that returns either way (a signature checked by ecrecover or ERC-1271).
+ */
+function rejectsOutright(program: Program, site: AstNode): boolean {
+  const cond = site.nodeType === "IfStatement" ? child(site, "condition") : site.nodeType === "FunctionCall" ? list(site, "arguments")[0] : undefined;
+  if (!cond) return false;
+  if ([cond, ...findAll(cond, "BinaryOperation")].some((b) => b.nodeType === "BinaryOperation" && str(b, "operator") === "||")) return false;
+  if (site.nodeType === "FunctionCall") return true;
+  const reverts = (branch: AstNode | undefined): boolean =>
+    branch !== undefined &&
+    (branch.nodeType === "RevertStatement" ||
+      findAll(branch, "RevertStatement").length > 0 ||
+      [branch, ...findAll(branch, "FunctionCall")].some((c) => c.nodeType === "FunctionCall" && ["revert", "require"].includes(builtinCallName(program, c) ?? "")));
+  return reverts(child(site, "trueBody")) || reverts(child(site, "falseBody"));
 }
 
 export const eoaCheck: Detector = {
@@ -475,20 +495,30 @@ export const eoaCheck: Detector = {
     const { program, file } = ctx;
     for (const contract of contractsIn(ctx)) {
       const checks = new CodeChecks(program, contract);
-      const sites: (GuardSite & { callable: AstNode })[] = [];
+      const sites: (GuardSite & { callable: AstNode; param?: boolean })[] = [];
       for (const callable of callablesOf(contract)) {
         const kind = functionKind(callable);
         if (kind === "constructor") continue;
         // an external view reporting "is an EOA" gates nothing
         if (callable.nodeType === "FunctionDefinition" && isEntryPoint(callable) && isReadOnly(callable)) continue;
         for (const site of checks.guards(callable)) sites.push({ ...site, callable });
+        // an address the caller names, required to have no code ("only EOA"): a CREATE2 address that is still empty
+        // passes, and its contract is deployed afterwards
+        const addressParams = parameters(callable).filter((d) => (typeString(d) ?? "").startsWith("address"));
+        if (addressParams.length > 0 && kind !== "modifier") {
+          for (const site of checks.guards(callable, { caller: false, decls: new Set(addressParams) })) {
+            // only a check that rejects: `if (to.code.length == 0) { … } else { onReceived(…) }` merely dispatches
+            if (site.via === "code" && site.stops && rejectsOutright(program, site.node)) sites.push({ ...site, callable, param: true });
+          }
+        }
       }
       const lines = linesIn(program, file, sites.map((x) => x.node));
       if (lines.length === 0) continue;
       const where = listNames(sites.map((x) => (x.callable.nodeType === "ModifierDefinition" ? `modifier ${displayName(x.callable)}` : `${displayName(x.callable)}()`)));
       const how = [
         sites.some((x) => x.via === "origin") ? "`tx.origin == msg.sender`" : "",
-        sites.some((x) => x.via === "code") ? "the caller having no code (`extcodesize`, `code.length == 0`, `isContract`)" : "",
+        sites.some((x) => x.via === "code" && !x.param) ? "the caller having no code (`extcodesize`, `code.length == 0`, `isContract`)" : "",
+        sites.some((x) => x.param) ? "an address argument having no code (a precomputed CREATE2 address has none until its contract is deployed there)" : "",
       ].filter((x) => x !== "");
       ctx.report({
         detector: "eoa-check",

@@ -1,7 +1,8 @@
 /**
  * What counts as a caller check (audit/ast/access.ts `isAuthCondition`), seen through the detectors that depend on it:
  * a cap on the caller's own counter keeps no one out (a fresh address passes it), a membership test does; a helper
- * that calls out with the caller's address (ERC-721's receiver check) authorises no one, a view lookup does.
+ * that calls out with the caller's address (ERC-721's receiver check) authorises no one, a view lookup does. An
+ * address argument required to have no code ("only EOA") is the EOA check on someone else: a CREATE2 address passes.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -28,6 +29,46 @@ contract CappedMint is ERC721 {
         _safeMint(msg.sender, totalSupply);
         minted[msg.sender]++;
     }
+}
+`,
+  "EoaRegistry.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// Only accounts without code may be approved; a target must be a contract.
+contract EoaRegistry {
+    mapping(address => bool) public approved;
+    address public owner = msg.sender;
+
+    function approve(address account) external {
+        require(msg.sender == owner, "owner");
+        require(account.code.length == 0, "only EOA");
+        approved[account] = true;
+    }
+
+    function setTarget(address target) external {
+        require(msg.sender == owner, "owner");
+        require(target.code.length > 0, "not a contract");
+        approved[target] = true;
+    }
+
+    /// dispatch, not a restriction: a contract recipient is asked instead
+    function notify(address to) external {
+        require(to.code.length == 0 || IReceiver(to).onNotice(msg.sender) == IReceiver.onNotice.selector, "refused");
+        approved[to] = true;
+    }
+
+    /// both branches answer: no one is kept out
+    function isSigner(address signer) external view returns (bool) {
+        if (signer.code.length == 0) {
+            return approved[signer];
+        } else {
+            return IReceiver(signer).onNotice(address(this)) == IReceiver.onNotice.selector;
+        }
+    }
+}
+
+interface IReceiver {
+    function onNotice(address from) external view returns (bytes4);
 }
 `,
   "Members.sol": `// SPDX-License-Identifier: MIT
@@ -85,5 +126,11 @@ describe("audit: what counts as a caller check", function () {
     expect(found, summary("Members.sol")).to.have.lengthOf(1);
     expect(found[0]!.message).to.match(/setFee\(\), setFeeIfMember\(\)/);
     expect(found[0]!.message).to.not.match(/join\(\)/);
+  });
+
+  it("eoa-check: an address argument required to have no code is reported; not one required to have code, a check with a contract alternative, nor a branch", function () {
+    const found = findings("EoaRegistry.sol", "eoa-check");
+    expect(found.map((f) => [f.function, f.severity, f.lines]), summary("EoaRegistry.sol")).to.deep.equal([["approve", "medium", [11]]]);
+    expect(found[0]!.message).to.match(/address argument having no code/);
   });
 });
