@@ -339,6 +339,8 @@ export function deployedContracts(ctx: DetectorContext): AstNode[] {
 // ---------------------------------------------------------------------------------------------- oracle-spot-price
 
 const SPOT_CALL = /^(getReserves\w*|slot0|getAmountsOut|getAmountsIn)$/;
+/** One reserve of a pool, read through its getter: `reserve0()`, `ethReserve()`, `tokenReserves()`. */
+const RESERVE_GETTER = /reserves?\d?$/i;
 const POOL_NAME = /pair|pool|amm|^lp$|lpToken|uniswap|sushi|exchange/i;
 /** A pool's quote of its current price (not a time-weighted one, which ORACLE_MARK names). */
 const POOL_PRICE_CALL = /^(get)?(spot)?price\w*$/i;
@@ -372,6 +374,8 @@ function isSpotRead(program: Program, n: AstNode): boolean {
   if (SPOT_CALL.test(name)) return true;
   // a pool's own quote of its current price (`pool.getPriceOfOnePoolTokenInWeth()`): its reserves' ratio right now
   const target = unwrapCallOptions(child(n, "expression")).callee;
+  // another contract's reserve read one side at a time (`amm.ethReserve()`, `pair.reserve0()`): what a swap moves
+  if (RESERVE_GETTER.test(name) && !/^_?(total|protocol|insurance|cumulative)/i.test(name) && target?.nodeType === "MemberAccess" && !isThisAddress(program, child(target, "expression"))) return true;
   // (a project contract's quote is followed into its code instead: see ownStateQuote)
   if (
     POOL_PRICE_CALL.test(name) && !ORACLE_MARK.test(name) && !/cumulative|average|twap|oracle/i.test(name) &&

@@ -145,6 +145,37 @@ contract DeadlinePool {
     }
 }
 `,
+  "ReserveGetterLender.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+interface IERC20Like {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// An AMM whose reserves are public state: the lender reads them one getter at a time.
+contract TinyAmm {
+    uint256 public tokenReserve;
+    uint256 public ethReserve;
+}
+
+contract ReserveGetterLender {
+    TinyAmm public immutable amm;
+    IERC20Like public immutable token;
+    mapping(address => uint256) public collateral;
+
+    constructor(TinyAmm amm_, IERC20Like token_) {
+        amm = amm_;
+        token = token_;
+    }
+
+    function borrowEth(uint256 ethAmount) external {
+        uint256 tokenQuote = (amm.tokenReserve() * ethAmount) / amm.ethReserve();
+        collateral[msg.sender] += tokenQuote;
+        require(token.transferFrom(msg.sender, address(this), tokenQuote), "collateral");
+        payable(msg.sender).transfer(ethAmount);
+    }
+}
+`,
   "PoolPriceLender.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -280,6 +311,13 @@ describe("audit rules: fixed tokens, pass-through tokens, unread deadlines, pool
   it("stays silent on a swap with a minimum output and on a fixed-price sale", () => {
     expect(of("MiniPool.sol", "missing-slippage", "swapExactInput")).to.deep.equal([]);
     expect(of("MiniPool.sol", "missing-slippage").filter((f) => f.contract === "FixedPriceShop")).to.deep.equal([]);
+  });
+
+  it("reports a price made of another contract's reserve getters (amm.tokenReserve() / amm.ethReserve()) used to pay out", () => {
+    const hits = of("ReserveGetterLender.sol", "oracle-spot-price", "borrowEth");
+    expect(hits).to.have.length(1);
+    expect(hits[0]!.lines).to.include(25);
+    expect(hits[0]!.severity).to.equal("high");
   });
 
   it("reports a pool's quote of its current price used to pay out", () => {
