@@ -74,6 +74,7 @@ const BY_DETECTOR: Record<string, string[]> = {
   // a modifier that skips instead of reverting, a Pyth/Chronicle price used unchecked
   "mapping-deletion": [],
   "array-by-reference": [],
+  "storage-pointer-reassign": [],
   "msg-value-in-nonpayable": [],
   "incorrect-modifier": [],
   "oracle-unchecked-price": [],

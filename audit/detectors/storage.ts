@@ -19,12 +19,19 @@
  * (a scratch copy that is sorted and then read is intended). Events do not count as a use: emitting the modified copy
  * while storage keeps the old value is the bug. View and pure callers, and a callee that returns the copy (or a pure
  * helper that returns a result) to a caller that uses the result, are not reported.
+ *
+ * `storage-pointer-reassign` — assigning to a local `storage` reference repoints the reference, it copies nothing:
+ * `User storage u = users[index]; … u = users[users.length - 1]; users.pop();` (swap-and-pop written with the
+ * pointer) leaves `users[index]` as it was and drops the last entry. Reported when the reference, first taken from
+ * an element of a state array or mapping, is reassigned (outside any loop: a loop walking a linked list repoints on
+ * purpose) to another element of the same state variable.
  */
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString } from "../ast/node";
 import type { Program } from "../ast/program";
 import { isAuthCondition, isAuthModifier } from "../ast/access";
 import {
+  baseDeclaration,
   builtinCallName,
   effectiveFunctions,
   exprKey,
@@ -37,6 +44,7 @@ import {
   isLibraryFunction,
   isReadOnly,
   isSenderLike,
+  isStateVariable,
   modifierOf,
   parameters,
   stopsExecution,
@@ -672,4 +680,63 @@ function reportLocal(ctx: DetectorContext, fn: AstNode, decl: AstNode, source: A
   });
 }
 
-export const STORAGE_DETECTORS: Detector[] = [mappingDeletion, arrayByReference];
+
+// ------------------------------------------------------------------------------------------ storage-pointer-reassign
+
+function contractName(program: Program, fn: AstNode): string | undefined {
+  const c = program.contractOf(fn);
+  return c ? str(c, "name") : undefined;
+}
+
+const LOOP_NODES = new Set(["ForStatement", "WhileStatement", "DoWhileStatement"]);
+
+function insideLoop(program: Program, node: AstNode, body: AstNode): boolean {
+  for (let p = program.parent(node); p && p !== body; p = program.parent(p)) if (LOOP_NODES.has(p.nodeType)) return true;
+  return false;
+}
+
+export const storagePointerReassign: Detector = {
+  id: "storage-pointer-reassign",
+  category: "other",
+  title: "A local storage reference reassigned where a copy was meant (swap-and-pop that only repoints the pointer)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const fn of functionsInFile(ctx)) {
+      const body = child(fn, "body")!;
+      for (const a of findAll(body, "Assignment")) {
+        if (str(a, "operator") !== "=") continue;
+        const lhs = stripParens(child(a, "leftHandSide"));
+        if (lhs?.nodeType !== "Identifier") continue;
+        const decl = program.declOf(lhs);
+        if (decl?.nodeType !== "VariableDeclaration" || decl.stateVariable === true || str(decl, "storageLocation") !== "storage") continue;
+        if (!program.contains(body, decl) || insideLoop(program, a, body)) continue;
+        const init = stripParens(initialValueOf(program, decl));
+        const rhs = stripParens(child(a, "rightHandSide"));
+        if (init?.nodeType !== "IndexAccess" || rhs?.nodeType !== "IndexAccess") continue;
+        const base = baseDeclaration(program, init);
+        if (!base || !isStateVariable(base) || baseDeclaration(program, rhs) !== base) continue;
+        const name = str(decl, "name") ?? "the reference";
+        const from = shortText(program, init);
+        const to = shortText(program, rhs);
+        ctx.report({
+          detector: "storage-pointer-reassign",
+          category: "other",
+          severity: "medium",
+          confidence: "medium",
+          lines: linesIn(program, file, [decl, a]),
+          contract: contractName(program, fn),
+          function: displayName(fn),
+          message:
+            `${displayName(fn)}() takes \`${name}\` as a storage reference to \`${from}\`, then assigns \`${name} = ${to}\`. That only ` +
+            `points the local reference at another element: nothing is copied, \`${from}\` keeps its old value. If this is a ` +
+            "swap-and-pop removal, the removed entry stays where it was (and can be used again) while the last entry is dropped.",
+          remediation:
+            "Write the element itself, not the local reference:\n```solidity\n" +
+            "users[index] = users[users.length - 1];   // copy the last entry into the freed slot\nusers.pop();\n```",
+        });
+      }
+    }
+  },
+};
+
+export const STORAGE_DETECTORS: Detector[] = [mappingDeletion, arrayByReference, storagePointerReassign];

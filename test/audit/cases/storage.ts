@@ -4,4 +4,5 @@ import type { Category, Severity } from "../../../audit/types";
 export const STORAGE_CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "mapping-deletion", category: "other", severity: "medium" },
   { detector: "array-by-reference", category: "other", severity: "high" },
+  { detector: "storage-pointer-reassign", category: "other", severity: "medium" },
 ];
