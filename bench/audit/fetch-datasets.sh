@@ -116,6 +116,10 @@ fetch rareskills-riddles RareSkills/solidity-riddles f1f2659bc3e078977d779e792e8
 npm_dep rareskills-riddles @openzeppelin/contracts 4.8.3
 fetch rareskills-capture-the-ether RareSkills/capture-the-ether-foundry e3e1c4e4df49dcaa200f41f6b333a11652ebb8de
 
+# Mr Steal Yo Crypto (0xToshii): twenty DeFi challenges modelled on real exploits, Foundry layout
+fetch mr-steal-yo-crypto 0xToshii/mr-steal-yo-crypto-ctf-foundry 5fc5c109d451b427bbe30dbe9cdf268536bf161f \
+  lib/forge-std lib/openzeppelin-contracts lib/v2-core lib/v2-periphery
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
