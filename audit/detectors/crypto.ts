@@ -583,8 +583,8 @@ export const signatureMalleability: Detector = {
         const { recovers, material, bodies } = rawRecovers(program, fn, contract);
         const open = recovers.filter((r) => !r.sChecked);
         if (open.length === 0 || material.size === 0) continue;
-        // a nonce in the signed message already makes every signature single-use
-        if (open.some((r) => /nonce/i.test(expandedText(program, list(r.call, "arguments")[0])))) continue;
+        // a nonce in the signed message makes every signature single-use — when the contract keeps track of it
+        if (open.some((r) => trackedNonce(program, list(r.call, "arguments")[0], bodies))) continue;
         const markers: AstNode[] = [];
         for (const b of bodies) {
           for (const n of findAll(child(b, "body")!, "Assignment", "UnaryOperation")) {
@@ -623,6 +623,47 @@ export const signatureMalleability: Detector = {
     }
   },
 };
+
+/**
+ * Whether the signed digest carries a nonce the contract keeps track of: a nonce read from state (`nonces[signer]`,
+ * `_useNonce(owner)`), or a caller-chosen one that a state write in the verifying code is keyed by or counts
+ * (`usedNonces[nonce] = true`). A nonce the caller picks freely and nothing records is no replay protection.
+ */
+function trackedNonce(program: Program, digest: AstNode | undefined, bodies: AstNode[]): boolean {
+  if (!digest || !/nonce/i.test(expandedText(program, digest))) return false;
+  const chosen = new Set<AstNode>();
+  let fromState = false;
+  const visit = (expr: AstNode | undefined, depth: number): void => {
+    if (!expr || depth > 3) return;
+    walk(expr, (n) => {
+      if (n.nodeType === "FunctionCall" && /nonce/i.test(program.text(child(n, "expression") ?? n))) fromState = true;
+      if (n.nodeType !== "Identifier") return undefined;
+      const d = program.declOf(n);
+      if (d?.nodeType !== "VariableDeclaration") return undefined;
+      if (isStateVariable(d)) {
+        if (/nonce/i.test(str(d, "name") ?? "")) fromState = true;
+      } else if (/nonce/i.test(str(d, "name") ?? "")) chosen.add(d);
+      else visit(initialValueOf(program, d), depth + 1);
+      return undefined;
+    });
+  };
+  visit(digest, 0);
+  if (fromState || chosen.size === 0) return true;
+  // a caller-chosen nonce: recorded when some state write in the verifying code is keyed by it or names it a nonce
+  for (const b of bodies) {
+    for (const n of findAll(child(b, "body")!, "Assignment", "UnaryOperation")) {
+      const w = writtenStateVariable(program, n);
+      if (!w) continue;
+      if (/nonce/i.test(str(w.decl, "name") ?? "")) return true;
+      let lhs: AstNode | undefined = w.lhs;
+      while (lhs && (lhs.nodeType === "IndexAccess" || lhs.nodeType === "MemberAccess")) {
+        if (lhs.nodeType === "IndexAccess" && dependsOn(program, child(lhs, "indexExpression"), chosen)) return true;
+        lhs = child(lhs, lhs.nodeType === "IndexAccess" ? "baseExpression" : "expression");
+      }
+    }
+  }
+  return false;
+}
 
 /** Source text of an expression with the initialisers of the locals it reads appended (bounded). */
 function expandedText(program: Program, expr: AstNode | undefined, depth = 0): string {

@@ -6,7 +6,10 @@ import { walkYul } from "../ast/yul";
 import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
 import {
   builtinCallName,
+  contractKind,
   dependsOnInput,
+  findFunction,
+  fixedAtDeployment,
   exprKey,
   initialValueOf,
   internalCallee,
@@ -18,6 +21,7 @@ import {
   parameters,
   stripConversions,
   stripParens,
+  unwrapCallOptions,
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -46,6 +50,82 @@ function canReenter(call: OutgoingCall, staticViews: boolean): boolean {
   return false;
 }
 
+/**
+ * Whether a call sends ether: its value is not a literal zero, also when the value is a parameter of the helper making
+ * the call and every caller on the way passes zero (OpenZeppelin's `functionCall` → `functionCallWithValue(…, 0)`).
+ */
+function sendsEther(program: Program, call: OutgoingCall, context: AstNode): boolean {
+  if (!call.value) return false;
+  const value = call.lowLevel?.value ?? call.external?.value;
+  return !zeroAlong(program, value, call.stack.length - 1, call.stack, context, 0);
+}
+
+function zeroAlong(program: Program, expr: AstNode | undefined, level: number, stack: AstNode[], context: AstNode, depth: number): boolean {
+  const e = stripConversions(expr);
+  if (!e || depth > 6) return false;
+  if (e.nodeType === "Literal") return /^0+$/.test(str(e, "value") ?? "");
+  const d = e.nodeType === "Identifier" ? program.declOf(e) : undefined;
+  const frame = stack[level];
+  const caller = stack[level - 1];
+  if (!d || !frame || !caller || frame.nodeType !== "FunctionDefinition") return false;
+  const k = parameters(frame).indexOf(d);
+  const body = child(caller, "body");
+  if (k < 0 || !body) return false;
+  const sites = findAll(body, "FunctionCall").filter((c) => internalCallee(program, c, context) === frame);
+  return sites.length > 0 && sites.every((c) => zeroAlong(program, argumentFor(c, frame, k), level - 1, stack, context, depth + 1));
+}
+
+/**
+ * A call that cannot re-enter: made on a contract the deployer fixed (a constant, an immutable, or a state variable only
+ * the constructor or initializer sets), whose every implementation in the scanned code is a view or makes no call
+ * of its own (a plain ERC-20 `mint`, a pure math helper behind an interface). The deployer picked that contract; the
+ * project's code for it runs nobody else's.
+ */
+function quietCallee(program: Program, call: OutgoingCall, context: AstNode, memo: Map<AstNode, boolean>): boolean {
+  const ext = call.external;
+  if (!ext || call.lowLevel || call.assembly) return false;
+  if (!fixedAtDeployment(program, ext.target, context)) return false;
+  const decl = program.declOf(unwrapCallOptions(child(ext.call, "expression")).callee);
+  if (decl?.nodeType !== "FunctionDefinition") return false;
+  const known = memo.get(decl);
+  if (known !== undefined) return known;
+  memo.set(decl, false);
+  const owner = program.contractOf(decl);
+  const name = str(decl, "name") ?? "";
+  const arity = parameters(decl).length;
+  const concrete = program.files.flatMap((f) => list(f.ast, "nodes").filter((c) => c.nodeType === "ContractDefinition" && contractKind(c) === "contract"));
+  let impls: { fn: AstNode; contract: AstNode }[] = [];
+  if (owner && contractKind(owner) === "contract" && child(decl, "body")) impls = [{ fn: decl, contract: owner }];
+  else if (owner) {
+    for (const inherits of [true, false]) {
+      for (const c of concrete) {
+        if (c === owner || inherits !== program.linearized(c).includes(owner)) continue;
+        const fn = findFunction(program, c, name, arity);
+        if (fn) impls.push({ fn, contract: c });
+      }
+      if (impls.length > 0) break;
+    }
+  }
+  const staticViews = (fn: AstNode): boolean => minorVersion(program.fileOf(fn)?.version ?? "0.8.0") >= 5;
+  const quiet =
+    impls.length > 0 &&
+    impls.every(({ fn, contract }) => {
+      if (isReadOnly(fn) && staticViews(fn)) return true;
+      let out = false;
+      walkFlow<null>(program, fn, contract, {
+        initial: () => null,
+        clone: () => null,
+        merge: () => null,
+        onCall: (_s, c) => {
+          if (canReenter(c, staticViews(fn))) out = true;
+        },
+      });
+      return !out;
+    });
+  memo.set(decl, quiet);
+  return quiet;
+}
+
 /** SafeERC20 / TransferHelper functions that only move or approve ERC-20 tokens (no recipient callback). */
 const ERC20_LIBRARY_CALL = /^(safeTransfer|safeTransferFrom|trySafeTransfer|trySafeTransferFrom|safeApprove|forceApprove|safeIncreaseAllowance|safeDecreaseAllowance)$/;
 /** Plain ERC-20 functions (ERC-721 `transferFrom` has no callback either; `safeTransferFrom` calls the recipient). */
@@ -57,7 +137,7 @@ const ERC20_CALL = /^(transfer|transferFrom|approve)$/;
  * unless it is a token with transfer hooks (ERC-777). Returns undefined when the call is something else.
  */
 function tokenCall(program: Program, call: OutgoingCall, fn: AstNode, context: AstNode): { callerChosen: boolean } | undefined {
-  if (call.value) return undefined;
+  if (sendsEther(program, call, context)) return undefined;
   if (call.external && !call.assembly && !call.lowLevel) {
     if (!ERC20_CALL.test(call.external.functionName)) return undefined;
     return { callerChosen: callerChosen(program, call.external.target, call.stack.length - 1, call.stack, fn, context) };
@@ -128,6 +208,22 @@ function callerChosen(program: Program, expr: AstNode | undefined, level: number
 function isFlashLoanSettlement(program: Program, call: OutgoingCall, writeSites: AstNode[], write: AstNode, context: AstNode): boolean {
   if (call.external?.functionName !== "onFlashLoan") return false;
   const borrower = exprKey(program, stripConversions(call.external.target) ?? call.external.target);
+  // the repayment pulled from the borrower after its callback (`token.transferFrom(address(receiver), this, amount + fee)`)
+  // and then booked: the write follows that settlement, the order the standard prescribes
+  const at = writeSites[0] ?? write;
+  const callAt = call.sites[0] ?? call.node;
+  const fn = program.callableOf(callAt);
+  const body = fn ? child(fn, "body") : undefined;
+  if (
+    body &&
+    program.fileOf(at) === program.fileOf(callAt) &&
+    findAll(body, "FunctionCall").some(
+      (c) =>
+        /^(safe)?transferFrom$/i.test(str(child(c, "expression") ?? c, "memberName") ?? "") &&
+        program.before(callAt, c) && program.before(c, at) &&
+        list(c, "arguments").some((a) => exprKey(program, stripConversions(a) ?? a) === borrower),
+    )
+  ) return true;
   const site = writeSites[writeSites.length - 1];
   // the write happens inside the called function, not in the statement itself (`loans = count(receiver)`)
   if (!site || site === write || program.contains(site, write)) return false;
@@ -267,6 +363,7 @@ export const reentrancy: Detector = {
   run(ctx: DetectorContext) {
     const { program } = ctx;
     const staticViews = minorVersion(ctx.file.version) >= 5;
+    const quiet = new Map<AstNode, boolean>();
     for (const contract of contractsIn(ctx)) {
       // Who reads each state variable: for the cross-function note.
       const readers = new Map<AstNode, Set<string>>();
@@ -294,6 +391,8 @@ export const reentrancy: Detector = {
             if (!canReenter(call, staticViews)) return;
             // a contract this function has just deployed runs code the project wrote (a factory initialising its pair)
             if (createdHere(program, call, fn)) return;
+            // a contract the deployer fixed whose code calls no one (a pure helper, a plain token's mint)
+            if (quietCallee(program, call, contract, quiet)) return;
             // made inside a nonReentrant function: re-entry is blocked
             if (call.stack.some((f) => f !== fn && f.nodeType === "FunctionDefinition" && hasReentrancyGuard(program, f, contract))) return;
             if (!s.firstCall || (call.value && !s.firstCall.value)) s.firstCall = call;
@@ -317,8 +416,9 @@ export const reentrancy: Detector = {
         const restricted = isAccessControlled(program, fn, contract);
         for (const vs of byCall.values()) {
           const call = vs[0]!.call;
+          const ether = sendsEther(program, call, contract);
           const readFirst = vs.some((v) => v.readBefore);
-          let severity: Severity = call.value ? (readFirst ? "high" : "medium") : readFirst ? "medium" : "low";
+          let severity: Severity = ether ? (readFirst ? "high" : "medium") : readFirst ? "medium" : "low";
           if (restricted) severity = "low";
           // An ERC-20 transfer of a token the caller does not choose re-enters only through a hooked token (ERC-777).
           const token = tokenCall(program, call, fn, contract);
@@ -328,7 +428,9 @@ export const reentrancy: Detector = {
           const others = new Set<string>();
           for (const v of vs) for (const r of readers.get(v.decl) ?? []) if (r !== displayName(fn)) others.add(r);
           const lines = linesIn(program, ctx.file, [call.node, ...call.sites, ...vs.flatMap((v) => [v.write, ...v.writeSites])]);
-          const callText = program.fileOf(call.node) === ctx.file ? program.text(call.node).split("\n")[0]!.slice(0, 80) : "an external call";
+          // the call itself, or (made inside a dependency's helper) the statement here that leads to it
+          const shown = [call.node, ...call.sites].find((n) => program.fileOf(n) === ctx.file);
+          const callText = shown ? `\`${program.text(shown).split("\n")[0]!.slice(0, 80)}\`` : "an external call";
           ctx.report({
             detector: "reentrancy",
             category: "reentrancy",
@@ -338,7 +440,7 @@ export const reentrancy: Detector = {
             contract: str(contract, "name"),
             function: displayName(fn),
             message:
-              `${displayName(fn)}() makes ${call.value ? "an ether-sending " : ""}external call \`${callText}\` and only afterwards writes ` +
+              `${displayName(fn)}() makes ${ether ? "an ether-sending " : "an "}external call ${callText} and only afterwards writes ` +
               `${vars.join(", ")}. The callee can call back into the contract while ${vars.join(", ")} still hold the old value` +
               (others.size > 0 ? ` (cross-function: ${[...others].slice(0, 5).join(", ")} also read${others.size === 1 ? "s" : ""} it).` : ".") +
               (restricted ? " The function is restricted to privileged callers, which lowers the risk." : "") +

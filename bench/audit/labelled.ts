@@ -51,6 +51,46 @@ export const LABELS_DIR = path.join(__dirname, "labels");
  * with the other sets, and no detector or rule is written after reading its files or its misses.
  */
 export const HELD_OUT_DIR = path.join(__dirname, "held-out");
+/**
+ * Reviews of the medium/high findings that match no label (bench/audit/reviewed/<folder>.json): each read against the
+ * code by a reviewer who wrote neither the scanner nor the labels, and judged a real weakness the set does not label
+ * or a false alarm. They give a second precision figure beside the strict one; they never change recall or the labels.
+ */
+export const REVIEWED_DIR = path.join(__dirname, "reviewed");
+
+export type Verdict = "real" | "false-alarm";
+
+export interface ReviewedFinding {
+  file: string;
+  lines: number[];
+  detector: string;
+  verdict: Verdict;
+  why: string;
+}
+
+export interface Review {
+  set: string;
+  reviewed: string;
+  findings: ReviewedFinding[];
+}
+
+/** The review of a set's unmatched findings, or undefined when there is none. */
+export function loadReview(folder: string, dir = REVIEWED_DIR): Review | undefined {
+  const file = path.join(dir, `${path.basename(folder)}.json`);
+  if (!existsSync(file)) return undefined;
+  const review = JSON.parse(readFileSync(file, "utf8")) as Review;
+  for (const r of review.findings) {
+    if (r.verdict !== "real" && r.verdict !== "false-alarm") throw new Error(`${file}: ${r.file}: verdict must be "real" or "false-alarm", not "${String(r.verdict)}"`);
+    if (!Array.isArray(r.lines) || r.lines.length === 0) throw new Error(`${file}: ${r.file}: a reviewed finding needs its lines`);
+  }
+  return review;
+}
+
+/** The verdict on a finding: the same file, detector and lines as a reviewed one (a finding that moved is unreviewed). */
+export function verdictOf(review: Review | undefined, f: Finding): Verdict | undefined {
+  const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
+  return review?.findings.find((r) => r.file === f.file && r.detector === f.detector && same(r.lines, f.lines))?.verdict;
+}
 
 export function loadLabelledSets(dir = LABELS_DIR): LabelledSet[] {
   return readdirSync(dir)
@@ -84,6 +124,10 @@ export function ignored(set: Pick<LabelledSet, "ignore">, f: Finding): boolean {
   return ranges.length > 0 && f.lines.length > 0 && f.lines.every((n) => ranges.some((r) => n >= r.lines[0] && n <= r.lines[1]));
 }
 
+function verdictNote(v: Verdict | undefined): string {
+  return v === "real" ? " — reviewed: real" : v === "false-alarm" ? " — reviewed: false alarm" : "";
+}
+
 function pct(n: number, d: number): string {
   return d === 0 ? "n/a" : `${((100 * n) / d).toFixed(1)} %`;
 }
@@ -96,6 +140,9 @@ export interface SetScore {
   /** medium/high findings in the scanned files, and those matching a label */
   mediumHigh: number;
   mediumHighTrue: number;
+  /** unmatched medium/high findings a reviewer judged real weaknesses, and those not reviewed */
+  reviewedReal: number;
+  unreviewed: number;
   files: number;
   parseOnly: number;
 }
@@ -121,7 +168,7 @@ export async function scoreLabelledSets(opts: {
     if (!existsSync(scanned)) {
       const fetch = `bash bench/audit/fetch-datasets.sh ${heldOut ? "--held-out " : ""}${opts.datasets}`;
       console.log(`not present at ${scanned}: run \`${fetch}\` (set MIRROR=<folder> where GitHub is unreachable)\n`);
-      out.push({ set: set.name, present: false, labels: set.labels.length, hit: 0, mediumHigh: 0, mediumHighTrue: 0, files: 0, parseOnly: 0 });
+      out.push({ set: set.name, present: false, labels: set.labels.length, hit: 0, mediumHigh: 0, mediumHighTrue: 0, reviewedReal: 0, unreviewed: 0, files: 0, parseOnly: 0 });
       continue;
     }
     const exclude = [...set.exclude, ...set.excluded.map((e) => e.file)];
@@ -149,7 +196,15 @@ export async function scoreLabelledSets(opts: {
     }
     const mh = findings.filter((f) => severityRank(f.severity) >= severityRank("medium"));
     const mhTrue = mh.filter((f) => set.labels.some((l) => matches(l, f, opts.window)));
-    console.log(`recall ${hit}/${set.labels.length} (${pct(hit, set.labels.length)}); medium/high precision ${mhTrue.length}/${mh.length} (${pct(mhTrue.length, mh.length)})\n`);
+    const review = loadReview(set.folder);
+    const unmatched = mh.filter((x) => !mhTrue.includes(x));
+    const real = unmatched.filter((f) => verdictOf(review, f) === "real").length;
+    const unreviewed = unmatched.filter((f) => verdictOf(review, f) === undefined).length;
+    console.log(`recall ${hit}/${set.labels.length} (${pct(hit, set.labels.length)}); medium/high precision ${mhTrue.length}/${mh.length} (${pct(mhTrue.length, mh.length)})`);
+    console.log(
+      `  counting reviewed real weaknesses as true: ${mhTrue.length + real}/${mh.length} (${pct(mhTrue.length + real, mh.length)}); ` +
+        `unmatched: ${real} real, ${unmatched.length - real - unreviewed} false alarms, ${unreviewed} not reviewed (counted false)\n`,
+    );
     console.log("| category | labelled | found | recall |");
     console.log("|---|---:|---:|---:|");
     for (const c of CATEGORIES) {
@@ -161,10 +216,10 @@ export async function scoreLabelledSets(opts: {
       console.log("missed:");
       for (const l of misses) console.log(`  - ${l.file}:${l.lines.join(",")} ${l.category}${l.swc ? ` ${l.swc}` : ""} — ${l.why}`);
       console.log("medium/high findings matching no label:");
-      for (const f of mh.filter((x) => !mhTrue.includes(x))) console.log(`  - ${f.file}:${f.lines.join(",")} ${f.severity}/${f.confidence} ${f.detector} (${f.category})`);
+      for (const f of unmatched) console.log(`  - ${f.file}:${f.lines.join(",")} ${f.severity}/${f.confidence} ${f.detector} (${f.category})${verdictNote(verdictOf(review, f))}`);
       console.log("");
     }
-    out.push({ set: set.name, present: true, labels: set.labels.length, hit, mediumHigh: mh.length, mediumHighTrue: mhTrue.length, files: r.files.length, parseOnly: statusCount("parse-only") });
+    out.push({ set: set.name, present: true, labels: set.labels.length, hit, mediumHigh: mh.length, mediumHighTrue: mhTrue.length, reviewedReal: real, unreviewed, files: r.files.length, parseOnly: statusCount("parse-only") });
   }
   return out;
 }

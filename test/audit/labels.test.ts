@@ -7,7 +7,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HELD_OUT_DIR, ignored, loadLabelledSets, matches, type Label } from "../../bench/audit/labelled";
+import { HELD_OUT_DIR, ignored, loadLabelledSets, loadReview, matches, REVIEWED_DIR, verdictOf, type Label } from "../../bench/audit/labelled";
 import type { Finding } from "../../audit/types";
 
 describe("audit: labelled public sets (bench/audit/labels, and the held-out set in bench/audit/held-out)", function () {
@@ -34,6 +34,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "cyfrin-vault-guardians",
       "damn-vulnerable-defi",
       "ethernaut",
+      "mr-steal-yo-crypto",
       "rareskills-capture-the-ether",
       "rareskills-riddles",
       "sc-exploits-minimized",
@@ -106,6 +107,40 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: an ignored range is \[from, to\] with 0 < from <= to/);
       fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [label], excluded: [], ignore: [{ file: "X.sol", lines: [1, 9], why: "covers it" }] }));
       expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: ignored range 1-9 covers a labelled line/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("keeps a review per set (bench/audit/reviewed): each verdict real or false alarm, with lines and a reason", function () {
+    const files = fs.readdirSync(REVIEWED_DIR).filter((f) => f.endsWith(".json"));
+    expect(files.length).to.be.greaterThan(0);
+    for (const f of files) {
+      const folder = f.replace(/\.json$/, "");
+      expect(tuning.some((s) => s.folder === folder), `${f} reviews a tuning set`).to.equal(true);
+      const review = loadReview(folder)!;
+      expect(review.set).to.equal(folder);
+      for (const r of review.findings) {
+        expect(r.detector, `${f} ${r.file}`).to.match(/^[a-z0-9-]+$/);
+        expect(r.why.length, `${f} ${r.file}`).to.be.greaterThan(10);
+      }
+    }
+  });
+
+  it("gives a verdict only to the finding reviewed (same file, detector and lines), and refuses an unknown verdict", function () {
+    const review = { set: "s", reviewed: "today", findings: [{ file: "a/V.sol", lines: [3, 4], detector: "reentrancy", verdict: "real" as const, why: "the callee re-enters" }] };
+    const finding = (over: Partial<Finding>): Finding => ({ file: "a/V.sol", lines: [3, 4], detector: "reentrancy", ...over }) as Finding;
+    expect(verdictOf(review, finding({}))).to.equal("real");
+    expect(verdictOf(review, finding({ lines: [3] }))).to.equal(undefined);
+    expect(verdictOf(review, finding({ detector: "tx-origin-auth" }))).to.equal(undefined);
+    expect(verdictOf(review, finding({ file: "b/V.sol" }))).to.equal(undefined);
+    expect(verdictOf(undefined, finding({}))).to.equal(undefined);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reviewed-"));
+    try {
+      expect(loadReview("absent", dir)).to.equal(undefined);
+      fs.writeFileSync(path.join(dir, "x.json"), JSON.stringify({ ...review, findings: [{ ...review.findings[0], verdict: "maybe" }] }));
+      expect(() => loadReview("x", dir)).to.throw(/x\.json: a\/V\.sol: verdict must be "real" or "false-alarm", not "maybe"/);
+      fs.writeFileSync(path.join(dir, "x.json"), JSON.stringify({ ...review, findings: [{ ...review.findings[0], lines: [] }] }));
+      expect(() => loadReview("x", dir)).to.throw(/x\.json: a\/V\.sol: a reviewed finding needs its lines/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
