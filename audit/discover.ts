@@ -33,7 +33,13 @@ const SKIP = new Set(["node_modules", ".git", "artifacts", "cache", "typechain-t
  * The Solidity files under a folder (or the one file given), skipping node_modules, build output and the project's
  * dependency folders `skipDirs` (absolute: Foundry's `lib/`) — those are compiled as imports, never reported.
  */
-export function discoverSolidity(target: string, exclude: string[] = [], skipDirs: string[] = []): DiscoverResult {
+export function discoverSolidity(
+  target: string,
+  exclude: string[] = [],
+  skipDirs: string[] = [],
+  /** The dependency folders of a project nested in `dir` (a Foundry or Hardhat project of a monorepo), or none. */
+  nestedLibs: (dir: string) => string[] = () => [],
+): DiscoverResult {
   const abs = path.resolve(target);
   const st = statSync(abs);
   if (st.isFile()) return { root: path.dirname(abs), files: [abs], excluded: 0 };
@@ -44,6 +50,7 @@ export function discoverSolidity(target: string, exclude: string[] = [], skipDir
   const stack = [abs];
   while (stack.length > 0) {
     const dir = stack.pop()!;
+    if (dir !== abs) for (const d of nestedLibs(dir)) skip.add(path.resolve(d));
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.name.startsWith(".") || SKIP.has(entry.name)) continue;
       const p = path.join(dir, entry.name);

@@ -75,6 +75,11 @@ function posix(p: string): string {
  * The project `target` (a file or folder) belongs to: the nearest folder at or above it with `foundry.toml`, else one
  * with a Hardhat config, else one with `package.json`; else a plain project rooted at the target's folder.
  */
+/** Whether a folder holds a build tool's config (foundry.toml or a Hardhat config): the root of a project. */
+export function isProjectRoot(dir: string): boolean {
+  return existsSync(path.join(dir, "foundry.toml")) || HARDHAT_CONFIGS.some((f) => existsSync(path.join(dir, f)));
+}
+
 export function detectProject(target: string): Project {
   const start = path.resolve(isDir(target) ? target : path.dirname(target));
   let foundPackage: string | undefined;

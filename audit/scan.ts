@@ -7,10 +7,10 @@ import path from "node:path";
 import { analyzeFile } from "./analyze";
 import { LineIndex } from "./ast/lines";
 import { findAll } from "./ast/node";
-import { compileFiles } from "./compile";
+import { compileFiles, type CompiledFile } from "./compile";
 import { CompilerSet } from "./compilers";
 import { discoverSolidity } from "./discover";
-import { detectProject, type ProjectKind } from "./project";
+import { detectProject, isProjectRoot, type Project, type ProjectKind } from "./project";
 import { mergeDuplicates, toFinding } from "./merge";
 import { runSlither } from "./slither";
 import { runSolhint, solhintAvailable } from "./solhint";
@@ -65,6 +65,11 @@ export interface AuditResult {
   scannedPath: string;
   /** The project the path belongs to: its kind, root and how many remappings its imports resolve with. */
   project: { kind: ProjectKind; root: string; remappings: number };
+  /**
+   * Projects nested in the scanned folder (a monorepo, or one Foundry project per challenge): each compiled with its
+   * own remappings and dependency folders, as its build tool would. Empty when every file belongs to `project`.
+   */
+  nested: { kind: ProjectKind; root: string; remappings: number; files: number }[];
   /** Absolute folder that finding paths are relative to. */
   root: string;
   /** Exclude patterns applied and how many files they left out. */
@@ -93,26 +98,53 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
   if (!existsSync(target)) throw new AuditPathError(target);
   // the project the path belongs to (Foundry, Hardhat or plain): its remappings and dependency folders
   const project = detectProject(target);
-  const { root, files, excluded } = discoverSolidity(target, options.exclude ?? [], project.libs);
+  // projects nested in the scanned folder (foundry.toml or a Hardhat config below it): their dependency folders are
+  // skipped like the project's own, and their files compile with their own remappings
+  const nestedProjects = new Map<string, Project>();
+  const nestedAt = (dir: string): Project | undefined => {
+    if (!isProjectRoot(dir)) return undefined;
+    let p = nestedProjects.get(dir);
+    if (!p) nestedProjects.set(dir, (p = detectProject(dir)));
+    return p;
+  };
+  const { root, files, excluded } = discoverSolidity(target, options.exclude ?? [], project.libs, (dir) => nestedAt(dir)?.libs ?? []);
   const rel = (abs: string): string => path.relative(root, abs).split(path.sep).join("/") || path.basename(abs);
   const notes: string[] = [];
   const compilers = options.compilers ?? new CompilerSet({ roots: [projectRoot] });
   const cacheDir = options.cache === false ? undefined : (options.cacheDir ?? path.join(projectRoot, "cache", "audit"));
 
+  // each file with the nearest project above it, up to the scanned folder (beyond it: the target's own project)
+  const groups = new Map<Project, string[]>();
+  for (const abs of files) {
+    let owner = project;
+    for (let dir = path.dirname(abs); dir.startsWith(target + path.sep) || dir === target; dir = path.dirname(dir)) {
+      if (dir === target) break;
+      const p = nestedProjects.get(dir) ?? nestedAt(dir);
+      if (p) {
+        owner = p;
+        break;
+      }
+    }
+    groups.set(owner, [...(groups.get(owner) ?? []), abs]);
+  }
   let compiledCount = 0;
-  const importHint =
-    project.kind === "foundry"
-      ? `Foundry project at ${project.root}: no remapping (foundry.toml, remappings.txt, or derived from ${project.libs.length - 1} lib folder(s)) and no node_modules holds it — add a remapping to remappings.txt or install the dependency (forge install)`
-      : `${project.kind === "hardhat" ? "Hardhat" : "plain"} project at ${project.root}: not in node_modules (npm install the package) nor under the project`;
-  const compiled = await compileFiles(files, {
-    compilers,
-    roots: [...new Set([project.root, projectRoot, root])],
-    remappings: project.remappings,
-    evmVersion: project.settings.evmVersion,
-    importHint,
-    cacheDir,
-    onFile: (abs) => options.onProgress?.({ phase: "compile", done: ++compiledCount, total: files.length, file: rel(abs) }),
-  });
+  const compiled = new Map<string, CompiledFile>();
+  for (const [p, group] of groups) {
+    const importHint =
+      p.kind === "foundry"
+        ? `Foundry project at ${p.root}: no remapping (foundry.toml, remappings.txt, or derived from ${p.libs.length - 1} lib folder(s)) and no node_modules holds it — add a remapping to remappings.txt or install the dependency (forge install)`
+        : `${p.kind === "hardhat" ? "Hardhat" : "plain"} project at ${p.root}: not in node_modules (npm install the package) nor under the project`;
+    const out = await compileFiles(group, {
+      compilers,
+      roots: [...new Set([p.root, projectRoot, root])],
+      remappings: p.remappings,
+      evmVersion: p.settings.evmVersion,
+      importHint,
+      cacheDir,
+      onFile: (abs) => options.onProgress?.({ phase: "compile", done: ++compiledCount, total: files.length, file: rel(abs) }),
+    });
+    for (const [k, v] of out) compiled.set(k, v);
+  }
 
   const statuses: FileStatus[] = [];
   let findings: Finding[] = [];
@@ -177,6 +209,9 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
   return {
     scannedPath,
     project: { kind: project.kind, root: project.root, remappings: project.remappings.length },
+    nested: [...groups]
+      .filter(([p]) => p !== project)
+      .map(([p, group]) => ({ kind: p.kind, root: p.root, remappings: p.remappings.length, files: group.length })),
     root,
     excluded: { patterns: options.exclude ?? [], files: excluded },
     files: statuses,

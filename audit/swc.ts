@@ -78,6 +78,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "msg-value-in-nonpayable": [],
   "incorrect-modifier": [],
   "oracle-unchecked-price": [],
+  "untrusted-contract-credit": [],
+  "signature-unbound-recipient": ["SWC-114"],
   // a check that is always true or false is code that cannot run as written (SWC-135)
   tautology: ["SWC-135"],
   "boolean-constant": ["SWC-135"],

@@ -18,6 +18,8 @@ import { roundingDirection } from "./rounding";
 import { STORAGE_DETECTORS } from "./storage";
 import { LOGIC_DETECTORS } from "./logic";
 import { ORACLE_DETECTORS } from "./oracles";
+import { TRUST_DETECTORS } from "./trust";
+import { SIGNING_DETECTORS } from "./signing";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -48,6 +50,8 @@ export const DETECTORS: readonly Detector[] = [
   ...STORAGE_DETECTORS,
   ...LOGIC_DETECTORS,
   ...ORACLE_DETECTORS,
+  ...TRUST_DETECTORS,
+  ...SIGNING_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

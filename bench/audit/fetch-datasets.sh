@@ -120,6 +120,12 @@ fetch rareskills-capture-the-ether RareSkills/capture-the-ether-foundry e3e1c4e4
 fetch mr-steal-yo-crypto 0xToshii/mr-steal-yo-crypto-ctf-foundry 5fc5c109d451b427bbe30dbe9cdf268536bf161f \
   lib/forge-std lib/openzeppelin-contracts lib/v2-core lib/v2-periphery
 
+# QuillCTF (QuillAudits' challenges, as ret2basic's Foundry projects keep them: one project per challenge)
+fetch quillctf ret2basic/QuillCTF-PoC 27dc4602e4f41688667490f87f8c2aef1d93d1f9 \
+  GoldNFT/lib/openzeppelin-contracts InvestPool/lib/openzeppelin-contracts MetaToken/lib/openzeppelin-contracts \
+  WETH10/lib/openzeppelin-contracts WETH11/lib/openzeppelin-contracts safeNFT/lib/openzeppelin-contracts \
+  TrueXOR/lib/forge-std TrueXOR/lib/forge-std:lib/ds-test
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

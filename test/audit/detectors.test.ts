@@ -15,6 +15,8 @@ import { ROUNDING_CASES } from "./cases/rounding";
 import { STORAGE_CASES } from "./cases/storage";
 import { LOGIC_CASES } from "./cases/logic";
 import { ORACLE_CASES } from "./cases/oracles";
+import { TRUST_CASES } from "./cases/trust";
+import { SIGNING_CASES } from "./cases/signing";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -75,6 +77,8 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...STORAGE_CASES,
   ...LOGIC_CASES,
   ...ORACLE_CASES,
+  ...TRUST_CASES,
+  ...SIGNING_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -242,6 +242,40 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([["contracts/Payout.sol", "compiled"]]);
   });
 
+  it("a folder of several projects (a monorepo, one Foundry project per challenge): each file compiles with its own project's remappings, and no lib/ is reported", async function () {
+    const mono = path.join(dir, "monorepo");
+    const prefixed = (prefix: string, files: Record<string, string>): Record<string, string> =>
+      Object.fromEntries(Object.entries(files).map(([k, v]) => [`${prefix}/${k}`, v]));
+    write(mono, {
+      // two Foundry projects that map the same import to different dependencies, and a Hardhat package
+      ...prefixed("vault", { "foundry.toml": `[profile.default]\nsrc = "src"\n`, "remappings.txt": "openzeppelin-contracts/=lib/openzeppelin-contracts/contracts/\n", ...FORGE_STD, ...OZ_LIKE, "src/Vault.sol": VAULT }),
+      ...prefixed("game", {
+        "foundry.toml": `[profile.default]\nsrc = "src"\nremappings = ["tok/=lib/tokens/src/"]\n`,
+        "lib/tokens/src/Points.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Points { mapping(address => uint256) public balanceOf; }\n`,
+        "src/Game.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {Points} from "tok/Points.sol";\ncontract Game { Points public points; }\n`,
+      }),
+      "packages/app/hardhat.config.js": "module.exports = { solidity: '0.8.28' };\n",
+      "packages/app/node_modules/@acme/lib/Lib.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nlibrary Lib { function one() internal pure returns (uint256) { return 1; } }\n`,
+      "packages/app/contracts/App.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {Lib} from "@acme/lib/Lib.sol";\ncontract App { function f() external pure returns (uint256) { return Lib.one(); } }\n`,
+      "shared/Note.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Note {}\n`,
+    });
+    const r = await runAudit({ path: mono, projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([
+      ["game/src/Game.sol", "compiled"],
+      ["packages/app/contracts/App.sol", "compiled"],
+      ["shared/Note.sol", "compiled"],
+      ["vault/src/Vault.sol", "compiled"],
+    ]);
+    expect(r.nested.map((n) => [path.relative(mono, n.root), n.kind, n.files])).to.deep.equal([
+      ["game", "foundry", 1],
+      ["packages/app", "hardhat", 1],
+      ["vault", "foundry", 1],
+    ]);
+    expect(r.findings.filter((f) => f.file.includes("/lib/") || f.file.includes("node_modules"))).to.deep.equal([]);
+    // one project scanned from its own root has nothing nested
+    expect((await runAudit({ path: path.join(mono, "game"), projectRoot: ROOT, cacheDir, slither: false, solhint: false })).nested).to.deep.equal([]);
+  });
+
   it("a plain folder: relative imports", async function () {
     const plain = path.join(dir, "plain");
     write(plain, {
