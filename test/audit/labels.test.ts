@@ -35,6 +35,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "damn-vulnerable-defi",
       "ethernaut",
       "mr-steal-yo-crypto",
+      "quillctf",
       "rareskills-capture-the-ether",
       "rareskills-riddles",
       "sc-exploits-minimized",
