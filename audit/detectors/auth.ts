@@ -523,7 +523,9 @@ export const eoaCheck: Detector = {
       ctx.report({
         detector: "eoa-check",
         category: "access_control",
-        severity: "medium",
+        // A code check keeps out no contract (a constructor has no code yet): medium. `tx.origin == msg.sender` still
+        // keeps out every contract account; only an EOA delegating to code (EIP-7702) passes it: low.
+        severity: sites.some((x) => x.via === "code") ? "medium" : "low",
         confidence: "high",
         lines,
         contract: str(contract, "name"),

@@ -23,7 +23,7 @@ import {
   stopsExecution,
   type ConditionPositionOptions,
 } from "../ast/semantics";
-import { resultIsChecked } from "./uncheckedCalls";
+import { failureChangesNothing, resultIsChecked } from "./uncheckedCalls";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
 function paramType(program: Program, p: AstNode): string {
@@ -281,6 +281,7 @@ export const unsafeErc20: Detector = {
   title: "ERC-20 transfer/transferFrom/approve without SafeERC20",
   run(ctx: DetectorContext) {
     const { program } = ctx;
+    const writes = new Map<AstNode, boolean>();
     for (const contract of contractsIn(ctx)) {
       for (const fn of functionsOf(contract)) {
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
@@ -297,10 +298,13 @@ export const unsafeErc20: Detector = {
           const checked = resultIsChecked(program, call, fn);
           // the one token the deployer chose: it returns false instead of reverting only if the deployer picked such a token
           const fixed = !checked && fixedAtDeployment(program, ext.target, contract);
+          // an approval whose failure goes unnoticed makes the later pull fail: nothing is paid or booked on its strength;
+          // a function that records nothing leaves the tokens where they were when the transfer fails
+          const harmless = !checked && (ext.functionName === "approve" || failureChangesNothing(program, call, fn, contract, true, writes));
           ctx.report({
             detector: checked ? "erc20-call-without-safeerc20" : "unchecked-erc20-transfer",
             category: checked ? "other" : "unchecked_low_level_calls",
-            severity: checked || fixed ? "low" : "medium",
+            severity: checked || fixed || harmless ? "low" : "medium",
             confidence: "medium",
             lines: [program.line(call)],
             contract: str(contract, "name"),
@@ -308,7 +312,13 @@ export const unsafeErc20: Detector = {
             message: checked
               ? `${displayName(fn)}() calls ${ext.functionName} on a token directly. Tokens that return nothing (USDT) make this call revert.`
               : `${displayName(fn)}() ignores the boolean ${ext.functionName} returns: a token that returns false instead of reverting leaves the contract believing it was paid` +
-                (fixed ? ` (${program.text(ext.target)} is fixed at deployment, so this matters only if the deployer picks such a token).` : "."),
+                (fixed
+                  ? ` (${program.text(ext.target)} is fixed at deployment, so this matters only if the deployer picks such a token).`
+                  : harmless
+                    ? ext.functionName === "approve"
+                      ? " (a failed approval makes the later transfer fail rather than pay or book anything)."
+                      : " (the function records nothing, so a failure leaves the tokens where they were)."
+                    : "."),
             remediation:
               "Use OpenZeppelin SafeERC20, which reverts on failure and handles tokens that return nothing:\n```solidity\nusing SafeERC20 for IERC20;\ntoken.safeTransfer(to, amount);\ntoken.safeTransferFrom(from, address(this), amount);\n```",
           });

@@ -1,6 +1,8 @@
 import type { AstNode } from "../ast/node";
 import { child, findAll, str, walk } from "../ast/node";
 import type { Program } from "../ast/program";
+import { walkFlowEvents } from "../ast/flow";
+import { isAccessControlled } from "../ast/access";
 import { isUnexecutedCallValue, lowLevelCall } from "../ast/semantics";
 import { contractsIn, displayName, functionsOf, type Detector, type DetectorContext } from "./detector";
 
@@ -41,6 +43,35 @@ export function resultIsChecked(program: Program, call: AstNode, fn: AstNode): b
   return used;
 }
 
+/**
+ * Whether a function (with the internal functions and modifiers it runs) writes any state variable. A call whose
+ * failure goes unnoticed in a function that records nothing leaves everything as it was: the ether or tokens stay
+ * where they were and the caller can try again.
+ */
+export function writesState(program: Program, fn: AstNode, context: AstNode, memo?: Map<AstNode, boolean>): boolean {
+  const known = memo?.get(fn);
+  if (known !== undefined) return known;
+  let found = false;
+  walkFlowEvents(program, fn, context, {
+    onWrite: () => {
+      found = true;
+    },
+  });
+  memo?.set(fn, found);
+  return found;
+}
+
+/**
+ * An ignored failure that changes nothing: outside a loop (where the other items go on and the result is partial), in a
+ * function that records nothing, and the call either moves no value or only a privileged caller (who sees the balance
+ * unchanged and retries) can make it.
+ */
+export function failureChangesNothing(program: Program, call: AstNode, fn: AstNode, contract: AstNode, movesValue: boolean, memo: Map<AstNode, boolean>): boolean {
+  if (program.ancestor(call, "ForStatement", "WhileStatement", "DoWhileStatement")) return false;
+  if (writesState(program, fn, contract, memo)) return false;
+  return !movesValue || isAccessControlled(program, fn, contract);
+}
+
 const REMEDIATION_CALL =
   "Check the boolean every low-level call returns and stop when it is false, or use OpenZeppelin's `Address` " +
   "library which does it for you:\n```solidity\n(bool ok, ) = target.call{value: amount}(data);\nrequire(ok, \"call failed\");\n" +
@@ -56,6 +87,7 @@ export const uncheckedCalls: Detector = {
   title: "Return value of call/delegatecall/send not checked",
   run(ctx: DetectorContext) {
     const { program } = ctx;
+    const writes = new Map<AstNode, boolean>();
     for (const contract of contractsIn(ctx)) {
       for (const fn of functionsOf(contract)) {
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
@@ -77,15 +109,22 @@ export const uncheckedCalls: Detector = {
           if (!ll || ll.kind === "transfer" || ll.kind === "staticcall") continue;
           if (resultIsChecked(program, call, fn)) continue;
           const isSend = ll.kind === "send";
+          // nothing recorded: a failed call leaves the ether where it was and the caller can try again
+          // (a call forwarding the caller's msg.value is never harmless: the contract keeps it when the call fails)
+          const forwardsPayment = ll.value !== undefined && /\bmsg\.value\b/.test(program.text(ll.value));
+          const sendsValue = isSend || (ll.value !== undefined && !/^0+$/.test(program.text(ll.value).trim()));
+          const recordsNothing = !forwardsPayment && failureChangesNothing(program, call, fn, contract, sendsValue, writes);
           ctx.report({
             detector: isSend ? "unchecked-send" : "unchecked-low-level-call",
             category: "unchecked_low_level_calls",
-            severity: "medium",
+            severity: recordsNothing ? "low" : "medium",
             confidence: "high",
             lines: [program.line(call)],
             contract: str(contract, "name"),
             function: displayName(fn),
-            message: `The result of \`${program.text(call).split("\n")[0]!.slice(0, 80)}\` is ignored: if the ${isSend ? "payment" : `${ll.kind}`} fails, ${displayName(fn)}() carries on as if it succeeded.`,
+            message:
+              `The result of \`${program.text(call).split("\n")[0]!.slice(0, 80)}\` is ignored: if the ${isSend ? "payment" : `${ll.kind}`} fails, ${displayName(fn)}() carries on as if it succeeded` +
+              (recordsNothing ? ` (it records nothing, so a failure leaves things as they were and the caller is not told).` : "."),
             remediation: isSend ? REMEDIATION_SEND : REMEDIATION_CALL,
           });
         }

@@ -176,7 +176,9 @@ export async function scoreLabelledSets(opts: {
     const findings = r.findings.filter((f) => !f.suppressed && !ignored(set, f));
     const statusCount = (s: string): number => r.files.filter((f) => f.status === s).length;
     console.log(
-      `project: ${r.project.kind} at ${path.relative(opts.datasets, r.project.root) || "."} (${r.project.remappings} remappings); files: ${r.files.length} — ` +
+      `project: ${r.project.kind} at ${path.relative(opts.datasets, r.project.root) || "."} (${r.project.remappings} remappings)` +
+        (r.nested.length > 0 ? `, ${r.nested.length} nested projects (${r.nested.map((n) => n.kind).filter((k, i, a) => a.indexOf(k) === i).join(", ")}) each with its own remappings` : "") +
+        `; files: ${r.files.length} — ` +
         `compiled ${statusCount("compiled")}, relaxed pragma ${statusCount("compiled-relaxed-pragma")}, parse-tree only ${statusCount("parse-only")}, failed ${statusCount("failed")}`,
     );
     for (const f of r.files.filter((x) => x.status === "parse-only" || x.status === "failed")) console.log(`  - ${f.file}: ${f.status} — ${(f.message ?? "").slice(0, 300)}`);

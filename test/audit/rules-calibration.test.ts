@@ -1,0 +1,146 @@
+/**
+ * Severity by consequence: an ignored call in a function that records nothing, outside a loop, that moves no value or
+ * that only a privileged caller makes, leaves everything as it was (low); one followed by a record, one in a loop
+ * (a partial result), one anyone makes to move value, or one forwarding the caller's msg.value loses something
+ * (medium); an ignored approve makes the later pull fail (low). An EOA check by code size keeps out no contract (medium); one by
+ * `tx.origin == msg.sender` keeps out every contract account and only an EIP-7702 delegated EOA passes it (low).
+ */
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import type { Finding } from "../../audit/types";
+import { scanSources } from "./scanSources";
+
+const SOURCES: Record<string, string> = {
+  "Calls.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+contract Calls {
+    address public owner = msg.sender;
+    mapping(address => uint256) public owed;
+
+    receive() external payable {}
+
+    /// records nothing: a failed call leaves the ether here and the owner tries again
+    function sweep(address payable to) external {
+        require(msg.sender == owner, "owner");
+        to.call{value: address(this).balance}("");
+    }
+
+    /// books the payment as made: a failure loses the claim
+    function payOut(address payable to) external {
+        uint256 amount = owed[to];
+        to.call{value: amount}("");
+        owed[to] = 0;
+    }
+
+    /// forwards the caller's ether: a failure keeps it here
+    function relay(address target, bytes calldata data) external payable {
+        target.call{value: msg.value}(data);
+    }
+
+    /// moves no value and records nothing
+    function ping(address target) external {
+        target.call(abi.encodeWithSignature("ping()"));
+    }
+
+    /// anyone takes the balance and records nothing: medium (the caller is not told, a contract caller may lose it)
+    function leftovers() external {
+        payable(msg.sender).send(address(this).balance);
+    }
+
+    /// in a loop: some pay, some do not, and nobody is told which
+    function airdrop(address[] calldata to, uint256 each) external {
+        require(msg.sender == owner, "owner");
+        for (uint256 i = 0; i < to.length; i++) payable(to[i]).call{value: each}("");
+    }
+
+    /// records nothing, and only the owner calls it
+    function sweepToken(IERC20 token, address to) external {
+        require(msg.sender == owner, "owner");
+        token.transfer(to, token.balanceOf(address(this)));
+    }
+
+    /// books the payment
+    function payToken(IERC20 token, address to, uint256 amount) external {
+        token.transfer(to, amount);
+        owed[to] = 0;
+    }
+
+    /// an approval that fails makes the spender's pull fail
+    function allow(IERC20 token, address spender, uint256 amount) external {
+        require(msg.sender == owner, "owner");
+        token.approve(spender, amount);
+        owed[spender] = amount;
+    }
+}
+`,
+  "Eoa.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+contract OriginGate {
+    mapping(address => uint256) public tickets;
+
+    function enter() external {
+        require(tx.origin == msg.sender, "EOA only");
+        tickets[msg.sender] += 1;
+    }
+}
+
+contract CodeGate {
+    mapping(address => uint256) public tickets;
+
+    function enter() external {
+        require(msg.sender.code.length == 0, "EOA only");
+        tickets[msg.sender] += 1;
+    }
+}
+`,
+};
+
+describe("audit: severity by consequence (ignored calls that record nothing, approvals, EOA checks)", function () {
+  let dir: string;
+  let result: AuditResult;
+  const findings = (file: string, detector: string): Finding[] => result.findings.filter((f) => f.file === file && f.detector === detector);
+  const bySeverity = (file: string, detector: string): [string | undefined, string][] => findings(file, detector).map((f) => [f.function, f.severity]);
+
+  before(async function () {
+    ({ dir, result } = await scanSources("audit-rules-calibration-", SOURCES));
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles every contract", function () {
+    expect(result.files.map((f) => f.status)).to.deep.equal(Object.keys(SOURCES).map(() => "compiled"));
+  });
+
+  it("unchecked-low-level-call: low when nothing changes on failure (no record, no loop, no value or a privileged caller), medium otherwise", function () {
+    expect(bySeverity("Calls.sol", "unchecked-low-level-call")).to.deep.equal([
+      ["sweep", "low"],
+      ["payOut", "medium"],
+      ["relay", "medium"],
+      ["ping", "low"],
+      ["airdrop", "medium"],
+    ]);
+    expect(bySeverity("Calls.sol", "unchecked-send")).to.deep.equal([["leftovers", "medium"]]);
+    expect(findings("Calls.sol", "unchecked-low-level-call")[0]!.message).to.include("records nothing");
+  });
+
+  it("unchecked-erc20-transfer: low for an owner's sweep that records nothing and for an approve, medium when the payment is booked", function () {
+    expect(bySeverity("Calls.sol", "unchecked-erc20-transfer")).to.deep.equal([
+      ["sweepToken", "low"],
+      ["payToken", "medium"],
+      ["allow", "low"],
+    ]);
+    expect(findings("Calls.sol", "unchecked-erc20-transfer")[2]!.message).to.include("a failed approval makes the later transfer fail");
+  });
+
+  it("eoa-check: medium for a code-size check (a constructor has no code), low for tx.origin == msg.sender (only EIP-7702 passes it)", function () {
+    expect(findings("Eoa.sol", "eoa-check").map((f) => [f.contract, f.severity])).to.deep.equal([
+      ["OriginGate", "low"],
+      ["CodeGate", "medium"],
+    ]);
+  });
+});
