@@ -22,6 +22,7 @@ import {
   stripConversions,
   stripParens,
   unwrapCallOptions,
+  writtenStateVariable,
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -76,20 +77,20 @@ function zeroAlong(program: Program, expr: AstNode | undefined, level: number, s
 }
 
 /**
- * A call that cannot re-enter: made on a contract the deployer fixed (a constant, an immutable, or a state variable only
- * the constructor or initializer sets), whose every implementation in the scanned code is a view or makes no call
- * of its own (a plain ERC-20 `mint`, a pure math helper behind an interface). The deployer picked that contract; the
- * project's code for it runs nobody else's.
+ * What can run when a contract the deployer fixed (a constant, an immutable, or a state variable only the constructor
+ * or an initializer sets) is called: "quiet" when every implementation in the scanned code is a view or makes no call
+ * of its own (a plain ERC-20 `mint`, a pure math helper behind an interface) — nothing can re-enter; "unknown" when
+ * the scanned code has no implementation (the deployer's choice decides); undefined when the target is not fixed or
+ * an implementation calls out.
  */
-function quietCallee(program: Program, call: OutgoingCall, context: AstNode, memo: Map<AstNode, boolean>): boolean {
+function fixedCallee(program: Program, call: OutgoingCall, context: AstNode, memo: Map<AstNode, "quiet" | "unknown" | undefined>): "quiet" | "unknown" | undefined {
   const ext = call.external;
-  if (!ext || call.lowLevel || call.assembly) return false;
-  if (!fixedAtDeployment(program, ext.target, context)) return false;
+  if (!ext || call.lowLevel || call.assembly) return undefined;
+  if (!fixedAtDeployment(program, ext.target, context)) return undefined;
   const decl = program.declOf(unwrapCallOptions(child(ext.call, "expression")).callee);
-  if (decl?.nodeType !== "FunctionDefinition") return false;
-  const known = memo.get(decl);
-  if (known !== undefined) return known;
-  memo.set(decl, false);
+  if (decl?.nodeType !== "FunctionDefinition") return undefined;
+  if (memo.has(decl)) return memo.get(decl);
+  memo.set(decl, undefined);
   const owner = program.contractOf(decl);
   const name = str(decl, "name") ?? "";
   const arity = parameters(decl).length;
@@ -97,33 +98,30 @@ function quietCallee(program: Program, call: OutgoingCall, context: AstNode, mem
   let impls: { fn: AstNode; contract: AstNode }[] = [];
   if (owner && contractKind(owner) === "contract" && child(decl, "body")) impls = [{ fn: decl, contract: owner }];
   else if (owner) {
-    for (const inherits of [true, false]) {
-      for (const c of concrete) {
-        if (c === owner || inherits !== program.linearized(c).includes(owner)) continue;
-        const fn = findFunction(program, c, name, arity);
-        if (fn) impls.push({ fn, contract: c });
-      }
-      if (impls.length > 0) break;
+    // the contracts that implement the interface (not any contract of the same shape: silencing needs certainty)
+    for (const c of concrete) {
+      if (c === owner || !program.linearized(c).includes(owner)) continue;
+      const fn = findFunction(program, c, name, arity);
+      if (fn) impls.push({ fn, contract: c });
     }
   }
   const staticViews = (fn: AstNode): boolean => minorVersion(program.fileOf(fn)?.version ?? "0.8.0") >= 5;
-  const quiet =
-    impls.length > 0 &&
-    impls.every(({ fn, contract }) => {
-      if (isReadOnly(fn) && staticViews(fn)) return true;
-      let out = false;
-      walkFlow<null>(program, fn, contract, {
-        initial: () => null,
-        clone: () => null,
-        merge: () => null,
-        onCall: (_s, c) => {
-          if (canReenter(c, staticViews(fn))) out = true;
-        },
-      });
-      return !out;
+  const quiet = impls.every(({ fn, contract }) => {
+    if (isReadOnly(fn) && staticViews(fn)) return true;
+    let out = false;
+    walkFlow<null>(program, fn, contract, {
+      initial: () => null,
+      clone: () => null,
+      merge: () => null,
+      onCall: (_s, c) => {
+        if (canReenter(c, staticViews(fn))) out = true;
+      },
     });
-  memo.set(decl, quiet);
-  return quiet;
+    return !out;
+  });
+  const verdict = !quiet ? undefined : impls.length > 0 ? "quiet" : call.value ? undefined : "unknown";
+  memo.set(decl, verdict);
+  return verdict;
 }
 
 /** SafeERC20 / TransferHelper functions that only move or approve ERC-20 tokens (no recipient callback). */
@@ -193,11 +191,54 @@ function callerChosen(program: Program, expr: AstNode | undefined, level: number
       if (sites.length === 0) return true;
       return sites.some((c) => callerChosen(program, argumentFor(c, frame, k), level - 1, stack, fn, context, depth + 1));
     }
-    if (str(d, "storageLocation") === "storage") return true; // Channel storage channel = channels[id]
+    // Channel storage channel = channels[id]: a record whoever opened it filled in — unless only privileged callers
+    // (or the constructor) ever write that state variable (MasterChef's owner-added pools)
+    if (str(d, "storageLocation") === "storage") {
+      return !recordsByPrivileged(program, initialValueOf(program, d), context, e?.nodeType === "MemberAccess" ? str(e, "memberName") : undefined);
+    }
     const init = initialValueOf(program, d);
     return init === undefined || callerChosen(program, init, level, stack, fn, context, depth + 1);
   }
   return dependsOnInput(program, expr, frame);
+}
+
+/**
+ * Whether the records behind a storage reference (`poolInfo[_pid]`) — or, when `field` is given, that field of them
+ * (`pool.lpToken`) — are only ever written by the constructor or by functions restricted to privileged callers: their
+ * contents are the owner's choice. Writes to other fields (`pool.accRewardPerShare` in a public update) do not count.
+ */
+function recordsByPrivileged(program: Program, expr: AstNode | undefined, context: AstNode, field?: string): boolean {
+  const rootOf = (x: AstNode | undefined): { decl?: AstNode; members: string[] } => {
+    const members: string[] = [];
+    let e = stripConversions(x);
+    while (e && (e.nodeType === "IndexAccess" || e.nodeType === "MemberAccess")) {
+      if (e.nodeType === "MemberAccess") members.unshift(str(e, "memberName") ?? "");
+      e = stripConversions(child(e, e.nodeType === "IndexAccess" ? "baseExpression" : "expression"));
+    }
+    return { decl: e?.nodeType === "Identifier" ? program.declOf(e) : undefined, members };
+  };
+  const base = rootOf(expr).decl;
+  if (!base || base.stateVariable !== true) return false;
+  // a write whose path names another field leaves `field` alone
+  const touches = (members: string[]): boolean => field === undefined || members.length === 0 || members[0] === field;
+  for (const c of program.linearized(context)) {
+    for (const fn of list(c, "nodes").filter((n) => n.nodeType === "FunctionDefinition")) {
+      const body = child(fn, "body");
+      if (!body || str(fn, "kind") === "constructor") continue;
+      const writes = findAll(body, "Assignment", "UnaryOperation", "FunctionCall").some((n) => {
+        const w = writtenStateVariable(program, n);
+        if (w?.decl === base) return touches(rootOf(w.lhs).members);
+        // through a local storage reference into the records (`PoolInfo storage p = poolInfo[i]; p.x = …`)
+        if (n.nodeType !== "Assignment") return false;
+        const { decl: local, members } = rootOf(child(n, "leftHandSide"));
+        if (!local || local.stateVariable === true || str(local, "storageLocation") !== "storage") return false;
+        const target = rootOf(initialValueOf(program, local));
+        return target.decl === base && touches([...target.members, ...members]);
+      });
+      if (writes && !isAccessControlled(program, fn, context)) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -363,7 +404,7 @@ export const reentrancy: Detector = {
   run(ctx: DetectorContext) {
     const { program } = ctx;
     const staticViews = minorVersion(ctx.file.version) >= 5;
-    const quiet = new Map<AstNode, boolean>();
+    const fixed = new Map<AstNode, "quiet" | "unknown" | undefined>();
     for (const contract of contractsIn(ctx)) {
       // Who reads each state variable: for the cross-function note.
       const readers = new Map<AstNode, Set<string>>();
@@ -392,7 +433,7 @@ export const reentrancy: Detector = {
             // a contract this function has just deployed runs code the project wrote (a factory initialising its pair)
             if (createdHere(program, call, fn)) return;
             // a contract the deployer fixed whose code calls no one (a pure helper, a plain token's mint)
-            if (quietCallee(program, call, contract, quiet)) return;
+            if (fixedCallee(program, call, contract, fixed) === "quiet") return;
             // made inside a nonReentrant function: re-entry is blocked
             if (call.stack.some((f) => f !== fn && f.nodeType === "FunctionDefinition" && hasReentrancyGuard(program, f, contract))) return;
             if (!s.firstCall || (call.value && !s.firstCall.value)) s.firstCall = call;
@@ -424,6 +465,9 @@ export const reentrancy: Detector = {
           const token = tokenCall(program, call, fn, contract);
           const tokenOnly = token !== undefined && !token.callerChosen;
           if (tokenOnly) severity = "low";
+          // a contract the deployer fixed whose code is not in the scan: it calls back only if the deployer chose one that does
+          const deployerChoice = !tokenOnly && !ether && fixedCallee(program, call, contract, fixed) === "unknown";
+          if (deployerChoice) severity = "low";
           const vars = [...new Set(vs.map((v) => str(v.decl, "name") ?? "?"))];
           const others = new Set<string>();
           for (const v of vs) for (const r of readers.get(v.decl) ?? []) if (r !== displayName(fn)) others.add(r);
@@ -446,7 +490,9 @@ export const reentrancy: Detector = {
               (restricted ? " The function is restricted to privileged callers, which lowers the risk." : "") +
               (tokenOnly
                 ? " The call is a transfer or approval of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)."
-                : ""),
+                : deployerChoice
+                  ? " The callee is a contract fixed at deployment whose code is not in the scan: it calls back only if the contract the deployer chose does."
+                  : ""),
             remediation:
               "Follow checks-effects-interactions: update the contract's state before the external call, and make the call last. " +
               "Also add a reentrancy guard (OpenZeppelin ReentrancyGuard) to every function that moves value. For example:\n" +

@@ -2,7 +2,8 @@
  * Reentrancy rules about who can call back: a contract the deployer fixed whose code calls no one (a pure helper behind
  * an interface, a plain token's mint) cannot re-enter; a token moved through SafeERC20 sends no ether even though
  * Address.functionCallWithValue takes a value; an ERC-3156 lender books the repayment after pulling it from the
- * borrower. And signature-malleability: a nonce the caller picks and nothing records protects nothing.
+ * borrower; a token in records only the owner writes (MasterChef's pools) and a contract fixed at deployment whose code
+ * is not in the scan are the deployer's choice (low). And signature-malleability: a nonce the caller picks and nothing records protects nothing.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -185,6 +186,68 @@ contract EagerLender {
     }
 }
 `,
+  "Pools.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+interface IReward {
+    function mint(address to, uint256 amount) external;
+}
+
+/// Pools only the owner adds; anyone updates their reward fields. The reward token is set once, its code not in the scan.
+contract OwnerPools {
+    using SafeERC20 for IERC20;
+    struct Pool { IERC20 lpToken; uint256 accPerShare; }
+    Pool[] public pools;
+    mapping(uint256 => mapping(address => uint256)) public staked;
+    address public owner = msg.sender;
+    IReward public immutable reward;
+
+    constructor(IReward reward_) {
+        reward = reward_;
+    }
+
+    function add(IERC20 lpToken) external {
+        require(msg.sender == owner, "owner");
+        pools.push(Pool(lpToken, 0));
+    }
+
+    function update(uint256 pid) public {
+        Pool storage pool = pools[pid];
+        uint256 acc = pool.accPerShare;
+        reward.mint(address(this), 1e18);
+        pool.accPerShare = acc + 1;
+    }
+
+    function deposit(uint256 pid, uint256 amount) external {
+        Pool storage pool = pools[pid];
+        uint256 before = staked[pid][msg.sender];
+        pool.lpToken.safeTransferFrom(msg.sender, address(this), amount);
+        staked[pid][msg.sender] = before + amount;
+    }
+}
+
+/// The same, but anyone adds a pool with a token of its choice.
+contract OpenPools {
+    using SafeERC20 for IERC20;
+    struct Pool { IERC20 lpToken; uint256 accPerShare; }
+    Pool[] public pools;
+    mapping(uint256 => mapping(address => uint256)) public staked;
+
+    function add(IERC20 lpToken) external {
+        pools.push(Pool(lpToken, 0));
+    }
+
+    function deposit(uint256 pid, uint256 amount) external {
+        Pool storage pool = pools[pid];
+        uint256 before = staked[pid][msg.sender];
+        pool.lpToken.safeTransferFrom(msg.sender, address(this), amount);
+        staked[pid][msg.sender] = before + amount;
+    }
+}
+`,
   "NonceVaults.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -281,6 +344,16 @@ describe("audit: who can call back (fixed quiet callees, SafeERC20 value, ERC-31
     const found = findings("FlashLender.sol", "reentrancy");
     expect(found.map((f) => f.contract), summary("FlashLender.sol")).to.deep.equal(["EagerLender"]);
     expect(found[0]!.message).to.include("`receiver.onFlashLoan(");
+  });
+
+  it("reentrancy: low for a token in records only the owner writes and for a fixed contract whose code is not scanned; medium for a pool anyone adds", function () {
+    const found = findings("Pools.sol", "reentrancy");
+    expect(found.map((f) => [f.contract, f.function, f.severity]), summary("Pools.sol")).to.deep.equal([
+      ["OwnerPools", "update", "low"],
+      ["OwnerPools", "deposit", "low"],
+      ["OpenPools", "deposit", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("fixed at deployment whose code is not in the scan");
   });
 
   it("signature-malleability: a nonce the caller picks and nothing records is no protection; a recorded or stored nonce is", function () {
