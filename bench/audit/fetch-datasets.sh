@@ -126,6 +126,10 @@ fetch quillctf ret2basic/QuillCTF-PoC 27dc4602e4f41688667490f87f8c2aef1d93d1f9 \
   WETH10/lib/openzeppelin-contracts WETH11/lib/openzeppelin-contracts safeNFT/lib/openzeppelin-contracts \
   TrueXOR/lib/forge-std TrueXOR/lib/forge-std:lib/ds-test
 
+# Paradigm CTF 2021 and 2022 (paradigmxyz): each challenge's contracts in public/, the organisers' exploit in private/
+fetch paradigm-ctf-2021 paradigmxyz/paradigm-ctf-2021 eedc32d5e3367cbfd2a45601e026572ea39ddedb
+fetch paradigm-ctf-2022 paradigmxyz/paradigm-ctf-2022 afbf44221a2738b948b9fe83f9bd2264e599fc2c
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

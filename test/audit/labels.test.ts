@@ -35,6 +35,8 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "damn-vulnerable-defi",
       "ethernaut",
       "mr-steal-yo-crypto",
+      "paradigm-ctf-2021",
+      "paradigm-ctf-2022",
       "quillctf",
       "rareskills-capture-the-ether",
       "rareskills-riddles",
