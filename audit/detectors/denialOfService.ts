@@ -37,23 +37,52 @@ function isDynamicStorageArray(decl: AstNode | undefined): boolean {
   return tn?.nodeType === "ArrayTypeName" && !child(tn, "length");
 }
 
-/** Storage arrays anyone can make longer (push / length++ in an unrestricted public function). */
+/**
+ * Storage arrays a function always resets as a whole before it returns (`delete items` or `items = …` on every path:
+ * not inside a branch or a loop): scratch space whose length does not carry over from one transaction to the next, so
+ * growth earlier in that function accumulates nothing (a compiler's work lists). A reset on one path only (a round
+ * that ends when the list is long) leaves the growth of the other paths in place.
+ */
+function resetArrays(program: Program, fn: AstNode): Map<AstNode, AstNode[]> {
+  const out = new Map<AstNode, AstNode[]>();
+  const body = child(fn, "body");
+  if (!body) return out;
+  for (const n of findAll(body, "Assignment", "UnaryOperation")) {
+    const isDelete = n.nodeType === "UnaryOperation" && str(n, "operator") === "delete";
+    const lhs = n.nodeType === "Assignment" ? child(n, "leftHandSide") : isDelete ? child(n, "subExpression") : undefined;
+    if (lhs?.nodeType !== "Identifier") continue;
+    const d = program.declOf(lhs);
+    if (!isDynamicStorageArray(d)) continue;
+    const branch = program.ancestor(n, "IfStatement", "Conditional", "TryStatement", ...LOOPS);
+    if (branch && program.contains(body, branch)) continue;
+    out.set(d!, [...(out.get(d!) ?? []), n]);
+  }
+  return out;
+}
+
+/** Whether growth at `node` is undone by a reset of `decl` later in the same function. */
+function resetLater(program: Program, resets: Map<AstNode, AstNode[]>, decl: AstNode | undefined, node: AstNode): boolean {
+  return decl !== undefined && (resets.get(decl) ?? []).some((r) => program.before(node, r));
+}
+
+/** Storage arrays anyone can make longer (push / length++ in an unrestricted public function that does not reset them). */
 function publiclyGrownArrays(program: Program, contract: AstNode): Set<AstNode> {
   const out = new Set<AstNode>();
   for (const fn of program.linearized(contract).flatMap(functionsOf)) {
     if (!isEntryPoint(fn) || restrictsCaller(program, fn, contract)) continue;
+    const reset = resetArrays(program, fn);
     for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
       const callee = child(call, "expression");
       if (callee?.nodeType === "MemberAccess" && str(callee, "memberName") === "push") {
         const d = baseDeclaration(program, child(callee, "expression"));
-        if (isDynamicStorageArray(d)) out.add(d!);
+        if (isDynamicStorageArray(d) && !resetLater(program, reset, d, call)) out.add(d!);
       }
     }
     for (const n of [...findAll(child(fn, "body")!, "Assignment"), ...findAll(child(fn, "body")!, "UnaryOperation")]) {
       const lhs = n.nodeType === "Assignment" ? child(n, "leftHandSide") : child(n, "subExpression");
       if (lhs?.nodeType === "MemberAccess" && str(lhs, "memberName") === "length") {
         const d = baseDeclaration(program, child(lhs, "expression"));
-        if (isDynamicStorageArray(d)) out.add(d!);
+        if (isDynamicStorageArray(d) && !resetLater(program, reset, d, n)) out.add(d!);
       }
     }
   }
@@ -74,6 +103,7 @@ export const denialOfService: Detector = {
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
         const fname = displayName(fn);
+        const reset = resetArrays(program, fn);
         // A view/pure function no state-changing code runs is only read off-chain (eth_call): a loop that runs out of
         // gas there costs nobody a transaction and blocks nothing on-chain.
         const offChainOnly = isReadOnly(fn) && !runOnChain.has(fn);
@@ -123,14 +153,15 @@ export const denialOfService: Detector = {
               "Bound the work per transaction (process the array in batches with a start index), or cap the array's length when adding to it:\n```solidity\nrequire(items.length < MAX_ITEMS);\nitems.push(x);\n```",
             );
           }
-          // Growing a storage array inside a loop.
+          // Growing a storage array inside a loop (not one the function resets as a whole: scratch space).
+          const lasting = (d: AstNode | undefined, at: AstNode): boolean => isDynamicStorageArray(d) && !resetLater(program, reset, d, at);
           const pushes = findAll(loopBody, "FunctionCall").filter((c) => {
             const callee = child(c, "expression");
-            return callee?.nodeType === "MemberAccess" && str(callee, "memberName") === "push" && isDynamicStorageArray(baseDeclaration(program, child(callee, "expression")));
+            return callee?.nodeType === "MemberAccess" && str(callee, "memberName") === "push" && lasting(baseDeclaration(program, child(callee, "expression")), c);
           });
           const lengthGrows = [...findAll(loopBody, "Assignment"), ...findAll(loopBody, "UnaryOperation")].filter((n) => {
             const lhs = n.nodeType === "Assignment" ? child(n, "leftHandSide") : child(n, "subExpression");
-            return lhs?.nodeType === "MemberAccess" && str(lhs, "memberName") === "length" && isDynamicStorageArray(baseDeclaration(program, child(lhs, "expression")));
+            return lhs?.nodeType === "MemberAccess" && str(lhs, "memberName") === "length" && lasting(baseDeclaration(program, child(lhs, "expression")), n);
           });
           if (isEntryPoint(fn) && (pushes.length > 0 || lengthGrows.length > 0) && !isAccessControlled(program, fn, contract)) {
             const writes = findAll(loopBody, "Assignment").filter((a) => child(a, "leftHandSide")?.nodeType === "IndexAccess");

@@ -4,6 +4,7 @@
  * (a partial result), one anyone makes to move value, or one forwarding the caller's msg.value loses something
  * (medium); an ignored approve makes the later pull fail (low). An EOA check by code size keeps out no contract (medium); one by
  * `tx.origin == msg.sender` keeps out every contract account and only an EIP-7702 delegated EOA passes it (low).
+ * A storage array a function resets as a whole is scratch space: its growth does not carry over, so no DoS.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -77,6 +78,39 @@ contract Calls {
     }
 }
 `,
+  "Scratch.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// A work list filled from the caller's input and deleted before returning: nothing carries over.
+contract Compiler {
+    uint256[] private work;
+    uint256 public last;
+
+    function compile(bytes calldata program) external {
+        for (uint256 i = 0; i < program.length; i++) work.push(uint8(program[i]));
+        uint256 sum;
+        for (uint256 i = 0; i < work.length; i++) sum += work[i];
+        last = sum;
+        delete work;
+    }
+}
+
+/// The same list kept: every call makes it longer, and the sum loop with it.
+contract Keeper {
+    uint256[] private work;
+    uint256 public last;
+
+    function add(bytes calldata program) external {
+        for (uint256 i = 0; i < program.length; i++) work.push(uint8(program[i]));
+    }
+
+    function total() external {
+        uint256 sum;
+        for (uint256 i = 0; i < work.length; i++) sum += work[i];
+        last = sum;
+    }
+}
+`,
   "Eoa.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -135,6 +169,14 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["allow", "low"],
     ]);
     expect(findings("Calls.sol", "unchecked-erc20-transfer")[2]!.message).to.include("a failed approval makes the later transfer fail");
+  });
+
+  it("denial of service: silent on a storage array the function resets as a whole (scratch space); reported when the growth lasts", function () {
+    const dos = result.findings.filter((f) => f.file === "Scratch.sol" && f.category === "denial_of_service" && f.severity !== "low");
+    expect(dos.map((f) => [f.contract, f.detector]).sort()).to.deep.equal([
+      ["Keeper", "loop-grows-array"],
+      ["Keeper", "unbounded-loop"],
+    ]);
   });
 
   it("eoa-check: medium for a code-size check (a constructor has no code), low for tx.origin == msg.sender (only EIP-7702 passes it)", function () {
