@@ -96,8 +96,9 @@ function isGuarded(program: Program, node: AstNode, operands: AstNode[], mul: bo
     }
     for (const cmp of [g, ...findAll(g, "BinaryOperation")]) {
       if (cmp.nodeType !== "BinaryOperation" || !["<", ">", "<=", ">=", "==", "!="].includes(str(cmp, "operator") ?? "")) continue;
-      const a = exprKey(program, child(cmp, "leftExpression")!);
-      const b = exprKey(program, child(cmp, "rightExpression")!);
+      // a local read in the guard stands for what it was loaded from (`uint old = balances[t]; require(old >= amount)`)
+      const a = withAliases(program, child(cmp, "leftExpression")!);
+      const b = withAliases(program, child(cmp, "rightExpression")!);
       const has = (side: string, k: string): boolean => side.includes(k);
       if (vars.length === 2) {
         const [x, y] = vars as [string, string];
@@ -114,6 +115,52 @@ function isGuarded(program: Program, node: AstNode, operands: AstNode[], mul: bo
   return false;
 }
 
+
+/**
+ * The key of an expression followed by the keys of the locals it reads, each replaced by the value it was declared
+ * with (one level): `oldBalance + amount` also reads as `account.balances[token] + amount`.
+ */
+function withAliases(program: Program, expr: AstNode): string {
+  let out = exprKey(program, expr);
+  for (const id of [expr, ...findAll(expr, "Identifier")]) {
+    const e = stripParens(id);
+    if (e?.nodeType !== "Identifier") continue;
+    const d = program.declOf(e);
+    if (d?.nodeType !== "VariableDeclaration" || d.stateVariable === true) continue;
+    const init = initialValueOf(program, d);
+    if (init) out += ` ${exprKey(program, init)}`;
+  }
+  return out;
+}
+
+/** `msg.value`, or a local declared with it (`uint sent = msg.value`): bounded by the ether supply (< 2^87 wei). */
+function isMsgValueLike(program: Program, x: AstNode): boolean {
+  const e = stripConversions(x);
+  if (!e) return false;
+  if (program.text(e).replace(/\s+/g, "") === "msg.value") return true;
+  const d = e.nodeType === "Identifier" ? program.declOf(e) : undefined;
+  if (d?.nodeType !== "VariableDeclaration" || d.stateVariable === true) return false;
+  const init = initialValueOf(program, d);
+  return init !== undefined && program.text(stripConversions(init) ?? init).replace(/\s+/g, "") === "msg.value";
+}
+
+/** A literal or constant small enough that multiplying an ether amount by it stays far below 2^256 (< 2^128). */
+function isSmallConstant(program: Program, x: AstNode): boolean {
+  const e = stripConversions(x);
+  if (e?.nodeType !== "Literal" || str(e, "kind") !== "number" || str(e, "subdenomination")) return false;
+  const raw = (str(e, "value") ?? "").replace(/_/g, "");
+  const m = /^(\d+)(?:e(\d+))?$/i.exec(raw);
+  if (!m) return false;
+  const digits = m[1]!.replace(/^0+/, "").length + Number(m[2] ?? 0);
+  return digits <= 38;
+}
+
+/** The first ancestor that is not a parenthesis (a TupleExpression of one element). */
+function stripParensUp(program: Program, node: AstNode): AstNode | undefined {
+  let p = program.parent(node);
+  while (p?.nodeType === "TupleExpression" && list(p, "components").length === 1) p = program.parent(p);
+  return p;
+}
 
 /** A comparison in the guard with the operation (or its assignment) on one side and one of its operands alone on the other. */
 function checkedInPlace(program: Program, guard: AstNode, node: AstNode, vars: string[]): boolean {
@@ -210,8 +257,13 @@ export const integerOverflow: Detector = {
             // balanceOf[to] += amount after a checked debit of balanceOf[from] or credit of totalSupply by the same amount
             if (checked && boundedByCheckedCounterpart(program, body, op)) continue;
             if (op.op === "+" && isConstantExpr(program, op.right) && /^1$/.test(program.text(op.right).trim()) && !op.target) continue;
-            // Adding msg.value cannot overflow in practice (bounded by the ether supply).
-            if (op.op === "+" && [op.left, op.right].some((x) => program.text(x).replace(/\s+/g, "") === "msg.value")) continue;
+            // Adding msg.value cannot overflow in practice (bounded by the ether supply), nor can multiplying it by a
+            // constant below 2^128.
+            if (op.op === "+" && [op.left, op.right].some((x) => isMsgValueLike(program, x))) continue;
+            if (op.op === "*" && ((isMsgValueLike(program, op.left) && isSmallConstant(program, op.right)) || (isMsgValueLike(program, op.right) && isSmallConstant(program, op.left)))) continue;
+            // a difference or sum only compared for equality (`after - before == amount`): a wrapped value fails the check
+            const cmpParent = stripParensUp(program, op.node);
+            if (!op.target && cmpParent?.nodeType === "BinaryOperation" && ["==", "!="].includes(str(cmpParent, "operator") ?? "")) continue;
             const stored = op.target !== undefined && isStateVariable(baseDeclaration(program, op.target));
             const input = dependsOnInput(program, op.node, fn) || (op.target !== undefined && dependsOnInput(program, op.target, fn));
             const feedsPayment = isPaymentOrCheck(program, op.node);

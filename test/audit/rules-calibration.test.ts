@@ -5,6 +5,8 @@
  * (medium); an ignored approve makes the later pull fail (low). An EOA check by code size keeps out no contract (medium); one by
  * `tx.origin == msg.sender` keeps out every contract account and only an EIP-7702 delegated EOA passes it (low).
  * A storage array a function resets as a whole is scratch space: its growth does not carry over, so no DoS.
+ * Before 0.8: a bound checked on a local loaded from the same storage guards the operation; a difference only compared
+ * for equality cannot pay anything when it wraps; msg.value times a small constant cannot overflow.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -111,6 +113,44 @@ contract Keeper {
     }
 }
 `,
+  "Ledger.sol": `// SPDX-License-Identifier: MIT
+pragma solidity 0.7.6;
+
+interface IToken {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function balanceOf(address who) external view returns (uint256);
+}
+
+contract Ledger {
+    mapping(address => mapping(address => uint256)) public balances;
+    uint256 public fees;
+
+    function deposit(IToken token, uint256 amount) external {
+        uint256 old = balances[msg.sender][address(token)];
+        require(old + amount >= old, "overflow");
+        balances[msg.sender][address(token)] += amount;
+        uint256 before = token.balanceOf(address(this));
+        require(token.transferFrom(msg.sender, address(this), amount), "transfer");
+        require(token.balanceOf(address(this)) - before == amount, "fee token");
+    }
+
+    function withdraw(address token, uint256 amount) external {
+        uint256 old = balances[msg.sender][token];
+        require(old >= amount, "balance");
+        balances[msg.sender][token] -= amount;
+    }
+
+    function buy() external payable {
+        uint256 sent = msg.value;
+        fees += sent * 250 / 10000;
+    }
+
+    /// no check at all: reported
+    function credit(address to, uint256 amount) external {
+        balances[to][msg.sender] += amount;
+    }
+}
+`,
   "Eoa.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -177,6 +217,15 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["Keeper", "loop-grows-array"],
       ["Keeper", "unbounded-loop"],
     ]);
+  });
+
+  it("integer-overflow before 0.8: a guard on a local loaded from the same storage, an equality-only difference and msg.value times a constant are safe", function () {
+    expect(findings("Ledger.sol", "integer-overflow").map((f) => [f.function, f.lines])).to.deep.equal([
+      ["buy", [30]],
+      ["credit", [35]],
+    ]);
+    // buy: fees += … is a stored sum the caller grows (not the multiplication)
+    expect(findings("Ledger.sol", "integer-overflow")[0]!.message).to.include("line 30");
   });
 
   it("eoa-check: medium for a code-size check (a constructor has no code), low for tx.origin == msg.sender (only EIP-7702 passes it)", function () {
