@@ -482,6 +482,8 @@ export const uninitializedState: Detector = {
     const reported = new Set<AstNode>();
     for (const contract of contractsIn(ctx)) {
       if (!isMostDerived(program, file, contract)) continue;
+      // a base another contract of the scan inherits (in another file) is checked through that contract, which may set it
+      if (program.files.some((f) => findAll(f.ast, "ContractDefinition").some((c) => c !== contract && program.linearized(c).slice(1).includes(contract)))) continue;
       const chain = program.linearized(contract);
       const vars = chain.flatMap((c) =>
         list(c, "nodes").filter((d) => d.nodeType === "VariableDeclaration" && isStateVariable(d) && !isConstantVariable(d) && child(d, "value") === undefined)
@@ -495,6 +497,8 @@ export const uninitializedState: Detector = {
       );
       const scan = scanWrites(program, [...code.map((f) => child(f, "body")!), ...initialisers, ...chain.flatMap((c) => list(c, "baseContracts"))]);
       if (scan.unknownStore) continue;
+      // code run by delegatecall from this contract (a wallet library's initWallet) writes this contract's storage
+      if (code.some((f) => findAll(child(f, "body")!, "FunctionCall").some((c) => lowLevelCall(program, c)?.kind === "delegatecall"))) continue;
       // code meant to run by delegatecall only (Safe's SafeToL2Setup: `require(address(this) != _SELF)`) works on the
       // caller's storage, which other code writes
       if (onlyDelegateCalled(program, code)) continue;

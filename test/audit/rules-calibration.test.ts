@@ -7,6 +7,8 @@
  * A storage array a function resets as a whole is scratch space: its growth does not carry over, so no DoS.
  * Before 0.8: a bound checked on a local loaded from the same storage guards the operation; a difference only compared
  * for equality cannot pay anything when it wraps; msg.value times a small constant cannot overflow.
+ * uninitialized-state: a base that a contract in another file inherits and sets is checked through that contract;
+ * storage a delegatecalled library initialises is written.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -151,6 +153,58 @@ contract Ledger {
     }
 }
 `,
+  "Curve.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// Never deployed alone: its children set the ratio.
+contract CurveBase {
+    uint32 public reserveRatio;
+
+    function price(uint256 supply) public view returns (uint256) {
+        return supply * reserveRatio / 1e6;
+    }
+}
+`,
+  "CurveToken.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {CurveBase} from "./Curve.sol";
+
+contract CurveToken is CurveBase {
+    constructor(uint32 ratio) {
+        reserveRatio = ratio;
+    }
+}
+`,
+  "Wallets.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// Its owners are written by the library's initWallet, run by delegatecall in the constructor.
+contract LibWallet {
+    address[] public owners;
+    address public immutable library_;
+
+    constructor(address lib, address[] memory owners_) {
+        library_ = lib;
+        (bool ok, ) = lib.delegatecall(abi.encodeWithSignature("initWallet(address[])", owners_));
+        require(ok, "init");
+    }
+
+    function isOwner(address who) external view returns (bool) {
+        for (uint256 i = 0; i < owners.length; i++) if (owners[i] == who) return true;
+        return false;
+    }
+}
+
+/// Nothing ever sets its treasury: every payout goes to address(0).
+contract Payer {
+    address payable public treasury;
+
+    function pay() external payable {
+        treasury.transfer(msg.value);
+    }
+}
+`,
   "Eoa.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -226,6 +280,11 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
     ]);
     // buy: fees += … is a stored sum the caller grows (not the multiplication)
     expect(findings("Ledger.sol", "integer-overflow")[0]!.message).to.include("line 30");
+  });
+
+  it("uninitialized-state: silent on a base another file's contract sets and on storage a delegatecalled library writes; reported when nothing sets it", function () {
+    const found = result.findings.filter((f) => f.detector === "uninitialized-state" && ["Curve.sol", "CurveToken.sol", "Wallets.sol"].includes(f.file));
+    expect(found.map((f) => [f.file, f.contract, f.severity])).to.deep.equal([["Wallets.sol", "Payer", "high"]]);
   });
 
   it("eoa-check: medium for a code-size check (a constructor has no code), low for tx.origin == msg.sender (only EIP-7702 passes it)", function () {
