@@ -129,6 +129,12 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
     }
   });
 
+  it("keeps the review of the held-out run's unmatched findings beside its labels (15 real, 17 false alarms of 32)", function () {
+    const review = loadReview("defivulnlabs-first-run", path.join(HELD_OUT_DIR, "review"))!;
+    expect(review.findings.length).to.equal(32);
+    expect(review.findings.filter((r) => r.verdict === "real").length).to.equal(15);
+  });
+
   it("gives a verdict only to the finding reviewed (same file, detector and lines), and refuses an unknown verdict", function () {
     const review = { set: "s", reviewed: "today", findings: [{ file: "a/V.sol", lines: [3, 4], detector: "reentrancy", verdict: "real" as const, why: "the callee re-enters" }] };
     const finding = (over: Partial<Finding>): Finding => ({ file: "a/V.sol", lines: [3, 4], detector: "reentrancy", ...over }) as Finding;
