@@ -1131,8 +1131,10 @@ export const feeOnTransferAccounting: Detector = {
         if (credits.length === 0) continue;
         const docs = `${docText(contract)} ${docText(fn)}`;
         const documented = FOT_DOC.test(docs) && FOT_DOC_LIMIT.test(docs);
-        // the one token the deployer chose: a fee-on-transfer token only if the deployer picks one
-        const fixed = pulls.every((p) => fixedAtDeployment(program, pulledToken(program, p.call, contract), contract));
+        // the one token the deployer chose, or the pull of a function only privileged callers run (the owner funding
+        // rewards with a token of its choice): a fee-on-transfer token only if they pick one. (Pools the owner adds stay
+        // medium: auditors report fee tokens in MasterChef-style pools, since one such pool drains the others.)
+        const fixed = restricted(program, fn, contract) || pulls.every((p) => fixedAtDeployment(program, pulledToken(program, p.call, contract), contract));
         ctx.report({
           detector: "fee-on-transfer-accounting",
           category: "defi_accounting",
@@ -1148,7 +1150,7 @@ export const feeOnTransferAccounting: Detector = {
             (documented
               ? " (the contract's documentation restricts it to standard tokens; the code does not enforce it)."
               : fixed
-                ? " (the token is fixed at deployment, so this matters only if the deployer picks a token that takes a fee)."
+                ? " (the token is fixed at deployment or chosen by a privileged caller, so this matters only if they pick a token that takes a fee)."
                 : "."),
           remediation:
             "Credit the balance difference measured around the transfer (and use `nonReentrant`, since the token is called " +

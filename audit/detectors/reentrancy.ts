@@ -3,7 +3,7 @@ import { child, findAll, list, str } from "../ast/node";
 import type { Program } from "../ast/program";
 import { walkFlow, walkFlowEvents, type OutgoingCall } from "../ast/flow";
 import { walkYul } from "../ast/yul";
-import { hasReentrancyGuard, isAccessControlled } from "../ast/access";
+import { hasReentrancyGuard, isAccessControlled, recordsByPrivileged } from "../ast/access";
 import {
   builtinCallName,
   contractKind,
@@ -22,7 +22,6 @@ import {
   stripConversions,
   stripParens,
   unwrapCallOptions,
-  writtenStateVariable,
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -200,45 +199,6 @@ function callerChosen(program: Program, expr: AstNode | undefined, level: number
     return init === undefined || callerChosen(program, init, level, stack, fn, context, depth + 1);
   }
   return dependsOnInput(program, expr, frame);
-}
-
-/**
- * Whether the records behind a storage reference (`poolInfo[_pid]`) — or, when `field` is given, that field of them
- * (`pool.lpToken`) — are only ever written by the constructor or by functions restricted to privileged callers: their
- * contents are the owner's choice. Writes to other fields (`pool.accRewardPerShare` in a public update) do not count.
- */
-function recordsByPrivileged(program: Program, expr: AstNode | undefined, context: AstNode, field?: string): boolean {
-  const rootOf = (x: AstNode | undefined): { decl?: AstNode; members: string[] } => {
-    const members: string[] = [];
-    let e = stripConversions(x);
-    while (e && (e.nodeType === "IndexAccess" || e.nodeType === "MemberAccess")) {
-      if (e.nodeType === "MemberAccess") members.unshift(str(e, "memberName") ?? "");
-      e = stripConversions(child(e, e.nodeType === "IndexAccess" ? "baseExpression" : "expression"));
-    }
-    return { decl: e?.nodeType === "Identifier" ? program.declOf(e) : undefined, members };
-  };
-  const base = rootOf(expr).decl;
-  if (!base || base.stateVariable !== true) return false;
-  // a write whose path names another field leaves `field` alone
-  const touches = (members: string[]): boolean => field === undefined || members.length === 0 || members[0] === field;
-  for (const c of program.linearized(context)) {
-    for (const fn of list(c, "nodes").filter((n) => n.nodeType === "FunctionDefinition")) {
-      const body = child(fn, "body");
-      if (!body || str(fn, "kind") === "constructor") continue;
-      const writes = findAll(body, "Assignment", "UnaryOperation", "FunctionCall").some((n) => {
-        const w = writtenStateVariable(program, n);
-        if (w?.decl === base) return touches(rootOf(w.lhs).members);
-        // through a local storage reference into the records (`PoolInfo storage p = poolInfo[i]; p.x = …`)
-        if (n.nodeType !== "Assignment") return false;
-        const { decl: local, members } = rootOf(child(n, "leftHandSide"));
-        if (!local || local.stateVariable === true || str(local, "storageLocation") !== "storage") return false;
-        const target = rootOf(initialValueOf(program, local));
-        return target.decl === base && touches([...target.members, ...members]);
-      });
-      if (writes && !isAccessControlled(program, fn, context)) return false;
-    }
-  }
-  return true;
 }
 
 /**

@@ -8,7 +8,9 @@
  * Before 0.8: a bound checked on a local loaded from the same storage guards the operation; a difference only compared
  * for equality cannot pay anything when it wraps; msg.value times a small constant cannot overflow.
  * uninitialized-state: a base that a contract in another file inherits and sets is checked through that contract;
- * storage a delegatecalled library initialises is written.
+ * storage a delegatecalled library initialises is written. fee-on-transfer-accounting: a pull only a privileged caller
+ * makes is the owner's choice of token (low); a token in pools the owner adds stays medium (one fee token's pool drains
+ * the others).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -205,6 +207,54 @@ contract Payer {
     }
 }
 `,
+  "Pulls.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+contract Rewards {
+    address public owner = msg.sender;
+    struct Pool { IERC20 token; uint256 total; }
+    Pool[] public pools;
+    mapping(uint256 => mapping(address => uint256)) public staked;
+    uint256 public rewardBudget;
+
+    function addPool(IERC20 token) external {
+        require(msg.sender == owner, "owner");
+        pools.push(Pool(token, 0));
+    }
+
+    /// only the owner funds, with a token of its choice
+    function fund(IERC20 token, uint256 amount) external {
+        require(msg.sender == owner, "owner");
+        require(token.transferFrom(msg.sender, address(this), amount));
+        rewardBudget += amount;
+    }
+
+    /// a pool's token, which only the owner sets: still medium
+    function stake(uint256 pid, uint256 amount) external {
+        Pool storage pool = pools[pid];
+        require(pool.token.transferFrom(msg.sender, address(this), amount));
+        staked[pid][msg.sender] += amount;
+    }
+}
+
+contract OpenRewards {
+    struct Pool { IERC20 token; uint256 total; }
+    Pool[] public pools;
+    mapping(uint256 => mapping(address => uint256)) public staked;
+
+    function addPool(IERC20 token) external {
+        pools.push(Pool(token, 0));
+    }
+
+    function stake(uint256 pid, uint256 amount) external {
+        Pool storage pool = pools[pid];
+        require(pool.token.transferFrom(msg.sender, address(this), amount));
+        staked[pid][msg.sender] += amount;
+    }
+}
+`,
   "Eoa.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -285,6 +335,14 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
   it("uninitialized-state: silent on a base another file's contract sets and on storage a delegatecalled library writes; reported when nothing sets it", function () {
     const found = result.findings.filter((f) => f.detector === "uninitialized-state" && ["Curve.sol", "CurveToken.sol", "Wallets.sol"].includes(f.file));
     expect(found.map((f) => [f.file, f.contract, f.severity])).to.deep.equal([["Wallets.sol", "Payer", "high"]]);
+  });
+
+  it("fee-on-transfer-accounting: low for a pull only the owner makes; medium for pool tokens, whoever adds the pools", function () {
+    expect(findings("Pulls.sol", "fee-on-transfer-accounting").map((f) => [f.contract, f.function, f.severity])).to.deep.equal([
+      ["Rewards", "fund", "low"],
+      ["Rewards", "stake", "medium"],
+      ["OpenRewards", "stake", "medium"],
+    ]);
   });
 
   it("eoa-check: medium for a code-size check (a constructor has no code), low for tx.origin == msg.sender (only EIP-7702 passes it)", function () {
