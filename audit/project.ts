@@ -126,10 +126,15 @@ function foundryProject(root: string): Project {
     if (r) remappings.push(r);
   }
   remappings.push(...remappingsFile(root, "remappings.txt"));
-  // the dependencies' own remappings.txt, then what forge derives from the lib folders (nested ones too)
+  // the dependencies' own remappings.txt, then what forge derives from the lib folders (nested ones too) — except
+  // where the project names the same prefix itself: like forge, its own remapping wins, with or without the trailing
+  // slash (`@openzeppelin=lib/openzeppelin-contracts` over a dependency's `@openzeppelin/=lib/…/openzeppelin-contracts/`)
+  const own = new Set(remappings.filter((r) => r.context === "").map((r) => r.prefix.replace(/\/+$/, "")));
+  const fromLibs: Remapping[] = [];
   const derived: Remapping[] = [];
-  for (const lib of libs) collectLibRemappings(lib, root, remappings, derived, 0);
-  remappings.push(...derived);
+  for (const lib of libs) collectLibRemappings(lib, root, fromLibs, derived, 0);
+  const unclaimed = (r: Remapping): boolean => r.context !== "" || !own.has(r.prefix.replace(/\/+$/, ""));
+  remappings.push(...fromLibs.filter(unclaimed), ...derived.filter(unclaimed));
   const evm = profile.evm_version;
   return { kind: "foundry", root, configFile, libs: [...libs, path.join(root, "node_modules")], remappings, settings: typeof evm === "string" ? { evmVersion: evm } : {} };
 }
@@ -171,7 +176,8 @@ export function parseRemapping(line: string, base: string, origin: string): Rema
   const context = colon >= 0 ? left.slice(0, colon) : "";
   const prefix = colon >= 0 ? left.slice(colon + 1) : left;
   const rawTarget = text.slice(eq + 1);
-  const target = posix(path.resolve(base, rawTarget)) + (rawTarget.endsWith("/") ? "/" : "");
+  // as forge normalises it: a prefix ending in `/` maps onto a folder (`@oz/=lib/oz/contracts` means `…/contracts/`)
+  const target = posix(path.resolve(base, rawTarget)) + (rawTarget.endsWith("/") || prefix.endsWith("/") ? "/" : "");
   return { context: context === "" ? "" : withSlash(posix(path.resolve(base, context))), prefix, target, origin };
 }
 

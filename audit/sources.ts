@@ -117,11 +117,14 @@ export function importClosure(target: string, roots: string[], read: (p: string)
   const missing: string[] = [];
   const start = toUnitName(target);
   const queue: { unit: string; absPath: string }[] = [{ unit: start, absPath: target }];
+  // One unit per file: the same file reached under two names (`../lib/oz/…/IERC721.sol` from one importer,
+  // `@openzeppelin/…/IERC721.sol` through a remapping from another) would be two units declaring the same contracts.
+  // solc applies the remappings itself and sees one; here the second importer is pointed at the first name.
+  const nameOf = new Map<string, string>([[path.resolve(target), start]]);
   while (queue.length > 0) {
     const { unit, absPath } = queue.shift()!;
     if (units.has(unit)) continue;
-    const text = read(absPath);
-    units.set(unit, { absPath, text });
+    let text = read(absPath);
     for (const imp of importPaths(text)) {
       const name = importUnitName(unit, imp);
       if (units.has(name)) continue;
@@ -130,8 +133,21 @@ export function importClosure(target: string, roots: string[], read: (p: string)
         missing.push(`${imp} (imported by ${path.basename(absPath)})`);
         continue;
       }
+      const known = nameOf.get(path.resolve(file));
+      if (known !== undefined && known !== name) {
+        text = redirectImport(text, imp, known);
+        continue;
+      }
+      nameOf.set(path.resolve(file), name);
       queue.push({ unit: name, absPath: file });
     }
+    units.set(unit, { absPath, text });
   }
   return { units, missing };
+}
+
+/** The source with one import's path replaced (same line, so every line number stays): `import "./A.sol"` → `import "<name>"`. */
+function redirectImport(text: string, importPath: string, unitName: string): string {
+  const escaped = importPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return text.replace(new RegExp(`(\\bimport\\b[^;]*?["'])${escaped}(["'])`, "g"), (_m, a: string, b: string) => `${a}${unitName}${b}`);
 }

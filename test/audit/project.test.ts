@@ -209,7 +209,7 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
   });
 
   describe("remappings", function () {
-    it("take the longest prefix, a matching context before none, and leave unmatched imports alone", function () {
+    it("take the longest prefix, a matching context before none, leave unmatched imports alone, and read `p/=dir` as `p/=dir/`", function () {
       const base = "/p";
       const rs = [parseRemapping("a/=lib/a/", base, "t")!, parseRemapping("a/b/=lib/ab/", base, "t")!, parseRemapping("lib/x/:a/=lib/x/lib/a/", base, "t")!];
       expect(applyRemappings(rs, "/p/src/F.sol", "a/b/C.sol")).to.equal("/p/lib/ab/C.sol");
@@ -217,6 +217,8 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
       expect(applyRemappings(rs, "/p/lib/x/src/F.sol", "a/C.sol")).to.equal("/p/lib/x/lib/a/C.sol");
       expect(applyRemappings(rs, "/p/src/F.sol", "other/C.sol")).to.equal(undefined);
       expect(parseRemapping("  # comment", base, "t")).to.equal(undefined);
+      // as forge normalises: a prefix ending in "/" maps onto a folder even when the target has no trailing slash
+      expect(applyRemappings([parseRemapping("@oz/=lib/oz/contracts", base, "t")!], "/p/src/F.sol", "@oz/token/T.sol")).to.equal("/p/lib/oz/contracts/token/T.sol");
     });
 
     it("give the project's EVM version only to compilers that know it", function () {
@@ -240,6 +242,28 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     const r = await runAudit({ path: hh, projectRoot: ROOT, cacheDir, slither: false, solhint: false });
     expect(r.project.kind).to.equal("hardhat");
     expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([["contracts/Payout.sol", "compiled"]]);
+  });
+
+  it("a file imported under two names (a relative path into lib/ and a remapped one) is one unit; the project's own remapping beats a dependency's for the same prefix", async function () {
+    const twice = path.join(dir, "twice");
+    const iface = `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ninterface IThing {\n    function ping() external returns (uint256);\n}\n`;
+    write(twice, {
+      "foundry.toml": `[profile.default]\nsrc = "src"\nremappings = ["@acme=lib/acme-contracts"]\n`,
+      "lib/acme-contracts/contracts/IThing.sol": iface,
+      "lib/acme-contracts/contracts/Thing.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "./IThing.sol";\ncontract Thing is IThing {\n    function ping() external pure returns (uint256) { return 1; }\n}\n`,
+      // a dependency that names the same prefix with a slash, pointing at a copy the project does not use (absent)
+      "lib/helper/remappings.txt": "@acme/=lib/acme-contracts-old/\n",
+      "lib/helper/src/Helper.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nlibrary Helper { function one() internal pure returns (uint256) { return 1; } }\n`,
+      "src/Uses.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "../lib/acme-contracts/contracts/IThing.sol";\nimport "./Both.sol";\ncontract Uses {\n    function call(IThing t) external returns (uint256) { return t.ping(); }\n}\n`,
+      "src/Both.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "@acme/contracts/Thing.sol";\ncontract Both { Thing public thing; }\n`,
+    });
+    const p = detectProject(twice);
+    expect(applyRemappings(p.remappings, path.join(twice, "src/Both.sol"), "@acme/contracts/Thing.sol")).to.equal(`${twice}/lib/acme-contracts/contracts/Thing.sol`);
+    const r = await runAudit({ path: path.join(twice, "src"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status, f.message])).to.deep.equal([
+      ["Both.sol", "compiled", undefined],
+      ["Uses.sol", "compiled", undefined],
+    ]);
   });
 
   it("a folder of several projects (a monorepo, one Foundry project per challenge): each file compiles with its own project's remappings, and no lib/ is reported", async function () {
