@@ -368,6 +368,8 @@ export const reentrancy: Detector = {
     for (const contract of contractsIn(ctx)) {
       // Who reads each state variable: for the cross-function note.
       const readers = new Map<AstNode, Set<string>>();
+      // ...and which functions that change state read it (a view reading it stale is read-only reentrancy, reported apart)
+      const actingReaders = new Map<AstNode, Set<AstNode>>();
       const allFns = program.linearized(contract).flatMap(functionsOf);
       for (const fn of allFns) {
         if (!isEntryPoint(fn)) continue;
@@ -376,6 +378,10 @@ export const reentrancy: Detector = {
             const set = readers.get(decl) ?? new Set<string>();
             set.add(displayName(fn) ?? "?");
             readers.set(decl, set);
+            if (isReadOnly(fn)) return;
+            const acting = actingReaders.get(decl) ?? new Set<AstNode>();
+            acting.add(fn);
+            actingReaders.set(decl, acting);
           },
         });
       }
@@ -419,7 +425,11 @@ export const reentrancy: Detector = {
           const call = vs[0]!.call;
           const ether = sendsEther(program, call, contract);
           const readFirst = vs.some((v) => v.readBefore);
-          let severity: Severity = ether ? (readFirst ? "high" : "medium") : readFirst ? "medium" : "low";
+          // Nothing decides on the old value: this function reads none of the variables before its call, and no other
+          // function that changes state reads them at all (Ethernaut's Denial: `timeLastWithdrawn` is only ever written).
+          // Re-entering then does nothing that calling again afterwards could not.
+          const unobserved = !readFirst && vs.every((v) => [...(actingReaders.get(v.decl) ?? [])].every((r) => r === fn));
+          let severity: Severity = ether ? (readFirst ? "high" : unobserved ? "low" : "medium") : readFirst ? "medium" : "low";
           if (restricted) severity = "low";
           // An ERC-20 transfer of a token the caller does not choose re-enters only through a hooked token (ERC-777).
           const token = tokenCall(program, call, fn, contract);
@@ -448,6 +458,7 @@ export const reentrancy: Detector = {
               `${vars.join(", ")}. The callee can call back into the contract while ${vars.join(", ")} still hold the old value` +
               (others.size > 0 ? ` (cross-function: ${[...others].slice(0, 5).join(", ")} also read${others.size === 1 ? "s" : ""} it).` : ".") +
               (restricted ? " The function is restricted to privileged callers, which lowers the risk." : "") +
+              (ether && unobserved ? ` No function that changes state reads ${vars.join(", ")} before it is written, so a re-entrant call gains nothing a later call would not.` : "") +
               (tokenOnly
                 ? " The call is a transfer or approval of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)."
                 : deployerChoice

@@ -3,7 +3,7 @@ import { child, findAll, str, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { walkFlowEvents } from "../ast/flow";
 import { isAccessControlled } from "../ast/access";
-import { isUnexecutedCallValue, lowLevelCall } from "../ast/semantics";
+import { isEntryPoint, isUnexecutedCallValue, lowLevelCall } from "../ast/semantics";
 import { contractsIn, displayName, functionsOf, type Detector, type DetectorContext } from "./detector";
 
 /** Whether the boolean a call returns is looked at: used in an expression, or stored and read later. */
@@ -63,14 +63,31 @@ export function writesState(program: Program, fn: AstNode, context: AstNode, mem
 
 /**
  * An ignored failure that changes nothing: outside a loop (where the other items go on and the result is partial), in a
- * function that records nothing, and the call either moves no value or only a privileged caller (who sees the balance
- * unchanged and retries) can make it.
+ * function that records nothing, and the call either moves no value, or only a privileged caller (who sees the balance
+ * unchanged and retries) can make it, or the function is itself an entry point that takes no ether: a failed payment
+ * leaves the contract's ether or tokens where they were and anyone can call again (a sweep, a `clean()`). An internal
+ * helper may be called by a function that records the payment, and a payable one may be forwarding the caller's
+ * ether, so both stay reported; so does a function that makes another payment, whose balance is its record.
  */
 export function failureChangesNothing(program: Program, call: AstNode, fn: AstNode, contract: AstNode, movesValue: boolean, memo: Map<AstNode, boolean>): boolean {
   if (program.ancestor(call, "ForStatement", "WhileStatement", "DoWhileStatement")) return false;
   if (writesState(program, fn, contract, memo)) return false;
-  return !movesValue || isAccessControlled(program, fn, contract);
+  if (!movesValue || isAccessControlled(program, fn, contract)) return true;
+  if (!isEntryPoint(fn) || str(fn, "stateMutability") === "payable" || fn.payable === true) return false;
+  // the only payment it makes: beside another (a swap pulling the input, then paying out from its balance) the
+  // contract's balance is the record, and an input that silently failed to arrive still pays the output
+  let others = false;
+  walkFlowEvents(program, fn, contract, {
+    onCall: (c) => {
+      if (c.node === call || c.sites.includes(call)) return;
+      if (c.value || PAYMENT.test(c.external?.functionName ?? "") || c.lowLevel?.kind === "send" || c.lowLevel?.kind === "transfer") others = true;
+    },
+  });
+  return !others;
 }
+
+/** Functions that move tokens or ether (ERC-20/721 transfers, SafeERC20's). */
+const PAYMENT = /^(transfer|transferFrom|safeTransfer|safeTransferFrom|send|sendValue)$/;
 
 const REMEDIATION_CALL =
   "Check the boolean every low-level call returns and stop when it is false, or use OpenZeppelin's `Address` " +

@@ -53,9 +53,20 @@ contract Calls {
         target.call(abi.encodeWithSignature("ping()"));
     }
 
-    /// anyone takes the balance and records nothing: medium (the caller is not told, a contract caller may lose it)
+    /// anyone takes the balance and records nothing: a failed send leaves the ether here for the next call
     function leftovers() external {
         payable(msg.sender).send(address(this).balance);
+    }
+
+    /// an internal helper: its caller may book the payment, so a silent failure can lose a claim
+    function _pay(address payable to, uint256 amount) internal {
+        to.send(amount);
+    }
+
+    function claim() external {
+        uint256 amount = owed[msg.sender];
+        owed[msg.sender] = 0;
+        _pay(payable(msg.sender), amount);
     }
 
     /// in a loop: some pay, some do not, and nobody is told which
@@ -81,6 +92,17 @@ contract Calls {
         require(msg.sender == owner, "owner");
         token.approve(spender, amount);
         owed[spender] = amount;
+    }
+
+    /// anyone may sweep to the owner; it records nothing, so a failed transfer leaves the tokens here
+    function sweepToOwner(IERC20 token) external {
+        token.transfer(owner, token.balanceOf(address(this)));
+    }
+
+    /// keeps no records, but its balance is one: an input that silently failed to arrive still pays the output
+    function swapTokens(IERC20 from, IERC20 to, uint256 amount) external {
+        from.transferFrom(msg.sender, address(this), amount);
+        to.transfer(msg.sender, amount);
     }
 }
 `,
@@ -294,7 +316,7 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
     expect(result.files.map((f) => f.status)).to.deep.equal(Object.keys(SOURCES).map(() => "compiled"));
   });
 
-  it("unchecked-low-level-call: low when nothing changes on failure (no record, no loop, no value or a privileged caller), medium otherwise", function () {
+  it("unchecked-low-level-call: low when nothing changes on failure (no record, no loop; no value, a privileged caller, or an entry point taking no ether), medium otherwise", function () {
     expect(bySeverity("Calls.sol", "unchecked-low-level-call")).to.deep.equal([
       ["sweep", "low"],
       ["payOut", "medium"],
@@ -302,15 +324,22 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["ping", "low"],
       ["airdrop", "medium"],
     ]);
-    expect(bySeverity("Calls.sol", "unchecked-send")).to.deep.equal([["leftovers", "medium"]]);
+    // an entry point that records nothing and takes no ether: low; an internal helper a recording function calls: medium
+    expect(bySeverity("Calls.sol", "unchecked-send")).to.deep.equal([
+      ["leftovers", "low"],
+      ["_pay", "medium"],
+    ]);
     expect(findings("Calls.sol", "unchecked-low-level-call")[0]!.message).to.include("records nothing");
   });
 
-  it("unchecked-erc20-transfer: low for an owner's sweep that records nothing and for an approve, medium when the payment is booked", function () {
+  it("unchecked-erc20-transfer: low for a sweep that records nothing and for an approve, medium when the payment is booked or another payment rests on it", function () {
     expect(bySeverity("Calls.sol", "unchecked-erc20-transfer")).to.deep.equal([
       ["sweepToken", "low"],
       ["payToken", "medium"],
       ["allow", "low"],
+      ["sweepToOwner", "low"],
+      ["swapTokens", "medium"],
+      ["swapTokens", "medium"],
     ]);
     expect(findings("Calls.sol", "unchecked-erc20-transfer")[2]!.message).to.include("a failed approval makes the later transfer fail");
   });

@@ -3,7 +3,8 @@
  * an interface, a plain token's mint) cannot re-enter; a token moved through SafeERC20 sends no ether even though
  * Address.functionCallWithValue takes a value; an ERC-3156 lender books the repayment after pulling it from the
  * borrower; a token in records only the owner writes (MasterChef's pools) and a contract fixed at deployment whose code
- * is not in the scan are the deployer's choice (low). And signature-malleability: a nonce the caller picks and nothing records protects nothing.
+ * is not in the scan are the deployer's choice (low); state written after an ether call that no state-changing function
+ * reads is low. And signature-malleability: a nonce the caller picks and nothing records protects nothing.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -304,6 +305,54 @@ contract StoredNonceVault {
     }
 }
 `,
+  "Unobserved.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// Ethernaut's Denial shape: after paying the partner it records when and how much, and nothing decides on either.
+contract Splitter {
+    address public partner;
+    uint256 public lastPaid;
+    mapping(address => uint256) public paidTo;
+
+    receive() external payable {}
+
+    function setPartner(address p) external {
+        partner = p;
+    }
+
+    function pay() external {
+        uint256 share = address(this).balance / 100;
+        (bool ok, ) = partner.call{value: share}("");
+        require(ok, "failed");
+        lastPaid = block.timestamp;
+        paidTo[partner] += share;
+    }
+}
+
+/// The same record, but another function decides on it: re-entered before it is written, that check sees the old value.
+contract Throttled {
+    address public partner;
+    uint256 public lastPaid;
+
+    receive() external payable {}
+
+    function setPartner(address p) external {
+        partner = p;
+    }
+
+    function pay() external {
+        (bool ok, ) = partner.call{value: address(this).balance / 100}("");
+        require(ok, "failed");
+        lastPaid = block.timestamp;
+    }
+
+    function bonus() external {
+        require(block.timestamp > lastPaid + 1 days, "too soon");
+        lastPaid = block.timestamp;
+        payable(partner).transfer(1 ether);
+    }
+}
+`,
 };
 
 describe("audit: who can call back (fixed quiet callees, SafeERC20 value, ERC-3156 repayment) and caller-chosen nonces", function () {
@@ -354,6 +403,16 @@ describe("audit: who can call back (fixed quiet callees, SafeERC20 value, ERC-31
       ["OpenPools", "deposit", "medium"],
     ]);
     expect(found[0]!.message).to.include("fixed at deployment whose code is not in the scan");
+  });
+
+  it("reentrancy: low when no function that changes state reads what is written after the ether call; medium when another decides on it", function () {
+    const found = findings("Unobserved.sol", "reentrancy");
+    expect(found.map((f) => [f.contract, f.function, f.severity]), summary("Unobserved.sol")).to.deep.equal([
+      ["Splitter", "pay", "low"],
+      ["Throttled", "pay", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("a re-entrant call gains nothing a later call would not");
+    expect(found[1]!.message).to.include("cross-function: bonus");
   });
 
   it("signature-malleability: a nonce the caller picks and nothing records is no protection; a recorded or stored nonce is", function () {
