@@ -129,6 +129,8 @@ fetch quillctf ret2basic/QuillCTF-PoC 27dc4602e4f41688667490f87f8c2aef1d93d1f9 \
 # Paradigm CTF 2021 and 2022 (paradigmxyz): each challenge's contracts in public/, the organisers' exploit in private/
 fetch paradigm-ctf-2021 paradigmxyz/paradigm-ctf-2021 eedc32d5e3367cbfd2a45601e026572ea39ddedb
 fetch paradigm-ctf-2022 paradigmxyz/paradigm-ctf-2022 afbf44221a2738b948b9fe83f9bd2264e599fc2c
+# Paradigm CTF 2023: one Foundry project per challenge (challenge/project, dependencies vendored in its lib/)
+fetch paradigm-ctf-2023 paradigmxyz/paradigm-ctf-2023 642d6aa90a4ca195337e8cd5f09cb2f7f842a481
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b

@@ -37,6 +37,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "mr-steal-yo-crypto",
       "paradigm-ctf-2021",
       "paradigm-ctf-2022",
+      "paradigm-ctf-2023",
       "quillctf",
       "rareskills-capture-the-ether",
       "rareskills-riddles",
