@@ -1031,6 +1031,27 @@ function viewChecksLock(program: Program, view: AstNode, contract: AstNode): boo
   return false;
 }
 
+/** Names of views other protocols price from (ERC-4626's conversions, AMMs' reserves, rate providers' rates). */
+const PRICE_VIEW = /price|rate|reserve|assets|convert|preview|share|exchange|virtual|quote|value|ratio|collateral|debt|health/i;
+
+/**
+ * Whether a view returns a figure other contracts price from: it is named like one, or its own code (not a library's
+ * formatting helpers) multiplies, divides or `mulDiv`s — a share price, an exchange rate. A view that only hands back
+ * a stored entry (`balanceOf`, `ownerOf`, an operation's state) is read stale by nobody who prices with it.
+ */
+function pricesSomething(program: Program, view: AstNode, contract: AstNode): boolean {
+  if (PRICE_VIEW.test(str(view, "name") ?? "")) return true;
+  for (const callable of reachableCallables(program, view, contract, 3)) {
+    const owner = program.contractOf(callable);
+    if (owner && contractKind(owner) === "library") continue;
+    const body = child(callable, "body");
+    if (!body) continue;
+    if (findAll(body, "BinaryOperation").some((b) => ["/", "*"].includes(str(b, "operator") ?? ""))) return true;
+    if (findAll(body, "FunctionCall").some((c) => /^mulDiv/i.test(str(child(c, "expression") ?? c, "memberName") ?? str(child(c, "expression") ?? c, "name") ?? ""))) return true;
+  }
+  return false;
+}
+
 interface LateWrites {
   fn: AstNode;
   call: OutgoingCall;
@@ -1143,6 +1164,8 @@ export const readOnlyReentrancy: Detector = {
         const inFile = program.fileOf(lw.fn) === file || affected.some((v) => program.fileOf(v) === file);
         if (!inFile) continue;
         const stale = lw.writes.filter((w) => affected.some((v) => readsOf(v).has(w.decl)));
+        // only stored entries go stale (a balance, an owner, an operation's state): nothing is priced from them
+        const priced = affected.some((v) => pricesSomething(program, v, contract));
         const vars = [...new Set(stale.map((w) => str(w.decl, "name") ?? "?"))];
         const viewNames = affected.map((v) => `${displayName(v)}()`);
         const shown = [lw.call.node, ...lw.call.sites].find((n) => program.fileOf(n) === file && n.nodeType !== "ModifierInvocation");
@@ -1150,7 +1173,7 @@ export const readOnlyReentrancy: Detector = {
         ctx.report({
           detector: "read-only-reentrancy",
           category: "reentrancy",
-          severity: "medium",
+          severity: priced ? "medium" : "low",
           confidence: "medium",
           lines: linesIn(program, file, [lw.call.node, ...lw.call.sites, ...stale.flatMap((w) => [w.node, ...w.sites]), ...affected]),
           contract: str(contract, "name"),
@@ -1158,7 +1181,8 @@ export const readOnlyReentrancy: Detector = {
           message:
             `${displayName(lw.fn)}() hands control to another contract (\`${callText}\`) before it updates ${vars.join(", ")}, and ${viewNames.join(", ")} ` +
             `return${affected.length === 1 ? "s" : ""} values computed from ${vars.length === 1 ? "it" : "them"}. During the call the receiver can make another protocol ` +
-            "read these stale values (a share price, reserves, a balance) and borrow, mint or liquidate at the wrong price. A nonReentrant on the writer does not stop a view from being read.",
+            "read these stale values (a share price, reserves, a balance) and borrow, mint or liquidate at the wrong price. A nonReentrant on the writer does not stop a view from being read." +
+            (priced ? "" : " The views return stored entries rather than a computed price or rate, which lowers the risk: it matters only to a protocol that decides on them."),
           remediation:
             "Update the state before the external call (checks-effects-interactions), or make the views revert while the contract is in a call:\n" +
             "```solidity\nshares[msg.sender] -= amount;   // effects first\ntotalShares -= amount;\n" +

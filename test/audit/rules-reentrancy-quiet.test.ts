@@ -4,7 +4,7 @@
  * Address.functionCallWithValue takes a value; an ERC-3156 lender books the repayment after pulling it from the
  * borrower; a token in records only the owner writes (MasterChef's pools) and a contract fixed at deployment whose code
  * is not in the scan are the deployer's choice (low); state written after an ether call that no state-changing function
- * reads is low. And signature-malleability: a nonce the caller picks and nothing records protects nothing.
+ * reads is low; a read-only reentrancy whose stale views are stored entries, not a computed price, is low. And signature-malleability: a nonce the caller picks and nothing records protects nothing.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -353,6 +353,62 @@ contract Throttled {
     }
 }
 `,
+  "StaleViews.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+/// A wrapped-ether token that pays before it burns: its balanceOf and totalSupply are stale during the payment, but
+/// they are stored entries, not a price anyone computes from.
+contract Wrapper is ReentrancyGuard {
+    mapping(address => uint256) private _balances;
+    uint256 private _supply;
+
+    function deposit() external payable nonReentrant {
+        _balances[msg.sender] += msg.value;
+        _supply += msg.value;
+    }
+
+    function withdraw(uint256 amount) external nonReentrant {
+        require(_balances[msg.sender] >= amount, "balance");
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok, "failed");
+        _balances[msg.sender] -= amount;
+        _supply -= amount;
+    }
+
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    function totalSupply() external view returns (uint256) {
+        return _supply;
+    }
+}
+
+/// The same order in a vault whose share price others read: that figure is stale during the payment.
+contract PricedVault is ReentrancyGuard {
+    mapping(address => uint256) public shares;
+    uint256 public totalShares;
+
+    function deposit() external payable nonReentrant {
+        shares[msg.sender] += msg.value;
+        totalShares += msg.value;
+    }
+
+    function withdraw(uint256 amount) external nonReentrant {
+        require(shares[msg.sender] >= amount, "shares");
+        (bool ok, ) = msg.sender.call{value: (amount * address(this).balance) / totalShares}("");
+        require(ok, "failed");
+        shares[msg.sender] -= amount;
+        totalShares -= amount;
+    }
+
+    function assetsPerShare() external view returns (uint256) {
+        return (address(this).balance * 1e18) / totalShares;
+    }
+}
+`,
 };
 
 describe("audit: who can call back (fixed quiet callees, SafeERC20 value, ERC-3156 repayment) and caller-chosen nonces", function () {
@@ -413,6 +469,16 @@ describe("audit: who can call back (fixed quiet callees, SafeERC20 value, ERC-31
     ]);
     expect(found[0]!.message).to.include("a re-entrant call gains nothing a later call would not");
     expect(found[1]!.message).to.include("cross-function: bonus");
+  });
+
+  it("read-only-reentrancy: low when the stale views are stored entries (balanceOf, totalSupply); medium for a computed share price", function () {
+    const found = findings("StaleViews.sol", "read-only-reentrancy");
+    expect(found.map((f) => [f.contract, f.severity]), summary("StaleViews.sol")).to.deep.equal([
+      ["Wrapper", "low"],
+      ["PricedVault", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("stored entries rather than a computed price");
+    expect(found[1]!.message).to.include("assetsPerShare()");
   });
 
   it("signature-malleability: a nonce the caller picks and nothing records is no protection; a recorded or stored nonce is", function () {
