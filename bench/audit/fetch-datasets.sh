@@ -67,6 +67,17 @@ npm_dep() {
   echo "  node_modules/$2: $3 (npm)"
 }
 
+# git_dep NAME PACKAGE OWNER/REPO COMMIT: puts a package a project takes from git (package.json "owner/repo#branch")
+# into the set's node_modules/, at the commit that branch had
+git_dep() {
+  local into=$dest/$1/node_modules/$2
+  if [[ -d "$into/.git" ]] && [[ "$(git -C "$into" rev-parse HEAD)" == "$4" ]]; then return; fi
+  rm -rf "$into" && mkdir -p "$(dirname "$into")"
+  git clone --quiet --no-checkout "$(url "$3")" "$into"
+  git -C "$into" checkout --quiet "$4"
+  echo "  node_modules/$2: $3 at $4 (git)"
+}
+
 # submodule REPO_DIR PATH: checks out one submodule of a checked-out repository at the commit the repository pins
 submodule() {
   local into=$1 sub=$2 sub_url sub_slug
@@ -131,6 +142,30 @@ fetch paradigm-ctf-2021 paradigmxyz/paradigm-ctf-2021 eedc32d5e3367cbfd2a45601e0
 fetch paradigm-ctf-2022 paradigmxyz/paradigm-ctf-2022 afbf44221a2738b948b9fe83f9bd2264e599fc2c
 # Paradigm CTF 2023: one Foundry project per challenge (challenge/project, dependencies vendored in its lib/)
 fetch paradigm-ctf-2023 paradigmxyz/paradigm-ctf-2023 642d6aa90a4ca195337e8cd5f09cb2f7f842a481
+
+# Sherlock audit contests (sherlock-audit): the code as audited, labelled from each contest's judged report (its
+# -judging repository's README: the High and Medium issues with the lines they link); Hardhat projects get the npm
+# packages their lock files pin (USSD has no lock file: the versions its ranges resolved to in May 2023, and Uniswap's 0.8 branches it names)
+fetch sherlock-2023-01-cooler sherlock-audit/2023-01-cooler 1421fb7ffbedbcf7dc802abc3e8d167c2bca1e6a
+fetch sherlock-2023-02-surge sherlock-audit/2023-02-surge bc4ab609547161fc614ed52a81e890524488e8e1
+fetch sherlock-2023-02-telcoin sherlock-audit/2023-02-telcoin 97b2bcd78740a870159b25d2f04806068c1c4c1f
+npm_dep sherlock-2023-02-telcoin/telcoin-audit @openzeppelin/contracts 4.8.1
+npm_dep sherlock-2023-02-telcoin/telcoin-audit @openzeppelin/contracts-upgradeable 4.8.1
+npm_dep sherlock-2023-02-telcoin/telcoin-audit solidity-bytes-utils 0.8.0
+fetch sherlock-2023-04-footium sherlock-audit/2023-04-footium 11736f3f7f7efa88cb99ee98b04b85a46621347c
+npm_dep sherlock-2023-04-footium/footium-eth-shareable @openzeppelin/contracts 4.8.3
+npm_dep sherlock-2023-04-footium/footium-eth-shareable @openzeppelin/contracts-upgradeable 4.8.3
+fetch sherlock-2023-05-ussd sherlock-audit/2023-05-USSD 6d7a9fdfb1f1ed838632c25b6e1b01748d0bafda
+npm_dep sherlock-2023-05-ussd/ussd-contracts @openzeppelin/contracts 4.8.3
+npm_dep sherlock-2023-05-ussd/ussd-contracts @openzeppelin/contracts-upgradeable 4.8.3
+npm_dep sherlock-2023-05-ussd/ussd-contracts @chainlink/contracts 0.6.1
+git_dep sherlock-2023-05-ussd/ussd-contracts @uniswap/v3-core Uniswap/v3-core 6562c52e8f75f0c10f9deaf44861847585fc8129
+git_dep sherlock-2023-05-ussd/ussd-contracts @uniswap/v3-periphery Uniswap/v3-periphery b325bb0905d922ae61fcc7df85ee802e8df5e96c
+npm_dep sherlock-2023-05-ussd/ussd-contracts @uniswap/swap-router-contracts 1.3.0
+fetch sherlock-2023-06-tokensoft sherlock-audit/2023-06-tokensoft 1f58ddb066ab383c416cfcbf95c9902683506e96
+npm_dep sherlock-2023-06-tokensoft/contracts @openzeppelin/contracts 4.7.3
+npm_dep sherlock-2023-06-tokensoft/contracts @openzeppelin/contracts-upgradeable 4.7.3
+npm_dep sherlock-2023-06-tokensoft/contracts @chainlink/contracts 0.6.1
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b

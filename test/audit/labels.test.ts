@@ -42,6 +42,12 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "rareskills-capture-the-ether",
       "rareskills-riddles",
       "sc-exploits-minimized",
+      "sherlock-2023-01-cooler",
+      "sherlock-2023-02-surge",
+      "sherlock-2023-02-telcoin",
+      "sherlock-2023-04-footium",
+      "sherlock-2023-05-ussd",
+      "sherlock-2023-06-tokensoft",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
