@@ -1300,6 +1300,49 @@ function unreadDeadline(program: Program, fn: AstNode): AstNode | undefined {
   return reads ? undefined : deadline;
 }
 
+/**
+ * Whether every entry point that reaches `fn` takes the caller's own bound (`minAmountOut`, `minLiquidity`) and checks
+ * it in a require or an `if … revert` on its way: the zero minimums of the intermediate swaps inside are then covered
+ * end to end, as in a zap that swaps half and adds liquidity, then requires the liquidity minted to reach the minimum.
+ */
+function boundedEndToEnd(program: Program, fn: AstNode, contract: AstNode): boolean {
+  const reach = (root: AstNode): AstNode[] => {
+    const out: AstNode[] = [];
+    const visit = (f: AstNode, depth: number): void => {
+      if (out.includes(f) || depth > 4) return;
+      out.push(f);
+      const body = child(f, "body");
+      if (!body) return;
+      for (const c of findAll(body, "FunctionCall")) {
+        const callee = internalCallee(program, c, contract);
+        if (callee && child(callee, "body")) visit(callee, depth + 1);
+      }
+    };
+    visit(root, 0);
+    return out;
+  };
+  const entries = callablesOf(contract).filter((e) => e.nodeType === "FunctionDefinition" && isEntryPoint(e) && reach(e).includes(fn));
+  return (
+    entries.length > 0 &&
+    entries.every((e) => {
+      const bounds = parameters(e).filter((p) => MIN_PARAM.test(str(p, "name") ?? "") || /^_?min/i.test(str(p, "name") ?? ""));
+      if (bounds.length === 0) return false;
+      return reach(e).some((f) => {
+        const body = child(f, "body");
+        if (!body) return false;
+        return guardConditions(program, body).some((g) => {
+          const ids = findAll(g.cond, "Identifier");
+          // the bound itself, or what an internal call was handed for it
+          return ids.some((i) => {
+            const d = program.declOf(i);
+            return d !== undefined && (bounds.includes(d) || (f !== e && parameters(f).includes(d) && /^_?min/i.test(str(d, "name") ?? "")));
+          });
+        });
+      });
+    })
+  );
+}
+
 export const missingSlippage: Detector = {
   id: "missing-slippage",
   category: "front_running",
@@ -1365,6 +1408,8 @@ export const missingSlippage: Detector = {
           });
           // Only calls that take a minimum output / maximum input (swaps, liquidity, zaps): a bare deadline is a permit.
           if (!checked || bad.length === 0) continue;
+          // a zero minimum on an intermediate step of a trade whose final output the caller bounds is covered
+          if (bad.every((b) => /is 0/.test(b.why)) && boundedEndToEnd(program, fn, contract)) continue;
           ctx.report({
             detector: "missing-slippage",
             category: "front_running",

@@ -161,7 +161,10 @@ export const frontRunning: Detector = {
 function preimageHash(program: Program, cond: AstNode, fn: AstNode): AstNode | undefined {
   for (const b of findAll(cond, "BinaryOperation")) {
     if (str(b, "operator") !== "==") continue;
-    for (const side of [child(b, "leftExpression"), child(b, "rightExpression")]) {
+    const sides = [child(b, "leftExpression"), child(b, "rightExpression")];
+    // keccak256(a) == keccak256(b): two values compared by hash (strings, bytes), no secret on either side
+    if (sides.every((x) => hashOf(program, x) !== undefined)) continue;
+    for (const side of sides) {
       const s = stripConversions(side);
       if (s?.nodeType === "FunctionCall" && isHashCall(program, s) && paramsIn(program, s, fn) && !findAll(s, "MemberAccess").some((m) => isSenderLike(program, m))) {
         return s;
@@ -183,12 +186,22 @@ function bindsCallerTo(program: Program, cond: AstNode, fn: AstNode, preimage: A
     if (op !== "==" && op !== "!=") return false;
     const sides = [child(b, "leftExpression"), child(b, "rightExpression")];
     return sides.some((side, i) => {
-      const h = stripConversions(side);
-      if (h?.nodeType !== "FunctionCall" || !isHashCall(program, h) || !mentionsSender(program, h)) return false;
+      const h = hashOf(program, side);
+      if (!h || !mentionsSender(program, h)) return false;
       const covered = new Set(findAll(h, "Identifier").map((id) => program.declOf(id)));
       return [...submitted].every((d) => covered.has(d)) && readsStorage(program, sides[1 - i]);
     });
   });
+}
+
+/** A hash call, directly or through a local it initialises (`bytes32 h = keccak256(…); require(h == commit.hash);`). */
+function hashOf(program: Program, expr: AstNode | undefined): AstNode | undefined {
+  let e = stripConversions(expr);
+  if (e?.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    if (d?.nodeType === "VariableDeclaration" && !isStateVariable(d)) e = stripConversions(initialValueOf(program, d));
+  }
+  return e?.nodeType === "FunctionCall" && isHashCall(program, e) ? e : undefined;
 }
 
 /** Whether an expression reads storage, directly or through a local initialised from it (`bytes32 c = commits[msg.sender];`). */

@@ -19,6 +19,62 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Zap.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+interface IRouter {
+    function swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external returns (uint256[] memory);
+    function addLiquidity(address a, address b, uint256 amountADesired, uint256 amountBDesired, uint256 amountAMin, uint256 amountBMin, address to, uint256 deadline) external returns (uint256, uint256, uint256);
+}
+
+/// Swaps half, adds liquidity, then requires the liquidity minted to reach the caller's minimum: the zero minimum of
+/// the swap in between is covered end to end. The same swap without the final check is not.
+contract Zap {
+    IRouter public immutable router;
+
+    constructor(IRouter r) {
+        router = r;
+    }
+
+    function zapIn(address tokenIn, address tokenOut, uint256 amountIn, uint256 minLiquidity, uint256 deadline) external {
+        _swap(tokenIn, tokenOut, amountIn / 2, deadline);
+        (, , uint256 liquidity) = router.addLiquidity(tokenIn, tokenOut, amountIn / 2, 1, 1, 1, msg.sender, deadline);
+        require(liquidity >= minLiquidity, "slippage");
+    }
+
+    function swapOnly(address tokenIn, address tokenOut, uint256 amountIn, uint256 deadline) external {
+        _swap(tokenIn, tokenOut, amountIn, deadline);
+    }
+
+    function _swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 deadline) internal {
+        address[] memory path = new address[](2);
+        path[0] = tokenIn;
+        path[1] = tokenOut;
+        router.swapExactTokensForTokens(amountIn, 0, path, address(this), deadline);
+    }
+}
+
+/// Every way in checks the caller's minimum on the final amount.
+contract BoundedZap {
+    IRouter public immutable router;
+
+    constructor(IRouter r) {
+        router = r;
+    }
+
+    function zapIn(address tokenIn, address tokenOut, uint256 amountIn, uint256 minOut, uint256 deadline) external {
+        address[] memory path = new address[](2);
+        path[0] = tokenIn;
+        path[1] = tokenOut;
+        uint256[] memory out = router.swapExactTokensForTokens(amountIn, 0, path, msg.sender, deadline);
+        _check(out[1], minOut);
+    }
+
+    function _check(uint256 amount, uint256 minAmount) internal pure {
+        require(amount >= minAmount, "slippage");
+    }
+}
+`,
   "Calls.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -372,6 +428,11 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["Rewards", "stake", "medium"],
       ["OpenRewards", "stake", "medium"],
     ]);
+  });
+
+  it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {
+    const found = result.findings.filter((f) => f.file === "Zap.sol" && f.detector === "missing-slippage");
+    expect(found.map((f) => [f.contract, f.function, f.severity])).to.deep.equal([["Zap", "_swap", "medium"]]);
   });
 
   it("eoa-check: medium for a code-size check (a constructor has no code), low for tx.origin == msg.sender (only EIP-7702 passes it)", function () {

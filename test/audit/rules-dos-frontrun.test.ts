@@ -265,6 +265,28 @@ contract CommitRevealPuzzle {
         require(keccak256(abi.encodePacked(_solution)) == answerHash);
         payable(msg.sender).transfer(address(this).balance);
     }
+
+    /// the commitment's hash held in a local first (Solidity by Example's PreventFrontRunning)
+    function revealLocal(string calldata _solution, bytes32 _secret) external {
+        bytes32 solutionHash = keccak256(abi.encodePacked(msg.sender, _solution, _secret));
+        require(solutionHash == commits[msg.sender].solutionHash, "hash");
+        require(keccak256(abi.encodePacked(_solution)) == answerHash, "answer");
+        payable(msg.sender).transfer(address(this).balance);
+    }
+}
+
+/// Two strings compared by hash: the operation name is public, no secret travels.
+contract NamedOps {
+    string[] public publicOps;
+
+    constructor() {
+        publicOps.push("deposit");
+    }
+
+    function run(string calldata op, uint256 i) external {
+        require(keccak256(bytes(op)) == keccak256(bytes(publicOps[i])), "op");
+        payable(msg.sender).transfer(1 wei);
+    }
 }
 `,
   "LooseCommitPuzzle.sol": `// SPDX-License-Identifier: MIT
@@ -371,7 +393,7 @@ describe("audit: denial-of-service and front-running rules beyond the fixture pa
     expect(found[0]!.severity).to.equal("medium");
   });
 
-  it("secret-in-clear: is silent when a commitment binding the caller and the solution is checked first", function () {
+  it("secret-in-clear: is silent when a commitment binding the caller and the solution is checked first (also through a local), and on two values compared by hash", function () {
     expect(findings("CommitRevealPuzzle.sol", "secret-in-clear"), summary("CommitRevealPuzzle.sol")).to.deep.equal([]);
   });
 
