@@ -274,6 +274,9 @@ export const signatureReplay: Detector = {
   },
 };
 
+/** The standard token bases a variable's type names when it holds any token (OpenZeppelin's, solmate's ERC20). */
+const STANDARD_BASE = /^(ERC20|ERC20Upgradeable)$/;
+
 /** token.transfer(...) without SafeERC20: ignored return values, and tokens that return nothing. */
 export const unsafeErc20: Detector = {
   id: "unsafe-erc20-call",
@@ -291,9 +294,11 @@ export const unsafeErc20: Detector = {
           if ((ext.functionName === "transferFrom" ? 3 : 2) !== argc) continue;
           const t = typeString(child(call, "expression"));
           if (t !== undefined && !/returns \(bool\)/.test(t)) continue;
-          // a token whose code is known and only ever returns true reverts on failure (OpenZeppelin's, solmate's ERC20)
+          // a token whose code is known and only ever returns true reverts on failure (a project's own token built on
+          // OpenZeppelin's ERC20) — but a variable typed as the standard base itself (`ERC20 public immutable debt`)
+          // holds whatever token was passed in: the base is only its interface
           const token = concreteContractType(program, ext.target);
-          const impl = token ? effectiveImplementation(program, token, ext.functionName) : undefined;
+          const impl = token && !STANDARD_BASE.test(str(token, "name") ?? "") ? effectiveImplementation(program, token, ext.functionName) : undefined;
           if (impl && onlyReturnsTrue(impl)) continue;
           const checked = resultIsChecked(program, call, fn);
           // the one token the deployer chose: it returns false instead of reverting only if the deployer picked such a token

@@ -19,6 +19,46 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Bases.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// A copy of the standard base (as projects vendor OpenZeppelin v4's, which is not abstract): it only returns true.
+contract ERC20 {
+    mapping(address => uint256) public balanceOf;
+
+    function transfer(address to, uint256 amount) public virtual returns (bool) {
+        balanceOf[msg.sender] -= amount;
+        balanceOf[to] += amount;
+        return true;
+    }
+}
+
+/// The project's own token: its code is what runs.
+contract Points is ERC20 {}
+
+contract Escrow {
+    ERC20 public immutable anyToken; // typed as the base: whatever token was passed in
+    Points public immutable points;
+    mapping(address => uint256) public owed;
+
+    constructor(ERC20 t, Points p) {
+        anyToken = t;
+        points = p;
+    }
+
+    function pay(address to) external {
+        uint256 amount = owed[to];
+        owed[to] = 0;
+        anyToken.transfer(to, amount);
+    }
+
+    function payPoints(address to) external {
+        uint256 amount = owed[to];
+        owed[to] = 0;
+        points.transfer(to, amount);
+    }
+}
+`,
   "Zap.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -428,6 +468,11 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["Rewards", "stake", "medium"],
       ["OpenRewards", "stake", "medium"],
     ]);
+  });
+
+  it("unchecked-erc20-transfer: a variable typed as the standard ERC20 base holds any token (reported); the project's own token returns true (silent)", function () {
+    const found = result.findings.filter((f) => f.file === "Bases.sol" && f.detector === "unchecked-erc20-transfer");
+    expect(found.map((f) => f.function)).to.deep.equal(["pay"]);
   });
 
   it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {
