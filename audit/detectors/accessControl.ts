@@ -851,6 +851,7 @@ export const accessControl: Detector = {
       // the contract deployed as the implementation is the one deriving from it, so it is reported there.
       if (contractKind(contract) === "contract" && contract.abstract !== true && !disablesInitializers(program, contract)) {
         const seen = new Set<string>();
+        let alters: boolean | undefined;
         for (const base of program.linearized(contract)) {
           for (const fn of functionsOf(base)) {
             const key = `${str(fn, "name")}/${parameters(fn).length}`;
@@ -861,17 +862,21 @@ export const accessControl: Detector = {
             if (own ? fn.virtual === true : !(fn.virtual === true || contractKind(base) !== "contract" || base.abstract === true)) continue;
             const lines = linesIn(program, file, [own ? fn : contract]);
             if (lines.length === 0) continue;
+            alters ??= altersOwnCode(program, contract);
             ctx.report({
               detector: "implementation-initializable",
               category: "access_control",
-              severity: "medium",
+              severity: alters ? "medium" : "low",
               confidence: "medium",
               lines,
               contract: cname,
               function: displayName(fn),
               message:
                 `${displayName(fn)}() is an initializer${own ? "" : ` (inherited from ${str(base, "name")})`}, and the contract's constructor does not call ` +
-                "_disableInitializers(): anyone can initialise the implementation contract behind a proxy and become its owner.",
+                "_disableInitializers(): anyone can initialise the implementation contract behind a proxy and become its owner." +
+                (alters
+                  ? " The implementation can delegatecall, self-destruct or upgrade itself, so its new owner can destroy the code every proxy runs (the UUPS attack)."
+                  : " It has no delegatecall, selfdestruct or upgrade function, so that owner controls only the implementation's own empty storage."),
               remediation:
                 "Lock the implementation in its constructor and initialise the proxy in the deployment transaction:\n```solidity\n/// @custom:oz-upgrades-unsafe-allow constructor\nconstructor() { _disableInitializers(); }\n```",
             });
@@ -881,6 +886,29 @@ export const accessControl: Detector = {
     }
   },
 };
+
+/**
+ * Whether a contract's own code (its linearization and the internal and library functions it calls) can change what
+ * runs at its address or run another contract's code in its context: a delegatecall, a selfdestruct, an upgrade
+ * function (UUPS). Only then does whoever initialises a bare implementation gain anything beyond its empty storage.
+ */
+function altersOwnCode(program: Program, contract: AstNode): boolean {
+  const ALTERS = /\b(delegatecall|selfdestruct|suicide|functionDelegateCall|upgradeTo|upgradeToAndCall|_upgradeToAndCallUUPS)\b/;
+  const seen = new Set<AstNode>();
+  const visit = (fn: AstNode, depth: number): boolean => {
+    if (seen.has(fn) || depth > 3) return false;
+    seen.add(fn);
+    if (/^(upgradeTo|upgradeToAndCall)$/.test(str(fn, "name") ?? "")) return true;
+    const body = child(fn, "body");
+    if (!body) return false;
+    if (ALTERS.test(program.text(body))) return true;
+    return findAll(body, "FunctionCall").some((c) => {
+      const callee = internalCallee(program, c, contract);
+      return callee !== undefined && visit(callee, depth + 1);
+    });
+  };
+  return program.linearized(contract).some((base) => functionsOf(base).some((fn) => visit(fn, 0)));
+}
 
 // ---------------------------------------------------------------------------------------------- centralization-risk
 

@@ -349,7 +349,7 @@ const ORACLE_MARK = /^(latestRoundData|latestAnswer|consult|observe|observations
 /** A caller-chosen bound: the value is a quote the caller protects with its own minimum / maximum. */
 const BOUND_NAME = /min|max|limit|slippage|expected|least|most/i;
 /** Calls that move value out or in on the strength of an amount. */
-const VALUE_CALL = /^(transfer|transferFrom|safeTransfer|safeTransferFrom|send|sendValue|mint|_mint|_safeMint|borrow|withdraw)$/;
+const VALUE_CALL = /^(transfer|transferFrom|safeTransfer|safeTransferFrom|send|sendValue|_?mint(?:[A-Z_]\w*)?|_safeMint|borrow(?:[A-Z_]\w*)?|withdraw(?:[A-Z_]\w*)?)$/;
 
 function isPoolAddress(expr: AstNode | undefined): boolean {
   const e = unwrap(expr);

@@ -19,6 +19,48 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Boxes.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+
+/// Behind a transparent proxy: no delegatecall, selfdestruct or upgrade function of its own.
+contract PlainBox is Initializable {
+    address public owner;
+
+    function initialize(address owner_) external initializer {
+        owner = owner_;
+    }
+}
+
+/// Runs a caller's code in its own context: the initialiser's owner can make the implementation self-destruct.
+contract MulticallBox is Initializable {
+    address public owner;
+
+    function initialize(address owner_) external initializer {
+        owner = owner_;
+    }
+
+    function run(address target, bytes calldata data) external {
+        require(msg.sender == owner, "owner");
+        (bool ok, ) = target.delegatecall(data);
+        require(ok, "failed");
+    }
+}
+
+contract UupsBox is Initializable, UUPSUpgradeable {
+    address public owner;
+
+    function initialize(address owner_) external initializer {
+        owner = owner_;
+    }
+
+    function _authorizeUpgrade(address) internal view override {
+        require(msg.sender == owner, "owner");
+    }
+}
+`,
   "Bases.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -473,6 +515,16 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
   it("unchecked-erc20-transfer: a variable typed as the standard ERC20 base holds any token (reported); the project's own token returns true (silent)", function () {
     const found = result.findings.filter((f) => f.file === "Bases.sol" && f.detector === "unchecked-erc20-transfer");
     expect(found.map((f) => f.function)).to.deep.equal(["pay"]);
+  });
+
+  it("implementation-initializable: medium when the implementation can delegatecall or upgrade itself (UUPS), low for a plain one", function () {
+    const found = result.findings.filter((f) => f.file === "Boxes.sol" && f.detector === "implementation-initializable");
+    expect(found.map((f) => [f.contract, f.severity])).to.deep.equal([
+      ["PlainBox", "low"],
+      ["MulticallBox", "medium"],
+      ["UupsBox", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("controls only the implementation's own empty storage");
   });
 
   it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {
