@@ -19,6 +19,33 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Rebalance.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+interface IPairLike {
+    function getReserves() external view returns (uint112, uint112, uint32);
+}
+
+interface IStable {
+    function mintForRebalance(uint256 amount) external;
+}
+
+/// Mints whatever the pool's current reserves say is missing: a swap just before moves that amount.
+contract Rebalancer {
+    IPairLike public immutable pair;
+    IStable public immutable stable;
+
+    constructor(IPairLike p, IStable s) {
+        pair = p;
+        stable = s;
+    }
+
+    function rebalance() external {
+        (uint112 stableReserve, uint112 otherReserve, ) = pair.getReserves();
+        if (otherReserve > stableReserve) stable.mintForRebalance((uint256(otherReserve) - stableReserve) / 2);
+    }
+}
+`,
   "Boxes.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -525,6 +552,11 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["UupsBox", "medium"],
     ]);
     expect(found[0]!.message).to.include("controls only the implementation's own empty storage");
+  });
+
+  it("oracle-spot-price: an amount from the pool's reserves handed to a mintX call (not only mint) is value moved on a spot price", function () {
+    const found = result.findings.filter((f) => f.file === "Rebalance.sol" && f.detector === "oracle-spot-price");
+    expect(found.map((f) => [f.function, f.severity])).to.deep.equal([["rebalance", "high"]]);
   });
 
   it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {
