@@ -516,6 +516,7 @@ export const divideBeforeMultiply: Detector = {
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
         const hits: AstNode[] = [];
+        const dust = new Set<AstNode>();
         // The division behind a factor: `a / b` itself, or a local declared as `q = a / b` (then `via` is q).
         const divisionOf = (n: AstNode | undefined): { div: AstNode; via?: AstNode } | undefined => {
           const e = stripConversions(n);
@@ -554,6 +555,7 @@ export const divideBeforeMultiply: Detector = {
               // bit manipulation, not an amount: `~len / 0xffff * 0x7739` (solady's ERC1271) divides a bitwise result
               if (isBitwise(child(div, "leftExpression"))) continue;
               hits.push(n);
+              if (chainedRescaling(program, n, div, other)) dust.add(n);
               break;
             }
           }
@@ -561,15 +563,20 @@ export const divideBeforeMultiply: Detector = {
         });
         if (hits.length === 0) continue;
         const lines = [...new Set(hits.map((h) => program.line(h)))].sort((a, b) => a - b);
+        const small = hits.every((h) => dust.has(h));
         ctx.report({
           detector: "divide-before-multiply",
           category: "arithmetic",
-          severity: "medium",
+          severity: small ? "low" : "medium",
           confidence: "medium",
           lines,
           contract: str(contract, "name"),
           function: displayName(fn),
-          message: `${displayName(fn)}() divides before it multiplies (\`${program.text(hits[0]!).slice(0, 80)}\`): the division rounds down first and the error is multiplied.`,
+          message:
+            `${displayName(fn)}() divides before it multiplies (\`${program.text(hits[0]!).slice(0, 80)}\`): the division rounds down first and the error is multiplied.` +
+            (small
+              ? " Here the first division rescales a product and the multiplication is divided again (or multiplies by a fraction of at most one), so the error stays below a unit or two of the result."
+              : ""),
           remediation: "Multiply first, then divide (or use `Math.mulDiv(a, b, c)` from OpenZeppelin to avoid overflow):\n```solidity\nuint256 fee = amount * feeBps / 10_000;   // not amount / 10_000 * feeBps\n```",
         });
       }
@@ -577,6 +584,30 @@ export const divideBeforeMultiply: Detector = {
   },
 };
 
+
+/**
+ * `q * m / D` after `q = a * b / K`: two rescalings in a row (an interest `rate * time / YEAR` applied as
+ * `amount * interest / SCALE`, a price conversion `p * x / 1e18` scaled to decimals). The first quotient is a
+ * properly scaled quantity whose truncation is under one unit, and the next division scales that unit back down, so
+ * the result is off by at most a unit or two. So is `q * m / D` with literals m ≤ D (a fee or a percentage), whatever
+ * q is: the error is not amplified.
+ */
+function chainedRescaling(program: Program, mul: AstNode, div: AstNode, factor: AstNode): boolean {
+  let up = program.parent(mul);
+  while (up?.nodeType === "TupleExpression" && list(up, "components").length === 1) up = program.parent(up);
+  const inner = (n: AstNode | undefined): AstNode | undefined => {
+    let e = n;
+    while (e?.nodeType === "TupleExpression" && list(e, "components").length === 1) e = list(e, "components")[0];
+    return e;
+  };
+  const left = up?.nodeType === "BinaryOperation" && str(up, "operator") === "/" ? child(up, "leftExpression") : undefined;
+  if (!up || !left || !(left === mul || program.contains(left, mul))) return false;
+  const m = literalValue(factor);
+  const d = literalValue(child(up, "rightExpression"));
+  if (m !== undefined && d !== undefined && m <= d) return true;
+  const dividend = stripConversions(inner(child(div, "leftExpression")));
+  return dividend?.nodeType === "BinaryOperation" && str(dividend, "operator") === "*";
+}
 
 /** Names of locals that hold a count of whole units on purpose: `quotient`, `q`, `times`, `periods`, `epochCount`. */
 const WHOLE_COUNT = /^_?(q|quotient|times|count|(full|whole|elapsed|completed|passed)?(periods|intervals|epochs|rounds|cycles|steps))$/i;

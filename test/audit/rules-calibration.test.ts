@@ -19,6 +19,31 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Rescale.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+contract InterestMath {
+    /// two rescalings in a row: the interest is off by under one unit, and the next division scales it back down
+    function interestFor(uint256 amount, uint256 rate, uint256 duration) external pure returns (uint256) {
+        uint256 interest = (rate * duration) / 365 days;
+        return (amount * interest) / 1e18;
+    }
+}
+
+contract Haircut {
+    /// times a fraction of at most one: the error is not amplified
+    function keep(uint256 amount) external pure returns (uint256) {
+        return ((amount / 1e12) * 99) / 100;
+    }
+}
+
+contract SharePrice {
+    /// a ratio truncated first, then multiplied by a price: whole units are lost
+    function valueOf(uint256 shares, uint256 totalShares, uint256 price) external pure returns (uint256) {
+        return (shares / totalShares) * price;
+    }
+}
+`,
   "Rebalance.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -557,6 +582,15 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
   it("oracle-spot-price: an amount from the pool's reserves handed to a mintX call (not only mint) is value moved on a spot price", function () {
     const found = result.findings.filter((f) => f.file === "Rebalance.sol" && f.detector === "oracle-spot-price");
     expect(found.map((f) => [f.function, f.severity])).to.deep.equal([["rebalance", "high"]]);
+  });
+
+  it("divide-before-multiply: low for two rescalings in a row and for a fraction of at most one; medium for a truncated ratio times a price", function () {
+    const found = result.findings.filter((f) => f.file === "Rescale.sol" && f.detector === "divide-before-multiply");
+    expect(found.map((f) => [f.contract, f.severity])).to.deep.equal([
+      ["InterestMath", "low"],
+      ["Haircut", "low"],
+      ["SharePrice", "medium"],
+    ]);
   });
 
   it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {
