@@ -80,6 +80,12 @@ const BY_DETECTOR: Record<string, string[]> = {
   "oracle-unchecked-price": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
+  // a Merkle second preimage: no registry entry
+  "merkle-leaf-node-length": [],
+  // OpenZeppelin v4 safeApprove reverts from a non-zero allowance: a call that fails blocks the function
+  "safe-approve-nonzero": ["SWC-113"],
+  // a storage reference read after its entry was deleted: no registry entry
+  "storage-ref-after-delete": [],
   // a check that is always true or false is code that cannot run as written (SWC-135)
   tautology: ["SWC-135"],
   "boolean-constant": ["SWC-135"],

@@ -20,6 +20,9 @@ import { LOGIC_DETECTORS } from "./logic";
 import { ORACLE_DETECTORS } from "./oracles";
 import { TRUST_DETECTORS } from "./trust";
 import { SIGNING_DETECTORS } from "./signing";
+import { MERKLE_DETECTORS } from "./merkle";
+import { APPROVAL_DETECTORS } from "./approvals";
+import { LIFETIME_DETECTORS } from "./lifetimes";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -52,6 +55,9 @@ export const DETECTORS: readonly Detector[] = [
   ...ORACLE_DETECTORS,
   ...TRUST_DETECTORS,
   ...SIGNING_DETECTORS,
+  ...MERKLE_DETECTORS,
+  ...APPROVAL_DETECTORS,
+  ...LIFETIME_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

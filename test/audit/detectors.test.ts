@@ -17,6 +17,9 @@ import { LOGIC_CASES } from "./cases/logic";
 import { ORACLE_CASES } from "./cases/oracles";
 import { TRUST_CASES } from "./cases/trust";
 import { SIGNING_CASES } from "./cases/signing";
+import { MERKLE_CASES } from "./cases/merkle";
+import { APPROVAL_CASES } from "./cases/approvals";
+import { LIFETIME_CASES } from "./cases/lifetimes";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -79,6 +82,9 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...ORACLE_CASES,
   ...TRUST_CASES,
   ...SIGNING_CASES,
+  ...MERKLE_CASES,
+  ...APPROVAL_CASES,
+  ...LIFETIME_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");
