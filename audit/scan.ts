@@ -136,7 +136,8 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
         : `${p.kind === "hardhat" ? "Hardhat" : "plain"} project at ${p.root}: not in node_modules (npm install the package) nor under the project`;
     const out = await compileFiles(group, {
       compilers,
-      roots: [...new Set([p.root, projectRoot, root])],
+      // forge also looks an import up in each lib folder (`solady/src/tokens/ERC20.sol` under lib/)
+      roots: [...new Set([p.root, ...(p.kind === "foundry" ? p.libs : []), projectRoot, root])],
       remappings: p.remappings,
       evmVersion: p.settings.evmVersion,
       importHint,

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { applyRemappings, type Remapping } from "./project";
+import { applyRemappings, isProjectRoot, type Remapping } from "./project";
 
 /** Replaces comments with spaces (line breaks kept), so offsets and line numbers stay the same. */
 export function blankComments(text: string): string {
@@ -121,29 +121,70 @@ export function importClosure(target: string, roots: string[], read: (p: string)
   // `@openzeppelin/…/IERC721.sol` through a remapping from another) would be two units declaring the same contracts.
   // solc applies the remappings itself and sees one; here the second importer is pointed at the first name.
   const nameOf = new Map<string, string>([[path.resolve(target), start]]);
+  const rootsOf = new Map<string, string | undefined>();
   while (queue.length > 0) {
     const { unit, absPath } = queue.shift()!;
     if (units.has(unit)) continue;
     let text = read(absPath);
     for (const imp of importPaths(text)) {
       const name = importUnitName(unit, imp);
-      if (units.has(name)) continue;
-      const file = locateImport(name, absPath, [path.dirname(absPath), ...roots], remappings);
-      if (!file) {
-        missing.push(`${imp} (imported by ${path.basename(absPath)})`);
-        continue;
+      // A dependency that imports from its own root (`src/Kernel.sol` inside lib/olympus-v3/src/…), as forge resolves
+      // it: under the nearest project enclosing the importer — first when the importer belongs to another project than
+      // the scanned one, else when nothing else holds it. Named by its absolute path, so that it cannot be taken for
+      // another project's file of the same relative name.
+      const bare = !imp.startsWith(".") && !path.posix.isAbsolute(imp);
+      const mapped = bare ? applyRemappings(remappings, absPath, name) : undefined;
+      const foreign = bare && !(mapped !== undefined && isFile(mapped)) && roots[0] !== undefined && !sameDir(projectRootOf(absPath, rootsOf), roots[0]);
+      let own = foreign ? fromOwnProject(absPath, imp, rootsOf) : undefined;
+      if (!own) {
+        if (units.has(name)) continue;
+        const file = locateImport(name, absPath, [path.dirname(absPath), ...roots], remappings);
+        if (file) {
+          const known = nameOf.get(path.resolve(file));
+          if (known !== undefined && known !== name) {
+            text = redirectImport(text, imp, known);
+            continue;
+          }
+          nameOf.set(path.resolve(file), name);
+          queue.push({ unit: name, absPath: file });
+          continue;
+        }
+        own = bare ? fromOwnProject(absPath, imp, rootsOf) : undefined;
+        if (!own) {
+          missing.push(`${imp} (imported by ${path.basename(absPath)})`);
+          continue;
+        }
       }
-      const known = nameOf.get(path.resolve(file));
-      if (known !== undefined && known !== name) {
-        text = redirectImport(text, imp, known);
-        continue;
-      }
-      nameOf.set(path.resolve(file), name);
-      queue.push({ unit: name, absPath: file });
+      const ownName = nameOf.get(path.resolve(own)) ?? toUnitName(own);
+      text = redirectImport(text, imp, ownName);
+      if (nameOf.has(path.resolve(own))) continue;
+      nameOf.set(path.resolve(own), ownName);
+      queue.push({ unit: ownName, absPath: own });
     }
     units.set(unit, { absPath, text });
   }
   return { units, missing };
+}
+
+/** The nearest folder above `file` that is a project root (foundry.toml, a Hardhat config); `memo` by folder. */
+function projectRootOf(file: string, memo: Map<string, string | undefined>): string | undefined {
+  const dir = path.dirname(file);
+  if (memo.has(dir)) return memo.get(dir);
+  const parent = path.dirname(dir);
+  const found = isProjectRoot(dir) ? dir : parent === dir ? undefined : projectRootOf(dir, memo);
+  memo.set(dir, found);
+  return found;
+}
+
+function sameDir(a: string | undefined, b: string): boolean {
+  return a !== undefined && path.resolve(a) === path.resolve(b);
+}
+
+/** `importPath` under the project enclosing `importerFile`, when that file exists. */
+function fromOwnProject(importerFile: string, importPath: string, memo: Map<string, string | undefined>): string | undefined {
+  const root = projectRootOf(importerFile, memo);
+  const candidate = root ? path.join(root, importPath) : undefined;
+  return candidate && isFile(candidate) ? candidate : undefined;
 }
 
 /** The source with one import's path replaced (same line, so every line number stays): `import "./A.sol"` → `import "<name>"`. */

@@ -167,6 +167,14 @@ npm_dep sherlock-2023-06-tokensoft/contracts @openzeppelin/contracts 4.7.3
 npm_dep sherlock-2023-06-tokensoft/contracts @openzeppelin/contracts-upgradeable 4.7.3
 npm_dep sherlock-2023-06-tokensoft/contracts @chainlink/contracts 0.6.1
 
+# two more Sherlock contests, Foundry projects whose dependencies are git submodules
+fetch sherlock-2023-06-dinari sherlock-audit/2023-06-dinari 4851cb7ebc86a7bc26b8d0d399a7dd7f9520f393 \
+  sbt-contracts/lib/forge-std sbt-contracts/lib/openzeppelin-contracts sbt-contracts/lib/openzeppelin-contracts-upgradeable \
+  sbt-contracts/lib/prb-math sbt-contracts/lib/solady
+fetch sherlock-2023-08-cooler sherlock-audit/2023-08-cooler 6d34cd12a2a15d2c92307d44782d6eae1474ab25 \
+  Cooler/lib/clones-with-immutable-args Cooler/lib/ds-test Cooler/lib/forge-std Cooler/lib/olympus-v3 \
+  Cooler/lib/openzeppelin-contracts Cooler/lib/solmate
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

@@ -266,6 +266,31 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     ]);
   });
 
+  it("imports forge finds without a remapping: a path under a lib folder (`solady/src/…`), and a dependency's import from its own root (`src/Kernel.sol`)", async function () {
+    const deps = path.join(dir, "deps");
+    const sol = (body: string, imports = ""): string => `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n${imports}${body}\n`;
+    write(deps, {
+      "foundry.toml": `[profile.default]\nsrc = "src"\nlibs = ["node_modules", "lib"]\n`,
+      // no remapping names solady: forge finds lib/solady/src/tokens/ERC20.sol by looking the path up under lib/
+      "lib/solady/src/tokens/ERC20.sol": sol("abstract contract ERC20 { mapping(address => uint256) public balanceOf; }"),
+      // a dependency (its own Foundry project) whose files import from its root, as olympus-v3 does
+      "lib/kernel-kit/foundry.toml": `[profile.default]\nsrc = "src"\n`,
+      "lib/kernel-kit/src/Kernel.sol": sol("contract Kernel { address public executor; }"),
+      "lib/kernel-kit/src/modules/Roles.sol": sol("contract Roles { Kernel public kernel; }", 'import {Kernel} from "src/Kernel.sol";\n'),
+      // and the project has a src/Kernel.sol of its own: the dependency's must not be taken for it, nor the reverse
+      "src/Kernel.sol": sol("contract ProjectKernel { uint256 public version = 2; }"),
+      "src/Token.sol": sol(
+        "contract Token is ERC20 { Roles public roles; ProjectKernel public kernel; }",
+        'import {ERC20} from "solady/src/tokens/ERC20.sol";\nimport {Roles} from "kernel-kit/modules/Roles.sol";\nimport {ProjectKernel} from "src/Kernel.sol";\n',
+      ),
+    });
+    const r = await runAudit({ path: path.join(deps, "src"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status, f.message])).to.deep.equal([
+      ["Kernel.sol", "compiled", undefined],
+      ["Token.sol", "compiled", undefined],
+    ]);
+  });
+
   it("a folder of several projects (a monorepo, one Foundry project per challenge): each file compiles with its own project's remappings, and no lib/ is reported", async function () {
     const mono = path.join(dir, "monorepo");
     const prefixed = (prefix: string, files: Record<string, string>): Record<string, string> =>
