@@ -47,7 +47,9 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-02-telcoin",
       "sherlock-2023-04-footium",
       "sherlock-2023-05-ussd",
+      "sherlock-2023-06-dinari",
       "sherlock-2023-06-tokensoft",
+      "sherlock-2023-08-cooler",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
