@@ -24,6 +24,7 @@ import {
   isParameterOf,
   isReadOnly,
   isSenderLike,
+  initialValueOf,
   isStateVariable,
   isStorageVariable,
   lowLevelCall,
@@ -163,6 +164,46 @@ function senderKeyed(program: Program, lhs: AstNode): boolean {
   let cur: AstNode | undefined = lhs;
   while (cur && (cur.nodeType === "IndexAccess" || cur.nodeType === "MemberAccess")) {
     if (cur.nodeType === "IndexAccess" && isSenderLike(program, child(cur, "indexExpression"))) return true;
+    cur = child(cur, cur.nodeType === "IndexAccess" ? "baseExpression" : "expression");
+  }
+  return false;
+}
+
+/** Calls that deploy a contract: minimal proxies and create/create2 factories (`impl.clone(data)`, `Clones.cloneDeterministic`). */
+const DEPLOY_CALL = /^(clone\w*|create2?|deploy\w*|createProxy\w*)$/i;
+
+/**
+ * A record keyed by a contract this function has just deployed (`created[cooler] = true` after
+ * `cooler = address(new Cooler(msg.sender, …))` or a clone): a factory's registry. The caller cannot name an address
+ * of its choosing, only the fresh contract, whose code is the project's.
+ */
+function keyedByCreated(program: Program, lhs: AstNode, fn: AstNode): boolean {
+  const body = child(fn, "body");
+  if (!body) return false;
+  const deploys = (e: AstNode | undefined): boolean =>
+    e !== undefined &&
+    findAll(e, "FunctionCall").some((c) => {
+      const callee = stripConversions(child(c, "expression")) ?? child(c, "expression");
+      if (callee?.nodeType === "NewExpression") return true;
+      const name = callee?.nodeType === "MemberAccess" ? str(callee, "memberName") : callee?.nodeType === "Identifier" ? str(callee, "name") : undefined;
+      return DEPLOY_CALL.test(name ?? "");
+    });
+  let cur: AstNode | undefined = lhs;
+  while (cur && (cur.nodeType === "IndexAccess" || cur.nodeType === "MemberAccess")) {
+    if (cur.nodeType === "IndexAccess") {
+      const key = stripConversions(child(cur, "indexExpression"));
+      const d = key?.nodeType === "Identifier" ? program.declOf(key) : undefined;
+      if (d && !isStateVariable(d)) {
+        if (deploys(initialValueOf(program, d))) return true;
+        // the last assignment before the write (`cooler = coolerFor[…]; if (cooler == address(0)) { cooler = address(new Cooler(…)); created[cooler] = true; }`)
+        const assigned = findAll(body, "Assignment").filter((a) => {
+          const l = stripConversions(child(a, "leftHandSide"));
+          return l?.nodeType === "Identifier" && program.declOf(l) === d && program.before(a, lhs);
+        });
+        const last = assigned[assigned.length - 1];
+        if (last && deploys(child(last, "rightHandSide"))) return true;
+      }
+    }
     cur = child(cur, cur.nodeType === "IndexAccess" ? "baseExpression" : "expression");
   }
   return false;
@@ -731,6 +772,7 @@ export const accessControl: Detector = {
               if (!privileged.has(decl)) return;
               const w = writtenStateVariable(program, node);
               if (w && senderKeyed(program, w.lhs)) return; // self-service: members[msg.sender] = …
+              if (w && keyedByCreated(program, w.lhs, fn)) return; // a factory's registry of what it deployed
               // a king, winner or highest bidder: the caller takes the role by paying what the guard asks
               if (boughtRole(program, fn, body, decl, node)) return;
               writes.push({ decl, node, sites });

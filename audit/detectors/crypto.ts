@@ -1432,7 +1432,20 @@ export const forcedEtherBalance: Detector = {
     const { program, file } = ctx;
     for (const contract of contractsIn(ctx)) {
       for (const fn of callablesOf(contract)) {
-        const comparisons = findAll(child(fn, "body")!, "BinaryOperation").filter((b) => ["==", "!="].includes(str(b, "operator") ?? ""));
+        // a balance compared with zero to pick a branch (`if (lpSupply == 0) return;`, `if (idle != 0) sweep(idle);`): a
+        // donation only takes the other branch; against zero it blocks only as a guard that reverts (`require(bal == 0)`)
+        const guards = guardConditions(program, child(fn, "body")!).map((g) => g.cond);
+        const branchOnly = (b: AstNode): boolean => {
+          if (guards.some((c) => c === b || program.contains(c, b))) return false;
+          const branch = program.ancestor(b, "IfStatement", "Conditional");
+          const cond = branch ? child(branch, "condition") : undefined;
+          return cond !== undefined && (cond === b || program.contains(cond, b));
+        };
+        const comparisons = findAll(child(fn, "body")!, "BinaryOperation").filter(
+          (b) =>
+            ["==", "!="].includes(str(b, "operator") ?? "") &&
+            !((isZeroLiteral(child(b, "leftExpression")) || isZeroLiteral(child(b, "rightExpression"))) && branchOnly(b)),
+        );
         // not the balance compared with an earlier reading of itself (`address(this).balance == before`: did a call move ether?)
         const hits = comparisons.filter((b) => readsOwnBalance(program, child(b, "leftExpression")) !== readsOwnBalance(program, child(b, "rightExpression")));
         // a token balance held to an exact value by a record of the contract's own (`shares == balance`); not a

@@ -19,6 +19,43 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Factory.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+contract Vault {
+    address public owner;
+
+    constructor(address o) {
+        owner = o;
+    }
+}
+
+/// A factory's registry: \`created\` lets vaults report in; a vault the caller deploys here is the project's code.
+contract VaultFactory {
+    mapping(address => bool) public created;
+    mapping(address => address) public vaultOf;
+    uint256 public lastReport;
+
+    function deploy() external returns (address vault) {
+        vault = vaultOf[msg.sender];
+        if (vault == address(0)) {
+            vault = address(new Vault(msg.sender));
+            vaultOf[msg.sender] = vault;
+            created[vault] = true;
+        }
+    }
+
+    /// anyone registers any address: it can then report as a vault
+    function register(address vault) external {
+        created[vault] = true;
+    }
+
+    function report(uint256 value) external {
+        require(created[msg.sender], "not a vault");
+        lastReport = value;
+    }
+}
+`,
   "Rescale.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -591,6 +628,11 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
       ["Haircut", "low"],
       ["SharePrice", "medium"],
     ]);
+  });
+
+  it("unprotected-owner-setter: silent on a factory's registry of the contract it just deployed; reported when anyone registers any address", function () {
+    const found = result.findings.filter((f) => f.file === "Factory.sol" && f.detector === "unprotected-owner-setter");
+    expect(found.map((f) => f.function)).to.deep.equal(["register"]);
   });
 
   it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {

@@ -295,6 +295,27 @@ contract CappedPool {
     }
 }
 `,
+  "ZeroBalance.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// sweep() compares the balance with zero only to pick a branch: forced ether takes the other one. close() requires
+/// an empty contract: one forced wei blocks it for good.
+contract Till {
+    address public immutable owner = msg.sender;
+    bool public closed;
+
+    receive() external payable {}
+
+    function sweep() external {
+        if (address(this).balance != 0) payable(owner).transfer(address(this).balance);
+    }
+
+    function close() external {
+        require(address(this).balance == 0, "not empty");
+        closed = true;
+    }
+}
+`,
   "BalanceViews.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -457,6 +478,11 @@ describe("audit: more denial-of-service rules (view loops, push payments to entr
     ]);
     expect(found[0]!.message).to.match(/only off-chain readers/);
     expect(found[1]!.message).to.not.match(/off-chain/);
+  });
+
+  it("forced-ether-balance: silent on a balance compared with zero to pick a branch; reported when a guard requires it to be zero", function () {
+    const found = findings("ZeroBalance.sol", "forced-ether-balance");
+    expect(found.map((f) => [f.function, f.severity]), summary("ZeroBalance.sol")).to.deep.equal([["close", "medium"]]);
   });
 
   it("forced-ether-balance: is silent for a cap on tracked deposits, before/after checks and a sufficiency check", function () {
