@@ -29,7 +29,9 @@ import {
   blockValue,
   concreteContractType,
   contractKind,
+  effectiveFunctions,
   effectiveImplementation,
+  exprKey,
   externalCall,
   findFunction,
   fixedAtDeployment,
@@ -1077,6 +1079,38 @@ function pulledToken(program: Program, call: AstNode, context: AstNode): AstNode
   return fn ? argumentsFor(program, call, fn)[0] : undefined;
 }
 
+/** Checks that admit a token only from a list an admin keeps: a role granted to the token, a whitelist entry. */
+const ALLOW_CALL = /^(_checkRole|hasRole|isWhitelisted\w*|whitelisted\w*|isAllowed\w*|allowed\w*|isSupported\w*|supported\w*|isApproved\w*|isAccepted\w*|accepted\w*)$/i;
+const ALLOW_LIST = /white|allow|support|approved|accepted|listed/i;
+
+/**
+ * Whether every entry point that runs `fn` admits `token` only through an allow-list: a role check on the token, a
+ * whitelist lookup in a guard (`require(whitelist[token])`), in the entry point or a function it runs.
+ */
+function allowListed(program: Program, fn: AstNode, contract: AstNode, token: AstNode | undefined): boolean {
+  const key = (e: AstNode | undefined): string | undefined => {
+    const x = stripConversions(e);
+    return x ? exprKey(program, x) : undefined;
+  };
+  const want = key(token);
+  if (!want) return false;
+  const admits = (f: AstNode): boolean => {
+    const body = child(f, "body");
+    if (!body) return false;
+    const calls = findAll(body, "FunctionCall").some((c) => {
+      const callee = child(c, "expression");
+      const name = callee?.nodeType === "MemberAccess" ? str(callee, "memberName") : callee?.nodeType === "Identifier" ? str(callee, "name") : undefined;
+      return ALLOW_CALL.test(name ?? "") && list(c, "arguments").some((a) => key(a) === want);
+    });
+    if (calls) return true;
+    return guardConditions(program, body).some((g) =>
+      findAll(g.cond, "IndexAccess").some((ia) => key(child(ia, "indexExpression")) === want && ALLOW_LIST.test(program.text(child(ia, "baseExpression") ?? ia))),
+    );
+  };
+  const entries = entriesReaching(program, fn, contract);
+  return entries.length > 0 && entries.every((e) => internalReach(program, e, contract).some(admits));
+}
+
 const FOT_DOC = /fee[- ]on[- ]transfer|deflationary/i;
 const FOT_DOC_LIMIT = /only|not support|unsupported|must not|are not|is not/i;
 
@@ -1134,7 +1168,13 @@ export const feeOnTransferAccounting: Detector = {
         // the one token the deployer chose, or the pull of a function only privileged callers run (the owner funding
         // rewards with a token of its choice): a fee-on-transfer token only if they pick one. (Pools the owner adds stay
         // medium: auditors report fee tokens in MasterChef-style pools, since one such pool drains the others.)
-        const fixed = restricted(program, fn, contract) || pulls.every((p) => fixedAtDeployment(program, pulledToken(program, p.call, contract), contract));
+        // ...and a token the caller names but an allow-list the admin keeps must admit (`_checkRole(PAYMENTTOKEN_ROLE, token)`,
+        // `require(whitelisted[token])`) on every way in: the admin's choice too
+        const entries = entriesReaching(program, fn, contract);
+        const fixed =
+          restricted(program, fn, contract) ||
+          (entries.length > 0 && entries.every((e) => restricted(program, e, contract))) ||
+          pulls.every((p) => fixedAtDeployment(program, pulledToken(program, p.call, contract), contract) || allowListed(program, fn, contract, pulledToken(program, p.call, contract)));
         ctx.report({
           detector: "fee-on-transfer-accounting",
           category: "defi_accounting",
@@ -1150,7 +1190,7 @@ export const feeOnTransferAccounting: Detector = {
             (documented
               ? " (the contract's documentation restricts it to standard tokens; the code does not enforce it)."
               : fixed
-                ? " (the token is fixed at deployment or chosen by a privileged caller, so this matters only if they pick a token that takes a fee)."
+                ? " (the token is fixed at deployment, chosen by a privileged caller or admitted by an allow-list an admin keeps, so this matters only if they pick a token that takes a fee)."
                 : "."),
           remediation:
             "Credit the balance difference measured around the transfer (and use `nonReentrant`, since the token is called " +
@@ -1306,22 +1346,8 @@ function unreadDeadline(program: Program, fn: AstNode): AstNode | undefined {
  * end to end, as in a zap that swaps half and adds liquidity, then requires the liquidity minted to reach the minimum.
  */
 function boundedEndToEnd(program: Program, fn: AstNode, contract: AstNode): boolean {
-  const reach = (root: AstNode): AstNode[] => {
-    const out: AstNode[] = [];
-    const visit = (f: AstNode, depth: number): void => {
-      if (out.includes(f) || depth > 4) return;
-      out.push(f);
-      const body = child(f, "body");
-      if (!body) return;
-      for (const c of findAll(body, "FunctionCall")) {
-        const callee = internalCallee(program, c, contract);
-        if (callee && child(callee, "body")) visit(callee, depth + 1);
-      }
-    };
-    visit(root, 0);
-    return out;
-  };
-  const entries = callablesOf(contract).filter((e) => e.nodeType === "FunctionDefinition" && isEntryPoint(e) && reach(e).includes(fn));
+  const reach = (root: AstNode): AstNode[] => internalReach(program, root, contract);
+  const entries = entriesReaching(program, fn, contract);
   return (
     entries.length > 0 &&
     entries.every((e) => {
@@ -1341,6 +1367,28 @@ function boundedEndToEnd(program: Program, fn: AstNode, contract: AstNode): bool
       });
     })
   );
+}
+
+/** `root` and the functions and modifiers it runs through internal calls (a few levels deep). */
+function internalReach(program: Program, root: AstNode, contract: AstNode): AstNode[] {
+  const out: AstNode[] = [];
+  const visit = (f: AstNode, depth: number): void => {
+    if (out.includes(f) || depth > 4) return;
+    out.push(f);
+    const body = child(f, "body");
+    if (!body) return;
+    for (const c of findAll(body, "FunctionCall")) {
+      const callee = internalCallee(program, c, contract);
+      if (callee && child(callee, "body")) visit(callee, depth + 1);
+    }
+  };
+  visit(root, 0);
+  return out;
+}
+
+/** The contract's entry points that run `fn` (itself, when it is one). */
+function entriesReaching(program: Program, fn: AstNode, contract: AstNode): AstNode[] {
+  return effectiveFunctions(program, contract).filter((e) => isEntryPoint(e) && internalReach(program, e, contract).includes(fn));
 }
 
 export const missingSlippage: Detector = {

@@ -19,6 +19,51 @@ import type { Finding } from "../../audit/types";
 import { scanSources } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
+  "Listed.sol": `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+interface IERC20Like {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// deposit() takes only tokens the owner listed; depositAny() takes any; settle() is the operator's.
+contract ListedDesk {
+    address public immutable owner = msg.sender;
+    address public operator;
+    mapping(address => bool) public whitelisted;
+    mapping(address => mapping(address => uint256)) public deposits;
+
+    function list(address token) external {
+        require(msg.sender == owner, "owner");
+        whitelisted[token] = true;
+    }
+
+    function deposit(address token, uint256 amount) external {
+        require(whitelisted[token], "not listed");
+        _pull(token, amount);
+    }
+
+    function _pull(address token, uint256 amount) internal {
+        require(IERC20Like(token).transferFrom(msg.sender, address(this), amount), "pull");
+        deposits[msg.sender][token] += amount;
+    }
+
+    function depositAny(address token, uint256 amount) external {
+        require(IERC20Like(token).transferFrom(msg.sender, address(this), amount), "pull");
+        deposits[msg.sender][token] += amount;
+    }
+
+    function settle(address token, address user, uint256 amount) external {
+        require(msg.sender == operator, "operator");
+        _collect(token, user, amount);
+    }
+
+    function _collect(address token, address user, uint256 amount) internal {
+        require(IERC20Like(token).transferFrom(msg.sender, address(this), amount), "pull");
+        deposits[user][token] += amount;
+    }
+}
+`,
   "Factory.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
@@ -633,6 +678,16 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
   it("unprotected-owner-setter: silent on a factory's registry of the contract it just deployed; reported when anyone registers any address", function () {
     const found = result.findings.filter((f) => f.file === "Factory.sol" && f.detector === "unprotected-owner-setter");
     expect(found.map((f) => f.function)).to.deep.equal(["register"]);
+  });
+
+  it("fee-on-transfer-accounting: low for a token an owner's allow-list admits and for a pull only privileged callers reach; medium for any token", function () {
+    const found = result.findings.filter((f) => f.file === "Listed.sol" && f.detector === "fee-on-transfer-accounting");
+    expect(found.map((f) => [f.function, f.severity])).to.deep.equal([
+      ["_pull", "low"],
+      ["depositAny", "medium"],
+      ["_collect", "low"],
+    ]);
+    expect(found[0]!.message).to.include("admitted by an allow-list an admin keeps");
   });
 
   it("missing-slippage: a zero minimum inside a trade whose final output every caller bounds is covered; reported when one way in has no bound", function () {
