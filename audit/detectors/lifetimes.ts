@@ -30,10 +30,10 @@
 import type { AstNode } from "../ast/node";
 import { child, children, findAll, list, span, str, typeString } from "../ast/node";
 import type { Program } from "../ast/program";
-import { yulCallName } from "../ast/yul";
 import { builtinCallName, exprKey, initialValueOf, stopsExecution, stripParens, unwrapCallOptions } from "../ast/semantics";
 import type { Severity } from "../types";
 import { displayName, linesIn, type Detector, type DetectorContext } from "./detector";
+import { assemblyEnds, isFalseLiteral } from "./logic";
 
 /** One step of a storage path, from the reference's target up to its root: `loans[id]`, `loans`. */
 interface Step {
@@ -129,25 +129,13 @@ function rootOf(expr: AstNode | undefined): AstNode | undefined {
   return cur;
 }
 
-/** Whether an inline-assembly block ends by leaving (`revert`, `return`, `stop`, `invalid`). */
-function assemblyLeaves(asm: AstNode): boolean {
-  const stmts = list(asm.AST as AstNode | undefined, "statements");
-  const last = stmts[stmts.length - 1];
-  const call = last?.nodeType === "YulExpressionStatement" ? child(last, "expression") : undefined;
-  return ["revert", "return", "stop", "invalid"].includes(yulCallName(call) ?? "");
-}
-
-function isFalse(node: AstNode | undefined): boolean {
-  const n = stripParens(node);
-  return n?.nodeType === "Literal" && str(n, "value") === "false";
-}
 
 /** `require(false, …)` / `assert(false)`: a statement that always reverts. */
 function failsAlways(program: Program, stmt: AstNode): boolean {
   const e = stripParens(child(stmt, "expression"));
   if (e?.nodeType !== "FunctionCall") return false;
   const name = builtinCallName(program, e);
-  return (name === "require" || name === "assert") && isFalse(list(e, "arguments")[0]);
+  return (name === "require" || name === "assert") && isFalseLiteral(list(e, "arguments")[0]);
 }
 
 class LifetimeWalker {
@@ -450,7 +438,7 @@ class LifetimeWalker {
       case "Throw":
         return undefined;
       case "InlineAssembly":
-        return assemblyLeaves(s) ? undefined : st;
+        return assemblyEnds(s) ? undefined : st;
       case "IfStatement": {
         this.expr(child(s, "condition"), st);
         const t = this.stmt(child(s, "trueBody"), clone(st), loop);

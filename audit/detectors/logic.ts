@@ -625,14 +625,14 @@ const SETTLED: PathResult = { through: false, returns: [], splits: [] };
 const GOES_ON: PathResult = { through: true, returns: [], splits: [] };
 
 /** Whether an assembly block ends (at its top level) with `revert(…)`, `return(…)`, `stop()` or `invalid()`. */
-function assemblyEnds(asm: AstNode): boolean {
+export function assemblyEnds(asm: AstNode): boolean {
   const stmts = list(asm.AST as AstNode | undefined, "statements");
   const last = stmts[stmts.length - 1];
   const call = last?.nodeType === "YulExpressionStatement" ? child(last, "expression") : undefined;
   return ["revert", "return", "stop", "invalid"].includes(yulCallName(call) ?? "");
 }
 
-function isFalseLiteral(node: AstNode | undefined): boolean {
+export function isFalseLiteral(node: AstNode | undefined): boolean {
   const n = stripParens(node);
   return n?.nodeType === "Literal" && str(n, "value") === "false";
 }
