@@ -385,13 +385,15 @@ export const governorClockUnits: Detector = {
   title: "Governor voting delay or period written in seconds while the governor's clock counts blocks",
   run(ctx: DetectorContext) {
     const { program, file } = ctx;
-    // any project contract that moves the clock to timestamps (a votes token or the governor overriding clock())
-    const timestampClock = program.files.some((f) =>
-      findAll(f.ast, "FunctionDefinition").some((fn) => ["clock", "CLOCK_MODE"].includes(str(fn, "name") ?? "") && child(fn, "body") !== undefined && /timestamp/.test(program.text(child(fn, "body")!))),
-    );
-    if (timestampClock) return;
+    // any project contract that moves the clock to timestamps (a votes token or the governor overriding clock()):
+    // looked up across the program only once a governor is found here
+    let timestampClock: boolean | undefined;
     for (const contract of contractsIn(ctx)) {
       if (!program.linearized(contract).some((b) => str(b, "name") === "Governor" && isFromDependency(program, b))) continue;
+      timestampClock ??= program.files.some((f) =>
+        findAll(f.ast, "FunctionDefinition").some((fn) => ["clock", "CLOCK_MODE"].includes(str(fn, "name") ?? "") && child(fn, "body") !== undefined && /timestamp/.test(program.text(child(fn, "body")!))),
+      );
+      if (timestampClock) return;
       for (const fn of functionsOf(contract)) {
         const name = str(fn, "name") ?? "";
         if (name !== "votingDelay" && name !== "votingPeriod") continue;

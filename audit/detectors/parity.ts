@@ -473,6 +473,19 @@ function onlyDelegateCalled(program: Program, code: AstNode[]): boolean {
   );
 }
 
+const BASES = new WeakMap<Program, Set<AstNode>>();
+
+/** Every contract some other contract of the program inherits from (computed once per program). */
+function inheritedBases(program: Program): Set<AstNode> {
+  let bases = BASES.get(program);
+  if (!bases) {
+    bases = new Set<AstNode>();
+    for (const f of program.files) for (const c of findAll(f.ast, "ContractDefinition")) for (const b of program.linearized(c).slice(1)) bases.add(b);
+    BASES.set(program, bases);
+  }
+  return bases;
+}
+
 export const uninitializedState: Detector = {
   id: "uninitialized-state",
   category: "other",
@@ -482,8 +495,6 @@ export const uninitializedState: Detector = {
     const reported = new Set<AstNode>();
     for (const contract of contractsIn(ctx)) {
       if (!isMostDerived(program, file, contract)) continue;
-      // a base another contract of the scan inherits (in another file) is checked through that contract, which may set it
-      if (program.files.some((f) => findAll(f.ast, "ContractDefinition").some((c) => c !== contract && program.linearized(c).slice(1).includes(contract)))) continue;
       const chain = program.linearized(contract);
       const vars = chain.flatMap((c) =>
         list(c, "nodes").filter((d) => d.nodeType === "VariableDeclaration" && isStateVariable(d) && !isConstantVariable(d) && child(d, "value") === undefined)
@@ -507,6 +518,8 @@ export const uninitializedState: Detector = {
       const reads = new Map<AstNode, AstNode[]>();
       const candidates = new Set(vars.filter((v) => !scan.written.has(v)));
       if (candidates.size === 0) continue;
+      // a base another contract of the scan inherits (in another file) is checked through that contract, which may set it
+      if (inheritedBases(program).has(contract)) continue;
       for (const root of [...live.map((f) => child(f, "body")!), ...initialisers]) {
         walk(root, (n) => {
           if (n.nodeType === "Identifier") {
