@@ -80,12 +80,16 @@ git_dep() {
 
 # submodule REPO_DIR PATH: checks out one submodule of a checked-out repository at the commit the repository pins
 submodule() {
-  local into=$1 sub=$2 sub_url sub_slug
+  local into=$1 sub=$2 name sub_url sub_slug
   if [[ -n "$(ls -A "$into/$sub" 2>/dev/null)" ]]; then return; fi
-  sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$sub.url")
-  sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##' <<<"$sub_url")
+  # the submodule's name need not be its path (Bond names bonds/lib/solmate "lib/solmate")
+  name=$(git -C "$into" config -f .gitmodules --get-regexp '^submodule\..*\.path$' |
+    awk -v p="$sub" '$2 == p { sub(/^submodule\./, "", $1); sub(/\.path$/, "", $1); print $1; exit }')
+  sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$name.url")
+  # Rari-Capital/solmate moved to transmissions11/solmate (GitHub redirects; a mirror knows the new name only)
+  sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##; s#^Rari-Capital/solmate$#transmissions11/solmate#' <<<"$sub_url")
   git -C "$into" submodule --quiet init -- "$sub"
-  [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$sub.url" "$(url "$sub_slug")"
+  [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$name.url" "$(url "$sub_slug")"
   git -C "$into" -c protocol.file.allow=always submodule --quiet update -- "$sub" 2>/dev/null || {
     # a mirror may lack large non-source files (audit PDFs): check out the Solidity sources only
     local pinned
@@ -174,6 +178,22 @@ fetch sherlock-2023-06-dinari sherlock-audit/2023-06-dinari 4851cb7ebc86a7bc26b8
 fetch sherlock-2023-08-cooler sherlock-audit/2023-08-cooler 6d34cd12a2a15d2c92307d44782d6eae1474ab25 \
   Cooler/lib/clones-with-immutable-args Cooler/lib/ds-test Cooler/lib/forge-std Cooler/lib/olympus-v3 \
   Cooler/lib/openzeppelin-contracts Cooler/lib/solmate
+
+# four more Sherlock contests (first run after their labels were committed): Kairos (npm packages and git
+# packages at the commits its package-lock pins), Y2K (dependencies vendored), DODO GSP (its package-lock's
+# OpenZeppelin), Bond (git submodules)
+fetch sherlock-2023-02-kairos sherlock-audit/2023-02-kairos 4f426b6b54a1961bd6ed39f9fad663438a9d60ea
+npm_dep sherlock-2023-02-kairos/kairos-contracts @openzeppelin/contracts 4.8.2
+npm_dep sherlock-2023-02-kairos/kairos-contracts solmate 6.7.0
+git_dep sherlock-2023-02-kairos/kairos-contracts diamond mudgen/diamond-1-hardhat 10a001c8f0d9e8b71e7e2fd8b5829da8a18f9a57
+git_dep sherlock-2023-02-kairos/kairos-contracts forge-std foundry-rs/forge-std 2b58ecbcf3dfde7a75959dc7b4eb3d0670278de6
+git_dep sherlock-2023-02-kairos/kairos-contracts ds-test dapphub/ds-test e282159d5170298eb2455a6c05280ab5a73a4ef0
+fetch sherlock-2023-03-y2k sherlock-audit/2023-03-Y2K 93e3994dc0b0b944039050982957ebe2fa6ec599
+fetch sherlock-2023-12-dodo-gsp sherlock-audit/2023-12-dodo-gsp af43d39f6a89e5084843e196fc0185abffe6304d
+npm_dep sherlock-2023-12-dodo-gsp/dodo-gassaving-pool @openzeppelin/contracts 4.9.3
+fetch sherlock-2023-02-bond sherlock-audit/2023-02-bond 8a326a4b39fdaf9eaf5911cfd3e9676a83c24a58 \
+  bonds/lib/clones-with-immutable-args bonds/lib/ds-test bonds/lib/forge-std bonds/lib/openzeppelin-contracts \
+  bonds/lib/solmate
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
