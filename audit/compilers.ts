@@ -83,8 +83,23 @@ export class CompilerSet {
   compile(version: string, input: object): unknown {
     const solc = this.load(version);
     const json = JSON.stringify(input);
-    const raw = solc.compileStandardWrapper ? solc.compileStandardWrapper(json) : solc.compile(json);
+    let raw: string;
+    try {
+      raw = solc.compileStandardWrapper ? solc.compileStandardWrapper(json) : solc.compile(json);
+    } catch (e) {
+      // a trap ("memory access out of bounds") leaves the emscripten module broken: the next compile loads it afresh
+      this.unload(version);
+      throw e;
+    }
     return JSON.parse(raw) as unknown;
+  }
+
+  private unload(version: string): void {
+    const entry = this.installed.find((c) => c.version === version);
+    this.loaded.delete(version);
+    if (!entry) return;
+    const dir = path.resolve(entry.dir) + path.sep;
+    for (const key of Object.keys(require.cache)) if (key.startsWith(dir)) delete require.cache[key];
   }
 
   private load(version: string): SolcModule {

@@ -109,19 +109,21 @@ export function locateImport(unitName: string, importerFile: string, roots: stri
 }
 
 /**
- * The target and everything it imports, transitively. Unit names are what the compiler derives from the import
- * paths (relative ones joined to their importer's name), so no remapping needs to be given to the compiler.
+ * The target and everything it imports, transitively, each file under its absolute path as unit name, with every
+ * import pointed at that name (same line, so line numbers stay): no remapping needs to be given to the compiler.
  */
 export function importClosure(target: string, roots: string[], read: (p: string) => string = (p) => readFileSync(p, "utf8"), remappings: Remapping[] = []): Closure {
   const units = new Map<string, { absPath: string; text: string }>();
   const missing: string[] = [];
   const start = toUnitName(target);
   const queue: { unit: string; absPath: string }[] = [{ unit: start, absPath: target }];
-  // One unit per file: the same file reached under two names (`../lib/oz/…/IERC721.sol` from one importer,
-  // `@openzeppelin/…/IERC721.sol` through a remapping from another) would be two units declaring the same contracts.
-  // solc applies the remappings itself and sees one; here the second importer is pointed at the first name.
-  const nameOf = new Map<string, string>([[path.resolve(target), start]]);
+  // Every file is one unit named by its absolute path, whatever import reaches it (`../lib/oz/…/IERC721.sol` from one
+  // importer, `@openzeppelin/…/IERC721.sol` through a remapping from another, `src/A.sol` beside `./A.sol`): two
+  // names would be two units declaring the same contracts. solc applies the remappings itself and sees one file;
+  // here each import is pointed at the file's absolute name, the same in every target's closure, so the closures of
+  // a whole project can be compiled together.
   const rootsOf = new Map<string, string | undefined>();
+  const queued = new Set<string>([start]);
   while (queue.length > 0) {
     const { unit, absPath } = queue.shift()!;
     if (units.has(unit)) continue;
@@ -130,36 +132,23 @@ export function importClosure(target: string, roots: string[], read: (p: string)
       const name = importUnitName(unit, imp);
       // A dependency that imports from its own root (`src/Kernel.sol` inside lib/olympus-v3/src/…), as forge resolves
       // it: under the nearest project enclosing the importer — first when the importer belongs to another project than
-      // the scanned one, else when nothing else holds it. Named by its absolute path, so that it cannot be taken for
-      // another project's file of the same relative name.
+      // the scanned one, else when nothing else holds it.
       const bare = !imp.startsWith(".") && !path.posix.isAbsolute(imp);
       const mapped = bare ? applyRemappings(remappings, absPath, name) : undefined;
       const foreign = bare && !(mapped !== undefined && isFile(mapped)) && roots[0] !== undefined && !sameDir(projectRootOf(absPath, rootsOf), roots[0]);
-      let own = foreign ? fromOwnProject(absPath, imp, rootsOf) : undefined;
-      if (!own) {
-        if (units.has(name)) continue;
-        const file = locateImport(name, absPath, [path.dirname(absPath), ...roots], remappings);
-        if (file) {
-          const known = nameOf.get(path.resolve(file));
-          if (known !== undefined && known !== name) {
-            text = redirectImport(text, imp, known);
-            continue;
-          }
-          nameOf.set(path.resolve(file), name);
-          queue.push({ unit: name, absPath: file });
-          continue;
-        }
-        own = bare ? fromOwnProject(absPath, imp, rootsOf) : undefined;
-        if (!own) {
-          missing.push(`${imp} (imported by ${path.basename(absPath)})`);
-          continue;
-        }
+      const file =
+        (foreign ? fromOwnProject(absPath, imp, rootsOf) : undefined) ??
+        locateImport(name, absPath, [path.dirname(absPath), ...roots], remappings) ??
+        (bare ? fromOwnProject(absPath, imp, rootsOf) : undefined);
+      if (!file) {
+        missing.push(`${imp} (imported by ${path.basename(absPath)})`);
+        continue;
       }
-      const ownName = nameOf.get(path.resolve(own)) ?? toUnitName(own);
-      text = redirectImport(text, imp, ownName);
-      if (nameOf.has(path.resolve(own))) continue;
-      nameOf.set(path.resolve(own), ownName);
-      queue.push({ unit: ownName, absPath: own });
+      const fileName = toUnitName(file);
+      if (fileName !== imp) text = redirectImport(text, imp, fileName);
+      if (queued.has(fileName)) continue;
+      queued.add(fileName);
+      queue.push({ unit: fileName, absPath: file });
     }
     units.set(unit, { absPath, text });
   }

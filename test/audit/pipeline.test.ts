@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Ajv from "ajv";
@@ -12,9 +12,17 @@ import { mapSlither, type SlitherOutput } from "../../audit/slither";
 import { CATEGORIES, SEVERITIES } from "../../audit/types";
 import { parseConfidence, parseFailOn, parseFormats, AuditOptionsError } from "../../audit/options";
 import { globToRegExp } from "../../audit/discover";
+import { CompilerSet } from "../../audit/compilers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FIX = path.join(__dirname, "fixtures");
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+}
 
 describe("audit pipeline", function () {
   this.timeout(180_000);
@@ -78,6 +86,39 @@ describe("audit pipeline", function () {
       const again = await runAudit({ path: path.join(FIX, "compile"), projectRoot: ROOT, cacheDir, slither: false });
       expect(again.files.find((f) => f.file === "New.sol")!.cached).to.equal(true);
       expect(again.findings.map((f) => f.id)).to.deep.equal(result.findings.map((f) => f.id));
+    });
+  });
+
+  describe("a compiler that crashes", function () {
+    // solc-js traps ("memory access out of bounds") on a project too large for its memory, and the trapped
+    // emscripten module fails every later call. This package is the real solc 0.8.28 behind a wrapper that traps
+    // the same way on an input of more than two sources and stays broken until it is loaded again.
+    let dir: string;
+    before(function () {
+      dir = mkdtempSync(path.join(os.tmpdir(), "audit-crash-"));
+      const real = path.dirname(require.resolve("solc/package.json", { paths: [ROOT] }));
+      write(dir, {
+        "node_modules/solc-0.8.99/package.json": JSON.stringify({ name: "solc", version: "0.8.99", main: "index.js" }),
+        "node_modules/solc-0.8.99/soljson.js": "// the wrapper below compiles with the real solc\n",
+        "node_modules/solc-0.8.99/index.js": `const real = require(${JSON.stringify(real)});
+let broken = false;
+module.exports = {
+  compile(json) {
+    if (broken || Object.keys(JSON.parse(json).sources).length > 2) { broken = true; throw new WebAssembly.RuntimeError("memory access out of bounds"); }
+    return real.compile(json);
+  },
+};
+`,
+      });
+      for (const name of ["A", "B", "C", "D", "E"]) {
+        write(dir, { [`src/${name}.sol`]: `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract ${name} { uint256 public n; }\n` });
+      }
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("compiles the project in smaller batches with the compiler loaded afresh, so no file falls back to the parse tree", async function () {
+      const r = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false, compilers: new CompilerSet({ roots: [dir] }) });
+      expect(r.files.map((f) => [f.file, f.status, f.compiler])).to.deep.equal(["A", "B", "C", "D", "E"].map((n) => [`${n}.sol`, "compiled", "0.8.99"]));
     });
   });
 

@@ -266,6 +266,28 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     ]);
   });
 
+  it("a file one file imports as `src/AuctionV1.sol` and another as `./AuctionV1.sol`, in an import cycle, is one unit when the project's files are compiled together (Bond's batch auction)", async function () {
+    const cyc = path.join(dir, "cycle");
+    const sol = (body: string, imports: string): string => `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n${imports}${body}\n`;
+    write(cyc, {
+      "foundry.toml": `[profile.default]\nsrc = "src"\nremappings = ["src/=src/"]\n`,
+      "src/interfaces/IAuctionV1.sol": sol("interface IAuctionV1 { function factory() external view returns (IAuctionFactory); }", 'import {IAuctionFactory} from "src/interfaces/IAuctionFactory.sol";\n'),
+      "src/interfaces/IAuctionFactory.sol": sol("interface IAuctionFactory { function deployClone() external returns (AuctionV1); }", 'import {AuctionV1, IAuctionV1} from "src/AuctionV1.sol";\n'),
+      "src/AuctionV1.sol": sol("contract AuctionV1 is IAuctionV1 { IAuctionFactory public factory; }", 'import {IAuctionV1} from "./interfaces/IAuctionV1.sol";\nimport {IAuctionFactory} from "./interfaces/IAuctionFactory.sol";\n'),
+      "src/AuctionFactory.sol": sol(
+        "contract AuctionFactory is IAuctionFactory { function deployClone() external override returns (AuctionV1) { return new AuctionV1(); } }",
+        'import {IAuctionFactory} from "./interfaces/IAuctionFactory.sol";\nimport {AuctionV1, IAuctionV1} from "./AuctionV1.sol";\n',
+      ),
+    });
+    const r = await runAudit({ path: path.join(cyc, "src"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status, f.message])).to.deep.equal([
+      ["AuctionFactory.sol", "compiled", undefined],
+      ["AuctionV1.sol", "compiled", undefined],
+      ["interfaces/IAuctionFactory.sol", "compiled", undefined],
+      ["interfaces/IAuctionV1.sol", "compiled", undefined],
+    ]);
+  });
+
   it("imports forge finds without a remapping: a path under a lib folder (`solady/src/…`), and a dependency's import from its own root (`src/Kernel.sol`)", async function () {
     const deps = path.join(dir, "deps");
     const sol = (body: string, imports = ""): string => `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n${imports}${body}\n`;
