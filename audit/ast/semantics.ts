@@ -451,6 +451,13 @@ export function initialValueOf(program: Program, decl: AstNode): AstNode | undef
   return undefined;
 }
 
+/** Whether a local variable is assigned anywhere in its function after its declaration (`x = …`, `x += …`). */
+export function isReassignedLocal(program: Program, decl: AstNode): boolean {
+  const fn = program.callableOf(decl);
+  const body = fn ? child(fn, "body") : undefined;
+  return body !== undefined && findAll(body, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === decl);
+}
+
 export function isStateVariable(decl: AstNode | undefined): boolean {
   return decl?.nodeType === "VariableDeclaration" && decl.stateVariable === true;
 }

@@ -787,12 +787,17 @@ export const accessControl: Detector = {
             // Safe's setup(): the once-only latch (threshold) is checked in a helper and set by the constructor, so the
             // deployed contract is locked and only fresh proxies, initialised by their factory, can run it
             const locked = looksInit && lockedAtDeployment(program, contract, latches);
+            // Run once: only the first call can be taken, by front-running a deployer who initialises in a second
+            // transaction (the deployer's own call then reverts in view). That takes more only where the owner can
+            // change the code at the address (delegatecall, selfdestruct, an upgrade: Parity's wallet library).
+            const frontRunOnly = looksInit && once && !altersOwnCode(program, contract);
             if (!locked) report(
               looksInit ? "unprotected-initializer" : "unprotected-owner-setter",
-              "high",
+              frontRunOnly ? "low" : "high",
               linesIn(program, file, [fn, ...writes.flatMap((w) => [w.node, ...w.sites])]),
               looksInit
-                ? `${fname}() sets ${vars.join(", ")} and anyone can call it${once ? " first (or again, if it was never called)" : ""}: an attacker becomes the owner.`
+                ? `${fname}() sets ${vars.join(", ")} and anyone can call it${once ? " first (or again, if it was never called)" : ""}: an attacker becomes the owner.` +
+                  (frontRunOnly ? " It runs only once and the contract cannot change its own code, so this is a front-run of a deployment that initialises in a second transaction (low): deploy and initialise in one transaction (a factory, or the constructor)." : "")
                 : `${fname}() changes ${vars.join(", ")}, which decide who controls the contract, but anyone can call it.` +
                     (str(fn, "name") && str(fn, "name")!.toLowerCase() === (cname ?? "").toLowerCase() && str(fn, "name") !== cname
                       ? " It looks like a misspelt constructor."
@@ -805,11 +810,19 @@ export const accessControl: Detector = {
         // An initializer with no check at all: anyone runs it at any time, again and again, and resets what it set.
         const initName = /^_?(init|initiali[sz]e)([A-Z_]\w*)?$/.test(str(fn, "name") ?? "") || /^initiali[sz]e/i.test(str(fn, "name") ?? "");
         if (initName && !initGuarded && guards.length === 0 && !modifierGuards && !helperGuards && !ownerWritten && writesAnyState(program, fn, contract)) {
+          // A diamond's init contract (EIP-2535 DiamondInit): no storage variables of its own and nothing to call but
+          // initializers, so it is run by delegatecall from the diamond; called directly it writes its own unused storage.
+          const initOnly =
+            program.linearized(contract).every((c) => list(c, "nodes").every((n) => n.nodeType !== "VariableDeclaration" || n.constant === true || str(n, "mutability") === "immutable")) &&
+            functionsOf(contract).every((f) => !isEntryPoint(f) || isReadOnly(f) || /^_?init/i.test(str(f, "name") ?? ""));
           report(
             "unprotected-initializer",
-            "medium",
+            initOnly ? "low" : "medium",
             linesIn(program, file, [fn]),
-            `Anyone can call ${fname}() at any time, and again after it ran: nothing checks that the contract was already initialised, so every value it sets can be reset.`,
+            `Anyone can call ${fname}() at any time, and again after it ran: nothing checks that the contract was already initialised, so every value it sets can be reset.` +
+              (initOnly
+                ? ` ${cname ?? "The contract"} has no storage variables and nothing to call but initializers, like a diamond's init contract run by delegatecall from the diamond: called directly, ${fname}() writes storage nothing reads (low). Make sure no diamond adds it as a facet.`
+                : ""),
             "Run initialisation once, from the deployer: use a constructor, or OpenZeppelin's `initializer` modifier on an upgradeable contract:\n```solidity\nfunction initialize(uint256 start) external initializer { ... }\n```",
           );
         }

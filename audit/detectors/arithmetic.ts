@@ -14,6 +14,7 @@ import {
   initialValueOf,
   isConstantVariable,
   isEntryPoint,
+  isReassignedLocal,
   isReadOnly,
   isStateVariable,
   isStorageVariable,
@@ -26,6 +27,7 @@ import {
 import type { Severity } from "../types";
 import { severityRank } from "../types";
 import { contractsIn, displayName, functionsOf, type Detector, type DetectorContext } from "./detector";
+import { constantValue } from "./rounding";
 
 const OVERFLOW_OPS = new Set(["+", "-", "*", "**", "+=", "-=", "*="]);
 
@@ -85,6 +87,15 @@ function operationsIn(program: Program, root: AstNode): Op[] {
  * (`if (count > 0)` before `count--`).
  */
 function isGuarded(program: Program, node: AstNode, operands: AstNode[], mul: boolean, guards: AstNode[], resultKey: string | undefined): boolean {
+  // `capacity -= inQuote ? amount : payout` after `if (inQuote ? amount > capacity : payout > capacity) revert`: each
+  // alternative must be guarded
+  const cond = operands.findIndex((x) => stripParens(x)?.nodeType === "Conditional");
+  if (cond >= 0) {
+    const c = stripParens(operands[cond])!;
+    return [child(c, "trueExpression"), child(c, "falseExpression")].every(
+      (alt) => alt !== undefined && isGuarded(program, node, operands.map((x, i) => (i === cond ? alt : x)), mul, guards, resultKey),
+    );
+  }
   const vars = operands.filter((x) => !isConstantExpr(program, x)).map((x) => exprKey(program, x));
   if (vars.length === 0) return true;
   for (const g of guards) {
@@ -268,7 +279,7 @@ export const integerOverflow: Detector = {
             const input = dependsOnInput(program, op.node, fn) || (op.target !== undefined && dependsOnInput(program, op.target, fn));
             const feedsPayment = isPaymentOrCheck(program, op.node);
             let severity: Severity;
-            if (checked) severity = justified ? "info" : entry && stored && input ? "high" : "low";
+            if (checked) severity = justified ? "info" : restricted ? "low" : entry && stored && input ? "high" : "low";
             else if (opJustified(program, file, op.node)) severity = "info"; // "overflow is desired" (Uniswap's oracles)
             else if (restricted) severity = "low"; // only the owner chooses the operands
             else severity = entry && stored && input ? "high" : stored || (input && feedsPayment) ? "medium" : "low";
@@ -554,8 +565,11 @@ export const divideBeforeMultiply: Detector = {
               if (isScaled(program, child(div, "leftExpression"))) continue;
               // bit manipulation, not an amount: `~len / 0xffff * 0x7739` (solady's ERC1271) divides a bitwise result
               if (isBitwise(child(div, "leftExpression"))) continue;
+              // the fallback an overflow probe takes (`if ((a * b) / a == b) … else … a / c * b`): dividing first is
+              // how it avoids the overflow, on values large enough that the rounding is negligible
+              if (inOverflowFallback(program, n)) continue;
               hits.push(n);
-              if (chainedRescaling(program, n, div, other)) dust.add(n);
+              if (chainedRescaling(program, n, div, other) || descaledLater(program, body, n, div)) dust.add(n);
               break;
             }
           }
@@ -607,6 +621,57 @@ function chainedRescaling(program: Program, mul: AstNode, div: AstNode, factor: 
   if (m !== undefined && d !== undefined && m <= d) return true;
   const dividend = stripConversions(inner(child(div, "leftExpression")));
   return dividend?.nodeType === "BinaryOperation" && str(dividend, "operator") === "*";
+}
+
+/** Whether `node` sits in the else branch of an `if` that probes a multiplication for overflow: `(a * b) / a == b`. */
+function inOverflowFallback(program: Program, node: AstNode): boolean {
+  for (let cur: AstNode | undefined = node, up = program.parent(node); up; cur = up, up = program.parent(up)) {
+    if (up.nodeType !== "IfStatement" || child(up, "falseBody") !== cur) continue;
+    const probe = findAll(child(up, "condition")!, "BinaryOperation").some((eq) => {
+      if (str(eq, "operator") !== "==") return false;
+      return [child(eq, "leftExpression"), child(eq, "rightExpression")].some((side) => {
+        const q = stripConversions(side);
+        const prod = stripConversions(q && str(q, "operator") === "/" ? child(q, "leftExpression") : undefined);
+        return prod?.nodeType === "BinaryOperation" && str(prod, "operator") === "*";
+      });
+    });
+    if (probe) return true;
+  }
+  return false;
+}
+
+/**
+ * `part = k * v0 / v1 * v0` with the result later divided by a scale of at least 1e6 (`x = part - y; x / ONE`), through
+ * the locals it flows into: the quotient is a scaled quantity (its dividend a product), so its truncation is under one
+ * unit of the scale and the later division takes it below one unit of the result.
+ */
+function descaledLater(program: Program, body: AstNode, mul: AstNode, div: AstNode): boolean {
+  const dividend = stripConversions(child(div, "leftExpression"));
+  if (dividend?.nodeType !== "BinaryOperation" || str(dividend, "operator") !== "*") return false;
+  const holders = new Set<AstNode>();
+  const stmt = program.ancestor(mul, "VariableDeclarationStatement", "Assignment");
+  if (stmt?.nodeType === "VariableDeclarationStatement") for (const d of list(stmt, "declarations")) holders.add(d);
+  else if (stmt) {
+    const d = program.declOf(stripConversions(child(stmt, "leftHandSide")));
+    if (d) holders.add(d);
+  }
+  if (holders.size === 0) return false;
+  const mentions = (n: AstNode | undefined): boolean => n !== undefined && findAll(n, "Identifier").some((i) => holders.has(program.declOf(i)!));
+  for (let round = 0; round < 3; round++) {
+    for (const a of findAll(body, "Assignment")) {
+      const d = program.declOf(stripConversions(child(a, "leftHandSide")));
+      if (d && d.stateVariable !== true && !holders.has(d) && mentions(child(a, "rightHandSide"))) holders.add(d);
+    }
+    for (const v of findAll(body, "VariableDeclarationStatement")) {
+      const decls = list(v, "declarations");
+      if (decls.length === 1 && !holders.has(decls[0]!) && mentions(child(v, "initialValue"))) holders.add(decls[0]!);
+    }
+  }
+  return findAll(body, "BinaryOperation").some((b) => {
+    if (str(b, "operator") !== "/" || !mentions(child(b, "leftExpression"))) return false;
+    const scale = constantValue(program, child(b, "rightExpression"));
+    return scale !== undefined && scale >= 1_000_000n;
+  });
 }
 
 /** Names of locals that hold a count of whole units on purpose: `quotient`, `q`, `times`, `periods`, `epochCount`. */
@@ -665,8 +730,14 @@ function multipliesByDivisor(program: Program, root: AstNode, q: AstNode, diviso
   });
 }
 
-function isScaled(program: Program, n: AstNode | undefined): boolean {
+function isScaled(program: Program, n: AstNode | undefined, depth = 0): boolean {
   if (!n) return false;
+  // a local taken once from a scaled value (`int256 maxY = fee * WAD; maxY / span * t`)
+  const id = stripConversions(n);
+  if (id?.nodeType === "Identifier" && depth < 2) {
+    const d = program.declOf(id);
+    if (d?.nodeType === "VariableDeclaration" && d.stateVariable !== true && !isReassignedLocal(program, d)) return isScaled(program, initialValueOf(program, d), depth + 1);
+  }
   let found = false;
   walk(n, (x) => {
     if (x.nodeType !== "BinaryOperation") return undefined;

@@ -12,6 +12,7 @@ import {
   builtinCallName,
   dependsOnInput,
   exprKey,
+  isReassignedLocal,
   guardConditions,
   hasCheckedArithmetic,
   externalCall,
@@ -37,7 +38,7 @@ import {
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { reentrancy } from "./reentrancy";
-import { runByStateChangingCode } from "./denialOfService";
+import { RECEIVER_HOOK, runByStateChangingCode } from "./denialOfService";
 import { callablesOf, contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext, type RawFinding } from "./detector";
 
 // ------------------------------------------------------------------------------------------------ shared helpers
@@ -1287,9 +1288,7 @@ function readsOwnBalance(program: Program, expr: AstNode | undefined, depth = 0)
     if (d?.nodeType === "VariableDeclaration" && !isStateVariable(d)) {
       const init = initialValueOf(program, d);
       // only a value taken once and never reassigned
-      const fn = program.callableOf(d);
-      const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : false;
-      return !reassigned && readsOwnBalance(program, init, depth + 1);
+      return !isReassignedLocal(program, d) && readsOwnBalance(program, init, depth + 1);
     }
   }
   return false;
@@ -1312,9 +1311,7 @@ function readsOwnTokenBalance(program: Program, expr: AstNode | undefined, conte
   if (e.nodeType === "Identifier") {
     const d = program.declOf(e);
     if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d)) return false;
-    const fn = program.callableOf(d);
-    const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : false;
-    return !reassigned && readsOwnTokenBalance(program, initialValueOf(program, d), context, depth + 1);
+    return !isReassignedLocal(program, d) && readsOwnTokenBalance(program, initialValueOf(program, d), context, depth + 1);
   }
   if (e.nodeType !== "FunctionCall") return false;
   if (isConversion(e)) return readsOwnTokenBalance(program, list(e, "arguments")[0], context, depth);
@@ -1347,9 +1344,7 @@ function heldTokenBalance(program: Program, expr: AstNode | undefined, context: 
   if (e.nodeType === "Identifier") {
     const d = program.declOf(e);
     if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d)) return undefined;
-    const fn = program.callableOf(d);
-    const reassigned = fn && child(fn, "body") ? findAll(child(fn, "body")!, "Assignment").some((a) => program.declOf(stripParens(child(a, "leftHandSide"))) === d) : false;
-    return reassigned ? undefined : heldTokenBalance(program, initialValueOf(program, d), context, depth + 1);
+    return isReassignedLocal(program, d) ? undefined : heldTokenBalance(program, initialValueOf(program, d), context, depth + 1);
   }
   if (e.nodeType !== "FunctionCall") return undefined;
   if (isConversion(e)) return heldTokenBalance(program, list(e, "arguments")[0], context, depth);
@@ -1398,6 +1393,12 @@ function tokenBalanceCaps(program: Program, callable: AstNode, context: AstNode)
     const [big, limit] = leftBig ? [l, r] : [r, l];
     const balance = heldTokenBalance(program, big, context);
     if (!balance || !limit || heldTokenBalance(program, limit, context) || isZeroLiteral(limit)) return;
+    // `balance <= type(uint112).max`: a guard against a cast's overflow, which no donation of real tokens reaches
+    const lim = stripConversions(limit);
+    if (lim?.nodeType === "MemberAccess" && str(lim, "memberName") === "max" && /^type\(/.test(program.text(child(lim, "expression")!))) return;
+    // `reserve - balance <= owed` (a flash loan repaid): the balance is subtracted, so a donation only helps it pass
+    const diff = stripConversions(big);
+    if (diff?.nodeType === "BinaryOperation" && str(diff, "operator") === "-" && !heldTokenBalance(program, child(diff, "leftExpression"), context)) return;
     if (mentionsBalanceReading(program, limit, context) || dependsOnInput(program, limit, callable)) return;
     out.push({ comparison: c, balance, limit });
   };
@@ -1421,6 +1422,22 @@ function mentionsBalanceReading(program: Program, expr: AstNode, context: AstNod
     if (d?.nodeType !== "VariableDeclaration" || isStateVariable(d)) return false;
     const init = initialValueOf(program, d);
     return init !== undefined && mentionsBalanceReading(program, init, context, depth + 1);
+  });
+}
+
+/**
+ * `if (balance != reserve) reserve = balance;`: the comparison only decides whether to write the balance into the
+ * record it was compared with (a pool's sync), so a donation is absorbed, not a block.
+ */
+function syncsRecord(program: Program, comparison: AstNode, record: AstNode | undefined): boolean {
+  const branch = program.ancestor(comparison, "IfStatement");
+  const cond = branch ? child(branch, "condition") : undefined;
+  const rec = stripConversions(record);
+  if (!branch || !rec || !(cond === comparison || (cond && program.contains(cond, comparison)))) return false;
+  const key = exprKey(program, rec);
+  return findAll(child(branch, "trueBody")!, "Assignment").some((a) => {
+    const lhs = stripConversions(child(a, "leftHandSide"));
+    return lhs !== undefined && exprKey(program, lhs) === key;
   });
 }
 
@@ -1453,7 +1470,7 @@ export const forcedEtherBalance: Detector = {
         const tokenHits = comparisons.filter((b) => {
           const l = readsOwnTokenBalance(program, child(b, "leftExpression"), contract);
           const r = readsOwnTokenBalance(program, child(b, "rightExpression"), contract);
-          return l !== r;
+          return l !== r && !syncsRecord(program, b, l ? child(b, "rightExpression") : child(b, "leftExpression"));
         });
         const token = hits.length === 0 && tokenHits.length > 0;
         if (token) hits.push(...tokenHits);
@@ -1521,7 +1538,7 @@ export const forcedEtherBalance: Detector = {
 // ------------------------------------------------------------------------------------------------ callback-reentrancy
 
 /** Receiver hooks (ERC-721/1155 acceptance checks, ERC-777/1363 notifications) and the token calls that run them. */
-const HOOK = /^(onERC721Received|onERC1155Received|onERC1155BatchReceived|tokensReceived|tokensToSend|onTransferReceived|onApprovalReceived)$/;
+const HOOK = RECEIVER_HOOK;
 const HOOK_CALL = /^(safeTransferFrom|safeBatchTransferFrom|safeMint|operatorSend|transferAndCall|transferFromAndCall|approveAndCall)$/;
 
 function isHookCall(call: OutgoingCall): boolean {
@@ -1583,7 +1600,17 @@ export const callbackReentrancy: Detector = {
             if (state.hook && state.guardReads.has(decl)) state.writes.push({ decl, node, sites });
           },
         });
-        if (!state.hook || state.writes.length === 0) continue;
+        if (!state.hook) continue;
+        // A write ahead of the hook in the same loop body follows it only through the loop's back edge: each iteration
+        // checks and writes its own entry before its hook runs (`paid = …; nft.safeTransferFrom(…)` per loan)
+        const hookAt = state.hook.sites[0] ?? state.hook.node;
+        state.writes = state.writes.filter((w) => {
+          const at = w.sites[0] ?? w.node;
+          if (span(at).start >= span(hookAt).start) return true;
+          const loop = program.ancestor(at, "ForStatement", "WhileStatement", "DoWhileStatement");
+          return !(loop && program.contains(loop, hookAt));
+        });
+        if (state.writes.length === 0) continue;
         if (isRestricted(program, fn, contract, new Set(state.writes.map((w) => w.decl)))) continue;
         const hook = state.hook;
         const lines = linesIn(program, file, [hook.node, ...hook.sites, ...state.writes.flatMap((w) => [w.node, ...w.sites])]);

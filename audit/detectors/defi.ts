@@ -43,6 +43,7 @@ import {
   isFromDependency,
   isGlobal,
   isLibraryFunction,
+  isPayable,
   isReadOnly,
   isSenderLike,
   isStateVariable,
@@ -776,6 +777,25 @@ function oracleChecks(
   return out;
 }
 
+/**
+ * Whether the call reads a status rather than a price: Chainlink's L2 sequencer-uptime feed (0: the sequencer is up,
+ * 1: it is down; its `startedAt` starts the grace period), named so (`sequencerUptimeFeed`) or with its answer compared
+ * for equality with 1.
+ */
+function isStatusFeed(program: Program, fn: AstNode, call: AstNode, answer: AstNode): boolean {
+  const feed = child(child(call, "expression"), "expression");
+  const names = feed ? [feed, ...findAll(feed, "Identifier"), ...findAll(feed, "MemberAccess")].map((x) => str(x, "name") ?? str(x, "memberName") ?? "") : [];
+  if (names.some((n) => /sequencer|uptime/i.test(n))) return true;
+  const isAnswer = (n: AstNode | undefined): boolean => n?.nodeType === "Identifier" && program.declOf(n) === answer;
+  const isOne = (n: AstNode | undefined): boolean => n?.nodeType === "Literal" && n.value === "1";
+  return findAll(child(fn, "body")!, "BinaryOperation").some((op) => {
+    if (op.operator !== "==" && op.operator !== "!=") return false;
+    const l = stripConversions(child(op, "leftExpression"));
+    const r = stripConversions(child(op, "rightExpression"));
+    return (isAnswer(l) && isOne(r)) || (isAnswer(r) && isOne(l));
+  });
+}
+
 export const oracleStalePrice: Detector = {
   id: "oracle-stale-price",
   category: "oracle_manipulation",
@@ -813,6 +833,7 @@ export const oracleStalePrice: Detector = {
             const startedAt = bound?.[2];
             const updatedAt = bound?.[3];
             if (bound && !answer && !updatedAt && !startedAt) continue; // only the round id is read
+            if (answer && isStatusFeed(program, fn, call, answer)) continue; // an L2 sequencer-uptime feed, not a price
             const refs = (d: AstNode | undefined) => (n: AstNode): boolean =>
               d !== undefined && n.nodeType === "Identifier" && program.declOf(n) === d;
             const outputs = list(child(fn, "returnParameters"), "parameters");
@@ -1311,6 +1332,10 @@ function unboundedTrade(program: Program, fn: AstNode, contract: AstNode): { nod
   if (!isEntryPoint(fn) || isReadOnly(fn) || !TRADE_NAME.test(str(fn, "name") ?? "") || !child(fn, "body")) return [];
   if (parameters(fn).some((p) => BOUND_NAME.test(str(p, "name") ?? "") || MIN_PARAM.test(str(p, "name") ?? "") || MAX_PARAM.test(str(p, "name") ?? ""))) return [];
   if (isAccessControlled(program, fn, contract)) return [];
+  // No amount among the parameters (`sellBase(address to)`): the pool prices what was paid in before the call, its
+  // balance above its reserve — a primitive for a router that pays and checks the output in the same transaction,
+  // as a Uniswap V2 pair is (an account cannot pay and trade atomically); a payable one takes the payment with the call
+  if (!isPayable(fn) && !parameters(fn).some((p) => /^u?int\d*$/.test(typeString(p) ?? ""))) return [];
   const flow = new ValueFlow(program, contract, (n) => isOwnReserveRead(program, n, contract), 3);
   const out: { node: AstNode; sites: AstNode[] }[] = [];
   for (const { frame, sites } of flow.reachable(flow.frame(fn))) {

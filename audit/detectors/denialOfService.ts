@@ -89,6 +89,32 @@ function publiclyGrownArrays(program: Program, contract: AstNode): Set<AstNode> 
   return out;
 }
 
+/** Receiver hooks: the ERC-721/1155 acceptance checks and ERC-777/1363 notifications a token calls on the recipient. */
+export const RECEIVER_HOOK = /^(onERC721Received|onERC1155Received|onERC1155BatchReceived|tokensReceived|tokensToSend|onTransferReceived|onApprovalReceived)$/;
+
+/** Whether `fn` (or an internal function it calls, a few levels deep) calls a receiver hook: ERC-1155 `_mint`, `_safeMint`. */
+function reachesReceiverHook(program: Program, fn: AstNode, contract: AstNode, seen = new Set<AstNode>()): boolean {
+  const body = child(fn, "body");
+  if (!body || seen.has(fn) || seen.size > 12) return false;
+  seen.add(fn);
+  return findAll(body, "FunctionCall").some((c) => {
+    const ext = externalCall(program, c);
+    if (ext) return RECEIVER_HOOK.test(ext.functionName);
+    const callee = internalCallee(program, c, contract);
+    return callee !== undefined && reachesReceiverHook(program, callee, contract, seen);
+  });
+}
+
+/** Whether an expression reads an entry of a storage array (`queue[i].receiver`, also through a storage pointer to one). */
+function readsStoredEntry(program: Program, expr: AstNode): boolean {
+  return findAll(expr, "IndexAccess").some((ia) => {
+    const d = baseDeclaration(program, child(ia, "baseExpression"));
+    if (isDynamicStorageArray(d)) return true;
+    const init = d && !isStateVariable(d) ? initialValueOf(program, d) : undefined;
+    return init !== undefined && isDynamicStorageArray(baseDeclaration(program, init));
+  });
+}
+
 export const denialOfService: Detector = {
   id: "denial-of-service",
   category: "denial_of_service",
@@ -136,7 +162,27 @@ export const denialOfService: Detector = {
           });
           // Looping over stored recipients (storage arrays) blocks everyone; over the caller's own list, only the caller.
           const overStorage = cond ? findAll(cond, "MemberAccess").some((m) => str(m, "memberName") === "length" && isDynamicStorageArray(baseDeclaration(program, child(m, "expression")))) : false;
-          if (calls.length > 0) {
+          // A helper that mints or sends to an entry of a stored list and runs the receiver's hook (`_mintShares(queue[i].receiver,
+          // …)` → ERC-1155 `_mint` → `onERC1155Received`): a receiver contract that reverts blocks the whole list
+          const hooked =
+            calls.length === 0
+              ? findAll(loopBody, "FunctionCall").filter((c) => {
+                  const callee = internalCallee(program, c, contract);
+                  return callee !== undefined && list(c, "arguments").some((a) => readsStoredEntry(program, a)) && reachesReceiverHook(program, callee, contract);
+                })
+              : [];
+          if (hooked.length > 0) {
+            report(
+              "calls-in-loop",
+              offChainOnly ? "low" : "medium",
+              hooked,
+              `${fname}() calls \`${program.text(hooked[0]!).replace(/\s+/g, " ").replace(/\( /g, "(").replace(/ \)/g, ")").slice(0, 80)}\` inside a loop over a stored list, and it runs the receiver's hook ` +
+                "(an ERC-721/1155 acceptance check or a token notification), which reverts the whole call when the receiver rejects: one receiver " +
+                `contract that reverts, or uses up the gas, blocks every entry of the list.${offChainNote}`,
+              "Let each receiver claim on its own (pull), or mint without the hook inside the loop and skip an entry that fails:\n```solidity\n" +
+                "for (...) claimable[queue[i].receiver][id] += queue[i].assets;   // no call in the loop\nfunction claim(uint256 id) external { ... _mint(msg.sender, id, amount, \"\"); }\n```",
+            );
+          } else if (calls.length > 0) {
             report(
               "calls-in-loop",
               ((reverting.length > 0 && overStorage) || overArray) && !offChainOnly ? "medium" : "low",

@@ -1050,7 +1050,8 @@ export const reentrancyBalance: Detector = {
             ctx.report({
               detector: "reentrancy-balance",
               category: "reentrancy",
-              severity: "medium",
+              // the owner's own function: whoever re-enters credits the owner twice with the owner's tokens (low)
+              severity: restricted ? "low" : "medium",
               confidence: restricted ? "low" : "medium",
               lines: linesIn(program, file, [before.node, call.at, after, op]),
               contract: str(contract, "name"),
@@ -1061,7 +1062,7 @@ export const reentrancyBalance: Detector = {
                 `${displayName(
                   fn
                 )}() or another function that moves funds in: the inner call's deposit also shows up in the outer difference, so one payment is counted twice` +
-                (restricted ? ". Only privileged callers reach the function, which lowers the risk." : "."),
+                (restricted ? ". Only privileged callers reach the function, so a double count credits them with what they sent (low)." : "."),
               remediation:
                 "Make the function (and every function that can change the same balance) `nonReentrant` (OpenZeppelin ReentrancyGuard), so nothing can run between the two reads:\n" +
                 "```solidity\nfunction deposit(uint256 amount) external nonReentrant {\n    uint256 before = token.balanceOf(address(this));\n" +

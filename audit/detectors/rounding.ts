@@ -487,15 +487,15 @@ interface FeeValue {
   freeBelow?: bigint;
 }
 
-/** The value of a literal or of a constant initialised with one (`10_000`, `BPS`, `1e4`). */
-function constantValue(program: Program, expr: AstNode | undefined, depth = 0): bigint | undefined {
+/** The value of a literal or of a constant initialised with one (`10_000`, `BPS`, `1e4`, a library's `Math.WAD`). */
+export function constantValue(program: Program, expr: AstNode | undefined, depth = 0): bigint | undefined {
   const e = stripConversions(expr);
   if (!e || depth > 2) return undefined;
   const v = literalValue(e);
   if (v !== undefined) return v;
-  if (e.nodeType === "Identifier") {
+  if (e.nodeType === "Identifier" || e.nodeType === "MemberAccess") {
     const d = program.declOf(e);
-    if (d?.nodeType === "VariableDeclaration" && d.stateVariable === true && str(d, "mutability") === "constant") return constantValue(program, child(d, "value"), depth + 1);
+    if (d?.nodeType === "VariableDeclaration" && (d.constant === true || str(d, "mutability") === "constant")) return constantValue(program, child(d, "value"), depth + 1);
   }
   if (e.nodeType === "BinaryOperation" && str(e, "operator") === "**") {
     const b = constantValue(program, child(e, "leftExpression"), depth + 1);
@@ -543,6 +543,60 @@ function readsOf(program: Program, expr: AstNode | undefined): Set<AstNode | str
 }
 
 /** Fees the user pays that a state-changing function computes rounded down. */
+/**
+ * Whether `expr` is an amount the caller sizes: an integer parameter of `fn` or `msg.value`, through locals, arithmetic,
+ * conversions and internal helpers' arguments; not a value an external call looks up (`vault.finalTVL(id)`).
+ */
+function callerSized(program: Program, expr: AstNode | undefined, fn: AstNode, depth = 0): boolean {
+  const e = stripConversions(expr);
+  if (!e || depth > 4) return false;
+  if (memberOf(program, e, "msg", "value")) return true;
+  if (e.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    if (!d || d.nodeType !== "VariableDeclaration") return false;
+    if (parameters(fn).includes(d)) return /^u?int\d*$/.test(typeString(d) ?? "");
+    if (d.stateVariable === true) return false;
+    const assigned = findAll(child(fn, "body")!, "Assignment")
+      .filter((a) => program.declOf(stripConversions(child(a, "leftHandSide"))) === d)
+      .map((a) => child(a, "rightHandSide"));
+    return [initialValueOf(program, d), ...assigned].some((v) => callerSized(program, v, fn, depth + 1));
+  }
+  if (e.nodeType === "BinaryOperation") return callerSized(program, child(e, "leftExpression"), fn, depth + 1) || callerSized(program, child(e, "rightExpression"), fn, depth + 1);
+  if (e.nodeType === "Conditional") return callerSized(program, child(e, "trueExpression"), fn, depth + 1) || callerSized(program, child(e, "falseExpression"), fn, depth + 1);
+  if (e.nodeType === "FunctionCall" && !externalCall(program, e)) return list(e, "arguments").some((a) => callerSized(program, a, fn, depth + 1));
+  return false;
+}
+
+/**
+ * An internal function's fee base that every caller checks against a minimum in a modifier (`deposit(…)
+ * minRequiredDeposit(_assets)` before `_deposit(_id, _assets, …)`): the fee is charged on amounts the minimum keeps
+ * above the free range.
+ */
+function minimumAtEveryCaller(program: Program, contract: AstNode, fn: AstNode, base: AstNode): boolean {
+  const param = program.declOf(stripConversions(base));
+  const index = param ? parameters(fn).indexOf(param) : -1;
+  if (index < 0 || fn.nodeType !== "FunctionDefinition" || !["internal", "private"].includes(str(fn, "visibility") ?? "")) return false;
+  const calls: { caller: AstNode; arg: AstNode | undefined }[] = [];
+  for (const caller of program.linearized(contract).flatMap((c) => functionsOf(c))) {
+    for (const call of findAll(child(caller, "body") ?? caller, "FunctionCall")) {
+      if (internalCallee(program, call, contract) === fn) calls.push({ caller, arg: callArguments(program, call)[index] });
+    }
+  }
+  if (calls.length === 0) return false;
+  return calls.every(({ caller, arg }) => {
+    const sources = new Set(readsOf(program, arg));
+    // a local taken from msg.value (`uint256 assets = msg.value;`) stands for it
+    const a = stripConversions(arg);
+    const local = a?.nodeType === "Identifier" ? program.declOf(a) : undefined;
+    const init = local ? initialValueOf(program, local) : undefined;
+    const fromValue = init !== undefined && memberOf(program, stripConversions(init), "msg", "value");
+    return list(caller, "modifiers").some((m) => {
+      if (!/min/i.test(program.text(child(m, "modifierName") ?? m))) return false;
+      return list(m, "arguments").some((x) => [...readsOf(program, x)].some((r) => sources.has(r)) || (fromValue && memberOf(program, stripConversions(x), "msg", "value")));
+    });
+  });
+}
+
 function feeIssues(program: Program, contract: AstNode, fn: AstNode, documented: boolean): Issue[] {
   // A quote charges nothing; a vault's preview functions (ERC4626Fees) decide what deposit/withdraw charge.
   if (isReadOnly(fn) && roleOf(fn) === undefined) return [];
@@ -591,6 +645,9 @@ function feeIssues(program: Program, contract: AstNode, fn: AstNode, documented:
         return false;
       }) || findAll(body, "Assignment").some((a) => str(a, "operator") === "-=" && isFee(child(a, "rightHandSide")) && sameAmount(child(a, "leftHandSide")));
     if (!charged) continue;
+    // Only an amount the caller sizes can be split: a fee on a total the function looks up (a vault's final TVL,
+    // settled once per epoch) loses at most one unit per settlement.
+    if (!callerSized(program, value.base, fn)) continue;
     // A minimum fee or a minimum amount: `if (fee == 0) fee = 1`, `require(fee > 0)`, `require(amount >= MIN_AMOUNT)`.
     const writes = findAll(body, "Assignment").filter((a) => baseDeclaration(program, child(a, "leftHandSide")) === decl);
     if (writes.length > (at.nodeType === "Assignment" ? 1 : 0)) continue;
@@ -611,7 +668,7 @@ function feeIssues(program: Program, contract: AstNode, fn: AstNode, documented:
       });
       return min && [...reads].some((r) => baseReads.has(r));
     });
-    if (bounded) continue;
+    if (bounded || minimumAtEveryCaller(program, contract, fn, value.base)) continue;
     const free = value.freeBelow !== undefined ? `every amount below ${value.freeBelow}` : "every amount below the scale divided by the rate";
     out.push({
       kind: "fee",
