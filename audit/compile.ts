@@ -16,7 +16,7 @@ import type { AstNode } from "./ast/node";
 import { LineIndex } from "./ast/lines";
 import { Program, type SourceFile } from "./ast/program";
 import type { CompilerSet } from "./compilers";
-import { satisfies } from "./compilers";
+import { normalizeRange, satisfies } from "./compilers";
 import { parseToAst } from "./parseFallback";
 import type { Remapping } from "./project";
 import {
@@ -100,7 +100,10 @@ export async function compileFiles(
       .find((v) => ranges.every((r) => satisfies(v, r)));
     let relaxed = false;
     if (!version) {
-      version = own ? compilers.closest(own) : newest;
+      // the closure's strictest pragma (an exact `0.8.21` a file imports), not the file's own open one (`>=0.6.0`,
+      // hardhat-exposed's generated wrappers), decides the language the code needs
+      const strictest = [own, ...ranges].filter((r) => r !== "").sort((a, b) => semver.rcompare(minimumOf(a), minimumOf(b)))[0];
+      version = strictest ? compilers.closest(strictest) : newest;
       relaxed = version !== undefined;
     }
     const plan: Plan = {
@@ -501,4 +504,9 @@ function compileCached(
     renameSync(tmp, file);
   }
   return { output, cached: false };
+}
+
+/** The lowest version a pragma admits (`>=0.6.0` → 0.6.0, `^0.8.4` → 0.8.4), 0.0.0 when it does not parse. */
+function minimumOf(range: string): string {
+  return semver.minVersion(normalizeRange(range) ?? "0.0.0")?.version ?? "0.0.0";
 }

@@ -86,8 +86,8 @@ submodule() {
   name=$(git -C "$into" config -f .gitmodules --get-regexp '^submodule\..*\.path$' |
     awk -v p="$sub" '$2 == p { sub(/^submodule\./, "", $1); sub(/\.path$/, "", $1); print $1; exit }')
   sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$name.url")
-  # Rari-Capital/solmate moved to transmissions11/solmate (GitHub redirects; a mirror knows the new name only)
-  sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##; s#^Rari-Capital/solmate$#transmissions11/solmate#' <<<"$sub_url")
+  # Rari-Capital/solmate and brockelmore/forge-std moved (GitHub redirects; a mirror knows the new names only)
+  sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##; s#^Rari-Capital/solmate$#transmissions11/solmate#; s#^brockelmore/forge-std$#foundry-rs/forge-std#' <<<"$sub_url")
   git -C "$into" submodule --quiet init -- "$sub"
   [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$name.url" "$(url "$sub_slug")"
   git -C "$into" -c protocol.file.allow=always submodule --quiet update -- "$sub" 2>/dev/null || {
@@ -194,6 +194,28 @@ npm_dep sherlock-2023-12-dodo-gsp/dodo-gassaving-pool @openzeppelin/contracts 4.
 fetch sherlock-2023-02-bond sherlock-audit/2023-02-bond 8a326a4b39fdaf9eaf5911cfd3e9676a83c24a58 \
   bonds/lib/clones-with-immutable-args bonds/lib/ds-test bonds/lib/forge-std bonds/lib/openzeppelin-contracts \
   bonds/lib/solmate
+
+# three more Sherlock contests (first run after their labels were committed): Olympus 2023-03 (git submodules), Real
+# Wagmi (its package-lock's npm packages), UXD (a Hardhat project: its package-lock's npm packages)
+fetch sherlock-2023-03-olympus sherlock-audit/2023-03-olympus fae48b3a40f2a2f4ccf412fbee16aeea5b29c410 \
+  sherlock-olympus/lib/ds-test sherlock-olympus/lib/solmate sherlock-olympus/lib/forge-std \
+  sherlock-olympus/lib/clones-with-immutable-args
+fetch sherlock-2023-10-real-wagmi sherlock-audit/2023-10-real-wagmi b33752757fd6a9f404b8577c1eae6c5774b3a0db \
+  wagmi-leverage/lib/forge-std
+npm_dep sherlock-2023-10-real-wagmi/wagmi-leverage @openzeppelin/contracts 4.9.3
+npm_dep sherlock-2023-10-real-wagmi/wagmi-leverage @uniswap/v3-core 1.0.1
+npm_dep sherlock-2023-10-real-wagmi/wagmi-leverage @uniswap/v3-periphery 1.4.3
+npm_dep sherlock-2023-10-real-wagmi/wagmi-leverage @uniswap/lib 4.0.1-alpha
+npm_dep sherlock-2023-10-real-wagmi/wagmi-leverage @uniswap/v2-core 1.0.1
+npm_dep sherlock-2023-10-real-wagmi/wagmi-leverage base64-sol 1.0.1
+fetch sherlock-2023-01-uxd sherlock-audit/2023-01-uxd 334b38b582d794c76a2062e672804d99fc24675c
+npm_dep sherlock-2023-01-uxd @openzeppelin/contracts 4.7.3
+npm_dep sherlock-2023-01-uxd @openzeppelin/contracts-upgradeable 4.7.3
+npm_dep sherlock-2023-01-uxd @uniswap/v3-core 1.0.0
+npm_dep sherlock-2023-01-uxd @uniswap/v3-periphery 1.4.2
+npm_dep sherlock-2023-01-uxd @uniswap/lib 4.0.1-alpha
+npm_dep sherlock-2023-01-uxd @uniswap/v2-core 1.0.1
+npm_dep sherlock-2023-01-uxd base64-sol 1.0.1
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b

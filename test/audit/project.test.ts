@@ -288,6 +288,21 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     ]);
   });
 
+  it("a file with an open pragma (`>=0.6.0`, hardhat-exposed's wrappers) importing code pinned to an uninstalled 0.8 version is compiled by the 0.8 compiler closest to the pin, not by 0.6", async function () {
+    const open = path.join(dir, "open-pragma");
+    write(open, {
+      "hardhat.config.js": "module.exports = {};\n",
+      "contracts/Pinned.sol": "// SPDX-License-Identifier: MIT\npragma solidity 0.8.21;\ncontract Pinned {\n    error Nope(uint256 id);\n    function f(uint256 x) external pure returns (uint256) { unchecked { return x + 1; } }\n}\n",
+      "contracts/exposed/Wrapper.sol": '// SPDX-License-Identifier: UNLICENSED\npragma solidity >=0.6.0;\nimport "../Pinned.sol";\ncontract $Pinned is Pinned {}\n',
+    });
+    const r = await runAudit({ path: path.join(open, "contracts"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status])).to.deep.equal([
+      ["Pinned.sol", "compiled-relaxed-pragma"],
+      ["exposed/Wrapper.sol", "compiled-relaxed-pragma"],
+    ]);
+    expect(r.files.every((f) => /^0\.8\./.test(f.compiler ?? ""))).to.equal(true);
+  });
+
   it("imports forge finds without a remapping: a path under a lib folder (`solady/src/…`), and a dependency's import from its own root (`src/Kernel.sol`)", async function () {
     const deps = path.join(dir, "deps");
     const sol = (body: string, imports = ""): string => `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n${imports}${body}\n`;
