@@ -524,6 +524,50 @@ function firstEffect(program: Program, fn: AstNode, contract: AstNode): { node: 
   return effect ? { ...effect, vars } : undefined;
 }
 
+/**
+ * `transferFrom` calls in internal functions an entry point reaches (a few levels deep) whose `from` is what the entry
+ * point passed down from one of its own address parameters: the call, the entry point's call site, and the parameter.
+ */
+function innerPulls(program: Program, fn: AstNode, contract: AstNode): { call: AstNode; site: AstNode; param: AstNode }[] {
+  const out: { call: AstNode; site: AstNode; param: AstNode }[] = [];
+  const seen = new Set<AstNode>();
+  const visit = (f: AstNode, carried: Map<AstNode, AstNode>, site: AstNode | undefined, depth: number): void => {
+    const body = child(f, "body");
+    if (!body || depth > 3) return;
+    for (const call of findAll(body, "FunctionCall")) {
+      const ext = externalCall(program, call);
+      const args = list(call, "arguments");
+      if (site && ext?.functionName === "transferFrom" && args.length === 3) {
+        const from = stripConversions(args[0]);
+        const origin = from?.nodeType === "Identifier" ? carried.get(program.declOf(from)!) : undefined;
+        if (origin) out.push({ call, site, param: origin });
+        continue;
+      }
+      const callee = ext ? undefined : internalCallee(program, call, contract);
+      if (site && callee && str(callee, "name") === "safeTransferFrom" && parameters(callee).length === 4 && isLibraryFunction(program, callee)) {
+        // SafeERC20.safeTransferFrom(token, from, …) or token.safeTransferFrom(from, …)
+        const from = stripConversions(args.length === 4 ? args[1] : args[0]);
+        const origin = from?.nodeType === "Identifier" ? carried.get(program.declOf(from)!) : undefined;
+        if (origin) out.push({ call, site, param: origin });
+        continue;
+      }
+      if (!callee || seen.has(callee) || isLibraryFunction(program, callee)) continue;
+      const next = new Map<AstNode, AstNode>();
+      parameters(callee).forEach((p, i) => {
+        const a = stripConversions(args[i]);
+        const origin = a?.nodeType === "Identifier" ? carried.get(program.declOf(a)!) : undefined;
+        if (origin) next.set(p, origin);
+      });
+      if (next.size === 0) continue;
+      seen.add(callee);
+      visit(callee, next, site ?? call, depth + 1);
+    }
+  };
+  const own = new Map<AstNode, AstNode>(parameters(fn).filter((p) => /^address/.test(typeString(p) ?? "")).map((p) => [p, p]));
+  if (own.size > 0) visit(fn, own, undefined, 0);
+  return out;
+}
+
 export const accessControl: Detector = {
   id: "access-control",
   category: "access_control",
@@ -688,6 +732,23 @@ export const accessControl: Detector = {
               `${fname}() moves tokens from an address the caller chooses (${program.text(from)}): anyone can drain every account that approved this contract.`,
               "Only pull tokens from the caller (or from an owner who signed a permit checked in the same call):\n```solidity\ntoken.safeTransferFrom(msg.sender, address(this), amount);\n```",
             );
+          }
+          // the same pull in an internal helper the entry point hands the address to (`rebalance(…, account)` →
+          // `_rebalance(…, account)` → `transferFrom(account, …)`), unless the entry point ties it to the caller
+          for (const inner of innerPulls(program, fn, contract)) {
+            const param = inner.param;
+            const tied = guardConditions(program, body).some(
+              (g) => findAll(g.cond, "Identifier").some((i) => program.declOf(i) === param) && findAll(g.cond, "MemberAccess").some((m) => memberOf(program, m, "msg", "sender")),
+            );
+            if (tied || reportedHere) continue;
+            report(
+              "arbitrary-transfer-from",
+              "high",
+              linesIn(program, file, [inner.site, inner.call]),
+              `${fname}() hands ${str(param, "name")}, an address the caller chooses, to \`${program.text(inner.site).replace(/\s+/g, " ").replace(/\( /g, "(").slice(0, 60)}\`, which moves tokens from it (\`${program.text(inner.call).replace(/\s+/g, " ").replace(/\( /g, "(").slice(0, 70)}\`): anyone can drain every account that approved this contract.`,
+              "Only pull tokens from the caller (or from an owner who signed a permit checked in the same call):\n```solidity\ntoken.safeTransferFrom(msg.sender, address(this), amount);\n```",
+            );
+            break;
           }
         }
         for (const call of findAll(body, "FunctionCall")) {
@@ -953,6 +1014,9 @@ function altersOwnCode(program: Program, contract: AstNode): boolean {
   const visit = (fn: AstNode, depth: number): boolean => {
     if (seen.has(fn) || depth > 3) return false;
     seen.add(fn);
+    // OpenZeppelin's UUPS upgrade functions (since 4.3.2) run only through a proxy (`onlyProxy`): on the bare
+    // implementation they revert, so taking it over does not reach the code at its address
+    if (list(fn, "modifiers").some((m) => program.text(child(m, "modifierName") ?? m) === "onlyProxy")) return false;
     if (/^(upgradeTo|upgradeToAndCall)$/.test(str(fn, "name") ?? "")) return true;
     const body = child(fn, "body");
     if (!body) return false;
@@ -962,7 +1026,8 @@ function altersOwnCode(program: Program, contract: AstNode): boolean {
       return callee !== undefined && visit(callee, depth + 1);
     });
   };
-  return program.linearized(contract).some((base) => functionsOf(base).some((fn) => visit(fn, 0)));
+  // from what can be called on the contract (internal helpers such as ERC1967's delegatecall count when reached)
+  return program.linearized(contract).some((base) => functionsOf(base).some((fn) => isEntryPoint(fn) && visit(fn, 0)));
 }
 
 // ---------------------------------------------------------------------------------------------- centralization-risk

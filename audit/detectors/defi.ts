@@ -1108,7 +1108,7 @@ const ALLOW_LIST = /white|allow|support|approved|accepted|listed/i;
  * Whether every entry point that runs `fn` admits `token` only through an allow-list: a role check on the token, a
  * whitelist lookup in a guard (`require(whitelist[token])`), in the entry point or a function it runs.
  */
-function allowListed(program: Program, fn: AstNode, contract: AstNode, token: AstNode | undefined): boolean {
+export function allowListed(program: Program, fn: AstNode, contract: AstNode, token: AstNode | undefined): boolean {
   const key = (e: AstNode | undefined): string | undefined => {
     const x = stripConversions(e);
     return x ? exprKey(program, x) : undefined;
@@ -1483,10 +1483,12 @@ export const missingSlippage: Detector = {
           if (!checked || bad.length === 0) continue;
           // a zero minimum on an intermediate step of a trade whose final output the caller bounds is covered
           if (bad.every((b) => /is 0/.test(b.why)) && boundedEndToEnd(program, fn, contract)) continue;
+          // only the deadline, with the caller's own minimum passed through: the price is bounded, only the time is not
+          const deadlineOnly = bad.every((b) => /deadline/i.test(b.why));
           ctx.report({
             detector: "missing-slippage",
             category: "front_running",
-            severity: "medium",
+            severity: deadlineOnly ? "low" : "medium",
             confidence: bad.some((b) => /is 0|maximum/.test(b.why)) ? "high" : "medium",
             lines: linesIn(program, file, [call, ...bad.map((b) => b.node)]),
             contract: str(contract, "name"),
@@ -1494,7 +1496,8 @@ export const missingSlippage: Detector = {
             message:
               `${displayName(fn)}() calls \`${name}\` without protection: ${bad.map((b) => b.why).join("; ")}. A searcher ` +
               "who sees the transaction can move the price before it (sandwich attack) and take the difference; a transaction " +
-              "that lingers in the mempool executes whenever it is most profitable for the block producer.",
+              "that lingers in the mempool executes whenever it is most profitable for the block producer." +
+              (deadlineOnly ? " Here the caller's minimum output is passed through, so the price is bounded and only the time is open (low)." : ""),
             remediation:
               "Let the caller choose the minimum output (computed off-chain from a quote minus a slippage tolerance) and the " +
               "deadline, and pass them through:\n```solidity\nfunction swap(uint256 amountIn, uint256 amountOutMin, uint256 deadline) external {\n" +

@@ -3,6 +3,7 @@ import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
 import { walkFlowEvents } from "../ast/flow";
+import { isAccessControlled } from "../ast/access";
 import {
   baseDeclaration,
   builtinCallName,
@@ -16,14 +17,17 @@ import {
   isGlobal,
   isInCondition,
   isReadOnly,
+  isSenderLike,
   minorVersion,
   parameters,
   initialValueOf,
   internalCallee,
   stopsExecution,
+  stripConversions,
   type ConditionPositionOptions,
 } from "../ast/semantics";
 import { failureChangesNothing, resultIsChecked } from "./uncheckedCalls";
+import { allowListed } from "./defi";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
 function paramType(program: Program, p: AstNode): string {
@@ -274,6 +278,22 @@ export const signatureReplay: Detector = {
   },
 };
 
+/**
+ * The other party of a transfer is the caller (`transferFrom(msg.sender, …)`), or an address the caller names that the
+ * function books nothing for (`transfer(to, …)` with no `paid[to]`): a failure short-changes only the caller.
+ */
+function ownCounterparty(program: Program, call: AstNode, name: string, fn: AstNode): boolean {
+  const party = stripConversions(list(call, "arguments")[0]);
+  if (!party) return false;
+  if (isSenderLike(program, party)) return true;
+  const param = party.nodeType === "Identifier" ? program.declOf(party) : undefined;
+  if (name !== "transfer" || !param || !parameters(fn).includes(param)) return false;
+  const booked = findAll(child(fn, "body")!, "IndexAccess").some(
+    (ia) => findAll(child(ia, "indexExpression") ?? ia, "Identifier").some((i) => program.declOf(i) === param) || program.declOf(child(ia, "indexExpression")) === param,
+  );
+  return !booked;
+}
+
 /** The standard token bases a variable's type names when it holds any token (OpenZeppelin's, solmate's ERC20). */
 const STANDARD_BASE = /^(ERC20|ERC20Upgradeable)$/;
 
@@ -306,10 +326,17 @@ export const unsafeErc20: Detector = {
           // an approval whose failure goes unnoticed makes the later pull fail: nothing is paid or booked on its strength;
           // a function that records nothing leaves the tokens where they were when the transfer fails
           const harmless = !checked && (ext.functionName === "approve" || failureChangesNothing(program, call, fn, contract, true, writes));
+          // a token an admin's allow-list must admit on every way in (`if (!isSupportedAsset[token]) revert`): it
+          // returns false instead of reverting only if the admin listed such a token
+          const listed = !checked && !fixed && !harmless && allowListed(program, fn, contract, ext.target);
+          // the owner's own transfer with the owner as counterparty (an insurance deposit or withdrawal): only the
+          // owner is short-changed
+          const own =
+            !checked && !fixed && !harmless && !listed && isEntryPoint(fn) && isAccessControlled(program, fn, contract) && ownCounterparty(program, call, ext.functionName, fn);
           ctx.report({
             detector: checked ? "erc20-call-without-safeerc20" : "unchecked-erc20-transfer",
             category: checked ? "other" : "unchecked_low_level_calls",
-            severity: checked || fixed || harmless ? "low" : "medium",
+            severity: checked || fixed || harmless || listed || own ? "low" : "medium",
             confidence: "medium",
             lines: [program.line(call)],
             contract: str(contract, "name"),
@@ -323,7 +350,11 @@ export const unsafeErc20: Detector = {
                     ? ext.functionName === "approve"
                       ? " (a failed approval makes the later transfer fail rather than pay or book anything)."
                       : " (the function records nothing, so a failure leaves the tokens where they were)."
-                    : "."),
+                    : listed
+                      ? ` (${program.text(ext.target)} must be on an allow-list an admin keeps, so this matters only if the admin lists such a token).`
+                      : own
+                        ? " (only the owner calls it, and the tokens move between the contract and the owner or an address the owner names)."
+                        : "."),
             remediation:
               "Use OpenZeppelin SafeERC20, which reverts on failure and handles tokens that return nothing:\n```solidity\nusing SafeERC20 for IERC20;\ntoken.safeTransfer(to, amount);\ntoken.safeTransferFrom(from, address(this), amount);\n```",
           });

@@ -194,6 +194,25 @@ contract UupsBox is Initializable, UUPSUpgradeable {
         require(msg.sender == owner, "owner");
     }
 }
+
+/// Its own upgrade function, callable on the implementation itself (OpenZeppelin's UUPS before 4.3.2 had no onlyProxy).
+contract OldUupsBox is Initializable {
+    address public owner;
+    bytes32 internal constant SLOT = 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc;
+
+    function initialize(address owner_) external initializer {
+        owner = owner_;
+    }
+
+    function upgradeToAndCall(address impl, bytes calldata data) external {
+        require(msg.sender == owner, "owner");
+        assembly {
+            sstore(SLOT, impl)
+        }
+        (bool ok, ) = impl.delegatecall(data);
+        require(ok, "failed");
+    }
+}
 `,
   "Bases.sol": `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
@@ -651,12 +670,13 @@ describe("audit: severity by consequence (ignored calls that record nothing, app
     expect(found.map((f) => f.function)).to.deep.equal(["pay"]);
   });
 
-  it("implementation-initializable: medium when the implementation can delegatecall or upgrade itself (UUPS), low for a plain one", function () {
+  it("implementation-initializable: medium when the implementation can delegatecall or upgrade itself, low for a plain one and for OpenZeppelin's UUPS (its upgrade runs only through a proxy: onlyProxy)", function () {
     const found = result.findings.filter((f) => f.file === "Boxes.sol" && f.detector === "implementation-initializable");
     expect(found.map((f) => [f.contract, f.severity])).to.deep.equal([
       ["PlainBox", "low"],
       ["MulticallBox", "medium"],
-      ["UupsBox", "medium"],
+      ["UupsBox", "low"],
+      ["OldUupsBox", "medium"],
     ]);
     expect(found[0]!.message).to.include("controls only the implementation's own empty storage");
   });

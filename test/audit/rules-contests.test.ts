@@ -7,12 +7,17 @@
  * minimum; a balance difference in the owner's own function, and unchecked arithmetic only a trusted caller reaches,
  * are low; a write ahead of a receiver hook in the same loop iteration is checks-effects-interactions; a run-once
  * initializer of a contract that cannot change its code is a deployment front-run (low), a diamond's init contract
- * is run by delegatecall; and a loop over a stored list that mints with a receiver hook blocks the list.
+ * is run by delegatecall; a loop over a stored list that mints with a receiver hook blocks the list; and (from UXD's miss)
+ * a pull from an address the caller names is reported also when a private helper makes it. From the UXD and Real
+ * Wagmi review: the owner's own transfers and a token an allow-list admits are low for an ignored return value; a
+ * deadline of block.timestamp with the caller's minimum passed through is low; OpenZeppelin's UUPS upgrade runs only
+ * through a proxy (rules-calibration); solhint's check-send-result ignores a contract function named send.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
 import type { AuditResult } from "../../audit/scan";
 import type { Finding } from "../../audit/types";
+import { runSolhint } from "../../audit/solhint";
 import { scanSources } from "./scanSources";
 
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
@@ -375,6 +380,91 @@ contract Settings {
     }
 }
 `,
+  "Pulls.sol": `${HEAD}
+interface IERC20 {
+    function transferFrom(address, address, uint256) external returns (bool);
+}
+
+contract Rebalancer {
+    IERC20 public immutable quote;
+    uint256 public shortfall = 10;
+
+    constructor(IERC20 q) { quote = q; }
+
+    /// The account that covers the shortfall is whoever the caller names.
+    function rebalance(uint256 amount, address account) external returns (uint256) {
+        return _rebalance(amount, account);
+    }
+
+    /// The caller names the account, but it must be the caller.
+    function rebalanceOwn(uint256 amount, address account) external returns (uint256) {
+        require(account == msg.sender, "not yours");
+        return _rebalance(amount, account);
+    }
+
+    function _rebalance(uint256 amount, address payer) private returns (uint256) {
+        quote.transferFrom(payer, address(this), shortfall);
+        return amount;
+    }
+}
+`,
+  "Tokens.sol": `${HEAD}
+interface IERC20 {
+    function transfer(address, uint256) external returns (bool);
+    function transferFrom(address, address, uint256) external returns (bool);
+}
+
+interface IRouter {
+    function swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external returns (uint256[] memory);
+}
+
+contract Desk {
+    address public owner = msg.sender;
+    IERC20 public insurance;
+    IRouter public router;
+    mapping(address => bool) public isSupportedAsset;
+    mapping(address => mapping(address => uint256)) public deposits;
+
+    function setInsurance(IERC20 t) external {
+        require(msg.sender == owner, "owner");
+        insurance = t;
+    }
+
+    /// The owner's own insurance: the tokens move between the contract and the owner.
+    function depositInsurance(uint256 amount) external {
+        require(msg.sender == owner, "owner");
+        insurance.transferFrom(msg.sender, address(this), amount);
+    }
+
+    function withdrawInsurance(uint256 amount, address to) external {
+        require(msg.sender == owner, "owner");
+        insurance.transfer(to, amount);
+    }
+
+    /// Only tokens the owner lists.
+    function deposit(address token, uint256 amount) external {
+        if (!isSupportedAsset[token]) revert();
+        IERC20(token).transferFrom(msg.sender, address(this), amount);
+        deposits[token][msg.sender] += amount;
+    }
+
+    /// Any token.
+    function depositAny(address token, uint256 amount) external {
+        IERC20(token).transferFrom(msg.sender, address(this), amount);
+        deposits[token][msg.sender] += amount;
+    }
+
+    /// The caller's minimum goes through; only the deadline is now.
+    function swap(uint256 amountIn, uint256 minOut, address[] calldata path) external {
+        router.swapExactTokensForTokens(amountIn, minOut, path, msg.sender, block.timestamp);
+    }
+
+    /// No minimum at all.
+    function swapBlind(uint256 amountIn, address[] calldata path) external {
+        router.swapExactTokensForTokens(amountIn, 0, path, msg.sender, block.timestamp);
+    }
+}
+`,
   "Queues.sol": `${HEAD}
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 
@@ -495,6 +585,40 @@ describe("audit: rules from the reviewed first run on Kairos, Y2K, DODO GSP and 
     ]);
     expect(found[0]!.message).to.include("front-run of a deployment");
     expect(found[2]!.message).to.include("diamond's init contract");
+  });
+
+  it("arbitrary-transfer-from: a private helper pulling from the address an entry point passes down from its caller is reported at both lines; not when the entry point ties it to msg.sender", function () {
+    const found = findings("Pulls.sol", "arbitrary-transfer-from");
+    expect(found.map((f) => [f.function, f.severity, f.lines]), summary("Pulls.sol")).to.deep.equal([
+      ["rebalance", "high", [lineOf("Pulls.sol", "return _rebalance(amount, account);"), lineOf("Pulls.sol", "quote.transferFrom(payer")]],
+    ]);
+    expect(found[0]!.message).to.include("hands account, an address the caller chooses");
+  });
+
+  it("unchecked-erc20-transfer: low for the owner's own transfers with the owner as counterparty and for a token an allow-list admits; medium for any token", function () {
+    const found = findings("Tokens.sol", "unchecked-erc20-transfer");
+    expect(found.map((f) => [f.function, f.severity]), summary("Tokens.sol")).to.deep.equal([
+      ["depositInsurance", "low"],
+      ["withdrawInsurance", "low"],
+      ["deposit", "low"],
+      ["depositAny", "medium"],
+    ]);
+    expect(found[2]!.message).to.include("allow-list an admin keeps");
+  });
+
+  it("missing-slippage: low when the caller's minimum output goes through and only the deadline is block.timestamp; medium with no minimum", function () {
+    const found = findings("Tokens.sol", "missing-slippage");
+    expect(found.map((f) => [f.function, f.severity]), summary("Tokens.sol")).to.deep.equal([
+      ["swap", "low"],
+      ["swapBlind", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("only the time is open");
+  });
+
+  it("solhint check-send-result: silent on a contract's function named send called with options (LayerZero's `endpoint.send{value: fee}(…)`); reported on an ignored address.send", function () {
+    const text = `${HEAD}interface IEndpoint { function send(uint16, bytes calldata) external payable; }\ncontract App {\n    IEndpoint public endpoint;\n    function relay(bytes calldata p) external payable {\n        endpoint.send{value: msg.value}(1, p);\n    }\n    function pay(address payable to) external {\n        to.send(1);\n    }\n}\n`;
+    const s = runSolhint(text);
+    expect(s.findings.filter((f) => f.detector === "check-send-result").map((f) => f.lines)).to.deep.equal([[text.split("\n").findIndex((l) => l.includes("to.send(1)")) + 1]]);
   });
 
   it("calls-in-loop: a helper that mints ERC-1155 shares to each entry of a stored queue runs the receiver's hook in the loop (medium); the caller's own list is not this case", function () {
