@@ -217,6 +217,20 @@ npm_dep sherlock-2023-01-uxd @uniswap/lib 4.0.1-alpha
 npm_dep sherlock-2023-01-uxd @uniswap/v2-core 1.0.1
 npm_dep sherlock-2023-01-uxd base64-sol 1.0.1
 
+# two more Sherlock contests (first run after their labels were committed): Convergence (a Hardhat project: its
+# package-lock's npm packages) and Kyber Swap Elastic (its yarn.lock's OpenZeppelin)
+fetch sherlock-2023-11-convergence sherlock-audit/2023-11-convergence e894be3e36614a385cf409dc7e278d5b8f16d6f2
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @openzeppelin/contracts 4.9.3
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @openzeppelin/contracts-upgradeable 4.9.3
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @chainlink/contracts 0.7.1
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @uniswap/v3-core 1.0.1
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @uniswap/v2-core 1.0.1
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @uniswap/v3-periphery 1.4.4
+npm_dep sherlock-2023-11-convergence/sherlock-cvg @uniswap/lib 4.0.1-alpha
+fetch sherlock-2023-07-kyber-swap sherlock-audit/2023-07-kyber-swap e0cb622e7dacf4e8603507f3ea1c1073f9445dbe
+npm_dep sherlock-2023-07-kyber-swap/ks-elastic-sc @openzeppelin/contracts 4.3.1
+npm_dep sherlock-2023-07-kyber-swap/ks-elastic-sc @openzeppelin/contracts-upgradeable 4.3.1
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
