@@ -169,6 +169,20 @@ function senderKeyed(program: Program, lhs: AstNode): boolean {
   return false;
 }
 
+/**
+ * An initializer that sets up only the caller's own entry (`poolObservation[msg.sender] = …`,
+ * `poolOracle[msg.sender].initialize(time)`, Kyber's pool oracle): every caller initialises their own record.
+ */
+function initialisesOwnEntry(program: Program, body: AstNode): boolean {
+  const writes = findAll(body, "Assignment").map((a) => writtenStateVariable(program, a)).filter((w) => w !== undefined);
+  const bound = findAll(body, "FunctionCall")
+    .map((c) => child(c, "expression"))
+    .filter((e) => e?.nodeType === "MemberAccess")
+    .map((e) => child(e!, "expression")!)
+    .filter((b) => b !== undefined && isStateVariable(baseDeclaration(program, b)));
+  return writes.length + bound.length > 0 && writes.every((w) => senderKeyed(program, w.lhs)) && bound.every((b) => senderKeyed(program, b));
+}
+
 /** Calls that deploy a contract: minimal proxies and create/create2 factories (`impl.clone(data)`, `Clones.cloneDeterministic`). */
 const DEPLOY_CALL = /^(clone\w*|create2?|deploy\w*|createProxy\w*)$/i;
 
@@ -628,6 +642,10 @@ export const accessControl: Detector = {
           const ll = lowLevelCall(program, call);
           if (ll && (ll.kind === "delegatecall" || ll.kind === "callcode")) {
             if (controlled) continue;
+            // a multicall into the contract's own code (`address(this).delegatecall(data[i])`) reaches only its own
+            // functions, each with its own checks
+            const self = stripConversions(ll.target);
+            if (self && (isGlobal(program, self, "this") || program.text(self) === "this")) continue;
             const targetInput = dependsOnInput(program, ll.target, fn);
             const dataInput = ll.args.some((a) => dependsOnInput(program, a, fn));
             const severity = targetInput ? "high" : dataInput ? "medium" : "low";
@@ -870,7 +888,7 @@ export const accessControl: Detector = {
 
         // An initializer with no check at all: anyone runs it at any time, again and again, and resets what it set.
         const initName = /^_?(init|initiali[sz]e)([A-Z_]\w*)?$/.test(str(fn, "name") ?? "") || /^initiali[sz]e/i.test(str(fn, "name") ?? "");
-        if (initName && !initGuarded && guards.length === 0 && !modifierGuards && !helperGuards && !ownerWritten && writesAnyState(program, fn, contract)) {
+        if (initName && !initGuarded && guards.length === 0 && !modifierGuards && !helperGuards && !ownerWritten && writesAnyState(program, fn, contract) && !initialisesOwnEntry(program, body)) {
           // A diamond's init contract (EIP-2535 DiamondInit): no storage variables of its own and nothing to call but
           // initializers, so it is run by delegatecall from the diamond; called directly it writes its own unused storage.
           const initOnly =

@@ -11,7 +11,8 @@
  * a pull from an address the caller names is reported also when a private helper makes it. From the UXD and Real
  * Wagmi review: the owner's own transfers and a token an allow-list admits are low for an ignored return value; a
  * deadline of block.timestamp with the caller's minimum passed through is low; OpenZeppelin's UUPS upgrade runs only
- * through a proxy (rules-calibration); solhint's check-send-result ignores a contract function named send.
+ * through a proxy (rules-calibration); solhint's check-send-result ignores a contract function named send. From the
+ * Kyber review: an initializer of the caller's own entry and a multicall into the contract's own code are not reported.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -465,6 +466,40 @@ contract Desk {
     }
 }
 `,
+  "SelfService.sol": `${HEAD}
+/// Each pool initialises its own oracle record; a multicall runs the contract's own functions.
+contract PoolOracle {
+    struct Observation { bool initialized; uint32 time; }
+    mapping(address => Observation) public poolObservation;
+
+    function initializeOracle(uint32 time) external {
+        poolObservation[msg.sender] = Observation({initialized: true, time: time});
+    }
+
+    function multicall(bytes[] calldata data) external returns (bytes[] memory results) {
+        results = new bytes[](data.length);
+        for (uint256 i = 0; i < data.length; i++) {
+            (bool ok, bytes memory r) = address(this).delegatecall(data[i]);
+            require(ok, "call failed");
+            results[i] = r;
+        }
+    }
+}
+
+/// The same shapes that reach others: a shared record anyone resets, and a delegatecall to a caller's target.
+contract SharedOracle {
+    uint32 public startTime;
+
+    function initializeOracle(uint32 time) external {
+        startTime = time;
+    }
+
+    function run(address target, bytes calldata data) external {
+        (bool ok, ) = target.delegatecall(data);
+        require(ok, "call failed");
+    }
+}
+`,
   "Queues.sol": `${HEAD}
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 
@@ -619,6 +654,14 @@ describe("audit: rules from the reviewed first run on Kairos, Y2K, DODO GSP and 
     const text = `${HEAD}interface IEndpoint { function send(uint16, bytes calldata) external payable; }\ncontract App {\n    IEndpoint public endpoint;\n    function relay(bytes calldata p) external payable {\n        endpoint.send{value: msg.value}(1, p);\n    }\n    function pay(address payable to) external {\n        to.send(1);\n    }\n}\n`;
     const s = runSolhint(text);
     expect(s.findings.filter((f) => f.detector === "check-send-result").map((f) => f.lines)).to.deep.equal([[text.split("\n").findIndex((l) => l.includes("to.send(1)")) + 1]]);
+  });
+
+  it("unprotected-initializer and delegatecall: silent on an initializer that sets up only the caller's own entry and on a multicall into the contract's own code; reported on a shared record and a caller's target", function () {
+    const found = result.findings.filter((f) => f.file === "SelfService.sol" && /^(unprotected-initializer|delegatecall-)/.test(f.detector));
+    expect(found.map((f) => [f.contract, f.detector]), summary("SelfService.sol")).to.deep.equal([
+      ["SharedOracle", "unprotected-initializer"],
+      ["SharedOracle", "delegatecall-user-target"],
+    ]);
   });
 
   it("calls-in-loop: a helper that mints ERC-1155 shares to each entry of a stored queue runs the receiver's hook in the loop (medium); the caller's own list is not this case", function () {
