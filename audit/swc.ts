@@ -82,6 +82,7 @@ const BY_DETECTOR: Record<string, string[]> = {
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry
   "merkle-leaf-node-length": [],
+  "checked-wrapping-math": ["SWC-101"],
   // OpenZeppelin v4 safeApprove reverts from a non-zero allowance: a call that fails blocks the function
   "safe-approve-nonzero": ["SWC-113"],
   // a storage reference read after its entry was deleted: no registry entry

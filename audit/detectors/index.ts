@@ -21,6 +21,7 @@ import { ORACLE_DETECTORS } from "./oracles";
 import { TRUST_DETECTORS } from "./trust";
 import { SIGNING_DETECTORS } from "./signing";
 import { MERKLE_DETECTORS } from "./merkle";
+import { WRAPPING_DETECTORS } from "./wrapping";
 import { APPROVAL_DETECTORS } from "./approvals";
 import { LIFETIME_DETECTORS } from "./lifetimes";
 
@@ -56,6 +57,7 @@ export const DETECTORS: readonly Detector[] = [
   ...TRUST_DETECTORS,
   ...SIGNING_DETECTORS,
   ...MERKLE_DETECTORS,
+  ...WRAPPING_DETECTORS,
   ...APPROVAL_DETECTORS,
   ...LIFETIME_DETECTORS,
 ];

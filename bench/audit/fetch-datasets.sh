@@ -231,6 +231,21 @@ fetch sherlock-2023-07-kyber-swap sherlock-audit/2023-07-kyber-swap e0cb622e7dac
 npm_dep sherlock-2023-07-kyber-swap/ks-elastic-sc @openzeppelin/contracts 4.3.1
 npm_dep sherlock-2023-07-kyber-swap/ks-elastic-sc @openzeppelin/contracts-upgradeable 4.3.1
 
+# two more Sherlock contests (first run after their labels were committed): Blueberry 2023-04 and OpenQ, Hardhat
+# projects with the npm packages their yarn.lock pins
+fetch sherlock-2023-04-blueberry sherlock-audit/2023-04-blueberry 96eb1829571dc46e1a387985bd56989702c5e1dc
+npm_dep sherlock-2023-04-blueberry/blueberry-core @openzeppelin/contracts 4.7.2
+npm_dep sherlock-2023-04-blueberry/blueberry-core @openzeppelin/contracts-upgradeable 4.7.3
+npm_dep sherlock-2023-04-blueberry/blueberry-core @chainlink/contracts 0.4.2
+npm_dep sherlock-2023-04-blueberry/blueberry-core @uniswap/v2-core 1.0.1
+npm_dep sherlock-2023-04-blueberry/blueberry-core @uniswap/v3-core 1.0.1
+npm_dep sherlock-2023-04-blueberry/blueberry-core @uniswap/v3-periphery 1.4.3
+npm_dep sherlock-2023-04-blueberry/blueberry-core @uniswap/lib 4.0.1-alpha
+npm_dep sherlock-2023-04-blueberry/blueberry-core @uniswap/v2-periphery 1.1.0-beta.0
+fetch sherlock-2023-02-openq sherlock-audit/2023-02-openq ba7f35654d6fa7637ef0f6db346e851fb978cde2
+npm_dep sherlock-2023-02-openq @openzeppelin/contracts 4.7.3
+npm_dep sherlock-2023-02-openq @openzeppelin/contracts-upgradeable 4.7.3
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

@@ -18,6 +18,7 @@ import { ORACLE_CASES } from "./cases/oracles";
 import { TRUST_CASES } from "./cases/trust";
 import { SIGNING_CASES } from "./cases/signing";
 import { MERKLE_CASES } from "./cases/merkle";
+import { WRAPPING_CASES } from "./cases/wrapping";
 import { APPROVAL_CASES } from "./cases/approvals";
 import { LIFETIME_CASES } from "./cases/lifetimes";
 
@@ -83,6 +84,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...TRUST_CASES,
   ...SIGNING_CASES,
   ...MERKLE_CASES,
+  ...WRAPPING_CASES,
   ...APPROVAL_CASES,
   ...LIFETIME_CASES,
 ];
