@@ -1245,6 +1245,10 @@ const KNOWN_PARAMS: Record<string, string[]> = {
   addLiquidityETH: ["token", "amountTokenDesired", "amountTokenMin", "amountETHMin", "to", "deadline"],
   removeLiquidity: ["tokenA", "tokenB", "liquidity", "amountAMin", "amountBMin", "to", "deadline"],
   removeLiquidityETH: ["token", "liquidity", "amountTokenMin", "amountETHMin", "to", "deadline"],
+  // Curve pools (their interfaces are often declared without parameter names)
+  exchange: ["i", "j", "dx", "min_dy"],
+  exchange_underlying: ["i", "j", "dx", "min_dy"],
+  remove_liquidity_one_coin: ["token_amount", "i", "min_amount"],
 };
 
 /** A literal zero, directly or through a constant or a local initialised to zero and never reassigned. */
@@ -1449,8 +1453,10 @@ export const missingSlippage: Detector = {
           if (!name) continue;
           const callee = unwrapCallOptions(child(call, "expression")).callee;
           const decl = program.declOf(callee);
-          const paramNames =
-            decl?.nodeType === "FunctionDefinition" ? parameters(decl).map((p) => str(p, "name") ?? "") : (KNOWN_PARAMS[name] ?? []);
+          const declared = decl?.nodeType === "FunctionDefinition" ? parameters(decl).map((p) => str(p, "name") ?? "") : undefined;
+          // an interface that names no parameter (`remove_liquidity_one_coin(uint256, int128, uint256)`): the known names
+          const known = KNOWN_PARAMS[name];
+          const paramNames = declared && (declared.some((n) => n !== "") || !known || known.length !== declared.length) ? declared : (known ?? []);
           const paramDecls = decl?.nodeType === "FunctionDefinition" ? parameters(decl) : [];
           const args = argumentsFor(program, call, decl?.nodeType === "FunctionDefinition" ? decl : undefined);
           if (args.length !== paramNames.length) continue;

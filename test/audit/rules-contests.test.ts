@@ -415,6 +415,10 @@ interface IERC20 {
     function transferFrom(address, address, uint256) external returns (bool);
 }
 
+interface ICurvePool {
+    function remove_liquidity_one_coin(uint256, int128, uint256) external;
+}
+
 interface IRouter {
     function swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external returns (uint256[] memory);
 }
@@ -463,6 +467,11 @@ contract Desk {
     /// No minimum at all.
     function swapBlind(uint256 amountIn, address[] calldata path) external {
         router.swapExactTokensForTokens(amountIn, 0, path, msg.sender, block.timestamp);
+    }
+
+    /// A Curve pool declared without parameter names: its third is the minimum.
+    function exitCurve(ICurvePool pool, uint256 lp) external {
+        pool.remove_liquidity_one_coin(lp, 0, 0);
     }
 }
 `,
@@ -641,13 +650,15 @@ describe("audit: rules from the reviewed first run on Kairos, Y2K, DODO GSP and 
     expect(found[2]!.message).to.include("allow-list an admin keeps");
   });
 
-  it("missing-slippage: low when the caller's minimum output goes through and only the deadline is block.timestamp; medium with no minimum", function () {
+  it("missing-slippage: low when the caller's minimum output goes through and only the deadline is block.timestamp; medium with no minimum, also on a Curve pool whose interface names no parameter", function () {
     const found = findings("Tokens.sol", "missing-slippage");
     expect(found.map((f) => [f.function, f.severity]), summary("Tokens.sol")).to.deep.equal([
       ["swap", "low"],
       ["swapBlind", "medium"],
+      ["exitCurve", "medium"],
     ]);
     expect(found[0]!.message).to.include("only the time is open");
+    expect(found[2]!.message).to.include("`min_amount` is 0");
   });
 
   it("solhint check-send-result: silent on a contract's function named send called with options (LayerZero's `endpoint.send{value: fee}(…)`); reported on an ignored address.send", function () {
