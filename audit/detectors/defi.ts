@@ -1416,7 +1416,7 @@ function internalReach(program: Program, root: AstNode, contract: AstNode): AstN
 }
 
 /** The contract's entry points that run `fn` (itself, when it is one). */
-function entriesReaching(program: Program, fn: AstNode, contract: AstNode): AstNode[] {
+export function entriesReaching(program: Program, fn: AstNode, contract: AstNode): AstNode[] {
   return effectiveFunctions(program, contract).filter((e) => isEntryPoint(e) && internalReach(program, e, contract).includes(fn));
 }
 

@@ -40,6 +40,7 @@ import {
 } from "../ast/semantics";
 import type { Confidence, Severity } from "../types";
 import { callablesOf, contractsIn, displayName, linesIn, type Detector, type DetectorContext } from "./detector";
+import { entriesReaching } from "./defi";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers
@@ -989,6 +990,11 @@ export const reentrancyBalance: Detector = {
         if (fn.nodeType !== "FunctionDefinition" || isReadOnly(fn)) continue;
         if (functionKind(fn) === "constructor") continue;
         if (hasReentrancyGuard(program, fn, contract)) continue;
+        // an internal helper that only guarded entry points run (`borrow() inExec` → `_doBorrow`): the lock is held
+        if (!isEntryPoint(fn)) {
+          const entries = entriesReaching(program, fn, contract);
+          if (entries.length > 0 && entries.every((e) => hasReentrancyGuard(program, e, contract))) continue;
+        }
         const body = child(fn, "body")!;
         // Balances saved in locals.
         const saved: BalanceRead[] = [];

@@ -254,6 +254,29 @@ contract Measured {
     }
 }
 
+/// A bank whose every entry point holds its lock: the helper that measures what arrived runs only under it.
+contract LockedBank {
+    uint256 private locked = 1;
+    mapping(address => uint256) public credited;
+
+    modifier lock() {
+        require(locked == 1, "locked");
+        locked = 2;
+        _;
+        locked = 1;
+    }
+
+    function deposit(IERC20 token, uint256 amount) external lock {
+        _pull(token, amount);
+    }
+
+    function _pull(IERC20 token, uint256 amount) internal {
+        uint256 before = token.balanceOf(address(this));
+        token.transferFrom(msg.sender, address(this), amount);
+        credited[msg.sender] += token.balanceOf(address(this)) - before;
+    }
+}
+
 /// A market only its teller may buy from: the capacity check covers both branches of the conditional debit.
 contract Market {
     address public immutable teller;
@@ -599,7 +622,7 @@ describe("audit: rules from the reviewed first run on Kairos, Y2K, DODO GSP and 
     expect(found[0]!.message).to.include("pay() charges the fee `payFee`");
   });
 
-  it("reentrancy-balance: low in the owner's own function, medium in one anyone calls", function () {
+  it("reentrancy-balance: low in the owner's own function, medium in one anyone calls, silent in a helper only locked entry points run", function () {
     const found = findings("Owned.sol", "reentrancy-balance");
     expect(found.map((f) => [f.function, f.severity]), summary("Owned.sol")).to.deep.equal([
       ["fund", "low"],
