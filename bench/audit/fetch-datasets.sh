@@ -246,6 +246,39 @@ fetch sherlock-2023-02-openq sherlock-audit/2023-02-openq ba7f35654d6fa7637ef0f6
 npm_dep sherlock-2023-02-openq @openzeppelin/contracts 4.7.3
 npm_dep sherlock-2023-02-openq @openzeppelin/contracts-upgradeable 4.7.3
 
+# four more Sherlock contests (first run after their labels were committed): DODO margin trading 2023-05 and JOJO
+# (package-lock npm packages beside git submodules), Gitcoin Allo v2 (git submodules) and Arrakis (three Hardhat
+# projects; @arrakisfi/v2-core from git at the tags their yarn.lock names, it is no longer on npm)
+fetch sherlock-2023-05-dodo sherlock-audit/2023-05-dodo 930565dd875dac24609441423c7c76c2ae4719a8 \
+  dodo-margin-trading-contracts/lib/forge-std
+npm_dep sherlock-2023-05-dodo/dodo-margin-trading-contracts @openzeppelin/contracts 4.8.2
+npm_dep sherlock-2023-05-dodo/dodo-margin-trading-contracts @openzeppelin/contracts-upgradeable 4.8.2
+fetch sherlock-2023-04-jojo sherlock-audit/2023-04-jojo 6090fef68932b5577abf6b5aa26eb1e579353c57 \
+  JUSDV1/lib/forge-std JUSDV1/lib/openzeppelin-contracts JUSDV1/lib/smart-contract-EVM JUSDV1/lib/uniswap-v3-oracle \
+  JUSDV1/lib/v3-core smart-contract-EVM/lib/uniswap-v3-oracle
+npm_dep sherlock-2023-04-jojo/smart-contract-EVM @openzeppelin/contracts 4.8.2
+npm_dep sherlock-2023-04-jojo/smart-contract-EVM @mean-finance/uniswap-v3-oracle 1.0.3
+npm_dep sherlock-2023-04-jojo/smart-contract-EVM @uniswap/v3-core 1.0.1
+npm_dep sherlock-2023-04-jojo/smart-contract-EVM @uniswap/v3-periphery 1.4.1
+fetch sherlock-2023-09-gitcoin sherlock-audit/2023-09-Gitcoin 6430c8004017e96ae2f5aac365bdefd0b6eeea72 \
+  allo-v2/lib/forge-std allo-v2/lib/openzeppelin-contracts allo-v2/lib/openzeppelin-contracts-upgradeable \
+  allo-v2/lib/solady allo-v2/lib/eas-contracts allo-v2/lib/v2-core allo-v2/lib/permit2
+fetch sherlock-2023-06-arrakis sherlock-audit/2023-06-arrakis 9594cf930307ebbfe5cae4f8ad9e9b40b26c9fec
+npm_dep sherlock-2023-06-arrakis/v2-core @arrakisfi/v3-lib-0.8 0.1.4
+npm_dep sherlock-2023-06-arrakis/v2-core @openzeppelin/contracts 4.6.0
+npm_dep sherlock-2023-06-arrakis/v2-core @openzeppelin/contracts-upgradeable 4.6.0
+npm_dep sherlock-2023-06-arrakis/v2-core @uniswap/v3-core 1.0.1
+git_dep sherlock-2023-06-arrakis/v2-periphery @arrakisfi/v2-core ArrakisFinance/v2-core 5e4237921d31ce384dbb9f5e5e4c68939380cbf7
+npm_dep sherlock-2023-06-arrakis/v2-periphery @arrakisfi/v3-lib-0.8 0.1.4
+npm_dep sherlock-2023-06-arrakis/v2-periphery @openzeppelin/contracts 4.6.0
+npm_dep sherlock-2023-06-arrakis/v2-periphery @openzeppelin/contracts-upgradeable 4.8.1
+npm_dep sherlock-2023-06-arrakis/v2-periphery @uniswap/v3-core 1.0.1
+git_dep sherlock-2023-06-arrakis/v2-manager-templates @arrakisfi/v2-core ArrakisFinance/v2-core 6f4360d7554fbb1484c6e0af63f9579d4092aa23
+npm_dep sherlock-2023-06-arrakis/v2-manager-templates @arrakisfi/v3-lib-0.8 0.1.4
+npm_dep sherlock-2023-06-arrakis/v2-manager-templates @openzeppelin/contracts 4.8.0
+npm_dep sherlock-2023-06-arrakis/v2-manager-templates @openzeppelin/contracts-upgradeable 4.8.0
+npm_dep sherlock-2023-06-arrakis/v2-manager-templates @uniswap/v3-core 1.0.1
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
