@@ -807,3 +807,9 @@ export function effectiveFunctions(program: Program, contract: AstNode): AstNode
   }
   return out;
 }
+
+/** `this` or `address(this)`: the contract itself. */
+export function isThis(program: Program, node: AstNode | undefined): boolean {
+  const n = stripConversions(node);
+  return isGlobal(program, n, "this") || (n !== undefined && n.nodeType === "Identifier" && str(n, "name") === "this");
+}

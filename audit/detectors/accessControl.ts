@@ -27,6 +27,7 @@ import {
   initialValueOf,
   isStateVariable,
   isStorageVariable,
+  isThis,
   lowLevelCall,
   memberOf,
   minorVersion,
@@ -735,6 +736,8 @@ export const accessControl: Detector = {
             const f0 = stripConversions(from);
             if (f0 && (isGlobal(program, f0, "this") || program.text(f0) === "this")) continue;
             if (!findAll(from, "Identifier").some((i) => isParameterOf(program, program.declOf(i), fn)) && !(from.nodeType === "Identifier" && isParameterOf(program, program.declOf(from), fn))) continue;
+            const fromParam = from.nodeType === "Identifier" ? program.declOf(from) : undefined;
+            if (fromParam && tiedToCallerByModifier(program, fn, contract, fromParam)) continue;
             // ERC-3156 settlement: the lender pulls from a borrower it has just called and whose answer it checked
             const fromKey = exprKey(program, stripConversions(from) ?? from);
             const consented = findAll(body, "FunctionCall").some((c) => {
@@ -755,9 +758,10 @@ export const accessControl: Detector = {
           // `_rebalance(…, account)` → `transferFrom(account, …)`), unless the entry point ties it to the caller
           for (const inner of innerPulls(program, fn, contract)) {
             const param = inner.param;
-            const tied = guardConditions(program, body).some(
-              (g) => findAll(g.cond, "Identifier").some((i) => program.declOf(i) === param) && findAll(g.cond, "MemberAccess").some((m) => memberOf(program, m, "msg", "sender")),
-            );
+            const tied =
+              guardConditions(program, body).some(
+                (g) => findAll(g.cond, "Identifier").some((i) => program.declOf(i) === param) && findAll(g.cond, "MemberAccess").some((m) => memberOf(program, m, "msg", "sender")),
+              ) || tiedToCallerByModifier(program, fn, contract, param);
             if (tied || reportedHere) continue;
             report(
               "arbitrary-transfer-from",
@@ -1022,12 +1026,47 @@ export const accessControl: Detector = {
 };
 
 /**
+ * Whether a modifier of `fn` ties `param` to the caller: it is passed the parameter and checks it against msg.sender
+ * (`isValidOperator(msg.sender, from)` with `require(msg.sender == client || operatorRegistry[client][operator])`).
+ */
+function tiedToCallerByModifier(program: Program, fn: AstNode, contract: AstNode, param: AstNode): boolean {
+  return list(fn, "modifiers").some((inv) => {
+    const m = modifierOf(program, inv, contract);
+    const body = m ? child(m, "body") : undefined;
+    if (!m || !body) return false;
+    const args = list(inv, "arguments");
+    const i = args.findIndex((a) => program.declOf(stripConversions(a) ?? a) === param);
+    const bound = i >= 0 ? parameters(m)[i] : undefined;
+    if (!bound) return false;
+    const callerParams = new Set(args.map((a, j) => (isSenderLike(program, a) ? parameters(m)[j] : undefined)).filter((p): p is AstNode => p !== undefined));
+    return guardConditions(program, body).some((g) => {
+      const ids = findAll(g.cond, "Identifier").map((x) => program.declOf(x));
+      return ids.includes(bound) && (ids.some((d) => d !== undefined && callerParams.has(d)) || findAll(g.cond, "MemberAccess").some((x) => memberOf(program, x, "msg", "sender")));
+    });
+  });
+}
+
+/**
  * Whether a contract's own code (its linearization and the internal and library functions it calls) can change what
  * runs at its address or run another contract's code in its context: a delegatecall, a selfdestruct, an upgrade
  * function (UUPS). Only then does whoever initialises a bare implementation gain anything beyond its empty storage.
  */
 function altersOwnCode(program: Program, contract: AstNode): boolean {
-  const ALTERS = /\b(delegatecall|selfdestruct|suicide|functionDelegateCall|upgradeTo|upgradeToAndCall|_upgradeToAndCallUUPS)\b/;
+  const UPGRADE = /^(upgradeTo|upgradeToAndCall|_upgradeTo|_upgradeToAndCall|_upgradeToAndCallUUPS)$/;
+  // a delegatecall into the contract's own code (a multicall) and an upgrade call on another contract (a factory
+  // upgrading the proxies it deployed) leave the code at this address as it is
+  const alters = (body: AstNode): boolean =>
+    findAll(body, "InlineAssembly").some((a) => /\b(delegatecall|selfdestruct)\b/.test(program.text(a))) ||
+    findAll(body, "FunctionCall").some((c) => {
+      const ll = lowLevelCall(program, c);
+      if (ll?.kind === "delegatecall") return !isThis(program, ll.target);
+      const e = child(c, "expression");
+      const name = e ? (str(e, "memberName") ?? str(e, "name") ?? "") : "";
+      if (name === "selfdestruct" || name === "suicide") return true;
+      if (name === "functionDelegateCall") return e?.nodeType !== "MemberAccess" || !isThis(program, child(e, "expression"));
+      if (UPGRADE.test(name)) return e?.nodeType !== "MemberAccess" || /^(super|this)$/.test(program.text(child(e, "expression") ?? e));
+      return false;
+    });
   const seen = new Set<AstNode>();
   const visit = (fn: AstNode, depth: number): boolean => {
     if (seen.has(fn) || depth > 3) return false;
@@ -1038,7 +1077,7 @@ function altersOwnCode(program: Program, contract: AstNode): boolean {
     if (/^(upgradeTo|upgradeToAndCall)$/.test(str(fn, "name") ?? "")) return true;
     const body = child(fn, "body");
     if (!body) return false;
-    if (ALTERS.test(program.text(body))) return true;
+    if (alters(body)) return true;
     return findAll(body, "FunctionCall").some((c) => {
       const callee = internalCallee(program, c, contract);
       return callee !== undefined && visit(callee, depth + 1);

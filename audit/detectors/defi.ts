@@ -1062,10 +1062,26 @@ export const vaultShareInflation: Detector = {
 
 // ---------------------------------------------------------------------------------------------- fee-on-transfer
 
-/** An ERC-20 pull into this contract: `token.transferFrom(from, address(this), amount)` or SafeERC20's. */
+/**
+ * An ERC-20 pull into this contract: `token.transferFrom(from, address(this), amount)` or SafeERC20's, and Permit2's
+ * (`permit2.transferFrom(from, address(this), amount, token)`, `permit2.permitTransferFrom(permit,
+ * SignatureTransferDetails({to: address(this), requestedAmount: amount}), owner, signature)`).
+ */
 function pullIntoThis(program: Program, call: AstNode, context: AstNode): AstNode | undefined {
   const name = calledName(call);
   const args = list(call, "arguments");
+  if (name === "permitTransferFrom" && externalName(program, call) === "permitTransferFrom" && args.length === 4) {
+    const fn = program.callableOf(call);
+    const details = fn ? structFields(program, args[1], fn) : undefined;
+    const to = details?.get("to");
+    const amount = details?.get("requestedAmount");
+    return amount && isThisAddress(program, to) ? amount : undefined;
+  }
+  if (name === "transferFrom" && args.length === 4) {
+    // Permit2's AllowanceTransfer.transferFrom(from, to, uint160 amount, token)
+    if (externalName(program, call) !== "transferFrom" || !/uint160/.test(typeString(args[2]) ?? "")) return undefined;
+    return isThisAddress(program, args[1]) ? args[2] : undefined;
+  }
   if (name === "transferFrom") {
     if (externalName(program, call) !== "transferFrom" || args.length !== 3) return undefined;
     const t = typeString(child(call, "expression"));
@@ -1095,6 +1111,15 @@ function isStandardTokenPull(program: Program, call: AstNode, context: AstNode):
 
 /** The token expression a pull reads from (`token.transferFrom(…)`, `token.safeTransferFrom(…)` / `SafeERC20.safeTransferFrom(token, …)`). */
 function pulledToken(program: Program, call: AstNode, context: AstNode): AstNode | undefined {
+  const args = list(call, "arguments");
+  if (calledName(call) === "permitTransferFrom") {
+    // permit.permitted.token
+    const fn = program.callableOf(call);
+    const permit = fn ? structFields(program, args[0], fn) : undefined;
+    const permitted = permit?.get("permitted");
+    return permitted && fn ? structFields(program, permitted, fn)?.get("token") : undefined;
+  }
+  if (calledName(call) === "transferFrom" && args.length === 4) return args[3];
   if (calledName(call) === "transferFrom") return child(child(call, "expression")!, "expression");
   const fn = internalTarget(program, call, context);
   return fn ? argumentsFor(program, call, fn)[0] : undefined;

@@ -9,6 +9,7 @@ import {
   builtinCallName,
   concreteContractType,
   effectiveImplementation,
+  exprKey,
   onlyReturnsTrue,
   externalCall,
   fixedAtDeployment,
@@ -18,6 +19,7 @@ import {
   isInCondition,
   isReadOnly,
   isSenderLike,
+  isThis,
   minorVersion,
   parameters,
   initialValueOf,
@@ -294,6 +296,36 @@ function ownCounterparty(program: Program, call: AstNode, name: string, fn: AstN
   return !booked;
 }
 
+/**
+ * `token.transfer(to, token.balanceOf(address(this)))`, directly or through a local or array entry assigned that
+ * balance in the function: a sweep of the whole balance. If the token returns false, every token stays where it was
+ * and the next sweep moves it.
+ */
+function sweepsWholeBalance(program: Program, call: AstNode, target: AstNode, fn: AstNode): boolean {
+  const amount = stripConversions(list(call, "arguments")[1]);
+  if (!amount) return false;
+  const tokenKey = exprKey(program, stripConversions(target) ?? target);
+  const isOwnBalance = (e: AstNode | undefined): boolean => {
+    const x = stripConversions(e);
+    if (x?.nodeType !== "FunctionCall") return false;
+    const callee = child(x, "expression");
+    const args = list(x, "arguments");
+    return (
+      callee?.nodeType === "MemberAccess" &&
+      str(callee, "memberName") === "balanceOf" &&
+      args.length === 1 &&
+      isThis(program, args[0]) &&
+      exprKey(program, stripConversions(child(callee, "expression")) ?? callee) === tokenKey
+    );
+  };
+  if (isOwnBalance(amount)) return true;
+  const key = exprKey(program, amount);
+  const decl = amount.nodeType === "Identifier" ? program.declOf(amount) : undefined;
+  if (decl && isOwnBalance(initialValueOf(program, decl))) return true;
+  const assigned = findAll(child(fn, "body")!, "Assignment").filter((a) => exprKey(program, child(a, "leftHandSide")!) === key);
+  return assigned.length > 0 && assigned.every((a) => program.before(a, call) && str(a, "operator") === "=" && isOwnBalance(child(a, "rightHandSide")));
+}
+
 /** The standard token bases a variable's type names when it holds any token (OpenZeppelin's, solmate's ERC20). */
 const STANDARD_BASE = /^(ERC20|ERC20Upgradeable)$/;
 
@@ -325,7 +357,8 @@ export const unsafeErc20: Detector = {
           const fixed = !checked && fixedAtDeployment(program, ext.target, contract);
           // an approval whose failure goes unnoticed makes the later pull fail: nothing is paid or booked on its strength;
           // a function that records nothing leaves the tokens where they were when the transfer fails
-          const harmless = !checked && (ext.functionName === "approve" || failureChangesNothing(program, call, fn, contract, true, writes));
+          const sweep = !checked && ext.functionName === "transfer" && sweepsWholeBalance(program, call, ext.target, fn);
+          const harmless = !checked && (ext.functionName === "approve" || sweep || failureChangesNothing(program, call, fn, contract, true, writes));
           // a token an admin's allow-list must admit on every way in (`if (!isSupportedAsset[token]) revert`): it
           // returns false instead of reverting only if the admin listed such a token
           const listed = !checked && !fixed && !harmless && allowListed(program, fn, contract, ext.target);
@@ -349,7 +382,9 @@ export const unsafeErc20: Detector = {
                   : harmless
                     ? ext.functionName === "approve"
                       ? " (a failed approval makes the later transfer fail rather than pay or book anything)."
-                      : " (the function records nothing, so a failure leaves the tokens where they were)."
+                      : sweep
+                        ? " (it sends the contract's whole balance of the token, so a failure leaves every token here for the next sweep)."
+                        : " (the function records nothing, so a failure leaves the tokens where they were)."
                     : listed
                       ? ` (${program.text(ext.target)} must be on an allow-list an admin keeps, so this matters only if the admin lists such a token).`
                       : own

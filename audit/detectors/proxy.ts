@@ -20,10 +20,10 @@ import {
   isConstantVariable,
   isEntryPoint,
   isFromDependency,
-  isGlobal,
   isReadOnly,
   isSenderLike,
   isStateVariable,
+  isThis,
   lowLevelCall,
   memberOf,
   modifierOf,
@@ -73,11 +73,6 @@ function yulCalls(asm: AstNode, names: string[]): boolean {
   // Older compilers (and the parse-tree fallback) keep the assembly as text.
   const text = JSON.stringify(asm.operations ?? asm);
   return names.some((name) => new RegExp(`\\b${name}\\s*\\(`).test(text));
-}
-
-function isThis(program: Program, node: AstNode | undefined): boolean {
-  const n = stripConversions(node);
-  return isGlobal(program, n, "this") || (n !== undefined && n.nodeType === "Identifier" && str(n, "name") === "this");
 }
 
 /** Whether a node runs only inside `if (msg.sender == owner) { … }` (a caller check that skips instead of reverting). */
@@ -899,6 +894,37 @@ function analyzeCalls(program: Program, entry: AstNode, contract: AstNode): Call
   return result;
 }
 
+const PULL_CALL = /^(transferFrom|safeTransferFrom|permitTransferFrom|permit|safeTransferFromWithPermit)$/;
+
+/**
+ * A stateless helper (a flash-loan receiver, a swap adapter): it keeps no numbers or records in storage (only addresses
+ * and constants), pulls tokens from no one (so no user approves it), takes no ether and has no privileged function
+ * (nothing an owner withdraws). Tokens pass through it inside another contract's transaction; an arbitrary call from
+ * it can take only what sits in it at that moment, not approvals or savings.
+ */
+function statelessHelper(program: Program, contract: AstNode): boolean {
+  for (const c of program.linearized(contract)) {
+    if (isFromDependency(program, c)) continue;
+    for (const n of list(c, "nodes")) {
+      if (n.nodeType === "VariableDeclaration") {
+        if (isConstantVariable(n) || str(n, "mutability") === "immutable") continue;
+        if (!/^(address|contract |address payable)/.test(typeString(n) ?? "")) return false;
+      }
+      if (n.nodeType !== "FunctionDefinition") continue;
+      const kind = functionKind(n);
+      if (kind === "receive" || (str(n, "stateMutability") === "payable" && kind !== "constructor")) return false;
+      if (kind !== "constructor" && isEntryPoint(n) && isAccessControlled(program, n, contract)) return false;
+      const body = child(n, "body");
+      if (!body) continue;
+      if (findAll(body, "FunctionCall").some((call) => {
+        const e = child(call, "expression");
+        return PULL_CALL.test((e ? (str(e, "memberName") ?? str(e, "name")) : undefined) ?? "");
+      })) return false;
+    }
+  }
+  return true;
+}
+
 export const arbitraryCall: Detector = {
   id: "arbitrary-call",
   category: "access_control",
@@ -914,6 +940,7 @@ export const arbitraryCall: Detector = {
         const a = analyzeCalls(program, fn, contract);
         if (a.restricted || a.signed || a.candidates.length === 0) continue;
         const seen = new Set<AstNode>();
+        const helper = statelessHelper(program, contract);
         for (const c of a.candidates) {
           if (anyOverlap(c.target, a.checked) || anyOverlap(c.target, a.committed)) continue;
           if (insideCallerBranch(program, c.site, child(fn, "body")!)) continue;
@@ -923,7 +950,7 @@ export const arbitraryCall: Detector = {
           ctx.report({
             detector: "arbitrary-call",
             category: "access_control",
-            severity: "high",
+            severity: helper ? "low" : "high",
             confidence: c.site === c.call ? "high" : "medium",
             lines: lines.length > 0 ? lines : linesIn(program, file, [fn]),
             contract: cname,
@@ -931,7 +958,10 @@ export const arbitraryCall: Detector = {
             message:
               `Anyone can call ${displayName(fn)}() and make this contract call any address with any calldata (\`${program.text(c.site).split("\n")[0]!.slice(0, 80)}\`). ` +
               "The call is made as this contract: a caller can have it run `token.transferFrom(victim, attacker, amount)` on every approval users gave it, " +
-              "or `token.transfer(attacker, balance)` on the tokens it holds.",
+              "or `token.transfer(attacker, balance)` on the tokens it holds." +
+              (helper
+                ? ` ${cname} is a stateless helper, though: it pulls tokens from no one (no approvals to it), keeps no balances or records, takes no ether and has no owner, so only tokens sent to it inside the same transaction are at risk — make sure no flow leaves any there.`
+                : ""),
             remediation:
               "Only call addresses the contract trusts (an allowlist the owner maintains), or only the contract itself, and never forward calldata to token contracts:\n" +
               "```solidity\nmapping(address => bool) public allowedTargets; // set by the owner\n\n" +

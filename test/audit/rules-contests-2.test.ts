@@ -1,0 +1,299 @@
+/**
+ * Rules from the reviewed first run on four more Sherlock contests (JOJO, DODO margin trading, Arrakis, Gitcoin Allo
+ * v2): Permit2's transfers are pulls like `transferFrom` (a vault that books the permitted amount of a fee-on-transfer
+ * token over-credits); an arbitrary call from a stateless helper (a flash-loan receiver nobody approves) risks only what
+ * passes through it; a sweep of the whole balance loses nothing when the token returns false; a modifier that checks
+ * the payer against the caller or their operators authorises the pull; a multicall into the contract's own code and a
+ * factory upgrading other proxies do not change the implementation's own code.
+ */
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import type { Finding } from "../../audit/types";
+import { scanSources } from "./scanSources";
+
+const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
+
+const SOURCES: Record<string, string> = {
+  "Helpers.sol": `${HEAD}
+interface IERC20 {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function approve(address spender, uint256 amount) external returns (bool);
+    function balanceOf(address) external view returns (uint256);
+}
+
+/// A flash-loan receiver: the bank sends it collateral inside the borrower's own transaction, it swaps through any
+/// router the caller names and repays. It pulls from no one, keeps no records and has no owner.
+contract RepayHelper {
+    address public immutable bank;
+    address public immutable usdc;
+
+    constructor(address b, address u) { bank = b; usdc = u; }
+
+    function onFlashLoan(address asset, uint256 amount, bytes calldata param) external {
+        (address router, bytes memory data) = abi.decode(param, (address, bytes));
+        IERC20(asset).approve(router, amount);
+        (bool ok, ) = router.call(data);
+        require(ok);
+        IERC20(usdc).transfer(bank, IERC20(usdc).balanceOf(address(this)));
+    }
+}
+
+/// The same call from a contract users approve (it pulls their tokens): every approval is at risk.
+contract RepayRouter {
+    address public immutable bank;
+
+    constructor(address b) { bank = b; }
+
+    function repayFor(address token, uint256 amount, address router, bytes calldata data) external {
+        IERC20(token).transferFrom(msg.sender, address(this), amount);
+        (bool ok, ) = router.call(data);
+        require(ok);
+    }
+}
+
+/// A per-user account whose close() sends the user the account's whole balance of each asset.
+contract Account {
+    address public user;
+    mapping(address => uint256) public opened;
+
+    constructor(address u) { user = u; }
+
+    function close(address[] calldata assets) external {
+        require(msg.sender == user);
+        uint256[] memory amounts = new uint256[](assets.length);
+        for (uint256 i = 0; i < assets.length; i++) {
+            opened[assets[i]] = 0;
+            amounts[i] = IERC20(assets[i]).balanceOf(address(this));
+            IERC20(assets[i]).transfer(user, amounts[i]);
+        }
+    }
+
+    /// Sends a caller-chosen amount and books it: a silent failure loses the booking.
+    function pay(address asset, uint256 amount) external {
+        require(msg.sender == user);
+        opened[asset] -= amount;
+        IERC20(asset).transfer(user, amount);
+    }
+}
+`,
+  "Operators.sol": `${HEAD}
+interface IERC20 {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+library SafeERC20 {
+    function safeTransferFrom(IERC20 token, address from, address to, uint256 amount) internal {
+        require(token.transferFrom(from, to, amount));
+    }
+}
+
+/// Deposits on behalf of an account the caller operates: a modifier checks the operator registry.
+contract Bank {
+    using SafeERC20 for IERC20;
+    mapping(address => mapping(address => bool)) public operatorRegistry;
+    mapping(address => mapping(address => uint256)) public deposits;
+
+    modifier isValidOperator(address operator, address client) {
+        require(msg.sender == client || operatorRegistry[client][operator], "not an operator");
+        _;
+    }
+
+    modifier notPaused(address account) {
+        require(account != address(0));
+        _;
+    }
+
+    function setOperator(address operator, bool allowed) external {
+        operatorRegistry[msg.sender][operator] = allowed;
+    }
+
+    function deposit(address from, address token, uint256 amount) external isValidOperator(msg.sender, from) {
+        _deposit(from, token, amount);
+    }
+
+    function depositDirect(address from, address token, uint256 amount) external isValidOperator(msg.sender, from) {
+        IERC20(token).transferFrom(from, address(this), amount);
+        deposits[from][token] += amount;
+    }
+
+    /// A modifier that checks something else about the account: anyone's approval can be taken.
+    function depositFor(address from, address token, uint256 amount) external notPaused(from) {
+        _deposit(from, token, amount);
+    }
+
+    function _deposit(address from, address token, uint256 amount) internal {
+        IERC20(token).safeTransferFrom(from, address(this), amount);
+        deposits[from][token] += amount;
+    }
+}
+`,
+  "Implementations.sol": `${HEAD}
+abstract contract Init {
+    bool internal initialized;
+    modifier initializer() {
+        require(!initialized);
+        initialized = true;
+        _;
+    }
+}
+
+interface IProxy { function upgradeTo(address impl) external; }
+
+/// A clone template with a multicall into its own code: taking over the bare template changes nothing it runs.
+contract Template is Init {
+    address public owner;
+
+    function initialize(address o) external initializer { owner = o; }
+
+    function multicall(bytes[] calldata data) external {
+        require(msg.sender == owner);
+        for (uint256 i = 0; i < data.length; i++) {
+            (bool ok, ) = address(this).delegatecall(data[i]);
+            require(ok);
+        }
+    }
+}
+
+/// A factory that upgrades the proxies it deployed: its own code stays.
+contract Factory is Init {
+    address public owner;
+    address public implementation;
+
+    function initialize(address o) external initializer { owner = o; }
+
+    function upgradeVaults(address[] calldata vaults) external {
+        require(msg.sender == owner);
+        for (uint256 i = 0; i < vaults.length; i++) IProxy(vaults[i]).upgradeTo(implementation);
+    }
+}
+
+/// A delegatecall to an address the owner names: whoever initialises the bare implementation can destroy it.
+contract Executor is Init {
+    address public owner;
+
+    function initialize(address o) external initializer { owner = o; }
+
+    function execute(address target, bytes calldata data) external {
+        require(msg.sender == owner);
+        (bool ok, ) = target.delegatecall(data);
+        require(ok);
+    }
+}
+`,
+  "Permits.sol": `${HEAD}
+interface ISignatureTransfer {
+    struct TokenPermissions { address token; uint256 amount; }
+    struct PermitTransferFrom { TokenPermissions permitted; uint256 nonce; uint256 deadline; }
+    struct SignatureTransferDetails { address to; uint256 requestedAmount; }
+    function permitTransferFrom(PermitTransferFrom calldata permit, SignatureTransferDetails calldata transferDetails, address owner, bytes calldata signature) external;
+}
+
+interface IAllowanceTransfer {
+    function transferFrom(address from, address to, uint160 amount, address token) external;
+}
+
+/// Books the permitted amount of any token pulled through Permit2's signature transfer.
+contract PermitVault {
+    ISignatureTransfer public immutable permit2;
+    mapping(address => mapping(address => uint256)) public claims;
+
+    constructor(ISignatureTransfer p) { permit2 = p; }
+
+    function donate(address recipient, ISignatureTransfer.PermitTransferFrom calldata permit, bytes calldata signature) external {
+        uint256 amount = permit.permitted.amount;
+        permit2.permitTransferFrom(permit, ISignatureTransfer.SignatureTransferDetails({to: address(this), requestedAmount: amount}), msg.sender, signature);
+        claims[recipient][permit.permitted.token] += amount;
+    }
+
+    /// Measures what arrived: nothing to report.
+    function donateMeasured(address recipient, ISignatureTransfer.PermitTransferFrom calldata permit, bytes calldata signature) external {
+        address token = permit.permitted.token;
+        uint256 before = IERC20Like(token).balanceOf(address(this));
+        permit2.permitTransferFrom(permit, ISignatureTransfer.SignatureTransferDetails({to: address(this), requestedAmount: permit.permitted.amount}), msg.sender, signature);
+        claims[recipient][token] += IERC20Like(token).balanceOf(address(this)) - before;
+    }
+}
+
+interface IERC20Like { function balanceOf(address) external view returns (uint256); }
+
+/// Books the amount pulled through Permit2's allowance transfer.
+contract AllowanceVault {
+    IAllowanceTransfer public immutable permit2;
+    mapping(address => mapping(address => uint256)) public deposits;
+
+    constructor(IAllowanceTransfer p) { permit2 = p; }
+
+    function deposit(address token, uint160 amount) external {
+        permit2.transferFrom(msg.sender, address(this), amount, token);
+        deposits[msg.sender][token] += amount;
+    }
+
+    /// Pays a third party: nothing is booked here.
+    function pay(address token, address to, uint160 amount) external {
+        permit2.transferFrom(msg.sender, to, amount, token);
+    }
+}
+`,
+};
+
+describe("audit: rules from the reviewed first run on JOJO, DODO margin trading, Arrakis and Gitcoin Allo v2", function () {
+  this.timeout(300_000);
+  let dir: string;
+  let result: AuditResult;
+  const findings = (file: string, detector: string): Finding[] => result.findings.filter((f) => f.file === file && f.detector === detector);
+  const summary = (file: string): string => result.findings.filter((f) => f.file === file).map((f) => `${f.detector} ${f.contract}.${f.function} ${f.severity} ${f.lines}`).join("\n");
+  const lineOf = (file: string, text: string): number => SOURCES[file]!.split("\n").findIndex((l) => l.includes(text)) + 1;
+
+  before(async function () {
+    ({ dir, result } = await scanSources("audit-rules-contests-2-", SOURCES));
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles every contract", function () {
+    expect(result.files.map((f) => [f.file, f.status])).to.deep.equal(Object.keys(SOURCES).sort().map((f) => [f, "compiled"]));
+  });
+
+  it("fee-on-transfer-accounting: Permit2's permitTransferFrom and allowance transferFrom into the contract are pulls; booking the permitted amount is reported, a measured balance and a payment to a third party are not", function () {
+    const found = findings("Permits.sol", "fee-on-transfer-accounting");
+    expect(found.map((f) => [f.contract, f.function, f.severity]), summary("Permits.sol")).to.deep.equal([
+      ["PermitVault", "donate", "medium"],
+      ["AllowanceVault", "deposit", "medium"],
+    ]);
+    expect(found[0]!.lines).to.include(lineOf("Permits.sol", "claims[recipient][permit.permitted.token] += amount;"));
+  });
+
+  it("arbitrary-call: low in a stateless helper (pulls from no one, keeps no records, takes no ether, has no owner); high where users approve the contract", function () {
+    const found = findings("Helpers.sol", "arbitrary-call");
+    expect(found.map((f) => [f.contract, f.severity]), summary("Helpers.sol")).to.deep.equal([
+      ["RepayHelper", "low"],
+      ["RepayRouter", "high"],
+    ]);
+    expect(found[0]!.message).to.include("stateless helper");
+  });
+
+  it("unchecked-erc20-transfer: low for a sweep of the contract's whole balance of the token (a failure leaves every token for the next sweep); medium for a booked amount", function () {
+    const found = findings("Helpers.sol", "unchecked-erc20-transfer").filter((f) => f.contract === "Account");
+    expect(found.map((f) => [f.function, f.severity]), summary("Helpers.sol")).to.deep.equal([
+      ["close", "low"],
+      ["pay", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("whole balance");
+  });
+
+  it("arbitrary-transfer-from: silent when a modifier ties the payer to the caller or an operator the payer registered; reported when the modifier checks something else", function () {
+    const found = findings("Operators.sol", "arbitrary-transfer-from");
+    expect(found.map((f) => [f.function, f.severity]), summary("Operators.sol")).to.deep.equal([["depositFor", "high"]]);
+  });
+
+  it("implementation-initializable: low for a multicall into the contract's own code and a factory upgrading other proxies; medium for a delegatecall to an address the owner names", function () {
+    const found = findings("Implementations.sol", "implementation-initializable");
+    expect(found.map((f) => [f.contract, f.severity]), summary("Implementations.sol")).to.deep.equal([
+      ["Template", "low"],
+      ["Factory", "low"],
+      ["Executor", "medium"],
+    ]);
+  });
+});
