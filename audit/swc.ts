@@ -78,6 +78,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "msg-value-in-nonpayable": [],
   "incorrect-modifier": [],
   "oracle-unchecked-price": [],
+  // one maximum age for feeds with different heartbeats: no registry entry
+  "oracle-shared-heartbeat": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

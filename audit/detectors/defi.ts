@@ -882,6 +882,79 @@ export const oracleStalePrice: Detector = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------- oracle-shared-heartbeat
+
+/**
+ * Two Chainlink feeds read in one function and held to one maximum age: feeds have different heartbeats (ETH/USD
+ * 3,600 s, USDC/USD 86,400 s on mainnet), so a single `heartbeatInterval` / `outdated` either rejects the slow feed most
+ * of the time or accepts a fast feed's answer long after it went stale. Each feed's own threshold (a second variable, a
+ * mapping keyed by the feed) is not reported.
+ */
+export const oracleSharedHeartbeat: Detector = {
+  id: "oracle-shared-heartbeat",
+  category: "oracle_manipulation",
+  title: "Two Chainlink feeds checked against one staleness threshold (their heartbeats differ)",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      for (const fn of callablesOf(contract)) {
+        if (program.fileOf(fn) !== file) continue;
+        const body = child(fn, "body")!;
+        // threshold declaration → the feeds held to it, and the calls and comparisons that do it
+        const byThreshold = new Map<AstNode, { feeds: Set<string>; nodes: AstNode[] }>();
+        for (const call of findAll(body, "FunctionCall")) {
+          if (externalName(program, call) !== "latestRoundData" || list(call, "arguments").length !== 0) continue;
+          const bound = resultBindings(program, call);
+          const updatedAt = bound?.[3];
+          const answer = bound?.[1];
+          if (!updatedAt || (answer && isStatusFeed(program, fn, call, answer))) continue;
+          const feed = child(child(call, "expression"), "expression");
+          if (!feed) continue;
+          const feedKey = exprKey(program, stripConversions(feed) ?? feed);
+          for (const cmp of findAll(body, "BinaryOperation")) {
+            if (!/^(<|<=|>|>=)$/.test(str(cmp, "operator") ?? "")) continue;
+            const ids = findAll(cmp, "Identifier");
+            if (!ids.some((i) => program.declOf(i) === updatedAt)) continue;
+            if (!findAll(cmp, "MemberAccess").some((m) => blockValue(program, m) === "timestamp")) continue;
+            if (findAll(cmp, "IndexAccess").length > 0) continue; // a threshold per feed
+            const thresholds = ids
+              .map((i) => program.declOf(i))
+              .filter((d): d is AstNode => d !== undefined && d !== updatedAt && d.nodeType === "VariableDeclaration" && isStateVariable(d));
+            for (const t of new Set(thresholds)) {
+              const entry = byThreshold.get(t) ?? { feeds: new Set<string>(), nodes: [] };
+              entry.feeds.add(feedKey);
+              entry.nodes.push(call, cmp);
+              byThreshold.set(t, entry);
+            }
+          }
+        }
+        for (const [threshold, { feeds, nodes }] of byThreshold) {
+          if (feeds.size < 2) continue;
+          const name = str(threshold, "name") ?? "the threshold";
+          ctx.report({
+            detector: "oracle-shared-heartbeat",
+            category: "oracle_manipulation",
+            severity: "medium",
+            confidence: "medium",
+            lines: linesIn(program, file, nodes),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() reads ${feeds.size} Chainlink feeds (${[...feeds].join(", ")}) and holds each answer to the ` +
+              `same maximum age, \`${name}\`. Feeds have different heartbeats (ETH/USD updates every hour, USDC/USD once a ` +
+              "day on mainnet): a threshold that fits the slow feed accepts the fast feed's answer hours after it went stale, " +
+              "and one that fits the fast feed rejects the slow feed most of the day.",
+            remediation:
+              "Give each feed its own maximum age, set from that feed's heartbeat:\n```solidity\n" +
+              "require(block.timestamp - assetUpdatedAt <= assetHeartbeat, \"asset price stale\");\n" +
+              "require(block.timestamp - usdcUpdatedAt <= usdcHeartbeat, \"USDC price stale\");\n```",
+          });
+        }
+      }
+    }
+  },
+};
+
 // ---------------------------------------------------------------------------------------------- vault-share-inflation
 
 const MUL_DIV = /^(mulDiv|mulDivDown|mulDivUp|fullMulDiv|fullMulDivUp|mulDivRoundingUp)$/;
@@ -1594,4 +1667,4 @@ export const vaultIdleTotalAssets: Detector = {
 };
 
 /** The DeFi detectors, in report order. */
-export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, vaultShareInflation, feeOnTransferAccounting, missingSlippage, vaultIdleTotalAssets];
+export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, oracleSharedHeartbeat, vaultShareInflation, feeOnTransferAccounting, missingSlippage, vaultIdleTotalAssets];

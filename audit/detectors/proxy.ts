@@ -916,9 +916,18 @@ function statelessHelper(program: Program, contract: AstNode): boolean {
       if (kind !== "constructor" && isEntryPoint(n) && isAccessControlled(program, n, contract)) return false;
       const body = child(n, "body");
       if (!body) continue;
+      const params = new Set(parameters(n));
+      const fromParameter = (x: AstNode | undefined): boolean =>
+        x !== undefined && [x, ...findAll(x, "Identifier")].some((i) => i.nodeType === "Identifier" && params.has(program.declOf(i)!));
       if (findAll(body, "FunctionCall").some((call) => {
         const e = child(call, "expression");
-        return PULL_CALL.test((e ? (str(e, "memberName") ?? str(e, "name")) : undefined) ?? "");
+        const name = (e ? (str(e, "memberName") ?? str(e, "name")) : undefined) ?? "";
+        if (PULL_CALL.test(name)) return true;
+        // lends out a stock it keeps: sends an amount the caller names (a flash-loan pool)
+        const args = list(call, "arguments");
+        if (/^(transfer|safeTransfer|sendValue)$/.test(name)) return fromParameter(args[args.length - 1]);
+        const ll = lowLevelCall(program, call);
+        return ll?.value !== undefined && fromParameter(ll.value);
       })) return false;
     }
   }

@@ -53,6 +53,22 @@ contract RepayRouter {
     }
 }
 
+/// A flash-loan pool: it keeps a stock of tokens and lends the amount the caller names, so an arbitrary call from it can
+/// approve the whole stock away.
+contract LenderPool {
+    IERC20 public immutable token;
+
+    constructor(IERC20 t) { token = t; }
+
+    function flashLoan(uint256 amount, address borrower, address target, bytes calldata data) external {
+        uint256 before = token.balanceOf(address(this));
+        token.transfer(borrower, amount);
+        (bool ok, ) = target.call(data);
+        require(ok);
+        require(token.balanceOf(address(this)) >= before, "not repaid");
+    }
+}
+
 /// A per-user account whose close() sends the user the account's whole balance of each asset.
 contract Account {
     address public user;
@@ -265,11 +281,12 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
     expect(found[0]!.lines).to.include(lineOf("Permits.sol", "claims[recipient][permit.permitted.token] += amount;"));
   });
 
-  it("arbitrary-call: low in a stateless helper (pulls from no one, keeps no records, takes no ether, has no owner); high where users approve the contract", function () {
+  it("arbitrary-call: low in a stateless helper (pulls from no one, keeps no records, takes no ether, has no owner, lends nothing); high where users approve the contract and in a pool that lends its stock", function () {
     const found = findings("Helpers.sol", "arbitrary-call");
     expect(found.map((f) => [f.contract, f.severity]), summary("Helpers.sol")).to.deep.equal([
       ["RepayHelper", "low"],
       ["RepayRouter", "high"],
+      ["LenderPool", "high"],
     ]);
     expect(found[0]!.message).to.include("stateless helper");
   });
