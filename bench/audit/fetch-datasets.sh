@@ -279,6 +279,17 @@ npm_dep sherlock-2023-06-arrakis/v2-manager-templates @openzeppelin/contracts 4.
 npm_dep sherlock-2023-06-arrakis/v2-manager-templates @openzeppelin/contracts-upgradeable 4.8.0
 npm_dep sherlock-2023-06-arrakis/v2-manager-templates @uniswap/v3-core 1.0.1
 
+# three more Sherlock contests (first run after their labels were committed): Covalent (its package-lock's
+# OpenZeppelin), Flat Money and Bond options 2023-06 (git submodules)
+fetch sherlock-2023-11-covalent sherlock-audit/2023-11-covalent 218d4a583286fa0d3d4263151a927f6cc9465b62
+npm_dep sherlock-2023-11-covalent/cqt-staking @openzeppelin/contracts 4.7.2
+npm_dep sherlock-2023-11-covalent/cqt-staking @openzeppelin/contracts-upgradeable 4.7.2
+fetch sherlock-2023-12-flatmoney sherlock-audit/2023-12-flatmoney bba4f077a64f43fbd565f8983388d0e985cb85db \
+  flatcoin-v1/lib/forge-std flatcoin-v1/lib/openzeppelin-contracts flatcoin-v1/lib/openzeppelin-contracts-upgradeable \
+  flatcoin-v1/lib/pyth-sdk-solidity
+fetch sherlock-2023-06-bond-options sherlock-audit/2023-06-bond fce1809f83728561dc75078d41ead6d60e15d065 \
+  options/lib/forge-std options/lib/solmate
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

@@ -57,6 +57,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-05-dodo",
       "sherlock-2023-05-ussd",
       "sherlock-2023-06-arrakis",
+      "sherlock-2023-06-bond-options",
       "sherlock-2023-06-dinari",
       "sherlock-2023-06-tokensoft",
       "sherlock-2023-07-kyber-swap",
@@ -64,7 +65,9 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-09-gitcoin",
       "sherlock-2023-10-real-wagmi",
       "sherlock-2023-11-convergence",
+      "sherlock-2023-11-covalent",
       "sherlock-2023-12-dodo-gsp",
+      "sherlock-2023-12-flatmoney",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
