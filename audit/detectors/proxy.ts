@@ -903,6 +903,7 @@ const PULL_CALL = /^(transferFrom|safeTransferFrom|permitTransferFrom|permit|saf
  * it can take only what sits in it at that moment, not approvals or savings.
  */
 function statelessHelper(program: Program, contract: AstNode): boolean {
+  if (authorisedElsewhere(program, contract)) return false;
   for (const c of program.linearized(contract)) {
     if (isFromDependency(program, c)) continue;
     for (const n of list(c, "nodes")) {
@@ -932,6 +933,29 @@ function statelessHelper(program: Program, contract: AstNode): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Whether another contract trusts this one's address: it compares msg.sender with a variable of this contract's type
+ * or named after it (`require(msg.sender == forwarder)` for `contract Forwarder`). A call this contract makes for
+ * anyone then carries that trust.
+ */
+function authorisedElsewhere(program: Program, contract: AstNode): boolean {
+  const name = (str(contract, "name") ?? "").toLowerCase();
+  if (name.length < 4) return false;
+  const names = (d: AstNode): boolean =>
+    (str(d, "name") ?? "").toLowerCase().replace(/^_+/, "").endsWith(name) || typeString(d) === `contract ${str(contract, "name")}`;
+  return program.files.some((f) =>
+    findAll(f.ast, "BinaryOperation").some((op) => {
+      if (op.operator !== "==" && op.operator !== "!=") return false;
+      const sides = [child(op, "leftExpression"), child(op, "rightExpression")].map((x) => stripConversions(x));
+      if (!sides.some((x) => isSenderLike(program, x))) return false;
+      return sides.some((x) => {
+        const d = x && (x.nodeType === "Identifier" || x.nodeType === "MemberAccess") ? program.declOf(x) : undefined;
+        return d?.nodeType === "VariableDeclaration" && isStateVariable(d) && program.contractOf(d) !== contract && names(d);
+      });
+    }),
+  );
 }
 
 export const arbitraryCall: Detector = {

@@ -53,6 +53,25 @@ contract RepayRouter {
     }
 }
 
+/// A forwarder another contract trusts (\`msg.sender == forwarder\`): its calls carry that trust.
+contract Forwarder {
+    function forward(address target, bytes calldata data) external {
+        (bool ok, ) = target.call(data);
+        require(ok);
+    }
+}
+
+contract ForwardedWallet {
+    address public immutable forwarder;
+
+    constructor(address f) { forwarder = f; }
+
+    function pay(address to, uint256 amount) external {
+        require(msg.sender == forwarder, "only the forwarder");
+        payable(to).transfer(amount);
+    }
+}
+
 /// A flash-loan pool: it keeps a stock of tokens and lends the amount the caller names, so an arbitrary call from it can
 /// approve the whole stock away.
 contract LenderPool {
@@ -281,11 +300,12 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
     expect(found[0]!.lines).to.include(lineOf("Permits.sol", "claims[recipient][permit.permitted.token] += amount;"));
   });
 
-  it("arbitrary-call: low in a stateless helper (pulls from no one, keeps no records, takes no ether, has no owner, lends nothing); high where users approve the contract and in a pool that lends its stock", function () {
+  it("arbitrary-call: low in a stateless helper (pulls from no one, keeps no records, takes no ether, has no owner, lends nothing); high where users approve the contract, where another contract trusts its address and in a pool that lends its stock", function () {
     const found = findings("Helpers.sol", "arbitrary-call");
     expect(found.map((f) => [f.contract, f.severity]), summary("Helpers.sol")).to.deep.equal([
       ["RepayHelper", "low"],
       ["RepayRouter", "high"],
+      ["Forwarder", "high"],
       ["LenderPool", "high"],
     ]);
     expect(found[0]!.message).to.include("stateless helper");
