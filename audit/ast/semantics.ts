@@ -759,8 +759,15 @@ export function effectiveImplementation(program: Program, contract: AstNode, nam
  * but the constructor (or a one-time initializer) writes (`IERC20(token)` with `token` immutable). Users cannot bring
  * another contract in its place after deployment.
  */
-export function fixedAtDeployment(program: Program, expr: AstNode | undefined, contract: AstNode): boolean {
+export function fixedAtDeployment(program: Program, expr: AstNode | undefined, contract: AstNode, depth = 0): boolean {
   const t = stripConversions(expr);
+  // a getter of a module the deployer wired in (`vault.collateral()`, `pool.asset()`): that module's configuration
+  if (t?.nodeType === "FunctionCall" && list(t, "arguments").length === 0 && depth < 2) {
+    const callee = child(t, "expression");
+    const getter = callee?.nodeType === "MemberAccess" ? program.declOf(callee) : undefined;
+    const readOnly = getter?.nodeType === "VariableDeclaration" || (getter?.nodeType === "FunctionDefinition" && isReadOnly(getter));
+    return readOnly && callee !== undefined && fixedAtDeployment(program, child(callee, "expression"), contract, depth + 1);
+  }
   const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
   if (!d || !isStateVariable(d)) return false;
   if (isConstantVariable(d)) return true;

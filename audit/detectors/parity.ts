@@ -540,7 +540,19 @@ export const uninitializedState: Detector = {
         const uses = addressLike ? rs.map((r) => addressUse(program, r)) : [];
         const payout = uses.includes("payout");
         const auth = uses.includes("auth");
-        const severity: Severity = payout || auth ? "high" : "medium";
+        // read only by view functions nothing in the contract calls: a getter that reports 0, no logic runs on it
+        const readerFns = [...new Set(rs.map((r) => program.callableOf(r)))];
+        const getterOnly =
+          !payout &&
+          !auth &&
+          readerFns.every(
+            (f) =>
+              f?.nodeType === "FunctionDefinition" &&
+              isReadOnly(f) &&
+              isEntryPoint(f) &&
+              !live.some((g) => findAll(child(g, "body")!, "FunctionCall").some((c) => internalCallee(program, c, contract) === f)),
+          );
+        const severity: Severity = payout || auth ? "high" : getterOnly ? "low" : "medium";
         let lines = linesIn(program, file, [v, ...rs]);
         if (lines.length === 0) lines = linesIn(program, file, [contract]);
         const readers = [...new Set(rs.map((r) => displayName(program.callableOf(r)) ?? "an initialiser"))];
@@ -550,6 +562,8 @@ export const uninitializedState: Detector = {
           ? "It is used as the address ether or tokens are sent to, so they go to address(0) and are lost (or every payout reverts)."
           : auth
           ? "It is compared with the caller in an access check: no one can pass the check (or, where the zero address can be the caller's value, anyone who matches it can)."
+          : getterOnly
+          ? "Only view functions nothing here calls read it, so no logic of this contract depends on it, but whoever reads the getter is told 0."
           : "Every computation that uses it sees 0 (or false / address(0)), which is almost certainly not what the code expects.";
         ctx.report({
           detector: "uninitialized-state",

@@ -4,7 +4,8 @@
  * token over-credits); an arbitrary call from a stateless helper (a flash-loan receiver nobody approves) risks only what
  * passes through it; a sweep of the whole balance loses nothing when the token returns false; a modifier that checks
  * the payer against the caller or their operators authorises the pull; a multicall into the contract's own code and a
- * factory upgrading other proxies do not change the implementation's own code.
+ * factory upgrading other proxies do not change the implementation's own code; the token a module the deployer wired in
+ * names (`vault.collateral()`) is the deployer's choice; a never-written variable only a getter reads is low.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -15,6 +16,66 @@ import { scanSources } from "./scanSources";
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
 const SOURCES: Record<string, string> = {
+  "Slots.sol": `${HEAD}
+/// An upgradeable contract keeps a deprecated slot that only its getter reads, and a quorum its logic reads.
+contract ProofChain {
+    uint128 private _requiredStake; // deprecated
+    uint256 private _quorum;
+    mapping(bytes32 => uint256) public votes;
+
+    function getMetadata() external view returns (uint128) {
+        return _requiredStake;
+    }
+
+    function vote(bytes32 h) external {
+        votes[h] += 1;
+        if (votes[h] * 1e18 >= _quorum) delete votes[h];
+    }
+}
+`,
+  "Modules.sol": `${HEAD}
+interface IERC20 {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+library SafeERC20 {
+    function safeTransferFrom(IERC20 token, address from, address to, uint256 amount) internal {
+        require(token.transferFrom(from, to, amount));
+    }
+}
+
+interface IVault {
+    function collateral() external view returns (IERC20);
+}
+
+/// Takes the collateral the vault the deployer wired in names (\`vault.collateral()\`): the deployer's token.
+contract Orders {
+    using SafeERC20 for IERC20;
+    IVault public immutable vault;
+    mapping(address => uint256) public announced;
+
+    constructor(IVault v) { vault = v; }
+
+    function announce(uint256 amount) external {
+        vault.collateral().safeTransferFrom(msg.sender, address(this), amount);
+        announced[msg.sender] += amount;
+    }
+}
+
+/// The same, with a vault anyone can replace: the token is whatever the caller's vault names.
+contract OpenOrders {
+    using SafeERC20 for IERC20;
+    IVault public vault;
+    mapping(address => uint256) public announced;
+
+    function setVault(IVault v) external { vault = v; }
+
+    function announce(uint256 amount) external {
+        vault.collateral().safeTransferFrom(msg.sender, address(this), amount);
+        announced[msg.sender] += amount;
+    }
+}
+`,
   "Helpers.sol": `${HEAD}
 interface IERC20 {
     function transfer(address to, uint256 amount) external returns (bool);
@@ -331,6 +392,22 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
       ["Template", "low"],
       ["Factory", "low"],
       ["Executor", "medium"],
+    ]);
+  });
+
+  it("fee-on-transfer-accounting: low for the collateral a module the deployer wired in names (vault.collateral()); medium when anyone can replace the module", function () {
+    const found = findings("Modules.sol", "fee-on-transfer-accounting");
+    expect(found.map((f) => [f.contract, f.severity]), summary("Modules.sol")).to.deep.equal([
+      ["Orders", "low"],
+      ["OpenOrders", "medium"],
+    ]);
+  });
+
+  it("uninitialized-state: low when only a getter nothing calls reads the variable; medium when the logic reads it", function () {
+    const found = findings("Slots.sol", "uninitialized-state");
+    expect(found.map((f) => [f.function, f.severity]), summary("Slots.sol")).to.deep.equal([
+      ["getMetadata", "low"],
+      ["vote", "medium"],
     ]);
   });
 });
