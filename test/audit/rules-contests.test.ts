@@ -17,9 +17,8 @@
 import { expect } from "chai";
 import { rmSync } from "node:fs";
 import type { AuditResult } from "../../audit/scan";
-import type { Finding } from "../../audit/types";
 import { runSolhint } from "../../audit/solhint";
-import { scanSources } from "./scanSources";
+import { scanSources, sourceQueries } from "./scanSources";
 
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
@@ -574,9 +573,7 @@ describe("audit: rules from the reviewed first run on Kairos, Y2K, DODO GSP and 
   this.timeout(300_000);
   let dir: string;
   let result: AuditResult;
-  const findings = (file: string, detector: string): Finding[] => result.findings.filter((f) => f.file === file && f.detector === detector);
-  const summary = (file: string): string => result.findings.filter((f) => f.file === file).map((f) => `${f.detector} ${f.contract}.${f.function} ${f.severity} ${f.lines}`).join("\n");
-  const lineOf = (file: string, text: string): number => SOURCES[file]!.split("\n").findIndex((l) => l.includes(text)) + 1;
+  const { findings, summary, lineOf } = sourceQueries(SOURCES, () => result);
 
   before(async function () {
     ({ dir, result } = await scanSources("audit-rules-contests-", SOURCES));

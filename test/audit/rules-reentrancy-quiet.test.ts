@@ -9,8 +9,7 @@
 import { expect } from "chai";
 import { rmSync } from "node:fs";
 import type { AuditResult } from "../../audit/scan";
-import type { Finding } from "../../audit/types";
-import { scanSources } from "./scanSources";
+import { scanSources, sourceQueries } from "./scanSources";
 
 const SOURCES: Record<string, string> = {
   "QuietCallee.sol": `// SPDX-License-Identifier: MIT
@@ -414,8 +413,7 @@ contract PricedVault is ReentrancyGuard {
 describe("audit: who can call back (fixed quiet callees, SafeERC20 value, ERC-3156 repayment) and caller-chosen nonces", function () {
   let dir: string;
   let result: AuditResult;
-  const findings = (file: string, detector: string): Finding[] => result.findings.filter((f) => f.file === file && f.detector === detector);
-  const summary = (file: string): string => result.findings.filter((f) => f.file === file).map((f) => `${f.detector} ${f.contract}.${f.function} ${f.severity} ${f.lines}`).join("\n");
+  const { findings, summary } = sourceQueries(SOURCES, () => result);
 
   before(async function () {
     ({ dir, result } = await scanSources("audit-rules-reentrancy-quiet-", SOURCES));

@@ -17,3 +17,20 @@ export async function scanSources(prefix: string, sources: Record<string, string
   const result = await runAudit({ path: path.join(dir, "src"), projectRoot: ROOT, cache: false, slither: false, solhint: false });
   return { dir, result };
 }
+
+/**
+ * Queries on a scan of `sources` (the result is read when a query runs, so a suite can build this before its `before`
+ * hook scans): its findings of one detector in one file, a one-line-per-finding summary of a file for assertion
+ * messages, and the line of the first source line that contains a text.
+ */
+export function sourceQueries(sources: Record<string, string>, scan: () => AuditResult) {
+  return {
+    findings: (file: string, detector: string) => scan().findings.filter((f) => f.file === file && f.detector === detector),
+    summary: (file: string): string =>
+      scan()
+        .findings.filter((f) => f.file === file)
+        .map((f) => `${f.detector} ${f.contract}.${f.function} ${f.severity} ${f.lines}`)
+        .join("\n"),
+    lineOf: (file: string, text: string): number => sources[file]!.split("\n").findIndex((l) => l.includes(text)) + 1,
+  };
+}
