@@ -25,6 +25,7 @@ import {
 } from "../ast/semantics";
 import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
+import { entriesReaching } from "./defi";
 
 interface State {
   firstCall?: OutgoingCall;
@@ -357,6 +358,34 @@ function createdHere(program: Program, call: OutgoingCall, fn: AstNode): boolean
   return false;
 }
 
+/**
+ * A public or external library function (run by delegatecall from the contracts that link it) whose every call in the
+ * scan comes from a privileged function of the calling contract, or from an internal function only privileged entry
+ * points reach (JOJO's `Operation.setSecondaryAsset`, called only by the owner's `setSecondaryAsset`).
+ */
+function libraryCallersRestricted(program: Program, fn: AstNode): boolean {
+  let calls = 0;
+  for (const f of program.files) {
+    for (const call of findAll(f.ast, "FunctionCall")) {
+      if (program.declOf(child(call, "expression")) !== fn) continue;
+      calls++;
+      const caller = program.callableOf(call);
+      const owner = caller ? program.contractOf(caller) : undefined;
+      if (!caller || !owner || caller.nodeType !== "FunctionDefinition") return false;
+      if (isEntryPoint(caller) ? isAccessControlled(program, caller, owner) : restrictedEntries(program, caller, owner)) continue;
+      return false;
+    }
+  }
+  return calls > 0;
+}
+
+/** Every concrete contract's entry points that reach `fn` (declared in `owner` or a base) are privileged. */
+function restrictedEntries(program: Program, fn: AstNode, owner: AstNode): boolean {
+  const contracts = program.files.flatMap((f) => findAll(f.ast, "ContractDefinition")).filter((c) => contractKind(c) === "contract" && program.linearized(c).includes(owner));
+  const entries = contracts.flatMap((c) => entriesReaching(program, fn, c).map((e) => [e, c] as const));
+  return entries.length > 0 && entries.every(([e, c]) => isAccessControlled(program, e, c));
+}
+
 export const reentrancy: Detector = {
   id: "reentrancy",
   category: "reentrancy",
@@ -420,7 +449,7 @@ export const reentrancy: Detector = {
         // One finding per call.
         const byCall = new Map<AstNode, Violation[]>();
         for (const v of violations) byCall.set(v.call.node, [...(byCall.get(v.call.node) ?? []), v]);
-        const restricted = isAccessControlled(program, fn, contract);
+        const restricted = isAccessControlled(program, fn, contract) || (contractKind(contract) === "library" && libraryCallersRestricted(program, fn));
         for (const vs of byCall.values()) {
           const call = vs[0]!.call;
           const ether = sendsEther(program, call, contract);

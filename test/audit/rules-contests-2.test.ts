@@ -5,7 +5,8 @@
  * passes through it; a sweep of the whole balance loses nothing when the token returns false; a modifier that checks
  * the payer against the caller or their operators authorises the pull; a multicall into the contract's own code and a
  * factory upgrading other proxies do not change the implementation's own code; the token a module the deployer wired in
- * names (`vault.collateral()`) is the deployer's choice; a never-written variable only a getter reads is low.
+ * names (`vault.collateral()`) is the deployer's choice; a never-written variable only a getter reads is low; a reentrancy in a
+ * library function that only privileged functions call is low.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -15,6 +16,56 @@ import { scanSources, sourceQueries } from "./scanSources";
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
 const SOURCES: Record<string, string> = {
+  "Libraries.sol": `${HEAD}
+interface IAsset {
+    function decimals() external view returns (uint8);
+    function register(address) external;
+}
+
+struct State {
+    address secondaryAsset;
+    uint256 secondaryDecimals;
+    mapping(address => uint256) credit;
+}
+
+/// Linked library: its external functions run by delegatecall in the contracts that call them.
+library Operation {
+    function setSecondaryAsset(State storage state, address asset) external {
+        require(state.secondaryAsset == address(0), "already set");
+        IAsset(asset).register(address(this));
+        state.secondaryAsset = asset;
+        state.secondaryDecimals = 18;
+    }
+
+    function credit(State storage state, address asset, address to, uint256 amount) external {
+        uint256 before = state.credit[to];
+        IAsset(asset).register(to);
+        state.credit[to] = before + amount;
+    }
+}
+
+contract Dealer {
+    State internal state;
+    address public owner;
+
+    constructor() { owner = msg.sender; }
+
+    modifier onlyOwner() {
+        require(msg.sender == owner, "not owner");
+        _;
+    }
+
+    /// Only the owner reaches the library's setter.
+    function setSecondaryAsset(address asset) external onlyOwner {
+        Operation.setSecondaryAsset(state, asset);
+    }
+
+    /// Anyone reaches the library's credit, with an asset they name.
+    function deposit(address asset, uint256 amount) external {
+        Operation.credit(state, asset, msg.sender, amount);
+    }
+}
+`,
   "Slots.sol": `${HEAD}
 /// An upgradeable contract keeps a deprecated slot that only its getter reads, and a quorum its logic reads.
 contract ProofChain {
@@ -406,5 +457,14 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
       ["getMetadata", "low"],
       ["vote", "medium"],
     ]);
+  });
+
+  it("reentrancy: low in a library function whose every caller is a privileged function; medium where anyone reaches it", function () {
+    const found = findings("Libraries.sol", "reentrancy");
+    expect(found.map((f) => [f.contract, f.function, f.severity]), summary("Libraries.sol")).to.deep.equal([
+      ["Operation", "setSecondaryAsset", "low"],
+      ["Operation", "credit", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("restricted to privileged callers");
   });
 });
