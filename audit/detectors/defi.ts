@@ -1172,6 +1172,31 @@ function pullIntoThis(program: Program, call: AstNode, context: AstNode): AstNod
 }
 
 /**
+ * An ERC-20 pull into another contract of interface type: `token.safeTransferFrom(msg.sender, address(vault), amount)`
+ * (or `transferFrom`): the contract expression the tokens go to, and the amount.
+ */
+function pullIntoContract(program: Program, call: AstNode, context: AstNode): { to: AstNode; amount: AstNode } | undefined {
+  const name = calledName(call);
+  const args = list(call, "arguments");
+  let to: AstNode | undefined;
+  let amount: AstNode | undefined;
+  if (name === "transferFrom" && args.length === 3 && externalName(program, call) === "transferFrom") {
+    const t = typeString(child(call, "expression"));
+    if (t !== undefined && !/returns \(bool\)/.test(t)) return undefined;
+    [to, amount] = [args[1], args[2]];
+  } else if (name === "safeTransferFrom") {
+    const fn = internalTarget(program, call, context);
+    if (!fn || !isLibraryFunction(program, fn)) return undefined;
+    const all = argumentsFor(program, call, fn);
+    if (all.length !== 4) return undefined;
+    [to, amount] = [all[2], all[3]];
+  }
+  const receiver = stripConversions(to);
+  if (!receiver || !amount || isThisAddress(program, to)) return undefined;
+  return /^contract /.test(typeString(receiver) ?? "") ? { to: receiver, amount } : undefined;
+}
+
+/**
  * The token a pull reads from, when its static type is a concrete token whose transfer functions all come from a
  * dependency (OpenZeppelin's or solmate's ERC20 unchanged): such a token moves exactly the amount asked.
  */
@@ -1242,6 +1267,7 @@ export const feeOnTransferAccounting: Detector = {
     for (const contract of deployedContracts(ctx)) {
       for (const fn of functionsOf(contract)) {
         if (isReadOnly(fn)) continue;
+        if (program.fileOf(fn) === file) creditsThroughReceiver(ctx, contract, fn);
         const body = child(fn, "body")!;
         const pulls = findAll(body, "FunctionCall")
           .map((c) => ({ call: c, amount: pullIntoThis(program, c, contract) }))
@@ -1321,6 +1347,69 @@ export const feeOnTransferAccounting: Detector = {
     }
   },
 };
+
+/**
+ * The tokens go straight to another contract (an asset token, a strategy) and that contract is then told the requested
+ * amount (`assetToken.mint(msg.sender, amount * rate)`, `strategy.increasePoolAmount(amount)`): it books more than a
+ * fee-on-transfer token delivered. Reported under `fee-on-transfer-accounting` by the detector below.
+ */
+function creditsThroughReceiver(ctx: DetectorContext, contract: AstNode, fn: AstNode): void {
+  const { program, file } = ctx;
+  const body = child(fn, "body")!;
+  for (const pull of findAll(body, "FunctionCall")) {
+    const p = pullIntoContract(program, pull, contract);
+    if (!p || isStandardTokenPull(program, pull, contract)) continue;
+    const receiverKey = exprKey(program, p.to);
+    const amountDecls = new Set<AstNode>();
+    walk(p.amount, (n) => {
+      const d = n.nodeType === "Identifier" ? program.declOf(n) : undefined;
+      if (d?.nodeType === "VariableDeclaration" && !isStorageVariable(program, d)) amountDecls.add(d);
+      return undefined;
+    });
+    if (amountDecls.size === 0) continue;
+    // the receiver's balance read in the function: what arrived is measured
+    const measured = findAll(body, "FunctionCall").some(
+      (c) => externalName(program, c) === "balanceOf" && list(c, "arguments").some((a) => exprKey(program, stripConversions(a) ?? a) === receiverKey),
+    );
+    if (measured) continue;
+    const flow = new ValueFlow(program, contract, (n) => n.nodeType === "Identifier" && amountDecls.has(program.declOf(n)!), 3);
+    const frame = flow.frame(fn);
+    const credits = findAll(body, "FunctionCall").filter((c) => {
+      if (c === pull) return false;
+      const ext = externalCall(program, c);
+      if (!ext || ext.readOnly || exprKey(program, stripConversions(ext.target) ?? ext.target) !== receiverKey) return false;
+      return list(c, "arguments").some((a) => flow.taint(frame, a).size > 0);
+    });
+    if (credits.length === 0) continue;
+    const token = pulledToken(program, pull, contract);
+    const entries = entriesReaching(program, fn, contract);
+    const fixed =
+      restricted(program, fn, contract) ||
+      (entries.length > 0 && entries.every((e) => restricted(program, e, contract))) ||
+      fixedAtDeployment(program, token, contract) ||
+      allowListed(program, fn, contract, token);
+    ctx.report({
+      detector: "fee-on-transfer-accounting",
+      category: "defi_accounting",
+      severity: fixed ? "low" : "medium",
+      confidence: "medium",
+      lines: linesIn(program, file, [pull, ...credits]),
+      contract: str(contract, "name"),
+      function: displayName(fn),
+      message:
+        `${displayName(fn)}() sends the tokens straight to \`${program.text(p.to)}\` and then tells it the amount asked for ` +
+        `(\`${program.text(credits[0]!).replace(/\s+/g, " ").slice(0, 70)}\`), not what arrived. With a token that takes a fee on ` +
+        "transfer (or a rebasing token) the receiver books more than it holds, and the last holders to redeem find it short" +
+        (fixed
+          ? " (the token is fixed at deployment, chosen by a privileged caller or admitted by an allow-list an admin keeps, so this matters only if they pick a token that takes a fee)."
+          : "."),
+      remediation:
+        "Measure the receiver's balance around the transfer and pass on what arrived, or reject tokens that deliver less:\n```solidity\n" +
+        "uint256 before = token.balanceOf(address(vault));\ntoken.safeTransferFrom(msg.sender, address(vault), amount);\n" +
+        "uint256 received = token.balanceOf(address(vault)) - before;\nvault.mint(msg.sender, received);\n```",
+    });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------- missing-slippage
 

@@ -6,7 +6,8 @@
  * the payer against the caller or their operators authorises the pull; a multicall into the contract's own code and a
  * factory upgrading other proxies do not change the implementation's own code; the token a module the deployer wired in
  * names (`vault.collateral()`) is the deployer's choice; a never-written variable only a getter reads is low; a reentrancy in a
- * library function that only privileged functions call is low.
+ * library function that only privileged functions call is low; tokens sent straight to another contract that is then
+ * told the amount asked for are fee-on-transfer accounting too.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -16,6 +17,38 @@ import { scanSources, sourceQueries } from "./scanSources";
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
 const SOURCES: Record<string, string> = {
+  "Receivers.sol": `${HEAD}
+interface IERC20 {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function balanceOf(address) external view returns (uint256);
+}
+
+interface IAssetToken {
+    function mint(address to, uint256 amount) external;
+    function exchangeRate() external view returns (uint256);
+}
+
+/// The underlying goes straight to the asset token, which then mints shares for the amount asked for.
+contract Lender {
+    mapping(IERC20 => IAssetToken) public assetTokens;
+
+    function deposit(IERC20 token, uint256 amount) external {
+        IAssetToken assetToken = assetTokens[token];
+        uint256 shares = (amount * 1e18) / assetToken.exchangeRate();
+        assetToken.mint(msg.sender, shares);
+        token.transferFrom(msg.sender, address(assetToken), amount);
+    }
+
+    /// The same, measuring what the asset token received.
+    function depositMeasured(IERC20 token, uint256 amount) external {
+        IAssetToken assetToken = assetTokens[token];
+        uint256 before = token.balanceOf(address(assetToken));
+        token.transferFrom(msg.sender, address(assetToken), amount);
+        uint256 received = token.balanceOf(address(assetToken)) - before;
+        assetToken.mint(msg.sender, (received * 1e18) / assetToken.exchangeRate());
+    }
+}
+`,
   "Libraries.sol": `${HEAD}
 interface IAsset {
     function decimals() external view returns (uint8);
@@ -466,5 +499,13 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
       ["Operation", "credit", "medium"],
     ]);
     expect(found[0]!.message).to.include("restricted to privileged callers");
+  });
+
+  it("fee-on-transfer-accounting: tokens sent straight to another contract that is then told the amount asked for (an asset token's mint) are reported; a measured amount is not", function () {
+    const found = findings("Receivers.sol", "fee-on-transfer-accounting");
+    expect(found.map((f) => [f.function, f.severity, f.lines]), summary("Receivers.sol")).to.deep.equal([
+      ["deposit", "medium", [lineOf("Receivers.sol", "assetToken.mint(msg.sender, shares)"), lineOf("Receivers.sol", "token.transferFrom(msg.sender, address(assetToken), amount);")]],
+    ]);
+    expect(found[0]!.message).to.include("sends the tokens straight to `assetToken`");
   });
 });
