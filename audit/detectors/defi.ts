@@ -389,6 +389,8 @@ function isSpotRead(program: Program, n: AstNode): boolean {
   return args.length === 1 && !isThisAddress(program, args[0]) && isPoolAddress(args[0]);
 }
 
+const FAIR_CALL = /fair|^_?sqrt$/i;
+
 /** Implementations in this compilation of the function an external call invokes (`oracle.getPrice()` → `SpotOracle.getPrice`). */
 function implementationsOf(program: Program, call: AstNode, memo: Map<AstNode, AstNode[]>): AstNode[] {
   const decl = program.declOf(unwrapCallOptions(child(call, "expression")).callee);
@@ -472,7 +474,13 @@ function spotSources(program: Program): {
     if (known) return known;
     returned.set(impl, []);
     const flow = new ValueFlow(program, program.contractOf(impl), (n) => isSpotRead(program, n), 3);
-    const reads = [...flow.frame(impl).returns];
+    const root = flow.frame(impl);
+    // fair LP pricing (Alpha Homora's): the reserves go through a geometric mean or a "fair reserves" computation
+    // with the tokens' oracle prices (`sqrt(r0 * r1)`, `computeFairReserves(…)`), which a swap cannot move
+    const fair = flow.reachable(root).some(({ frame }) =>
+      findAll(child(frame.fn, "body")!, "FunctionCall").some((c) => FAIR_CALL.test(calledName(c) ?? "") && list(c, "arguments").some((a) => flow.taint(frame, a).size > 0)),
+    );
+    const reads = fair ? [] : [...root.returns];
     returned.set(impl, reads);
     return reads;
   };

@@ -7,7 +7,8 @@
  * factory upgrading other proxies do not change the implementation's own code; the token a module the deployer wired in
  * names (`vault.collateral()`) is the deployer's choice; a never-written variable only a getter reads is low; a reentrancy in a
  * library function that only privileged functions call is low; tokens sent straight to another contract that is then
- * told the amount asked for are fee-on-transfer accounting too.
+ * told the amount asked for are fee-on-transfer accounting too; an LP oracle's fair-reserves price (a geometric mean of the
+ * reserves with the tokens' oracle prices) is no spot price (Blueberry's review).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -17,6 +18,74 @@ import { scanSources, sourceQueries } from "./scanSources";
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
 const SOURCES: Record<string, string> = {
+  "LpOracles.sol": `${HEAD}
+interface IPair {
+    function getReserves() external view returns (uint112, uint112, uint32);
+    function totalSupply() external view returns (uint256);
+}
+
+interface IFeed {
+    function price(address token) external view returns (uint256);
+}
+
+interface ILpOracle {
+    function lpPrice(IPair pair) external view returns (uint256);
+}
+
+library Math {
+    function sqrt(uint256 x) internal pure returns (uint256 z) {
+        z = x;
+        uint256 y = (x + 1) / 2;
+        while (y < z) { z = y; y = (x / y + y) / 2; }
+    }
+}
+
+/// Alpha Homora's fair LP price: the geometric mean of the reserves with the tokens' oracle prices, which a swap cannot move.
+contract FairLpOracle is ILpOracle {
+    IFeed public immutable feed;
+    address public immutable token0;
+    address public immutable token1;
+
+    constructor(IFeed f, address a, address b) { feed = f; token0 = a; token1 = b; }
+
+    function lpPrice(IPair pair) external view returns (uint256) {
+        (uint112 r0, uint112 r1, ) = pair.getReserves();
+        uint256 sqrtK = Math.sqrt(uint256(r0) * uint256(r1));
+        uint256 sqrtP = Math.sqrt(feed.price(token0) * feed.price(token1));
+        return (2 * sqrtK * sqrtP) / pair.totalSupply();
+    }
+}
+
+/// The naive LP price: each reserve at its oracle price, which a swap skews (more of the cheap token in the pool).
+contract NaiveLpOracle is ILpOracle {
+    IFeed public immutable feed;
+    address public immutable token0;
+    address public immutable token1;
+
+    constructor(IFeed f, address a, address b) { feed = f; token0 = a; token1 = b; }
+
+    function lpPrice(IPair pair) external view returns (uint256) {
+        (uint112 r0, uint112 r1, ) = pair.getReserves();
+        return (uint256(r0) * feed.price(token0) + uint256(r1) * feed.price(token1)) / pair.totalSupply();
+    }
+}
+
+/// Lends against LP tokens at the price an oracle gives.
+contract LpLender {
+    ILpOracle public immutable oracle;
+    IPair public immutable pair;
+    mapping(address => uint256) public collateral;
+    mapping(address => uint256) public debt;
+
+    constructor(ILpOracle o, IPair p) { oracle = o; pair = p; }
+
+    function borrow(uint256 amount) external {
+        uint256 value = (collateral[msg.sender] * oracle.lpPrice(pair)) / 1e18;
+        require(debt[msg.sender] + amount <= value / 2, "undercollateralised");
+        debt[msg.sender] += amount;
+    }
+}
+`,
   "Receivers.sol": `${HEAD}
 interface IERC20 {
     function transferFrom(address from, address to, uint256 amount) external returns (bool);
@@ -507,5 +576,11 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
       ["deposit", "medium", [lineOf("Receivers.sol", "assetToken.mint(msg.sender, shares)"), lineOf("Receivers.sol", "token.transferFrom(msg.sender, address(assetToken), amount);")]],
     ]);
     expect(found[0]!.message).to.include("sends the tokens straight to `assetToken`");
+  });
+
+  it("oracle-spot-price: the reserves read by an LP oracle are spot unless they go through a fair-reserves computation or a geometric mean (sqrt(r0 * r1))", function () {
+    const naive = findings("LpOracles.sol", "oracle-spot-price");
+    expect(naive.length, summary("LpOracles.sol")).to.be.greaterThan(0);
+    expect(naive.every((f) => f.contract !== "FairLpOracle"), summary("LpOracles.sol")).to.equal(true);
   });
 });
