@@ -290,6 +290,15 @@ fetch sherlock-2023-12-flatmoney sherlock-audit/2023-12-flatmoney bba4f077a64f43
 fetch sherlock-2023-06-bond-options sherlock-audit/2023-06-bond fce1809f83728561dc75078d41ead6d60e15d065 \
   options/lib/forge-std options/lib/solmate
 
+# two more Sherlock contests (first run after their labels were committed): Teller v2 (its yarn.lock's OpenZeppelin
+# beside a forge-std submodule) and Symmetrical (no lock file: the OpenZeppelin 4.9 release of the contest's week)
+fetch sherlock-2023-03-teller sherlock-audit/2023-03-teller 9ba2598c2f386e9138cacc11a31b1b193cfd7aa3 \
+  teller-protocol-v2/packages/contracts/lib/forge-std
+npm_dep sherlock-2023-03-teller/teller-protocol-v2/packages/contracts @openzeppelin/contracts 4.8.1
+npm_dep sherlock-2023-03-teller/teller-protocol-v2/packages/contracts @openzeppelin/contracts-upgradeable 4.8.1
+fetch sherlock-2023-06-symmetrical sherlock-audit/2023-06-symmetrical 6d2b64b6732fcfbd07c8217897dd233dbb6cd1f5
+npm_dep sherlock-2023-06-symmetrical/symmio-core @openzeppelin/contracts 4.9.1
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
