@@ -11,6 +11,9 @@ import {
   findFunction,
   fixedAtDeployment,
   exprKey,
+  functionKind,
+  isStateVariable,
+  writtenStateVariable,
   initialValueOf,
   internalCallee,
   isEntryPoint,
@@ -86,7 +89,7 @@ function zeroAlong(program: Program, expr: AstNode | undefined, level: number, s
 function fixedCallee(program: Program, call: OutgoingCall, context: AstNode, memo: Map<AstNode, "quiet" | "unknown" | undefined>): "quiet" | "unknown" | undefined {
   const ext = call.external;
   if (!ext || call.lowLevel || call.assembly) return undefined;
-  if (!fixedAtDeployment(program, ext.target, context)) return undefined;
+  if (!fixedAtDeployment(program, ext.target, context) && !ownerChosen(program, ext.target, context)) return undefined;
   const decl = program.declOf(unwrapCallOptions(child(ext.call, "expression")).callee);
   if (decl?.nodeType !== "FunctionDefinition") return undefined;
   if (memo.has(decl)) return memo.get(decl);
@@ -122,6 +125,22 @@ function fixedCallee(program: Program, call: OutgoingCall, context: AstNode, mem
   const verdict = !quiet ? undefined : impls.length > 0 ? "quiet" : call.value ? undefined : "unknown";
   memo.set(decl, verdict);
   return verdict;
+}
+
+/**
+ * A state variable (`reputationManager`) that only setup code and privileged functions write: the contract it names
+ * is the deployer's or the admin's choice, as trusted as they are.
+ */
+function ownerChosen(program: Program, expr: AstNode | undefined, contract: AstNode): boolean {
+  const t = stripConversions(expr);
+  const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
+  if (!d || !isStateVariable(d)) return false;
+  const setup = (f: AstNode): boolean => functionKind(f) === "constructor" || /^(_{0,2}init|initiali[sz]e)/i.test(str(f, "name") ?? "");
+  const writers = program
+    .linearized(contract)
+    .flatMap((c) => list(c, "nodes").filter((n) => n.nodeType === "FunctionDefinition"))
+    .filter((f) => findAll(child(f, "body") ?? f, "Assignment").some((a) => writtenStateVariable(program, a)?.decl === d));
+  return writers.length > 0 && writers.every((f) => setup(f) || (isEntryPoint(f) && isAccessControlled(program, f, contract)));
 }
 
 /** SafeERC20 / TransferHelper functions that only move or approve ERC-20 tokens (no recipient callback). */
@@ -491,7 +510,7 @@ export const reentrancy: Detector = {
               (tokenOnly
                 ? " The call is a transfer or approval of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)."
                 : deployerChoice
-                  ? " The callee is a contract fixed at deployment whose code is not in the scan: it calls back only if the contract the deployer chose does."
+                  ? " The callee is a contract the deployer or an admin chose (fixed at deployment, or set only by a privileged function) whose code is not in the scan: it calls back only if the contract they chose does."
                   : ""),
             remediation:
               "Follow checks-effects-interactions: update the contract's state before the external call, and make the call last. " +

@@ -8,7 +8,8 @@
  * names (`vault.collateral()`) is the deployer's choice; a never-written variable only a getter reads is low; a reentrancy in a
  * library function that only privileged functions call is low; tokens sent straight to another contract that is then
  * told the amount asked for are fee-on-transfer accounting too; an LP oracle's fair-reserves price (a geometric mean of the
- * reserves with the tokens' oracle prices) is no spot price (Blueberry's review).
+ * reserves with the tokens' oracle prices) is no spot price (Blueberry's review); a call to a contract only the owner
+ * sets re-enters only if the owner chose such a contract (Teller's review).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -18,6 +19,49 @@ import { scanSources, sourceQueries } from "./scanSources";
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
 const SOURCES: Record<string, string> = {
+  "Managers.sol": `${HEAD}
+interface IReputationManager {
+    function updateAccountReputation(address account) external;
+}
+
+/// Calls a manager the owner sets before it books a repayment.
+contract Lending {
+    address public owner;
+    IReputationManager public reputationManager;
+    mapping(uint256 => uint256) public repaid;
+    mapping(uint256 => address) public borrower;
+
+    constructor() { owner = msg.sender; }
+
+    function setReputationManager(IReputationManager m) external {
+        require(msg.sender == owner, "not owner");
+        reputationManager = m;
+    }
+
+    function repay(uint256 id, uint256 amount) external {
+        uint256 before = repaid[id];
+        reputationManager.updateAccountReputation(borrower[id]);
+        repaid[id] = before + amount;
+    }
+}
+
+/// The same call to a manager anyone may set.
+contract OpenLending {
+    IReputationManager public reputationManager;
+    mapping(uint256 => uint256) public repaid;
+    mapping(uint256 => address) public borrower;
+
+    function setReputationManager(IReputationManager m) external {
+        reputationManager = m;
+    }
+
+    function repay(uint256 id, uint256 amount) external {
+        uint256 before = repaid[id];
+        reputationManager.updateAccountReputation(borrower[id]);
+        repaid[id] = before + amount;
+    }
+}
+`,
   "LpOracles.sol": `${HEAD}
 interface IPair {
     function getReserves() external view returns (uint112, uint112, uint32);
@@ -582,5 +626,14 @@ describe("audit: rules from the reviewed first run on JOJO, DODO margin trading,
     const naive = findings("LpOracles.sol", "oracle-spot-price");
     expect(naive.length, summary("LpOracles.sol")).to.be.greaterThan(0);
     expect(naive.every((f) => f.contract !== "FairLpOracle"), summary("LpOracles.sol")).to.equal(true);
+  });
+
+  it("reentrancy: low for a call to a contract only the owner sets (the admin's choice); medium when anyone may set it", function () {
+    const found = findings("Managers.sol", "reentrancy");
+    expect(found.map((f) => [f.contract, f.severity]), summary("Managers.sol")).to.deep.equal([
+      ["Lending", "low"],
+      ["OpenLending", "medium"],
+    ]);
+    expect(found[0]!.message).to.include("set only by a privileged function");
   });
 });
