@@ -108,7 +108,8 @@ function foundryProject(root: string): Project {
   const configFile = path.join(root, "foundry.toml");
   let profile: FoundryProfile = {};
   try {
-    const parsed = parseToml(readFileSync(configFile, "utf8")) as { profile?: { default?: FoundryProfile } };
+    // forge's own defaults hold integers beyond 2^53 (gas_limit = 9223372036854775807): read those as bigint
+    const parsed = parseToml(readFileSync(configFile, "utf8"), { integersAsBigInt: "asNeeded" }) as { profile?: { default?: FoundryProfile } };
     profile = parsed.profile?.default ?? {};
   } catch (e) {
     throw new AuditProjectError(`${configFile} is not valid TOML: ${(e as Error).message.split("\n")[0]}`, "fix the file (forge build reads it too), or scan a folder outside the project");

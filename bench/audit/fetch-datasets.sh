@@ -299,6 +299,20 @@ npm_dep sherlock-2023-03-teller/teller-protocol-v2/packages/contracts @openzeppe
 fetch sherlock-2023-06-symmetrical sherlock-audit/2023-06-symmetrical 6d2b64b6732fcfbd07c8217897dd233dbb6cd1f5
 npm_dep sherlock-2023-06-symmetrical/symmio-core @openzeppelin/contracts 4.9.1
 
+# two more Sherlock contests (first run after their labels were committed): Derby 2023-01 (a Hardhat project with
+# its package-lock's OpenZeppelin and hardhat/console.sol) and LooksRare Infiltration 2023-10 (its yarn.lock's packages,
+# the two @looksrare ones from git at the tags the lock names, as npm no longer has them, beside a forge-std submodule)
+fetch sherlock-2023-01-derby sherlock-audit/2023-01-derby 0b520498fc14be28d158ec7dcc5d1d832570b1d1
+npm_dep sherlock-2023-01-derby/derby-yield-optimiser @openzeppelin/contracts 4.7.3
+npm_dep sherlock-2023-01-derby/derby-yield-optimiser hardhat 2.11.1
+fetch sherlock-2023-10-looksrare sherlock-audit/2023-10-looksrare 86e8a3a6d7880af0dc2ca03bf3eb31bc0a10a552 \
+  contracts-infiltration/lib/forge-std
+npm_dep sherlock-2023-10-looksrare/contracts-infiltration @openzeppelin/contracts 5.0.0
+npm_dep sherlock-2023-10-looksrare/contracts-infiltration @chainlink/contracts 0.6.1
+git_dep sherlock-2023-10-looksrare/contracts-infiltration @looksrare/contracts-libs LooksRare/contracts-libs 48815b7490a6e5bd76e9c351255c2d504e9f3cb5
+git_dep sherlock-2023-10-looksrare/contracts-infiltration @looksrare/contracts-transfer-manager LooksRare/contracts-transfer-manager d5a02a5dbb4e103fe155e52531482b5109a3097e
+npm_dep sherlock-2023-10-looksrare/contracts-infiltration erc721a 4.2.3
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

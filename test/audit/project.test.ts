@@ -132,7 +132,8 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     before(() => {
       foundry = path.join(dir, "foundry");
       write(foundry, {
-        "foundry.toml": `[profile.default]\nsrc = "src"\nout = "out"\nlibs = ["lib"]\nevm_version = "cancun"\n`,
+        // forge's default gas_limit is beyond 2^53 (LooksRare's foundry.toml states it): valid TOML, read as bigint
+        "foundry.toml": `[profile.default]\nsrc = "src"\nout = "out"\nlibs = ["lib"]\nevm_version = "cancun"\ngas_limit = 9223372036854775807\n`,
         "remappings.txt": "# the project's own\nopenzeppelin-contracts/=lib/openzeppelin-contracts/contracts/\n",
         ...FORGE_STD,
         ...OZ_LIKE,
@@ -142,7 +143,7 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
       });
     });
 
-    it("is detected from its root or any folder under it, with the remappings forge uses", function () {
+    it("is detected from its root or any folder under it, with the remappings forge uses (a 64-bit integer in foundry.toml is fine)", function () {
       for (const from of [foundry, path.join(foundry, "src"), path.join(foundry, "test", "Vault.t.sol")]) {
         const p = detectProject(from);
         expect(p.kind, from).to.equal("foundry");
