@@ -136,8 +136,8 @@ export const denialOfService: Detector = {
         const offChainNote = offChainOnly
           ? ` It is a ${str(fn, "stateMutability") ?? "view"} function that no state-changing function calls, so this only breaks off-chain reads (and any contract that comes to call it on-chain).`
           : "";
-        const report = (detector: string, severity: "medium" | "low", nodes: AstNode[], message: string, remediation: string): void =>
-          ctx.report({ detector, category: "denial_of_service", severity, confidence: "medium", lines: linesIn(program, file, nodes), contract: cname, function: fname, message, remediation });
+        const report = (detector: string, severity: "medium" | "low", nodes: AstNode[], message: string, remediation: string, confidence: "medium" | "low" = "medium"): void =>
+          ctx.report({ detector, category: "denial_of_service", severity, confidence, lines: linesIn(program, file, nodes), contract: cname, function: fname, message, remediation });
 
         for (const loop of findAll(body, ...LOOPS)) {
           const loopBody = child(loop, "body");
@@ -241,6 +241,35 @@ export const denialOfService: Detector = {
           );
         }
 
+        // An ERC-20 transfer to the other party of a stored record (`loan.lender`, `bids[id].lender`, a getter returning
+        // one) on the path of a function someone else calls (repaying, exercising): a token with a blocklist (USDC, USDT)
+        // that blocks that party, or a token that reverts for it, makes the function revert for the caller, who then
+        // cannot repay or exercise in time. Not when the receiver is the caller, nor in loops (calls-in-loop's).
+        if ((reaching.get(fn) ?? []).length > 0) {
+          const transfers = tokenTransfers(program, body);
+          // the caller pays the other party: straight from the caller, or a token the same function pulls from the caller
+          const paidByCaller = new Set(transfers.filter((t) => payerIsCaller(program, t.from)).map((t) => program.text(t.token)));
+          for (const t of transfers) {
+            if (!(t.from ? payerIsCaller(program, t.from) : paidByCaller.has(program.text(t.token)))) continue;
+            const loop = program.ancestor(t.call, ...LOOPS);
+            if (loop && program.contains(body, loop)) continue;
+            const field = recordField(program, t.to, contract);
+            if (!field || isSenderLike(program, t.to) || checksCallerAgainst(program, fn, field.name)) continue;
+            report(
+              "token-push-dos",
+              "medium",
+              [t.call],
+              `${fname}() sends ${program.text(t.token).slice(0, 40)} to ${program.text(t.to).slice(0, 60)}, the ${field.name} stored in a record, and reverts when that transfer fails: ` +
+                `a token with a blocklist (USDC, USDT) that blocks ${field.name}, or one that reverts for it, makes ${fname}() revert for whoever calls it ` +
+                "(a borrower who can then no longer repay and is liquidated, a holder who cannot exercise before expiry).",
+              "Do not push the payment to the other party: credit it and let them claim it (or let them name a new receiver).\n```solidity\n" +
+                "token.safeTransferFrom(msg.sender, address(this), amount);\nclaimable[loan.lender] += amount;   // the lender withdraws it\n```",
+              // whether the token has a blocklist, and whether the caller loses by the revert, is not in the code
+              "low",
+            );
+          }
+        }
+
         // Push payment that must succeed (transfer, or send/call{value:} whose failure reverts) to a recipient that is
         // not the caller and that the function cannot choose: one that rejects ether blocks the function.
         //  - a stored recipient that an unprivileged caller replaces (auction refund, king of the hill), maybe paid in
@@ -297,6 +326,104 @@ export const denialOfService: Detector = {
     }
   },
 };
+
+/** ERC-20 transfers in a body: `token.transfer(to, a)`, `token.transferFrom(from, to, a)`, SafeERC20's `safeTransfer` /
+ * `safeTransferFrom` through `using … for` or called on the library. Not ERC-721/1155 tokens (`ownerOf`, 721/1155/NFT in the
+ * type's name): they have no blocklist. */
+function tokenTransfers(program: Program, body: AstNode): { call: AstNode; token: AstNode; from?: AstNode; to: AstNode }[] {
+  const out: { call: AstNode; token: AstNode; from?: AstNode; to: AstNode }[] = [];
+  for (const call of findAll(body, "FunctionCall")) {
+    const callee = unwrapCallOptions(child(call, "expression")).callee;
+    if (callee?.nodeType !== "MemberAccess") continue;
+    const name = str(callee, "memberName") ?? "";
+    if (!/^(transfer|transferFrom|safeTransfer|safeTransferFrom)$/.test(name)) continue;
+    let args = list(call, "arguments");
+    let token = child(callee, "expression")!;
+    // SafeERC20.safeTransfer(token, to, amount): the library named, the token first
+    const base = program.declOf(stripParens(token));
+    if (base?.nodeType === "ContractDefinition" && str(base, "contractKind") === "library") {
+      if (!name.startsWith("safe")) continue;
+      token = args[0]!;
+      args = args.slice(1);
+    }
+    const from = name.endsWith("From");
+    if (args.length !== (from ? 3 : 2)) continue;
+    const type = typeString(stripConversions(token)) ?? typeString(token) ?? "";
+    if (!/^contract /.test(type) || /721|1155|NFT/i.test(type)) continue;
+    const decl = program.declOf(stripConversions(token)) ;
+    const typeDecl = decl ? program.declOf(child(decl, "typeName") ?? decl) : undefined;
+    if (typeDecl?.nodeType === "ContractDefinition" && program.linearized(typeDecl).flatMap(functionsOf).some((f) => str(f, "name") === "ownerOf")) continue;
+    out.push({ call, token, from: from ? args[0] : undefined, to: args[from ? 1 : 0]! });
+  }
+  return out;
+}
+
+/**
+ * The member of a stored record an address is read from: `loans[id].lender`, `loan.lender` through a storage pointer
+ * into a mapping or array, or a getter of the contract that returns one (`getLoanLender(id)`, also through a named
+ * return variable). Not a record picked by the caller (`positions[msg.sender].x`), nor a plain state variable.
+ */
+function recordField(program: Program, expr: AstNode, contract: AstNode, depth = 0): { name: string } | undefined {
+  const e = localValue(program, expr);
+  if (!e || depth > 2) return undefined;
+  if (e.nodeType === "MemberAccess") {
+    const member = program.declOf(e);
+    if (member?.nodeType !== "VariableDeclaration" || program.parent(member)?.nodeType !== "StructDefinition") return undefined;
+    if (!/^address/.test(typeString(e) ?? "")) return undefined;
+    const root = baseDeclaration(program, e);
+    if (!root || !isStateVariable(root) || !/^(mapping|struct .*\[\])/.test(typeString(root) ?? "") || mentionsSender(program, e)) return undefined;
+    const viaPointer = stripParens(child(e, "expression"));
+    const pointerInit = viaPointer?.nodeType === "Identifier" && program.declOf(viaPointer) && !isStateVariable(program.declOf(viaPointer)!) ? initialValueOf(program, program.declOf(viaPointer)!) : undefined;
+    if (pointerInit && mentionsSender(program, pointerInit)) return undefined;
+    return { name: str(e, "memberName") ?? "receiver" };
+  }
+  // a party named by another contract's record, read into a local (`(…, address receiver, …) = option.getOptionParameters()`)
+  if (e.nodeType === "Identifier") {
+    const d = program.declOf(e);
+    const stmt = d ? program.parent(d) : undefined;
+    const init = stmt?.nodeType === "VariableDeclarationStatement" ? child(stmt, "initialValue") : undefined;
+    const ext = init?.nodeType === "FunctionCall" ? externalCall(program, init) : undefined;
+    const name = d ? str(d, "name") ?? "" : "";
+    if (ext?.readOnly && (stmt!.declarations as unknown[]).length > 1 && /^_?(receiver|recipient|lender|seller|maker|creditor|issuer|beneficiary)_?$/i.test(name)) return { name };
+    return undefined;
+  }
+  if (e.nodeType === "FunctionCall" && str(e, "kind") === "functionCall") {
+    const callee = internalCallee(program, e, contract);
+    const body = callee ? child(callee, "body") : undefined;
+    if (!callee || !body || !isReadOnly(callee)) return undefined;
+    const rets = list(child(callee, "returnParameters") ?? callee, "parameters");
+    const named = rets[0] && str(rets[0], "name") ? rets[0] : undefined;
+    const sources = [
+      ...findAll(body, "Return").map((r) => child(r, "expression")).filter((x): x is AstNode => x !== undefined),
+      ...(named ? findAll(body, "Assignment").filter((a) => { const l = child(a, "leftHandSide"); return l?.nodeType === "Identifier" && program.declOf(l) === named; }).map((a) => child(a, "rightHandSide")!) : []),
+    ];
+    const fields = sources.map((x) => recordField(program, x, contract, depth + 1)).filter((x) => x !== undefined);
+    return fields[0];
+  }
+  return undefined;
+}
+
+/** The caller as a payer: msg.sender, `_msgSender()`, or a forwarder-aware variant (`_msgSenderForMarket(id)`). */
+function payerIsCaller(program: Program, from: AstNode | undefined): boolean {
+  if (!from) return false;
+  if (isSenderLike(program, from)) return true;
+  const e = stripConversions(from);
+  const callee = e?.nodeType === "FunctionCall" ? child(e, "expression") : undefined;
+  return callee?.nodeType === "Identifier" && /^_msgSender/.test(str(callee, "name") ?? "");
+}
+
+/** Whether a function, or a modifier it runs, compares the caller with a record's member of that name (`msg.sender == loan.lender`). */
+function checksCallerAgainst(program: Program, fn: AstNode, member: string): boolean {
+  const body = child(fn, "body");
+  if (!body) return false;
+  return findAll(body, "BinaryOperation").some((b) => {
+    if (!["==", "!="].includes(str(b, "operator") ?? "")) return false;
+    const [l, r] = [child(b, "leftExpression"), child(b, "rightExpression")];
+    const names = (n: AstNode | undefined): boolean => n !== undefined && (n.nodeType === "MemberAccess" ? str(n, "memberName") === member : n.nodeType === "Identifier" && str(n, "name") === member);
+    // `msg.sender != receiver` guarding the payment still pays someone else: only equality demands the caller be it
+    return str(b, "operator") === "==" && ((isSenderLike(program, l) && names(stripParens(r))) || (isSenderLike(program, r) && names(stripParens(l))));
+  });
+}
 
 /** A local variable, when it is only ever its initial value: `address winner = players[i];` → `players[i]`. */
 function localValue(program: Program, expr: AstNode | undefined): AstNode | undefined {

@@ -1065,14 +1065,16 @@ export const reentrancyBalance: Detector = {
             reported.add(before.node);
             const call = between[0]!;
             const restricted = isAccessControlled(program, fn, contract);
+            // nothing here keeps the difference: a double count fails the check or hands the caller what arrived
+            const unkept = !differenceKept(program, op, body);
             const callText = program.text(call.at).split("\n")[0]!.replace(/;$/, "").slice(0, 80);
             const balanceText = program.text(stripParens(initialOrRhs(before.node))!).replace(/\s+/g, " ");
             ctx.report({
               detector: "reentrancy-balance",
               category: "reentrancy",
               // the owner's own function: whoever re-enters credits the owner twice with the owner's tokens (low)
-              severity: restricted ? "low" : "medium",
-              confidence: restricted ? "low" : "medium",
+              severity: restricted || unkept ? "low" : "medium",
+              confidence: restricted || unkept ? "low" : "medium",
               lines: linesIn(program, file, [before.node, call.at, after, op]),
               contract: str(contract, "name"),
               function: displayName(fn),
@@ -1082,7 +1084,11 @@ export const reentrancyBalance: Detector = {
                 `${displayName(
                   fn
                 )}() or another function that moves funds in: the inner call's deposit also shows up in the outer difference, so one payment is counted twice` +
-                (restricted ? ". Only privileged callers reach the function, so a double count credits them with what they sent (low)." : "."),
+                (restricted
+                  ? ". Only privileged callers reach the function, so a double count credits them with what they sent (low)."
+                  : unkept
+                    ? ". The difference is only checked against the amount asked for, sent back to the caller or returned, so this contract records nothing from it: a double count reverts the check or pays the caller what arrived (low; a caller that books the returned amount must guard itself)."
+                    : "."),
               remediation:
                 "Make the function (and every function that can change the same balance) `nonReentrant` (OpenZeppelin ReentrancyGuard), so nothing can run between the two reads:\n" +
                 "```solidity\nfunction deposit(uint256 amount) external nonReentrant {\n    uint256 before = token.balanceOf(address(this));\n" +
@@ -1095,6 +1101,43 @@ export const reentrancyBalance: Detector = {
     }
   },
 };
+
+/**
+ * Whether a balance difference ends up recorded by the function: anything but a check (`require(after - before ==
+ * amount)`, an `if` that reverts), a local holding it that is only checked, sent to the caller (`token.transfer(msg.sender,
+ * received)`) or returned.
+ */
+function differenceKept(program: Program, op: AstNode, body: AstNode): boolean {
+  const harmlessUse = (n: AstNode): boolean => {
+    let cur: AstNode = n;
+    for (let p = program.parent(cur); p && p !== body; cur = p, p = program.parent(p)) {
+      if (p.nodeType === "Return") return true;
+      if (p.nodeType === "IfStatement") return child(p, "condition") === cur;
+      if (p.nodeType === "FunctionCall") {
+        const name = builtinCallName(program, p);
+        if (name === "require" || name === "assert") return true;
+        const callee = unwrapCallOptions(child(p, "expression")).callee;
+        const member = callee?.nodeType === "MemberAccess" ? str(callee, "memberName") : undefined;
+        const args = list(p, "arguments");
+        // token.transfer(msg.sender, x) / token.safeTransfer(msg.sender, x) / SafeERC20.safeTransfer(token, msg.sender, x)
+        if ((member === "transfer" || member === "safeTransfer") && args.some((a) => isSenderLike(program, a))) return true;
+        return false;
+      }
+      if (p.nodeType === "VariableDeclarationStatement" || p.nodeType === "Assignment" || p.nodeType === "ExpressionStatement") return false;
+    }
+    return false;
+  };
+  const stmt = program.parent(op);
+  // `uint256 received = after - before;`: follow the local's uses
+  if (stmt?.nodeType === "VariableDeclarationStatement" && child(stmt, "initialValue") === op) {
+    const decls = (stmt.declarations as (AstNode | null)[] | undefined) ?? [];
+    const local = decls.length === 1 ? decls[0] : undefined;
+    if (!local) return true;
+    const uses = findAll(body, "Identifier").filter((i) => program.declOf(i) === local);
+    return uses.length === 0 || !uses.every(harmlessUse);
+  }
+  return !harmlessUse(op);
+}
 
 function initialOrRhs(node: AstNode): AstNode | undefined {
   return node.nodeType === "VariableDeclarationStatement" ? child(node, "initialValue") : child(node, "rightHandSide");

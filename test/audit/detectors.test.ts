@@ -67,6 +67,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "loop-grows-array", category: "denial_of_service", severity: "medium" },
   { detector: "clear-growing-array", category: "denial_of_service", severity: "medium" },
   { detector: "push-payment-dos", category: "denial_of_service", severity: "medium" },
+  { detector: "token-push-dos", category: "denial_of_service", severity: "medium" },
   { detector: "short-address", category: "short_addresses", severity: "low" },
   { detector: "uninitialized-storage-pointer", category: "other", severity: "high" },
   { detector: "unchecked-erc20-transfer", category: "unchecked_low_level_calls", severity: "medium" },

@@ -1,0 +1,232 @@
+/**
+ * Rules from the misses of the Sherlock contests read so far (Cooler, Teller v2, Bond options): a payment the caller
+ * makes that the contract pushes to the other party of a stored record (a loan's lender, an option's receiver) reverts
+ * for the caller when the token blocks that party (USDC, USDT), so the borrower cannot repay and defaults
+ * (`token-push-dos`). From Derby's reviewed first run: a balance difference around a call that the function only checks
+ * against the amount asked for, sends back to its caller or returns is recorded nowhere, so a re-entrant double count
+ * reverts or pays the caller what arrived (`reentrancy-balance` low).
+ */
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources, sourceQueries } from "./scanSources";
+
+const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
+
+const ERC20 = `
+interface IERC20 {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function balanceOf(address who) external view returns (uint256);
+}
+
+library SafeERC20 {
+    function safeTransfer(IERC20 token, address to, uint256 amount) internal {
+        require(token.transfer(to, amount), "transfer");
+    }
+
+    function safeTransferFrom(IERC20 token, address from, address to, uint256 amount) internal {
+        require(token.transferFrom(from, to, amount), "transferFrom");
+    }
+}
+`;
+
+const SOURCES: Record<string, string> = {
+  "Pushes.sol": `${HEAD}${ERC20}
+interface IERC721 {
+    function transferFrom(address from, address to, uint256 id) external;
+    function ownerOf(uint256 id) external view returns (address);
+}
+
+interface IOption {
+    function parameters() external view returns (IERC20 quote, address receiver, uint256 strike);
+}
+
+/// Repayments go straight to the lender a getter names (through its named return variable), with SafeERC20.
+contract Bids {
+    using SafeERC20 for IERC20;
+
+    struct Bid {
+        address borrower;
+        address lender;
+        IERC20 token;
+        uint256 owed;
+    }
+
+    mapping(uint256 => Bid) public bids;
+
+    function getLender(uint256 id) public view returns (address lender_) {
+        lender_ = bids[id].lender;
+    }
+
+    function repay(uint256 id, uint256 amount) external {
+        bids[id].owed -= amount;
+        _pay(id, amount);
+    }
+
+    function _pay(uint256 id, uint256 amount) internal {
+        address lender = getLender(id);
+        bids[id].token.safeTransferFrom(msg.sender, lender, amount);
+    }
+}
+
+/// The strike is pulled from the holder and forwarded to the receiver another contract's record names.
+contract Options {
+    using SafeERC20 for IERC20;
+
+    function exercise(IOption option, uint256 amount) external {
+        (IERC20 quote, address receiver, uint256 strike) = option.parameters();
+        uint256 cost = amount * strike;
+        quote.safeTransferFrom(msg.sender, address(this), cost);
+        quote.safeTransfer(receiver, cost);
+    }
+}
+
+/// Things that are not a push of the caller's payment to someone else's record.
+contract NotPushes {
+    using SafeERC20 for IERC20;
+
+    struct Loan {
+        address borrower;
+        address lender;
+        IERC20 debt;
+        IERC20 collateral;
+        uint256 amount;
+        uint256 collateralAmount;
+    }
+
+    struct Position {
+        address beneficiary;
+        uint256 amount;
+    }
+
+    mapping(uint256 => Loan) public loans;
+    mapping(address => Position) public positions;
+    Loan[] public queue;
+    address public owner = msg.sender;
+    IERC721 public nft;
+
+    /// the collateral goes back to the borrower: the caller's payment goes into the contract
+    function repay(uint256 id) external {
+        Loan storage loan = loans[id];
+        loan.debt.safeTransferFrom(msg.sender, address(this), loan.amount);
+        loan.collateral.safeTransfer(loan.borrower, loan.collateralAmount);
+    }
+
+    /// the caller's own record names where their payment goes
+    function fund(IERC20 token, uint256 amount) external {
+        token.safeTransferFrom(msg.sender, positions[msg.sender].beneficiary, amount);
+    }
+
+    /// only the owner settles
+    function settle(uint256 id) external {
+        require(msg.sender == owner, "owner");
+        Loan storage loan = loans[id];
+        loan.debt.safeTransferFrom(msg.sender, loan.lender, loan.amount);
+    }
+
+    /// the lender themselves pays (themself)
+    function topUp(uint256 id) external {
+        Loan storage loan = loans[id];
+        require(msg.sender == loan.lender, "lender");
+        loan.debt.safeTransferFrom(msg.sender, loan.lender, 1);
+    }
+
+    /// an NFT has no blocklist
+    function deliver(uint256 id, uint256 tokenId) external {
+        nft.transferFrom(msg.sender, loans[id].lender, tokenId);
+    }
+
+    /// payments in a loop are calls-in-loop's
+    function repayAll() external {
+        for (uint256 i = 0; i < queue.length; i++) {
+            queue[i].debt.safeTransferFrom(msg.sender, queue[i].lender, queue[i].amount);
+        }
+    }
+}
+`,
+  "Providers.sol": `${HEAD}${ERC20}
+interface IPool {
+    function join(uint256 amount) external;
+    function exit(uint256 shares) external;
+}
+
+/// A provider that holds nothing between calls: what arrives is checked or handed straight back to the caller.
+contract Provider {
+    using SafeERC20 for IERC20;
+
+    function deposit(uint256 amount, IPool pool, IERC20 underlying, IERC20 shares) external returns (uint256) {
+        uint256 balanceBefore = underlying.balanceOf(address(this));
+        underlying.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 balanceAfter = underlying.balanceOf(address(this));
+        require(balanceAfter - balanceBefore == amount, "deposit");
+
+        uint256 sharesBefore = shares.balanceOf(address(this));
+        pool.join(amount);
+        uint256 received = shares.balanceOf(address(this)) - sharesBefore;
+        shares.safeTransfer(msg.sender, received);
+        return received;
+    }
+}
+
+/// A vault that books what arrived: a re-entrant deposit is counted twice.
+contract BookingVault {
+    using SafeERC20 for IERC20;
+
+    IERC20 public immutable token;
+    mapping(address => uint256) public credit;
+
+    constructor(IERC20 t) { token = t; }
+
+    function deposit(uint256 amount) external {
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        credit[msg.sender] += received;
+    }
+}
+`,
+};
+
+describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (token-push-dos) and from Derby's reviewed first run", function () {
+  this.timeout(300_000);
+  let dir: string;
+  let result: AuditResult;
+  const { findings, summary, lineOf } = sourceQueries(SOURCES, () => result);
+
+  before(async function () {
+    ({ dir, result } = await scanSources("audit-rules-contests-3-", SOURCES));
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles every contract", function () {
+    expect(result.files.map((f) => [f.file, f.status])).to.deep.equal(Object.keys(SOURCES).sort().map((f) => [f, "compiled"]));
+  });
+
+  it("token-push-dos: the caller's payment pushed to a record's lender (a getter's named return, SafeERC20) or to the receiver another contract's record names is reported, medium with low confidence", function () {
+    const found = findings("Pushes.sol", "token-push-dos");
+    expect(found.map((f) => [f.contract, f.function, f.severity, f.confidence]), summary("Pushes.sol")).to.deep.equal([
+      ["Bids", "_pay", "medium", "low"],
+      ["Options", "exercise", "medium", "low"],
+    ]);
+    expect(found[0]!.lines).to.deep.equal([lineOf("Pushes.sol", "bids[id].token.safeTransferFrom(msg.sender, lender, amount);")]);
+    expect(found[1]!.lines).to.deep.equal([lineOf("Pushes.sol", "quote.safeTransfer(receiver, cost);")]);
+    expect(found[0]!.message).to.match(/blocklist/);
+    expect(found[0]!.remediation).to.match(/claimable/);
+  });
+
+  it("token-push-dos: silent on collateral returned to its borrower, the caller's own record, a privileged function, a payment to the caller, an NFT and a loop", function () {
+    expect(findings("Pushes.sol", "token-push-dos").filter((f) => f.contract === "NotPushes"), summary("Pushes.sol")).to.deep.equal([]);
+  });
+
+  it("reentrancy-balance: low when the difference is only checked, sent back to the caller or returned; medium when the contract books it", function () {
+    const found = findings("Providers.sol", "reentrancy-balance");
+    expect(found.map((f) => [f.contract, f.function, f.severity, f.confidence]), summary("Providers.sol")).to.deep.equal([
+      ["Provider", "deposit", "low", "low"],
+      ["Provider", "deposit", "low", "low"],
+      ["BookingVault", "deposit", "medium", "medium"],
+    ]);
+    expect(found[0]!.message).to.match(/records nothing/);
+  });
+});
