@@ -78,6 +78,17 @@ git_dep() {
   echo "  node_modules/$2: $3 at $4 (git)"
 }
 
+# git_into NAME PATH OWNER/REPO COMMIT: checks a repository out at a path of the set, in place of a submodule the
+# source cannot serve (too large to mirror) by one with the same files (Chainlink's contracts in its brownie package)
+git_into() {
+  local into=$dest/$1/$2
+  if [[ -d "$into/.git" ]] && [[ "$(git -C "$into" rev-parse HEAD)" == "$4" ]]; then return; fi
+  rm -rf "$into" && mkdir -p "$(dirname "$into")"
+  git clone --quiet --no-checkout "$(url "$3")" "$into"
+  git -C "$into" checkout --quiet "$4"
+  echo "  $2: $3 at $4 (git)"
+}
+
 # submodule REPO_DIR PATH: checks out one submodule of a checked-out repository at the commit the repository pins
 submodule() {
   local into=$1 sub=$2 name sub_url sub_slug
@@ -312,6 +323,19 @@ npm_dep sherlock-2023-10-looksrare/contracts-infiltration @chainlink/contracts 0
 git_dep sherlock-2023-10-looksrare/contracts-infiltration @looksrare/contracts-libs LooksRare/contracts-libs 48815b7490a6e5bd76e9c351255c2d504e9f3cb5
 git_dep sherlock-2023-10-looksrare/contracts-infiltration @looksrare/contracts-transfer-manager LooksRare/contracts-transfer-manager d5a02a5dbb4e103fe155e52531482b5109a3097e
 npm_dep sherlock-2023-10-looksrare/contracts-infiltration erc721a 4.2.3
+
+# two more Sherlock contests (first run after their labels were committed): GFX 2023-06 (Uniswap v3 limit orders: git
+# submodules; Chainlink's submodule is too large to mirror, so its contracts come from Chainlink's brownie package of
+# the same months, whose contracts/src/v0.8 tree is the same) and Ubiquity 2023-12 (git submodules)
+fetch sherlock-2023-06-gfx sherlock-audit/2023-06-gfx 59a83c6423834b9173b9c063ec1e505c5d9f1bbb \
+  uniswap-v3-limit-orders/lib/forge-std uniswap-v3-limit-orders/lib/openzeppelin-contracts uniswap-v3-limit-orders/lib/solmate
+git_into sherlock-2023-06-gfx uniswap-v3-limit-orders/lib/chainlink smartcontractkit/chainlink-brownie-contracts c6d0ca512f1b09d93bc81415d246dbee7e5c6894
+fetch sherlock-2023-12-ubiquity sherlock-audit/2023-12-ubiquity d9c39e8dfd5601e7e8db2e4b3390e7d8dff42a8e \
+  ubiquity-dollar/packages/contracts/lib/forge-std ubiquity-dollar/packages/contracts/lib/openzeppelin-contracts \
+  ubiquity-dollar/packages/contracts/lib/openzeppelin-contracts-upgradeable ubiquity-dollar/packages/contracts/lib/Uniswap/v2-core \
+  ubiquity-dollar/packages/contracts/lib/Uniswap/v2-periphery ubiquity-dollar/packages/contracts/lib/Uniswap/v3-periphery \
+  ubiquity-dollar/packages/contracts/lib/solidity-linked-list ubiquity-dollar/packages/contracts/lib/abdk-libraries-solidity \
+  ubiquity-dollar/packages/contracts/lib/operator-filter-registry ubiquity-dollar/packages/contracts/lib/chainlink-brownie-contracts
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b

@@ -61,6 +61,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-06-arrakis",
       "sherlock-2023-06-bond-options",
       "sherlock-2023-06-dinari",
+      "sherlock-2023-06-gfx",
       "sherlock-2023-06-symmetrical",
       "sherlock-2023-06-tokensoft",
       "sherlock-2023-07-kyber-swap",
@@ -72,6 +73,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-11-covalent",
       "sherlock-2023-12-dodo-gsp",
       "sherlock-2023-12-flatmoney",
+      "sherlock-2023-12-ubiquity",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
