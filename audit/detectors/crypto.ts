@@ -1174,6 +1174,116 @@ export const unsafeDowncast: Detector = {
   },
 };
 
+// ------------------------------------------------------------------------------------------------ unsafe-sign-cast
+
+/** Texts of the expressions compared in the function's comparisons (`a < b`, `x >= 0`): what it checks before a cast. */
+function comparedTexts(program: Program, fn: AstNode): Set<string> {
+  const out = new Set<string>();
+  for (const b of findAll(child(fn, "body")!, "BinaryOperation")) {
+    if (!["<", ">", "<=", ">="].includes(str(b, "operator") ?? "")) continue;
+    for (const side of [child(b, "leftExpression"), child(b, "rightExpression")]) {
+      const e = stripParens(stripConversions(side));
+      if (e) out.add(program.text(e).replace(/\s+/g, ""));
+    }
+  }
+  return out;
+}
+
+/** A literal, or a constant: a bound the author chose. */
+function isLiteralOrConstant(program: Program, n: AstNode | undefined): boolean {
+  const e = stripParens(stripConversions(n));
+  if (!e) return true;
+  if (e.nodeType === "Literal") return true;
+  const d = e.nodeType === "Identifier" ? program.declOf(e) : undefined;
+  return d !== undefined && isConstantVariable(d);
+}
+
+/** The value a signed local comes straight from, when it is a Chainlink answer (the oracle detectors check those). */
+function isOracleAnswer(program: Program, n: AstNode | undefined): boolean {
+  const e = stripParens(n);
+  const d = e?.nodeType === "Identifier" ? program.declOf(e) : undefined;
+  const stmt = d ? program.parent(d) : undefined;
+  const init = stmt?.nodeType === "VariableDeclarationStatement" ? child(stmt, "initialValue") : undefined;
+  const text = init ? program.text(init) : "";
+  return /latestRoundData|latestAnswer|getRoundData/.test(text) || (d !== undefined && /answer|price/i.test(str(d, "name") ?? "") && findAll(child(program.callableOf(d) ?? d, "body") ?? d, "FunctionCall").some((c) => /latestRoundData|latestAnswer/.test(program.text(child(c, "expression") ?? c))));
+}
+
+/**
+ * Conversions between signed and unsigned integers that Solidity 0.8 does not check (explicit conversions never revert):
+ *  - `int256(a - b)` with a, b unsigned: the subtraction is checked and reverts when b > a, exactly when the author
+ *    wanted a negative difference (Derby H-5: a price drop reverts the rebalance);
+ *  - `uint256(x)` of a signed value nothing compares with zero: a negative x becomes a number near 2^256 (Derby M-1).
+ * Not inside `unchecked` (there `int256(a - b)` is the two's-complement difference), not when the function compares the
+ * operands (or x) first, nor for a Chainlink answer (oracle-unchecked-price's).
+ */
+export const unsafeSignCast: Detector = {
+  id: "unsafe-sign-cast",
+  category: "arithmetic",
+  title: "Signed/unsigned conversions 0.8 does not check: int(a - b) of unsigned values, uint(x) of a possibly negative x",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    if (!file.typed || !hasCheckedArithmetic(file.version)) return;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of callablesOf(contract)) {
+        if (fn.nodeType !== "FunctionDefinition" || !child(fn, "body")) continue;
+        let compared: Set<string> | undefined;
+        const checks = (n: AstNode | undefined): boolean => {
+          compared ??= comparedTexts(program, fn);
+          const e = stripParens(stripConversions(n));
+          return e !== undefined && compared.has(program.text(e).replace(/\s+/g, ""));
+        };
+        for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+          if (str(call, "kind") !== "typeConversion" || program.ancestor(call, "UncheckedBlock")) continue;
+          const to = intType(typeString(call));
+          const arg = stripParens(list(call, "arguments")[0]);
+          const from = intType(typeString(arg));
+          if (!to || !from || !arg || to.signed === from.signed) continue;
+          if (to.signed && arg.nodeType === "BinaryOperation" && str(arg, "operator") === "-") {
+            const [a, b] = [child(arg, "leftExpression"), child(arg, "rightExpression")];
+            if (isLiteralOrConstant(program, b) || checks(a) || checks(b)) continue;
+            ctx.report({
+              detector: "unsafe-sign-cast",
+              category: "arithmetic",
+              severity: "medium",
+              confidence: "medium",
+              lines: linesIn(program, file, [call]),
+              contract: str(contract, "name"),
+              function: displayName(fn),
+              message:
+                `${displayName(fn)}() converts \`${program.text(arg).replace(/\s+/g, " ").slice(0, 70)}\` to ${typeString(call)}, but the subtraction is done in ` +
+                `${typeString(arg)} first: when the second value is the larger one it reverts (0.8 checks the subtraction) instead of giving the negative ` +
+                `difference the conversion to a signed type was for, so ${displayName(fn)}() fails whenever the value goes down.`,
+              remediation:
+                "Convert each operand before subtracting (each must fit the signed type):\n```solidity\nint256 priceDiff = int256(currentPrice) - int256(lastPrice);   // or SafeCast.toInt256(...)\n```",
+            });
+          } else if (!to.signed && from.signed && !(arg.nodeType === "UnaryOperation" && str(arg, "operator") === "-" && checks(child(arg, "subExpression")))) {
+            if (arg.nodeType === "Literal" || isLiteralOrConstant(program, arg) || checks(arg) || isOracleAnswer(program, arg)) continue;
+            // a conditional that picks this cast on a sign test of the value (`x > 0 ? uint256(x) : 0`) checks it too
+            const cond = program.ancestor(call, "Conditional", "IfStatement");
+            const condition = cond ? child(cond, "condition") : undefined;
+            if (condition && program.text(condition).replace(/\s+/g, "").includes(program.text(arg).replace(/\s+/g, ""))) continue;
+            ctx.report({
+              detector: "unsafe-sign-cast",
+              category: "arithmetic",
+              severity: "medium",
+              confidence: "low",
+              lines: linesIn(program, file, [call]),
+              contract: str(contract, "name"),
+              function: displayName(fn),
+              message:
+                `${displayName(fn)}() converts the signed \`${program.text(arg).replace(/\s+/g, " ").slice(0, 60)}\` to ${typeString(call)} and nothing in the function ` +
+                "compares it with zero first: Solidity 0.8 does not check explicit conversions, so a negative value becomes a number near " +
+                `2^${to.bits} and every amount computed from it is wrong.`,
+              remediation:
+                "Check the sign first (or use OpenZeppelin SafeCast.toUint256, which reverts on a negative value):\n```solidity\nrequire(amount >= 0, \"negative\");\nuint256 u = uint256(amount);   // or SafeCast.toUint256(amount)\n```",
+            });
+          }
+        }
+      }
+    }
+  },
+};
+
 // ------------------------------------------------------------------------------------------------ encode-packed-collision
 
 function isDynamicType(program: Program, node: AstNode): boolean {
@@ -1648,6 +1758,7 @@ export const CRYPTO_DETECTORS: readonly Detector[] = [
   ecrecoverZeroAddress,
   signatureMalleability,
   unsafeDowncast,
+  unsafeSignCast,
   encodePackedCollision,
   forcedEtherBalance,
   callbackReentrancy,

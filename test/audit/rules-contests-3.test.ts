@@ -4,7 +4,9 @@
  * for the caller when the token blocks that party (USDC, USDT), so the borrower cannot repay and defaults
  * (`token-push-dos`). From Derby's reviewed first run: a balance difference around a call that the function only checks
  * against the amount asked for, sends back to its caller or returns is recorded nowhere, so a re-entrant double count
- * reverts or pays the caller what arrived (`reentrancy-balance` low).
+ * reverts or pays the caller what arrived (`reentrancy-balance` low). From Derby's misses: `int256(a - b)` of unsigned
+ * values reverts where a negative difference was wanted, and `uint256(x)` of a signed x nothing compares with zero wraps a
+ * negative value to a huge one (`unsafe-sign-cast`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -186,6 +188,60 @@ contract BookingVault {
     }
 }
 `,
+  "Signs.sol": `${HEAD}
+interface IFeed {
+    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80);
+}
+
+contract Signs {
+    mapping(uint256 => uint256) public last;
+    int256 public total;
+    uint256 public paid;
+    IFeed public feed;
+
+    function diff(uint256 id, uint256 price) external {
+        total += int256(price - last[id]);
+    }
+
+    function pay(int256 amount) external {
+        paid += uint256(amount);
+    }
+
+    function wrapped(uint256 a, uint256 b) external pure returns (int256) {
+        unchecked {
+            return int256(a - b);
+        }
+    }
+
+    function compared(uint256 a, uint256 b) external pure returns (int256) {
+        if (a < b) return -int256(b - a);
+        return int256(a - b);
+    }
+
+    function minusOne(uint256 a) external pure returns (int256) {
+        return int256(a - 1);
+    }
+
+    function checkedSign(int256 x) external pure returns (uint256) {
+        require(x >= 0, "negative");
+        return uint256(x);
+    }
+
+    function ternary(int256 x) external pure returns (uint256) {
+        return x > 0 ? uint256(x) : 0;
+    }
+
+    function negated(int256 x) external pure returns (uint256) {
+        if (x < 0) return uint256(-x);
+        return 0;
+    }
+
+    function price() external view returns (uint256) {
+        (, int256 answer, , , ) = feed.latestRoundData();
+        return uint256(answer);
+    }
+}
+`,
 };
 
 describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (token-push-dos) and from Derby's reviewed first run", function () {
@@ -228,5 +284,16 @@ describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (to
       ["BookingVault", "deposit", "medium", "medium"],
     ]);
     expect(found[0]!.message).to.match(/records nothing/);
+  });
+
+  it("unsafe-sign-cast: int256(a - b) of unsigned values and uint256(x) of an unchecked signed x are reported; unchecked blocks, compared operands, a literal, a sign check, a sign-picking conditional, a negated negative and a Chainlink answer are not", function () {
+    const found = findings("Signs.sol", "unsafe-sign-cast");
+    expect(found.map((f) => [f.function, f.severity, f.confidence]), summary("Signs.sol")).to.deep.equal([
+      ["diff", "medium", "medium"],
+      ["pay", "medium", "low"],
+    ]);
+    expect(found[0]!.lines).to.deep.equal([lineOf("Signs.sol", "total += int256(price - last[id]);")]);
+    expect(found[0]!.message).to.match(/reverts/);
+    expect(found[1]!.message).to.match(/negative value becomes a number near 2\^256/);
   });
 });

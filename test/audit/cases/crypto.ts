@@ -6,6 +6,7 @@ export const CRYPTO_CASES: { detector: string; category: Category; severity: Sev
   { detector: "signature-malleability", category: "signatures", severity: "medium" },
   { detector: "unprefixed-signature", category: "signatures", severity: "medium" },
   { detector: "unsafe-downcast", category: "arithmetic", severity: "medium" },
+  { detector: "unsafe-sign-cast", category: "arithmetic", severity: "medium" },
   { detector: "encode-packed-collision", category: "signatures", severity: "medium" },
   { detector: "forced-ether-balance", category: "denial_of_service", severity: "medium" },
   { detector: "callback-reentrancy", category: "reentrancy", severity: "high" },
