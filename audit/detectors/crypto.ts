@@ -1189,6 +1189,10 @@ function comparedTexts(program: Program, fn: AstNode): Set<string> {
   return out;
 }
 
+function isPure(fn: AstNode): boolean {
+  return str(fn, "stateMutability") === "pure";
+}
+
 /** A literal, or a constant: a bound the author chose. */
 function isLiteralOrConstant(program: Program, n: AstNode | undefined): boolean {
   const e = stripParens(stripConversions(n));
@@ -1256,8 +1260,18 @@ export const unsafeSignCast: Detector = {
               remediation:
                 "Convert each operand before subtracting (each must fit the signed type):\n```solidity\nint256 priceDiff = int256(currentPrice) - int256(lastPrice);   // or SafeCast.toInt256(...)\n```",
             });
-          } else if (!to.signed && from.signed && !(arg.nodeType === "UnaryOperation" && str(arg, "operator") === "-" && checks(child(arg, "subExpression")))) {
-            if (arg.nodeType === "Literal" || isLiteralOrConstant(program, arg) || checks(arg) || isOracleAnswer(program, arg)) continue;
+          } else if (!to.signed && from.signed && to.bits === 256 && from.bits === 256 && !isPure(fn)) {
+            // a variable (not a formula the author wrote for its sign, nor a negation: both say the sign was thought of),
+            // in a function that computes state rather than a pure math helper
+            // or a sum that can go below zero (`int256(total) + fees`)
+            const sum = arg.nodeType === "BinaryOperation" && ["+", "-"].includes(str(arg, "operator") ?? "");
+            if (!sum && !["Identifier", "MemberAccess", "IndexAccess"].includes(arg.nodeType)) continue;
+            // used as a number (arithmetic, a comparison, an amount written to storage), not re-encoded as a key or word
+            let up = program.parent(call);
+            while (up?.nodeType === "TupleExpression" || up?.nodeType === "Conditional") up = program.parent(up);
+            const asNumber = (up?.nodeType === "BinaryOperation" && ["+", "-", "*", "/", "%", "<", ">", "<=", ">="].includes(str(up, "operator") ?? "")) || (up?.nodeType === "Assignment" && child(up, "rightHandSide") !== undefined && isStorageVariable(program, baseDeclaration(program, child(up, "leftHandSide"))));
+            if (!asNumber) continue;
+            if (isLiteralOrConstant(program, arg) || checks(arg) || isOracleAnswer(program, arg)) continue;
             // a conditional that picks this cast on a sign test of the value (`x > 0 ? uint256(x) : 0`) checks it too
             const cond = program.ancestor(call, "Conditional", "IfStatement");
             const condition = cond ? child(cond, "condition") : undefined;

@@ -236,6 +236,17 @@ contract Signs {
         return 0;
     }
 
+    uint256 public margin;
+    mapping(uint256 => bool) public seen;
+
+    function settle(int256 fees) external {
+        margin = int256(margin) > fees ? uint256(int256(margin) + fees) : 0;
+    }
+
+    function mark(int256 key) external {
+        seen[uint256(key)] = true;
+    }
+
     function price() external view returns (uint256) {
         (, int256 answer, , , ) = feed.latestRoundData();
         return uint256(answer);
@@ -286,11 +297,12 @@ describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (to
     expect(found[0]!.message).to.match(/records nothing/);
   });
 
-  it("unsafe-sign-cast: int256(a - b) of unsigned values and uint256(x) of an unchecked signed x are reported; unchecked blocks, compared operands, a literal, a sign check, a sign-picking conditional, a negated negative and a Chainlink answer are not", function () {
+  it("unsafe-sign-cast: int256(a - b) of unsigned values and uint256(x) of an unchecked signed x are reported; unchecked blocks, compared operands, a literal, a sign check, a sign-picking conditional, a negated negative, a key re-encoded and a Chainlink answer are not; a sum that can go below zero written to storage is", function () {
     const found = findings("Signs.sol", "unsafe-sign-cast");
     expect(found.map((f) => [f.function, f.severity, f.confidence]), summary("Signs.sol")).to.deep.equal([
       ["diff", "medium", "medium"],
       ["pay", "medium", "low"],
+      ["settle", "medium", "low"],
     ]);
     expect(found[0]!.lines).to.deep.equal([lineOf("Signs.sol", "total += int256(price - last[id]);")]);
     expect(found[0]!.message).to.match(/reverts/);
