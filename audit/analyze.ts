@@ -4,6 +4,8 @@ import { DETECTORS, type Detector, type RawFinding } from "./detectors";
 export interface AnalyzeOptions {
   /** Detector ids to run (all when undefined). */
   only?: string[];
+  /** The chains the project deploys to (audit/chains.ts), when it says. */
+  chains?: readonly string[];
 }
 
 export interface AnalyzeResult {
@@ -19,7 +21,7 @@ export function analyzeFile(program: Program, file: SourceFile, options: Analyze
   const detectors: readonly Detector[] = options.only ? DETECTORS.filter((d) => options.only!.includes(d.id)) : DETECTORS;
   for (const detector of detectors) {
     try {
-      detector.run({ program, file, report: (f) => findings.push(f) });
+      detector.run({ program, file, chains: options.chains, report: (f) => findings.push(f) });
     } catch (e) {
       errors.push({ detector: detector.id, message: (e as Error).stack ?? String(e) });
     }

@@ -44,6 +44,8 @@ export interface AuditOptions {
   slither?: boolean;
   /** Only these detector ids of our own (default: all). */
   detectors?: string[];
+  /** The chains the contracts are deployed to (audit/chains.ts: `parseChains`), for the weaknesses of some chains only. */
+  chains?: readonly string[];
   onProgress?: (p: AuditProgress) => void;
   /** Reuse a compiler set across runs (benchmarks). */
   compilers?: CompilerSet;
@@ -168,7 +170,7 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
           return { start, end };
         }),
       );
-      const r = analyzeFile(c.program, c.source, { only: options.detectors });
+      const r = analyzeFile(c.program, c.source, { only: options.detectors, chains: options.chains });
       for (const f of r.findings) findings.push(toFinding(f, "own", file));
       for (const e of r.errors) notes.push(`detector ${e.detector} failed on ${file}: ${e.message.split("\n")[0]}`);
     }

@@ -82,6 +82,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "oracle-unchecked-price": [],
   // one maximum age for feeds with different heartbeats: no registry entry
   "oracle-shared-heartbeat": [],
+  // a stale price while an L2 sequencer is down: no registry entry
+  "oracle-sequencer-uptime": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

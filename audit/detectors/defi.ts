@@ -19,6 +19,7 @@
  * from chosen source expressions, followed into internal functions and library calls (their result carries what
  * their body returns), with one frame per callee and taint of its arguments.
  */
+import { sequencerChains } from "../chains";
 import type { AstNode } from "../ast/node";
 import { child, findAll, list, str, typeString, walk } from "../ast/node";
 import type { Program, SourceFile } from "../ast/program";
@@ -963,6 +964,60 @@ export const oracleSharedHeartbeat: Detector = {
   },
 };
 
+/**
+ * A Chainlink price read on a rollup with one sequencer (the project says it deploys there: `--chains arbitrum`) in a
+ * contract that never reads the sequencer-uptime feed. While the sequencer is down the feed's last answer stays in
+ * place and only transactions forced through L1 get in; when it comes back, users act on prices that are hours old
+ * before anyone can react. Chainlink's guidance: revert while the sequencer is down and for a grace period after.
+ * Silent when the project names no chain or only chains without such a sequencer.
+ */
+export const oracleSequencerUptime: Detector = {
+  id: "oracle-sequencer-uptime",
+  category: "oracle_manipulation",
+  title: "Chainlink prices read on an L2 (declared with --chains) without checking the sequencer-uptime feed",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    const l2s = sequencerChains(ctx.chains);
+    if (l2s.length === 0) return;
+    for (const contract of deployedContracts(ctx)) {
+      // the contract (and its bases) reads a sequencer feed somewhere, or names one: it thought of the sequencer
+      const names = program
+        .linearized(contract)
+        .flatMap((c) => [...findAll(c, "Identifier"), ...findAll(c, "MemberAccess"), ...findAll(c, "VariableDeclaration"), ...findAll(c, "FunctionDefinition")])
+        .map((n) => str(n, "name") ?? str(n, "memberName") ?? "");
+      if (names.some((n) => /sequencer/i.test(n))) continue;
+      for (const fn of callablesOf(contract)) {
+        if (program.fileOf(fn) !== file) continue;
+        const reads = findAll(child(fn, "body")!, "FunctionCall").filter((call) => {
+          const name = externalName(program, call);
+          if ((name !== "latestRoundData" && name !== "latestAnswer") || list(call, "arguments").length !== 0) return false;
+          const answer = name === "latestRoundData" ? resultBindings(program, call)?.[1] : undefined;
+          return !(answer && isStatusFeed(program, fn, call, answer));
+        });
+        if (reads.length === 0) continue;
+        ctx.report({
+          detector: "oracle-sequencer-uptime",
+          category: "oracle_manipulation",
+          severity: "medium",
+          confidence: "medium",
+          lines: linesIn(program, file, reads),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message:
+            `${displayName(fn)}() reads a Chainlink price and the contracts are deployed to ${l2s.join(", ")}, where one sequencer orders ` +
+            "transactions, but nothing checks Chainlink's sequencer-uptime feed. While the sequencer is down the price stays at its " +
+            "last answer and only transactions forced through L1 get in; when it is back, stale prices are used (liquidations, " +
+            "mints, redemptions at the old price) before anyone can react.",
+          remediation:
+            "Read the sequencer-uptime feed first and revert while it is down and for a grace period after it comes back:\n```solidity\n" +
+            "(, int256 status, uint256 startedAt, , ) = sequencerUptimeFeed.latestRoundData();\n" +
+            "if (status != 0) revert SequencerDown();\nif (block.timestamp - startedAt <= GRACE_PERIOD) revert GracePeriodNotOver();\n```",
+        });
+      }
+    }
+  },
+};
+
 // ---------------------------------------------------------------------------------------------- vault-share-inflation
 
 const MUL_DIV = /^(mulDiv|mulDivDown|mulDivUp|fullMulDiv|fullMulDivUp|mulDivRoundingUp)$/;
@@ -1764,4 +1819,4 @@ export const vaultIdleTotalAssets: Detector = {
 };
 
 /** The DeFi detectors, in report order. */
-export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, oracleSharedHeartbeat, vaultShareInflation, feeOnTransferAccounting, missingSlippage, vaultIdleTotalAssets];
+export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, oracleSharedHeartbeat, oracleSequencerUptime, vaultShareInflation, feeOnTransferAccounting, missingSlippage, vaultIdleTotalAssets];

@@ -22,6 +22,8 @@ export interface DetectorContext {
   program: Program;
   /** The scanned file (findings are reported in it only). */
   file: SourceFile;
+  /** The chains the project deploys to (`--chains`), when it says: undefined when it does not. */
+  chains?: readonly string[];
   report(finding: RawFinding): void;
 }
 

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { CompilerSet } from "../../audit/compilers";
 import { runAudit, type AuditResult } from "../../audit/scan";
+import { scanFixtures } from "./fixtures";
 import type { Category, Finding } from "../../audit/types";
 import { CATEGORIES, severityRank } from "../../audit/types";
 import { parseCommandLine } from "../../lib/args";
@@ -260,7 +261,7 @@ async function main(): Promise<void> {
   // Our own fixtures (test/audit/fixtures/detectors/<detector>/{Vulnerable,Fixed}.sol) — the detectors were written
   // against these, so this is the tuning set, not an independent measure.
   const fixtures = path.join(PROJECT, "test/audit/fixtures/detectors");
-  const fx = await runAudit({ path: fixtures, projectRoot: PROJECT, cacheDir, compilers, slither: false, solhint: false });
+  const fx = await scanFixtures({ fixtures, projectRoot: PROJECT, cacheDir, compilers });
   let fxHit = 0;
   let fxTotal = 0;
   let fxTp = 0;

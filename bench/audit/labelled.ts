@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CompilerSet } from "../../audit/compilers";
 import { runAudit } from "../../audit/scan";
+import { parseChains } from "../../audit/chains";
 import { CATEGORIES, severityRank, type Category, type Finding } from "../../audit/types";
 
 export interface Label {
@@ -38,6 +39,11 @@ export interface LabelledSet {
   folder: string;
   /** Path inside the folder that is scanned; label files are relative to it. */
   scan: string;
+  /**
+   * The chains the project told its auditors it deploys to (a contest README's deployment answer), passed to the scan as
+   * `--chains` would be; undefined when the set's source names none.
+   */
+  chains?: string[];
   exclude: string[];
   written: string;
   labels: Label[];
@@ -101,6 +107,14 @@ export function loadLabelledSets(dir = LABELS_DIR): LabelledSet[] {
       for (const l of set.labels) {
         if (!(CATEGORIES as readonly string[]).includes(l.category)) throw new Error(`${f}: ${l.file}: unknown category "${l.category}"`);
         if (l.lines.length === 0) throw new Error(`${f}: ${l.file}: a label needs at least one line`);
+      }
+      // the same names --chains takes (an unknown one is an error naming the file)
+      if (set.chains !== undefined) {
+        try {
+          set.chains = parseChains(set.chains.join(","));
+        } catch (e) {
+          throw new Error(`${f}: ${(e as Error).message.replace("--chains", '"chains"')}`);
+        }
       }
       for (const r of set.ignore ?? []) {
         const [from, to] = r.lines ?? [];
@@ -172,7 +186,7 @@ export async function scoreLabelledSets(opts: {
       continue;
     }
     const exclude = [...set.exclude, ...set.excluded.map((e) => e.file)];
-    const r = await runAudit({ path: scanned, exclude, projectRoot: opts.projectRoot, cacheDir: opts.cacheDir, compilers: opts.compilers, slither: false });
+    const r = await runAudit({ path: scanned, exclude, chains: set.chains, projectRoot: opts.projectRoot, cacheDir: opts.cacheDir, compilers: opts.compilers, slither: false });
     const findings = r.findings.filter((f) => !f.suppressed && !ignored(set, f));
     const statusCount = (s: string): number => r.files.filter((f) => f.status === s).length;
     console.log(

@@ -6,12 +6,17 @@
  * against the amount asked for, sends back to its caller or returns is recorded nowhere, so a re-entrant double count
  * reverts or pays the caller what arrived (`reentrancy-balance` low). From Derby's misses: `int256(a - b)` of unsigned
  * values reverts where a negative difference was wanted, and `uint256(x)` of a signed x nothing compares with zero wraps a
- * negative value to a huge one (`unsafe-sign-cast`).
+ * negative value to a huge one (`unsafe-sign-cast`). From the L2 misses (Bond, Blueberry, Tokensoft, GFX): a Chainlink
+ * price read on a rollup the project deploys to (`--chains`) without the sequencer-uptime feed (`oracle-sequencer-uptime`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
 import type { AuditResult } from "../../audit/scan";
 import { scanSources, sourceQueries } from "./scanSources";
+import path from "node:path";
+import { runAudit } from "../../audit/scan";
+import { AuditChainError, parseChains, sequencerChains } from "../../audit/chains";
+import { loadLabelledSets } from "../../bench/audit/labelled";
 
 const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
 
@@ -307,5 +312,39 @@ describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (to
     expect(found[0]!.lines).to.deep.equal([lineOf("Signs.sol", "total += int256(price - last[id]);")]);
     expect(found[0]!.message).to.match(/reverts/);
     expect(found[1]!.message).to.match(/negative value becomes a number near 2\^256/);
+  });
+});
+
+describe("audit: the chains a project deploys to (--chains) and oracle-sequencer-uptime", function () {
+  this.timeout(300_000);
+  const dir = path.join(__dirname, "fixtures", "detectors", "oracle-sequencer-uptime");
+  const ROOT = path.resolve(__dirname, "../..");
+  const scan = (chains?: string[]) => runAudit({ path: dir, chains, projectRoot: ROOT, cache: false, slither: false, solhint: false });
+
+  it("parses chain names and the spellings audit READMEs use, and refuses an unknown or empty list with the known names", function () {
+    expect(parseChains("Mainnet, Arbitrum One,zkera,BNB Chain, optimism")).to.deep.equal(["ethereum", "arbitrum", "zksync", "bsc", "optimism"]);
+    expect(parseChains("arbitrum,arbitrum-nova")).to.deep.equal(["arbitrum"]);
+    expect(() => parseChains("ethereum,solana")).to.throw(AuditChainError, /unknown chain "solana" in --chains: use ethereum, arbitrum, .*"evm" for any chain/);
+    expect(() => parseChains(" , ")).to.throw(AuditChainError, /--chains is empty/);
+    expect(sequencerChains(["ethereum", "polygon", "bsc"])).to.deep.equal([]);
+    expect(sequencerChains(["ethereum", "base", "arbitrum"])).to.deep.equal(["base", "arbitrum"]);
+    expect(sequencerChains(["evm"])).to.include.members(["arbitrum", "optimism", "base"]);
+    expect(sequencerChains(undefined)).to.deep.equal([]);
+  });
+
+  it("oracle-sequencer-uptime: silent when the project names no chain or only chains without a single sequencer; reported on an L2 (or any EVM chain), not where the contract reads the uptime feed", async function () {
+    const ids = (r: Awaited<ReturnType<typeof scan>>) => r.findings.filter((f) => f.detector === "oracle-sequencer-uptime").map((f) => [f.file, f.contract, f.severity]);
+    expect(ids(await scan())).to.deep.equal([]);
+    expect(ids(await scan(["ethereum", "polygon"]))).to.deep.equal([]);
+    expect(ids(await scan(["ethereum", "arbitrum"]))).to.deep.equal([["Vulnerable.sol", "CollateralOracle", "medium"]]);
+    const any = (await scan(["evm"])).findings.filter((f) => f.detector === "oracle-sequencer-uptime");
+    expect(any.map((f) => f.file)).to.deep.equal(["Vulnerable.sol"]);
+    expect(any[0]!.message).to.match(/deployed to arbitrum, optimism, base/);
+  });
+
+  it("every labelled set's chains are names --chains takes", function () {
+    const sets = loadLabelledSets();
+    expect(sets.filter((s) => s.chains !== undefined).length).to.be.greaterThan(30);
+    for (const s of sets) for (const c of s.chains ?? []) expect(parseChains(c), s.name).to.deep.equal([c]);
   });
 });

@@ -50,6 +50,17 @@ describe("audit task", function () {
     await expectTaskError(audit({ format: "json,xml", out }), /unknown report format "xml" in --format: use json, sarif, md/);
   });
 
+  it("fails with a clear message on an unknown chain", async function () {
+    await expectTaskError(audit({ chains: "ethereum,solana", out }), /unknown chain "solana" in --chains: use ethereum, arbitrum, /);
+  });
+
+  it("passes --chains to the detectors: a Chainlink read on Arbitrum without the sequencer-uptime feed", async function () {
+    const fixture = "test/audit/fixtures/detectors/oracle-sequencer-uptime";
+    const seq = (r: AuditResult) => r.findings.filter((f) => f.detector === "oracle-sequencer-uptime").map((f) => f.file);
+    expect(seq((await audit({ path: fixture, out, failOn: "none", format: "json" })).result)).to.deep.equal([]);
+    expect(seq((await audit({ path: fixture, chains: "Mainnet, Arbitrum", out, failOn: "none", format: "json" })).result)).to.deep.equal(["Vulnerable.sol"]);
+  });
+
   it("fails with a clear message on an unknown severity", async function () {
     await expectTaskError(audit({ failOn: "critical", out }), /unknown severity "critical" for --fail-on: use none, low, medium or high/);
   });

@@ -5,6 +5,7 @@ export const DEFI_CASES: { detector: string; category: Category; severity: Sever
   { detector: "oracle-spot-price", category: "oracle_manipulation", severity: "high" },
   { detector: "oracle-stale-price", category: "oracle_manipulation", severity: "medium" },
   { detector: "oracle-shared-heartbeat", category: "oracle_manipulation", severity: "medium" },
+  { detector: "oracle-sequencer-uptime", category: "oracle_manipulation", severity: "medium" },
   { detector: "vault-share-inflation", category: "defi_accounting", severity: "high" },
   { detector: "fee-on-transfer-accounting", category: "defi_accounting", severity: "medium" },
   { detector: "missing-slippage", category: "front_running", severity: "medium" },
