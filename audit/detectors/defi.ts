@@ -1670,6 +1670,40 @@ export function entriesReaching(program: Program, fn: AstNode, contract: AstNode
   return effectiveFunctions(program, contract).filter((e) => isEntryPoint(e) && internalReach(program, e, contract).includes(fn));
 }
 
+/** A pool's or quoter's quote of the current state: `quoteExactInput`, `getAmountsOut`, Curve's `get_dy`, Balancer's `querySwap`. */
+const QUOTE_CALL = /^(quote\w+|getAmountsOut|getAmountOut|get_dy\w*|calc_withdraw_one_coin|calc_token_amount|querySwap|queryBatchSwap|previewSwap|getExpectedReturn)$/;
+
+/**
+ * The on-chain quote a minimum is computed from, in the same function: the quote call in the expression itself
+ * (`pool.exchange(0, 1, dx, pool.get_dy(0, 1, dx))`), or in what a local it reads was declared or assigned as
+ * (`(uint256 out, , , ) = quoter.quoteExactInputSingle(…); … amountOutMinimum: out * slippage / BPS`). A quote of the
+ * pool the trade goes through moves with the pool: a sandwich moves both, so the minimum protects nothing.
+ */
+function onChainQuote(program: Program, expr: AstNode | undefined, fn: AstNode, depth = 0): AstNode | undefined {
+  const e = unwrap(expr);
+  if (!e || depth > 2) return undefined;
+  const direct = [e, ...findAll(e, "FunctionCall")].find((c) => c.nodeType === "FunctionCall" && QUOTE_CALL.test(externalName(program, c) ?? ""));
+  if (direct) return direct;
+  const body = child(fn, "body")!;
+  for (const id of [e, ...findAll(e, "Identifier")].filter((n) => n.nodeType === "Identifier")) {
+    const d = program.declOf(id);
+    if (d?.nodeType !== "VariableDeclaration" || d.stateVariable === true || parameters(fn).includes(d)) continue;
+    const sources: AstNode[] = [];
+    const stmt = program.parent(d);
+    if (stmt?.nodeType === "VariableDeclarationStatement" && child(stmt, "initialValue")) sources.push(child(stmt, "initialValue")!);
+    for (const a of findAll(body, "Assignment")) {
+      const lhs = child(a, "leftHandSide");
+      const targets = lhs?.nodeType === "TupleExpression" ? list(lhs, "components") : [lhs];
+      if (targets.some((t) => t?.nodeType === "Identifier" && program.declOf(t) === d)) sources.push(child(a, "rightHandSide")!);
+    }
+    for (const src of sources) {
+      const q = onChainQuote(program, src, fn, depth + 1);
+      if (q) return q;
+    }
+  }
+  return undefined;
+}
+
 export const missingSlippage: Detector = {
   id: "missing-slippage",
   category: "front_running",
@@ -1699,10 +1733,12 @@ export const missingSlippage: Detector = {
           });
         }
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
-          const name = externalName(program, call);
+          // an internal helper that takes a minimum (`_v3SwapExactInput(params)`): only where its minimum comes from
+          const internal = externalName(program, call) === undefined ? internalCallee(program, call, contract) : undefined;
+          const name = externalName(program, call) ?? (internal && child(internal, "body") ? str(internal, "name") : undefined);
           if (!name) continue;
           const callee = unwrapCallOptions(child(call, "expression")).callee;
-          const decl = program.declOf(callee);
+          const decl = internal ?? program.declOf(callee);
           const declared = decl?.nodeType === "FunctionDefinition" ? parameters(decl).map((p) => str(p, "name") ?? "") : undefined;
           // an interface that names no parameter (`remove_liquidity_one_coin(uint256, int128, uint256)`): the known names
           const known = KNOWN_PARAMS[name];
@@ -1716,7 +1752,15 @@ export const missingSlippage: Detector = {
           const inspect = (pname: string, arg: AstNode): void => {
             if (MIN_PARAM.test(pname)) {
               checked = true;
-              if (isZeroValue(program, arg, fn)) bad.push({ node: arg, why: `\`${pname}\` is 0 (any output is accepted)` });
+              const quote = onChainQuote(program, arg, fn);
+              if (!internal && isZeroValue(program, arg, fn)) bad.push({ node: arg, why: `\`${pname}\` is 0 (any output is accepted)` });
+              else if (quote)
+                bad.push({
+                  node: arg,
+                  why: `\`${pname}\` comes from \`${program.text(child(quote, "expression") ?? quote).replace(/\s+/g, "")}\`, a quote of the pool's state in the same transaction, which a sandwich moves along with the price (no protection)`,
+                });
+            } else if (internal) {
+              // an internal helper's other parameters are its own business
             } else if (MAX_PARAM.test(pname)) {
               checked = true;
               if (isMaxValue(arg)) bad.push({ node: arg, why: `\`${pname}\` is the maximum (any input is taken)` });

@@ -8,6 +8,8 @@
  * values reverts where a negative difference was wanted, and `uint256(x)` of a signed x nothing compares with zero wraps a
  * negative value to a huge one (`unsafe-sign-cast`). From the L2 misses (Bond, Blueberry, Tokensoft, GFX): a Chainlink
  * price read on a rollup the project deploys to (`--chains`) without the sequencer-uptime feed (`oracle-sequencer-uptime`).
+ * From Real Wagmi H-4 and Convergence M-5: a minimum output computed from an on-chain quote of the pool in the same
+ * transaction (`quoter.quoteExactInputSingle`, Curve's `get_dy`) protects nothing (`missing-slippage`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -258,9 +260,85 @@ contract Signs {
     }
 }
 `,
+  "Quotes.sol": `${HEAD}
+interface ICurvePool {
+    function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
+    function exchange(int128 i, int128 j, uint256 dx, uint256 min_dy, address receiver) external returns (uint256);
+}
+
+interface IQuoterV2 {
+    struct QuoteExactInputSingleParams {
+        address tokenIn;
+        address tokenOut;
+        uint256 amountIn;
+        uint24 fee;
+        uint160 sqrtPriceLimitX96;
+    }
+
+    function quoteExactInputSingle(QuoteExactInputSingleParams memory params) external returns (uint256 amountOut, uint160 sqrtPriceX96After, uint32 ticks, uint256 gas);
+}
+
+interface IRouter {
+    struct ExactInputSingleParams {
+        address tokenIn;
+        address tokenOut;
+        uint24 fee;
+        address recipient;
+        uint256 amountIn;
+        uint256 amountOutMinimum;
+        uint160 sqrtPriceLimitX96;
+    }
+
+    function exactInputSingle(ExactInputSingleParams calldata params) external returns (uint256);
+}
+
+interface IOracle {
+    function expectedOut(uint256 amountIn) external view returns (uint256);
+}
+
+contract Quotes {
+    ICurvePool public pool;
+    IQuoterV2 public quoter;
+    IRouter public router;
+    IOracle public oracle;
+    uint256 public constant BPS = 10_000;
+
+    struct SwapParams {
+        address tokenIn;
+        address tokenOut;
+        uint256 amountIn;
+        uint256 amountOutMinimum;
+    }
+
+    /// the minimum is the pool's own quote of this moment
+    function claim(uint256 amount, address receiver) external {
+        pool.exchange(0, 1, amount, pool.get_dy(0, 1, amount), receiver);
+    }
+
+    /// the quoter's answer, less a slippage allowance, handed to an internal helper that swaps
+    function restore(address tokenIn, address tokenOut, uint256 amountIn, uint256 slippageBps) external {
+        uint256 quoted;
+        (quoted, , , ) = quoter.quoteExactInputSingle(IQuoterV2.QuoteExactInputSingleParams(tokenIn, tokenOut, amountIn, 3000, 0));
+        _swap(SwapParams({tokenIn: tokenIn, tokenOut: tokenOut, amountIn: amountIn, amountOutMinimum: (quoted * slippageBps) / BPS}));
+    }
+
+    function _swap(SwapParams memory p) internal returns (uint256) {
+        return router.exactInputSingle(IRouter.ExactInputSingleParams(p.tokenIn, p.tokenOut, 3000, address(this), p.amountIn, p.amountOutMinimum, 0));
+    }
+
+    /// the caller's own minimum, and one from an oracle: bounded
+    function swapBounded(uint256 amount, uint256 minOut, address receiver) external {
+        pool.exchange(0, 1, amount, minOut, receiver);
+    }
+
+    function swapOracle(uint256 amount, address receiver) external {
+        pool.exchange(0, 1, amount, (oracle.expectedOut(amount) * 99) / 100, receiver);
+    }
+}
+`,
 };
 
-describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (token-push-dos) and from Derby's reviewed first run", function () {
+describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real Wagmi and Convergence and from Derby's reviewed first run", function () {
   this.timeout(300_000);
   let dir: string;
   let result: AuditResult;
@@ -312,6 +390,17 @@ describe("audit: rules from the misses of Cooler, Teller v2 and Bond options (to
     expect(found[0]!.lines).to.deep.equal([lineOf("Signs.sol", "total += int256(price - last[id]);")]);
     expect(found[0]!.message).to.match(/reverts/);
     expect(found[1]!.message).to.match(/negative value becomes a number near 2\^256/);
+  });
+
+  it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum and an oracle's are not", function () {
+    const found = findings("Quotes.sol", "missing-slippage");
+    expect(found.map((f) => [f.function, f.severity, f.confidence]), summary("Quotes.sol")).to.deep.equal([
+      ["claim", "medium", "medium"],
+      ["restore", "medium", "medium"],
+    ]);
+    expect(found[0]!.lines).to.include(lineOf("Quotes.sol", "pool.exchange(0, 1, amount, pool.get_dy(0, 1, amount), receiver);"));
+    expect(found[0]!.message).to.match(/comes from `pool\.get_dy`, a quote of the pool's state in the same transaction/);
+    expect(found[1]!.message).to.match(/`amountOutMinimum` comes from `quoter\.quoteExactInputSingle`/);
   });
 });
 
