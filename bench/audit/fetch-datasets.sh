@@ -337,6 +337,20 @@ fetch sherlock-2023-12-ubiquity sherlock-audit/2023-12-ubiquity d9c39e8dfd5601e7
   ubiquity-dollar/packages/contracts/lib/solidity-linked-list ubiquity-dollar/packages/contracts/lib/abdk-libraries-solidity \
   ubiquity-dollar/packages/contracts/lib/operator-filter-registry ubiquity-dollar/packages/contracts/lib/chainlink-brownie-contracts
 
+# two more Sherlock contests (first run after their labels were committed): Iron Bank 2023-05 (git submodules;
+# Chainlink's contracts from its brownie package, as for GFX) and Napier 2024-01 (two Foundry projects; v1-pool keeps a
+# copy of napier-v1 whose own submodules its .gitmodules does not list, so they are checked out at the commits pinned)
+fetch sherlock-2023-05-ironbank sherlock-audit/2023-05-ironbank 9ebf1702b2163b55479624794ab7999392367d2a \
+  ib-v2/lib/forge-std ib-v2/lib/openzeppelin-contracts ib-v2/lib/openzeppelin-contracts-upgradeable ib-v2/lib/v2-core \
+  ib-v2/lib/v2-periphery
+git_into sherlock-2023-05-ironbank ib-v2/lib/chainlink smartcontractkit/chainlink-brownie-contracts c6d0ca512f1b09d93bc81415d246dbee7e5c6894
+fetch sherlock-2024-01-napier sherlock-audit/2024-01-napier 6313f34110b0d12677b389f0ecb3197038211e12 \
+  napier-v1/lib/openzeppelin-contracts napier-v1/lib/forge-std napier-v1/lib/hardhat-deployer v1-pool/lib/prb-math \
+  v1-pool/lib/openzeppelin-contracts v1-pool/lib/tricrypto-ng v1-pool/lib/forge-std v1-pool/lib/hardhat-deployer
+git_into sherlock-2024-01-napier v1-pool/lib/napier-v1/lib/openzeppelin-contracts OpenZeppelin/openzeppelin-contracts fd81a96f01cc42ef1c9a5399364968d0e07e9e90
+git_into sherlock-2024-01-napier v1-pool/lib/napier-v1/lib/forge-std foundry-rs/forge-std 74cfb77e308dd188d2f58864aaf44963ae6b88b1
+git_into sherlock-2024-01-napier v1-pool/lib/napier-v1/lib/hardhat-deployer napierfi/hardhat-deployer b73c7244fad3a1599ef49ac28f5b9d662b1597a4
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

@@ -57,6 +57,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-04-footium",
       "sherlock-2023-04-jojo",
       "sherlock-2023-05-dodo",
+      "sherlock-2023-05-ironbank",
       "sherlock-2023-05-ussd",
       "sherlock-2023-06-arrakis",
       "sherlock-2023-06-bond-options",
@@ -74,6 +75,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-12-dodo-gsp",
       "sherlock-2023-12-flatmoney",
       "sherlock-2023-12-ubiquity",
+      "sherlock-2024-01-napier",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
