@@ -2,6 +2,7 @@ import path from "node:path";
 import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
 import { parseConfidence, parseFailOn, parseFormats } from "../audit/options";
+import { parseChains } from "../audit/chains";
 import { progressBar } from "../audit/progress";
 import { writeReports } from "../audit/report/write";
 import { AuditPathError, gateFindings, runAudit, type AuditResult } from "../audit/scan";
@@ -18,6 +19,7 @@ interface AuditArgs {
   noCache: boolean;
   noSlither: boolean;
   noSolhint: boolean;
+  chains?: string;
 }
 
 task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slither when installed) and writes JSON/SARIF/Markdown reports")
@@ -27,6 +29,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
   .addOptionalParam("out", "Folder for the reports", "reports/audit")
   .addOptionalParam("failOn", "Fail when an unsuppressed finding has this severity or higher: none, low, medium, high", "high")
   .addOptionalParam("minConfidence", "Only findings of at least this confidence fail the build (--fail-on): low, medium, high", "medium")
+  .addOptionalParam("chains", "Chains the contracts are deployed to, comma-separated (ethereum, arbitrum, optimism, base, polygon, bsc, …; evm for any): turns on the checks of those chains (L2 sequencer uptime)")
   .addFlag("noCache", "Compile everything again instead of reusing cache/audit")
   .addFlag("noSlither", "Do not run slither even when it is installed")
   .addFlag("noSolhint", "Do not fold in solhint's security rules")
@@ -34,6 +37,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
     const formats = parseFormats(args.format);
     const failOn = parseFailOn(args.failOn);
     const minConfidence = parseConfidence(args.minConfidence);
+    const chains = args.chains !== undefined ? parseChains(args.chains) : undefined;
     const root = hre.config.paths.root;
     const bar = progressBar();
     let result: AuditResult;
@@ -49,6 +53,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
         cacheDir: path.join(hre.config.paths.cache, "audit"),
         slither: !args.noSlither,
         solhint: !args.noSolhint,
+        chains,
         onProgress: (p) => bar.update(p),
       });
     } catch (e) {
