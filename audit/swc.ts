@@ -51,6 +51,7 @@ const BY_DETECTOR: Record<string, string[]> = {
   "calls-in-loop": ["SWC-113"],
   "push-payment-dos": ["SWC-113"],
   "token-push-dos": ["SWC-113"],
+  "zero-transfer-revert": ["SWC-113"],
   "unsafe-sign-cast": ["SWC-101"],
   "unbounded-loop": ["SWC-128"],
   "loop-grows-array": ["SWC-128"],

@@ -270,6 +270,32 @@ export const denialOfService: Detector = {
           }
         }
 
+        // A token transfer of an amount a division computed here, never checked to be above zero: it rounds to 0 for
+        // small positions, and tokens that revert on a zero transfer (LEND, BNB's old token and others) then block the
+        // claim for good (GFX M-2, Bond options M-10). Low: most tokens accept zero transfers.
+        if ((reaching.get(fn) ?? []).length > 0) {
+          for (const t of tokenTransfers(program, body)) {
+            const amount = stripParens(list(t.call, "arguments").at(-1));
+            const d = amount?.nodeType === "Identifier" ? program.declOf(amount) : undefined;
+            const stmt = d ? program.parent(d) : undefined;
+            const init = stmt?.nodeType === "VariableDeclarationStatement" && (stmt.declarations as unknown[]).length === 1 ? child(stmt, "initialValue") : undefined;
+            if (!d || !init || !divides(init)) continue;
+            // a guard on the amount (not the `require(token.transfer(to, amount))` around the transfer itself)
+            const guarded = guardConditions(program, body).some((g) => g.cond !== t.call && !program.contains(g.cond, t.call) && findAll(g.cond, "Identifier").some((i) => program.declOf(i) === d)) ||
+              findAll(body, "Conditional", "IfStatement").some((c) => program.contains(c, t.call) && findAll(child(c, "condition")!, "Identifier").some((i) => program.declOf(i) === d));
+            if (guarded) continue;
+            report(
+              "zero-transfer-revert",
+              "low",
+              [stmt!, t.call],
+              `${fname}() transfers \`${str(d, "name")}\`, which a division computes and which rounds down to 0 for small amounts, without checking that it is above zero: ` +
+                "a token that reverts on zero-value transfers (some do) makes the call revert, and with it whatever else the call does (a claim, a settlement).",
+              `Skip the transfer when there is nothing to send:\n\`\`\`solidity\nif (${str(d, "name")} > 0) token.safeTransfer(to, ${str(d, "name")});\n\`\`\``,
+              "low",
+            );
+          }
+        }
+
         // Push payment that must succeed (transfer, or send/call{value:} whose failure reverts) to a recipient that is
         // not the caller and that the function cannot choose: one that rejects ether blocks the function.
         //  - a stored recipient that an unprivileged caller replaces (auction refund, king of the hill), maybe paid in
@@ -326,6 +352,13 @@ export const denialOfService: Detector = {
     }
   },
 };
+
+/** Whether an expression divides: `a * b / c`, `mulDiv(a, b, c)`, `x.mulDivDown(y, z)`. */
+function divides(expr: AstNode): boolean {
+  return [expr, ...findAll(expr, "BinaryOperation", "FunctionCall")].some((n) =>
+    n.nodeType === "BinaryOperation" ? str(n, "operator") === "/" : n.nodeType === "FunctionCall" && /^(mulDiv\w*|fullMulDiv\w*|div\w*)$/.test(str(unwrapCallOptions(child(n, "expression")).callee ?? n, "memberName") ?? str(unwrapCallOptions(child(n, "expression")).callee ?? n, "name") ?? ""),
+  );
+}
 
 /** ERC-20 transfers in a body: `token.transfer(to, a)`, `token.transferFrom(from, to, a)`, SafeERC20's `safeTransfer` /
  * `safeTransferFrom` through `using … for` or called on the library. Not ERC-721/1155 tokens (`ownerOf`, 721/1155/NFT in the

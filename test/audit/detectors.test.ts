@@ -69,6 +69,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "clear-growing-array", category: "denial_of_service", severity: "medium" },
   { detector: "push-payment-dos", category: "denial_of_service", severity: "medium" },
   { detector: "token-push-dos", category: "denial_of_service", severity: "medium" },
+  { detector: "zero-transfer-revert", category: "denial_of_service", severity: "low" },
   { detector: "short-address", category: "short_addresses", severity: "low" },
   { detector: "uninitialized-storage-pointer", category: "other", severity: "high" },
   { detector: "unchecked-erc20-transfer", category: "unchecked_low_level_calls", severity: "medium" },

@@ -9,7 +9,8 @@
  * negative value to a huge one (`unsafe-sign-cast`). From the L2 misses (Bond, Blueberry, Tokensoft, GFX): a Chainlink
  * price read on a rollup the project deploys to (`--chains`) without the sequencer-uptime feed (`oracle-sequencer-uptime`).
  * From Real Wagmi H-4 and Convergence M-5: a minimum output computed from an on-chain quote of the pool in the same
- * transaction (`quoter.quoteExactInputSingle`, Curve's `get_dy`) protects nothing (`missing-slippage`).
+ * transaction (`quoter.quoteExactInputSingle`, Curve's `get_dy`) protects nothing (`missing-slippage`). From GFX M-2 and
+ * Bond options M-10: a share that rounds to 0 sent to a token that reverts on zero transfers (`zero-transfer-revert`, low).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -260,6 +261,42 @@ contract Signs {
     }
 }
 `,
+  "Zero.sol": `${HEAD}${ERC20}
+/// Shares of a pot paid out: a division that rounds to 0 for small holders.
+contract Pot {
+    using SafeERC20 for IERC20;
+
+    IERC20 public token;
+    uint256 public total;
+    mapping(address => uint256) public shares;
+    address public owner = msg.sender;
+
+    function claim() external {
+        uint256 owed = (token.balanceOf(address(this)) * shares[msg.sender]) / total;
+        shares[msg.sender] = 0;
+        token.safeTransfer(msg.sender, owed);
+    }
+
+    function claimChecked() external {
+        uint256 owed = (token.balanceOf(address(this)) * shares[msg.sender]) / total;
+        require(owed > 0, "nothing");
+        shares[msg.sender] = 0;
+        token.safeTransfer(msg.sender, owed);
+    }
+
+    function claimIf() external {
+        uint256 owed = (token.balanceOf(address(this)) * shares[msg.sender]) / total;
+        shares[msg.sender] = 0;
+        if (owed != 0) token.safeTransfer(msg.sender, owed);
+    }
+
+    function sweep(address to) external {
+        require(msg.sender == owner, "owner");
+        uint256 half = token.balanceOf(address(this)) / 2;
+        token.safeTransfer(to, half);
+    }
+}
+`,
   "Quotes.sol": `${HEAD}
 interface ICurvePool {
     function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
@@ -390,6 +427,12 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
     expect(found[0]!.lines).to.deep.equal([lineOf("Signs.sol", "total += int256(price - last[id]);")]);
     expect(found[0]!.message).to.match(/reverts/);
     expect(found[1]!.message).to.match(/negative value becomes a number near 2\^256/);
+  });
+
+  it("zero-transfer-revert: low on a transfer of a division's result nothing checks above zero; silent with a require or an if on it, and in a privileged function", function () {
+    const found = findings("Zero.sol", "zero-transfer-revert");
+    expect(found.map((f) => [f.function, f.severity, f.confidence]), summary("Zero.sol")).to.deep.equal([["claim", "low", "low"]]);
+    expect(found[0]!.lines).to.deep.equal([lineOf("Zero.sol", "uint256 owed = (token.balanceOf"), lineOf("Zero.sol", "token.safeTransfer(msg.sender, owed);")]);
   });
 
   it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum and an oracle's are not", function () {
