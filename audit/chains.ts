@@ -32,6 +32,7 @@ const ALIASES: Record<string, string[]> = {
   boba: [],
   conflux: [],
   celo: [],
+  chiliz: ["chiliz-chain"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

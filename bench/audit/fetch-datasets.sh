@@ -351,6 +351,20 @@ git_into sherlock-2024-01-napier v1-pool/lib/napier-v1/lib/openzeppelin-contract
 git_into sherlock-2024-01-napier v1-pool/lib/napier-v1/lib/forge-std foundry-rs/forge-std 74cfb77e308dd188d2f58864aaf44963ae6b88b1
 git_into sherlock-2024-01-napier v1-pool/lib/napier-v1/lib/hardhat-deployer napierfi/hardhat-deployer b73c7244fad3a1599ef49ac28f5b9d662b1597a4
 
+# three more Sherlock contests (first run after their labels were committed): Jala Swap 2024-02 (a forge-std
+# submodule and its yarn.lock's OpenZeppelin), Goat Trading 2024-03 (git submodules) and Winnables 2024-08 (a Hardhat
+# project with its yarn.lock's packages)
+fetch sherlock-2024-02-jala-swap sherlock-audit/2024-02-jala-swap 030d3ed54214754301154bce0e58ea534100a7e3 \
+  jalaswap-dex-contract/lib/forge-std
+npm_dep sherlock-2024-02-jala-swap/jalaswap-dex-contract @openzeppelin/contracts 4.9.3
+fetch sherlock-2024-03-goat-trading sherlock-audit/2024-03-goat-trading beb09519ad0c0ec0fdf5b96060fe5e4aafd71cff \
+  goat-trading/lib/openzeppelin-contracts
+fetch sherlock-2024-08-winnables-raffles sherlock-audit/2024-08-winnables-raffles 81b28633d0f450e33a8b32976e17122418f5d47e
+npm_dep sherlock-2024-08-winnables-raffles/public-contracts @openzeppelin/contracts 4.8.3
+npm_dep sherlock-2024-08-winnables-raffles/public-contracts @chainlink/contracts 0.6.1
+npm_dep sherlock-2024-08-winnables-raffles/public-contracts @chainlink/contracts-ccip 1.2.1
+npm_dep sherlock-2024-08-winnables-raffles/public-contracts hardhat 2.22.2
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

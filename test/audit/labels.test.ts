@@ -76,6 +76,9 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2023-12-flatmoney",
       "sherlock-2023-12-ubiquity",
       "sherlock-2024-01-napier",
+      "sherlock-2024-02-jala-swap",
+      "sherlock-2024-03-goat-trading",
+      "sherlock-2024-08-winnables-raffles",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
