@@ -791,6 +791,20 @@ function oracleChecks(
  * 1: it is down; its `startedAt` starts the grace period), named so (`sequencerUptimeFeed`) or with its answer compared
  * for equality with 1.
  */
+/** Whether every read of a bound answer sits in a guard condition of the function (it is checked, not used). */
+function answerOnlyChecked(program: Program, fn: AstNode, answer: AstNode): boolean {
+  const body = child(fn, "body")!;
+  const uses = findAll(body, "Identifier").filter((i) => program.declOf(i) === answer);
+  const conds = guardConditions(program, body).map((g) => g.cond);
+  return uses.length > 0 && uses.every((u) => conds.some((c) => c === u || program.contains(c, u)));
+}
+
+/** A Chainlink read: an aggregator's `latestRoundData()`, or the Feed Registry's `latestRoundData(base, quote)` (same answer). */
+function chainlinkReadArity(call: AstNode): boolean {
+  const n = list(call, "arguments").length;
+  return n === 0 || n === 2;
+}
+
 function isStatusFeed(program: Program, fn: AstNode, call: AstNode, answer: AstNode): boolean {
   const feed = child(child(call, "expression"), "expression");
   const names = feed ? [feed, ...findAll(feed, "Identifier"), ...findAll(feed, "MemberAccess")].map((x) => str(x, "name") ?? str(x, "memberName") ?? "") : [];
@@ -834,7 +848,7 @@ export const oracleStalePrice: Detector = {
         }
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
           const name = externalName(program, call);
-          if ((name !== "latestRoundData" && name !== "latestAnswer") || list(call, "arguments").length !== 0) continue;
+          if ((name !== "latestRoundData" && name !== "latestAnswer") || !chainlinkReadArity(call)) continue;
           const bound = resultBindings(program, call);
           let check: OracleCheck;
           if (name === "latestRoundData") {
@@ -843,6 +857,9 @@ export const oracleStalePrice: Detector = {
             const updatedAt = bound?.[3];
             if (bound && !answer && !updatedAt && !startedAt) continue; // only the round id is read
             if (answer && isStatusFeed(program, fn, call, answer)) continue; // an L2 sequencer-uptime feed, not a price
+            // a probe in a privileged setup function (`require(price > 0, "invalid price")` when the owner adds a feed): the
+            // answer is only checked, never used as a price
+            if (answer && isAccessControlled(program, fn, contract) && answerOnlyChecked(program, fn, answer)) continue;
             const refs = (d: AstNode | undefined) => (n: AstNode): boolean =>
               d !== undefined && n.nodeType === "Identifier" && program.declOf(n) === d;
             const outputs = list(child(fn, "returnParameters"), "parameters");
@@ -912,7 +929,7 @@ export const oracleSharedHeartbeat: Detector = {
         // threshold declaration → the feeds held to it, and the calls and comparisons that do it
         const byThreshold = new Map<AstNode, { feeds: Set<string>; nodes: AstNode[] }>();
         for (const call of findAll(body, "FunctionCall")) {
-          if (externalName(program, call) !== "latestRoundData" || list(call, "arguments").length !== 0) continue;
+          if (externalName(program, call) !== "latestRoundData" || !chainlinkReadArity(call)) continue;
           const bound = resultBindings(program, call);
           const updatedAt = bound?.[3];
           const answer = bound?.[1];
@@ -990,7 +1007,7 @@ export const oracleSequencerUptime: Detector = {
         if (program.fileOf(fn) !== file) continue;
         const reads = findAll(child(fn, "body")!, "FunctionCall").filter((call) => {
           const name = externalName(program, call);
-          if ((name !== "latestRoundData" && name !== "latestAnswer") || list(call, "arguments").length !== 0) return false;
+          if ((name !== "latestRoundData" && name !== "latestAnswer") || !chainlinkReadArity(call)) return false;
           const answer = name === "latestRoundData" ? resultBindings(program, call)?.[1] : undefined;
           return !(answer && isStatusFeed(program, fn, call, answer));
         });

@@ -11,6 +11,7 @@
  * From Real Wagmi H-4 and Convergence M-5: a minimum output computed from an on-chain quote of the pool in the same
  * transaction (`quoter.quoteExactInputSingle`, Curve's `get_dy`) protects nothing (`missing-slippage`). From GFX M-2 and
  * Bond options M-10: a share that rounds to 0 sent to a token that reverts on zero transfers (`zero-transfer-revert`, low).
+ * From Iron Bank M-1: the Feed Registry's two-argument `latestRoundData(base, quote)` is a Chainlink read too.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -297,6 +298,32 @@ contract Pot {
     }
 }
 `,
+  "Registry.sol": `${HEAD}
+interface FeedRegistryInterface {
+    function latestRoundData(address base, address quote) external view returns (uint80, int256, uint256, uint256, uint80);
+}
+
+/// Prices from Chainlink's Feed Registry (latestRoundData(base, quote)).
+contract RegistryOracle {
+    FeedRegistryInterface public registry;
+    address public owner = msg.sender;
+    mapping(address => address) public baseOf;
+
+    function price(address asset) external view returns (uint256) {
+        (, int256 answer, , , ) = registry.latestRoundData(baseOf[asset], address(840));
+        require(answer > 0, "invalid price");
+        return uint256(answer);
+    }
+
+    /// the owner checks that a feed answers before using it: a probe, not a price
+    function setBase(address asset, address base) external {
+        require(msg.sender == owner, "owner");
+        (, int256 answer, , , ) = registry.latestRoundData(base, address(840));
+        require(answer > 0, "feed not working");
+        baseOf[asset] = base;
+    }
+}
+`,
   "Quotes.sol": `${HEAD}
 interface ICurvePool {
     function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
@@ -433,6 +460,11 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
     const found = findings("Zero.sol", "zero-transfer-revert");
     expect(found.map((f) => [f.function, f.severity, f.confidence]), summary("Zero.sol")).to.deep.equal([["claim", "low", "low"]]);
     expect(found[0]!.lines).to.deep.equal([lineOf("Zero.sol", "uint256 owed = (token.balanceOf"), lineOf("Zero.sol", "token.safeTransfer(msg.sender, owed);")]);
+  });
+
+  it("oracle-stale-price: the Feed Registry's latestRoundData(base, quote) is a Chainlink read; an owner's probe whose answer is only checked is not a price (Iron Bank M-1)", function () {
+    const found = findings("Registry.sol", "oracle-stale-price");
+    expect(found.map((f) => [f.function, f.severity]), summary("Registry.sol")).to.deep.equal([["price", "medium"]]);
   });
 
   it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum and an oracle's are not", function () {
