@@ -1575,7 +1575,11 @@ export const forcedEtherBalance: Detector = {
       for (const fn of callablesOf(contract)) {
         // a balance compared with zero to pick a branch (`if (lpSupply == 0) return;`, `if (idle != 0) sweep(idle);`): a
         // donation only takes the other branch; against zero it blocks only as a guard that reverts (`require(bal == 0)`)
-        const guards = guardConditions(program, child(fn, "body")!).map((g) => g.cond);
+        // (an `if (bal == 0) return …;` is a branch too: a donation only skips the early return)
+        const reverts = (stmt: AstNode | undefined): boolean => stmt !== undefined && stopsExecution(program, stmt) && findAll(stmt, "Return").length === 0;
+        const guards = guardConditions(program, child(fn, "body")!)
+          .filter((g) => g.node.nodeType !== "IfStatement" || reverts(child(g.node, "trueBody")) || reverts(child(g.node, "falseBody")))
+          .map((g) => g.cond);
         const branchOnly = (b: AstNode): boolean => {
           if (guards.some((c) => c === b || program.contains(c, b))) return false;
           const branch = program.ancestor(b, "IfStatement", "Conditional");

@@ -11,7 +11,8 @@
  * From Real Wagmi H-4 and Convergence M-5: a minimum output computed from an on-chain quote of the pool in the same
  * transaction (`quoter.quoteExactInputSingle`, Curve's `get_dy`) protects nothing (`missing-slippage`). From GFX M-2 and
  * Bond options M-10: a share that rounds to 0 sent to a token that reverts on zero transfers (`zero-transfer-revert`, low).
- * From Iron Bank M-1: the Feed Registry's two-argument `latestRoundData(base, quote)` is a Chainlink read too.
+ * From Iron Bank M-1: the Feed Registry's two-argument `latestRoundData(base, quote)` is a Chainlink read too. From the
+ * reviews of Jala Swap and Napier: a token balance compared with zero for an early `return` blocks nothing.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -324,6 +325,30 @@ contract RegistryOracle {
     }
 }
 `,
+  "Balances.sol": `${HEAD}${ERC20}
+/// A router that forwards whatever it holds, and a vault that insists on an exact balance.
+contract Forwarder {
+    using SafeERC20 for IERC20;
+
+    function forward(IERC20 token, address to) external returns (uint256 sent) {
+        uint256 balance = token.balanceOf(address(this));
+        if (balance == 0) return 0;
+        token.safeTransfer(to, balance);
+        return balance;
+    }
+}
+
+contract ExactVault {
+    IERC20 public immutable token;
+    uint256 public totalDeposits;
+
+    constructor(IERC20 t) { token = t; }
+
+    function check() external view {
+        if (token.balanceOf(address(this)) != totalDeposits) revert("out of sync");
+    }
+}
+`,
   "Quotes.sol": `${HEAD}
 interface ICurvePool {
     function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
@@ -465,6 +490,10 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
   it("oracle-stale-price: the Feed Registry's latestRoundData(base, quote) is a Chainlink read; an owner's probe whose answer is only checked is not a price (Iron Bank M-1)", function () {
     const found = findings("Registry.sol", "oracle-stale-price");
     expect(found.map((f) => [f.function, f.severity]), summary("Registry.sol")).to.deep.equal([["price", "medium"]]);
+  });
+
+  it("forced-ether-balance: a token balance compared with zero for an early return is a branch (Jala's and Napier's reviews); held to an exact record with a revert it is reported", function () {
+    expect(findings("Balances.sol", "forced-ether-balance").map((f) => [f.contract, f.function]), summary("Balances.sol")).to.deep.equal([["ExactVault", "check"]]);
   });
 
   it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum and an oracle's are not", function () {
