@@ -1647,7 +1647,9 @@ function boundedEndToEnd(program: Program, fn: AstNode, contract: AstNode): bool
   return (
     entries.length > 0 &&
     entries.every((e) => {
-      const bounds = parameters(e).filter((p) => MIN_PARAM.test(str(p, "name") ?? "") || /^_?min/i.test(str(p, "name") ?? ""));
+      // `minAmountOut`, `amountOutMin`, and the `…Min` suffix of names such as `liquidityMin`, `underlyingOutMin`
+      const isBound = (name: string): boolean => MIN_PARAM.test(name) || /^_?min/i.test(name) || /[a-z]Min(imum)?$/.test(name);
+      const bounds = parameters(e).filter((p) => isBound(str(p, "name") ?? ""));
       if (bounds.length === 0) return false;
       return reach(e).some((f) => {
         const body = child(f, "body");
@@ -1657,7 +1659,7 @@ function boundedEndToEnd(program: Program, fn: AstNode, contract: AstNode): bool
           // the bound itself, or what an internal call was handed for it
           return ids.some((i) => {
             const d = program.declOf(i);
-            return d !== undefined && (bounds.includes(d) || (f !== e && parameters(f).includes(d) && /^_?min/i.test(str(d, "name") ?? "")));
+            return d !== undefined && (bounds.includes(d) || (f !== e && parameters(f).includes(d) && isBound(str(d, "name") ?? "")));
           });
         });
       });

@@ -385,6 +385,10 @@ interface IOracle {
     function expectedOut(uint256 amountIn) external view returns (uint256);
 }
 
+interface ICurveLp {
+    function add_liquidity(uint256[2] calldata amounts, uint256 min_mint_amount) external returns (uint256);
+}
+
 contract Quotes {
     ICurvePool public pool;
     IQuoterV2 public quoter;
@@ -418,6 +422,19 @@ contract Quotes {
     /// the caller's own minimum, and one from an oracle: bounded
     function swapBounded(uint256 amount, uint256 minOut, address receiver) external {
         pool.exchange(0, 1, amount, minOut, receiver);
+    }
+
+    ICurveLp public lp;
+
+    /// a zero minimum on the inner call, and the caller's own bound (named with a Min suffix) checked on the result
+    function addLiquidity(uint256 amount, uint256 liquidityMin) external returns (uint256 minted) {
+        minted = lp.add_liquidity([amount, 0], 0);
+        if (minted < liquidityMin) revert("slippage");
+    }
+
+    /// the same without a bound
+    function addLiquidityUnbounded(uint256 amount) external returns (uint256) {
+        return lp.add_liquidity([amount, 0], 0);
     }
 
     function swapOracle(uint256 amount, address receiver) external {
@@ -496,11 +513,12 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
     expect(findings("Balances.sol", "forced-ether-balance").map((f) => [f.contract, f.function]), summary("Balances.sol")).to.deep.equal([["ExactVault", "check"]]);
   });
 
-  it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum and an oracle's are not", function () {
+  it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum, an oracle's, and a zero inner minimum covered by the caller's `liquidityMin` checked after it (Napier's review) are not", function () {
     const found = findings("Quotes.sol", "missing-slippage");
     expect(found.map((f) => [f.function, f.severity, f.confidence]), summary("Quotes.sol")).to.deep.equal([
       ["claim", "medium", "medium"],
       ["restore", "medium", "medium"],
+      ["addLiquidityUnbounded", "medium", "high"],
     ]);
     expect(found[0]!.lines).to.include(lineOf("Quotes.sol", "pool.exchange(0, 1, amount, pool.get_dy(0, 1, amount), receiver);"));
     expect(found[0]!.message).to.match(/comes from `pool\.get_dy`, a quote of the pool's state in the same transaction/);
