@@ -342,15 +342,20 @@ function rolledBack(program: Program, node: AstNode): boolean {
 function createdHere(program: Program, call: OutgoingCall, fn: AstNode): boolean {
   const target = stripConversions(call.external?.target ?? call.lowLevel?.target);
   const decl = target?.nodeType === "Identifier" ? program.declOf(target) : undefined;
-  const body = child(fn, "body");
-  if (!decl || !body || program.callableOf(decl) !== fn) return false;
+  // the local may belong to an internal helper on the way (`wrap()` → `_createWrappedToken()`, which deploys and
+  // initialises): then the order is the helper's
+  const owner = decl ? program.callableOf(decl) : undefined;
+  if (!decl || !owner || (owner !== fn && !call.stack.includes(owner))) return false;
+  const body = child(owner, "body");
+  if (!body) return false;
+  const at = program.contains(body, call.node) ? call.node : (call.sites.find((s) => program.contains(body, s)) ?? call.sites[0] ?? call.node);
   const created = (e: AstNode | undefined): boolean => {
     const x = stripConversions(e);
     if (x?.nodeType === "FunctionCall" && stripParens(child(x, "expression"))?.nodeType === "NewExpression") return true;
     return false;
   };
   for (const n of findAll(body, "VariableDeclarationStatement", "Assignment", "InlineAssembly")) {
-    if (!program.before(n, call.sites[0] ?? call.node)) continue;
+    if (!program.before(n, at)) continue;
     if (n.nodeType === "VariableDeclarationStatement") {
       if (list(n, "declarations").includes(decl) && created(child(n, "initialValue"))) return true;
     } else if (n.nodeType === "Assignment") {

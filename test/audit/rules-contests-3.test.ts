@@ -12,7 +12,8 @@
  * transaction (`quoter.quoteExactInputSingle`, Curve's `get_dy`) protects nothing (`missing-slippage`). From GFX M-2 and
  * Bond options M-10: a share that rounds to 0 sent to a token that reverts on zero transfers (`zero-transfer-revert`, low).
  * From Iron Bank M-1: the Feed Registry's two-argument `latestRoundData(base, quote)` is a Chainlink read too. From the
- * reviews of Jala Swap and Napier: a token balance compared with zero for an early `return` blocks nothing.
+ * reviews of Jala Swap and Napier: a token balance compared with zero for an early `return` blocks nothing, and a call
+ * into a contract an internal helper just deployed re-enters nothing.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -349,6 +350,36 @@ contract ExactVault {
     }
 }
 `,
+  "Factory.sol": `${HEAD}
+contract Wrapped {
+    address public underlying;
+
+    function initialize(address u) external {
+        require(underlying == address(0), "done");
+        underlying = u;
+    }
+}
+
+/// Deploys a wrapper in an internal helper and initialises it there, then records it: the callee is code it just deployed.
+contract WrapperFactory {
+    mapping(address => address) public wrapperOf;
+
+    function create(address underlying) external returns (address) {
+        require(wrapperOf[underlying] == address(0), "exists");
+        return _create(underlying);
+    }
+
+    function _create(address underlying) internal returns (address wrapper) {
+        bytes memory code = type(Wrapped).creationCode;
+        bytes32 salt = keccak256(abi.encode(underlying));
+        assembly {
+            wrapper := create2(0, add(code, 32), mload(code), salt)
+        }
+        Wrapped(wrapper).initialize(underlying);
+        wrapperOf[underlying] = wrapper;
+    }
+}
+`,
   "Quotes.sol": `${HEAD}
 interface ICurvePool {
     function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
@@ -511,6 +542,10 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
 
   it("forced-ether-balance: a token balance compared with zero for an early return is a branch (Jala's and Napier's reviews); held to an exact record with a revert it is reported", function () {
     expect(findings("Balances.sol", "forced-ether-balance").map((f) => [f.contract, f.function]), summary("Balances.sol")).to.deep.equal([["ExactVault", "check"]]);
+  });
+
+  it("reentrancy: a call into a contract an internal helper on the way just deployed (create2) is not a reentrancy (Jala Swap's review)", function () {
+    expect(findings("Factory.sol", "reentrancy"), summary("Factory.sol")).to.deep.equal([]);
   });
 
   it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum, an oracle's, and a zero inner minimum covered by the caller's `liquidityMin` checked after it (Napier's review) are not", function () {
