@@ -85,6 +85,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "oracle-shared-heartbeat": [],
   // a stale price while an L2 sequencer is down: no registry entry
   "oracle-sequencer-uptime": [],
+  // a cross-chain message the caller points elsewhere: no registry entry
+  "cross-chain-destination": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

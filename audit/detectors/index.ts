@@ -24,6 +24,7 @@ import { MERKLE_DETECTORS } from "./merkle";
 import { WRAPPING_DETECTORS } from "./wrapping";
 import { APPROVAL_DETECTORS } from "./approvals";
 import { LIFETIME_DETECTORS } from "./lifetimes";
+import { CROSSCHAIN_DETECTORS } from "./crosschain";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -60,6 +61,7 @@ export const DETECTORS: readonly Detector[] = [
   ...WRAPPING_DETECTORS,
   ...APPROVAL_DETECTORS,
   ...LIFETIME_DETECTORS,
+  ...CROSSCHAIN_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -22,6 +22,7 @@ import { MERKLE_CASES } from "./cases/merkle";
 import { WRAPPING_CASES } from "./cases/wrapping";
 import { APPROVAL_CASES } from "./cases/approvals";
 import { LIFETIME_CASES } from "./cases/lifetimes";
+import { CROSSCHAIN_CASES } from "./cases/crosschain";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -90,6 +91,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...WRAPPING_CASES,
   ...APPROVAL_CASES,
   ...LIFETIME_CASES,
+  ...CROSSCHAIN_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -380,6 +380,39 @@ contract WrapperFactory {
     }
 }
 `,
+  "CrossChain.sol": `${HEAD}
+interface IConnext {
+    function xcall(uint32 destination, address to, address asset, address delegate, uint256 amount, uint256 slippage, bytes calldata callData) external payable returns (bytes32);
+}
+
+contract Messages {
+    IConnext public connext;
+    address public owner = msg.sender;
+    mapping(uint32 => address) public counterpart;
+
+    /// anyone, to any domain and receiver
+    function push(uint32 domain, address to, uint256 id) external {
+        connext.xcall(domain, to, address(0), msg.sender, 0, 0, abi.encode(id));
+    }
+
+    /// anyone, but the receiver must be the stored counterpart of the domain
+    function pushChecked(uint32 domain, address to, uint256 id) external {
+        require(counterpart[domain] == to, "unknown receiver");
+        connext.xcall(domain, to, address(0), msg.sender, 0, 0, abi.encode(id));
+    }
+
+    /// the owner only
+    function pushOwner(uint32 domain, address to, uint256 id) external {
+        require(msg.sender == owner, "owner");
+        connext.xcall(domain, to, address(0), msg.sender, 0, 0, abi.encode(id));
+    }
+
+    /// anyone, to the stored counterpart; only the payload is the caller's
+    function pushStored(uint32 domain, uint256 id) external {
+        connext.xcall(domain, counterpart[domain], address(0), msg.sender, 0, 0, abi.encode(id));
+    }
+}
+`,
   "Quotes.sol": `${HEAD}
 interface ICurvePool {
     function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
@@ -546,6 +579,13 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
 
   it("reentrancy: a call into a contract an internal helper on the way just deployed (create2) is not a reentrancy (Jala Swap's review)", function () {
     expect(findings("Factory.sol", "reentrancy"), summary("Factory.sol")).to.deep.equal([]);
+  });
+
+  it("cross-chain-destination: a Connext xcall anyone sends to a domain and receiver they name is reported; checked against the stored counterpart, restricted to the owner, or sent to the stored counterpart it is not", function () {
+    const found = findings("CrossChain.sol", "cross-chain-destination");
+    expect(found.map((f) => [f.function, f.severity]), summary("CrossChain.sol")).to.deep.equal([
+      ["push", "high"],
+    ]);
   });
 
   it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum, an oracle's, and a zero inner minimum covered by the caller's `liquidityMin` checked after it (Napier's review) are not", function () {
