@@ -87,6 +87,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "oracle-sequencer-uptime": [],
   // a cross-chain message the caller points elsewhere: no registry entry
   "cross-chain-destination": [],
+  // a flag that only reaches an event: no registry entry
+  "ignored-flag": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

@@ -25,6 +25,7 @@ import { WRAPPING_DETECTORS } from "./wrapping";
 import { APPROVAL_DETECTORS } from "./approvals";
 import { LIFETIME_DETECTORS } from "./lifetimes";
 import { CROSSCHAIN_DETECTORS } from "./crosschain";
+import { FLAG_DETECTORS } from "./flags";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -62,6 +63,7 @@ export const DETECTORS: readonly Detector[] = [
   ...APPROVAL_DETECTORS,
   ...LIFETIME_DETECTORS,
   ...CROSSCHAIN_DETECTORS,
+  ...FLAG_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -23,6 +23,7 @@ import { WRAPPING_CASES } from "./cases/wrapping";
 import { APPROVAL_CASES } from "./cases/approvals";
 import { LIFETIME_CASES } from "./cases/lifetimes";
 import { CROSSCHAIN_CASES } from "./cases/crosschain";
+import { FLAG_CASES } from "./cases/flags";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -92,6 +93,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...APPROVAL_CASES,
   ...LIFETIME_CASES,
   ...CROSSCHAIN_CASES,
+  ...FLAG_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -13,7 +13,9 @@
  * Bond options M-10: a share that rounds to 0 sent to a token that reverts on zero transfers (`zero-transfer-revert`, low).
  * From Iron Bank M-1: the Feed Registry's two-argument `latestRoundData(base, quote)` is a Chainlink read too. From the
  * reviews of Jala Swap and Napier: a token balance compared with zero for an early `return` blocks nothing, and a call
- * into a contract an internal helper just deployed re-enters nothing.
+ * into a contract an internal helper just deployed re-enters nothing. From Winnables' misses: a cross-chain message anyone
+ * sends to a destination they name (`cross-chain-destination`), and a role setter whose `status` only reaches the event
+ * (`ignored-flag`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -413,6 +415,31 @@ contract Messages {
     }
 }
 `,
+  "Flags.sol": `${HEAD}
+contract Flags {
+    mapping(address => bool) public paused;
+    mapping(address => uint256) public limits;
+    event Paused(address who, bool on);
+    event Limit(address who, uint256 limit, bool strict);
+
+    /// the flag decides the write
+    function setPaused(address who, bool on) external {
+        paused[who] = on;
+        emit Paused(who, on);
+    }
+
+    /// the flag only reaches the event: not a permission record, so "other"
+    function setLimit(address who, uint256 limit, bool strict) external {
+        limits[who] = limit;
+        emit Limit(who, limit, strict);
+    }
+
+    /// a view writes nothing
+    function preview(address who, bool strict) external view returns (uint256) {
+        return limits[who];
+    }
+}
+`,
   "Quotes.sol": `${HEAD}
 interface ICurvePool {
     function get_dy(int128 i, int128 j, uint256 dx) external view returns (uint256);
@@ -586,6 +613,11 @@ describe("audit: rules from the misses of Cooler, Teller v2, Bond options, Real 
     expect(found.map((f) => [f.function, f.severity]), summary("CrossChain.sol")).to.deep.equal([
       ["push", "high"],
     ]);
+  });
+
+  it("ignored-flag: a bool only emitted by a function that writes storage is reported (other, when no permission is written); a flag that decides the write and a view are not", function () {
+    const found = findings("Flags.sol", "ignored-flag");
+    expect(found.map((f) => [f.function, f.category, f.severity]), summary("Flags.sol")).to.deep.equal([["setLimit", "other", "medium"]]);
   });
 
   it("missing-slippage: a minimum from the pool's quote (directly, or a local a quoter's tuple assigned, passed to an internal helper) is reported; the caller's minimum, an oracle's, and a zero inner minimum covered by the caller's `liquidityMin` checked after it (Napier's review) are not", function () {
