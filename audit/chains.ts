@@ -33,6 +33,8 @@ const ALIASES: Record<string, string[]> = {
   conflux: [],
   celo: [],
   chiliz: ["chiliz-chain"],
+  zora: [],
+  degen: ["degen-chain"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

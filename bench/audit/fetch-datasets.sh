@@ -365,6 +365,17 @@ npm_dep sherlock-2024-08-winnables-raffles/public-contracts @chainlink/contracts
 npm_dep sherlock-2024-08-winnables-raffles/public-contracts @chainlink/contracts-ccip 1.2.1
 npm_dep sherlock-2024-08-winnables-raffles/public-contracts hardhat 2.22.2
 
+# three more Sherlock contests (first run after their labels were committed): Telcoin 2024-01 (no lock file: the
+# OpenZeppelin 5.0 release of its package.json), Gamma staking 2024-05 and Titles 2024-04 (git submodules)
+fetch sherlock-2024-01-telcoin sherlock-audit/2024-01-telcoin 0954297f4fefac82d45a79c73f3a4b8eb25f10e9
+npm_dep sherlock-2024-01-telcoin/telcoin-audit @openzeppelin/contracts 5.0.1
+npm_dep sherlock-2024-01-telcoin/telcoin-audit @openzeppelin/contracts-upgradeable 5.0.1
+fetch sherlock-2024-05-gamma-staking sherlock-audit/2024-05-gamma-staking 703fd3604069489937037f20490ec8c492c0508e \
+  StakingV2/lib/forge-std StakingV2/lib/openzeppelin-contracts StakingV2/lib/openzeppelin-contracts-upgradeable
+fetch sherlock-2024-04-titles sherlock-audit/2024-04-titles d7f60952df22da00b772db5d3a8272a988546089 \
+  wallflower-contract-v2/lib/forge-std wallflower-contract-v2/lib/solady wallflower-contract-v2/lib/openzeppelin-contracts \
+  wallflower-contract-v2/lib/solmate wallflower-contract-v2/lib/splits-contracts-monorepo
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
