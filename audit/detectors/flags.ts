@@ -7,11 +7,28 @@
  *   follow the event believe it did.
  */
 import type { AstNode } from "../ast/node";
-import { child, findAll, str, typeString } from "../ast/node";
+import { child, findAll, list, str, typeString } from "../ast/node";
+import type { Program } from "../ast/program";
 import { parameters, writtenStateVariable } from "../ast/semantics";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
 const PERMISSION = /role|admin|auth|whitelist|allow|operator|minter|permission|guardian|manager|owner/i;
+
+function callerChooses(program: Program, fn: AstNode, index: number, depth = 0): boolean {
+  const vis = str(fn, "visibility");
+  if (vis === "public" || vis === "external") return true;
+  if (depth > 2) return false;
+  for (const f of program.files) {
+    for (const call of findAll(f.ast, "FunctionCall")) {
+      if (program.declOf(child(call, "expression")) !== fn) continue;
+      const arg = list(call, "arguments")[index];
+      const d = arg?.nodeType === "Identifier" ? program.declOf(arg) : undefined;
+      const caller = program.callableOf(call);
+      if (d && caller && parameters(caller).includes(d) && callerChooses(program, caller, parameters(caller).indexOf(d), depth + 1)) return true;
+    }
+  }
+  return false;
+}
 
 export const ignoredFlag: Detector = {
   id: "ignored-flag",
@@ -31,6 +48,9 @@ export const ignoredFlag: Detector = {
           if ((typeString(p) ?? "") !== "bool" || !str(p, "name")) continue;
           const uses = findAll(body, "Identifier").filter((i) => program.declOf(i) === p);
           if (uses.length === 0 || !uses.every((u) => program.ancestor(u, "EmitStatement") !== undefined)) continue;
+          // a caller chooses the flag: the function is public, or a caller hands it a parameter of its own (a helper
+          // that always gets `true` records where the change came from, not which way it goes)
+          if (!callerChooses(program, fn, parameters(fn).indexOf(p))) continue;
           const written = writes.map((x) => str(x.w.decl, "name") ?? "");
           const permission = written.some((w) => PERMISSION.test(w));
           const name = str(p, "name")!;
