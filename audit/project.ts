@@ -135,9 +135,26 @@ function foundryProject(root: string): Project {
   const derived: Remapping[] = [];
   for (const lib of libs) collectLibRemappings(lib, root, fromLibs, derived, 0);
   const unclaimed = (r: Remapping): boolean => r.context !== "" || !own.has(r.prefix.replace(/\/+$/, ""));
-  remappings.push(...fromLibs.filter(unclaimed), ...derived.filter(unclaimed));
+  remappings.push(...closestFirst([...fromLibs, ...derived].filter(unclaimed)));
   const evm = profile.evm_version;
   return { kind: "foundry", root, configFile, libs: [...libs, path.join(root, "node_modules")], remappings, settings: typeof evm === "string" ? { evmVersion: evm } : {} };
+}
+
+/**
+ * One remapping per context and prefix among the dependencies' ones, as forge keeps them: the target closest to the
+ * root (fewest path segments) wins, the first one on a tie — MagicSea's `lib/openzeppelin-contracts/remappings.txt`
+ * names `@openzeppelin/contracts/` as `lib/joe-v2/remappings.txt` does for joe-v2's own nested copy; forge compiles
+ * against the top-level copy, and two copies of one interface do not compile together.
+ */
+function closestFirst(list: Remapping[]): Remapping[] {
+  const segments = (r: Remapping): number => r.target.split("/").filter(Boolean).length;
+  const kept = new Map<string, Remapping>();
+  for (const r of list) {
+    const key = `${r.context}\0${r.prefix}`;
+    const prev = kept.get(key);
+    if (!prev || segments(prev) > segments(r)) kept.set(key, r);
+  }
+  return [...kept.values()];
 }
 
 /** Every `lib/<name>` of a lib folder: its remappings.txt, the derived `<name>/` remapping, and its own lib folder. */

@@ -267,6 +267,31 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     ]);
   });
 
+  it("two dependencies naming one prefix in their remappings.txt: the copy closest to the root wins, as forge keeps it (MagicSea: joe-v2's nested OpenZeppelin and the top-level one)", async function () {
+    const two = path.join(dir, "two-copies");
+    const ierc20 = `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ninterface IERC20 {\n    function transfer(address to, uint256 value) external returns (bool);\n}\n`;
+    write(two, {
+      "foundry.toml": `[profile.default]\nsrc = "src"\n`,
+      "remappings.txt": "openzeppelin/=lib/openzeppelin-contracts/contracts/\n",
+      // sorted first: a dependency with its own nested copy, named by the same prefix
+      "lib/amm/remappings.txt": "@openzeppelin/contracts/=lib/openzeppelin-contracts/contracts/\n",
+      "lib/amm/lib/openzeppelin-contracts/contracts/token/ERC20/IERC20.sol": ierc20,
+      "lib/openzeppelin-contracts/remappings.txt": "@openzeppelin/contracts/=contracts/\n",
+      "lib/openzeppelin-contracts/contracts/token/ERC20/IERC20.sol": ierc20,
+      "src/IWrapped.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";\ninterface IWrapped is IERC20 { function deposit() external payable; }\n`,
+      "src/Zapper.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {IERC20} from "openzeppelin/token/ERC20/IERC20.sol";\nimport "./IWrapped.sol";\ncontract Zapper { function zap(IWrapped w, IERC20 t) external payable { w.deposit{value: msg.value}(); t.transfer(msg.sender, 1); } }\n`,
+    });
+    const p = detectProject(two);
+    expect(p.remappings.filter((r) => r.prefix === "@openzeppelin/contracts/").map((r) => [path.relative(two, r.target), r.origin])).to.deep.equal([
+      ["lib/openzeppelin-contracts/contracts", "lib/openzeppelin-contracts/remappings.txt"],
+    ]);
+    const r = await runAudit({ path: path.join(two, "src"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status, f.message])).to.deep.equal([
+      ["IWrapped.sol", "compiled", undefined],
+      ["Zapper.sol", "compiled", undefined],
+    ]);
+  });
+
   it("a file one file imports as `src/AuctionV1.sol` and another as `./AuctionV1.sol`, in an import cycle, is one unit when the project's files are compiled together (Bond's batch auction)", async function () {
     const cyc = path.join(dir, "cycle");
     const sol = (body: string, imports: string): string => `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n${imports}${body}\n`;
