@@ -35,6 +35,7 @@ const ALIASES: Record<string, string[]> = {
   chiliz: ["chiliz-chain"],
   zora: [],
   degen: ["degen-chain"],
+  "iota-evm": ["iotaevm", "iota"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

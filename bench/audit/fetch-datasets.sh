@@ -376,6 +376,18 @@ fetch sherlock-2024-04-titles sherlock-audit/2024-04-titles d7f60952df22da00b772
   wallflower-contract-v2/lib/forge-std wallflower-contract-v2/lib/solady wallflower-contract-v2/lib/openzeppelin-contracts \
   wallflower-contract-v2/lib/solmate wallflower-contract-v2/lib/splits-contracts-monorepo
 
+# three more Sherlock contests (first run after their labels were committed): MagicSea 2024-06 and Velocimeter 2024-06
+# (git submodules) and Midas 2024-05 (a Hardhat project with its yarn.lock's packages)
+fetch sherlock-2024-06-magicsea sherlock-audit/2024-06-magicsea 42e799446595c542eff9519353d3becc50cdba63 \
+  magicsea-staking/lib/forge-std magicsea-staking/lib/openzeppelin-contracts \
+  magicsea-staking/lib/openzeppelin-contracts-upgradeable magicsea-staking/lib/solmate magicsea-staking/lib/joe-v2
+fetch sherlock-2024-06-velocimeter sherlock-audit/2024-06-velocimeter 63818925987a5115a80eff4bd12578146a844cfd \
+  v4-contracts/lib/ds-test v4-contracts/lib/forge-std v4-contracts/lib/solmate v4-contracts/lib/openzeppelin-contracts
+fetch sherlock-2024-05-midas sherlock-audit/2024-05-midas a4a3cc23bb891913ce44665a4cdea9f5c1190f6c
+npm_dep sherlock-2024-05-midas/midas-contracts @openzeppelin/contracts 4.8.3
+npm_dep sherlock-2024-05-midas/midas-contracts @openzeppelin/contracts-upgradeable 4.9.0
+npm_dep sherlock-2024-05-midas/midas-contracts @chainlink/contracts 0.6.1
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
