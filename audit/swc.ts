@@ -89,6 +89,10 @@ const BY_DETECTOR: Record<string, string[]> = {
   "cross-chain-destination": [],
   // a flag that only reaches an event: no registry entry
   "ignored-flag": [],
+  // a starting value its own setter would refuse: no registry entry
+  "default-outside-bounds": [],
+  // a deny-list role its holder renounces: no registry entry
+  "renounceable-denylist": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

@@ -206,12 +206,17 @@ export function checksCaller(
     const mod = modifierOf(program, inv, context);
     if (mod && mod !== callable && checksCaller(program, mod, context, new Set(), depth + 1)) return true;
   }
-  // Standalone internal calls: _checkOwner(); _checkRole(role, _msgSender());
+  // Standalone internal calls: _checkOwner(); _checkRole(role, _msgSender()); also one an if runs (MagicSea's
+  // createRewarder: `if (rewarderType != RewarderType.VeMoeRewarder) _checkOwner();`, restricted but for one case)
   const stack: AstNode[] = [...list(body, "statements")];
   while (stack.length) {
     const s = stack.pop()!;
     if (s.nodeType === "Block" || s.nodeType === "UncheckedBlock") {
       stack.push(...list(s, "statements"));
+      continue;
+    }
+    if (s.nodeType === "IfStatement") {
+      for (const branch of [child(s, "trueBody"), child(s, "falseBody")]) if (branch) stack.push(branch);
       continue;
     }
     if (s.nodeType !== "ExpressionStatement") continue;

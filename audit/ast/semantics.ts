@@ -769,6 +769,11 @@ export function fixedAtDeployment(program: Program, expr: AstNode | undefined, c
     return readOnly && callee !== undefined && fixedAtDeployment(program, child(callee, "expression"), contract, depth + 1);
   }
   const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
+  // a local copy never reassigned (`address ve = voting_escrow;`, Velocimeter's distributor): what it copies
+  if (d?.nodeType === "VariableDeclaration" && d.stateVariable !== true && depth < 3) {
+    const init = initialValueOf(program, d);
+    return init !== undefined && !isReassignedLocal(program, d) && fixedAtDeployment(program, init, contract, depth + 1);
+  }
   if (!d || !isStateVariable(d)) return false;
   if (isConstantVariable(d)) return true;
   const setup = (f: AstNode): boolean => str(f, "kind") === "constructor" || /^(_{0,2}init|initiali[sz]e)/i.test(str(f, "name") ?? "");

@@ -515,6 +515,21 @@ function otherAuthorisation(program: Program, fn: AstNode, contract: AstNode): b
 }
 
 /**
+ * `x = source.getter(...)`, with `source` a state variable (not a parameter) and nothing the caller passes among the
+ * arguments: the value written is whatever that contract says, not the caller's choice.
+ */
+function copiedFromFixedSource(program: Program, fn: AstNode, node: AstNode): boolean {
+  if (node.nodeType !== "Assignment" || str(node, "operator") !== "=") return false;
+  const rhs = stripConversions(child(node, "rightHandSide"));
+  if (rhs?.nodeType !== "FunctionCall" || str(rhs, "kind") !== "functionCall") return false;
+  const callee = child(rhs, "expression");
+  if (callee?.nodeType !== "MemberAccess") return false;
+  const target = baseDeclaration(program, stripConversions(child(callee, "expression")));
+  if (!isStateVariable(target)) return false;
+  return !dependsOnInput(program, rhs, fn) && !findAll(rhs, "MemberAccess").some((m) => memberOf(program, m, "msg", "sender") || memberOf(program, m, "tx", "origin"));
+}
+
+/**
  * What the function does that the documented restriction should have kept from strangers: its first state write
  * (the function's own or a helper's, not a modifier's), else its first call out of the contract.
  */
@@ -858,6 +873,9 @@ export const accessControl: Detector = {
               if (w && keyedByCreated(program, w.lhs, fn)) return; // a factory's registry of what it deployed
               // a king, winner or highest bidder: the caller takes the role by paying what the guard asks
               if (boughtRole(program, fn, body, decl, node)) return;
+              // synced from a contract the caller does not choose: Velocimeter's Pair.setVoter(), `voter =
+              // IPairFactory(factory).voter()` — anyone may run it, only the factory decides the value
+              if (copiedFromFixedSource(program, fn, node)) return;
               writes.push({ decl, node, sites });
             },
           });

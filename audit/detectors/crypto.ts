@@ -1598,7 +1598,10 @@ export const forcedEtherBalance: Detector = {
         const tokenHits = comparisons.filter((b) => {
           const l = readsOwnTokenBalance(program, child(b, "leftExpression"), contract);
           const r = readsOwnTokenBalance(program, child(b, "rightExpression"), contract);
-          return l !== r && !syncsRecord(program, b, l ? child(b, "rightExpression") : child(b, "leftExpression"));
+          if (l === r || syncsRecord(program, b, l ? child(b, "rightExpression") : child(b, "leftExpression"))) return false;
+          // a branch that reverts nowhere (`if (lastRewardBalance == rewardBalance) return;`, MagicSea's _updatePool):
+          // a donated token only takes the other branch, where it is counted like any reward
+          return !branchOnly(b);
         });
         const token = hits.length === 0 && tokenHits.length > 0;
         if (token) hits.push(...tokenHits);

@@ -26,6 +26,8 @@ import { APPROVAL_DETECTORS } from "./approvals";
 import { LIFETIME_DETECTORS } from "./lifetimes";
 import { CROSSCHAIN_DETECTORS } from "./crosschain";
 import { FLAG_DETECTORS } from "./flags";
+import { BOUNDS_DETECTORS } from "./bounds";
+import { ROLE_DETECTORS } from "./roles";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -64,6 +66,8 @@ export const DETECTORS: readonly Detector[] = [
   ...LIFETIME_DETECTORS,
   ...CROSSCHAIN_DETECTORS,
   ...FLAG_DETECTORS,
+  ...BOUNDS_DETECTORS,
+  ...ROLE_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -80,7 +80,7 @@ function isMsgValue(program: Program, node: AstNode): boolean {
 }
 
 /** A constant integer expression's value, or undefined. */
-function constValue(program: Program, expr: AstNode | undefined, depth = 0): bigint | undefined {
+export function constValue(program: Program, expr: AstNode | undefined, depth = 0): bigint | undefined {
   const e = stripParens(expr);
   if (!e || depth > 8) return undefined;
   switch (e.nodeType) {

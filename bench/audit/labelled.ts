@@ -151,6 +151,8 @@ export interface SetScore {
   present: boolean;
   labels: number;
   hit: number;
+  /** labels found by a finding of low severity or above: an informational note (a centralisation list of every privileged function) is not a report of the weakness */
+  hitByClaims: number;
   /** medium/high findings in the scanned files, and those matching a label */
   mediumHigh: number;
   mediumHighTrue: number;
@@ -182,7 +184,7 @@ export async function scoreLabelledSets(opts: {
     if (!existsSync(scanned)) {
       const fetch = `bash bench/audit/fetch-datasets.sh ${heldOut ? "--held-out " : ""}${opts.datasets}`;
       console.log(`not present at ${scanned}: run \`${fetch}\` (set MIRROR=<folder> where GitHub is unreachable)\n`);
-      out.push({ set: set.name, present: false, labels: set.labels.length, hit: 0, mediumHigh: 0, mediumHighTrue: 0, reviewedReal: 0, unreviewed: 0, files: 0, parseOnly: 0 });
+      out.push({ set: set.name, present: false, labels: set.labels.length, hit: 0, hitByClaims: 0, mediumHigh: 0, mediumHighTrue: 0, reviewedReal: 0, unreviewed: 0, files: 0, parseOnly: 0 });
       continue;
     }
     const exclude = [...set.exclude, ...set.excluded.map((e) => e.file)];
@@ -201,12 +203,14 @@ export async function scoreLabelledSets(opts: {
     const byCat = new Map<Category, { total: number; hit: number }>();
     const misses: Label[] = [];
     let hit = 0;
+    let hitByClaims = 0;
     for (const l of set.labels) {
       const c = byCat.get(l.category) ?? { total: 0, hit: 0 };
       c.total++;
       if (findings.some((f) => matches(l, f, opts.window))) {
         c.hit++;
         hit++;
+        if (findings.some((f) => f.severity !== "info" && matches(l, f, opts.window))) hitByClaims++;
       } else misses.push(l);
       byCat.set(l.category, c);
     }
@@ -216,7 +220,7 @@ export async function scoreLabelledSets(opts: {
     const unmatched = mh.filter((x) => !mhTrue.includes(x));
     const real = unmatched.filter((f) => verdictOf(review, f) === "real").length;
     const unreviewed = unmatched.filter((f) => verdictOf(review, f) === undefined).length;
-    console.log(`recall ${hit}/${set.labels.length} (${pct(hit, set.labels.length)}); medium/high precision ${mhTrue.length}/${mh.length} (${pct(mhTrue.length, mh.length)})`);
+    console.log(`recall ${hit}/${set.labels.length} (${pct(hit, set.labels.length)}; without informational notes ${hitByClaims}); medium/high precision ${mhTrue.length}/${mh.length} (${pct(mhTrue.length, mh.length)})`);
     console.log(
       `  counting reviewed real weaknesses as true: ${mhTrue.length + real}/${mh.length} (${pct(mhTrue.length + real, mh.length)}); ` +
         `unmatched: ${real} real, ${unmatched.length - real - unreviewed} false alarms, ${unreviewed} not reviewed (counted false)\n`,
@@ -235,7 +239,7 @@ export async function scoreLabelledSets(opts: {
       for (const f of unmatched) console.log(`  - ${f.file}:${f.lines.join(",")} ${f.severity}/${f.confidence} ${f.detector} (${f.category})${verdictNote(verdictOf(review, f))}`);
       console.log("");
     }
-    out.push({ set: set.name, present: true, labels: set.labels.length, hit, mediumHigh: mh.length, mediumHighTrue: mhTrue.length, reviewedReal: real, unreviewed, files: r.files.length, parseOnly: statusCount("parse-only") });
+    out.push({ set: set.name, present: true, labels: set.labels.length, hit, hitByClaims, mediumHigh: mh.length, mediumHighTrue: mhTrue.length, reviewedReal: real, unreviewed, files: r.files.length, parseOnly: statusCount("parse-only") });
   }
   return out;
 }

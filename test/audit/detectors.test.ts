@@ -24,6 +24,8 @@ import { APPROVAL_CASES } from "./cases/approvals";
 import { LIFETIME_CASES } from "./cases/lifetimes";
 import { CROSSCHAIN_CASES } from "./cases/crosschain";
 import { FLAG_CASES } from "./cases/flags";
+import { BOUNDS_CASES } from "./cases/bounds";
+import { ROLE_CASES } from "./cases/roles";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -94,6 +96,8 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...LIFETIME_CASES,
   ...CROSSCHAIN_CASES,
   ...FLAG_CASES,
+  ...BOUNDS_CASES,
+  ...ROLE_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -1,0 +1,340 @@
+/**
+ * Rules from the first run on MagicSea, Velocimeter and Midas (Sherlock, 2024): a setting that starts outside the bound
+ * its own setter enforces (`default-outside-bounds`, MagicSea M-3); and four false alarms the reviewer showed wrong —
+ * a caller check an `if` runs (`if (type != X) _checkOwner();`, MagicSea's createRewarder), a privileged variable
+ * copied from a contract the caller does not choose (`voter = IPairFactory(factory).voter()`, Velocimeter's Pair), a
+ * token balance compared with a record only to return early (MagicSea's _updatePool) and a call through a local copy
+ * of an address fixed at deployment (`address ve = voting_escrow;`, Velocimeter's RewardsDistributorV2).
+ */
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources, sourceQueries } from "./scanSources";
+
+const OVERRIDDEN = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+/// renounceRole refuses the blacklist role: listed accounts stay listed.
+contract Listed is AccessControl {
+    bytes32 public constant BLACKLISTED_ROLE = keccak256("BLACKLISTED_ROLE");
+    mapping(address => uint256) public balances;
+
+    function renounceRole(bytes32 role, address account) public override {
+        require(role != BLACKLISTED_ROLE, "cannot leave the blacklist");
+        super.renounceRole(role, account);
+    }
+
+    function move(address to, uint256 amount) external {
+        require(!hasRole(BLACKLISTED_ROLE, msg.sender), "blacklisted");
+        balances[msg.sender] -= amount;
+        balances[to] += amount;
+    }
+}
+`;
+
+const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
+
+const SOURCES: Record<string, string> = {
+  "Bounds.sol": `${HEAD}
+/// Starts above its setter's limit (declaration), below its minimum (constructor), above a bound written as \`if (…) revert\`
+/// with the operands swapped (initializer); and one variable inside every bound.
+contract Settings {
+    uint256 public constant MAX_MULTIPLIER = 15000;
+    uint256 public constant MIN_DELAY = 1 days;
+    uint256 public multiplier = 20000;
+    uint256 public delay;
+    uint256 public fee;
+    uint256 public cap = 100;
+    address public owner;
+    bool private initialised;
+
+    constructor() {
+        owner = msg.sender;
+        delay = 1 hours;
+    }
+
+    function initialize() external {
+        require(!initialised && msg.sender == owner, "once");
+        initialised = true;
+        fee = 1200;
+    }
+
+    function setMultiplier(uint256 m) external {
+        require(msg.sender == owner, "owner");
+        require(m <= MAX_MULTIPLIER, "too high");
+        multiplier = m;
+    }
+
+    function setDelay(uint256 d) external {
+        require(msg.sender == owner, "owner");
+        if (d < MIN_DELAY) revert("too short");
+        delay = d;
+    }
+
+    function setFee(uint256 f) external {
+        require(msg.sender == owner, "owner");
+        if (1000 < f) revert("fee");
+        fee = f;
+    }
+
+    function setCap(uint256 c) external {
+        require(msg.sender == owner && c >= 10 && c <= 1000, "cap");
+        cap = c;
+    }
+}
+
+/// The bound sits in a modifier: not looked at.
+contract ModifierBound {
+    uint256 public rate = 500;
+
+    modifier atMost(uint256 v, uint256 max) {
+        require(v <= max, "max");
+        _;
+    }
+
+    function setRate(uint256 r) external atMost(r, 100) {
+        rate = r;
+    }
+}
+`,
+  "Access.sol": `${HEAD}
+interface IRewarder {
+    function initialize(address owner) external;
+}
+
+interface IFactory {
+    function voter() external view returns (address);
+}
+
+abstract contract Owned {
+    address public owner;
+
+    function _checkOwner() internal view {
+        if (msg.sender != owner) revert("not owner");
+    }
+}
+
+/// Restricted but for one rewarder type: the owner check runs under an if.
+contract RewarderFactory is Owned {
+    enum Kind { Invalid, Farm, Open }
+    mapping(address => uint256) public nonces;
+    address[] public rewarders;
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    /// @dev Creates a rewarder. Only the owner can call this function, except for open rewarders.
+    function createRewarder(Kind kind, address impl) external returns (address r) {
+        if (kind != Kind.Open) _checkOwner();
+        nonces[msg.sender]++;
+        r = impl;
+        rewarders.push(r);
+    }
+
+    /// @dev Creates a rewarder. Only the owner can call this function.
+    function createUnchecked(address impl) external returns (address r) {
+        nonces[msg.sender]++;
+        r = impl;
+        rewarders.push(r);
+    }
+}
+
+/// The voter is copied from the factory that deployed the pair; the second setter takes the caller's value.
+contract Pair {
+    address public immutable factory;
+    address public voter;
+    address public owner;
+
+    constructor() {
+        factory = msg.sender;
+        owner = msg.sender;
+    }
+
+    function setVoter() public {
+        voter = IFactory(factory).voter();
+    }
+
+    function setOwner(address o) public {
+        owner = o;
+    }
+}
+`,
+  "Roles.sol": `${HEAD}
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+/// The project's role registry: OpenZeppelin's AccessControl, renounceRole untouched.
+contract Registry is AccessControl {
+    constructor() {
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+    }
+}
+
+/// Midas's shape: a modifier passes the role to a helper that asks the registry.
+abstract contract WithRegistry {
+    bytes32 public constant BLACKLISTED_ROLE = keccak256("BLACKLISTED_ROLE");
+    bytes32 public constant PAUSED_ROLE = keccak256("PAUSED_ROLE");
+    bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
+    AccessControl public registry;
+
+    modifier onlyNotRole(bytes32 role, address account) {
+        _onlyNotRole(role, account);
+        _;
+    }
+
+    function _onlyNotRole(bytes32 role, address account) internal view {
+        require(!registry.hasRole(role, account), "has role");
+    }
+}
+
+contract Vault is WithRegistry {
+    mapping(address => uint256) public balances;
+
+    function deposit() external payable onlyNotRole(BLACKLISTED_ROLE, msg.sender) {
+        balances[msg.sender] += msg.value;
+    }
+
+    function move(address to, uint256 amount) external {
+        if (registry.hasRole(PAUSED_ROLE, msg.sender)) revert("paused");
+        balances[msg.sender] -= amount;
+        balances[to] += amount;
+    }
+
+    function mint(address to, uint256 amount) external {
+        require(registry.hasRole(MINTER_ROLE, msg.sender), "minter");
+        balances[to] += amount;
+    }
+}
+`,
+  "Balances.sol": `${HEAD}
+interface IERC20 {
+    function balanceOf(address who) external view returns (uint256);
+    function transfer(address to, uint256 amount) external returns (bool);
+}
+
+interface IEscrow {
+    function checkpoint() external;
+    function supplyAt(uint256 t) external view returns (uint256);
+}
+
+/// A donated reward token only moves the pool past the early return: it is counted like any reward.
+contract Staking {
+    IERC20 public immutable rewardToken;
+    uint256 public lastRewardBalance;
+    uint256 public accPerShare;
+    uint256 public staked;
+
+    constructor(IERC20 t) {
+        rewardToken = t;
+    }
+
+    function updatePool() external {
+        uint256 balance = rewardToken.balanceOf(address(this));
+        if (balance == lastRewardBalance || staked == 0) {
+            return;
+        }
+        accPerShare += ((balance - lastRewardBalance) * 1e12) / staked;
+        lastRewardBalance = balance;
+    }
+
+    function strictSync() external {
+        if (rewardToken.balanceOf(address(this)) != lastRewardBalance) revert("out of sync");
+        accPerShare += 1;
+    }
+}
+
+/// The escrow is set once, by the constructor, and called through a local copy.
+contract Distributor {
+    address public votingEscrow;
+    uint256 public timeCursor;
+    mapping(uint256 => uint256) public supply;
+
+    constructor(address ve_) {
+        votingEscrow = ve_;
+    }
+
+    function checkpointTotalSupply() external {
+        address ve = votingEscrow;
+        uint256 t = timeCursor;
+        IEscrow(ve).checkpoint();
+        supply[t] = IEscrow(ve).supplyAt(t);
+        timeCursor = t + 1 weeks;
+    }
+}
+`,
+};
+
+describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let result: AuditResult;
+  const { findings, summary, lineOf } = sourceQueries(SOURCES, () => result);
+
+  before(async function () {
+    ({ dir, result } = await scanSources("audit-rules-c4-", SOURCES));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles every contract", function () {
+    expect(result.files.map((f) => [f.file, f.status])).to.deep.equal([
+      ["Access.sol", "compiled"],
+      ["Balances.sol", "compiled"],
+      ["Bounds.sol", "compiled"],
+      ["Roles.sol", "compiled"],
+    ]);
+  });
+
+  it("default-outside-bounds: a starting value (declaration, constructor, initializer) its setter's own check refuses is reported with both lines; values inside every bound and a bound in a modifier are not", function () {
+    const got = findings("Bounds.sol", "default-outside-bounds");
+    expect(got.map((f) => f.function).sort(), summary("Bounds.sol")).to.deep.equal(["setDelay", "setFee", "setMultiplier"]);
+    const multiplier = got.find((f) => f.function === "setMultiplier")!;
+    expect(multiplier).to.include({ severity: "medium", confidence: "medium", category: "other" });
+    expect(multiplier.lines).to.include.members([lineOf("Bounds.sol", "uint256 public multiplier = 20000;"), lineOf("Bounds.sol", "require(m <= MAX_MULTIPLIER")]);
+    expect(multiplier.message).to.contain("multiplier starts at 20000").and.contain("m <= 15000");
+    const delay = got.find((f) => f.function === "setDelay")!;
+    expect(delay.lines).to.include(lineOf("Bounds.sol", "delay = 1 hours;"));
+    expect(delay.message).to.contain("starts at 3600").and.contain("d >= 86400");
+    // `if (1000 < f) revert` reads as f <= 1000; the initializer's 1200 breaks it
+    const fee = got.find((f) => f.function === "setFee")!;
+    expect(fee.lines).to.include(lineOf("Bounds.sol", "fee = 1200;"));
+    expect(fee.message).to.contain("f <= 1000");
+  });
+
+  it("renounceable-denylist: a role a guard refuses (through a modifier's and a helper's parameters, or `if (hasRole(…)) revert`) in an AccessControl whose renounceRole is untouched is reported where the code names it; a role a guard requires is not", async function () {
+    const got = findings("Roles.sol", "renounceable-denylist");
+    expect(got.map((f) => [f.function, f.severity]), summary("Roles.sol")).to.deep.equal([
+      ["deposit", "high"],
+      ["move", "medium"],
+    ]);
+    expect(got[0]!.lines).to.include(lineOf("Roles.sol", "function deposit() external payable onlyNotRole(BLACKLISTED_ROLE"));
+    expect(got[0]!.message).to.contain("BLACKLISTED_ROLE").and.contain("renounceRole(BLACKLISTED_ROLE, itself)");
+    expect(got[1]!.lines).to.include(lineOf("Roles.sol", "if (registry.hasRole(PAUSED_ROLE"));
+    // a project that overrides renounceRole may refuse the deny role: not reported
+    const own = await scanSources("audit-rules-c4-own-", { "Listed.sol": OVERRIDDEN });
+    try {
+      expect(own.result.files.map((f) => f.status)).to.deep.equal(["compiled"]);
+      expect(own.result.findings.filter((f) => f.detector === "renounceable-denylist")).to.deep.equal([]);
+    } finally {
+      rmSync(own.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
+    expect(findings("Access.sol", "access-control").map((f) => f.function), summary("Access.sol")).to.deep.equal(["createUnchecked"]);
+  });
+
+  it("unprotected-owner-setter: a privileged variable copied from a contract fixed at deployment is not the caller's choice; one set from the caller's argument is reported", function () {
+    expect(findings("Access.sol", "unprotected-owner-setter").map((f) => f.function), summary("Access.sol")).to.deep.equal(["setOwner"]);
+  });
+
+  it("forced-ether-balance: a token balance compared with a record only to return early is not a block; compared to revert it is", function () {
+    expect(findings("Balances.sol", "forced-ether-balance").map((f) => f.function), summary("Balances.sol")).to.deep.equal(["strictSync"]);
+  });
+
+  it("reentrancy: a call through a local copy of an address only the constructor sets is the deployer's choice (low), not a medium", function () {
+    const got = findings("Balances.sol", "reentrancy").filter((f) => f.function === "checkpointTotalSupply");
+    expect(got.map((f) => f.severity), summary("Balances.sol")).to.deep.equal(["low"]);
+    expect(got[0]!.message).to.contain("the deployer or an admin chose");
+  });
+});
