@@ -32,6 +32,7 @@ import {
   stripConversions,
 } from "../ast/semantics";
 import { contractsIn, displayName, linesIn, type Detector, type DetectorContext } from "./detector";
+import { tokenCall } from "./reentrancy";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers
@@ -1229,6 +1230,11 @@ export const readOnlyReentrancy: Detector = {
         const stale = lw.writes.filter((w) => affected.some((v) => readsOf(v).has(w.decl)));
         // only stored entries go stale (a balance, an owner, an operation's state): nothing is priced from them
         const priced = affected.some((v) => pricesSomething(program, v, contract));
+        // an ERC-20 transfer of a token the caller does not choose hands control to no one unless the token has transfer
+        // hooks (ERC-777): the pair's own token0/token1 in a Uniswap-style burn, a listed collateral (Jala's and
+        // Velocimeter's reviews)
+        const token = tokenCall(program, lw.call, lw.fn, contract);
+        const tokenOnly = token !== undefined && !token.callerChosen;
         const vars = [...new Set(stale.map((w) => str(w.decl, "name") ?? "?"))];
         const viewNames = affected.map((v) => `${displayName(v)}()`);
         const shown = [lw.call.node, ...lw.call.sites].find((n) => program.fileOf(n) === file && n.nodeType !== "ModifierInvocation");
@@ -1236,7 +1242,7 @@ export const readOnlyReentrancy: Detector = {
         ctx.report({
           detector: "read-only-reentrancy",
           category: "reentrancy",
-          severity: priced ? "medium" : "low",
+          severity: priced && !tokenOnly ? "medium" : "low",
           confidence: "medium",
           lines: linesIn(program, file, [lw.call.node, ...lw.call.sites, ...stale.flatMap((w) => [w.node, ...w.sites]), ...affected]),
           contract: str(contract, "name"),
@@ -1245,7 +1251,8 @@ export const readOnlyReentrancy: Detector = {
             `${displayName(lw.fn)}() hands control to another contract (\`${callText}\`) before it updates ${vars.join(", ")}, and ${viewNames.join(", ")} ` +
             `return${affected.length === 1 ? "s" : ""} values computed from ${vars.length === 1 ? "it" : "them"}. During the call the receiver can make another protocol ` +
             "read these stale values (a share price, reserves, a balance) and borrow, mint or liquidate at the wrong price. A nonReentrant on the writer does not stop a view from being read." +
-            (priced ? "" : " The views return stored entries rather than a computed price or rate, which lowers the risk: it matters only to a protocol that decides on them."),
+            (priced ? "" : " The views return stored entries rather than a computed price or rate, which lowers the risk: it matters only to a protocol that decides on them.") +
+            (tokenOnly ? " The call is a transfer of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)." : ""),
           remediation:
             "Update the state before the external call (checks-effects-interactions), or make the views revert while the contract is in a call:\n" +
             "```solidity\nshares[msg.sender] -= amount;   // effects first\ntotalShares -= amount;\n" +

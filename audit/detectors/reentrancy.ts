@@ -147,20 +147,26 @@ function ownerChosen(program: Program, expr: AstNode | undefined, contract: AstN
 const ERC20_LIBRARY_CALL = /^(safeTransfer|safeTransferFrom|trySafeTransfer|trySafeTransferFrom|safeApprove|forceApprove|safeIncreaseAllowance|safeDecreaseAllowance)$/;
 /** Plain ERC-20 functions (ERC-721 `transferFrom` has no callback either; `safeTransferFrom` calls the recipient). */
 const ERC20_CALL = /^(transfer|transferFrom|approve)$/;
+const ERC20_HELPER = /^_(safeTransfer|safeTransferFrom|safeApprove)$/;
 
 /**
  * An ERC-20 transfer or approval (a token's `transfer`/`transferFrom`/`approve`, SafeERC20's `safeTransfer(From)`…)
  * of a token the caller does not choose, without ether: the callee is the token, which runs no code of the caller's
  * unless it is a token with transfer hooks (ERC-777). Returns undefined when the call is something else.
  */
-function tokenCall(program: Program, call: OutgoingCall, fn: AstNode, context: AstNode): { callerChosen: boolean } | undefined {
+export function tokenCall(program: Program, call: OutgoingCall, fn: AstNode, context: AstNode): { callerChosen: boolean } | undefined {
   if (sendsEther(program, call, context)) return undefined;
   if (call.external && !call.assembly && !call.lowLevel) {
     if (!ERC20_CALL.test(call.external.functionName)) return undefined;
     return { callerChosen: callerChosen(program, call.external.target, call.stack.length - 1, call.stack, fn, context) };
   }
   // A low-level or assembly call made inside a SafeERC20-style library function: the token is that function's argument.
-  const i = call.stack.findIndex((f) => f.nodeType === "FunctionDefinition" && isLibraryFunction(program, f) && ERC20_LIBRARY_CALL.test(str(f, "name") ?? ""));
+  // (or in a contract's own helper of the kind, Uniswap v2's `_safeTransfer(token, to, value)` making a low-level call)
+  const i = call.stack.findIndex(
+    (f) =>
+      f.nodeType === "FunctionDefinition" &&
+      ((isLibraryFunction(program, f) && ERC20_LIBRARY_CALL.test(str(f, "name") ?? "")) || (call.lowLevel !== undefined && ERC20_HELPER.test(str(f, "name") ?? ""))),
+  );
   if (i <= 0) return undefined;
   const lib = call.stack[i]!;
   const frame = call.stack[i - 1]!;

@@ -207,6 +207,54 @@ contract Vault is WithRegistry {
     }
 }
 `,
+  "Pair.sol": `${HEAD}
+interface IToken {
+    function transfer(address to, uint256 amount) external returns (bool);
+}
+
+/// A Uniswap-v2-style burn pays out its own tokens (local copies, as Solidly's pair does) through a low-level
+/// _safeTransfer before updating the reserves a price view reads; sweep() pays out a token the caller names the same way.
+contract Pair {
+    address public immutable token0;
+    address public immutable token1;
+    uint256 public reserve0;
+    uint256 public reserve1;
+    mapping(address => uint256) public shares;
+    uint256 public totalShares;
+
+    constructor(address a, address b) {
+        token0 = a;
+        token1 = b;
+    }
+
+    function price() external view returns (uint256) {
+        return (reserve1 * 1e18) / reserve0;
+    }
+
+    function burn(address to) external {
+        uint256 s = shares[msg.sender];
+        uint256 amount0 = (reserve0 * s) / totalShares;
+        uint256 amount1 = (reserve1 * s) / totalShares;
+        (address t0, address t1) = (token0, token1);
+        _safeTransfer(t0, to, amount0);
+        _safeTransfer(t1, to, amount1);
+        shares[msg.sender] = 0;
+        totalShares -= s;
+        reserve0 -= amount0;
+        reserve1 -= amount1;
+    }
+
+    function sweep(address token, uint256 amount) external {
+        _safeTransfer(token, msg.sender, amount);
+        reserve0 -= amount;
+    }
+
+    function _safeTransfer(address token, address to, uint256 value) internal {
+        (bool ok, bytes memory data) = token.call(abi.encodeWithSelector(IToken.transfer.selector, to, value));
+        require(ok && (data.length == 0 || abi.decode(data, (bool))), "transfer");
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -281,6 +329,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Access.sol", "compiled"],
       ["Balances.sol", "compiled"],
       ["Bounds.sol", "compiled"],
+      ["Pair.sol", "compiled"],
       ["Roles.sol", "compiled"],
     ]);
   });
@@ -330,6 +379,15 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
 
   it("forced-ether-balance: a token balance compared with a record only to return early is not a block; compared to revert it is", function () {
     expect(findings("Balances.sol", "forced-ether-balance").map((f) => f.function), summary("Balances.sol")).to.deep.equal(["strictSync"]);
+  });
+
+  it("read-only-reentrancy: a pair's own tokens paid out through its low-level _safeTransfer before the reserves update is low (a hook-less ERC-20 calls no one); a token the caller names stays medium", function () {
+    const got = findings("Pair.sol", "read-only-reentrancy");
+    expect(got.map((f) => [f.function, f.severity]).sort(), summary("Pair.sol")).to.deep.equal([
+      ["burn", "low"],
+      ["sweep", "medium"],
+    ]);
+    expect(got.find((f) => f.function === "burn")!.message).to.contain("a token the caller does not choose");
   });
 
   it("reentrancy: a call through a local copy of an address only the constructor sets is the deployer's choice (low), not a medium", function () {
