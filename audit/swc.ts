@@ -93,6 +93,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "default-outside-bounds": [],
   // a deny-list role its holder renounces: no registry entry
   "renounceable-denylist": [],
+  // a swap-and-pop that puts the removed element back in its index map: no registry entry
+  "swap-pop-index": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

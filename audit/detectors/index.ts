@@ -28,6 +28,7 @@ import { CROSSCHAIN_DETECTORS } from "./crosschain";
 import { FLAG_DETECTORS } from "./flags";
 import { BOUNDS_DETECTORS } from "./bounds";
 import { ROLE_DETECTORS } from "./roles";
+import { COLLECTION_DETECTORS } from "./collections";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -68,6 +69,7 @@ export const DETECTORS: readonly Detector[] = [
   ...FLAG_DETECTORS,
   ...BOUNDS_DETECTORS,
   ...ROLE_DETECTORS,
+  ...COLLECTION_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -26,6 +26,7 @@ import { CROSSCHAIN_CASES } from "./cases/crosschain";
 import { FLAG_CASES } from "./cases/flags";
 import { BOUNDS_CASES } from "./cases/bounds";
 import { ROLE_CASES } from "./cases/roles";
+import { COLLECTION_CASES } from "./cases/collections";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -98,6 +99,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...FLAG_CASES,
   ...BOUNDS_CASES,
   ...ROLE_CASES,
+  ...COLLECTION_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

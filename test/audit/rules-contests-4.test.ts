@@ -4,7 +4,9 @@
  * a caller check an `if` runs (`if (type != X) _checkOwner();`, MagicSea's createRewarder), a privileged variable
  * copied from a contract the caller does not choose (`voter = IPairFactory(factory).voter()`, Velocimeter's Pair), a
  * token balance compared with a record only to return early (MagicSea's _updatePool) and a call through a local copy
- * of an address fixed at deployment (`address ve = voting_escrow;`, Velocimeter's RewardsDistributorV2).
+ * of an address fixed at deployment (`address ve = voting_escrow;`, Velocimeter's RewardsDistributorV2). From Velocimeter H-8:
+ * a swap-and-pop removal that clears the removed element's index before writing the moved one's (`swap-pop-index`).
+ * From Midas H-1: a deny-list kept as an AccessControl role its holder renounces (`renounceable-denylist`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -255,6 +257,42 @@ contract Pair {
     }
 }
 `,
+  "Lists.sol": `${HEAD}
+/// Three removals: the clear first with a delete and a local copy of the last element (reported), the same under a
+/// guard that skips the last element (not reported), and the clear last (not reported).
+contract Lists {
+    address[] public members;
+    mapping(address => uint256) public slot;
+
+    function removeEarly(address m) external {
+        uint256 i = slot[m] - 1;
+        delete slot[m];
+        address last = members[members.length - 1];
+        members[i] = members[members.length - 1];
+        slot[last] = i + 1;
+        members.pop();
+    }
+
+    function removeGuarded(address m) external {
+        uint256 i = slot[m] - 1;
+        uint256 lastIndex = members.length - 1;
+        slot[m] = 0;
+        if (i != lastIndex) {
+            members[i] = members[lastIndex];
+            slot[members[i]] = i + 1;
+        }
+        members.pop();
+    }
+
+    function removeLate(address m) external {
+        uint256 i = slot[m] - 1;
+        members[i] = members[members.length - 1];
+        slot[members[i]] = i + 1;
+        slot[m] = 0;
+        members.pop();
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -329,6 +367,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Access.sol", "compiled"],
       ["Balances.sol", "compiled"],
       ["Bounds.sol", "compiled"],
+      ["Lists.sol", "compiled"],
       ["Pair.sol", "compiled"],
       ["Roles.sol", "compiled"],
     ]);
@@ -367,6 +406,13 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     } finally {
       rmSync(own.dir, { recursive: true, force: true });
     }
+  });
+
+  it("swap-pop-index: a removal that clears the removed entry (= 0 or delete) before writing the moved element's (read directly or through a local) is reported; one that skips the last element with an if, or clears last, is not", function () {
+    const got = findings("Lists.sol", "swap-pop-index");
+    expect(got.map((f) => f.function), summary("Lists.sol")).to.deep.equal(["removeEarly"]);
+    expect(got[0]!.lines).to.deep.equal([lineOf("Lists.sol", "delete slot[m];"), lineOf("Lists.sol", "slot[last] = i + 1;")]);
+    expect(got[0]!).to.include({ severity: "medium", category: "other" });
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
