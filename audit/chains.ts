@@ -36,6 +36,7 @@ const ALIASES: Record<string, string[]> = {
   zora: [],
   degen: ["degen-chain"],
   "iota-evm": ["iotaevm", "iota"],
+  berachain: ["bera"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

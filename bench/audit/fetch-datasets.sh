@@ -388,6 +388,15 @@ npm_dep sherlock-2024-05-midas/midas-contracts @openzeppelin/contracts 4.8.3
 npm_dep sherlock-2024-05-midas/midas-contracts @openzeppelin/contracts-upgradeable 4.9.0
 npm_dep sherlock-2024-05-midas/midas-contracts @chainlink/contracts 0.6.1
 
+# two more Sherlock contests (first run after their labels were committed): Smilee 2024-02 (git submodules; its
+# fuzzing harness's chimera is left out: only tests import it; solstat's own solmate is) and xkeeper 2024-04 (its yarn.lock's OpenZeppelin)
+fetch sherlock-2024-02-smilee-finance sherlock-audit/2024-02-smilee-finance 3241f1bf0c8e951a41dd2e51997f64ef3ec017bd \
+  smilee-v2-contracts/lib/forge-std smilee-v2-contracts/lib/openzeppelin-contracts smilee-v2-contracts/lib/v3-periphery \
+  smilee-v2-contracts/lib/v3-core smilee-v2-contracts/lib/solstat smilee-v2-contracts/lib/prb-math \
+  smilee-v2-contracts/lib/chainlink-brownie-contracts smilee-v2-contracts/lib/solstat:lib/solmate
+fetch sherlock-2024-04-xkeeper sherlock-audit/2024-04-xkeeper b82de26633c1904ccfb3c121497845128f1c5c5f
+npm_dep sherlock-2024-04-xkeeper/xkeeper-core @openzeppelin/contracts 4.9.3
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
