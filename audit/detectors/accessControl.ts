@@ -712,6 +712,12 @@ export const accessControl: Detector = {
             if (name !== "_mint" && name !== "_safeMint" && name !== "_burn") continue;
             if (backed && name !== "_burn") continue;
             const account = list(call, "arguments")[0];
+            // a token's mint or burn names the account first; a project's own `_burn(epoch, …)` of a position the
+            // caller holds is not one (Smilee's option DVP)
+            if (!/^address/.test(typeString(account) ?? "address")) continue;
+            // a mint that takes payment itself: the project's `_mint` pulls the premium from the caller (Smilee's
+            // IG.mint buys an option)
+            if (name !== "_burn" && callee && findAll(child(callee, "body") ?? callee, "FunctionCall").some((c) => pullsFromCaller(program, c, contract))) continue;
             if (name === "_burn" && isSenderLike(program, account)) continue;
             // WETH's deposit: the caller is credited the ether they sent, `_mint(msg.sender, msg.value)`
             if (name !== "_burn" && refersToMsgValue(program, list(call, "arguments")[1])) continue;

@@ -6,7 +6,8 @@
  * token balance compared with a record only to return early (MagicSea's _updatePool) and a call through a local copy
  * of an address fixed at deployment (`address ve = voting_escrow;`, Velocimeter's RewardsDistributorV2). From Velocimeter H-8:
  * a swap-and-pop removal that clears the removed element's index before writing the moved one's (`swap-pop-index`).
- * From Midas H-1: a deny-list kept as an AccessControl role its holder renounces (`renounceable-denylist`).
+ * From Midas H-1: a deny-list kept as an AccessControl role its holder renounces (`renounceable-denylist`). From Smilee's
+ * review: an option's own `_mint` that takes the premium, and a `_burn(epoch, …)`, are no token mint or burn.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -293,6 +294,65 @@ contract Lists {
     }
 }
 `,
+  "Options.sol": `${HEAD}
+interface IERC20 {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// Smilee's shape: an option's mint takes the premium from the caller inside the project's own _mint, and its burn
+/// closes a position the caller holds (the first argument is an epoch); freeMint() creates tokens for nothing.
+contract Options {
+    IERC20 public immutable baseToken;
+    mapping(bytes32 => uint256) public positions;
+    mapping(address => uint256) public balanceOf;
+
+    constructor(IERC20 t) {
+        baseToken = t;
+    }
+
+    function mint(address recipient, uint256 strike, uint256 amount) external returns (uint256) {
+        return _mint(recipient, strike, amount);
+    }
+
+    function burn(uint256 epoch, address recipient, uint256 amount) external returns (uint256) {
+        return _burn(epoch, recipient, amount);
+    }
+
+    function freeMint(address to, uint256 amount) external {
+        _mintToken(to, amount);
+    }
+
+    function _mint(address recipient, uint256 strike, uint256 amount) internal returns (uint256 premium) {
+        premium = (amount * strike) / 1e18;
+        require(baseToken.transferFrom(msg.sender, address(this), premium), "premium");
+        positions[keccak256(abi.encode(recipient, strike))] += amount;
+    }
+
+    function _burn(uint256 epoch, address recipient, uint256 amount) internal returns (uint256) {
+        bytes32 id = keccak256(abi.encode(msg.sender, epoch));
+        positions[id] -= amount;
+        recipient;
+        return amount;
+    }
+
+    function _mintToken(address to, uint256 amount) internal {
+        balanceOf[to] += amount;
+    }
+}
+
+/// A plain token whose mint anyone can call: still reported.
+contract Token {
+    mapping(address => uint256) public balanceOf;
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _mint(address to, uint256 amount) internal {
+        balanceOf[to] += amount;
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -368,6 +428,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Balances.sol", "compiled"],
       ["Bounds.sol", "compiled"],
       ["Lists.sol", "compiled"],
+      ["Options.sol", "compiled"],
       ["Pair.sol", "compiled"],
       ["Roles.sol", "compiled"],
     ]);
@@ -413,6 +474,11 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     expect(got.map((f) => f.function), summary("Lists.sol")).to.deep.equal(["removeEarly"]);
     expect(got[0]!.lines).to.deep.equal([lineOf("Lists.sol", "delete slot[m];"), lineOf("Lists.sol", "slot[last] = i + 1;")]);
     expect(got[0]!).to.include({ severity: "medium", category: "other" });
+  });
+
+  it("unprotected-mint/burn: a project's own _mint that takes payment from the caller, and a _burn whose first argument is no account, are not token mints; a free token mint still is (Smilee's review)", function () {
+    const got = [...findings("Options.sol", "unprotected-mint"), ...findings("Options.sol", "unprotected-burn")];
+    expect(got.map((f) => `${f.contract}.${f.function}`), summary("Options.sol")).to.deep.equal(["Token.mint"]);
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
