@@ -95,6 +95,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "renounceable-denylist": [],
   // a swap-and-pop that puts the removed element back in its index map: no registry entry
   "swap-pop-index": [],
+  // a transferFrom from the contract itself without an allowance: no registry entry
+  "self-transfer-from": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

@@ -45,6 +45,7 @@ import {
   isLibraryFunction,
   isReadOnly,
   isStateVariable,
+  isThis,
   lowLevelCall,
   parameters,
   stripConversions,
@@ -53,7 +54,7 @@ import {
   writtenStateVariable,
 } from "../ast/semantics";
 import { argumentsFor, deployedContracts, internalTarget } from "./defi";
-import { displayName, linesIn, type Detector, type DetectorContext } from "./detector";
+import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
 const MAX_DEPTH = 6;
 /** A one-time setup function by name (an upgradeable contract's `initialize`, `__Vault_init`). */
@@ -487,4 +488,78 @@ export const safeApproveNonzero: Detector = {
 };
 
 /** The approval detectors, in report order. */
-export const APPROVAL_DETECTORS: Detector[] = [safeApproveNonzero];
+
+/**
+ * `self-transfer-from`: an ERC-20 `transferFrom` (or SafeERC20's `safeTransferFrom`) whose `from` is the contract
+ * itself. It spends the contract's allowance to itself, which nothing grants: OpenZeppelin's and solmate's ERC-20, USDC
+ * and most tokens revert, so the function is blocked for every token but the few that skip the allowance when the
+ * spender is the owner (Smilee M-3: PositionManager refunds the excess premium with `safeTransferFrom(address(this),
+ * …)`). Not reported for ERC-721 transfers (an owner contract moves its own NFT with `transferFrom`), nor when the
+ * project approves itself somewhere (`approve(address(this), …)`).
+ */
+function selfApproves(program: Program): boolean {
+  return program.files.some((f) =>
+    findAll(f.ast, "FunctionCall").some((c) => {
+      const callee = child(c, "expression");
+      const name = callee ? (str(callee, "memberName") ?? str(callee, "name") ?? "") : "";
+      if (!/^(approve|safeApprove|forceApprove|safeIncreaseAllowance|increaseAllowance)$/.test(name)) return false;
+      return list(c, "arguments").some((a) => isThis(program, stripConversions(a)));
+    }),
+  );
+}
+
+/** The `from` of an ERC-20 transferFrom call (external, or a SafeERC20-style library function), else undefined. */
+function erc20TransferFromSource(program: Program, call: AstNode): AstNode | undefined {
+  const args = list(call, "arguments");
+  const ext = externalCall(program, call);
+  if (ext) {
+    if (ext.functionName !== "transferFrom" || args.length !== 3) return undefined;
+    // IERC721.transferFrom(from, to, tokenId): the owner contract moves its own token
+    const decl = program.declOf(unwrapCallOptions(child(call, "expression")).callee);
+    const third = decl?.nodeType === "FunctionDefinition" ? str(parameters(decl)[2], "name") ?? "" : "";
+    if (/id$/i.test(third)) return undefined;
+    return args[0];
+  }
+  const callee = program.declOf(child(call, "expression"));
+  if (callee?.nodeType !== "FunctionDefinition" || !isLibraryFunction(program, callee) || str(callee, "name") !== "safeTransferFrom") return undefined;
+  const params = parameters(callee);
+  if (params.length !== 4 || /id$/i.test(str(params[3], "name") ?? "")) return undefined;
+  return args.length === params.length ? args[1] : args[0];
+}
+
+export const selfTransferFrom: Detector = {
+  id: "self-transfer-from",
+  category: "denial_of_service",
+  title: "An ERC-20 transferFrom from the contract itself: it needs an allowance to itself that nothing grants",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    let approvesItself: boolean | undefined;
+    for (const contract of contractsIn(ctx)) {
+      for (const fn of functionsOf(contract)) {
+        const body = child(fn, "body");
+        if (!body) continue;
+        for (const call of findAll(body, "FunctionCall")) {
+          const from = stripConversions(erc20TransferFromSource(program, call));
+          if (!from || !isThis(program, from)) continue;
+          approvesItself ??= selfApproves(program);
+          if (approvesItself) continue;
+          ctx.report({
+            detector: "self-transfer-from",
+            category: "denial_of_service",
+            severity: "medium",
+            confidence: "medium",
+            lines: linesIn(program, file, [call]),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() moves the contract's own tokens with transferFrom(address(this), …), which spends an allowance from the contract to ` +
+              `itself that nothing grants: OpenZeppelin's and solmate's ERC-20, USDC and most tokens revert, so ${displayName(fn)}() fails every time.`,
+            remediation: "Send the contract's own tokens with `transfer` (SafeERC20's `safeTransfer`):\n```solidity\ntoken.safeTransfer(recipient, amount);\n```",
+          });
+        }
+      }
+    }
+  },
+};
+
+export const APPROVAL_DETECTORS: Detector[] = [safeApproveNonzero, selfTransferFrom];

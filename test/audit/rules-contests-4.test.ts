@@ -7,12 +7,35 @@
  * of an address fixed at deployment (`address ve = voting_escrow;`, Velocimeter's RewardsDistributorV2). From Velocimeter H-8:
  * a swap-and-pop removal that clears the removed element's index before writing the moved one's (`swap-pop-index`).
  * From Midas H-1: a deny-list kept as an AccessControl role its holder renounces (`renounceable-denylist`). From Smilee's
- * review: an option's own `_mint` that takes the premium, and a `_burn(epoch, …)`, are no token mint or burn.
+ * review: an option's own `_mint` that takes the premium, and a `_burn(epoch, …)`, are no token mint or burn. From Smilee
+ * M-3: an ERC-20 moved out with `transferFrom(address(this), …)` needs an allowance nothing grants (`self-transfer-from`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
 import type { AuditResult } from "../../audit/scan";
 import { scanSources, sourceQueries } from "./scanSources";
+
+const SELF_APPROVED = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+interface IERC20 {
+    function approve(address spender, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// The contract approves itself once, so its transferFrom(address(this), …) has an allowance to spend.
+contract SelfApproved {
+    IERC20 public immutable token;
+
+    constructor(IERC20 t) {
+        token = t;
+        t.approve(address(this), type(uint256).max);
+    }
+
+    function refund(address to, uint256 amount) external {
+        require(token.transferFrom(address(this), to, amount), "refund");
+    }
+}
+`;
 
 const OVERRIDDEN = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
@@ -353,6 +376,35 @@ contract Token {
     }
 }
 `,
+  "Refunds.sol": `${HEAD}
+interface IERC20 {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+interface IERC721 {
+    function transferFrom(address from, address to, uint256 tokenId) external;
+}
+
+/// An ERC-20 moved out with transferFrom(address(this), …) (reported); an NFT the contract owns moved the same way (not).
+contract Refunds {
+    IERC20 public immutable token;
+    IERC721 public immutable nft;
+
+    constructor(IERC20 t, IERC721 n) {
+        token = t;
+        nft = n;
+    }
+
+    function refund(address to, uint256 amount) external {
+        require(token.transferFrom(address(this), to, amount), "refund");
+    }
+
+    function release(address to, uint256 id) external {
+        nft.transferFrom(address(this), to, id);
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -430,6 +482,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Lists.sol", "compiled"],
       ["Options.sol", "compiled"],
       ["Pair.sol", "compiled"],
+      ["Refunds.sol", "compiled"],
       ["Roles.sol", "compiled"],
     ]);
   });
@@ -479,6 +532,19 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
   it("unprotected-mint/burn: a project's own _mint that takes payment from the caller, and a _burn whose first argument is no account, are not token mints; a free token mint still is (Smilee's review)", function () {
     const got = [...findings("Options.sol", "unprotected-mint"), ...findings("Options.sol", "unprotected-burn")];
     expect(got.map((f) => `${f.contract}.${f.function}`), summary("Options.sol")).to.deep.equal(["Token.mint"]);
+  });
+
+  it("self-transfer-from: an ERC-20 transferFrom from address(this) is reported; an NFT's, and one in a project that approves itself, are not (Smilee M-3)", async function () {
+    const got = findings("Refunds.sol", "self-transfer-from");
+    expect(got.map((f) => [f.function, f.severity, f.category]), summary("Refunds.sol")).to.deep.equal([["refund", "medium", "denial_of_service"]]);
+    expect(got[0]!.lines).to.deep.equal([lineOf("Refunds.sol", "token.transferFrom(address(this), to, amount)")]);
+    const own = await scanSources("audit-rules-c4-self-", { "SelfApproved.sol": SELF_APPROVED });
+    try {
+      expect(own.result.files.map((f) => f.status)).to.deep.equal(["compiled"]);
+      expect(own.result.findings.filter((f) => f.detector === "self-transfer-from")).to.deep.equal([]);
+    } finally {
+      rmSync(own.dir, { recursive: true, force: true });
+    }
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
