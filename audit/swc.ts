@@ -97,6 +97,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "swap-pop-index": [],
   // a transferFrom from the contract itself without an allowance: no registry entry
   "self-transfer-from": [],
+  // rewards streamed while nothing is staked: no registry entry
+  "idle-reward-period": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

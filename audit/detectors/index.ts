@@ -29,6 +29,7 @@ import { FLAG_DETECTORS } from "./flags";
 import { BOUNDS_DETECTORS } from "./bounds";
 import { ROLE_DETECTORS } from "./roles";
 import { COLLECTION_DETECTORS } from "./collections";
+import { REWARD_DETECTORS } from "./rewards";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -70,6 +71,7 @@ export const DETECTORS: readonly Detector[] = [
   ...BOUNDS_DETECTORS,
   ...ROLE_DETECTORS,
   ...COLLECTION_DETECTORS,
+  ...REWARD_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

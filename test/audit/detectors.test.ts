@@ -27,6 +27,7 @@ import { FLAG_CASES } from "./cases/flags";
 import { BOUNDS_CASES } from "./cases/bounds";
 import { ROLE_CASES } from "./cases/roles";
 import { COLLECTION_CASES } from "./cases/collections";
+import { REWARD_CASES } from "./cases/rewards";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -100,6 +101,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...BOUNDS_CASES,
   ...ROLE_CASES,
   ...COLLECTION_CASES,
+  ...REWARD_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -9,6 +9,7 @@
  * From Midas H-1: a deny-list kept as an AccessControl role its holder renounces (`renounceable-denylist`). From Smilee's
  * review: an option's own `_mint` that takes the premium, and a `_burn(epoch, …)`, are no token mint or burn. From Smilee
  * M-3: an ERC-20 moved out with `transferFrom(address(this), …)` needs an allowance nothing grants (`self-transfer-from`).
+ * From Velocimeter M-6: rewards streamed while nothing is staked go to no one (`idle-reward-period`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -405,6 +406,61 @@ contract Refunds {
     }
 }
 `,
+  "Gauges.sol": `${HEAD}
+/// Velocimeter's shape: per-token accumulators checkpointed through a tuple (reported at notifyRewardAmount); the same
+/// gauge whose checkpoint returns early while nothing is staked (not reported).
+contract Gauge {
+    uint256 public derivedSupply;
+    mapping(address => uint256) public rewardRate;
+    mapping(address => uint256) public periodFinish;
+    mapping(address => uint256) public lastUpdateTime;
+    mapping(address => uint256) public rewardPerTokenStored;
+
+    function lastTimeRewardApplicable(address token) public view returns (uint256) {
+        return block.timestamp < periodFinish[token] ? block.timestamp : periodFinish[token];
+    }
+
+    function rewardPerToken(address token) public view returns (uint256) {
+        if (derivedSupply == 0) {
+            return rewardPerTokenStored[token];
+        }
+        return rewardPerTokenStored[token] + ((lastTimeRewardApplicable(token) - lastUpdateTime[token]) * rewardRate[token] * 1e18) / derivedSupply;
+    }
+
+    function _update(address token) internal view returns (uint256, uint256) {
+        return (rewardPerToken(token), lastTimeRewardApplicable(token));
+    }
+
+    function notifyRewardAmount(address token, uint256 amount) external {
+        (rewardPerTokenStored[token], lastUpdateTime[token]) = _update(token);
+        rewardRate[token] = amount / 1 weeks;
+        periodFinish[token] = block.timestamp + 1 weeks;
+    }
+}
+
+contract WaitingGauge {
+    uint256 public derivedSupply;
+    uint256 public rewardRate;
+    uint256 public periodFinish;
+    uint256 public lastUpdateTime;
+    uint256 public rewardPerTokenStored;
+
+    function rewardPerToken() public view returns (uint256) {
+        if (derivedSupply == 0) {
+            return rewardPerTokenStored;
+        }
+        return rewardPerTokenStored + ((block.timestamp - lastUpdateTime) * rewardRate * 1e18) / derivedSupply;
+    }
+
+    function notifyRewardAmount(uint256 amount) external {
+        if (derivedSupply == 0) return;
+        rewardPerTokenStored = rewardPerToken();
+        lastUpdateTime = block.timestamp;
+        rewardRate = amount / 1 weeks;
+        periodFinish = block.timestamp + 1 weeks;
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -479,6 +535,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Access.sol", "compiled"],
       ["Balances.sol", "compiled"],
       ["Bounds.sol", "compiled"],
+      ["Gauges.sol", "compiled"],
       ["Lists.sol", "compiled"],
       ["Options.sol", "compiled"],
       ["Pair.sol", "compiled"],
@@ -545,6 +602,13 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     } finally {
       rmSync(own.dir, { recursive: true, force: true });
     }
+  });
+
+  it("idle-reward-period: per-token accumulators checkpointed through a tuple are reported at the function that starts a period; a checkpoint that returns early while nothing is staked is not (Velocimeter M-6)", function () {
+    const got = findings("Gauges.sol", "idle-reward-period");
+    expect(got.map((f) => `${f.contract}.${f.function}`), summary("Gauges.sol")).to.deep.equal(["Gauge.rewardPerToken"]);
+    expect(got[0]!.lines).to.deep.equal([lineOf("Gauges.sol", "if (derivedSupply == 0) {"), lineOf("Gauges.sol", "function notifyRewardAmount(address token, uint256 amount)")]);
+    expect(got[0]!).to.include({ severity: "medium", confidence: "low", category: "defi_accounting" });
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
