@@ -397,6 +397,15 @@ fetch sherlock-2024-02-smilee-finance sherlock-audit/2024-02-smilee-finance 3241
 fetch sherlock-2024-04-xkeeper sherlock-audit/2024-04-xkeeper b82de26633c1904ccfb3c121497845128f1c5c5f
 npm_dep sherlock-2024-04-xkeeper/xkeeper-core @openzeppelin/contracts 4.9.3
 
+# two more Sherlock contests (first run after their labels were committed): Predict.fun 2024-09 (git submodules and
+# its yarn.lock's OpenZeppelin 5) and Saffron 2024-08 (a Hardhat project with its yarn.lock's packages)
+fetch sherlock-2024-09-predict-fun sherlock-audit/2024-09-predict-fun 41e70f9eed3f00dd29aba4038544150f5b35dccb \
+  predict-dot-loan/lib/forge-std predict-dot-loan/lib/ds-test
+npm_dep sherlock-2024-09-predict-fun/predict-dot-loan @openzeppelin/contracts 5.0.2
+fetch sherlock-2024-08-saffron-finance sherlock-audit/2024-08-saffron-finance 38dd9c8436db341c331f1b14545770c1766fc0ee
+npm_dep sherlock-2024-08-saffron-finance/lido-fiv @openzeppelin/contracts 4.9.5
+npm_dep sherlock-2024-08-saffron-finance/lido-fiv hardhat 2.19.2
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
