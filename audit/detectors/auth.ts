@@ -914,6 +914,14 @@ function actsOnState(program: Program, fn: AstNode, contract: AstNode, except: A
   return { acts, writesSecret };
 }
 
+/** A literal number below 2^16 (a selector or enum-like code, not a secret). */
+function smallConstant(n: AstNode | undefined): boolean {
+  const e = stripConversions(n);
+  if (e?.nodeType !== "Literal" || str(e, "kind") !== "number") return false;
+  const v = str(e, "value") ?? "";
+  return /^\d{1,5}$/.test(v) && Number(v) < 65536;
+}
+
 export const privateDataOnChain: Detector = {
   id: "private-data-on-chain",
   category: "other",
@@ -944,6 +952,9 @@ export const privateDataOnChain: Detector = {
           const keyed = new Set<AstNode>();
           for (const decl of comparedWithParameter(program, fn, keyed)) {
             if (!ownSet.has(decl) || index.counters.has(decl)) continue;
+            // a constant small number compared with an argument is a selector (`FIXED = 0`, `VARIABLE = 1`: Saffron's side
+            // of a deposit), not a secret: there are too few values to hide one among
+            if ((decl.constant === true || str(decl, "mutability") === "constant") && smallConstant(child(decl, "value"))) continue;
             const named = found.get(decl);
             if (!named && !keyed.has(decl) && nameWords(str(decl, "name") ?? "").some((w) => NOT_SECRET_VALUE.has(w))) continue;
             const { acts, writesSecret } = actsOnState(program, fn, contract, decl);

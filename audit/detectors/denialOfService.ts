@@ -676,8 +676,18 @@ function restrictsCaller(program: Program, fn: AstNode, contract: AstNode): bool
   const body = child(fn, "body");
   if (!body || findAll(body, "InlineAssembly").length > 0) return true;
   const isSender = (n: AstNode | undefined): boolean => isSenderLike(program, n);
+  // the caller must be a party a per-id record names (`loan.borrower`): anyone can be that party, so it is no privilege
+  // (Predict.fun's repay: `_assertAuthorizedCaller(loan.borrower)`)
+  const party = (n: AstNode | undefined): boolean => n !== undefined && recordField(program, n, contract) !== undefined;
+  const partyCheck = (cond: AstNode): boolean => {
+    const c = stripParens(cond);
+    if (c?.nodeType !== "BinaryOperation" || !["==", "!="].includes(str(c, "operator") ?? "")) return false;
+    const [l, r] = [child(c, "leftExpression"), child(c, "rightExpression")];
+    return (isSender(l) && party(r)) || (isSender(r) && party(l));
+  };
   for (const g of guardConditions(program, body)) {
     const stops = g.node.nodeType === "IfStatement" && stopsExecution(program, child(g.node, "trueBody"));
+    if (partyCheck(g.cond)) continue;
     if (isAuthCondition(program, g.cond, isSender, 0, !stops) && !deniesOnly(program, g.cond, stops)) return true;
   }
   // The body's own caller checks only deny: the restriction, if any, is in a modifier or a helper called on its own.
@@ -691,6 +701,8 @@ function restrictsCaller(program: Program, fn: AstNode, contract: AstNode): bool
     const callee = e?.nodeType === "FunctionCall" ? internalCallee(program, e, contract) : undefined;
     if (!callee || callee === fn) continue;
     const params = list(child(callee, "parameters"), "parameters");
+    // a helper handed a party of a record to compare with the caller (`_assertAuthorizedCaller(loan.borrower)`)
+    if (list(e, "arguments").some((a) => party(a))) continue;
     const passed = new Set(list(e, "arguments").flatMap((a, i) => (isSender(a) && params[i] ? [params[i]!] : [])));
     if (checksCaller(program, callee, contract, passed)) return true;
   }

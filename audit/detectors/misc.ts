@@ -171,7 +171,8 @@ function expandedText(program: Program, expr: AstNode, context: AstNode | undefi
       }
     } else if (n.nodeType === "FunctionCall") {
       const callee = internalCallee(program, n, context);
-      if (callee && child(callee, "body")) out += ` ${str(callee, "name")} ${program.text(child(callee, "body")!)}`;
+      // the helper's body, with the helpers it calls in turn (`_refinance` → `hashProposal` → `_hashTypedDataV4`)
+      if (callee && child(callee, "body")) out += ` ${str(callee, "name")} ${expandedText(program, child(callee, "body")!, context, depth + 1)}`;
     }
     return undefined;
   });

@@ -40,6 +40,7 @@ import {
 } from "../ast/semantics";
 import type { Confidence, Severity } from "../types";
 import { callablesOf, contractsIn, displayName, linesIn, type Detector, type DetectorContext } from "./detector";
+import { hardCodedTarget } from "./reentrancy";
 import { entriesReaching } from "./defi";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1065,8 +1066,9 @@ export const reentrancyBalance: Detector = {
             reported.add(before.node);
             const call = between[0]!;
             const restricted = isAccessControlled(program, fn, contract);
-            // nothing here keeps the difference: a double count fails the check or hands the caller what arrived
-            const unkept = !differenceKept(program, op, body);
+            // nothing here keeps the difference: a double count fails the check or hands the caller what arrived;
+            // or the callee is an address written into the code (Saffron's Lido withdrawal queue), which runs no one's code
+            const unkept = !differenceKept(program, op, body) || hardCodedTarget(program, call.call);
             const callText = program.text(call.at).split("\n")[0]!.replace(/;$/, "").slice(0, 80);
             const balanceText = program.text(stripParens(initialOrRhs(before.node))!).replace(/\s+/g, " ");
             ctx.report({
@@ -1086,7 +1088,9 @@ export const reentrancyBalance: Detector = {
                 )}() or another function that moves funds in: the inner call's deposit also shows up in the outer difference, so one payment is counted twice` +
                 (restricted
                   ? ". Only privileged callers reach the function, so a double count credits them with what they sent (low)."
-                  : unkept
+                  : hardCodedTarget(program, call.call)
+                    ? ". The callee is an address written into the code (a constant), a known protocol rather than a contract anyone chooses: it re-enters only if that protocol calls back (low)."
+                    : unkept
                     ? ". The difference is only checked against the amount asked for, sent back to the caller or returned, so this contract records nothing from it: a double count reverts the check or pays the caller what arrived (low; a caller that books the returned amount must guard itself)."
                     : "."),
               remediation:

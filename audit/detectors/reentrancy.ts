@@ -127,6 +127,19 @@ function fixedCallee(program: Program, call: OutgoingCall, context: AstNode, mem
   return verdict;
 }
 
+/** A call whose target is a constant address written into the code (a literal, or a `constant` initialised with one). */
+export function hardCodedTarget(program: Program, call: OutgoingCall): boolean {
+  const target = stripConversions(call.external?.target ?? call.lowLevel?.target);
+  if (!target) return false;
+  const literal = (n: AstNode | undefined): boolean => {
+    const e = stripConversions(n);
+    return e?.nodeType === "Literal" && /^0x[0-9a-fA-F]{40}$/.test(str(e, "value") ?? "");
+  };
+  if (literal(target)) return true;
+  const d = target.nodeType === "Identifier" || target.nodeType === "MemberAccess" ? program.declOf(target) : undefined;
+  return d?.nodeType === "VariableDeclaration" && (d.constant === true || str(d, "mutability") === "constant") && literal(child(d, "value"));
+}
+
 /**
  * A state variable (`reputationManager`) that only setup code and privileged functions write: the contract it names
  * is the deployer's or the admin's choice, as trusted as they are.
@@ -497,6 +510,10 @@ export const reentrancy: Detector = {
           // a contract the deployer fixed whose code is not in the scan: it calls back only if the deployer chose one that does
           const deployerChoice = !tokenOnly && !ether && fixedCallee(program, call, contract, fixed) === "unknown";
           if (deployerChoice) severity = "low";
+          // ether sent to an address written into the code (`ILido public constant lido = ILido(0xae7a…)`, Saffron's
+          // deposit): a known protocol, not a receiver anyone chooses
+          const hardCoded = ether && !tokenOnly && hardCodedTarget(program, call);
+          if (hardCoded) severity = "low";
           const vars = [...new Set(vs.map((v) => str(v.decl, "name") ?? "?"))];
           const others = new Set<string>();
           for (const v of vs) for (const r of readers.get(v.decl) ?? []) if (r !== displayName(fn)) others.add(r);
@@ -522,7 +539,9 @@ export const reentrancy: Detector = {
                 ? " The call is a transfer or approval of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)."
                 : deployerChoice
                   ? " The callee is a contract the deployer or an admin chose (fixed at deployment, or set only by a privileged function) whose code is not in the scan: it calls back only if the contract they chose does."
-                  : ""),
+                  : hardCoded
+                    ? " The ether goes to an address written into the code (a constant), a known protocol rather than a receiver anyone chooses: it calls back only if that protocol does."
+                    : ""),
             remediation:
               "Follow checks-effects-interactions: update the contract's state before the external call, and make the call last. " +
               "Also add a reentrancy guard (OpenZeppelin ReentrancyGuard) to every function that moves value. For example:\n" +

@@ -9,7 +9,9 @@
  * From Midas H-1: a deny-list kept as an AccessControl role its holder renounces (`renounceable-denylist`). From Smilee's
  * review: an option's own `_mint` that takes the premium, and a `_burn(epoch, …)`, are no token mint or burn. From Smilee
  * M-3: an ERC-20 moved out with `transferFrom(address(this), …)` needs an allowance nothing grants (`self-transfer-from`).
- * From Velocimeter M-6: rewards streamed while nothing is staked go to no one (`idle-reward-period`).
+ * From Velocimeter M-6: rewards streamed while nothing is staked go to no one (`idle-reward-period`). From Predict.fun's and
+ * Saffron's first run: a check that the caller is a record's party is no privilege (`token-push-dos` on repay), an EIP-712
+ * digest two helpers away, ether to a hard-coded protocol, and small private constants that are selectors.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -461,6 +463,110 @@ contract WaitingGauge {
     }
 }
 `,
+  "Loans.sol": `${HEAD}
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+interface ILido {
+    function submit(address referral) external payable returns (uint256);
+}
+
+interface IQueue {
+    function claimWithdrawal(uint256 id) external;
+}
+
+/// Predict.fun's shapes: repay is open to the loan's borrower (a party of the record, not a privilege) and pays the
+/// lender straight from the caller; an offer is signed as EIP-712 typed data through two helpers. Saffron's: ether staked
+/// into a hard-coded Lido, and a balance measured around a claim from its hard-coded withdrawal queue. And side
+/// selectors kept as private constants.
+contract Loans is EIP712 {
+    using SafeERC20 for IERC20;
+
+    struct Loan {
+        address borrower;
+        address lender;
+        uint256 debt;
+        bool active;
+    }
+
+    struct Offer {
+        address from;
+        uint256 amount;
+        uint256 nonce;
+        bytes signature;
+    }
+
+    ILido public constant LIDO = ILido(0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84);
+    IQueue public constant QUEUE = IQueue(0x889edC2eDab5f40e902b864aD4d7AdE8E412F9B1);
+    uint256 private constant FIXED = 0;
+    uint256 private constant VARIABLE = 1;
+    IERC20 public immutable token;
+    mapping(uint256 => Loan) public loans;
+    mapping(address => uint256) public nonces;
+    mapping(address => uint256) public staked;
+    mapping(uint256 => uint256) public sideTotal;
+    uint256 public claimed;
+
+    constructor(IERC20 t) EIP712("Loans", "1") {
+        token = t;
+    }
+
+    function repay(uint256 id) external {
+        Loan storage loan = loans[id];
+        _assertCaller(loan.borrower);
+        require(loan.active, "inactive");
+        loan.active = false;
+        token.safeTransferFrom(msg.sender, loan.lender, loan.debt);
+    }
+
+    function accept(Offer calldata offer, uint256 id) external {
+        _take(offer);
+        loans[id] = Loan(msg.sender, offer.from, offer.amount, true);
+    }
+
+    function deposit(uint256 side) external payable {
+        require(side == FIXED || side == VARIABLE, "side");
+        uint256 shares = LIDO.submit{value: msg.value}(address(0));
+        staked[msg.sender] += shares;
+        sideTotal[side] += shares;
+    }
+
+    function unstake(uint256 side) external {
+        uint256 shares = staked[msg.sender];
+        staked[msg.sender] = 0;
+        sideTotal[side] -= shares;
+    }
+
+    function claim(uint256 requestId) external {
+        uint256 before = address(this).balance;
+        QUEUE.claimWithdrawal(requestId);
+        uint256 got = address(this).balance - before;
+        claimed += got;
+    }
+
+    function hashOffer(Offer calldata offer) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(keccak256("Offer(address from,uint256 amount,uint256 nonce)"), offer.from, offer.amount, offer.nonce)));
+    }
+
+    function _take(Offer calldata offer) internal {
+        require(offer.nonce == nonces[offer.from]++, "nonce");
+        bytes32 digest = hashOffer(offer);
+        _assertSigned(digest, offer.from, offer.signature);
+    }
+
+    function _assertSigned(bytes32 digest, address signer, bytes calldata signature) internal view {
+        require(SignatureChecker.isValidSignatureNow(signer, digest, signature), "signature");
+    }
+
+    function _assertCaller(address who) internal view {
+        if (who != msg.sender) revert("not yours");
+    }
+
+    receive() external payable {}
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -537,6 +643,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Bounds.sol", "compiled"],
       ["Gauges.sol", "compiled"],
       ["Lists.sol", "compiled"],
+      ["Loans.sol", "compiled"],
       ["Options.sol", "compiled"],
       ["Pair.sol", "compiled"],
       ["Refunds.sol", "compiled"],
@@ -609,6 +716,16 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     expect(got.map((f) => `${f.contract}.${f.function}`), summary("Gauges.sol")).to.deep.equal(["Gauge.rewardPerToken"]);
     expect(got[0]!.lines).to.deep.equal([lineOf("Gauges.sol", "if (derivedSupply == 0) {"), lineOf("Gauges.sol", "function notifyRewardAmount(address token, uint256 amount)")]);
     expect(got[0]!).to.include({ severity: "medium", confidence: "low", category: "defi_accounting" });
+  });
+
+  it("from Predict.fun's and Saffron's first run: a repay only the loan's borrower calls still pushes to the lender (token-push-dos); an EIP-712 digest two helpers away is bound to the chain; ether to a hard-coded protocol and a balance around its claim are low; small private constants are selectors", function () {
+    expect(findings("Loans.sol", "token-push-dos").map((f) => f.function), summary("Loans.sol")).to.deep.equal(["repay"]);
+    expect(findings("Loans.sol", "signature-replay"), summary("Loans.sol")).to.deep.equal([]);
+    const reentrant = findings("Loans.sol", "reentrancy").filter((f) => f.function === "deposit");
+    expect(reentrant.map((f) => f.severity), summary("Loans.sol")).to.deep.equal(["low"]);
+    expect(reentrant[0]!.message).to.contain("an address written into the code");
+    expect(findings("Loans.sol", "reentrancy-balance").map((f) => [f.function, f.severity]), summary("Loans.sol")).to.deep.equal([["claim", "low"]]);
+    expect(findings("Loans.sol", "private-data-on-chain"), summary("Loans.sol")).to.deep.equal([]);
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
