@@ -99,6 +99,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "self-transfer-from": [],
   // rewards streamed while nothing is staked: no registry entry
   "idle-reward-period": [],
+  // an upgradeable base without a storage gap: no registry entry
+  "missing-storage-gap": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

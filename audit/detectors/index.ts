@@ -30,6 +30,7 @@ import { BOUNDS_DETECTORS } from "./bounds";
 import { ROLE_DETECTORS } from "./roles";
 import { COLLECTION_DETECTORS } from "./collections";
 import { REWARD_DETECTORS } from "./rewards";
+import { UPGRADE_DETECTORS } from "./upgrades";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -72,6 +73,7 @@ export const DETECTORS: readonly Detector[] = [
   ...ROLE_DETECTORS,
   ...COLLECTION_DETECTORS,
   ...REWARD_DETECTORS,
+  ...UPGRADE_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

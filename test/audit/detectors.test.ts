@@ -28,6 +28,7 @@ import { BOUNDS_CASES } from "./cases/bounds";
 import { ROLE_CASES } from "./cases/roles";
 import { COLLECTION_CASES } from "./cases/collections";
 import { REWARD_CASES } from "./cases/rewards";
+import { UPGRADE_CASES } from "./cases/upgrades";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -102,6 +103,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...ROLE_CASES,
   ...COLLECTION_CASES,
   ...REWARD_CASES,
+  ...UPGRADE_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -11,7 +11,8 @@
  * M-3: an ERC-20 moved out with `transferFrom(address(this), …)` needs an allowance nothing grants (`self-transfer-from`).
  * From Velocimeter M-6: rewards streamed while nothing is staked go to no one (`idle-reward-period`). From Predict.fun's and
  * Saffron's first run: a check that the caller is a record's party is no privilege (`token-push-dos` on repay), an EIP-712
- * digest two helpers away, ether to a hard-coded protocol, and small private constants that are selectors.
+ * digest two helpers away, ether to a hard-coded protocol, and small private constants that are selectors. From Midas M-1: an
+ * upgradeable base with state and no storage gap under heirs with state (`missing-storage-gap`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -567,6 +568,47 @@ contract Loans is EIP712 {
     receive() external payable {}
 }
 `,
+  "Upgrades.sol": `${HEAD}
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+
+/// Four upgradeable bases: state and no gap under a child with state (reported); the same with a gap, in an ERC-7201
+/// namespace, or under a child without state of its own (not reported); and a plain base with no initializer (not).
+abstract contract NoGap is Initializable {
+    address public accessControl;
+}
+
+abstract contract WithGap is Initializable {
+    address public receiver;
+    uint256[49] private __gap;
+}
+
+/// @custom:storage-location erc7201:example.main
+abstract contract Namespaced is Initializable {
+    address public unusedSlot;
+}
+
+abstract contract Plain {
+    uint256 public fee;
+}
+
+contract Child is NoGap, WithGap, Namespaced, Plain {
+    uint256 public total;
+
+    function initialize() external initializer {
+        total = 1;
+    }
+}
+
+abstract contract Lonely is Initializable {
+    uint256 public value;
+}
+
+contract Stateless is Lonely {
+    function initialize() external initializer {
+        value = 1;
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -648,6 +690,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Pair.sol", "compiled"],
       ["Refunds.sol", "compiled"],
       ["Roles.sol", "compiled"],
+      ["Upgrades.sol", "compiled"],
     ]);
   });
 
@@ -726,6 +769,14 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     expect(reentrant[0]!.message).to.contain("an address written into the code");
     expect(findings("Loans.sol", "reentrancy-balance").map((f) => [f.function, f.severity]), summary("Loans.sol")).to.deep.equal([["claim", "low"]]);
     expect(findings("Loans.sol", "private-data-on-chain"), summary("Loans.sol")).to.deep.equal([]);
+  });
+
+  it("missing-storage-gap: an upgradeable base with state, no gap and an heir with state is reported (medium, low confidence); with a gap, an ERC-7201 namespace, no initializer, or no heir with state it is not (Midas M-1)", function () {
+    const got = findings("Upgrades.sol", "missing-storage-gap");
+    expect(got.map((f) => f.contract), summary("Upgrades.sol")).to.deep.equal(["NoGap"]);
+    expect(got[0]!).to.include({ severity: "medium", confidence: "low", category: "other" });
+    expect(got[0]!.lines).to.deep.equal([lineOf("Upgrades.sol", "abstract contract NoGap"), lineOf("Upgrades.sol", "address public accessControl;")]);
+    expect(got[0]!.message).to.contain("Child inherits it and declares state of its own");
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
