@@ -406,6 +406,14 @@ fetch sherlock-2024-08-saffron-finance sherlock-audit/2024-08-saffron-finance 38
 npm_dep sherlock-2024-08-saffron-finance/lido-fiv @openzeppelin/contracts 4.9.5
 npm_dep sherlock-2024-08-saffron-finance/lido-fiv hardhat 2.19.2
 
+# one more Sherlock contest (first run after its labels were committed): Midas' minter and redeemer 2024-08, the next
+# version of the Midas vaults of 2024-05 (a Hardhat project with its yarn.lock's packages)
+fetch sherlock-2024-08-midas-minter-redeemer sherlock-audit/2024-08-midas-minter-redeemer 52b77ba39be51f18a5b0736dfbe7f2acbbeba6e3
+npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts @openzeppelin/contracts 4.8.3
+npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts @openzeppelin/contracts-upgradeable 4.9.0
+npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts @chainlink/contracts 0.6.1
+npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts hardhat 2.12.1
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

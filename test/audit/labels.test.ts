@@ -86,6 +86,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2024-05-midas",
       "sherlock-2024-06-magicsea",
       "sherlock-2024-06-velocimeter",
+      "sherlock-2024-08-midas-minter-redeemer",
       "sherlock-2024-08-saffron-finance",
       "sherlock-2024-08-winnables-raffles",
       "sherlock-2024-09-predict-fun",
