@@ -551,6 +551,8 @@ export const divideBeforeMultiply: Detector = {
               const found = divisionOf(side);
               if (!found || !other) continue;
               const div = found.div;
+              // a sign flip or identity (`deviation * -1`: an absolute value, Midas' price deviation) scales nothing
+              if (/^-?\(?1\)?$/.test(exprKey(program, other))) continue;
               // x / unit * unit rounds down to a multiple of unit on purpose.
               const divisor = child(div, "rightExpression");
               if (divisor && exprKey(program, divisor) === exprKey(program, other)) continue;

@@ -609,6 +609,22 @@ contract Stateless is Lonely {
     }
 }
 `,
+  "Deviation.sol": `${HEAD}
+/// Midas' deviation: the division is already last, and \`deviation * -1\` only takes the absolute value (not reported);
+/// a quotient scaled up afterwards is (reported).
+contract Deviation {
+    function deviation(int256 newPrice, int256 lastPrice) external pure returns (uint256) {
+        int256 d = ((newPrice - lastPrice) * 1e8 * 100) / lastPrice;
+        d = d < 0 ? d * -1 : d;
+        return uint256(d);
+    }
+
+    function share(uint256 amount, uint256 total, uint256 weight) external pure returns (uint256) {
+        uint256 part = amount / total;
+        return part * weight;
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -683,6 +699,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Access.sol", "compiled"],
       ["Balances.sol", "compiled"],
       ["Bounds.sol", "compiled"],
+      ["Deviation.sol", "compiled"],
       ["Gauges.sol", "compiled"],
       ["Lists.sol", "compiled"],
       ["Loans.sol", "compiled"],
@@ -777,6 +794,10 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     expect(got[0]!).to.include({ severity: "medium", confidence: "low", category: "other" });
     expect(got[0]!.lines).to.deep.equal([lineOf("Upgrades.sol", "abstract contract NoGap"), lineOf("Upgrades.sol", "address public accessControl;")]);
     expect(got[0]!.message).to.contain("Child inherits it and declares state of its own");
+  });
+
+  it("divide-before-multiply: a quotient multiplied by -1 (an absolute value) is not reported; one multiplied by a weight is (Midas minter/redeemer's review)", function () {
+    expect(findings("Deviation.sol", "divide-before-multiply").map((f) => f.function), summary("Deviation.sol")).to.deep.equal(["share"]);
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
