@@ -613,8 +613,9 @@ contract Stateless is Lonely {
 /// Midas' deviation: the division is already last, and \`deviation * -1\` only takes the absolute value (not reported);
 /// a quotient scaled up afterwards is (reported).
 contract Deviation {
-    function deviation(int256 newPrice, int256 lastPrice) external pure returns (uint256) {
-        int256 d = ((newPrice - lastPrice) * 1e8 * 100) / lastPrice;
+    function deviation(int256 newPrice, int256 lastPrice, uint8 decimals) external pure returns (uint256) {
+        int256 one = int256(10 ** decimals);
+        int256 d = ((newPrice - lastPrice) * one * 100) / lastPrice;
         d = d < 0 ? d * -1 : d;
         return uint256(d);
     }
