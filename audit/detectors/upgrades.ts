@@ -6,10 +6,12 @@
  *   __gap`) and no ERC-7201 namespace, and is a base of another project contract that declares state variables of its
  *   own after it. A variable added to the base in an upgrade shifts every variable of the contracts deriving from it:
  *   their storage is corrupted (Midas M-1: ManageableVault and WithMidasAccessControl, bases of the vaults, mTBILL and
- *   DataFeed). Medium, low confidence: it matters only when the base is meant to change in an upgrade.
+ *   DataFeed). Medium, low confidence: it matters only when the base is meant to change in an upgrade. Not reported
+ *   when the project deploys its implementations as EIP-1167 clones and none of the heirs upgrades itself (UUPS):
+ *   a clone's code never changes.
  */
 import type { AstNode } from "../ast/node";
-import { child, list, str, typeString } from "../ast/node";
+import { child, findAll, list, str, typeString } from "../ast/node";
 import type { Program } from "../ast/program";
 import { contractKind, isFromDependency } from "../ast/semantics";
 import { contractsIn, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -30,6 +32,28 @@ function upgradeable(program: Program, contract: AstNode): boolean {
   );
 }
 
+const CLONES = new WeakMap<Program, boolean>();
+
+/** Whether the project's own code deploys EIP-1167 clones (OpenZeppelin's Clones, solady's LibClone, an ImmutableClone). */
+function clonesImplementations(program: Program): boolean {
+  let v = CLONES.get(program);
+  if (v === undefined) {
+    v = program.files.some((f) =>
+      findAll(f.ast, "FunctionCall").some((c) => {
+        const callee = child(c, "expression");
+        return callee?.nodeType === "MemberAccess" && /^(clone|cloneDeterministic|cloneWithImmutableArgs|cloneDeterministicWithImmutableArgs)$/.test(str(callee, "memberName") ?? "") && !isFromDependency(program, c);
+      }),
+    );
+    CLONES.set(program, v);
+  }
+  return v;
+}
+
+/** A UUPS implementation: it (or a base) defines `_authorizeUpgrade` or inherits UUPSUpgradeable. */
+function selfUpgrading(program: Program, contract: AstNode): boolean {
+  return program.linearized(contract).some((c) => /^UUPSUpgradeable$/.test(str(c, "name") ?? "") || list(c, "nodes").some((n) => n.nodeType === "FunctionDefinition" && str(n, "name") === "_authorizeUpgrade"));
+}
+
 export const missingStorageGap: Detector = {
   id: "missing-storage-gap",
   category: "other",
@@ -45,6 +69,9 @@ export const missingStorageGap: Detector = {
       if (/@custom:storage-location/.test(String((child(base, "documentation") as { text?: string } | undefined)?.text ?? ""))) continue;
       const heirs = all.filter((c) => c !== base && program.linearized(c).includes(base) && storageVariables(c).length > 0);
       if (heirs.length === 0) continue;
+      // deployed as EIP-1167 clones (the project clones implementations) and none of the heirs can upgrade itself (UUPS):
+      // a clone's code never changes, so there is no upgrade to make room for (our economy templates)
+      if (clonesImplementations(program) && !heirs.some((h) => selfUpgrading(program, h))) continue;
       const name = str(base, "name") ?? "the base";
       const heirNames = heirs.map((h) => str(h, "name") ?? "?");
       ctx.report({

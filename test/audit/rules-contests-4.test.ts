@@ -19,6 +19,34 @@ import { rmSync } from "node:fs";
 import type { AuditResult } from "../../audit/scan";
 import { scanSources, sourceQueries } from "./scanSources";
 
+const CLONED = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+
+/// Templates deployed as EIP-1167 clones: their code never changes, so the base needs no gap.
+abstract contract TemplateBase is Initializable {
+    address public token;
+}
+
+contract StakeTemplate is TemplateBase {
+    uint256 public totalStaked;
+
+    function initialize(address token_) external initializer {
+        token = token_;
+    }
+}
+
+contract TemplateFactory {
+    address public immutable implementation = address(new StakeTemplate());
+
+    function create(address token) external returns (address clone) {
+        clone = Clones.clone(implementation);
+        StakeTemplate(clone).initialize(token);
+    }
+}
+`;
+
 const SELF_APPROVED = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 interface IERC20 {
@@ -795,6 +823,16 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
     expect(got[0]!).to.include({ severity: "medium", confidence: "low", category: "other" });
     expect(got[0]!.lines).to.deep.equal([lineOf("Upgrades.sol", "abstract contract NoGap"), lineOf("Upgrades.sol", "address public accessControl;")]);
     expect(got[0]!.message).to.contain("Child inherits it and declares state of its own");
+  });
+
+  it("missing-storage-gap: not for a base whose heirs the project deploys as EIP-1167 clones (our economy templates)", async function () {
+    const own = await scanSources("audit-rules-c4-clones-", { "Templates.sol": CLONED });
+    try {
+      expect(own.result.files.map((f) => f.status)).to.deep.equal(["compiled"]);
+      expect(own.result.findings.filter((f) => f.detector === "missing-storage-gap")).to.deep.equal([]);
+    } finally {
+      rmSync(own.dir, { recursive: true, force: true });
+    }
   });
 
   it("divide-before-multiply: a quotient multiplied by -1 (an absolute value) is not reported; one multiplied by a weight is (Midas minter/redeemer's review)", function () {
