@@ -101,6 +101,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "idle-reward-period": [],
   // an upgradeable base without a storage gap: no registry entry
   "missing-storage-gap": [],
+  // an EIP-712 type string that does not describe the encoded struct: no registry entry
+  "typehash-mismatch": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

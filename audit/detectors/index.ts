@@ -31,6 +31,7 @@ import { ROLE_DETECTORS } from "./roles";
 import { COLLECTION_DETECTORS } from "./collections";
 import { REWARD_DETECTORS } from "./rewards";
 import { UPGRADE_DETECTORS } from "./upgrades";
+import { TYPEHASH_DETECTORS } from "./typehash";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -74,6 +75,7 @@ export const DETECTORS: readonly Detector[] = [
   ...COLLECTION_DETECTORS,
   ...REWARD_DETECTORS,
   ...UPGRADE_DETECTORS,
+  ...TYPEHASH_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

@@ -29,6 +29,7 @@ import { ROLE_CASES } from "./cases/roles";
 import { COLLECTION_CASES } from "./cases/collections";
 import { REWARD_CASES } from "./cases/rewards";
 import { UPGRADE_CASES } from "./cases/upgrades";
+import { TYPEHASH_CASES } from "./cases/typehash";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -104,6 +105,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...COLLECTION_CASES,
   ...REWARD_CASES,
   ...UPGRADE_CASES,
+  ...TYPEHASH_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

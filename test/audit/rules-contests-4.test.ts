@@ -12,7 +12,8 @@
  * From Velocimeter M-6: rewards streamed while nothing is staked go to no one (`idle-reward-period`). From Predict.fun's and
  * Saffron's first run: a check that the caller is a record's party is no privilege (`token-push-dos` on repay), an EIP-712
  * digest two helpers away, ether to a hard-coded protocol, and small private constants that are selectors. From Midas M-1: an
- * upgradeable base with state and no storage gap under heirs with state (`missing-storage-gap`).
+ * upgradeable base with state and no storage gap under heirs with state (`missing-storage-gap`). From Predict.fun M-8: an
+ * EIP-712 type string that does not describe what the struct hash encodes (`typehash-mismatch`).
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -654,6 +655,28 @@ contract Deviation {
     }
 }
 `,
+  "Typed.sol": `${HEAD}
+/// Four struct hashes: a member missing from the encoding (reported); a string, a nested struct's hash, an enum and an
+/// address each encoded as EIP-712 says (not reported).
+contract Typed {
+    enum Side { Buy, Sell }
+
+    bytes32 constant PERSON_TYPEHASH = keccak256("Person(address wallet,string name)");
+    bytes32 constant MAIL_TYPEHASH = keccak256("Mail(Person from,string contents,uint8 side,uint256 nonce)Person(address wallet,string name)");
+
+    function short(address wallet, uint256 nonce) external pure returns (bytes32) {
+        return keccak256(abi.encode(keccak256("Order(address wallet,uint256 amount,uint256 nonce)"), wallet, nonce));
+    }
+
+    function person(address wallet, string calldata name) public pure returns (bytes32) {
+        return keccak256(abi.encode(PERSON_TYPEHASH, wallet, keccak256(bytes(name))));
+    }
+
+    function mail(address wallet, string calldata name, string calldata contents, Side side, uint256 nonce) external pure returns (bytes32) {
+        return keccak256(abi.encode(MAIL_TYPEHASH, person(wallet, name), keccak256(bytes(contents)), side, nonce));
+    }
+}
+`,
   "Balances.sol": `${HEAD}
 interface IERC20 {
     function balanceOf(address who) external view returns (uint256);
@@ -736,6 +759,7 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
       ["Pair.sol", "compiled"],
       ["Refunds.sol", "compiled"],
       ["Roles.sol", "compiled"],
+      ["Typed.sol", "compiled"],
       ["Upgrades.sol", "compiled"],
     ]);
   });
@@ -837,6 +861,12 @@ describe("audit: rules from the first run on MagicSea, Velocimeter and Midas", f
 
   it("divide-before-multiply: a quotient multiplied by -1 (an absolute value) is not reported; one multiplied by a weight is (Midas minter/redeemer's review)", function () {
     expect(findings("Deviation.sol", "divide-before-multiply").map((f) => f.function), summary("Deviation.sol")).to.deep.equal(["share"]);
+  });
+
+  it("typehash-mismatch: a struct hash that encodes fewer members than its type string names is reported; hashed strings, a nested struct's hash and an enum as uint8 are not (Predict.fun M-8)", function () {
+    const got = findings("Typed.sol", "typehash-mismatch");
+    expect(got.map((f) => f.function), summary("Typed.sol")).to.deep.equal(["short"]);
+    expect(got[0]!.message).to.contain("the type string names 3 members, the encoding has 2");
   });
 
   it("access-control: an owner check an `if` runs restricts the function (a documented exception is not a missing check); the same promise with no check is still reported", function () {
