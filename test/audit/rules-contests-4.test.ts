@@ -656,13 +656,24 @@ contract Deviation {
 }
 `,
   "Typed.sol": `${HEAD}
-/// Four struct hashes: a member missing from the encoding (reported); a string, a nested struct's hash, an enum and an
-/// address each encoded as EIP-712 says (not reported).
+/// Five struct hashes: a member missing from the encoding (reported); a string, a nested struct's hash, an enum, an
+/// address and a static struct passed whole, each encoded as EIP-712 says (not reported).
 contract Typed {
     enum Side { Buy, Sell }
 
     bytes32 constant PERSON_TYPEHASH = keccak256("Person(address wallet,string name)");
     bytes32 constant MAIL_TYPEHASH = keccak256("Mail(Person from,string contents,uint8 side,uint256 nonce)Person(address wallet,string name)");
+
+    struct Token {
+        address implem;
+        uint256 id;
+    }
+
+    bytes32 constant TOKEN_TYPEHASH = keccak256("Token(address implem,uint256 id)");
+
+    function token(Token memory t) external pure returns (bytes32) {
+        return keccak256(abi.encode(TOKEN_TYPEHASH, t));
+    }
 
     function short(address wallet, uint256 nonce) external pure returns (bytes32) {
         return keccak256(abi.encode(keccak256("Order(address wallet,uint256 amount,uint256 nonce)"), wallet, nonce));
