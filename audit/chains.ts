@@ -37,6 +37,7 @@ const ALIASES: Record<string, string[]> = {
   degen: ["degen-chain"],
   "iota-evm": ["iotaevm", "iota"],
   berachain: ["bera"],
+  layeredge: ["layer-edge"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

@@ -55,17 +55,20 @@ fetch() {
   done
 }
 
-# npm_dep NAME PACKAGE VERSION: puts an npm package into the set's node_modules/ (only that package, no scripts run)
-npm_dep() {
-  local into=$dest/$1/node_modules/$2 tmp
-  if [[ -f "$into/package.json" ]] && grep -q "\"version\": \"$3\"" "$into/package.json"; then return; fi
+# npm_into NAME PATH PACKAGE VERSION: unpacks an npm package at a path of the set (only that package, no scripts run)
+npm_into() {
+  local into=$dest/$1/$2 tmp
+  if [[ -f "$into/package.json" ]] && grep -q "\"version\": \"$4\"" "$into/package.json"; then return; fi
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "$2@$3" > /dev/null)
+  (cd "$tmp" && npm pack --silent "$3@$4" > /dev/null)
   rm -rf "$into" && mkdir -p "$into"
   tar -xzf "$tmp"/*.tgz -C "$into" --strip-components=1
   rm -rf "$tmp"
-  echo "  node_modules/$2: $3 (npm)"
+  echo "  $2: $3 $4 (npm)"
 }
+
+# npm_dep NAME PACKAGE VERSION: puts an npm package into the set's node_modules/
+npm_dep() { npm_into "$1" "node_modules/$2" "$2" "$3"; }
 
 # git_dep NAME PACKAGE OWNER/REPO COMMIT: puts a package a project takes from git (package.json "owner/repo#branch")
 # into the set's node_modules/, at the commit that branch had
@@ -413,6 +416,35 @@ npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts @openzeppelin/con
 npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts @openzeppelin/contracts-upgradeable 4.9.0
 npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts @chainlink/contracts 0.6.1
 npm_dep sherlock-2024-08-midas-minter-redeemer/midas-contracts hardhat 2.12.1
+
+# seven more Sherlock contests (first run after their labels were committed): Aegis 2025-04, LayerEdge 2025-05, Rova
+# 2025-02 and Superfluid's locker 2024-11 (git submodules), Allbridge's yield 2025-07 and Oku's order types 2025-07
+# (Hardhat projects with their lockfiles' packages; Oku vendors its OpenZeppelin), Plaza 2024-12 (git submodules;
+# Chainlink's monorepo is too large to mirror, so its contracts come from Chainlink's npm package)
+fetch sherlock-2025-04-aegis sherlock-audit/2025-04-aegis-op-grant 4aceb235db96b2299bb95ebf16e83a24f987bf3e
+npm_dep sherlock-2025-04-aegis/aegis-contracts @openzeppelin/contracts 5.0.2
+npm_dep sherlock-2025-04-aegis/aegis-contracts @chainlink/contracts 1.3.0
+npm_dep sherlock-2025-04-aegis/aegis-contracts hardhat 2.22.5
+fetch sherlock-2025-05-layeredge sherlock-audit/2025-05-layeredge 708c5b5345ed50cd0bde7b0a8a548c8936639683 \
+  edgen-staking/lib/forge-std edgen-staking/lib/openzeppelin-contracts edgen-staking/lib/openzeppelin-contracts-upgradeable \
+  edgen-staking/lib/solady
+fetch sherlock-2025-02-rova sherlock-audit/2025-02-rova 53fb6d71d253676bfbd00926e8f217f40c62d8c5 \
+  rova-contracts/lib/forge-std rova-contracts/lib/openzeppelin-contracts-upgradeable \
+  rova-contracts/lib/openzeppelin-contracts-upgradeable:lib/openzeppelin-contracts
+fetch sherlock-2024-11-superfluid-locker sherlock-audit/2024-11-superfluid-locking-contract 1fa5f86024be5f269e1a0898b1f939f1d4cce149 \
+  fluid/packages/contracts/lib/forge-std fluid/packages/contracts/lib/openzeppelin-contracts-v4 \
+  fluid/packages/contracts/lib/openzeppelin-contracts-v5 fluid/packages/contracts/lib/openzeppelin-contracts-upgradeable \
+  fluid/packages/contracts/lib/solady fluid/packages/contracts/lib/superfluid-protocol-monorepo
+fetch sherlock-2025-07-allbridge-yield sherlock-audit/2025-07-allbridge-core-yield a14f35e01b9bf8f4e5ad2b5ce1ff61dd59941e16
+npm_dep sherlock-2025-07-allbridge-yield/core-auto-evm-contracts @openzeppelin/contracts 4.9.6
+npm_dep sherlock-2025-07-allbridge-yield/core-auto-evm-contracts hardhat 2.22.5
+fetch sherlock-2025-07-oku sherlock-audit/2025-07-oku-trade-order-types 0c17cd6ff7dc313b7ddebe6811bacffe4de43756
+npm_dep sherlock-2025-07-oku/oku-custom-order-types hardhat 2.22.5
+fetch sherlock-2024-12-plaza sherlock-audit/2024-12-plaza-finance 14a962c52a8f4731bbe4655a2f6d0d85e144c7c2 \
+  plaza-evm/lib/forge-std plaza-evm/lib/openzeppelin-contracts-upgradeable \
+  plaza-evm/lib/openzeppelin-contracts-upgradeable:lib/openzeppelin-contracts plaza-evm/lib/v3-core \
+  plaza-evm/lib/v3-periphery plaza-evm/lib/create3 plaza-evm/lib/balancer-v2-monorepo
+npm_into sherlock-2024-12-plaza plaza-evm/lib/chainlink/contracts @chainlink/contracts 1.3.0
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b

@@ -90,6 +90,13 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2024-08-saffron-finance",
       "sherlock-2024-08-winnables-raffles",
       "sherlock-2024-09-predict-fun",
+      "sherlock-2024-11-superfluid-locker",
+      "sherlock-2024-12-plaza",
+      "sherlock-2025-02-rova",
+      "sherlock-2025-04-aegis",
+      "sherlock-2025-05-layeredge",
+      "sherlock-2025-07-allbridge-yield",
+      "sherlock-2025-07-oku",
       "sol-bug-bench",
       "solidity-by-example",
     ]);
