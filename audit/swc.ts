@@ -103,6 +103,12 @@ const BY_DETECTOR: Record<string, string[]> = {
   "missing-storage-gap": [],
   // an EIP-712 type string that does not describe the encoded struct: no registry entry
   "typehash-mismatch": [],
+  // a maximum input pulled in full and the rest kept: no registry entry
+  "unrefunded-max-input": [],
+  // a deposit kept while nothing is minted: no registry entry
+  "silent-zero-mint": [],
+  // a duration written without its unit: no registry entry
+  "missing-time-unit": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

@@ -742,6 +742,15 @@ function isScaled(program: Program, n: AstNode | undefined, depth = 0): boolean 
   }
   let found = false;
   walk(n, (x) => {
+    // a sum or difference is scaled only when every term is (or is a literal: `(a << 2) - 1`): in
+    // `(tvl - supply * PRICE) / assets`, tvl is not (Plaza M-13)
+    if (x.nodeType === "BinaryOperation" && (str(x, "operator") === "+" || str(x, "operator") === "-")) {
+      const term = (t: AstNode | undefined): boolean => stripParens(t)?.nodeType === "Literal" || isScaled(program, t, depth);
+      if (term(child(x, "leftExpression")) && term(child(x, "rightExpression")) && !(stripParens(child(x, "leftExpression"))?.nodeType === "Literal" && stripParens(child(x, "rightExpression"))?.nodeType === "Literal")) found = true;
+      return false;
+    }
+    // a root takes the scale's root: `sqrt(t * 1e18) / 1e18` is sqrt(t) / 1e9, mostly lost (Superfluid's locker M-2)
+    if (x.nodeType === "FunctionCall" && /(^|\.)_?(sqrt|cbrt|root|log\d*|ln)$/i.test(program.text(child(x, "expression")!).replace(/\s/g, ""))) return false;
     if (x.nodeType !== "BinaryOperation") return undefined;
     const op = str(x, "operator");
     if (op === "<<") found = true;

@@ -57,6 +57,7 @@ import {
   writtenStateVariable,
 } from "../ast/semantics";
 import { callablesOf, contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
+import { payerIsCaller, tokenTransfers } from "./denialOfService";
 
 // ---------------------------------------------------------------------------------------------- value flow
 
@@ -1723,6 +1724,35 @@ function onChainQuote(program: Program, expr: AstNode | undefined, fn: AstNode, 
   return undefined;
 }
 
+/**
+ * A call's arguments beside its callee's parameter names and declarations: the declared names, or the known names of
+ * a well-known router function whose interface names no parameter (`remove_liquidity_one_coin(uint256, int128, uint256)`).
+ */
+function callParameters(program: Program, call: AstNode, name: string, internal?: AstNode): { paramNames: string[]; paramDecls: AstNode[]; args: AstNode[] } {
+  const callee = unwrapCallOptions(child(call, "expression")).callee;
+  const decl = internal ?? program.declOf(callee);
+  const fn = decl?.nodeType === "FunctionDefinition" ? decl : undefined;
+  const declared = fn ? parameters(fn).map((p) => str(p, "name") ?? "") : undefined;
+  const known = KNOWN_PARAMS[name];
+  const paramNames = declared && (declared.some((n) => n !== "") || !known || known.length !== declared.length) ? declared : (known ?? []);
+  return { paramNames, paramDecls: fn ? parameters(fn) : [], args: argumentsFor(program, call, fn) };
+}
+
+/** The arguments a call hands to parameters (or to fields of struct parameters) of the given names, with their names. */
+function argumentsNamed(program: Program, call: AstNode, fn: AstNode, name: string, wanted: RegExp): { name: string; arg: AstNode }[] {
+  const { paramNames, paramDecls, args } = callParameters(program, call, name);
+  if (args.length !== paramNames.length) return [];
+  const out: { name: string; arg: AstNode }[] = [];
+  paramNames.forEach((pname, i) => {
+    const arg = args[i]!;
+    const ptype = paramDecls[i] ? (typeString(paramDecls[i]!) ?? "") : "";
+    if (ptype.startsWith("struct ") || (!paramDecls[i] && !pname)) {
+      for (const [k, v] of structFields(program, arg, fn) ?? []) if (wanted.test(k)) out.push({ name: k, arg: v });
+    } else if (wanted.test(pname)) out.push({ name: pname, arg });
+  });
+  return out;
+}
+
 export const missingSlippage: Detector = {
   id: "missing-slippage",
   category: "front_running",
@@ -1756,14 +1786,7 @@ export const missingSlippage: Detector = {
           const internal = externalName(program, call) === undefined ? internalCallee(program, call, contract) : undefined;
           const name = externalName(program, call) ?? (internal && child(internal, "body") ? str(internal, "name") : undefined);
           if (!name) continue;
-          const callee = unwrapCallOptions(child(call, "expression")).callee;
-          const decl = internal ?? program.declOf(callee);
-          const declared = decl?.nodeType === "FunctionDefinition" ? parameters(decl).map((p) => str(p, "name") ?? "") : undefined;
-          // an interface that names no parameter (`remove_liquidity_one_coin(uint256, int128, uint256)`): the known names
-          const known = KNOWN_PARAMS[name];
-          const paramNames = declared && (declared.some((n) => n !== "") || !known || known.length !== declared.length) ? declared : (known ?? []);
-          const paramDecls = decl?.nodeType === "FunctionDefinition" ? parameters(decl) : [];
-          const args = argumentsFor(program, call, decl?.nodeType === "FunctionDefinition" ? decl : undefined);
+          const { paramNames, paramDecls, args } = callParameters(program, call, name, internal);
           if (args.length !== paramNames.length) continue;
           const hasBound = (names: string[]): boolean => names.some((n) => MIN_PARAM.test(n) || MAX_PARAM.test(n));
           const bad: { node: AstNode; why: string }[] = [];
@@ -1828,6 +1851,74 @@ export const missingSlippage: Detector = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------- unrefunded-max-input
+
+/** Parameters that cap what a call may take, the rest left with the sender: `maxAmountsIn`, `amountADesired`, `amountInMax`. */
+const MAX_INPUT_PARAM = /^_?(maxAmounts?In|amount\w*Desired|amount\w*In\w*Max(imum)?|max(imum)?(_|[A-Z])\w*In\w*)$/;
+
+/**
+ * A function that pulls the caller's maximum input in full (`safeTransferFrom(msg.sender, this, maxAmountsIn[i])`)
+ * and hands that maximum to a call that spends at most it (Balancer's `joinPool` with `maxAmountsIn`, Uniswap's
+ * `addLiquidity` with `amountADesired`), with no transfer out of the pulled token afterwards in it or in the entry
+ * points that run it: whatever the call does not spend stays in the contract, lost to the caller (Plaza H-7).
+ */
+export const unrefundedMaxInput: Detector = {
+  id: "unrefunded-max-input",
+  category: "defi_accounting",
+  title: "A caller's maximum input pulled in full and the unspent rest kept",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of deployedContracts(ctx)) {
+      for (const fn of callablesOf(contract)) {
+        const body = child(fn, "body");
+        if (fn.nodeType !== "FunctionDefinition" || !body || program.fileOf(fn) !== file) continue;
+        const pulls = tokenTransfers(program, body).filter((t) => payerIsCaller(program, t.from));
+        if (pulls.length === 0) continue;
+        const amountOf = (t: { call: AstNode }): AstNode | undefined => unwrap(list(t.call, "arguments").at(-1));
+        for (const call of findAll(body, "FunctionCall")) {
+          const ext = externalCall(program, call);
+          const name = externalName(program, call);
+          if (!ext || ext.readOnly || !name || /^(transfer|transferFrom|safeTransfer|safeTransferFrom|approve|safeApprove|forceApprove|safeIncreaseAllowance|increaseAllowance)$/.test(name)) continue;
+          const kept: { pname: string; key: string; pulled: AstNode[] }[] = [];
+          for (const { name: pname, arg } of argumentsNamed(program, call, fn, name, MAX_INPUT_PARAM)) {
+            const key = program.text(unwrap(arg)!);
+            // the pull of exactly that maximum, or of its entries (`maxAmountsIn[i]`)
+            const pulled = pulls.filter((t) => {
+              const a = amountOf(t);
+              if (!a || !program.before(t.call, call)) return false;
+              return program.text(a) === key || (a.nodeType === "IndexAccess" && program.text(unwrap(child(a, "baseExpression"))!) === key);
+            });
+            if (pulled.length > 0) kept.push({ pname, key, pulled: pulled.map((t) => t.call) });
+          }
+          if (kept.length === 0) continue;
+          // a transfer out afterwards (here or in an entry point running this helper) may hand the rest back
+          const later = [fn, ...entriesReaching(program, fn, contract).filter((e) => e !== fn)].some((f) =>
+            tokenTransfers(program, child(f, "body")!).some((t) => t.from === undefined && (f !== fn || program.before(call, t.call))),
+          );
+          if (later) continue;
+          ctx.report({
+            detector: "unrefunded-max-input",
+            category: "defi_accounting",
+            severity: "medium",
+            confidence: "medium",
+            lines: linesIn(program, file, [...kept.flatMap((k) => k.pulled), call]),
+            contract: str(contract, "name"),
+            function: displayName(fn),
+            message:
+              `${displayName(fn)}() pulls ${kept.map((k) => `\`${k.key}\``).join(" and ")} from the caller in full and passes ${kept.length > 1 ? "them" : "it"} to \`${name}\` as ` +
+              `${kept.map((k) => `\`${k.pname}\``).join(" and ")}, a maximum the call may spend less of; nothing sends the unspent rest back, so it stays in this contract ` +
+              "and the caller loses it (and the next caller, or whoever can sweep the contract, gets it).",
+            remediation:
+              "Pull only what the call will spend (quote it first), or send back what is left after the call:\n```solidity\n" +
+              "(uint256 usedA, uint256 usedB, ) = router.addLiquidity(a, b, amountA, amountB, minA, minB, to, deadline);\n" +
+              "if (amountA > usedA) IERC20(a).safeTransfer(msg.sender, amountA - usedA);\nif (amountB > usedB) IERC20(b).safeTransfer(msg.sender, amountB - usedB);\n```",
+          });
+        }
+      }
+    }
+  },
+};
+
 // ---------------------------------------------------------------------------------------------- vault-idle-total-assets
 
 const APPROVE_CALL = /^(approve|safeApprove|forceApprove|safeIncreaseAllowance|increaseAllowance)$/;
@@ -1882,4 +1973,4 @@ export const vaultIdleTotalAssets: Detector = {
 };
 
 /** The DeFi detectors, in report order. */
-export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, oracleSharedHeartbeat, oracleSequencerUptime, vaultShareInflation, feeOnTransferAccounting, missingSlippage, vaultIdleTotalAssets];
+export const DEFI_DETECTORS: readonly Detector[] = [oracleSpotPrice, oracleStalePrice, oracleSharedHeartbeat, oracleSequencerUptime, vaultShareInflation, feeOnTransferAccounting, missingSlippage, unrefundedMaxInput, vaultIdleTotalAssets];

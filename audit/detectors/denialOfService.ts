@@ -89,6 +89,52 @@ function publiclyGrownArrays(program: Program, contract: AstNode): Set<AstNode> 
   return out;
 }
 
+/**
+ * Per-account lists (`mapping(address => Event[]) history`) that a caller can make longer for an account other than
+ * their own: `history[user].push(…)` in code an unrestricted entry point runs, where `user` is not the caller — a
+ * parameter the caller picks, a value read from state, or the argument other functions hand to an internal helper
+ * (LayerEdge M-1: every stake re-ranks other stakers and appends to their tier history). A loop over such a list
+ * in a function its owner must call (claiming, withdrawing) runs out of gas once others have grown it far enough.
+ * Lists only their owner grows (`history[msg.sender].push`) cost only that owner and are left alone.
+ */
+function listsOthersGrow(program: Program, contract: AstNode, reaching: Map<AstNode, AstNode[]>): Set<AstNode> {
+  const out = new Set<AstNode>();
+  const fns = program.linearized(contract).flatMap(functionsOf);
+  // the arguments every internal call in the contract hands to `fn`'s parameter at `index`
+  const argumentsTo = (fn: AstNode, index: number): AstNode[] =>
+    fns.flatMap((f) =>
+      findAll(child(f, "body") ?? f, "FunctionCall")
+        .filter((c) => internalCallee(program, c, contract) === fn)
+        .map((c) => list(c, "arguments")[index])
+        .filter((a): a is AstNode => a !== undefined),
+    );
+  const othersKey = (fn: AstNode, key: AstNode): boolean => {
+    const k = stripConversions(key) ?? key;
+    if (isSenderLike(program, k)) return false;
+    const d = k.nodeType === "Identifier" ? program.declOf(k) : undefined;
+    const params = list(child(fn, "parameters") ?? fn, "parameters");
+    const index = d ? params.indexOf(d) : -1;
+    // a parameter of an internal helper: whatever its callers hand it
+    if (index >= 0 && !isEntryPoint(fn)) return argumentsTo(fn, index).some((a) => !isSenderLike(program, stripConversions(a) ?? a));
+    return true;
+  };
+  for (const fn of fns) {
+    if ((reaching.get(fn) ?? []).length === 0 || !child(fn, "body")) continue;
+    for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
+      const callee = child(call, "expression");
+      if (callee?.nodeType !== "MemberAccess" || str(callee, "memberName") !== "push") continue;
+      const target = stripParens(child(callee, "expression"));
+      if (target?.nodeType !== "IndexAccess" || !/\[\] storage ref$/.test(typeString(target) ?? "")) continue;
+      const d = baseDeclaration(program, target);
+      const key = child(target, "indexExpression");
+      if (!d || !isStateVariable(d) || !/^mapping\(/.test(typeString(d) ?? "") || !key) continue;
+      if (stripParens(child(target, "baseExpression"))?.nodeType !== "Identifier") continue;
+      if (othersKey(fn, key)) out.add(d);
+    }
+  }
+  return out;
+}
+
 /** Receiver hooks: the ERC-721/1155 acceptance checks and ERC-777/1363 notifications a token calls on the recipient. */
 export const RECEIVER_HOOK = /^(onERC721Received|onERC1155Received|onERC1155BatchReceived|tokensReceived|tokensToSend|onTransferReceived|onApprovalReceived)$/;
 
@@ -125,6 +171,7 @@ export const denialOfService: Detector = {
       const cname = str(contract, "name");
       const grown = publiclyGrownArrays(program, contract);
       const reaching = unprivilegedEntryPointsReaching(program, contract);
+      const othersGrow = listsOthersGrow(program, contract, reaching);
       const runOnChain = runByStateChangingCode(program);
       for (const fn of functionsOf(contract)) {
         const body = child(fn, "body")!;
@@ -147,6 +194,11 @@ export const denialOfService: Detector = {
           const overArray = cond && !hasFixedBound(program, cond)
             ? findAll(cond, "MemberAccess").find((m) => str(m, "memberName") === "length" && grown.has(baseDeclaration(program, child(m, "expression"))!))
             : undefined;
+          // or over one account's list that other callers can make longer
+          const overOthersList =
+            !overArray && cond && !hasFixedBound(program, cond)
+              ? findAll(cond, "MemberAccess").find((m) => str(m, "memberName") === "length" && othersGrow.has(baseDeclaration(program, child(m, "expression"))!))
+              : undefined;
           // External calls inside the loop.
           const calls = findAll(loopBody, "FunctionCall").filter((c) => {
             const ll = lowLevelCall(program, c);
@@ -189,6 +241,16 @@ export const denialOfService: Detector = {
               [...(reverting.length > 0 ? reverting : calls)],
               `${fname}() makes external calls inside a loop${reverting.length > 0 ? " and reverts when one fails" : ""}: one recipient that reverts or uses up the gas blocks everyone${overArray ? ", and the list can grow without bound" : ""}.${offChainNote}`,
               "Pay in a pull pattern: record what each account is owed and let each withdraw on its own.\n```solidity\nfor (uint256 i = 0; i < payees.length; i++) owed[payees[i]] += share;   // no call in the loop\nfunction withdraw() external { uint256 a = owed[msg.sender]; owed[msg.sender] = 0; payable(msg.sender).transfer(a); }\n```",
+            );
+          } else if (overOthersList) {
+            const list_ = baseDeclaration(program, child(overOthersList, "expression"))!;
+            report(
+              "unbounded-loop",
+              offChainOnly ? "low" : "medium",
+              [loop],
+              `${fname}() loops over ${program.text(child(overOthersList, "expression")!)}, one account's entry of ${str(list_, "name")}, and callers other than that account ` +
+                `can append to it (the key it is grown under is not the caller): once it is long enough the loop runs out of gas and ${fname}() fails for that account for good.${offChainNote}`,
+              "Let only the account grow its own list, cap the list's length, or keep a running total instead of a history to loop over:\n```solidity\nrequire(history[user].length < MAX_ENTRIES);\nhistory[user].push(e);\n```",
             );
           } else if (overArray) {
             report(
@@ -247,8 +309,11 @@ export const denialOfService: Detector = {
         // cannot repay or exercise in time. Not when the receiver is the caller, nor in loops (calls-in-loop's).
         if ((reaching.get(fn) ?? []).length > 0) {
           const transfers = tokenTransfers(program, body);
-          // the caller pays the other party: straight from the caller, or a token the same function pulls from the caller
-          const paidByCaller = new Set(transfers.filter((t) => payerIsCaller(program, t.from)).map((t) => program.text(t.token)));
+          // the caller pays the other party: straight from the caller, or a token the same function — or an entry point
+          // that runs this helper — pulls from the caller (Plaza's bid() takes the bidder's coupons, then its _removeBid
+          // refunds the outbid bidder, M-14)
+          const pulls = [body, ...(isEntryPoint(fn) ? [] : (reaching.get(fn) ?? []).map((e) => child(e, "body")!))].flatMap((b) => tokenTransfers(program, b));
+          const paidByCaller = new Set(pulls.filter((t) => payerIsCaller(program, t.from)).map((t) => program.text(t.token)));
           for (const t of transfers) {
             if (!(t.from ? payerIsCaller(program, t.from) : paidByCaller.has(program.text(t.token)))) continue;
             const loop = program.ancestor(t.call, ...LOOPS);
@@ -363,7 +428,7 @@ function divides(expr: AstNode): boolean {
 /** ERC-20 transfers in a body: `token.transfer(to, a)`, `token.transferFrom(from, to, a)`, SafeERC20's `safeTransfer` /
  * `safeTransferFrom` through `using … for` or called on the library. Not ERC-721/1155 tokens (`ownerOf`, 721/1155/NFT in the
  * type's name): they have no blocklist. */
-function tokenTransfers(program: Program, body: AstNode): { call: AstNode; token: AstNode; from?: AstNode; to: AstNode }[] {
+export function tokenTransfers(program: Program, body: AstNode): { call: AstNode; token: AstNode; from?: AstNode; to: AstNode }[] {
   const out: { call: AstNode; token: AstNode; from?: AstNode; to: AstNode }[] = [];
   for (const call of findAll(body, "FunctionCall")) {
     const callee = unwrapCallOptions(child(call, "expression")).callee;
@@ -381,7 +446,8 @@ function tokenTransfers(program: Program, body: AstNode): { call: AstNode; token
     }
     const from = name.endsWith("From");
     if (args.length !== (from ? 3 : 2)) continue;
-    const type = typeString(stripConversions(token)) ?? typeString(token) ?? "";
+    // the token as typed, or through a conversion of an address (`IERC20(buyCouponToken).safeTransfer(…)`: Plaza's Auction)
+    const type = [typeString(stripConversions(token)), typeString(token)].find((t) => t !== undefined && /^contract /.test(t)) ?? "";
     if (!/^contract /.test(type) || /721|1155|NFT/i.test(type)) continue;
     const decl = program.declOf(stripConversions(token)) ;
     const typeDecl = decl ? program.declOf(child(decl, "typeName") ?? decl) : undefined;
@@ -437,7 +503,7 @@ function recordField(program: Program, expr: AstNode, contract: AstNode, depth =
 }
 
 /** The caller as a payer: msg.sender, `_msgSender()`, or a forwarder-aware variant (`_msgSenderForMarket(id)`). */
-function payerIsCaller(program: Program, from: AstNode | undefined): boolean {
+export function payerIsCaller(program: Program, from: AstNode | undefined): boolean {
   if (!from) return false;
   if (isSenderLike(program, from)) return true;
   const e = stripConversions(from);

@@ -32,6 +32,8 @@ import { COLLECTION_DETECTORS } from "./collections";
 import { REWARD_DETECTORS } from "./rewards";
 import { UPGRADE_DETECTORS } from "./upgrades";
 import { TYPEHASH_DETECTORS } from "./typehash";
+import { UNIT_DETECTORS } from "./units";
+import { MINT_DETECTORS } from "./mints";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -76,6 +78,8 @@ export const DETECTORS: readonly Detector[] = [
   ...REWARD_DETECTORS,
   ...UPGRADE_DETECTORS,
   ...TYPEHASH_DETECTORS,
+  ...UNIT_DETECTORS,
+  ...MINT_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

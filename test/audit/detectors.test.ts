@@ -30,6 +30,8 @@ import { COLLECTION_CASES } from "./cases/collections";
 import { REWARD_CASES } from "./cases/rewards";
 import { UPGRADE_CASES } from "./cases/upgrades";
 import { TYPEHASH_CASES } from "./cases/typehash";
+import { UNIT_CASES } from "./cases/units";
+import { MINT_CASES } from "./cases/mints";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -106,6 +108,8 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...REWARD_CASES,
   ...UPGRADE_CASES,
   ...TYPEHASH_CASES,
+  ...UNIT_CASES,
+  ...MINT_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

@@ -9,5 +9,7 @@ export const DEFI_CASES: { detector: string; category: Category; severity: Sever
   { detector: "vault-share-inflation", category: "defi_accounting", severity: "high" },
   { detector: "fee-on-transfer-accounting", category: "defi_accounting", severity: "medium" },
   { detector: "missing-slippage", category: "front_running", severity: "medium" },
+  // a zap that pulls both desired amounts and keeps what the router does not take
+  { detector: "unrefunded-max-input", category: "defi_accounting", severity: "medium" },
   { detector: "vault-idle-total-assets", category: "defi_accounting", severity: "high" },
 ];
