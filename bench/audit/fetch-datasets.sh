@@ -446,6 +446,22 @@ fetch sherlock-2024-12-plaza sherlock-audit/2024-12-plaza-finance 14a962c52a8f47
   plaza-evm/lib/v3-periphery plaza-evm/lib/create3 plaza-evm/lib/balancer-v2-monorepo
 npm_into sherlock-2024-12-plaza plaza-evm/lib/chainlink/contracts @chainlink/contracts 1.3.0
 
+# two more Sherlock contests (first run after their labels were committed): Autonomint 2024-11 (a Hardhat project with
+# its yarn.lock's packages — LayerZero 3.0.1 is no longer on npm, so 2.3.44, the version of its OApp package — and the
+# LayerZero fork it takes from git) and Usual's ETH0 2025-05 (git submodules)
+fetch sherlock-2024-11-autonomint sherlock-audit/2024-11-autonomint 0d324e04d4c0ca306e1ae4d4c65f0cb9d681751b
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian @openzeppelin/contracts 5.0.2
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian @openzeppelin/contracts-upgradeable 5.0.2
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian @layerzerolabs/lz-evm-oapp-v2 2.3.44
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian @layerzerolabs/lz-evm-protocol-v2 2.3.44
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian @layerzerolabs/lz-evm-messagelib-v2 2.3.44
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian @chainlink/contracts 1.2.0
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian solidity-bytes-utils 0.8.2
+npm_dep sherlock-2024-11-autonomint/Blockchain/Blockchian hardhat 2.22.12
+git_dep sherlock-2024-11-autonomint/Blockchain/Blockchian layerzero-v2 Autonomint/LayerZero-v2 b950c601e9b9e05e79cb232e2424137f1d48bc5f
+fetch sherlock-2025-05-usual-eth0 sherlock-audit/2025-05-usual-eth0 995d35f32c762aec7f678292b8702bc71aec1247 \
+  eth0-protocol/lib/forge-std eth0-protocol/lib/openzeppelin-contracts eth0-protocol/lib/openzeppelin-contracts-upgradeable
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
