@@ -105,6 +105,10 @@ const BY_DETECTOR: Record<string, string[]> = {
   "typehash-mismatch": [],
   // a maximum input pulled in full and the rest kept: no registry entry
   "unrefunded-max-input": [],
+  // a payout priced with a price the caller passes: no registry entry
+  "caller-supplied-price": [],
+  // one setter among restricted ones that anyone can call
+  "unguarded-setter": ["SWC-105"],
   // a deposit kept while nothing is minted: no registry entry
   "silent-zero-mint": [],
   // a duration written without its unit: no registry entry

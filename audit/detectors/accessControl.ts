@@ -14,6 +14,7 @@ import {
   externalCall,
   functionKind,
   guardConditions,
+  mentionsSender,
   internalCallee,
   isConstantVariable,
   isEntryPoint,
@@ -1147,6 +1148,69 @@ export const centralizationRisk: Detector = {
           "Hold privileged roles in a multisig behind a timelock (OpenZeppelin TimelockController), document each power, and " +
           "drop the ones the system does not need after launch (renounce or make parameters immutable).",
       });
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------- unguarded-setter
+
+/** Setter-like names: `setFee`, `updateDownsideProtected`, `increaseLimit`, `addReward`, `removeToken`. */
+const SETTER_NAME = /^_?(set|update|increase|decrease|add|sub|remove|reset|change|adjust)[A-Z0-9_]/;
+
+/**
+ * A setter anyone can call among setters that are restricted: it writes a state variable from a value the caller
+ * passes (`downsideProtected += downsideProtectedAmount`), while at least two other setter-like functions of the same
+ * contract check the caller (`onlyBorrowingContract`, `onlyOwner`). The missing modifier is the likeliest reason, and the
+ * caller then sets accounting or configuration at will (Autonomint H-6: anyone raises downsideProtected until CDS
+ * deposits and withdrawals underflow). Left alone: entries of mappings and arrays (`limits[msg.sender] = …`, a cache
+ * keyed by what the caller names), values computed from state alone (a public `updatePool(pid)` that syncs a pool),
+ * functions that verify a signature, and contracts with fewer than two restricted setters.
+ */
+export const unguardedSetter: Detector = {
+  id: "unguarded-setter",
+  category: "access_control",
+  title: "A setter anyone can call where the contract's other setters are restricted",
+  run(ctx: DetectorContext) {
+    const { program, file } = ctx;
+    for (const contract of contractsIn(ctx)) {
+      if (contractKind(contract) === "library") continue;
+      const setters = functionsOf(contract).filter((f) => isEntryPoint(f) && !isReadOnly(f) && SETTER_NAME.test(str(f, "name") ?? ""));
+      const guarded = setters.filter((f) => isAccessControlled(program, f, contract));
+      if (guarded.length < 2) continue;
+      for (const fn of setters) {
+        if (guarded.includes(fn) || hasInitializerModifier(fn)) continue;
+        const body = child(fn, "body")!;
+        // any caller test at all (a check against a record's party) leaves the function to its author, and so does a
+        // signature it verifies (Superfluid's updateUserUnits: the signer authorises the update, not the caller)
+        if (guardConditions(program, body).some((g) => mentionsSender(program, g.cond))) continue;
+        const calls = [body, ...findAll(body, "FunctionCall").map((c) => internalCallee(program, c, contract)).filter((f): f is AstNode => f !== undefined && child(f, "body") !== undefined).map((f) => child(f, "body")!)];
+        if (calls.some((b) => findAll(b, "FunctionCall").some((c) => /^(ecrecover|recover|tryRecover|isValidSignature\w*|isValidSignatureNow|_?verify\w*)$/.test(str(child(c, "expression") ?? c, "memberName") ?? str(child(c, "expression") ?? c, "name") ?? "")))) continue;
+        const params = new Set(parameters(fn));
+        const writes = findAll(body, "Assignment").filter((a) => {
+          const w = writtenStateVariable(program, a);
+          // a contract-wide value (`downsideProtected`, `config.fee`), not an entry of a mapping or array at a key the
+          // caller names (a cache, a record of their own): those are other rules' business
+          if (!w || findAll(w.lhs, "IndexAccess").length > 0 || w.lhs.nodeType === "IndexAccess") return false;
+          // the value written comes from what the caller passed
+          return findAll(child(a, "rightHandSide")!, "Identifier").some((i) => params.has(program.declOf(i)!));
+        });
+        if (writes.length === 0) continue;
+        const names = [...new Set(writes.map((a) => str(writtenStateVariable(program, a)!.decl, "name") ?? "?"))];
+        const peers = guarded.slice(0, 3).map((g) => `${str(g, "name")}()`).join(", ");
+        ctx.report({
+          detector: "unguarded-setter",
+          category: "access_control",
+          severity: "medium",
+          confidence: "medium",
+          lines: linesIn(program, file, [fn, ...writes]),
+          contract: str(contract, "name"),
+          function: displayName(fn),
+          message:
+            `${displayName(fn)}() sets ${names.join(", ")} from a value the caller passes and anyone can call it, while ${guarded.length} other setters of ` +
+            `${str(contract, "name")} (${peers}) check the caller: a missing modifier lets any account change this state at will.`,
+          remediation: `Give it the same restriction as its siblings:\n\`\`\`solidity\nfunction ${displayName(fn)}(...) external onlyOwner { ... }   // or the role its siblings require\n\`\`\``,
+        });
+      }
     }
   },
 };

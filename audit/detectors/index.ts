@@ -1,7 +1,7 @@
 import type { Detector } from "./detector";
 import { reentrancy } from "./reentrancy";
 import { uncheckedCalls } from "./uncheckedCalls";
-import { accessControl, centralizationRisk } from "./accessControl";
+import { accessControl, centralizationRisk, unguardedSetter } from "./accessControl";
 import { integerOverflow, divideBeforeMultiply } from "./arithmetic";
 import { weakRandomness } from "./randomness";
 import { timestampDependence } from "./timestamp";
@@ -34,6 +34,7 @@ import { UPGRADE_DETECTORS } from "./upgrades";
 import { TYPEHASH_DETECTORS } from "./typehash";
 import { UNIT_DETECTORS } from "./units";
 import { MINT_DETECTORS } from "./mints";
+import { PRICE_DETECTORS } from "./prices";
 
 /** Every built-in detector, in report order. */
 export const DETECTORS: readonly Detector[] = [
@@ -41,6 +42,7 @@ export const DETECTORS: readonly Detector[] = [
   uncheckedCalls,
   accessControl,
   centralizationRisk,
+  unguardedSetter,
   integerOverflow,
   divideBeforeMultiply,
   weakRandomness,
@@ -80,6 +82,7 @@ export const DETECTORS: readonly Detector[] = [
   ...TYPEHASH_DETECTORS,
   ...UNIT_DETECTORS,
   ...MINT_DETECTORS,
+  ...PRICE_DETECTORS,
 ];
 
 export type { Detector, DetectorContext, RawFinding } from "./detector";

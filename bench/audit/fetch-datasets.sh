@@ -462,6 +462,12 @@ git_dep sherlock-2024-11-autonomint/Blockchain/Blockchian layerzero-v2 Autonomin
 fetch sherlock-2025-05-usual-eth0 sherlock-audit/2025-05-usual-eth0 995d35f32c762aec7f678292b8702bc71aec1247 \
   eth0-protocol/lib/forge-std eth0-protocol/lib/openzeppelin-contracts eth0-protocol/lib/openzeppelin-contracts-upgradeable
 
+# one more Sherlock contest (first run after its labels were committed): Debita V3 2024-11 (git submodules, and its
+# package-lock.json's Pyth SDK)
+fetch sherlock-2024-11-debita-v3 sherlock-audit/2024-11-debita-finance-v3 376fec45be95bd4bbc929fd37b485076b03ab8b0 \
+  Debita-V3-Contracts/lib/forge-std Debita-V3-Contracts/lib/openzeppelin-contracts Debita-V3-Contracts/lib/foundry-chainlink-toolkit
+npm_dep sherlock-2024-11-debita-v3/Debita-V3-Contracts @pythnetwork/pyth-sdk-solidity 4.0.0
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

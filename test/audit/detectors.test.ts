@@ -51,6 +51,8 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "inverted-balance-check", category: "access_control", severity: "high" },
   { detector: "unprotected-ether-withdrawal", category: "access_control", severity: "high" },
   { detector: "unprotected-owner-setter", category: "access_control", severity: "high" },
+  // one setter among restricted ones that lost its modifier
+  { detector: "unguarded-setter", category: "access_control", severity: "medium" },
   { detector: "unprotected-initializer", category: "access_control", severity: "high" },
   { detector: "public-internal-helper", category: "access_control", severity: "medium" },
   { detector: "array-length-manipulation", category: "access_control", severity: "high" },

@@ -5,7 +5,7 @@
  * root (`sqrt(t * SCALER) / SCALER` divides away most of it) — `divide-before-multiply`. From LayerEdge M-1: a loop over
  * one account's list that other callers can append to (`unbounded-loop`). From Superfluid H-2: `540` where the contract's
  * maximum is `540 days` (`missing-time-unit`). From Allbridge M-1: a deposit kept while its share mint returns quietly on
- * 0 (`silent-zero-mint`). From Plaza M-14: the refund of an outbid bidder in a helper of the
+ * 0 (`silent-zero-mint`). From Autonomint H-6: one setter without the restriction its siblings have (`unguarded-setter`). From Plaza M-14: the refund of an outbid bidder in a helper of the
  * function that takes the new bid's tokens (`token-push-dos`, also through `IERC20(address)`).
  */
 import { expect } from "chai";
@@ -167,6 +167,97 @@ contract Mints is ERC20 {
     }
 }
 `,
+  "Setters.sol": `${HEAD}
+/// A restricted contract's setter without its modifier (reported); a pool sync anyone may run, which writes only what
+/// it computes from state, a caller's own limit, and an update the owner signed, are not.
+contract Setters {
+    address public owner = msg.sender;
+    uint256 public fee;
+    uint256 public cap;
+    uint256 public protectedAmount;
+    uint256 public lastSync;
+    uint256 public accumulated;
+    mapping(address => uint256) public ownLimit;
+
+    modifier onlyOwner() {
+        require(msg.sender == owner, "owner");
+        _;
+    }
+
+    function setFee(uint256 f) external onlyOwner {
+        fee = f;
+    }
+
+    function setCap(uint256 c) external onlyOwner {
+        cap = c;
+    }
+
+    function updateProtected(uint256 amount) external {
+        protectedAmount += amount;
+    }
+
+    function updatePool(uint256 pid) external {
+        require(pid == 0, "pool");
+        accumulated += (block.timestamp - lastSync) * fee;
+        lastSync = block.timestamp;
+    }
+
+    function setOwnLimit(uint256 limit) external {
+        ownLimit[msg.sender] = limit;
+    }
+
+    function updateSigned(uint256 amount, uint8 v, bytes32 r, bytes32 s) external {
+        require(ecrecover(keccak256(abi.encode(amount)), v, r, s) == owner, "signer");
+        protectedAmount = amount;
+    }
+}
+`,
+  "Prices.sol": `${HEAD}
+interface IERC20 {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+library Desk {
+    function quote(uint256 amount, uint256 inPrice, uint256 outPrice) internal pure returns (uint256) {
+        return (amount * inPrice) / outPrice;
+    }
+}
+
+/// Autonomint's redeemUSDT through a library helper (reported). An order that pulls the caller's payment at the
+/// caller's price, a minimum price the caller sets, and a price compared with the oracle's are not.
+contract Prices {
+    IERC20 public immutable stable;
+    IERC20 public immutable usdt;
+    uint256 public oraclePrice = 1e8;
+
+    constructor(IERC20 s, IERC20 u) {
+        stable = s;
+        usdt = u;
+    }
+
+    function redeem(uint256 amount, uint256 stablePrice, uint256 usdtPrice) external {
+        require(stable.transferFrom(msg.sender, address(this), amount), "pull");
+        require(usdt.transfer(msg.sender, Desk.quote(amount, stablePrice, usdtPrice)), "pay");
+    }
+
+    function placeOrder(uint256 amount, uint256 price) external {
+        require(usdt.transferFrom(msg.sender, address(this), (amount * price) / 1e8), "pay");
+    }
+
+    function sell(uint256 amount, uint256 minPrice) external {
+        require(stable.transferFrom(msg.sender, address(this), amount), "pull");
+        require(oraclePrice >= minPrice, "price");
+        require(usdt.transfer(msg.sender, (amount * oraclePrice) / 1e8), "pay");
+    }
+
+    function redeemChecked(uint256 amount, uint256 price) external {
+        require(price <= (oraclePrice * 101) / 100 && price >= (oraclePrice * 99) / 100, "deviation");
+        require(stable.transferFrom(msg.sender, address(this), amount), "pull");
+        require(usdt.transfer(msg.sender, (amount * price) / 1e8), "pay");
+    }
+}
+`,
   "Histories.sol": `${HEAD}
 /// LayerEdge's tier history: every stake appends to the histories of the stakers it re-ranks, and claiming loops over
 /// one's own history (reported). A list only its owner appends to, directly or through a helper handed msg.sender,
@@ -228,7 +319,9 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
       ["Auction.sol", "compiled"],
       ["Histories.sol", "compiled"],
       ["Mints.sol", "compiled"],
+      ["Prices.sol", "compiled"],
       ["Rates.sol", "compiled"],
+      ["Setters.sol", "compiled"],
       ["Units.sol", "compiled"],
     ]);
   });
@@ -268,5 +361,19 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
     expect(got.map((f) => [f.function, f.severity, f.confidence]), summary("Mints.sol")).to.deep.equal([["_mintConverted", "medium", "medium"]]);
     expect(got[0]!.lines).to.deep.equal([lineOf("Mints.sol", "uint256 real = _convert(amount);"), lineOf("Mints.sol", "if (real == 0) return;")]);
     expect(got[0]!.message).to.contain("deposit() of Mints has already taken the caller's tokens");
+  });
+
+  it("unguarded-setter: a setter that writes a value the caller passes, among two restricted setters, is reported; a sync that writes what it computes, a caller's own entry, and a signed update are not (Autonomint H-6)", function () {
+    const got = findings("Setters.sol", "unguarded-setter");
+    expect(got.map((f) => [f.function, f.severity, f.confidence]), summary("Setters.sol")).to.deep.equal([["updateProtected", "medium", "medium"]]);
+    expect(got[0]!.lines).to.deep.equal([lineOf("Setters.sol", "function updateProtected"), lineOf("Setters.sol", "protectedAmount += amount;")]);
+    expect(got[0]!.message).to.contain("while 2 other setters of Setters (setFee(), setCap()) check the caller");
+  });
+
+  it("caller-supplied-price: a payout to the caller priced with the prices the caller passes, through a library helper, is reported; a payment the caller makes at their price, a minimum price, and a price checked against the oracle are not (Autonomint H-29)", function () {
+    const got = findings("Prices.sol", "caller-supplied-price");
+    expect(got.map((f) => [f.function, f.severity, f.confidence]), summary("Prices.sol")).to.deep.equal([["redeem", "high", "medium"]]);
+    expect(got[0]!.lines).to.deep.equal([lineOf("Prices.sol", "function redeem(uint256 amount, uint256 stablePrice"), lineOf("Prices.sol", "usdt.transfer(msg.sender, Desk.quote(")]);
+    expect(got[0]!.message).to.contain("`stablePrice` and `usdtPrice`");
   });
 });

@@ -4,4 +4,6 @@ import type { Category, Severity } from "../../../audit/types";
 export const ORACLE_CASES: { detector: string; category: Category; severity: Severity }[] = [
   { detector: "oracle-unchecked-price", category: "oracle_manipulation", severity: "medium" },
   { detector: "arbitrary-send-eth", category: "access_control", severity: "high" },
+  // a redemption priced with the prices the caller passes
+  { detector: "caller-supplied-price", category: "oracle_manipulation", severity: "high" },
 ];
