@@ -38,6 +38,7 @@ const ALIASES: Record<string, string[]> = {
   "iota-evm": ["iotaevm", "iota"],
   berachain: ["bera"],
   layeredge: ["layer-edge"],
+  sonic: ["sonic-mainnet"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };
