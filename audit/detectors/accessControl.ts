@@ -196,14 +196,19 @@ const DEPLOY_CALL = /^(clone\w*|create2?|deploy\w*|createProxy\w*)$/i;
 function keyedByCreated(program: Program, lhs: AstNode, fn: AstNode): boolean {
   const body = child(fn, "body");
   if (!body) return false;
-  const deploys = (e: AstNode | undefined): boolean =>
-    e !== undefined &&
-    findAll(e, "FunctionCall").some((c) => {
+  const deploys = (e: AstNode | undefined, depth = 0): boolean => {
+    if (e === undefined) return false;
+    // a cast of a local that holds the deployment (`DLOImplementation(address(proxy))` after `proxy = new Proxy(…)`: Debita)
+    const inner = stripConversions(e);
+    const local = inner?.nodeType === "Identifier" ? program.declOf(inner) : undefined;
+    if (local && depth < 2 && !isStateVariable(local) && deploys(initialValueOf(program, local), depth + 1)) return true;
+    return findAll(e, "FunctionCall").some((c) => {
       const callee = stripConversions(child(c, "expression")) ?? child(c, "expression");
       if (callee?.nodeType === "NewExpression") return true;
       const name = callee?.nodeType === "MemberAccess" ? str(callee, "memberName") : callee?.nodeType === "Identifier" ? str(callee, "name") : undefined;
       return DEPLOY_CALL.test(name ?? "");
     });
+  };
   let cur: AstNode | undefined = lhs;
   while (cur && (cur.nodeType === "IndexAccess" || cur.nodeType === "MemberAccess")) {
     if (cur.nodeType === "IndexAccess") {

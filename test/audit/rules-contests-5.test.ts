@@ -258,6 +258,49 @@ contract Prices {
     }
 }
 `,
+  "Factory.sol": `${HEAD}
+contract Proxy {
+    address public immutable implementation;
+
+    constructor(address impl) {
+        implementation = impl;
+    }
+}
+
+contract Offer {
+    function initialize(address owner_) external {}
+}
+
+/// Debita's factories: an offer deployed behind a proxy, cast to its implementation's type, is registered as legit
+/// (not reported: the key is what the factory itself deployed); a caller-named address registered is (reported).
+contract Factory {
+    address public immutable implementation;
+    mapping(address => bool) public isLegit;
+
+    constructor(address impl) {
+        implementation = impl;
+    }
+
+    function createOffer() external returns (address) {
+        Proxy proxy = new Proxy(implementation);
+        Offer offer = Offer(address(proxy));
+        offer.initialize(msg.sender);
+        isLegit[address(offer)] = true;
+        return address(offer);
+    }
+
+    function registerOffer(address offer) external {
+        isLegit[offer] = true;
+    }
+
+    uint256 public reported;
+
+    function report(uint256 amount) external {
+        require(isLegit[msg.sender], "only offers");
+        reported += amount;
+    }
+}
+`,
   "Histories.sol": `${HEAD}
 /// LayerEdge's tier history: every stake appends to the histories of the stakers it re-ranks, and claiming loops over
 /// one's own history (reported). A list only its owner appends to, directly or through a helper handed msg.sender,
@@ -317,6 +360,7 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
   it("compiles every contract", function () {
     expect(result.files.map((f) => [f.file, f.status])).to.deep.equal([
       ["Auction.sol", "compiled"],
+      ["Factory.sol", "compiled"],
       ["Histories.sol", "compiled"],
       ["Mints.sol", "compiled"],
       ["Prices.sol", "compiled"],
@@ -375,5 +419,9 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
     expect(got.map((f) => [f.function, f.severity, f.confidence]), summary("Prices.sol")).to.deep.equal([["redeem", "high", "medium"]]);
     expect(got[0]!.lines).to.deep.equal([lineOf("Prices.sol", "function redeem(uint256 amount, uint256 stablePrice"), lineOf("Prices.sol", "usdt.transfer(msg.sender, Desk.quote(")]);
     expect(got[0]!.message).to.contain("`stablePrice` and `usdtPrice`");
+  });
+
+  it("unprotected-owner-setter: a registry entry keyed by a contract the factory deployed behind a proxy and cast to its type is not reported; one keyed by an address the caller names is (Debita's review)", function () {
+    expect(findings("Factory.sol", "unprotected-owner-setter").map((f) => f.function), summary("Factory.sol")).to.deep.equal(["registerOffer"]);
   });
 });
