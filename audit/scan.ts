@@ -15,6 +15,7 @@ import { mergeDuplicates, toFinding } from "./merge";
 import { runSlither } from "./slither";
 import { runSolhint, solhintAvailable } from "./solhint";
 import { applySuppressions, ignoreComments } from "./suppress";
+import type { TokenAssumption } from "./tokens";
 import type { Category, Confidence, FileStatus, Finding, Severity } from "./types";
 import { CATEGORIES, SEVERITIES, confidenceRank, severityRank } from "./types";
 import { readFileSync } from "node:fs";
@@ -46,6 +47,8 @@ export interface AuditOptions {
   detectors?: string[];
   /** The chains the contracts are deployed to (audit/chains.ts: `parseChains`), for the weaknesses of some chains only. */
   chains?: readonly string[];
+  /** What the project says about the ERC-20 tokens it handles (audit/tokens.ts: `parseTokens`); "any" when it does not. */
+  tokens?: TokenAssumption;
   onProgress?: (p: AuditProgress) => void;
   /** Reuse a compiler set across runs (benchmarks). */
   compilers?: CompilerSet;
@@ -170,7 +173,7 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditResult>
           return { start, end };
         }),
       );
-      const r = analyzeFile(c.program, c.source, { only: options.detectors, chains: options.chains });
+      const r = analyzeFile(c.program, c.source, { only: options.detectors, chains: options.chains, tokens: options.tokens });
       for (const f of r.findings) findings.push(toFinding(f, "own", file));
       for (const e of r.errors) notes.push(`detector ${e.detector} failed on ${file}: ${e.message.split("\n")[0]}`);
     }

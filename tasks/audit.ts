@@ -3,6 +3,7 @@ import { task } from "./lib/task";
 import { TaskError } from "./lib/errors";
 import { parseConfidence, parseFailOn, parseFormats } from "../audit/options";
 import { parseChains } from "../audit/chains";
+import { parseTokens } from "../audit/tokens";
 import { progressBar } from "../audit/progress";
 import { writeReports } from "../audit/report/write";
 import { AuditPathError, gateFindings, runAudit, type AuditResult } from "../audit/scan";
@@ -20,6 +21,7 @@ interface AuditArgs {
   noSlither: boolean;
   noSolhint: boolean;
   chains?: string;
+  tokens: string;
 }
 
 task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slither when installed) and writes JSON/SARIF/Markdown reports")
@@ -30,6 +32,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
   .addOptionalParam("failOn", "Fail when an unsuppressed finding has this severity or higher: none, low, medium, high", "high")
   .addOptionalParam("minConfidence", "Only findings of at least this confidence fail the build (--fail-on): low, medium, high", "medium")
   .addOptionalParam("chains", "Chains the contracts are deployed to, comma-separated (ethereum, arbitrum, optimism, base, polygon, bsc, …; evm for any): turns on the checks of those chains (L2 sequencer uptime)")
+  .addOptionalParam("tokens", "The ERC-20 tokens the contracts handle: standard (no fee on transfer, no rebasing, a revert on failure: findings that need such a token drop to low) or any", "any")
   .addFlag("noCache", "Compile everything again instead of reusing cache/audit")
   .addFlag("noSlither", "Do not run slither even when it is installed")
   .addFlag("noSolhint", "Do not fold in solhint's security rules")
@@ -38,6 +41,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
     const failOn = parseFailOn(args.failOn);
     const minConfidence = parseConfidence(args.minConfidence);
     const chains = args.chains !== undefined ? parseChains(args.chains) : undefined;
+    const tokens = parseTokens(args.tokens);
     const root = hre.config.paths.root;
     const bar = progressBar();
     let result: AuditResult;
@@ -54,6 +58,7 @@ task("audit", "Scans Solidity for vulnerabilities (own detectors, solhint, slith
         slither: !args.noSlither,
         solhint: !args.noSolhint,
         chains,
+        tokens,
         onProgress: (p) => bar.update(p),
       });
     } catch (e) {

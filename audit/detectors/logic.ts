@@ -454,6 +454,21 @@ const TAUTOLOGY_FIX: Record<"self" | "sign" | "bound", string> = {
     "narrowed into the small type.\n```solidity\n// instead of: require(feePercent <= 255); on a uint8\nrequire(feePercent <= 100, \"fee above 100%\");\n```",
 };
 
+/** Whether `op` is a conjunct of `&&` whose other side compares the same plain variable with something (`x <= 100`). */
+function rangeCheckHalf(program: Program, op: AstNode, varSide: AstNode): boolean {
+  if (!["Identifier", "MemberAccess"].includes(varSide.nodeType)) return false;
+  let up = program.parent(op);
+  while (up?.nodeType === "TupleExpression") up = program.parent(up);
+  if (up?.nodeType !== "BinaryOperation" || str(up, "operator") !== "&&") return false;
+  const key = exprKey(program, varSide);
+  return [child(up, "leftExpression"), child(up, "rightExpression")].some((side) => {
+    let e = side;
+    while (e?.nodeType === "TupleExpression" && list(e, "components").length === 1) e = list(e, "components")[0];
+    if (!e || e === op || e.nodeType !== "BinaryOperation" || !COMPARISON.has(str(e, "operator") ?? "")) return false;
+    return [child(e, "leftExpression"), child(e, "rightExpression")].some((x) => x !== undefined && exprKey(program, x) === key);
+  });
+}
+
 export const tautology: Detector = {
   id: "tautology",
   category: "other",
@@ -492,7 +507,10 @@ export const tautology: Detector = {
       const condition = inCondition(program, op);
       const loop = loopCondition(program, op);
       const text = program.text(op).replace(/\s+/g, " ");
-      const severity: Severity = condition ? "medium" : "low";
+      // the lower half of a range check on a plain variable (`_fee <= 100 && _fee >= 0`: Debita's auction fee): the
+      // upper half is the check that matters, and the redundant half rules nothing out that was meant to be
+      const rangeHalf = kind === "sign" && outcome === true && rangeCheckHalf(program, op, lc === undefined ? left : right);
+      const severity: Severity = condition && !rangeHalf ? "medium" : "low";
       const consequence = loop
         ? outcome
           ? " The loop it controls never stops on this condition: it runs until something else breaks out or the transaction reverts (an unsigned counter counting down past 0 underflows)."
@@ -511,7 +529,8 @@ export const tautology: Detector = {
         contract: contract ? str(contract, "name") : undefined,
         function: fn ? displayName(fn) : undefined,
         message:
-          `\`${text}\` is always ${outcome ? "true" : "false"}: ${reason}.${consequence}`,
+          `\`${text}\` is always ${outcome ? "true" : "false"}: ${reason}.` +
+          (rangeHalf ? " It is the lower half of a range check whose other half bounds the same value, so nothing meant gets through (redundant, low)." : consequence),
         remediation: TAUTOLOGY_FIX[kind],
         swc: ["SWC-135"],
       });

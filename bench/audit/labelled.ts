@@ -13,6 +13,7 @@ import path from "node:path";
 import type { CompilerSet } from "../../audit/compilers";
 import { runAudit } from "../../audit/scan";
 import { parseChains } from "../../audit/chains";
+import { parseTokens, type TokenAssumption } from "../../audit/tokens";
 import { CATEGORIES, severityRank, type Category, type Finding } from "../../audit/types";
 
 export interface Label {
@@ -44,6 +45,12 @@ export interface LabelledSet {
    * `--chains` would be; undefined when the set's source names none.
    */
   chains?: string[];
+  /**
+   * What the project told its auditors about the ERC-20 tokens it handles (a contest README's token answers), passed to
+   * the scan as `--tokens` would be, with the README's words beside it; undefined when the set's source says nothing.
+   */
+  tokens?: TokenAssumption;
+  tokensQuote?: string;
   exclude: string[];
   written: string;
   labels: Label[];
@@ -114,6 +121,13 @@ export function loadLabelledSets(dir = LABELS_DIR): LabelledSet[] {
           set.chains = parseChains(set.chains.join(","));
         } catch (e) {
           throw new Error(`${f}: ${(e as Error).message.replace("--chains", '"chains"')}`);
+        }
+      }
+      if (set.tokens !== undefined) {
+        try {
+          set.tokens = parseTokens(set.tokens);
+        } catch (e) {
+          throw new Error(`${f}: ${(e as Error).message.replace("--tokens", '"tokens"')}`);
         }
       }
       for (const r of set.ignore ?? []) {
@@ -188,7 +202,7 @@ export async function scoreLabelledSets(opts: {
       continue;
     }
     const exclude = [...set.exclude, ...set.excluded.map((e) => e.file)];
-    const r = await runAudit({ path: scanned, exclude, chains: set.chains, projectRoot: opts.projectRoot, cacheDir: opts.cacheDir, compilers: opts.compilers, slither: false });
+    const r = await runAudit({ path: scanned, exclude, chains: set.chains, tokens: set.tokens, projectRoot: opts.projectRoot, cacheDir: opts.cacheDir, compilers: opts.compilers, slither: false });
     const findings = r.findings.filter((f) => !f.suppressed && !ignored(set, f));
     const statusCount = (s: string): number => r.files.filter((f) => f.status === s).length;
     console.log(

@@ -169,10 +169,21 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: an ignored range is \[from, to\] with 0 < from <= to/);
       fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [label], excluded: [], ignore: [{ file: "X.sol", lines: [1, 9], why: "covers it" }] }));
       expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: X\.sol: ignored range 1-9 covers a labelled line/);
+      fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ labels: [label], excluded: [], tokens: "weird" }));
+      expect(() => loadLabelledSets(dir)).to.throw(/bad\.json: unknown value "weird" for "tokens": use "standard"/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("says for every audit contest what its README says about tokens (standard or any), in the README's words", function () {
+    const contests = tuning.filter((s) => s.repo.startsWith("sherlock-audit/"));
+    expect(contests.length).to.be.greaterThan(50);
+    for (const s of contests) {
+      expect(s.tokens, s.name).to.be.oneOf(["standard", "any"]);
+      expect(s.tokensQuote ?? "", s.name).to.have.length.greaterThan(5);
+    }
+  });
+
   it("keeps a review per set (bench/audit/reviewed): each verdict real or false alarm, with lines and a reason", function () {
     const files = fs.readdirSync(REVIEWED_DIR).filter((f) => f.endsWith(".json"));
     expect(files.length).to.be.greaterThan(0);

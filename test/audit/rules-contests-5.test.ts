@@ -301,6 +301,29 @@ contract Factory {
     }
 }
 `,
+  "Fees.sol": `${HEAD}
+/// Debita's fee setter: \`_fee >= 0\` beside \`_fee <= 100\` is a redundant half of a range (low); alone it is the
+/// whole check, and \`a - b >= 0\` is the underflow test that cannot work (medium).
+contract Fees {
+    uint256 public fee;
+    uint256 public minted;
+
+    function setFee(uint256 _fee) external {
+        require(_fee <= 100 && _fee >= 0, "Invalid fee");
+        fee = _fee;
+    }
+
+    function setFeeAlone(uint256 _fee) external {
+        require(_fee >= 0, "Invalid fee");
+        fee = _fee;
+    }
+
+    function spend(uint256 balance, uint256 amount) external {
+        require(balance - amount >= 0 && amount <= 100, "balance");
+        minted += amount;
+    }
+}
+`,
   "Histories.sol": `${HEAD}
 /// LayerEdge's tier history: every stake appends to the histories of the stakers it re-ranks, and claiming loops over
 /// one's own history (reported). A list only its owner appends to, directly or through a helper handed msg.sender,
@@ -361,6 +384,7 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
     expect(result.files.map((f) => [f.file, f.status])).to.deep.equal([
       ["Auction.sol", "compiled"],
       ["Factory.sol", "compiled"],
+      ["Fees.sol", "compiled"],
       ["Histories.sol", "compiled"],
       ["Mints.sol", "compiled"],
       ["Prices.sol", "compiled"],
@@ -423,5 +447,15 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
 
   it("unprotected-owner-setter: a registry entry keyed by a contract the factory deployed behind a proxy and cast to its type is not reported; one keyed by an address the caller names is (Debita's review)", function () {
     expect(findings("Factory.sol", "unprotected-owner-setter").map((f) => f.function), summary("Factory.sol")).to.deep.equal(["registerOffer"]);
+  });
+
+  it("tautology: an unsigned `x >= 0` beside `x <= 100` in one `&&` is the redundant half of a range (low); alone, or on a difference, it stays medium (Debita's review)", function () {
+    const got = findings("Fees.sol", "tautology");
+    expect(got.map((f) => [f.function, f.severity]).sort(), summary("Fees.sol")).to.deep.equal([
+      ["setFee", "low"],
+      ["setFeeAlone", "medium"],
+      ["spend", "medium"],
+    ]);
+    expect(got.find((f) => f.function === "setFee")!.message).to.contain("lower half of a range check");
   });
 });

@@ -61,6 +61,19 @@ describe("audit task", function () {
     expect(seq((await audit({ path: fixture, chains: "Mainnet, Arbitrum", out, failOn: "none", format: "json" })).result)).to.deep.equal(["Vulnerable.sol"]);
   });
 
+  it("fails with a clear message on an unknown --tokens value", async function () {
+    await expectTaskError(audit({ tokens: "weird", out }), /unknown value "weird" for --tokens: use "standard" \(the contracts handle only standard ERC-20 tokens: .*\) or "any"/);
+  });
+
+  it("passes --tokens standard to the detectors: a fee-on-transfer finding drops to low with the reason", async function () {
+    const fixture = "test/audit/fixtures/detectors/fee-on-transfer-accounting";
+    const fot = (r: AuditResult) => r.findings.filter((f) => f.detector === "fee-on-transfer-accounting" && f.file === "Vulnerable.sol");
+    expect(fot((await audit({ path: fixture, out, failOn: "none", format: "json" })).result).map((f) => f.severity)).to.deep.equal(["medium"]);
+    const standard = fot((await audit({ path: fixture, tokens: "Standard", out, failOn: "none", format: "json" })).result);
+    expect(standard.map((f) => f.severity)).to.deep.equal(["low"]);
+    expect(standard[0]!.message).to.contain("only standard ERC-20 tokens (--tokens standard)");
+  });
+
   it("fails with a clear message on an unknown severity", async function () {
     await expectTaskError(audit({ failOn: "critical", out }), /unknown severity "critical" for --fail-on: use none, low, medium or high/);
   });
