@@ -1136,6 +1136,9 @@ export const unsafeDowncast: Detector = {
         if (fn.nodeType !== "FunctionDefinition") continue;
         const casts: AstNode[] = [];
         let input = false;
+        // the narrowest target among the casts: 128 bits and more hold 3.4e38, beyond any real token's supply in base
+        // units, so truncation there needs an amount no one holds (the reviewers' false alarms on uint128 amounts)
+        let narrowest = 256;
         for (const call of findAll(child(fn, "body")!, "FunctionCall")) {
           if (str(call, "kind") !== "typeConversion") continue;
           const to = intType(typeString(call));
@@ -1147,11 +1150,13 @@ export const unsafeDowncast: Detector = {
           if (!u) continue;
           casts.push(call);
           input ||= u.input;
+          narrowest = Math.min(narrowest, to.bits);
         }
         if (casts.length === 0) continue;
         const first = casts[0]!;
         const to = typeString(first)!;
-        const severity: Severity = input && !isReadOnly(fn) ? "medium" : "low";
+        const wide = narrowest >= 128;
+        const severity: Severity = input && !isReadOnly(fn) && !wide ? "medium" : "low";
         ctx.report({
           detector: "unsafe-downcast",
           category: "arithmetic",
@@ -1163,7 +1168,8 @@ export const unsafeDowncast: Detector = {
           message:
             `${displayName(fn)}() narrows ${casts.length === 1 ? `\`${program.text(list(first, "arguments")[0]!)}\` to ${to}` : `${casts.length} values`} with an explicit cast ` +
             `and nothing checks that the value fits. Solidity 0.8 does not revert on explicit conversions: larger values are silently truncated ` +
-            `(2^${intType(to)!.bits} becomes 0), so ${input ? "a caller can pass" : "stored state can hold"} an amount that is recorded as a much smaller one.`,
+            `(2^${intType(to)!.bits} becomes 0), so ${input ? "a caller can pass" : "stored state can hold"} an amount that is recorded as a much smaller one.` +
+            (wide && input && !isReadOnly(fn) ? ` Here every target holds at least 128 bits (3.4e38): only a value beyond any real token's supply in base units is cut, so low.` : ""),
           remediation:
             "Use OpenZeppelin SafeCast, which reverts when the value does not fit, or check the bound before casting:\n" +
             `\`\`\`solidity\nimport {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";\n` +

@@ -324,6 +324,22 @@ contract Fees {
     }
 }
 `,
+  "Casts.sol": `${HEAD}
+/// Amounts narrowed without a check: to uint96 (79 billion tokens of 18 decimals: reported medium) and to uint128
+/// (3.4e38, beyond any real supply: low).
+contract Casts {
+    uint96 public small;
+    uint128 public wide;
+
+    function stakeSmall(uint256 amount) external {
+        small += uint96(amount * 2);
+    }
+
+    function stakeWide(uint256 amount) external {
+        wide += uint128(amount * 2);
+    }
+}
+`,
   "Histories.sol": `${HEAD}
 /// LayerEdge's tier history: every stake appends to the histories of the stakers it re-ranks, and claiming loops over
 /// one's own history (reported). A list only its owner appends to, directly or through a helper handed msg.sender,
@@ -383,6 +399,7 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
   it("compiles every contract", function () {
     expect(result.files.map((f) => [f.file, f.status])).to.deep.equal([
       ["Auction.sol", "compiled"],
+      ["Casts.sol", "compiled"],
       ["Factory.sol", "compiled"],
       ["Fees.sol", "compiled"],
       ["Histories.sol", "compiled"],
@@ -457,5 +474,14 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
       ["spend", "medium"],
     ]);
     expect(got.find((f) => f.function === "setFee")!.message).to.contain("lower half of a range check");
+  });
+
+  it("unsafe-downcast: a caller's amount narrowed to uint96 is medium; narrowed to 128 bits or more it is low, with the reason (the reviewers' false alarms on uint128 amounts)", function () {
+    const got = findings("Casts.sol", "unsafe-downcast");
+    expect(got.map((f) => [f.function, f.severity]).sort(), summary("Casts.sol")).to.deep.equal([
+      ["stakeSmall", "medium"],
+      ["stakeWide", "low"],
+    ]);
+    expect(got.find((f) => f.function === "stakeWide")!.message).to.contain("at least 128 bits (3.4e38)");
   });
 });
