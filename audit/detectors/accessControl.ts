@@ -495,7 +495,8 @@ function documentedRestriction(doc: string): { phrase: string; sentence: string 
   return undefined;
 }
 
-const SIGNATURE_CHECK = /^(ecrecover|_?recover\w*|tryRecover|isValidSignature\w*|_?verify\w*|_?checkSignatures?)$/i;
+/** Calls that verify a signature: `ecrecover`, ECDSA's `recover`/`tryRecover`, ERC-1271's `isValidSignature`, `_verify…`. */
+export const SIGNATURE_CHECK = /^(ecrecover|_?recover\w*|tryRecover|isValidSignature\w*|_?verify\w*|_?checkSignatures?)$/i;
 const CHECK_CALL = /^_?(check|require|verify|assert|ensure|validate|auth|only)/i;
 
 /**
@@ -1188,8 +1189,7 @@ export const unguardedSetter: Detector = {
         // any caller test at all (a check against a record's party) leaves the function to its author, and so does a
         // signature it verifies (Superfluid's updateUserUnits: the signer authorises the update, not the caller)
         if (guardConditions(program, body).some((g) => mentionsSender(program, g.cond))) continue;
-        const calls = [body, ...findAll(body, "FunctionCall").map((c) => internalCallee(program, c, contract)).filter((f): f is AstNode => f !== undefined && child(f, "body") !== undefined).map((f) => child(f, "body")!)];
-        if (calls.some((b) => findAll(b, "FunctionCall").some((c) => /^(ecrecover|recover|tryRecover|isValidSignature\w*|isValidSignatureNow|_?verify\w*)$/.test(str(child(c, "expression") ?? c, "memberName") ?? str(child(c, "expression") ?? c, "name") ?? "")))) continue;
+        if (otherAuthorisation(program, fn, contract)) continue;
         const params = new Set(parameters(fn));
         const writes = findAll(body, "Assignment").filter((a) => {
           const w = writtenStateVariable(program, a);

@@ -50,7 +50,7 @@ import {
   stripParens,
   unwrapCallOptions,
 } from "../ast/semantics";
-import { privilegedVariables } from "./accessControl";
+import { SIGNATURE_CHECK, privilegedVariables } from "./accessControl";
 import { argumentsFor, deployedContracts, internalTarget } from "./defi";
 import { callablesOf, displayName, linesIn, type Detector, type DetectorContext } from "./detector";
 
@@ -708,7 +708,6 @@ function etherDestination(program: Program, contract: AstNode, call: AstNode): {
   return undefined;
 }
 
-const SIGNATURE_CHECK = /^(ecrecover|_?recover\w*|tryRecover|isValidSignature\w*|_?verify\w*|_?checkSignatures?)$/;
 
 /** Authorisation the caller checks do not show: a signature checked in the function or a helper it calls. */
 function checksSignature(program: Program, fn: AstNode, contract: AstNode): boolean {

@@ -13,12 +13,12 @@ import { child, findAll, list, str } from "../ast/node";
 import type { Program } from "../ast/program";
 import { isAccessControlled } from "../ast/access";
 import { contractKind, guardConditions, initialValueOf, isEntryPoint, isReadOnly, isSenderLike, parameters, stripConversions, unwrapCallOptions } from "../ast/semantics";
+import { SIGNATURE_CHECK } from "./accessControl";
 import { payerIsCaller, tokenTransfers } from "./denialOfService";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
 const PRICE_NAME = /price|rate$|^_?rate|exchangeRate/i;
 const BOUND_NAME = /min|max|limit|slippage|expected|threshold|deviation|target/i;
-const SIGNATURE_CALL = /^(ecrecover|recover|tryRecover|isValidSignature\w*|isValidSignatureNow|verify\w*)$/;
 
 /** The function a call runs when its code is in the compilation (an internal, library or known contract's function). */
 function calleeWithBody(program: Program, call: AstNode): AstNode | undefined {
@@ -66,7 +66,7 @@ export const callerSuppliedPrice: Detector = {
           if (guardConditions(program, body).some((g) => compared(g.cond))) checked = true;
           for (const call of findAll(body, "FunctionCall")) {
             const name = str(unwrapCallOptions(child(call, "expression")).callee ?? call, "memberName") ?? str(unwrapCallOptions(child(call, "expression")).callee ?? call, "name") ?? "";
-            if (SIGNATURE_CALL.test(name)) checked = true;
+            if (SIGNATURE_CHECK.test(name)) checked = true;
           }
           for (const t of tokenTransfers(program, body)) {
             const amount = list(t.call, "arguments").at(-1);
