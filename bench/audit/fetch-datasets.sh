@@ -468,6 +468,18 @@ fetch sherlock-2024-11-debita-v3 sherlock-audit/2024-11-debita-finance-v3 376fec
   Debita-V3-Contracts/lib/forge-std Debita-V3-Contracts/lib/openzeppelin-contracts Debita-V3-Contracts/lib/foundry-chainlink-toolkit
 npm_dep sherlock-2024-11-debita-v3/Debita-V3-Contracts @pythnetwork/pyth-sdk-solidity 4.0.0
 
+# one more Sherlock contest (first run after its labels were committed): Numa 2024-12 (a Hardhat and Foundry project
+# without a lockfile: the lowest versions its package.json ranges allow; Uniswap v3 periphery from its 0.8 branch, as
+# package.json takes it from git; OpenZeppelin 5.0.2 also under the alias its imports use)
+fetch sherlock-2024-12-numa sherlock-audit/2024-12-numa-audit ae1d7781efb4cb2c3a40c642887ddadeecabb97d Numa/lib/forge-std
+npm_dep sherlock-2024-12-numa/Numa @openzeppelin/contracts 5.0.2
+npm_into sherlock-2024-12-numa Numa/node_modules/@openzeppelin/contracts_5.0.2 @openzeppelin/contracts 5.0.2
+npm_dep sherlock-2024-12-numa/Numa @openzeppelin/contracts-upgradeable 4.9.3
+npm_dep sherlock-2024-12-numa/Numa @chainlink/contracts 0.8.0
+npm_dep sherlock-2024-12-numa/Numa @uniswap/v3-core 1.0.2-solc-0.8-simulate
+npm_dep sherlock-2024-12-numa/Numa hardhat 2.22.15
+git_dep sherlock-2024-12-numa/Numa @uniswap/v3-periphery Uniswap/v3-periphery b325bb0905d922ae61fcc7df85ee802e8df5e96c
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
