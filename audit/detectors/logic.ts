@@ -542,6 +542,21 @@ export const tautology: Detector = {
 // boolean-constant
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Whether a statement (or block) only assigns variables to themselves (`x = x;`) or names them (`x;`). */
+function onlySelfAssignments(program: Program, stmt: AstNode | undefined): boolean {
+  if (!stmt) return false;
+  const stmts = stmt.nodeType === "Block" ? list(stmt, "statements") : [stmt];
+  return (
+    stmts.length > 0 &&
+    stmts.every((x) => {
+      if (x.nodeType !== "ExpressionStatement") return false;
+      const e = child(x, "expression");
+      if (e?.nodeType === "Identifier") return true;
+      return e?.nodeType === "Assignment" && str(e, "operator") === "=" && program.text(child(e, "leftHandSide")!) === program.text(child(e, "rightHandSide")!);
+    })
+  );
+}
+
 /** Whether a `while (true)`-style loop can be left: a break of its own, a return, a revert or inline assembly. */
 function loopHasExit(program: Program, loop: AstNode): boolean {
   const body = child(loop, "body");
@@ -595,6 +610,9 @@ export const booleanConstant: Detector = {
           severity = "low";
         }
       } else if ((p.nodeType === "IfStatement" || p.nodeType === "Conditional") && child(p, "condition") === cur) {
+        // Compound's "Shh - we don't ever want this hook to be marked pure": `if (false) { maxAssets = maxAssets; }`,
+        // a branch that only assigns variables to themselves, there to keep the compiler from suggesting `pure`
+        if (!value && p.nodeType === "IfStatement" && !child(p, "falseBody") && onlySelfAssignments(program, child(p, "trueBody"))) continue;
         where = p.nodeType === "IfStatement" ? `\`if (${shown})\`` : `\`${shown} ? … : …\``;
         effect = value ? "always takes the first branch" : "never takes the first branch (dead code)";
       } else if ((p.nodeType === "WhileStatement" || p.nodeType === "ForStatement" || p.nodeType === "DoWhileStatement") && child(p, "condition") === cur) {

@@ -98,6 +98,15 @@ const REMEDIATION_SEND =
   "Check the result, or better let the recipient pull the payment (withdraw pattern):\n```solidity\n" +
   "require(recipient.send(amount), \"payment failed\");\n// better: pending[recipient] += amount; and a withdraw() the recipient calls\n```";
 
+/** A comment on the call's line or the three above that says its result is ignored on purpose. */
+const IGNORED_ON_PURPOSE =
+  /\b(do not|don'?t|not|never|no need to)\s+(check|care about|require)\b[^\n]*\b(result|return|success|outcome|fail)|\bignor(e|es|ed|ing)\s+(the\s+)?(result|return|failure|success)|\bbest[- ]effort\b|\b(may|can|might|is allowed to)\s+fail\b/i;
+
+function ignoredOnPurpose(lines: { lineText(n: number): string }, line: number): boolean {
+  const near = [line, line - 1, line - 2, line - 3].filter((n) => n > 0).map((n) => /\/\/.*$|\/\*.*$/.exec(lines.lineText(n))?.[0] ?? "");
+  return near.some((c) => IGNORED_ON_PURPOSE.test(c));
+}
+
 export const uncheckedCalls: Detector = {
   id: "unchecked-low-level-call",
   category: "unchecked_low_level_calls",
@@ -131,17 +140,21 @@ export const uncheckedCalls: Detector = {
           const forwardsPayment = ll.value !== undefined && /\bmsg\.value\b/.test(program.text(ll.value));
           const sendsValue = isSend || (ll.value !== undefined && !/^0+$/.test(program.text(ll.value).trim()));
           const recordsNothing = !forwardsPayment && failureChangesNothing(program, call, fn, contract, sendsValue, writes);
+          // a call that moves no value, whose comment says its result is ignored on purpose (Numa's notification of a
+          // fee receiver that "might not implement the deposit function")
+          const meant = !sendsValue && ignoredOnPurpose(ctx.file.lines, program.line(call));
           ctx.report({
             detector: isSend ? "unchecked-send" : "unchecked-low-level-call",
             category: "unchecked_low_level_calls",
-            severity: recordsNothing ? "low" : "medium",
+            severity: recordsNothing || meant ? "low" : "medium",
             confidence: "high",
             lines: [program.line(call)],
             contract: str(contract, "name"),
             function: displayName(fn),
             message:
               `The result of \`${program.text(call).split("\n")[0]!.slice(0, 80)}\` is ignored: if the ${isSend ? "payment" : `${ll.kind}`} fails, ${displayName(fn)}() carries on as if it succeeded` +
-              (recordsNothing ? ` (it records nothing, so a failure leaves things as they were and the caller is not told).` : "."),
+              (recordsNothing ? ` (it records nothing, so a failure leaves things as they were and the caller is not told).` : ".") +
+              (meant && !recordsNothing ? " A comment says the result is ignored on purpose and the call moves no value: a best-effort notification (low)." : ""),
             remediation: isSend ? REMEDIATION_SEND : REMEDIATION_CALL,
           });
         }

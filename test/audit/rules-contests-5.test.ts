@@ -340,6 +340,57 @@ contract Casts {
     }
 }
 `,
+  "Hooks.sol": `${HEAD}
+/// Compound's verify hooks keep themselves non-pure with \`if (false) { x = x; }\` (not reported); an \`if (false)\`
+/// around a real check is (reported).
+contract Hooks {
+    uint256 public limit = 10;
+
+    function borrowVerify(address cToken, uint256 maxAssets) external view {
+        cToken;
+        if (false) {
+            maxAssets = maxAssets;
+        }
+        if (limit == 0) revert();
+    }
+
+    function borrow(uint256 amount) external view returns (uint256) {
+        if (false) {
+            require(amount <= limit, "limit");
+        }
+        return amount;
+    }
+}
+`,
+  "Notify.sol": `${HEAD}
+/// Numa's vault tells the fee receiver about a payment and says it ignores the result on purpose (low); the same call
+/// without the comment, and a payment of ether whose result is ignored, stay medium.
+contract Notify {
+    address public feeAddress;
+    uint256 public sent;
+
+    constructor(address f) {
+        feeAddress = f;
+    }
+
+    function notifyQuietly(uint256 fee) external {
+        sent += fee;
+        // we don't check result as contract might not implement the deposit function (if multi sig for example)
+        feeAddress.call(abi.encodeWithSignature("DepositFromVault(uint256)", fee));
+    }
+
+    function notifyLoudly(uint256 fee) external {
+        sent += fee;
+        feeAddress.call(abi.encodeWithSignature("DepositFromVault(uint256)", fee));
+    }
+
+    function pay(uint256 fee) external {
+        sent += fee;
+        // best effort
+        feeAddress.call{value: fee}("");
+    }
+}
+`,
   "Histories.sol": `${HEAD}
 /// LayerEdge's tier history: every stake appends to the histories of the stakers it re-ranks, and claiming loops over
 /// one's own history (reported). A list only its owner appends to, directly or through a helper handed msg.sender,
@@ -403,7 +454,9 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
       ["Factory.sol", "compiled"],
       ["Fees.sol", "compiled"],
       ["Histories.sol", "compiled"],
+      ["Hooks.sol", "compiled"],
       ["Mints.sol", "compiled"],
+      ["Notify.sol", "compiled"],
       ["Prices.sol", "compiled"],
       ["Rates.sol", "compiled"],
       ["Setters.sol", "compiled"],
@@ -483,5 +536,19 @@ describe("audit: rules from the first run on Plaza, Superfluid's locker, Rova, A
       ["stakeWide", "low"],
     ]);
     expect(got.find((f) => f.function === "stakeWide")!.message).to.contain("at least 128 bits (3.4e38)");
+  });
+
+  it("boolean-constant: Compound's `if (false) { maxAssets = maxAssets; }`, which only keeps a hook non-pure, is not reported; `if (false)` around a check is (Numa's review)", function () {
+    expect(findings("Hooks.sol", "boolean-constant").map((f) => f.function), summary("Hooks.sol")).to.deep.equal(["borrow"]);
+  });
+
+  it("unchecked-low-level-call: a call that moves no value, whose comment says the result is ignored on purpose, is low; without the comment, or sending ether, it stays medium (Numa's review)", function () {
+    const got = findings("Notify.sol", "unchecked-low-level-call");
+    expect(got.map((f) => [f.function, f.severity]).sort(), summary("Notify.sol")).to.deep.equal([
+      ["notifyLoudly", "medium"],
+      ["notifyQuietly", "low"],
+      ["pay", "medium"],
+    ]);
+    expect(got.find((f) => f.function === "notifyQuietly")!.message).to.contain("ignored on purpose");
   });
 });
