@@ -480,6 +480,14 @@ npm_dep sherlock-2024-12-numa/Numa @uniswap/v3-core 1.0.2-solc-0.8-simulate
 npm_dep sherlock-2024-12-numa/Numa hardhat 2.22.15
 git_dep sherlock-2024-12-numa/Numa @uniswap/v3-periphery Uniswap/v3-periphery b325bb0905d922ae61fcc7df85ee802e8df5e96c
 
+# one more Sherlock contest (first run after its labels were committed): Teller Finance update 2024-11 (the code of
+# Teller 2023-03 a year and a half on, with a lending-pool extension; a Yarn workspace: OpenZeppelin at its yarn.lock's
+# versions, in the contracts package's node_modules as for Teller 2023-03)
+fetch sherlock-2024-11-teller-update sherlock-audit/2024-11-teller-finance-update 0c8535728f97d37a4052d2a25909d28db886a422 \
+  teller-protocol-v2-audit-2024/packages/contracts/lib/forge-std
+npm_dep sherlock-2024-11-teller-update/teller-protocol-v2-audit-2024/packages/contracts @openzeppelin/contracts 4.8.1
+npm_dep sherlock-2024-11-teller-update/teller-protocol-v2-audit-2024/packages/contracts @openzeppelin/contracts-upgradeable 4.8.1
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

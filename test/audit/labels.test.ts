@@ -93,6 +93,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2024-11-autonomint",
       "sherlock-2024-11-debita-v3",
       "sherlock-2024-11-superfluid-locker",
+      "sherlock-2024-11-teller-update",
       "sherlock-2024-12-numa",
       "sherlock-2024-12-plaza",
       "sherlock-2025-02-rova",
