@@ -144,15 +144,22 @@ function foundryProject(root: string): Project {
  * One remapping per context and prefix among the dependencies' ones, as forge keeps them: the target closest to the
  * root (fewest path segments) wins, the first one on a tie — MagicSea's `lib/openzeppelin-contracts/remappings.txt`
  * names `@openzeppelin/contracts/` as `lib/joe-v2/remappings.txt` does for joe-v2's own nested copy; forge compiles
- * against the top-level copy, and two copies of one interface do not compile together.
+ * against the top-level copy, and two copies of one interface do not compile together. A target that is not there (a
+ * nested submodule nobody checked out: PoolTogether's `pt-v5-vault/lib/pt-v5-twab-controller/lib/ring-buffer-lib`)
+ * loses to one that is, however close it is.
  */
 function closestFirst(list: Remapping[]): Remapping[] {
   const segments = (r: Remapping): number => r.target.split("/").filter(Boolean).length;
+  const there = new Map<Remapping, boolean>();
+  const present = (r: Remapping): boolean => {
+    if (!there.has(r)) there.set(r, r.target.endsWith("/") ? isDir(r.target) : existsSync(r.target));
+    return there.get(r)!;
+  };
   const kept = new Map<string, Remapping>();
   for (const r of list) {
     const key = `${r.context}\0${r.prefix}`;
     const prev = kept.get(key);
-    if (!prev || segments(prev) > segments(r)) kept.set(key, r);
+    if (!prev || (present(r) && !present(prev)) || (present(r) === present(prev) && segments(prev) > segments(r))) kept.set(key, r);
   }
   return [...kept.values()];
 }
@@ -163,6 +170,8 @@ function collectLibRemappings(libDir: string, root: string, own: Remapping[], de
   for (const entry of readdirSync(libDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
     const dep = path.join(libDir, entry.name);
+    // a submodule not checked out (an empty folder) maps nothing
+    if (readdirSync(dep).length === 0) continue;
     const origin = `${posix(path.relative(root, dep))}/remappings.txt`;
     own.push(...remappingsFile(dep, "remappings.txt", origin));
     const base = ["src", "contracts"].map((d) => path.join(dep, d)).find(isDir) ?? dep;

@@ -292,6 +292,25 @@ describe("audit: imports resolved like the build tools (Foundry, Hardhat, plain 
     ]);
   });
 
+  it("a nested submodule nobody checked out (an empty folder) does not win a prefix over a copy that is there (PoolTogether's ring-buffer-lib)", async function () {
+    const nested = path.join(dir, "unchecked-out");
+    const ring = `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nlibrary RingBufferLib {\n    function wrap(uint256 i, uint256 n) internal pure returns (uint256) { return i % n; }\n}\n`;
+    write(nested, {
+      "foundry.toml": `[profile.default]\nsrc = "src"\n`,
+      // sorted first, equally close: a dependency whose own ring-buffer-lib submodule was never checked out
+      "lib/a-twab/remappings.txt": "ring-buffer-lib/=lib/ring-buffer-lib/src/\n",
+      "lib/a-twab/src/Twab.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {RingBufferLib} from "ring-buffer-lib/RingBufferLib.sol";\nlibrary Twab { function at(uint256 i) internal pure returns (uint256) { return RingBufferLib.wrap(i, 8); } }\n`,
+      "lib/b-pool/remappings.txt": "ring-buffer-lib/=lib/ring-buffer-lib/src/\n",
+      "lib/b-pool/lib/ring-buffer-lib/src/RingBufferLib.sol": ring,
+      "src/Vault.sol": `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport {Twab} from "a-twab/Twab.sol";\ncontract Vault { function slot(uint256 i) external pure returns (uint256) { return Twab.at(i); } }\n`,
+    });
+    mkdirSync(path.join(nested, "lib/a-twab/lib/ring-buffer-lib"), { recursive: true });
+    const p = detectProject(nested);
+    expect(p.remappings.filter((r) => r.prefix === "ring-buffer-lib/").map((r) => path.relative(nested, r.target))).to.deep.equal(["lib/b-pool/lib/ring-buffer-lib/src"]);
+    const r = await runAudit({ path: path.join(nested, "src"), projectRoot: ROOT, cacheDir, slither: false, solhint: false });
+    expect(r.files.map((f) => [f.file, f.status, f.message])).to.deep.equal([["Vault.sol", "compiled", undefined]]);
+  });
+
   it("a file one file imports as `src/AuctionV1.sol` and another as `./AuctionV1.sol`, in an import cycle, is one unit when the project's files are compiled together (Bond's batch auction)", async function () {
     const cyc = path.join(dir, "cycle");
     const sol = (body: string, imports: string): string => `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n${imports}${body}\n`;
