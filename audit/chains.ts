@@ -39,6 +39,7 @@ const ALIASES: Record<string, string[]> = {
   berachain: ["bera"],
   layeredge: ["layer-edge"],
   sonic: ["sonic-mainnet"],
+  zerion: ["zerion-chain"],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

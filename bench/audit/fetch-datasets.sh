@@ -488,6 +488,31 @@ fetch sherlock-2024-11-teller-update sherlock-audit/2024-11-teller-finance-updat
 npm_dep sherlock-2024-11-teller-update/teller-protocol-v2-audit-2024/packages/contracts @openzeppelin/contracts 4.8.1
 npm_dep sherlock-2024-11-teller-update/teller-protocol-v2-audit-2024/packages/contracts @openzeppelin/contracts-upgradeable 4.8.1
 
+# one more Sherlock contest (scope: the src/ files of README.md's "Audit scope"): PoolTogether 2024-05 (seven Foundry
+# projects, each with its own lib/ submodules; nested pt-v5-prize-pool / pt-v5-draw-manager copies bring their own lib/)
+fetch sherlock-2024-05-pooltogether sherlock-audit/2024-05-pooltogether 1aa1b8c028b659585e4c7a6b9b652fb075f86db3 \
+  pt-v5-prize-pool/lib/openzeppelin-contracts pt-v5-prize-pool/lib/prb-math pt-v5-prize-pool/lib/ring-buffer-lib \
+  pt-v5-prize-pool/lib/uniform-random-number pt-v5-prize-pool/lib/pt-v5-twab-controller \
+  pt-v5-twab-controller/lib/openzeppelin-contracts pt-v5-twab-controller/lib/ring-buffer-lib \
+  pt-v5-draw-manager/lib/openzeppelin-contracts pt-v5-draw-manager/lib/prb-math pt-v5-draw-manager/lib/pt-v5-prize-pool \
+  pt-v5-draw-manager/lib/pt-v5-prize-pool:lib/ring-buffer-lib pt-v5-draw-manager/lib/pt-v5-prize-pool:lib/uniform-random-number \
+  pt-v5-draw-manager/lib/pt-v5-prize-pool:lib/pt-v5-twab-controller \
+  pt-v5-claimer/lib/openzeppelin-contracts pt-v5-claimer/lib/prb-math pt-v5-claimer/lib/solmate \
+  pt-v5-claimer/lib/pt-v5-claimable-interface pt-v5-claimer/lib/pt-v5-prize-pool \
+  pt-v5-claimer/lib/pt-v5-prize-pool:lib/ring-buffer-lib pt-v5-claimer/lib/pt-v5-prize-pool:lib/uniform-random-number \
+  pt-v5-claimer/lib/pt-v5-prize-pool:lib/pt-v5-twab-controller \
+  pt-v5-tpda-liquidator/lib/openzeppelin-contracts pt-v5-tpda-liquidator/lib/pt-v5-liquidator-interfaces \
+  pt-v5-rng-witnet/lib/witnet-solidity-bridge pt-v5-rng-witnet/lib/pt-v5-draw-manager \
+  pt-v5-rng-witnet/lib/pt-v5-draw-manager:lib/openzeppelin-contracts pt-v5-rng-witnet/lib/pt-v5-draw-manager:lib/prb-math \
+  pt-v5-rng-witnet/lib/pt-v5-draw-manager:lib/pt-v5-prize-pool \
+  pt-v5-rng-witnet/lib/pt-v5-draw-manager/lib/pt-v5-prize-pool:lib/ring-buffer-lib \
+  pt-v5-rng-witnet/lib/pt-v5-draw-manager/lib/pt-v5-prize-pool:lib/uniform-random-number \
+  pt-v5-rng-witnet/lib/pt-v5-draw-manager/lib/pt-v5-prize-pool:lib/pt-v5-twab-controller \
+  pt-v5-vault/lib/openzeppelin-contracts pt-v5-vault/lib/owner-manager-contracts pt-v5-vault/lib/pt-v5-liquidator-interfaces \
+  pt-v5-vault/lib/pt-v5-claimable-interface pt-v5-vault/lib/pt-v5-prize-pool pt-v5-vault/lib/pt-v5-twab-controller \
+  pt-v5-vault/lib/pt-v5-prize-pool:lib/prb-math pt-v5-vault/lib/pt-v5-prize-pool:lib/ring-buffer-lib \
+  pt-v5-vault/lib/pt-v5-prize-pool:lib/uniform-random-number pt-v5-vault/lib/pt-v5-twab-controller:lib/ring-buffer-lib
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

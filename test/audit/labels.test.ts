@@ -84,6 +84,7 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2024-04-xkeeper",
       "sherlock-2024-05-gamma-staking",
       "sherlock-2024-05-midas",
+      "sherlock-2024-05-pooltogether",
       "sherlock-2024-06-magicsea",
       "sherlock-2024-06-velocimeter",
       "sherlock-2024-08-midas-minter-redeemer",
