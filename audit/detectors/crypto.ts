@@ -1592,10 +1592,18 @@ export const forcedEtherBalance: Detector = {
           const cond = branch ? child(branch, "condition") : undefined;
           return cond !== undefined && (cond === b || program.contains(cond, b));
         };
+        // a guard that lets the call through only when the balance is not zero (`if (totalAssets == 0) revert …;`,
+        // `require(bal != 0)`): a donation only helps it pass (PoolTogether's previewWithdraw)
+        const passesOnNonZero = (b: AstNode): boolean =>
+          guardConditions(program, child(fn, "body")!).some((g) => {
+            if (stripParens(g.cond) !== b) return false;
+            const passWhenTrue = g.node.nodeType !== "IfStatement" || !reverts(child(g.node, "trueBody"));
+            return (str(b, "operator") === "!=") === passWhenTrue;
+          });
         const comparisons = findAll(child(fn, "body")!, "BinaryOperation").filter(
           (b) =>
             ["==", "!="].includes(str(b, "operator") ?? "") &&
-            !((isZeroLiteral(child(b, "leftExpression")) || isZeroLiteral(child(b, "rightExpression"))) && branchOnly(b)),
+            !((isZeroLiteral(child(b, "leftExpression")) || isZeroLiteral(child(b, "rightExpression"))) && (branchOnly(b) || passesOnNonZero(b))),
         );
         // not the balance compared with an earlier reading of itself (`address(this).balance == before`: did a call move ether?)
         const hits = comparisons.filter((b) => readsOwnBalance(program, child(b, "leftExpression")) !== readsOwnBalance(program, child(b, "rightExpression")));

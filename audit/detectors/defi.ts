@@ -380,7 +380,12 @@ function isSpotRead(program: Program, n: AstNode): boolean {
   // a pool's own quote of its current price (`pool.getPriceOfOnePoolTokenInWeth()`): its reserves' ratio right now
   const target = unwrapCallOptions(child(n, "expression")).callee;
   // another contract's reserve read one side at a time (`amm.ethReserve()`, `pair.reserve0()`): what a swap moves
-  if (RESERVE_GETTER.test(name) && !/^_?(total|protocol|insurance|cumulative)/i.test(name) && target?.nodeType === "MemberAccess" && !isThisAddress(program, child(target, "expression"))) return true;
+  // (a bare `reserve()` names one fund, PoolTogether's prize-pool reserve, not a side of a pool: a pool's getters name
+  // the side, `reserve0()`, `tokenReserve()`)
+  if (
+    RESERVE_GETTER.test(name) && !/^_?(total|protocol|insurance|cumulative)/i.test(name) && !/^_?reserve$/i.test(name) &&
+    target?.nodeType === "MemberAccess" && !isThisAddress(program, child(target, "expression"))
+  ) return true;
   // (a project contract's quote is followed into its code instead: see ownStateQuote)
   if (
     POOL_PRICE_CALL.test(name) && !ORACLE_MARK.test(name) && !/cumulative|average|twap|oracle/i.test(name) &&

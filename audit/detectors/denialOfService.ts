@@ -75,7 +75,7 @@ function publiclyGrownArrays(program: Program, contract: AstNode): Set<AstNode> 
       const callee = child(call, "expression");
       if (callee?.nodeType === "MemberAccess" && str(callee, "memberName") === "push") {
         const d = baseDeclaration(program, child(callee, "expression"));
-        if (isDynamicStorageArray(d) && !resetLater(program, reset, d, call)) out.add(d!);
+        if (isDynamicStorageArray(d) && !resetLater(program, reset, d, call) && !capsLength(program, fn, d!)) out.add(d!);
       }
     }
     for (const n of [...findAll(child(fn, "body")!, "Assignment"), ...findAll(child(fn, "body")!, "UnaryOperation")]) {
@@ -87,6 +87,29 @@ function publiclyGrownArrays(program: Program, contract: AstNode): Set<AstNode> 
     }
   }
   return out;
+}
+
+/**
+ * Whether `fn` refuses to go on once the array is long: a guard on `array.length` against a bound
+ * (`require(list.length < MAX)`, `if (list.length > maxRetries) revert …;` — PoolTogether's draw retries).
+ */
+function capsLength(program: Program, fn: AstNode, array: AstNode): boolean {
+  const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==" };
+  const isLength = (e: AstNode | undefined): boolean =>
+    e?.nodeType === "MemberAccess" && str(e, "memberName") === "length" && baseDeclaration(program, child(e, "expression")) === array;
+  return guardConditions(program, child(fn, "body")!).some(({ cond, node }) => {
+    const failWhenTrue = node.nodeType === "IfStatement" && stopsExecution(program, child(node, "trueBody"));
+    return findAll(cond, "BinaryOperation").some((b) => {
+      const op = str(b, "operator") ?? "";
+      if (!(op in FLIP)) return false;
+      const l = stripParens(child(b, "leftExpression"));
+      const r = stripParens(child(b, "rightExpression"));
+      // written as `length OP bound`
+      const o = isLength(l) ? op : isLength(r) ? FLIP[op]! : undefined;
+      if (o === undefined) return false;
+      return failWhenTrue ? o === ">" || o === ">=" || o === "==" : o === "<" || o === "<=";
+    });
+  });
 }
 
 /**

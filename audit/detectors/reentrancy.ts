@@ -30,9 +30,17 @@ import type { Severity } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 import { entriesReaching } from "./defi";
 
-interface State {
-  firstCall?: OutgoingCall;
+/** The call that most endangers the writes after it, with the state read before it was made. */
+interface Pick {
+  call: OutgoingCall;
+  rank: number;
   readBefore: Set<AstNode>;
+}
+
+interface State {
+  pick?: Pick;
+  /** State read so far on this path. */
+  reads: Set<AstNode>;
 }
 
 interface Violation {
@@ -122,7 +130,8 @@ function fixedCallee(program: Program, call: OutgoingCall, context: AstNode, mem
     });
     return !out;
   });
-  const verdict = !quiet ? undefined : impls.length > 0 ? "quiet" : call.value ? undefined : "unknown";
+  // (ether sent along changes nothing: the contract the deployer chose runs, whoever pays)
+  const verdict = !quiet ? undefined : impls.length > 0 ? "quiet" : "unknown";
   memo.set(decl, verdict);
   return verdict;
 }
@@ -429,6 +438,28 @@ function restrictedEntries(program: Program, fn: AstNode, owner: AstNode): boole
   return entries.length > 0 && entries.every(([e, c]) => isAccessControlled(program, e, c));
 }
 
+/**
+ * How much a re-enterable call endangers the state written after it: 4 ether to a receiver not written into the code;
+ * 3 a call into code nobody vetted (a caller-chosen token, a callback, an arbitrary target); 2 a contract the deployer
+ * or an admin chose whose code in the scan calls out in turn; 1 an ERC-20 transfer of a token the caller does not
+ * choose (re-enters only through transfer hooks); 0 a contract the deployer or an admin chose whose code is not in the
+ * scan, or ether to an address written into the code.
+ */
+function dangerOf(program: Program, call: OutgoingCall, fn: AstNode, contract: AstNode, fixed: Map<AstNode, "quiet" | "unknown" | undefined>): number {
+  const token = tokenCall(program, call, fn, contract);
+  if (token !== undefined && !token.callerChosen) return 1;
+  if (fixedCallee(program, call, contract, fixed) === "unknown") return 0;
+  if (trustedTarget(program, call, contract)) return 2;
+  if (sendsEther(program, call, contract)) return hardCodedTarget(program, call) ? 0 : 4;
+  return 3;
+}
+
+/** An external function call on a contract the deployer fixed or only an admin sets (`collateralManager.withdraw(…)`). */
+function trustedTarget(program: Program, call: OutgoingCall, contract: AstNode): boolean {
+  const target = call.external && !call.lowLevel && !call.assembly ? call.external.target : undefined;
+  return target !== undefined && (fixedAtDeployment(program, target, contract) || ownerChosen(program, target, contract));
+}
+
 export const reentrancy: Detector = {
   id: "reentrancy",
   category: "reentrancy",
@@ -463,9 +494,16 @@ export const reentrancy: Detector = {
         if (hasReentrancyGuard(program, fn, contract)) continue;
         const violations: Violation[] = [];
         walkFlow<State>(program, fn, contract, {
-          initial: () => ({ readBefore: new Set() }),
-          clone: (s) => ({ firstCall: s.firstCall, readBefore: new Set(s.readBefore) }),
-          merge: (a, b) => ({ firstCall: a.firstCall ?? b.firstCall, readBefore: new Set([...a.readBefore, ...b.readBefore]) }),
+          initial: () => ({ reads: new Set() }),
+          clone: (s) => ({ pick: s.pick, reads: new Set(s.reads) }),
+          merge: (a, b) => {
+            let pick = a.pick ?? b.pick;
+            if (a.pick && b.pick && b.pick.rank > a.pick.rank) pick = b.pick;
+            else if (a.pick && b.pick && a.pick.call.node === b.pick.call.node && a.pick !== b.pick) {
+              pick = { ...a.pick, readBefore: new Set([...a.pick.readBefore, ...b.pick.readBefore]) };
+            }
+            return { pick, reads: new Set([...a.reads, ...b.reads]) };
+          },
           onCall: (s, call) => {
             if (!canReenter(call, staticViews)) return;
             // a contract this function has just deployed runs code the project wrote (a factory initialising its pair)
@@ -474,18 +512,22 @@ export const reentrancy: Detector = {
             if (fixedCallee(program, call, contract, fixed) === "quiet") return;
             // made inside a nonReentrant function: re-entry is blocked
             if (call.stack.some((f) => f !== fn && f.nodeType === "FunctionDefinition" && hasReentrancyGuard(program, f, contract))) return;
-            if (!s.firstCall || (call.value && !s.firstCall.value)) s.firstCall = call;
+            // the writes after several calls are judged by the most dangerous of them, not by the first: a trusted
+            // registry called first does not make the lender's callback after it safe (Teller's repayment listener)
+            const rank = dangerOf(program, call, fn, contract, fixed);
+            if (!s.pick || rank > s.pick.rank) s.pick = { call, rank, readBefore: new Set(s.reads) };
           },
           onRead: (s, decl) => {
-            if (!s.firstCall) s.readBefore.add(decl);
+            s.reads.add(decl);
           },
           onWrite: (s, decl, node, sites) => {
-            if (!s.firstCall) return;
-            if (isFlashLoanSettlement(program, s.firstCall, sites, node, contract)) return;
-            if (loopCarriedOnly(program, s.firstCall, sites, node)) return;
+            const pick = s.pick;
+            if (!pick) return;
+            if (isFlashLoanSettlement(program, pick.call, sites, node, contract)) return;
+            if (loopCarriedOnly(program, pick.call, sites, node)) return;
             // rolled back by a revert that ends its path: the effect never outlives the interaction
             if ([node, ...sites].some((n) => rolledBack(program, n))) return;
-            violations.push({ call: s.firstCall, decl, write: node, writeSites: sites, readBefore: s.readBefore.has(decl) });
+            violations.push({ call: pick.call, decl, write: node, writeSites: sites, readBefore: pick.readBefore.has(decl) });
           },
         });
         if (violations.length === 0) continue;
@@ -495,7 +537,10 @@ export const reentrancy: Detector = {
         const restricted = isAccessControlled(program, fn, contract) || (contractKind(contract) === "library" && libraryCallersRestricted(program, fn));
         for (const vs of byCall.values()) {
           const call = vs[0]!.call;
-          const ether = sendsEther(program, call, contract);
+          // ether forwarded to a contract the deployer or an admin chose (a bridge adapter's fee) hands control to
+          // that contract, as any call to it does: it is judged as such a call
+          const paid = sendsEther(program, call, contract);
+          const ether = paid && !trustedTarget(program, call, contract);
           const readFirst = vs.some((v) => v.readBefore);
           // Nothing decides on the old value: this function reads none of the variables before its call, and no other
           // function that changes state reads them at all (Ethernaut's Denial: `timeLastWithdrawn` is only ever written).
@@ -508,19 +553,23 @@ export const reentrancy: Detector = {
           const tokenOnly = token !== undefined && !token.callerChosen;
           if (tokenOnly) severity = "low";
           // a contract the deployer fixed whose code is not in the scan: it calls back only if the deployer chose one that does
-          const deployerChoice = !tokenOnly && !ether && fixedCallee(program, call, contract, fixed) === "unknown";
+          const deployerChoice = !tokenOnly && fixedCallee(program, call, contract, fixed) === "unknown";
           if (deployerChoice) severity = "low";
           // ether sent to an address written into the code (`ILido public constant lido = ILido(0xae7a…)`, Saffron's
           // deposit): a known protocol, not a receiver anyone chooses
-          const hardCoded = ether && !tokenOnly && hardCodedTarget(program, call);
+          const hardCoded = paid && !tokenOnly && hardCodedTarget(program, call);
           if (hardCoded) severity = "low";
           const vars = [...new Set(vs.map((v) => str(v.decl, "name") ?? "?"))];
           const others = new Set<string>();
           for (const v of vs) for (const r of readers.get(v.decl) ?? []) if (r !== displayName(fn)) others.add(r);
           const lines = linesIn(program, ctx.file, [call.node, ...call.sites, ...vs.flatMap((v) => [v.write, ...v.writeSites])]);
           // the call itself, or (made inside a dependency's helper) the statement here that leads to it
-          const shown = [call.node, ...call.sites].find((n) => program.fileOf(n) === ctx.file);
-          const callText = shown ? `\`${program.text(shown).split("\n")[0]!.slice(0, 80)}\`` : "an external call";
+          const shown = [call.node, ...[...call.sites].reverse()].find((n) => program.fileOf(n) === ctx.file);
+          const maker = call.stack[call.stack.length - 1];
+          const makerOwner = maker ? program.contractOf(maker) : undefined;
+          const elsewhere =
+            shown !== call.node && maker?.nodeType === "FunctionDefinition" ? ` (made in ${makerOwner ? `${str(makerOwner, "name")}.` : ""}${displayName(maker)}())` : "";
+          const callText = (shown ? `\`${program.text(shown).split("\n")[0]!.slice(0, 80)}\`` : "an external call") + elsewhere;
           ctx.report({
             detector: "reentrancy",
             category: "reentrancy",
@@ -530,17 +579,17 @@ export const reentrancy: Detector = {
             contract: str(contract, "name"),
             function: displayName(fn),
             message:
-              `${displayName(fn)}() makes ${ether ? "an ether-sending " : "an "}external call ${callText} and only afterwards writes ` +
+              `${displayName(fn)}() makes ${paid ? "an ether-sending " : "an "}external call ${callText} and only afterwards writes ` +
               `${vars.join(", ")}. The callee can call back into the contract while ${vars.join(", ")} still hold the old value` +
               (others.size > 0 ? ` (cross-function: ${[...others].slice(0, 5).join(", ")} also read${others.size === 1 ? "s" : ""} it).` : ".") +
               (restricted ? " The function is restricted to privileged callers, which lowers the risk." : "") +
               (ether && unobserved ? ` No function that changes state reads ${vars.join(", ")} before it is written, so a re-entrant call gains nothing a later call would not.` : "") +
               (tokenOnly
                 ? " The call is a transfer or approval of a token the caller does not choose, which calls no one back unless the token has transfer hooks (ERC-777)."
-                : deployerChoice
-                  ? " The callee is a contract the deployer or an admin chose (fixed at deployment, or set only by a privileged function) whose code is not in the scan: it calls back only if the contract they chose does."
-                  : hardCoded
-                    ? " The ether goes to an address written into the code (a constant), a known protocol rather than a receiver anyone chooses: it calls back only if that protocol does."
+                : hardCoded
+                  ? " The ether goes to an address written into the code (a constant), a known protocol rather than a receiver anyone chooses: it calls back only if that protocol does."
+                  : deployerChoice
+                    ? " The callee is a contract the deployer or an admin chose (fixed at deployment, or set only by a privileged function) whose code is not in the scan: it calls back only if the contract they chose does."
                     : ""),
             remediation:
               "Follow checks-effects-interactions: update the contract's state before the external call, and make the call last. " +

@@ -1,0 +1,321 @@
+/**
+ * Rules from the first runs on Teller Finance's 2024 update and PoolTogether V5. From Teller M-4: the writes after
+ * several calls are judged by the most dangerous call before them, not by the first — a trusted reputation registry
+ * called first does not make the lender's repayment callback after it safe (`reentrancy`); the call a helper of
+ * another file makes is named with that helper. Ether forwarded to a contract the deployer or an admin chose (a bridge
+ * adapter's fee) is judged like any call to that contract.
+ */
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import type { AuditResult } from "../../audit/scan";
+import { scanSources, sourceQueries } from "./scanSources";
+
+const HEAD = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n";
+
+const SOURCES: Record<string, string> = {
+  "Loans.sol": `${HEAD}
+interface IReputation {
+    function update(address borrower, uint256 loanId) external;
+}
+
+interface IRepaymentListener {
+    function onRepaid(uint256 loanId, uint256 amount) external;
+}
+
+/// Teller's repayment: the owner's reputation registry is called first (its code is not in the scan: the owner's
+/// choice), then the listener the lender registered for the loan, and only then is the repayment booked.
+contract Loans {
+    address public owner;
+    IReputation public reputation;
+    mapping(uint256 => address) public listenerOf;
+    mapping(uint256 => address) public lenderOf;
+    mapping(uint256 => uint256) public repaid;
+    mapping(uint256 => uint256) public owed;
+
+    constructor(IReputation reputation_) {
+        owner = msg.sender;
+        reputation = reputation_;
+    }
+
+    function setListener(uint256 loanId, address listener) external {
+        require(msg.sender == lenderOf[loanId], "not the lender");
+        listenerOf[loanId] = listener;
+    }
+
+    function repay(uint256 loanId, uint256 amount) external {
+        require(repaid[loanId] + amount <= owed[loanId], "too much");
+        reputation.update(msg.sender, loanId);
+        address listener = listenerOf[loanId];
+        if (listener != address(0)) IRepaymentListener(listener).onRepaid(loanId, amount);
+        repaid[loanId] += amount;
+    }
+
+    /// the fixed variant: only the trusted registry is called before the write
+    function repayQuietly(uint256 loanId, uint256 amount) external {
+        require(repaid[loanId] + amount <= owed[loanId], "too much");
+        reputation.update(msg.sender, loanId);
+        repaid[loanId] += amount;
+        address listener = listenerOf[loanId];
+        if (listener != address(0)) IRepaymentListener(listener).onRepaid(loanId, amount);
+    }
+}
+`,
+  "Bridged.sol": `${HEAD}
+interface IAdapter {
+    function send(uint256 amount) external payable;
+}
+
+/// Derby's vault: the relayer fee the caller pays is forwarded to the adapter the owner set, then the vault books the
+/// amount sent. The adapter is the owner's choice (its code is not in the scan), however much ether goes with the call.
+contract Bridged {
+    address public owner;
+    IAdapter public adapter;
+    uint256 public pending;
+    uint256 public sent;
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    function setAdapter(IAdapter a) external {
+        require(msg.sender == owner, "not the owner");
+        adapter = a;
+    }
+
+    function push() external payable {
+        uint256 amount = pending;
+        adapter.send{value: msg.value}(amount);
+        pending = 0;
+        sent += amount;
+    }
+
+    /// the same flow with the fee sent to an address the caller names: that receiver runs code of its own choosing
+    function pushVia(address payable relayer) external payable {
+        uint256 amount = pending;
+        (bool ok, ) = relayer.call{value: msg.value}("");
+        require(ok, "fee");
+        pending = 0;
+        sent += amount;
+    }
+}
+`,
+  "CallLib.sol": `${HEAD}
+/// nomad's ExcessivelySafeCall, shortened: a call whose revert does not revert the caller
+library CallLib {
+    function softCall(address target, bytes memory data) internal returns (bool ok) {
+        (ok, ) = target.call{gas: 100000}(data);
+    }
+}
+`,
+  "Payouts.sol": `${HEAD}
+import {CallLib} from "./CallLib.sol";
+
+/// Teller's custom transferFrom: the token of a loan (the borrower chose it) is called through a helper of another file
+contract Payouts {
+    mapping(uint256 => address) public tokenOf;
+    mapping(uint256 => uint256) public paid;
+
+    function pay(uint256 loanId, address to, uint256 amount) external {
+        require(paid[loanId] == 0, "paid");
+        bool ok = CallLib.softCall(tokenOf[loanId], abi.encodeWithSignature("transferFrom(address,address,uint256)", msg.sender, to, amount));
+        require(ok, "transfer");
+        paid[loanId] = amount;
+    }
+}
+`,
+  "Draws.sol": `${HEAD}
+/// PoolTogether's draw manager: a failed random-number request may be retried, at most maxRetries times, and the list
+/// of a draw's requests is cleared when the next draw starts (capped: not reported); anyone can add an entrant (reported)
+contract Draws {
+    struct Auction {
+        uint64 drawId;
+        address recipient;
+    }
+
+    Auction[] internal auctions;
+    address[] internal entrants;
+    uint256 public immutable maxRetries;
+
+    constructor(uint256 maxRetries_) {
+        maxRetries = maxRetries_;
+    }
+
+    function start(uint64 drawId) external {
+        if (auctions.length > 0 && auctions[auctions.length - 1].drawId != drawId) {
+            while (auctions.length > 0) auctions.pop();
+        } else if (auctions.length > maxRetries) {
+            revert("retry limit");
+        }
+        auctions.push(Auction(drawId, msg.sender));
+    }
+
+    function enter() external {
+        // a check on the length that caps nothing
+        require(entrants.length > 0 || msg.sender != address(0), "no one");
+        entrants.push(msg.sender);
+    }
+
+    function finishDraw() external returns (uint256 n) {
+        for (uint256 i = 0; i < auctions.length; i++) n += uint256(auctions[i].drawId);
+    }
+
+    function award() external returns (uint256 n) {
+        for (uint256 i = 0; i < entrants.length; i++) n += uint160(entrants[i]) % 7;
+    }
+}
+`,
+  "Rewards.sol": `${HEAD}
+interface IToken {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function balanceOf(address who) external view returns (uint256);
+}
+
+interface IPrizePool {
+    function reserve() external view returns (uint256);
+    function pendingReserveContributions() external view returns (uint256);
+}
+
+interface IPair {
+    function reserve0() external view returns (uint256);
+    function reserve1() external view returns (uint256);
+}
+
+/// PoolTogether's reward: a share of the prize pool's reserve fund (not a price: not reported); a payout priced by a
+/// pair's two reserves (reported)
+contract Rewards {
+    IPrizePool public immutable pool;
+    IPair public immutable pair;
+    IToken public immutable token;
+    uint256 public immutable maxRewards;
+
+    constructor(IPrizePool pool_, IPair pair_, IToken token_, uint256 maxRewards_) {
+        pool = pool_;
+        pair = pair_;
+        token = token_;
+        maxRewards = maxRewards_;
+    }
+
+    function finishDraw() external {
+        uint256 total = pool.reserve() + pool.pendingReserveContributions();
+        uint256 reward = total > maxRewards ? maxRewards : total;
+        require(token.transfer(msg.sender, reward / 10), "transfer");
+    }
+
+    function sell(uint256 amount) external {
+        uint256 value = (amount * pair.reserve1()) / pair.reserve0();
+        require(token.transfer(msg.sender, value), "transfer");
+    }
+}
+
+/// PoolTogether's prize vault: no withdrawal while the vault holds nothing (a donation only lets it through: not
+/// reported); closing that needs an empty balance (one donated token blocks it: reported)
+contract Vaultish {
+    IToken public immutable token;
+    uint256 public totalShares;
+    bool public closed;
+
+    constructor(IToken token_) {
+        token = token_;
+    }
+
+    function totalAssets() public view returns (uint256) {
+        return token.balanceOf(address(this));
+    }
+
+    function previewWithdraw(uint256 assets) public view returns (uint256) {
+        uint256 t = totalAssets();
+        if (t == 0) revert("no assets");
+        return (assets * totalShares) / t;
+    }
+
+    function previewRedeem(uint256 shares) public view returns (uint256) {
+        uint256 t = totalAssets();
+        require(t != 0, "no assets");
+        return (shares * t) / totalShares;
+    }
+
+    function withdraw(uint256 assets) external {
+        totalShares -= previewWithdraw(assets);
+        require(token.transfer(msg.sender, assets), "transfer");
+    }
+
+    function redeem(uint256 shares) external {
+        uint256 assets = previewRedeem(shares);
+        totalShares -= shares;
+        require(token.transfer(msg.sender, assets), "transfer");
+    }
+
+    function close() external {
+        require(token.balanceOf(address(this)) == 0, "not empty");
+        closed = true;
+    }
+}
+`,
+};
+
+describe("audit: rules from the first runs on Teller Finance's update and PoolTogether", function () {
+  this.timeout(300_000);
+  let dir = "";
+  let result: AuditResult;
+  const { findings, summary, lineOf } = sourceQueries(SOURCES, () => result);
+
+  before(async function () {
+    ({ dir, result } = await scanSources("audit-rules-c6-", SOURCES));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles every contract", function () {
+    expect(result.files.map((f) => [f.file, f.status])).to.deep.equal([
+      ["Bridged.sol", "compiled"],
+      ["CallLib.sol", "compiled"],
+      ["Draws.sol", "compiled"],
+      ["Loans.sol", "compiled"],
+      ["Payouts.sol", "compiled"],
+      ["Rewards.sol", "compiled"],
+    ]);
+  });
+
+  it("reentrancy: a write after a trusted registry's call and then a callback the lender chose is medium and names the callback; after the registry alone it is low (Teller M-4)", function () {
+    const got = findings("Loans.sol", "reentrancy");
+    const repay = got.filter((f) => f.function === "repay");
+    expect(repay, summary("Loans.sol")).to.have.length(1);
+    expect(repay[0]!.severity).to.equal("medium");
+    expect(repay[0]!.lines).to.include(lineOf("Loans.sol", "IRepaymentListener(listener).onRepaid(loanId, amount);"));
+    expect(repay[0]!.message).to.contain("IRepaymentListener(listener).onRepaid");
+    const quiet = got.filter((f) => f.function === "repayQuietly");
+    expect(quiet.map((f) => f.severity), summary("Loans.sol")).to.deep.equal(["low"]);
+    expect(quiet[0]!.message).to.contain("a contract the deployer or an admin chose");
+  });
+
+  it("reentrancy: a call made in a library function of another file is named with the statement here that leads to it and with that function", function () {
+    const got = findings("Payouts.sol", "reentrancy");
+    expect(got, summary("Payouts.sol")).to.have.length(1);
+    expect(got[0]!.message).to.contain("(made in CallLib.softCall())");
+    expect(got[0]!.lines).to.include(lineOf("Payouts.sol", "CallLib.softCall(tokenOf[loanId]"));
+  });
+
+  it("reentrancy: ether forwarded to the adapter the owner set is judged as a call to it (low: its code is not in the scan); ether to a relayer the caller names stays high", function () {
+    const got = findings("Bridged.sol", "reentrancy");
+    const push = got.filter((f) => f.function === "push");
+    expect(push.map((f) => f.severity), summary("Bridged.sol")).to.deep.equal(["low"]);
+    expect(push[0]!.message).to.contain("an ether-sending external call `adapter.send{value: msg.value}(amount)`");
+    expect(push[0]!.message).to.contain("a contract the deployer or an admin chose");
+    const via = got.filter((f) => f.function === "pushVia");
+    expect(via.map((f) => f.severity), summary("Bridged.sol")).to.deep.equal(["high"]);
+  });
+
+  it("unbounded-loop: a list whose every push is refused past a bound (`if (list.length > maxRetries) revert`) is not reported; one a check on its length does not cap is (PoolTogether's review)", function () {
+    const got = findings("Draws.sol", "unbounded-loop");
+    expect(got.map((f) => f.function), summary("Draws.sol")).to.deep.equal(["award"]);
+  });
+
+  it("oracle-spot-price: a share of a prize pool's reserve fund (`pool.reserve()`) is not a price; a payout priced by a pair's two reserves is (PoolTogether's review)", function () {
+    const got = findings("Rewards.sol", "oracle-spot-price");
+    expect(got.map((f) => f.function), summary("Rewards.sol")).to.deep.equal(["sell"]);
+  });
+
+  it("forced-ether-balance: a guard that lets the call through only while the balance is not zero is not reported (a donation only helps it pass); one that needs a zero balance is (PoolTogether's review)", function () {
+    const got = findings("Rewards.sol", "forced-ether-balance");
+    expect(got.map((f) => f.function), summary("Rewards.sol")).to.deep.equal(["close"]);
+  });
+});
