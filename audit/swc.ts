@@ -113,6 +113,8 @@ const BY_DETECTOR: Record<string, string[]> = {
   "silent-zero-mint": [],
   // a duration written without its unit: no registry entry
   "missing-time-unit": [],
+  // a transfer hook that restarts a holder's timer: a call anyone can make blocks the holder (SWC-113's family)
+  "transfer-hook-reset": [],
   "untrusted-contract-credit": [],
   "signature-unbound-recipient": ["SWC-114"],
   // a Merkle second preimage: no registry entry

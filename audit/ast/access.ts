@@ -20,6 +20,8 @@ import {
   stripConversions,
   initialValueOf,
   writtenStateVariable,
+  baseDeclaration,
+  isStateVariable,
 } from "./semantics";
 import { walkYul, yulArgs, yulCallName } from "./yul";
 
@@ -271,6 +273,33 @@ export function hasReentrancyGuard(program: Program, fn: AstNode, context: AstNo
     if (GUARD_MODIFIER.test(name)) return true;
     const mod = modifierOf(program, inv, context);
     if (mod && isMutexModifier(program, mod)) return true;
+  }
+  return hasInlineMutex(program, fn);
+}
+
+/**
+ * A lock taken and released in the function's own body, as Uniswap v3's swap() does without its modifier:
+ * `slot0.unlocked = false;` among the first statements and `slot0.unlocked = true;` as a last one — the same state
+ * field set to a boolean and, later, to the other one, both at the top level of the body.
+ */
+function hasInlineMutex(program: Program, fn: AstNode): boolean {
+  const body = child(fn, "body");
+  if (!body) return false;
+  const seen = new Map<string, string>();
+  for (const st of list(body, "statements")) {
+    const e = st.nodeType === "ExpressionStatement" ? child(st, "expression") : undefined;
+    if (e?.nodeType !== "Assignment" || str(e, "operator") !== "=") continue;
+    const rhs = child(e, "rightHandSide");
+    const value = rhs?.nodeType === "Literal" && str(rhs, "kind") === "bool" ? str(rhs, "value") : undefined;
+    const lhs = child(e, "leftHandSide");
+    if (!value || !lhs || !isStateVariable(baseDeclaration(program, lhs))) continue;
+    const key = program.text(lhs).replace(/\s+/g, "");
+    const first = seen.get(key);
+    // ...a lock the function checks first (`require(slot0Start.unlocked, 'LOK')`, on a copy of the same field)
+    const name = key.split(/[.[\]]/).filter(Boolean).pop() ?? key;
+    const checked = guardConditions(program, body).some((g) => new RegExp(`\\b${name}\\b`).test(program.text(g.cond)));
+    if (first !== undefined && first !== value && checked) return true;
+    if (first === undefined) seen.set(key, value);
   }
   return false;
 }

@@ -33,6 +33,7 @@ import { REWARD_DETECTORS } from "./rewards";
 import { UPGRADE_DETECTORS } from "./upgrades";
 import { TYPEHASH_DETECTORS } from "./typehash";
 import { UNIT_DETECTORS } from "./units";
+import { HOOK_DETECTORS } from "./hooks";
 import { MINT_DETECTORS } from "./mints";
 import { PRICE_DETECTORS } from "./prices";
 
@@ -81,6 +82,7 @@ export const DETECTORS: readonly Detector[] = [
   ...UPGRADE_DETECTORS,
   ...TYPEHASH_DETECTORS,
   ...UNIT_DETECTORS,
+  ...HOOK_DETECTORS,
   ...MINT_DETECTORS,
   ...PRICE_DETECTORS,
 ];

@@ -32,6 +32,7 @@ import { UPGRADE_CASES } from "./cases/upgrades";
 import { TYPEHASH_CASES } from "./cases/typehash";
 import { UNIT_CASES } from "./cases/units";
 import { MINT_CASES } from "./cases/mints";
+import { HOOK_CASES } from "./cases/hooks";
 
 /**
  * Every detector has a vulnerable and a fixed contract of its own under fixtures/detectors/<detector>/.
@@ -112,6 +113,7 @@ const CASES: { detector: string; category: Category; severity: Severity }[] = [
   ...TYPEHASH_CASES,
   ...UNIT_CASES,
   ...MINT_CASES,
+  ...HOOK_CASES,
 ];
 
 const FIXTURES = path.join(__dirname, "fixtures", "detectors");

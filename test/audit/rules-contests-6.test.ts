@@ -3,7 +3,10 @@
  * several calls are judged by the most dangerous call before them, not by the first — a trusted reputation registry
  * called first does not make the lender's repayment callback after it safe (`reentrancy`); the call a helper of
  * another file makes is named with that helper. Ether forwarded to a contract the deployer or an admin chose (a bridge
- * adapter's fee) is judged like any call to that contract.
+ * adapter's fee) is judged like any call to that contract. From Teller H-1: a token-transfer hook that restarts a
+ * holder's timer on any transfer, a zero-amount one included (`transfer-hook-reset`). From PoolTogether's review: a list
+ * refused past a bound is not unbounded, a bare `reserve()` is a fund and not a side of a pool, and a balance guard that
+ * passes only while the balance is not zero cannot be blocked by a donation.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -251,6 +254,114 @@ contract Vaultish {
     }
 }
 `,
+  "Hooks.sol": `${HEAD}
+/// a bare ERC-20 with OpenZeppelin 5's hook: _update(from, to, value) runs on every mint, transfer and burn
+abstract contract Token {
+    mapping(address => uint256) public balanceOf;
+    mapping(address => mapping(address => uint256)) public allowance;
+
+    function transferFrom(address from, address to, uint256 value) external returns (bool) {
+        allowance[from][msg.sender] -= value;
+        _update(from, to, value);
+        return true;
+    }
+
+    function _update(address from, address to, uint256 value) internal virtual {
+        if (from != address(0)) balanceOf[from] -= value;
+        if (to != address(0)) balanceOf[to] += value;
+    }
+}
+
+/// a lock restarted for whoever receives: a transfer of 1 wei restarts it (reported, a zero-amount skip or not)
+contract ReceiverLock is Token {
+    mapping(address => uint256) public lockedSince;
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (value == 0) return;
+        super._update(from, to, value);
+        lockedSince[to] = block.timestamp;
+    }
+}
+
+/// the sender's cooldown cleared through a helper (reported)
+contract SenderCooldown is Token {
+    mapping(address => uint256) public cooldownStart;
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        _clear(from);
+    }
+
+    function _clear(address holder) internal {
+        delete cooldownStart[holder];
+    }
+}
+
+/// a timestamp set only when shares are minted, and a weighted start carried to the recipient (not reported)
+contract MintStamp is Token {
+    mapping(address => uint256) public mintedAt;
+    mapping(address => uint256) public avgStart;
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (from == address(0)) {
+            mintedAt[to] = block.timestamp;
+        }
+        if (to != address(0) && balanceOf[to] > 0) {
+            avgStart[to] = (avgStart[to] * (balanceOf[to] - value) + block.timestamp * value) / balanceOf[to];
+        }
+    }
+}
+
+/// an ERC-721's hook, (to, tokenId, auth): not an ERC-20 transfer's (not reported)
+contract Badges {
+    mapping(uint256 => address) public ownerOf;
+    mapping(address => uint256) public lastMoved;
+
+    function _update(address to, uint256 tokenId, address auth) internal returns (address from) {
+        from = ownerOf[tokenId];
+        require(auth == from, "auth");
+        ownerOf[tokenId] = to;
+        lastMoved[to] = 0;
+    }
+}
+`,
+  "Pool.sol": `${HEAD}
+interface ISwapCallback {
+    function swapCallback(int256 amount0, int256 amount1) external;
+}
+
+/// Uniswap v3's swap(): the lock taken and released in the function's own body, with no modifier (the callback to the
+/// caller cannot re-enter: not reported); the same flow that never checks the flag it sets is reported
+contract Pool {
+    struct Slot0 {
+        uint160 sqrtPriceX96;
+        bool unlocked;
+    }
+
+    Slot0 public slot0;
+    uint256 public reserve0;
+    bool public busy;
+
+    function swap(int256 amount0, int256 amount1) external {
+        Slot0 memory slot0Start = slot0;
+        require(slot0Start.unlocked, "LOK");
+        slot0.unlocked = false;
+        uint256 before = reserve0;
+        ISwapCallback(msg.sender).swapCallback(amount0, amount1);
+        reserve0 = before + uint256(amount0);
+        slot0.unlocked = true;
+    }
+
+    function swapUnchecked(int256 amount0, int256 amount1) external {
+        busy = true;
+        uint256 before = reserve0;
+        ISwapCallback(msg.sender).swapCallback(amount0, amount1);
+        reserve0 = before + uint256(amount0);
+        busy = false;
+    }
+}
+`,
 };
 
 describe("audit: rules from the first runs on Teller Finance's update and PoolTogether", function () {
@@ -269,8 +380,10 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["Bridged.sol", "compiled"],
       ["CallLib.sol", "compiled"],
       ["Draws.sol", "compiled"],
+      ["Hooks.sol", "compiled"],
       ["Loans.sol", "compiled"],
       ["Payouts.sol", "compiled"],
+      ["Pool.sol", "compiled"],
       ["Rewards.sol", "compiled"],
     ]);
   });
@@ -317,5 +430,22 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
   it("forced-ether-balance: a guard that lets the call through only while the balance is not zero is not reported (a donation only helps it pass); one that needs a zero balance is (PoolTogether's review)", function () {
     const got = findings("Rewards.sol", "forced-ether-balance");
     expect(got.map((f) => f.function), summary("Rewards.sol")).to.deep.equal(["close"]);
+  });
+
+  it("transfer-hook-reset: an ERC-20 hook that restarts the recipient's lock (a zero-amount skip or not) or clears the sender's cooldown through a helper is reported; a stamp only a mint sets, a weighted start, and an ERC-721 hook are not (Teller's update H-1)", function () {
+    const got = findings("Hooks.sol", "transfer-hook-reset");
+    expect(got.map((f) => f.contract).sort(), summary("Hooks.sol")).to.deep.equal(["ReceiverLock", "SenderCooldown"]);
+    const lock = got.find((f) => f.contract === "ReceiverLock")!;
+    expect(lock.severity).to.equal("medium");
+    expect(lock.lines).to.deep.equal([lineOf("Hooks.sol", "lockedSince[to] = block.timestamp;")]);
+    expect(lock.message).to.contain("a transfer of 1 wei reaches any holder");
+    const cooldown = got.find((f) => f.contract === "SenderCooldown")!;
+    expect(cooldown.lines).to.deep.equal([lineOf("Hooks.sol", "delete cooldownStart[holder];")]);
+    expect(cooldown.message).to.contain("transferFrom(holder, anyone, 0)");
+  });
+
+  it("reentrancy: a lock the function checks, takes and releases in its own body (Uniswap v3's swap) guards it; a flag it sets but never checks does not (the review of Uniswap v3 core)", function () {
+    const got = findings("Pool.sol", "reentrancy").filter((f) => f.severity !== "low");
+    expect(got.map((f) => f.function), summary("Pool.sol")).to.deep.equal(["swapUnchecked"]);
   });
 });
