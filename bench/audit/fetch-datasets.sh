@@ -513,6 +513,24 @@ fetch sherlock-2024-05-pooltogether sherlock-audit/2024-05-pooltogether 1aa1b8c0
   pt-v5-vault/lib/pt-v5-prize-pool:lib/prb-math pt-v5-vault/lib/pt-v5-prize-pool:lib/ring-buffer-lib \
   pt-v5-vault/lib/pt-v5-prize-pool:lib/uniform-random-number pt-v5-vault/lib/pt-v5-twab-controller:lib/ring-buffer-lib
 
+# three more Sherlock contests (first runs after their labels were committed): Exactly's staking 2024-07 (a Hardhat
+# project: OpenZeppelin 5 and, under the aliases its package.json names, 4.9; solmate from its v7 branch, as
+# package.json takes it from git), WOOFi swap 2024-03 (a Hardhat project at its yarn.lock's versions) and Mellow's
+# LRT 2024-06 (a Foundry project with submodules)
+fetch sherlock-2024-07-exactly sherlock-audit/2024-07-exactly-stacking-contracts 3eb87e3edf3bcd57c4cc1c6a73e8255f575b76de
+npm_dep sherlock-2024-07-exactly/protocol @openzeppelin/contracts 5.0.2
+npm_dep sherlock-2024-07-exactly/protocol @openzeppelin/contracts-upgradeable 5.0.2
+npm_into sherlock-2024-07-exactly protocol/node_modules/@openzeppelin/contracts-v4 @openzeppelin/contracts 4.9.6
+npm_into sherlock-2024-07-exactly protocol/node_modules/@openzeppelin/contracts-upgradeable-v4 @openzeppelin/contracts-upgradeable 4.9.6
+git_dep sherlock-2024-07-exactly/protocol solmate transmissions11/solmate eaa7041378f9a6c12f943de08a6c41b31a9870fc
+fetch sherlock-2024-03-woofi sherlock-audit/2024-03-woofi-swap 65185691c91541e33f84b77d4c6290182f137092
+npm_dep sherlock-2024-03-woofi/WooPoolV2 @openzeppelin/contracts 4.9.3
+npm_dep sherlock-2024-03-woofi/WooPoolV2 @uniswap/v3-periphery 1.4.4
+npm_dep sherlock-2024-03-woofi/WooPoolV2 @uniswap/v3-core 1.0.1
+npm_dep sherlock-2024-03-woofi/WooPoolV2 @layerzerolabs/solidity-examples 0.0.13
+fetch sherlock-2024-06-mellow sherlock-audit/2024-06-mellow 26aa0445ec405a4ad637bddeeedec4efe1eba8d2 \
+  mellow-lrt/lib/openzeppelin-contracts
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
