@@ -486,6 +486,8 @@ export const tautology: Detector = {
       let outcome: boolean | undefined;
       let reason: string | undefined;
       let kind: "self" | "sign" | "bound" = "self";
+      // the constant lies outside what the type can hold (`uint16 rate <= 1e5`), not on its edge (`uint8 fee <= 255`)
+      let beyondType = false;
       if (lc === undefined && rc === undefined) {
         if (exprKey(program, left) !== exprKey(program, right) || !sideEffectFree(left)) continue;
         outcome = operator === "==" || operator === "<=" || operator === ">=";
@@ -499,6 +501,7 @@ export const tautology: Detector = {
         outcome = decide(o, c, range.lo, range.hi);
         if (outcome === undefined) continue;
         kind = range.lo === 0n && c <= 0n ? "sign" : "bound";
+        beyondType = c > range.hi + 1n || c < range.lo - 1n;
         const bound = range.lo === 0n ? `from 0 to ${fmt(range.hi)}` : `from ${fmt(range.lo)} to ${fmt(range.hi)}`;
         reason = `\`${program.text(varSide).replace(/\s+/g, " ")}\` holds ${/^int/.test(range.type) ? "an" : "a"} ${range.type} (values ${bound})`;
       } else continue;
@@ -510,7 +513,11 @@ export const tautology: Detector = {
       // the lower half of a range check on a plain variable (`_fee <= 100 && _fee >= 0`: Debita's auction fee): the
       // upper half is the check that matters, and the redundant half rules nothing out that was meant to be
       const rangeHalf = kind === "sign" && outcome === true && rangeCheckHalf(program, op, lc === undefined ? left : right);
-      const severity: Severity = condition && !rangeHalf ? "medium" : "low";
+      // a limit beyond what the type can hold (`uint16 rate; require(rate <= 1e5)`: WOOFi's fee rate): every value the
+      // type can hold passes, so what the check was written to rule out cannot occur — redundant, not broken (a limit
+      // on the type's own edge, `uint8 fee <= 255`, is more likely a cap written with the wrong number: it stays)
+      const typeKept = kind === "bound" && outcome === true && beyondType && !loop;
+      const severity: Severity = condition && !rangeHalf && !typeKept ? "medium" : "low";
       const consequence = loop
         ? outcome
           ? " The loop it controls never stops on this condition: it runs until something else breaks out or the transaction reverts (an unsigned counter counting down past 0 underflows)."
@@ -530,7 +537,11 @@ export const tautology: Detector = {
         function: fn ? displayName(fn) : undefined,
         message:
           `\`${text}\` is always ${outcome ? "true" : "false"}: ${reason}.` +
-          (rangeHalf ? " It is the lower half of a range check whose other half bounds the same value, so nothing meant gets through (redundant, low)." : consequence),
+          (rangeHalf
+            ? " It is the lower half of a range check whose other half bounds the same value, so nothing meant gets through (redundant, low)."
+            : typeKept && condition
+              ? " Every value the type can hold passes the limit, so what the check rules out cannot occur: it is redundant (low); if a smaller limit was meant, write that one."
+              : consequence),
         remediation: TAUTOLOGY_FIX[kind],
         swc: ["SWC-135"],
       });

@@ -19,6 +19,7 @@ import {
   isEntryPoint,
   isLibraryFunction,
   isReadOnly,
+  isReassignedLocal,
   mentionsSender,
   minorVersion,
   parameters,
@@ -153,9 +154,14 @@ export function hardCodedTarget(program: Program, call: OutgoingCall): boolean {
  * A state variable (`reputationManager`) that only setup code and privileged functions write: the contract it names
  * is the deployer's or the admin's choice, as trusted as they are.
  */
-function ownerChosen(program: Program, expr: AstNode | undefined, contract: AstNode): boolean {
+function ownerChosen(program: Program, expr: AstNode | undefined, contract: AstNode, depth = 0): boolean {
   const t = stripConversions(expr);
   const d = t?.nodeType === "Identifier" ? program.declOf(t) : undefined;
+  // a local copy never reassigned (`RewardsController memRewardsController = rewardsController;`, Exactly's Market)
+  if (d?.nodeType === "VariableDeclaration" && d.stateVariable !== true && depth < 3) {
+    const init = initialValueOf(program, d);
+    return init !== undefined && !isReassignedLocal(program, d) && ownerChosen(program, init, contract, depth + 1);
+  }
   if (!d || !isStateVariable(d)) return false;
   const setup = (f: AstNode): boolean => functionKind(f) === "constructor" || /^(_{0,2}init|initiali[sz]e)/i.test(str(f, "name") ?? "");
   const writers = program

@@ -6,7 +6,9 @@
  * adapter's fee) is judged like any call to that contract. From Teller H-1: a token-transfer hook that restarts a
  * holder's timer on any transfer, a zero-amount one included (`transfer-hook-reset`). From PoolTogether's review: a list
  * refused past a bound is not unbounded, a bare `reserve()` is a fund and not a side of a pool, and a balance guard that
- * passes only while the balance is not zero cannot be blocked by a donation.
+ * passes only while the balance is not zero cannot be blocked by a donation. From the reviews of WOOFi, Mellow and
+ * Exactly: an admin's contract called through a local copy of its state variable is the admin's choice; the time
+ * rounded down to its period is no coin toss; a limit beyond what the type holds is redundant, not broken.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -362,6 +364,72 @@ contract Pool {
     }
 }
 `,
+  "Rewarded.sol": `${HEAD}
+interface IRewards {
+    function handleBorrow(address account) external;
+}
+
+/// Exactly's Market: the admin's rewards controller, copied into a local first (to save gas), is told of every repay
+/// before the debt is written: the controller is the admin's choice, as the state variable it copies (low)
+contract Rewarded {
+    address public admin;
+    IRewards public rewards;
+    mapping(address => uint256) public debt;
+
+    constructor() {
+        admin = msg.sender;
+    }
+
+    function setRewards(IRewards r) external {
+        require(msg.sender == admin, "admin");
+        rewards = r;
+    }
+
+    function repay(uint256 amount) external {
+        uint256 owed = debt[msg.sender];
+        IRewards memRewards = rewards;
+        if (address(memRewards) != address(0)) memRewards.handleBorrow(msg.sender);
+        debt[msg.sender] = owed - amount;
+    }
+}
+`,
+  "Periods.sol": `${HEAD}
+/// Exactly's maturities: the time rounded down to its 4-week period (low), beside an exact time test (medium);
+/// WOOFi's fee rate: a uint16 checked against 1e5, beyond what the type holds (low), beside a uint8 capped at 255 (medium)
+contract Periods {
+    uint256 public constant INTERVAL = 4 weeks;
+    address public admin;
+    uint16 public feeRate;
+    uint8 public feePercent;
+    mapping(uint256 => uint256) public deposits;
+    address public winner;
+
+    constructor() {
+        admin = msg.sender;
+    }
+
+    function deposit(uint256 amount) external {
+        uint256 maturity = block.timestamp - (block.timestamp % INTERVAL) + INTERVAL;
+        deposits[maturity] += amount;
+    }
+
+    function closeAt(uint256 deadline) external {
+        if (block.timestamp == deadline) winner = msg.sender;
+    }
+
+    function setFeeRate(uint16 rate) external {
+        require(msg.sender == admin, "admin");
+        require(rate <= 1e5, "!rate");
+        feeRate = rate;
+    }
+
+    function setFeePercent(uint8 fee) external {
+        require(msg.sender == admin, "admin");
+        require(fee <= 255, "fee above 100%");
+        feePercent = fee;
+    }
+}
+`,
 };
 
 describe("audit: rules from the first runs on Teller Finance's update and PoolTogether", function () {
@@ -383,7 +451,9 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["Hooks.sol", "compiled"],
       ["Loans.sol", "compiled"],
       ["Payouts.sol", "compiled"],
+      ["Periods.sol", "compiled"],
       ["Pool.sol", "compiled"],
+      ["Rewarded.sol", "compiled"],
       ["Rewards.sol", "compiled"],
     ]);
   });
@@ -447,5 +517,28 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
   it("reentrancy: a lock the function checks, takes and releases in its own body (Uniswap v3's swap) guards it; a flag it sets but never checks does not (the review of Uniswap v3 core)", function () {
     const got = findings("Pool.sol", "reentrancy").filter((f) => f.severity !== "low");
     expect(got.map((f) => f.function), summary("Pool.sol")).to.deep.equal(["swapUnchecked"]);
+  });
+
+  it("reentrancy: the admin's contract called through a local copy of the state variable (`IRewards memRewards = rewards;`) is the admin's choice, as the variable is (Exactly's review)", function () {
+    const got = findings("Rewarded.sol", "reentrancy");
+    expect(got.map((f) => f.severity), summary("Rewarded.sol")).to.deep.equal(["low"]);
+    expect(got[0]!.message).to.contain("a contract the deployer or an admin chose");
+  });
+
+  it("timestamp-dependence: the time rounded down to its period (`t - t % INTERVAL`) is low; an exact time test stays medium (Exactly's review)", function () {
+    const got = findings("Periods.sol", "timestamp-dependence");
+    expect(got.map((f) => [f.function, f.severity]), summary("Periods.sol")).to.deep.equal([
+      ["deposit", "low"],
+      ["closeAt", "medium"],
+    ]);
+  });
+
+  it("tautology: a limit beyond what the type can hold (`uint16 rate <= 1e5`) is redundant (low); a cap on the type's own edge (`uint8 fee <= 255`) stays medium (WOOFi's review)", function () {
+    const got = findings("Periods.sol", "tautology");
+    expect(got.map((f) => [f.function, f.severity]), summary("Periods.sol")).to.deep.equal([
+      ["setFeeRate", "low"],
+      ["setFeePercent", "medium"],
+    ]);
+    expect(got[0]!.message).to.contain("Every value the type can hold passes the limit");
   });
 });
