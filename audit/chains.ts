@@ -40,6 +40,7 @@ const ALIASES: Record<string, string[]> = {
   layeredge: ["layer-edge"],
   sonic: ["sonic-mainnet"],
   zerion: ["zerion-chain"],
+  kinto: [],
   // "any EVM chain": every weakness of every chain applies
   evm: ["any", "any-evm", "all"],
 };

@@ -531,6 +531,15 @@ npm_dep sherlock-2024-03-woofi/WooPoolV2 @layerzerolabs/solidity-examples 0.0.13
 fetch sherlock-2024-06-mellow sherlock-audit/2024-06-mellow 26aa0445ec405a4ad637bddeeedec4efe1eba8d2 \
   mellow-lrt/lib/openzeppelin-contracts
 
+# two more Sherlock contests (first runs after their labels were committed): Axis Finance 2024-03 (a Foundry project
+# with submodules) and Amphor's asynchronous vault 2024-03 (a Foundry project whose OpenZeppelin comes from the
+# upgradeable package's own nested submodule, as its remappings say)
+fetch sherlock-2024-03-axis sherlock-audit/2024-03-axis-finance cadf331f12b485bac184111cdc9ba1344d9fbf01 \
+  moonraker/lib/solady moonraker/lib/solmate moonraker/lib/prb-math
+fetch sherlock-2024-03-amphor sherlock-audit/2024-03-amphor 6c797025ffe296e04607abf74400ff2bb36a7de3 \
+  asynchronous-vault/lib/openzeppelin-contracts asynchronous-vault/lib/openzeppelin-contracts-upgradeable \
+  asynchronous-vault/lib/openzeppelin-contracts-upgradeable:lib/openzeppelin-contracts
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \

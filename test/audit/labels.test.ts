@@ -79,6 +79,8 @@ describe("audit: labelled public sets (bench/audit/labels, and the held-out set 
       "sherlock-2024-01-telcoin",
       "sherlock-2024-02-jala-swap",
       "sherlock-2024-02-smilee-finance",
+      "sherlock-2024-03-amphor",
+      "sherlock-2024-03-axis",
       "sherlock-2024-03-goat-trading",
       "sherlock-2024-03-woofi",
       "sherlock-2024-04-titles",
