@@ -417,6 +417,33 @@ function inCondition(program: Program, node: AstNode): boolean {
   return false;
 }
 
+/**
+ * The loop whose condition `node` is part of, when its body leaves it on a test of the same variable
+ * (`for (uint256 i = n - 1; i >= 0; i--) { …; if (i == 0) break; }`: Axis's EMPAM): the condition is dead, the loop is not.
+ */
+function loopLeftOn(program: Program, node: AstNode, variable: AstNode | undefined): boolean {
+  const v = stripParens(variable);
+  const d = v?.nodeType === "Identifier" ? program.declOf(v) : undefined;
+  if (!d) return false;
+  let cur: AstNode = node;
+  for (let i = 0; i < 16; i++) {
+    const p = program.parent(cur);
+    if (!p) return false;
+    if ((p.nodeType === "ForStatement" || p.nodeType === "WhileStatement" || p.nodeType === "DoWhileStatement") && child(p, "condition") === cur) {
+      const body = child(p, "body");
+      return (
+        body !== undefined &&
+        findAll(body, "IfStatement").some(
+          (s) => findAll(child(s, "condition")!, "Identifier").some((id) => program.declOf(id) === d) && findAll(child(s, "trueBody")!, "Break", "Return").length > 0,
+        )
+      );
+    }
+    if (p.nodeType.endsWith("Statement") || p.nodeType === "Block") return false;
+    cur = p;
+  }
+  return false;
+}
+
 /** Whether a node is (part of) the condition of a loop. */
 function loopCondition(program: Program, node: AstNode): boolean {
   let cur: AstNode = node;
@@ -517,10 +544,13 @@ export const tautology: Detector = {
       // type can hold passes, so what the check was written to rule out cannot occur — redundant, not broken (a limit
       // on the type's own edge, `uint8 fee <= 255`, is more likely a cap written with the wrong number: it stays)
       const typeKept = kind === "bound" && outcome === true && beyondType && !loop;
-      const severity: Severity = condition && !rangeHalf && !typeKept ? "medium" : "low";
+      const leftInside = loop && outcome === true && loopLeftOn(program, op, lc === undefined ? left : right);
+      const severity: Severity = condition && !rangeHalf && !typeKept && !leftInside ? "medium" : "low";
       const consequence = loop
         ? outcome
-          ? " The loop it controls never stops on this condition: it runs until something else breaks out or the transaction reverts (an unsigned counter counting down past 0 underflows)."
+          ? leftInside
+            ? " The loop it controls never stops on this condition, but its body leaves it on a test of the same variable: the condition is dead code, not an endless loop (low)."
+            : " The loop it controls never stops on this condition: it runs until something else breaks out or the transaction reverts (an unsigned counter counting down past 0 underflows)."
           : " The loop it controls never runs its body."
         : condition
           ? outcome

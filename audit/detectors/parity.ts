@@ -835,6 +835,8 @@ function reverts(program: Program, stmt: AstNode | undefined): boolean {
     return /revert|bubble/i.test(name);
   }
   if (stmt.nodeType === "Block" || stmt.nodeType === "UncheckedBlock") return list(stmt, "statements").some((s) => reverts(program, s));
+  // `if (data.length > 0) revert SwapFailed(string(data)); else revert SwapFailed("Unknown reason");` (Amphor's zapper)
+  if (stmt.nodeType === "IfStatement") return reverts(program, child(stmt, "trueBody")) && reverts(program, child(stmt, "falseBody"));
   if (stmt.nodeType === "InlineAssembly") {
     // assembly { revert(add(ret, 32), mload(ret)) }: bubbling the callee's error up
     if (stmt.AST === undefined) return /\brevert\s*\(/.test(JSON.stringify(stmt.operations ?? stmt));

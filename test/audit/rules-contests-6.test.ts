@@ -8,7 +8,9 @@
  * refused past a bound is not unbounded, a bare `reserve()` is a fund and not a side of a pool, and a balance guard that
  * passes only while the balance is not zero cannot be blocked by a donation. From the reviews of WOOFi, Mellow and
  * Exactly: an admin's contract called through a local copy of its state variable is the admin's choice; the time
- * rounded down to its period is no coin toss; a limit beyond what the type holds is redundant, not broken.
+ * rounded down to its period is no coin toss; a limit beyond what the type holds is redundant, not broken. From the
+ * reviews of Axis and Amphor: a failure that reverts on both branches of a nested if is handled; an always-true loop
+ * condition is dead code, not an endless loop, when the body breaks on the same variable.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -430,6 +432,50 @@ contract Periods {
     }
 }
 `,
+  "Zapper.sol": `${HEAD}
+/// Amphor's zapper: a failed call reverts on both branches of a nested if (not reported); a call whose failure the
+/// function survives, keeping all the return data (reported)
+contract Zapper {
+    event Tried(bool success);
+
+    function zap(address target, bytes calldata data) external payable returns (bytes memory) {
+        (bool success, bytes memory ret) = target.call{value: msg.value}(data);
+        if (!success) {
+            if (ret.length > 0) revert(string(ret));
+            else revert("unknown");
+        }
+        return ret;
+    }
+
+    function tryZap(address target, bytes calldata data) external payable returns (bool, bytes memory) {
+        (bool success, bytes memory ret) = target.call{value: msg.value}(data);
+        emit Tried(success);
+        return (success, ret);
+    }
+}
+
+/// Axis's EMPAM: a countdown whose condition is always true but whose body breaks on i == 0 (low); one that never
+/// leaves (medium)
+contract Countdown {
+    uint64[] public bids;
+
+    function clear() external {
+        uint256 n = bids.length;
+        if (n > 0) {
+            for (uint256 i = n - 1; i >= 0; i--) {
+                bids.pop();
+                if (i == 0) {
+                    break;
+                }
+            }
+        }
+    }
+
+    function sum() external view returns (uint256 total) {
+        for (uint256 i = bids.length; i >= 0; i--) total += bids[i - 1];
+    }
+}
+`,
 };
 
 describe("audit: rules from the first runs on Teller Finance's update and PoolTogether", function () {
@@ -455,6 +501,7 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["Pool.sol", "compiled"],
       ["Rewarded.sol", "compiled"],
       ["Rewards.sol", "compiled"],
+      ["Zapper.sol", "compiled"],
     ]);
   });
 
@@ -540,5 +587,18 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["setFeePercent", "medium"],
     ]);
     expect(got[0]!.message).to.contain("Every value the type can hold passes the limit");
+  });
+
+  it("return-bomb: a failed call that reverts on both branches of a nested if is not reported; a call whose failure the function survives is (Amphor's review)", function () {
+    const got = findings("Zapper.sol", "return-bomb");
+    expect(got.map((f) => f.function), summary("Zapper.sol")).to.deep.equal(["tryZap"]);
+  });
+
+  it("tautology: an always-true loop condition whose body breaks on the same variable is low; one the loop never leaves stays medium (Axis's review)", function () {
+    const got = findings("Zapper.sol", "tautology");
+    expect(got.map((f) => [f.function, f.severity]), summary("Zapper.sol")).to.deep.equal([
+      ["clear", "low"],
+      ["sum", "medium"],
+    ]);
   });
 });
