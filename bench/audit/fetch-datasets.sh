@@ -540,6 +540,20 @@ fetch sherlock-2024-03-amphor sherlock-audit/2024-03-amphor 6c797025ffe296e04607
   asynchronous-vault/lib/openzeppelin-contracts asynchronous-vault/lib/openzeppelin-contracts-upgradeable \
   asynchronous-vault/lib/openzeppelin-contracts-upgradeable:lib/openzeppelin-contracts
 
+# three more Sherlock contests (first runs after their labels were committed): Zap Protocol 2024-03 (two Hardhat
+# projects side by side, each with its package-lock.json's versions), Sophon's farming 2024-05 (a Foundry and
+# Hardhat project without a lockfile: the lowest version its range allows), and RadicalxChange's PCO art 2024-02 (a
+# Hardhat project at its yarn.lock's versions)
+fetch sherlock-2024-03-zap sherlock-audit/2024-03-zap-protocol c2ad35aa844899fa24f6ed0cbfcf6c7e611b061a
+npm_dep sherlock-2024-03-zap/zap-contracts-labs @openzeppelin/contracts 4.6.0
+npm_dep sherlock-2024-03-zap/zap-contracts-labs @chainlink/contracts 0.2.1
+npm_dep sherlock-2024-03-zap/zap-launches-contracts @openzeppelin/contracts 4.6.0
+npm_dep sherlock-2024-03-zap/zap-launches-contracts @chainlink/contracts 0.2.1
+fetch sherlock-2024-05-sophon sherlock-audit/2024-05-sophon 05059e53755f24ae9e3a3bb2996de15df0289a6c
+npm_dep sherlock-2024-05-sophon/farming-contracts @openzeppelin/contracts 5.0.2
+fetch sherlock-2024-02-radicalxchange sherlock-audit/2024-02-radicalxchange 459dfbfa73f74ed3422e894f6ff5fe2bbed146dd
+npm_dep sherlock-2024-02-radicalxchange/pco-art @solidstate/contracts 0.0.58
+
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
 fetch cyfrin-puppy-raffle Cyfrin/4-puppy-raffle-audit 1f3daa98de141d468b62835a7ecf1ddb64b651ec \
