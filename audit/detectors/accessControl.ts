@@ -1164,12 +1164,25 @@ export const centralizationRisk: Detector = {
 const SETTER_NAME = /^_?(set|update|increase|decrease|add|sub|remove|reset|change|adjust)[A-Z0-9_]/;
 
 /**
+ * Whether an lvalue writes through a local storage pointer to an entry (`UserInfo storage user = userInfo[pid][msg.sender];
+ * user.amount = …`, Sophon's increaseBoost): an entry of a mapping or array, as if written `userInfo[pid][msg.sender].amount`.
+ */
+function entryPointer(program: Program, lhs: AstNode): boolean {
+  let cur: AstNode | undefined = lhs;
+  while (cur && (cur.nodeType === "MemberAccess" || cur.nodeType === "IndexAccess")) cur = child(cur, cur.nodeType === "MemberAccess" ? "expression" : "baseExpression");
+  const d = cur?.nodeType === "Identifier" ? program.declOf(cur) : undefined;
+  if (d?.nodeType !== "VariableDeclaration" || d.stateVariable === true || str(d, "storageLocation") !== "storage") return false;
+  const init = initialValueOf(program, d);
+  return init !== undefined && (init.nodeType === "IndexAccess" || findAll(init, "IndexAccess").length > 0);
+}
+
+/**
  * A setter anyone can call among setters that are restricted: it writes a state variable from a value the caller
  * passes (`downsideProtected += downsideProtectedAmount`), while at least two other setter-like functions of the same
  * contract check the caller (`onlyBorrowingContract`, `onlyOwner`). The missing modifier is the likeliest reason, and the
  * caller then sets accounting or configuration at will (Autonomint H-6: anyone raises downsideProtected until CDS
  * deposits and withdrawals underflow). Left alone: entries of mappings and arrays (`limits[msg.sender] = …`, a cache
- * keyed by what the caller names), values computed from state alone (a public `updatePool(pid)` that syncs a pool),
+ * keyed by what the caller names; also through a storage pointer to one, `user.amount = …`), values computed from state alone (a public `updatePool(pid)` that syncs a pool),
  * functions that verify a signature, and contracts with fewer than two restricted setters.
  */
 export const unguardedSetter: Detector = {
@@ -1195,7 +1208,7 @@ export const unguardedSetter: Detector = {
           const w = writtenStateVariable(program, a);
           // a contract-wide value (`downsideProtected`, `config.fee`), not an entry of a mapping or array at a key the
           // caller names (a cache, a record of their own): those are other rules' business
-          if (!w || findAll(w.lhs, "IndexAccess").length > 0 || w.lhs.nodeType === "IndexAccess") return false;
+          if (!w || findAll(w.lhs, "IndexAccess").length > 0 || w.lhs.nodeType === "IndexAccess" || entryPointer(program, w.lhs)) return false;
           // the value written comes from what the caller passed
           return findAll(child(a, "rightHandSide")!, "Identifier").some((i) => params.has(program.declOf(i)!));
         });

@@ -454,10 +454,19 @@ function restrictedEntries(program: Program, fn: AstNode, owner: AstNode): boole
 function dangerOf(program: Program, call: OutgoingCall, fn: AstNode, contract: AstNode, fixed: Map<AstNode, "quiet" | "unknown" | undefined>): number {
   const token = tokenCall(program, call, fn, contract);
   if (token !== undefined && !token.callerChosen) return 1;
-  if (fixedCallee(program, call, contract, fixed) === "unknown") return 0;
+  if (fixedCallee(program, call, contract, fixed) === "unknown" || adminReceiver(program, call, contract)) return 0;
   if (trustedTarget(program, call, contract)) return 2;
   if (sendsEther(program, call, contract)) return hardCodedTarget(program, call) ? 0 : 4;
   return 3;
+}
+
+/**
+ * A low-level call to an address the deployer fixed or only an admin sets (`payable(wallet).call{value: fee}("")`, Zap's
+ * launch fee): the admin's own wallet or treasury, whose code — if any — is theirs.
+ */
+function adminReceiver(program: Program, call: OutgoingCall, contract: AstNode): boolean {
+  const target = call.lowLevel && !call.assembly ? call.lowLevel.target : undefined;
+  return target !== undefined && (fixedAtDeployment(program, target, contract) || ownerChosen(program, target, contract));
 }
 
 /** An external function call on a contract the deployer fixed or only an admin sets (`collateralManager.withdraw(…)`). */
@@ -546,7 +555,7 @@ export const reentrancy: Detector = {
           // ether forwarded to a contract the deployer or an admin chose (a bridge adapter's fee) hands control to
           // that contract, as any call to it does: it is judged as such a call
           const paid = sendsEther(program, call, contract);
-          const ether = paid && !trustedTarget(program, call, contract);
+          const ether = paid && !trustedTarget(program, call, contract) && !adminReceiver(program, call, contract);
           const readFirst = vs.some((v) => v.readBefore);
           // Nothing decides on the old value: this function reads none of the variables before its call, and no other
           // function that changes state reads them at all (Ethernaut's Denial: `timeLastWithdrawn` is only ever written).
@@ -559,7 +568,7 @@ export const reentrancy: Detector = {
           const tokenOnly = token !== undefined && !token.callerChosen;
           if (tokenOnly) severity = "low";
           // a contract the deployer fixed whose code is not in the scan: it calls back only if the deployer chose one that does
-          const deployerChoice = !tokenOnly && fixedCallee(program, call, contract, fixed) === "unknown";
+          const deployerChoice = !tokenOnly && (fixedCallee(program, call, contract, fixed) === "unknown" || adminReceiver(program, call, contract));
           if (deployerChoice) severity = "low";
           // ether sent to an address written into the code (`ILido public constant lido = ILido(0xae7a…)`, Saffron's
           // deposit): a known protocol, not a receiver anyone chooses

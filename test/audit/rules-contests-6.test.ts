@@ -10,7 +10,9 @@
  * Exactly: an admin's contract called through a local copy of its state variable is the admin's choice; the time
  * rounded down to its period is no coin toss; a limit beyond what the type holds is redundant, not broken. From the
  * reviews of Axis and Amphor: a failure that reverts on both branches of a nested if is handled; an always-true loop
- * condition is dead code, not an endless loop, when the body breaks on the same variable.
+ * condition is dead code, not an endless loop, when the body breaks on the same variable. From the reviews of Zap and
+ * Sophon: ether sent to a wallet only the admin sets is the admin's choice; the caller's own record written through a
+ * storage pointer is not contract-wide state.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -476,6 +478,82 @@ contract Countdown {
     }
 }
 `,
+  "Launches.sol": `${HEAD}
+/// Zap's launch fee: ether sent to the wallet only the admin sets, before the sale is recorded (low: the admin's own
+/// wallet); the same flow paying a referrer the caller names stays high
+contract Launches {
+    address public admin;
+    address public wallet;
+    address[] public sales;
+    mapping(address => bool) public isSale;
+
+    constructor() {
+        admin = msg.sender;
+        wallet = msg.sender;
+    }
+
+    function setWallet(address w) external {
+        require(msg.sender == admin, "admin");
+        wallet = w;
+    }
+
+    function create(address sale) external payable {
+        require(!isSale[sale], "known");
+        (bool ok, ) = payable(wallet).call{value: msg.value}("");
+        require(ok, "fee");
+        isSale[sale] = true;
+        sales.push(sale);
+    }
+
+    function createVia(address sale, address payable referrer) external payable {
+        require(!isSale[sale], "known");
+        (bool ok, ) = referrer.call{value: msg.value}("");
+        require(ok, "fee");
+        isSale[sale] = true;
+        sales.push(sale);
+    }
+}
+
+/// Sophon's farm: increaseBoost writes the caller's own record through a storage pointer (not reported), beside two
+/// restricted setters; setMultiplier, writing contract-wide state from the caller's value, is (reported)
+contract Farm {
+    struct UserInfo {
+        uint256 amount;
+        uint256 boost;
+    }
+
+    address public owner;
+    uint256 public startBlock;
+    uint256 public endBlock;
+    uint256 public multiplier;
+    mapping(uint256 => mapping(address => UserInfo)) public userInfo;
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    function setStartBlock(uint256 b) external {
+        require(msg.sender == owner, "owner");
+        startBlock = b;
+    }
+
+    function setEndBlock(uint256 b) external {
+        require(msg.sender == owner, "owner");
+        endBlock = b;
+    }
+
+    function increaseBoost(uint256 pid, uint256 amount) external {
+        UserInfo storage user = userInfo[pid][msg.sender];
+        require(amount <= user.amount, "too much");
+        user.amount = user.amount - amount;
+        user.boost = user.boost + amount * 2;
+    }
+
+    function setMultiplier(uint256 m) external {
+        multiplier = m;
+    }
+}
+`,
 };
 
 describe("audit: rules from the first runs on Teller Finance's update and PoolTogether", function () {
@@ -495,6 +573,7 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["CallLib.sol", "compiled"],
       ["Draws.sol", "compiled"],
       ["Hooks.sol", "compiled"],
+      ["Launches.sol", "compiled"],
       ["Loans.sol", "compiled"],
       ["Payouts.sol", "compiled"],
       ["Periods.sol", "compiled"],
@@ -600,5 +679,18 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["clear", "low"],
       ["sum", "medium"],
     ]);
+  });
+
+  it("reentrancy: ether sent to the wallet only the admin sets is the admin's choice (low); ether to a referrer the caller names stays high (Zap's review)", function () {
+    const got = findings("Launches.sol", "reentrancy");
+    expect(got.map((f) => [f.function, f.severity]), summary("Launches.sol")).to.deep.equal([
+      ["create", "low"],
+      ["createVia", "high"],
+    ]);
+  });
+
+  it("unguarded-setter: a function that writes the caller's own record through a storage pointer is not reported; one that writes contract-wide state from the caller's value is (Sophon's review)", function () {
+    const got = findings("Launches.sol", "unguarded-setter");
+    expect(got.map((f) => f.function), summary("Launches.sol")).to.deep.equal(["setMultiplier"]);
   });
 });
