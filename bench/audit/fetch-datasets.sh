@@ -100,8 +100,8 @@ submodule() {
   name=$(git -C "$into" config -f .gitmodules --get-regexp '^submodule\..*\.path$' |
     awk -v p="$sub" '$2 == p { sub(/^submodule\./, "", $1); sub(/\.path$/, "", $1); print $1; exit }')
   sub_url=$(git -C "$into" config -f .gitmodules --get "submodule.$name.url")
-  # Rari-Capital/solmate and brockelmore/forge-std moved (GitHub redirects; a mirror knows the new names only)
-  sub_slug=$(sed -E 's#^https://github.com/##; s#\.git$##; s#^Rari-Capital/solmate$#transmissions11/solmate#; s#^brockelmore/forge-std$#foundry-rs/forge-std#' <<<"$sub_url")
+  # (a URL may end in "/": Zivoe's OpenZeppelin) Rari-Capital/solmate and brockelmore/forge-std moved (GitHub redirects; a mirror knows the new names only)
+  sub_slug=$(sed -E 's#^https://github.com/##; s#/$##; s#\.git$##; s#^Rari-Capital/solmate$#transmissions11/solmate#; s#^brockelmore/forge-std$#foundry-rs/forge-std#' <<<"$sub_url")
   git -C "$into" submodule --quiet init -- "$sub"
   [[ -z "${MIRROR:-}" ]] || git -C "$into" config "submodule.$name.url" "$(url "$sub_slug")"
   git -C "$into" -c protocol.file.allow=always submodule --quiet update -- "$sub" 2>/dev/null || {
@@ -553,6 +553,16 @@ fetch sherlock-2024-05-sophon sherlock-audit/2024-05-sophon 05059e53755f24ae9e3a
 npm_dep sherlock-2024-05-sophon/farming-contracts @openzeppelin/contracts 5.0.2
 fetch sherlock-2024-02-radicalxchange sherlock-audit/2024-02-radicalxchange 459dfbfa73f74ed3422e894f6ff5fe2bbed146dd
 npm_dep sherlock-2024-02-radicalxchange/pco-art @solidstate/contracts 0.0.58
+
+# two more Sherlock contests (first runs after their labels were committed): Zivoe 2024-03 (a Foundry project that
+# imports its OpenZeppelin submodule by relative paths) and Union Finance's update 2024-06 (a Hardhat and Foundry
+# project at its yarn.lock's versions)
+fetch sherlock-2024-03-zivoe sherlock-audit/2024-03-zivoe d4111645b19a1ad3ccc899bea073b6f19be04ccd \
+  zivoe-core-foundry/lib/openzeppelin-contracts
+fetch sherlock-2024-06-union sherlock-audit/2024-06-union-finance-update-2 7ffe43f68a1b8e8de1dfd9de5a4d89c90fd6f710
+npm_dep sherlock-2024-06-union/union-v2-contracts @openzeppelin/contracts 4.9.6
+npm_dep sherlock-2024-06-union/union-v2-contracts @openzeppelin/contracts-upgradeable 4.9.6
+npm_dep sherlock-2024-06-union/union-v2-contracts @eth-optimism/contracts 0.5.40
 
 # The Cyfrin security course's codebases at the commits of their own audit reports (audit-data branches)
 fetch cyfrin-passwordstore Cyfrin/3-passwordstore-audit 5a5712a1a4490ffa708f04a6b52bd8dd4e71af9b
