@@ -825,3 +825,25 @@ export function isThis(program: Program, node: AstNode | undefined): boolean {
   const n = stripConversions(node);
   return isGlobal(program, n, "this") || (n !== undefined && n.nodeType === "Identifier" && str(n, "name") === "this");
 }
+
+/**
+ * `x - x % P` (also `x + P - x % P`): the remainder taken off the same time it was taken from, which rounds that time to
+ * a multiple of the period P — an epoch or maturity boundary, the same for every timestamp in the period.
+ */
+export function flooredToPeriod(program: Program, mod: AstNode): boolean {
+  const parent = program.parent(mod);
+  if (parent?.nodeType !== "BinaryOperation" || str(parent, "operator") !== "-" || child(parent, "rightExpression") !== mod) {
+    // `(x % P)` in parentheses
+    const up = parent?.nodeType === "TupleExpression" ? program.parent(parent) : undefined;
+    if (up?.nodeType !== "BinaryOperation" || str(up, "operator") !== "-" || child(up, "rightExpression") !== parent) return false;
+    return sameTimeIn(program, child(up, "leftExpression"), child(mod, "leftExpression"));
+  }
+  return sameTimeIn(program, child(parent, "leftExpression"), child(mod, "leftExpression"));
+}
+
+/** Whether `expr` contains the time `time` (the same expression text). */
+function sameTimeIn(program: Program, expr: AstNode | undefined, time: AstNode | undefined): boolean {
+  if (!expr || !time) return false;
+  const key = program.text(time).replace(/\s+/g, "");
+  return program.text(expr).replace(/\s+/g, "").includes(key);
+}

@@ -1535,7 +1535,10 @@ function isZeroValue(program: Program, expr: AstNode | undefined, fn: AstNode): 
   if (parameters(fn).includes(d)) return false;
   const init = initialValueOf(program, d);
   const reassigned = findAll(child(fn, "body")!, "Assignment").some((a) => baseDeclaration(program, child(a, "leftHandSide")) === d);
-  return !reassigned && (init === undefined ? program.parent(d)?.nodeType === "VariableDeclarationStatement" : isZeroLiteral(init));
+  // a declaration without a value (`uint256 minOut;`) holds 0; one of several names a call fills (`(uint256 minA,
+  // uint256 minB) = abi.decode(data, (uint256, uint256))`, Zivoe's lockers) holds what the call returns
+  const stmt = program.parent(d);
+  return !reassigned && (init === undefined ? stmt?.nodeType === "VariableDeclarationStatement" && !child(stmt, "initialValue") : isZeroLiteral(init));
 }
 
 /** `type(uint256).max` or a literal of at least 2^255. */

@@ -1,7 +1,7 @@
 import type { AstNode } from "../ast/node";
 import { child, list, str, typeString, walk } from "../ast/node";
 import type { Program } from "../ast/program";
-import { blockValue, hashUsedAsNumber, isConversion, isHashCall, isSenderLike, stripConversions } from "../ast/semantics";
+import { blockValue, flooredToPeriod, hashUsedAsNumber, isConversion, isHashCall, isSenderLike, stripConversions } from "../ast/semantics";
 import { propagate, taintOf, type Taint } from "../ast/taint";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
 
@@ -78,7 +78,9 @@ export function randomnessUses(program: Program, contract: AstNode): RandomnessU
         const op = str(n, "operator");
         const l = child(n, "leftExpression");
         const r = child(n, "rightExpression");
-        if (op === "%") {
+        if (op === "%" && flooredToPeriod(program, n)) {
+          // `t - t % 7 days`: the time rounded down to its period (Zivoe's Friday due dates), not a coin toss
+        } else if (op === "%") {
           // block value % small number: a coin toss
           if (isSmallModulus(program, r)) consider(n, l, false);
           else consider(n, l, true);

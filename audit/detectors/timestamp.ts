@@ -1,7 +1,6 @@
 import type { AstNode } from "../ast/node";
 import { child, list, str, typeString, walk } from "../ast/node";
-import type { Program } from "../ast/program";
-import { blockValue, hashUsedAsNumber, isHashCall } from "../ast/semantics";
+import { blockValue, flooredToPeriod, hashUsedAsNumber, isHashCall } from "../ast/semantics";
 import type { Severity } from "../types";
 import { severityRank } from "../types";
 import { contractsIn, displayName, functionsOf, linesIn, type Detector, type DetectorContext } from "./detector";
@@ -19,28 +18,6 @@ function isWidePowerOfTwo(n: AstNode | undefined): boolean {
   if (!m) return false;
   const v = BigInt(m[1]!);
   return v >= 1n << 32n && (v & (v - 1n)) === 0n;
-}
-
-/**
- * `x - x % P` (also `x + P - x % P`): the remainder taken off the same time it was taken from, which rounds that time to
- * a multiple of the period P — an epoch or maturity boundary, the same for every timestamp in the period.
- */
-function flooredToPeriod(program: Program, mod: AstNode): boolean {
-  const parent = program.parent(mod);
-  if (parent?.nodeType !== "BinaryOperation" || str(parent, "operator") !== "-" || child(parent, "rightExpression") !== mod) {
-    // `(x % P)` in parentheses
-    const up = parent?.nodeType === "TupleExpression" ? program.parent(parent) : undefined;
-    if (up?.nodeType !== "BinaryOperation" || str(up, "operator") !== "-" || child(up, "rightExpression") !== parent) return false;
-    return sameTimeIn(program, child(up, "leftExpression"), child(mod, "leftExpression"));
-  }
-  return sameTimeIn(program, child(parent, "leftExpression"), child(mod, "leftExpression"));
-}
-
-/** Whether `expr` contains the time `time` (the same expression text). */
-function sameTimeIn(program: Program, expr: AstNode | undefined, time: AstNode | undefined): boolean {
-  if (!expr || !time) return false;
-  const key = program.text(time).replace(/\s+/g, "");
-  return program.text(expr).replace(/\s+/g, "").includes(key);
 }
 
 export const timestampDependence: Detector = {

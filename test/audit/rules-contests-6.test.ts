@@ -12,7 +12,7 @@
  * reviews of Axis and Amphor: a failure that reverts on both branches of a nested if is handled; an always-true loop
  * condition is dead code, not an endless loop, when the body breaks on the same variable. From the reviews of Zap and
  * Sophon: ether sent to a wallet only the admin sets is the admin's choice; the caller's own record written through a
- * storage pointer is not contract-wide state.
+ * storage pointer is not contract-wide state. From Zivoe's review: a minimum decoded from the caller's data is not 0.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -421,6 +421,18 @@ contract Periods {
         if (block.timestamp == deadline) winner = msg.sender;
     }
 
+    /// Zivoe's "Friday" due date: the time rounded down to its week, plus nine days (no coin toss)
+    mapping(address => uint256) public dueBy;
+
+    function schedule() external {
+        dueBy[msg.sender] = block.timestamp - (block.timestamp % 7 days) + 9 days;
+    }
+
+    /// a coin toss on the time (weak randomness)
+    function toss() external {
+        if (block.timestamp % 2 == 0) winner = msg.sender;
+    }
+
     function setFeeRate(uint16 rate) external {
         require(msg.sender == admin, "admin");
         require(rate <= 1e5, "!rate");
@@ -554,6 +566,37 @@ contract Farm {
     }
 }
 `,
+  "Lockers.sol": `${HEAD}
+interface IRouter {
+    function removeLiquidity(address tokenA, address tokenB, uint256 liquidity, uint256 amountAMin, uint256 amountBMin, address to, uint256 deadline)
+        external
+        returns (uint256 amountA, uint256 amountB);
+}
+
+/// Zivoe's liquidity locker: the minimum amounts come from the caller's data (not reported); a minimum declared
+/// without a value is 0 (reported)
+contract Lockers {
+    IRouter public immutable router;
+    address public immutable tokenA;
+    address public immutable tokenB;
+
+    constructor(IRouter r, address a, address b) {
+        router = r;
+        tokenA = a;
+        tokenB = b;
+    }
+
+    function pull(uint256 liquidity, uint256 deadline, bytes calldata data) external {
+        (uint256 amountAMin, uint256 amountBMin) = abi.decode(data, (uint256, uint256));
+        router.removeLiquidity(tokenA, tokenB, liquidity, amountAMin, amountBMin, msg.sender, deadline);
+    }
+
+    function pullAll(uint256 liquidity, uint256 deadline) external {
+        uint256 amountAMin;
+        router.removeLiquidity(tokenA, tokenB, liquidity, amountAMin, 1, msg.sender, deadline);
+    }
+}
+`,
 };
 
 describe("audit: rules from the first runs on Teller Finance's update and PoolTogether", function () {
@@ -575,6 +618,7 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
       ["Hooks.sol", "compiled"],
       ["Launches.sol", "compiled"],
       ["Loans.sol", "compiled"],
+      ["Lockers.sol", "compiled"],
       ["Payouts.sol", "compiled"],
       ["Periods.sol", "compiled"],
       ["Pool.sol", "compiled"],
@@ -651,12 +695,15 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
     expect(got[0]!.message).to.contain("a contract the deployer or an admin chose");
   });
 
-  it("timestamp-dependence: the time rounded down to its period (`t - t % INTERVAL`) is low; an exact time test stays medium (Exactly's review)", function () {
+  it("timestamp-dependence and weak-randomness: the time rounded down to its period (`t - t % INTERVAL`) is low and no coin toss; an exact time test stays medium (the reviews of Exactly and Zivoe)", function () {
     const got = findings("Periods.sol", "timestamp-dependence");
     expect(got.map((f) => [f.function, f.severity]), summary("Periods.sol")).to.deep.equal([
       ["deposit", "low"],
       ["closeAt", "medium"],
+      ["schedule", "low"],
     ]);
+    // nor is it weak randomness (Zivoe's review); a coin toss on the time is
+    expect(findings("Periods.sol", "weak-randomness").map((f) => f.function), summary("Periods.sol")).to.deep.equal(["toss"]);
   });
 
   it("tautology: a limit beyond what the type can hold (`uint16 rate <= 1e5`) is redundant (low); a cap on the type's own edge (`uint8 fee <= 255`) stays medium (WOOFi's review)", function () {
@@ -692,5 +739,11 @@ describe("audit: rules from the first runs on Teller Finance's update and PoolTo
   it("unguarded-setter: a function that writes the caller's own record through a storage pointer is not reported; one that writes contract-wide state from the caller's value is (Sophon's review)", function () {
     const got = findings("Launches.sol", "unguarded-setter");
     expect(got.map((f) => f.function), summary("Launches.sol")).to.deep.equal(["setMultiplier"]);
+  });
+
+  it("missing-slippage: minimum amounts decoded from the caller's data are not 0; a minimum declared without a value is (Zivoe's review)", function () {
+    const got = findings("Lockers.sol", "missing-slippage");
+    expect(got.map((f) => f.function), summary("Lockers.sol")).to.deep.equal(["pullAll"]);
+    expect(got[0]!.message).to.contain("`amountAMin` is 0");
   });
 });
